@@ -1,0 +1,159 @@
+# orgbill — build, test, demo.
+#
+#   make            build liborgbill.a and the three binaries into build/
+#   make check      install what is missing, run every test suite
+#   make demo       install what is missing, run the whole stack on :8443
+#   make bench      benchmarks (ratios against a baseline in the same run)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# O= names the output directory (default build); SAN=1 builds with
+# AddressSanitizer and UndefinedBehaviorSanitizer (make check uses build/asan).
+
+VERSION := 0.1.0
+O       ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+
+PKGS    := libpq libcurl libcjson libsodium fcgi
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+           -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+           -Wno-format-truncation
+# (snprintf truncation is deliberate where it happens: bounded messages.)
+CFLAGS  ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icore -Istripe -Ifcgi -I$(O)/gen \
+            -DOB_PREFIX='"$(PREFIX)"' -DOB_VERSION='"$(VERSION)"'
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP
+
+CORE_SRC    := $(wildcard core/*.c)
+STRIPE_SRC  := $(wildcard stripe/*.c)
+FCGI_SRC    := $(filter-out fcgi/main_app.c fcgi/main_webhook.c,$(wildcard fcgi/*.c))
+CLI_SRC     := $(wildcard core/cli/*.c)
+UNIT_SRC    := $(wildcard tests/unit/*.c)
+INTEG_SRC   := $(wildcard tests/integration/*.c)
+MIGRATIONS  := $(sort $(wildcard sql/migrations/[0-9][0-9][0-9]_*.sql))
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+
+LIB       := $(O)/liborgbill.a
+FCGI_LIB  := $(O)/libobfcgi.a
+BINS      := $(O)/orgbill-app $(O)/orgbill-webhook $(O)/orgbill
+GEN       := $(O)/gen/ob_schema.h
+
+.PHONY: all check demo bench install clean unit integration e2e static deps fuzz
+all: $(LIB) $(BINS) static
+
+$(O)/obj/%.o: %.c $(GEN)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The schema version the binaries expect: the highest migration number.
+$(O)/gen/ob_schema.h: $(MIGRATIONS) Makefile
+	@mkdir -p $(dir $@)
+	@last=$$(ls sql/migrations | sed -n 's/^\([0-9][0-9][0-9]\)_.*\.sql$$/\1/p' | sort | tail -n1); \
+	printf '#define OB_SCHEMA_VERSION %d\n' "$$(expr "$$last" + 0)" > $@.tmp && mv $@.tmp $@
+
+$(LIB): $(call obj,$(CORE_SRC) $(STRIPE_SRC))
+	@rm -f $@
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
+
+$(FCGI_LIB): $(call obj,$(FCGI_SRC))
+	@rm -f $@
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
+
+$(O)/orgbill-app: $(call obj,fcgi/main_app.c) $(FCGI_LIB) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/orgbill-webhook: $(call obj,fcgi/main_webhook.c) $(FCGI_LIB) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/orgbill: $(call obj,$(CLI_SRC)) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Test runners: every tests/unit/*.c that defines "Suite *NAME_suite(void)"
+# is registered automatically (the list is generated, not hand-kept).
+$(O)/gen/unit_suites.h: $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	@sed -n 's/^\(Suite \*\)\{0,1\}\([a-z0-9_]*\)_suite(void)$$/OB_SUITE(\2)/p' $^ | sort -u > $@.tmp && mv $@.tmp $@
+$(O)/gen/integ_suites.h: $(INTEG_SRC)
+	@mkdir -p $(dir $@)
+	@sed -n 's/^\(Suite \*\)\{0,1\}\([a-z0-9_]*\)_suite(void)$$/OB_SUITE(\2)/p' $^ | sort -u > $@.tmp && mv $@.tmp $@
+
+$(O)/obj/tests/unit/%.o: tests/unit/%.c $(GEN) $(O)/gen/unit_suites.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes -Itests -c -o $@ $<
+$(O)/obj/tests/integration/%.o: tests/integration/%.c $(GEN) $(O)/gen/integ_suites.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes -Itests -c -o $@ $<
+
+$(O)/test-unit: $(call obj,$(UNIT_SRC)) $(FCGI_LIB) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+$(O)/test-integration: $(call obj,$(INTEG_SRC)) $(FCGI_LIB) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# Static assets: our CSS/JS sources plus pinned npm front-end packages.
+static:
+	@mkdir -p $(O)/static
+	@cp -R templates/static/. $(O)/static/
+
+deps:
+	@deploy/install-deps.sh
+
+unit: $(O)/test-unit
+	$(O)/test-unit
+
+# make check: the whole suite. Unit tests run in the plain and the sanitizer
+# builds; the stack under test runs the sanitizer binaries.
+check: deps
+	@$(MAKE) --no-print-directory all $(O)/test-unit
+	@$(MAKE) --no-print-directory O=$(O)/asan SAN=1 all $(O)/asan/test-unit $(O)/asan/test-integration
+	@tests/run-all.sh $(O)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@deploy/demo.sh $(O)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run.sh $(O)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/orgbill/sql/migrations \
+	    $(DESTDIR)$(PREFIX)/share/orgbill/templates $(DESTDIR)$(PREFIX)/share/orgbill/static \
+	    $(DESTDIR)$(PREFIX)/share/orgbill/nginx $(DESTDIR)$(PREFIX)/share/orgbill/systemd \
+	    $(DESTDIR)$(PREFIX)/lib
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(MIGRATIONS) $(DESTDIR)$(PREFIX)/share/orgbill/sql/migrations/
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/orgbill/sql/
+	cp -R templates/. $(DESTDIR)$(PREFIX)/share/orgbill/templates/
+	rm -rf $(DESTDIR)$(PREFIX)/share/orgbill/templates/static
+	cp -R $(O)/static/. $(DESTDIR)$(PREFIX)/share/orgbill/static/
+	install -m 0644 nginx/*.conf nginx/*.in $(DESTDIR)$(PREFIX)/share/orgbill/nginx/ 2>/dev/null || \
+	    install -m 0644 nginx/* $(DESTDIR)$(PREFIX)/share/orgbill/nginx/
+	install -m 0644 deploy/*.service deploy/orgbill.env.example $(DESTDIR)$(PREFIX)/share/orgbill/systemd/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,252 @@
+#include "cfg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+#ifndef OB_PREFIX
+#define OB_PREFIX "/usr/local"
+#endif
+
+#define CFG_LINE_MAX	4096
+#define CFG_FILE_MAX	(256 * 1024)
+
+enum cfg_type { CFG_STR, CFG_SECRET, CFG_INT };
+
+struct cfg_item {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	const char *def;
+	long min, max;
+	const char *doc;
+};
+
+#define S(f) offsetof(struct ob_cfg, f)
+
+static const struct cfg_item cfg_items[] = {
+	{ "DATABASE_URL", CFG_SECRET, S(database_url), "postgresql:///orgbill", 0, 0,
+	  "libpq connection string or URI" },
+	{ "ORGBILL_APP_WORKERS", CFG_INT, S(app_workers), "4", 1, 256,
+	  "orgbill-app worker processes" },
+	{ "ORGBILL_WEBHOOK_WORKERS", CFG_INT, S(webhook_workers), "2", 1, 64,
+	  "orgbill-webhook worker processes" },
+	{ "ORGBILL_BODY_LIMIT", CFG_INT, S(body_limit), "1048576", 1024, 64L << 20,
+	  "largest request body in bytes (nginx client_max_body_size matches)" },
+	{ "ORGBILL_STATEMENT_TIMEOUT_MS", CFG_INT, S(statement_timeout_ms), "5000", 10, 600000,
+	  "PostgreSQL statement_timeout for worker connections" },
+	{ "ORGBILL_SHUTDOWN_TIMEOUT_MS", CFG_INT, S(shutdown_timeout_ms), "10000", 100, 600000,
+	  "after SIGTERM, workers still alive this long later get SIGKILL" },
+	{ "ORGBILL_TEMPLATES_DIR", CFG_STR, S(templates_dir), OB_PREFIX "/share/orgbill/templates", 0, 0,
+	  "Mustache templates (loaded once per worker)" },
+	{ "ORGBILL_SQL_DIR", CFG_STR, S(sql_dir), OB_PREFIX "/share/orgbill/sql", 0, 0,
+	  "SQL folder holding migrations/ and demo.sql" },
+	{ "ORGBILL_LOG_LEVEL", CFG_STR, S(log_level), "info", 0, 0,
+	  "debug | info | warn | error" },
+	{ "ORGBILL_PUBLIC_URL", CFG_STR, S(public_url), "https://localhost:8443", 0, 0,
+	  "the console's external base URL (links, Origin check)" },
+	{ "STRIPE_API_BASE", CFG_STR, S(stripe_api_base), "https://api.stripe.com", 0, 0,
+	  "Stripe API base URL (the fake's in tests and the demo)" },
+	{ "STRIPE_SECRET_KEY", CFG_SECRET, S(stripe_secret_key), "", 0, 0,
+	  "Stripe secret key (sk_live_… / sk_test_…)" },
+	{ "STRIPE_WEBHOOK_SECRET", CFG_SECRET, S(stripe_webhook_secret), "", 0, 0,
+	  "webhook signing secrets (whsec_…), comma-separated during rotation" },
+	{ "STRIPE_WEBHOOK_TOLERANCE", CFG_INT, S(stripe_webhook_tolerance), "300", 1, 86400,
+	  "seconds a webhook signature's timestamp may be off" },
+};
+
+#undef S
+
+#define CFG_NITEMS (sizeof(cfg_items) / sizeof(cfg_items[0]))
+
+static const struct cfg_item *
+cfg_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < CFG_NITEMS; i++)
+		if (strlen(cfg_items[i].name) == len &&
+		    strncmp(cfg_items[i].name, name, len) == 0)
+			return &cfg_items[i];
+	return NULL;
+}
+
+/* Store value into the field; 0 or -1 with err. */
+static int
+cfg_set(struct ob_cfg *c, const struct cfg_item *it, const char *value,
+    char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	if (it->type == CFG_INT) {
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' ||
+		    v < it->min || v > it->max) {
+			snprintf(err, errlen, "%s: expected an integer from %ld to %ld",
+			    it->name, it->min, it->max);
+			return -1;
+		}
+		*(long *)((char *)c + it->off) = v;
+		return 0;
+	}
+	free(*(char **)((char *)c + it->off));
+	*(char **)((char *)c + it->off) = ob_xstrdup(value);
+	return 0;
+}
+
+static int
+cfg_is_ours(const char *name, size_t len)
+{
+	return (len > 8 && strncmp(name, "ORGBILL_", 8) == 0) ||
+	    (len > 7 && strncmp(name, "STRIPE_", 7) == 0);
+}
+
+/*
+ * Parse an env file: KEY=VALUE lines, # comments, blank lines, optional
+ * "export ", values optionally in single or double quotes (no escapes).
+ * Keys already in the environment are skipped (the environment wins).
+ */
+static int
+cfg_load_file(struct ob_cfg *c, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char line[CFG_LINE_MAX];
+	size_t total = 0, lineno = 0, klen, vlen;
+	char *k, *v, *eq;
+	const struct cfg_item *it;
+	int rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "config %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		total += strlen(line);
+		if (total > CFG_FILE_MAX) {
+			snprintf(err, errlen, "config %s: larger than %d bytes", path, CFG_FILE_MAX);
+			goto out;
+		}
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "config %s:%zu: line too long", path, lineno);
+			goto out;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		for (k = line; *k == ' ' || *k == '\t'; k++)
+			;
+		if (*k == '\0' || *k == '#')
+			continue;
+		if (strncmp(k, "export ", 7) == 0)
+			k += 7;
+		if ((eq = strchr(k, '=')) == NULL) {
+			snprintf(err, errlen, "config %s:%zu: expected NAME=value", path, lineno);
+			goto out;
+		}
+		klen = (size_t)(eq - k);
+		while (klen > 0 && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
+			klen--;
+		v = eq + 1;
+		vlen = strlen(v);
+		if (vlen >= 2 && (v[0] == '"' || v[0] == '\'') && v[vlen - 1] == v[0]) {
+			v[vlen - 1] = '\0';
+			v++;
+		}
+		it = cfg_find(k, klen);
+		if (it == NULL) {
+			if (cfg_is_ours(k, klen)) {
+				snprintf(err, errlen, "config %s:%zu: unknown setting %.*s",
+				    path, lineno, (int)klen, k);
+				goto out;
+			}
+			continue;	/* someone else's variable */
+		}
+		if (getenv(it->name) != NULL)
+			continue;
+		if (cfg_set(c, it, v, err, errlen) != 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "config %s: read error", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+int
+ob_cfg_load(struct ob_cfg *c, const char *path, char *err, size_t errlen)
+{
+	const char *v;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < CFG_NITEMS; i++)
+		if (cfg_set(c, &cfg_items[i], cfg_items[i].def, err, errlen) != 0)
+			goto fail;
+	if (path == NULL && (v = getenv("ORGBILL_CONFIG")) != NULL && *v != '\0')
+		path = v;
+	if (path != NULL && cfg_load_file(c, path, err, errlen) != 0)
+		goto fail;
+	for (i = 0; i < CFG_NITEMS; i++)
+		if ((v = getenv(cfg_items[i].name)) != NULL &&
+		    cfg_set(c, &cfg_items[i], v, err, errlen) != 0)
+			goto fail;
+	return 0;
+fail:
+	ob_cfg_free(c);
+	return -1;
+}
+
+void
+ob_cfg_free(struct ob_cfg *c)
+{
+	size_t i;
+
+	for (i = 0; i < CFG_NITEMS; i++) {
+		if (cfg_items[i].type == CFG_INT)
+			continue;
+		free(*(char **)((char *)c + cfg_items[i].off));
+		*(char **)((char *)c + cfg_items[i].off) = NULL;
+	}
+}
+
+void
+ob_cfg_dump(const struct ob_cfg *c, struct ob_buf *out)
+{
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < CFG_NITEMS; i++) {
+		const struct cfg_item *it = &cfg_items[i];
+
+		if (it->type == CFG_INT) {
+			ob_buf_printf(out, "%s=%ld\n", it->name,
+			    *(const long *)((const char *)c + it->off));
+			continue;
+		}
+		s = *(char *const *)((const char *)c + it->off);
+		if (it->type == CFG_SECRET)
+			ob_buf_printf(out, "%s=%s\n", it->name,
+			    (s == NULL || *s == '\0') ? "" : "(set, hidden)");
+		else
+			ob_buf_printf(out, "%s=%s\n", it->name, s ? s : "");
+	}
+}
+
+void
+ob_cfg_help(struct ob_buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < CFG_NITEMS; i++)
+		ob_buf_printf(out, "  %-28s %s (default: %s)\n", cfg_items[i].name,
+		    cfg_items[i].doc,
+		    *cfg_items[i].def ? cfg_items[i].def : "empty");
+}

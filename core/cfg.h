@@ -1,0 +1,47 @@
+/*
+ * ob_cfg: every setting is an environment variable; an optional env file
+ * (--config FILE or ORGBILL_CONFIG) supplies the ones the environment does
+ * not set. The workers and the CLI read the same table (cfg.c), which is
+ * also the documentation's source (`orgbill config --help`).
+ */
+#ifndef OB_CFG_H
+#define OB_CFG_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct ob_cfg {
+	char *database_url;
+	long  app_workers;
+	long  webhook_workers;
+	long  body_limit;		/* bytes; nginx's client_max_body_size */
+	long  statement_timeout_ms;
+	long  shutdown_timeout_ms;	/* SIGTERM → SIGKILL deadline */
+	char *templates_dir;
+	char *sql_dir;
+	char *log_level;
+	char *public_url;
+	char *stripe_api_base;
+	char *stripe_secret_key;
+	char *stripe_webhook_secret;
+	long  stripe_webhook_tolerance;	/* seconds */
+};
+
+/**
+ * Fill c from defaults, then the env file (path may be NULL: then
+ * $ORGBILL_CONFIG, if set), then the environment, which wins.
+ * Returns 0, or -1 with a one-line reason in err. Free with ob_cfg_free.
+ */
+int ob_cfg_load(struct ob_cfg *c, const char *path, char *err, size_t errlen);
+
+/** Release what ob_cfg_load allocated. */
+void ob_cfg_free(struct ob_cfg *c);
+
+/** Append "NAME=value" lines for every setting, secrets masked. */
+void ob_cfg_dump(const struct ob_cfg *c, struct ob_buf *out);
+
+/** Append the settings table (name, default, meaning) as text. */
+void ob_cfg_help(struct ob_buf *out);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * The orgbill command-line tool: one table of commands (cli/main.c), one
+ * function per command. Commands print their result alone on stdout and
+ * a one-line reason on stderr when they fail (exit status non-zero).
+ */
+#ifndef OB_CLI_H
+#define OB_CLI_H
+
+#include "cfg.h"
+#include "db.h"
+
+struct ob_cli {
+	const char *prog;
+	struct ob_cfg cfg;
+	struct ob_db db;
+	int db_open;
+};
+
+/** Open the database from the settings; 0, or -1 after printing why. */
+int ob_cli_db(struct ob_cli *c);
+
+/** Print "orgbill: msg" to stderr and return 1 (the exit status). */
+int ob_cli_fail(struct ob_cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** orgbill migrate: apply pending migrations. */
+int ob_cli_migrate(struct ob_cli *c, int argc, char **argv);
+
+/** orgbill schema-version: print the applied schema version. */
+int ob_cli_schema_version(struct ob_cli *c, int argc, char **argv);
+
+/** orgbill seed-demo: load the demo data set (sql/demo.sql). */
+int ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv);
+
+/** orgbill config: print the effective settings, secrets hidden. */
+int ob_cli_config(struct ob_cli *c, int argc, char **argv);
+
+#endif

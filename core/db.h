@@ -1,0 +1,80 @@
+/*
+ * ob_db: one PostgreSQL connection with the whole statement table
+ * prepared on it (stmt.h).
+ *
+ * A worker owns exactly one. When the server restarts, the next call
+ * notices the broken connection, reconnects and prepares every statement
+ * again; a statement that failed outside a transaction is retried once on
+ * the new connection. ob_db_end_request() guarantees no transaction stays
+ * open after a request.
+ */
+#ifndef OB_DB_H
+#define OB_DB_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "stmt.h"
+
+struct ob_db {
+	PGconn *conn;
+	char   *conninfo;
+	char   *appname;
+	long    statement_timeout_ms;
+	int     unprepared;	/* statements that failed to prepare */
+	unsigned char prepared[OB_STMT__MAX];	/* 1: prepared on conn */
+	int     in_tx;		/* between ob_db_begin and commit/rollback */
+	char    lasterr[256];	/* the last failure, for /readyz and logs */
+};
+
+/**
+ * Remember the settings and try to connect. Returns 0 when connected (even
+ * if some statements could not be prepared yet, e.g. before migrations), or
+ * -1 with db->lasterr set; in both cases db is usable and later calls
+ * reconnect. Free with ob_db_close.
+ */
+int ob_db_open(struct ob_db *db, const char *conninfo, const char *appname,
+    long statement_timeout_ms);
+
+/** Close the connection and free db's contents. */
+void ob_db_close(struct ob_db *db);
+
+/**
+ * Make sure the connection is up and every statement prepared, reconnecting
+ * if needed. Returns 0, or -1 with db->lasterr set.
+ */
+int ob_db_ensure(struct ob_db *db);
+
+/**
+ * Run statement s with its table's parameter count taken from params
+ * (text values; NULL entries are SQL NULL). Returns a result whose status is
+ * PGRES_COMMAND_OK or PGRES_TUPLES_OK — the caller PQclear()s it — or NULL
+ * on failure, with db->lasterr set and *sqlstate (if not NULL) pointing at
+ * the five-character SQLSTATE ("" for connection failures).
+ */
+PGresult *ob_db_exec(struct ob_db *db, enum ob_stmt s,
+    const char *const *params, const char **sqlstate);
+
+/** Run s and discard the result. Returns 0 or -1. */
+int ob_db_run(struct ob_db *db, enum ob_stmt s, const char *const *params);
+
+/** BEGIN; returns 0 or -1. */
+int ob_db_begin(struct ob_db *db);
+
+/** COMMIT; returns 0 or -1 (the transaction is gone either way). */
+int ob_db_commit(struct ob_db *db);
+
+/** ROLLBACK if a transaction is open; never fails visibly. */
+void ob_db_rollback(struct ob_db *db);
+
+/**
+ * End-of-request hygiene: if the connection is inside a transaction (a
+ * handler forgot, or failed half-way), roll it back and return 1; else 0.
+ */
+int ob_db_end_request(struct ob_db *db);
+
+/** Run a whole SQL script (migrations, seed files only). 0 or -1. */
+int ob_db_exec_script(struct ob_db *db, const char *sql);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * Small JSON helpers on top of cJSON and ob_buf.
+ */
+#ifndef OB_JSON_H
+#define OB_JSON_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/** Append s as a quoted JSON string (control characters escaped). */
+void ob_json_put_str(struct ob_buf *b, const char *s);
+
+/** Same, for len bytes of s (which may hold no NUL). */
+void ob_json_put_strn(struct ob_buf *b, const char *s, size_t len);
+
+/**
+ * Append the standard error body
+ * {"error":{"type":…,"code":…,"message":…,"param":…}}; param may be NULL
+ * (rendered as null).
+ */
+void ob_json_put_error(struct ob_buf *b, const char *type, const char *code,
+    const char *message, const char *param);
+
+#endif

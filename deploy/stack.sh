@@ -1,0 +1,290 @@
+#!/bin/sh
+# Run the whole orgbill stack privately under one directory: a PostgreSQL
+# cluster, the Stripe fake, both FastCGI worker pools under spawn-fcgi, and
+# nginx with TLS. `make demo` and `make check` both use it; nothing outside
+# the run directory is touched (no system service, no system config).
+#
+#   deploy/stack.sh start|stop|status|pg-start|pg-stop|pg-restart RUN_DIR
+#
+# Environment (defaults in brackets):
+#   OB_BIN_DIR [build]          where orgbill, orgbill-app, orgbill-webhook are
+#   OB_HTTPS_PORT [8443]  OB_HTTP_PORT [8080]  OB_PG_PORT [54329]
+#   OB_STRIPE_PORT [12111]      the Stripe fake (started if present)
+#   OB_APP_WORKERS [2]  OB_WEBHOOK_WORKERS [1]
+#   OB_SEED [0]                 1: load the demo data set after migrating
+set -eu
+
+cmd=${1:?usage: stack.sh start|stop|status|pg-start|pg-stop|pg-restart RUN_DIR}
+RUN=${2:?usage: stack.sh COMMAND RUN_DIR}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$RUN"
+RUN=$(cd "$RUN" && pwd)
+
+BIN=${OB_BIN_DIR:-$ROOT/build}
+case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+HTTPS_PORT=${OB_HTTPS_PORT:-8443}
+HTTP_PORT=${OB_HTTP_PORT:-8080}
+PG_PORT=${OB_PG_PORT:-54329}
+STRIPE_PORT=${OB_STRIPE_PORT:-12111}
+APP_WORKERS=${OB_APP_WORKERS:-2}
+WEBHOOK_WORKERS=${OB_WEBHOOK_WORKERS:-1}
+SEED=${OB_SEED:-0}
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+ENVFILE=$RUN/orgbill.env
+LOGS=$RUN/logs
+PIDS=$RUN/pids
+
+log() { printf 'stack: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# PostgreSQL refuses to run as root: run it as the postgres user then.
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_start() {
+	[ -n "$PGBIN" ] || die "no PostgreSQL server found (deploy/install-deps.sh installs it)"
+	mkdir -p "$RUN/pgsock" "$LOGS"
+	if [ "$(id -u)" -eq 0 ]; then
+		mkdir -p "$RUN/pg"
+		chown postgres "$RUN/pg" "$RUN/pgsock"
+		touch "$LOGS/postgres.log"
+		chown postgres "$LOGS/postgres.log"
+	fi
+	if [ ! -f "$RUN/pg/PG_VERSION" ]; then
+		log "initdb $RUN/pg"
+		as_pg "$PGBIN/initdb" -D "$RUN/pg" -U orgbill --auth=trust -E UTF8 \
+		    --locale=C.UTF-8 >"$LOGS/initdb.log" 2>&1 || {
+			cat "$LOGS/initdb.log" >&2
+			die "initdb failed"
+		}
+		cat >>"$RUN/pg/postgresql.conf" <<PGCONF
+# orgbill private cluster
+listen_addresses = ''
+port = $PG_PORT
+unix_socket_directories = '$RUN/pgsock'
+max_connections = 200
+shared_buffers = 256MB
+synchronous_commit = on
+log_min_messages = warning
+log_min_error_statement = error
+PGCONF
+	fi
+	if as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; then
+		return 0
+	fi
+	as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" -l "$LOGS/postgres.log" -w -t 60 \
+	    -o "-p $PG_PORT -k $RUN/pgsock" start >/dev/null ||
+		die "PostgreSQL did not start (see $LOGS/postgres.log)"
+	if ! "$PGBIN/psql" -h "$RUN/pgsock" -p "$PG_PORT" -U orgbill -d postgres -Atqc \
+	    "SELECT 1 FROM pg_database WHERE datname = 'orgbill'" | grep -q 1; then
+		"$PGBIN/createdb" -h "$RUN/pgsock" -p "$PG_PORT" -U orgbill orgbill
+	fi
+}
+
+pg_stop() {
+	if [ -f "$RUN/pg/PG_VERSION" ] &&
+	    as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; then
+		as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" -m fast -w -t 60 stop >/dev/null
+	fi
+}
+
+write_env() {
+	mkdir -p "$RUN/secrets"
+	chmod 700 "$RUN/secrets"
+	if [ ! -f "$RUN/secrets/whsec" ]; then
+		printf 'whsec_%s\n' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$RUN/secrets/whsec"
+	fi
+	WHSEC=$(cat "$RUN/secrets/whsec")
+	cat >"$ENVFILE" <<ENV
+# Written by deploy/stack.sh for the stack under $RUN.
+# Use it with: orgbill --config $ENVFILE COMMAND
+DATABASE_URL=postgresql:///orgbill?host=$RUN/pgsock&port=$PG_PORT&user=orgbill
+ORGBILL_TEMPLATES_DIR=$ROOT/templates
+ORGBILL_SQL_DIR=$ROOT/sql
+ORGBILL_PUBLIC_URL=https://localhost:$HTTPS_PORT
+ORGBILL_APP_WORKERS=$APP_WORKERS
+ORGBILL_WEBHOOK_WORKERS=$WEBHOOK_WORKERS
+ORGBILL_SHUTDOWN_TIMEOUT_MS=5000
+STRIPE_API_BASE=http://127.0.0.1:$STRIPE_PORT
+STRIPE_SECRET_KEY=sk_test_orgbill_local
+STRIPE_WEBHOOK_SECRET=$WHSEC
+ENV
+	chmod 600 "$ENVFILE"
+}
+
+make_cert() {
+	mkdir -p "$RUN/tls"
+	if [ ! -f "$RUN/tls/cert.pem" ]; then
+		log "making a self-signed certificate for localhost"
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		    -nodes -days 825 -subj "/CN=localhost" \
+		    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+		    -keyout "$RUN/tls/key.pem" -out "$RUN/tls/cert.pem" 2>/dev/null
+		chmod 600 "$RUN/tls/key.pem"
+	fi
+}
+
+# start_bg NAME CMD...: run in the background, output to logs/NAME.log.
+start_bg() {
+	name=$1
+	shift
+	"$@" >>"$LOGS/$name.log" 2>&1 &
+	echo $! >"$PIDS/$name.pid"
+}
+
+stop_pid() {
+	f=$PIDS/$1.pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}
+
+start_stripe_fake() {
+	fake=$ROOT/tests/stripe-fake
+	[ -f "$fake/server.js" ] || return 0
+	if [ ! -d "$fake/node_modules" ] || [ "$fake/package-lock.json" -nt "$fake/node_modules" ]; then
+		log "installing the Stripe fake's npm packages (pinned by its lockfile)"
+		(cd "$fake" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+			die "npm ci failed in $fake"
+		touch "$fake/node_modules"
+	fi
+	STRIPE_FAKE_PORT=$STRIPE_PORT STRIPE_FAKE_API_KEY=sk_test_orgbill_local \
+	STRIPE_FAKE_WEBHOOK_URL=https://127.0.0.1:$HTTPS_PORT/stripe/webhook \
+	STRIPE_FAKE_WEBHOOK_SECRET=$WHSEC NODE_TLS_REJECT_UNAUTHORIZED=0 \
+	    start_bg stripe-fake node "$fake/server.js"
+	i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$STRIPE_PORT/_fake/health" 2>/dev/null ||
+	    curl -s -o /dev/null "http://127.0.0.1:$STRIPE_PORT/" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "the Stripe fake did not start (see $LOGS/stripe-fake.log)"
+		sleep 0.1
+	done
+}
+
+start_workers() {
+	mkdir -p "$RUN/sock"
+	for pool in app webhook; do
+		rm -f "$RUN/sock/$pool.sock"
+		# spawn-fcgi binds the socket and execs the prefork master (-n: no
+		# fork of its own), exactly as the systemd units do.
+		start_bg "$pool" spawn-fcgi -n -s "$RUN/sock/$pool.sock" -M 0666 -- \
+		    "$BIN/orgbill-$pool" --config "$ENVFILE"
+	done
+}
+
+start_nginx() {
+	mkdir -p "$RUN/nginx/tmp"
+	user=""
+	if [ "$(id -u)" -eq 0 ]; then
+		user="user www-data;"
+		id www-data >/dev/null 2>&1 || user="user nobody nogroup;"
+	fi
+	addrs="127.0.0.1"
+	if [ -f /proc/net/if_inet6 ] && grep -q '00000000000000000000000000000001' /proc/net/if_inet6; then
+		addrs="127.0.0.1 [::1]"
+	fi
+	cp "$ROOT/nginx/fastcgi_orgbill.conf" "$RUN/nginx/"
+	"$ROOT/deploy/render-nginx.sh" "$RUN/nginx/orgbill.conf" \
+	    HTTPS_PORT="$HTTPS_PORT" HTTP_PORT="$HTTP_PORT" LISTEN_ADDRS="$addrs" \
+	    SERVER_NAME=localhost TLS_CERT="$RUN/tls/cert.pem" TLS_KEY="$RUN/tls/key.pem" \
+	    STATIC_ROOT="$BIN/static" APP_SOCKET="$RUN/sock/app.sock" \
+	    WEBHOOK_SOCKET="$RUN/sock/webhook.sock" BODY_LIMIT=1048576 \
+	    NGINX_DIR="$RUN/nginx"
+	sed -e "s|@RUN_DIR@|$RUN|g" -e "s|@NGINX_USER@|$user|" \
+	    "$ROOT/nginx/nginx-dev.conf.in" >"$RUN/nginx/nginx.conf"
+	nginx -q -t -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" 2>"$LOGS/nginx-test.log" || {
+		cat "$LOGS/nginx-test.log" >&2
+		die "nginx configuration test failed"
+	}
+	nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" 2>>"$LOGS/nginx-error.log"
+	i=0
+	until [ -s "$RUN/nginx/nginx.pid" ]; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || die "nginx did not start (see $LOGS/nginx-error.log)"
+		sleep 0.1
+	done
+	cp "$RUN/nginx/nginx.pid" "$PIDS/nginx.pid"
+}
+
+wait_ready() {
+	i=0
+	until [ "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$HTTPS_PORT/readyz")" = 200 ]; do
+		i=$((i + 1))
+		if [ $i -ge 300 ]; then
+			curl -sk "https://127.0.0.1:$HTTPS_PORT/readyz" >&2 || true
+			die "the stack did not become ready (logs in $LOGS)"
+		fi
+		sleep 0.1
+	done
+}
+
+stop_all() {
+	stop_pid nginx
+	stop_pid app
+	stop_pid webhook
+	stop_pid stripe-fake
+	pg_stop
+}
+
+case "$cmd" in
+start)
+	mkdir -p "$LOGS" "$PIDS"
+	# Whatever a previous run left behind goes first: start twice works.
+	stop_pid nginx
+	stop_pid app
+	stop_pid webhook
+	stop_pid stripe-fake
+	for b in orgbill orgbill-app orgbill-webhook; do
+		[ -x "$BIN/$b" ] || die "$BIN/$b is missing: run make first"
+	done
+	pg_start
+	write_env
+	make_cert
+	"$BIN/orgbill" --config "$ENVFILE" migrate >/dev/null
+	if [ "$SEED" = 1 ]; then
+		"$BIN/orgbill" --config "$ENVFILE" seed-demo >/dev/null
+	fi
+	start_stripe_fake
+	start_workers
+	start_nginx
+	wait_ready
+	;;
+stop)
+	stop_all
+	;;
+status)
+	for n in nginx app webhook stripe-fake; do
+		if [ -f "$PIDS/$n.pid" ] && kill -0 "$(cat "$PIDS/$n.pid")" 2>/dev/null; then
+			echo "$n: running (pid $(cat "$PIDS/$n.pid"))"
+		else
+			echo "$n: stopped"
+		fi
+	done
+	if as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; then
+		echo "postgres: running"
+	else
+		echo "postgres: stopped"
+	fi
+	;;
+pg-start) pg_start ;;
+pg-stop) pg_stop ;;
+pg-restart) pg_stop; pg_start ;;
+*)
+	die "unknown command $cmd"
+	;;
+esac

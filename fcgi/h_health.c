@@ -1,0 +1,66 @@
+#include "handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "migrate.h"
+#include "ob_schema.h"
+#include "worker.h"
+
+int
+ob_h_healthz(struct ob_req *r)
+{
+	static const char body[] = "{\"status\":\"ok\"}\n";
+
+	ob_resp_json(r, 200, body, sizeof(body) - 1);
+	return 0;
+}
+
+static void
+not_ready(struct ob_req *r, const char *reason)
+{
+	struct ob_buf b = OB_BUF_INIT;
+
+	ob_buf_puts(&b, "{\"status\":\"unavailable\",\"reason\":");
+	ob_json_put_str(&b, reason);
+	ob_buf_puts(&b, "}\n");
+	ob_resp_json(r, 503, b.data, b.len);
+	ob_resp_header(r, "Retry-After", "1");
+	ob_buf_free(&b);
+}
+
+int
+ob_h_readyz(struct ob_req *r)
+{
+	struct ob_db *db = &r->w->db;
+	struct ob_buf b = OB_BUF_INIT;
+	char err[256], reason[320];
+	long version;
+
+	if (ob_db_run(db, OB_STMT_PING, NULL) != 0) {
+		snprintf(reason, sizeof(reason), "database unreachable: %s", db->lasterr);
+		not_ready(r, reason);
+		return 0;
+	}
+	if (ob_migrate_current(db, &version, err, sizeof(err)) != 0) {
+		not_ready(r, err);
+		return 0;
+	}
+	if (version != OB_SCHEMA_VERSION) {
+		snprintf(reason, sizeof(reason),
+		    "schema at version %ld, this build expects %d (run: orgbill migrate)",
+		    version, OB_SCHEMA_VERSION);
+		not_ready(r, reason);
+		return 0;
+	}
+	if (ob_db_ensure(db) != 0) {
+		snprintf(reason, sizeof(reason), "statements not prepared: %s", db->lasterr);
+		not_ready(r, reason);
+		return 0;
+	}
+	ob_buf_printf(&b, "{\"status\":\"ready\",\"schema_version\":%ld}\n", version);
+	ob_resp_json(r, 200, b.data, b.len);
+	ob_buf_free(&b);
+	return 0;
+}

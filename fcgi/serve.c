@@ -1,0 +1,157 @@
+#include "serve.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "master.h"
+#include "worker.h"
+
+static int
+serve_worker(void *arg)
+{
+	struct ob_worker *w = arg;
+
+	ob_log_set_component(w->name);
+	return ob_worker_main(w, 0);
+}
+
+static void
+usage(FILE *f, const char *prog)
+{
+	struct ob_buf b = OB_BUF_INIT;
+
+	fprintf(f, "usage: %s [--workers N] [--socket PATH] [--config FILE]\n"
+	    "\n"
+	    "Serves FastCGI on the socket on fd 0 (as spawn-fcgi hands it), or on\n"
+	    "a unix socket bound at PATH. Settings come from the environment and\n"
+	    "the optional env file (--config or ORGBILL_CONFIG):\n\n", prog);
+	ob_cfg_help(&b);
+	fputs(b.data, f);
+	ob_buf_free(&b);
+}
+
+/* Is fd 0 a listening socket? spawn-fcgi's contract. */
+static int
+stdin_is_socket(void)
+{
+	struct stat st;
+	int acc = 0;
+	socklen_t len = sizeof(acc);
+
+	if (fstat(0, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) != 0)
+		return 0;
+	return acc != 0;
+}
+
+int
+ob_serve_main(const struct ob_serve_conf *sc, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "workers", required_argument, NULL, 'w' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ob_cfg cfg;
+	struct ob_worker w;
+	struct ob_master_conf mc;
+	enum ob_log_level lvl;
+	const char *config = NULL, *sock = NULL;
+	char err[512], *end;
+	long workers = -1;
+	int c, fd, rc;
+
+	ob_log_set_component(sc->name);
+	while ((c = getopt_long(argc, argv, "w:s:c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			errno = 0;
+			workers = strtol(optarg, &end, 10);
+			if (errno || *end || workers < 1 || workers > 256) {
+				fprintf(stderr, "%s: --workers takes 1 to 256\n", argv[0]);
+				return 2;
+			}
+			break;
+		case 's': sock = optarg; break;
+		case 'c': config = optarg; break;
+		case 'h': usage(stdout, argv[0]); return 0;
+		case 'V': puts("orgbill " OB_VERSION); return 0;
+		default: usage(stderr, argv[0]); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	if (ob_cfg_load(&cfg, config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", argv[0], err);
+		return 2;
+	}
+	if (ob_log_parse_level(cfg.log_level, &lvl) != 0) {
+		fprintf(stderr, "%s: ORGBILL_LOG_LEVEL: expected debug|info|warn|error\n", argv[0]);
+		rc = 2;
+		goto out;
+	}
+	ob_log_set_level(lvl);
+	if (workers < 0)
+		workers = sc->webhook ? cfg.webhook_workers : cfg.app_workers;
+
+	if (sock != NULL) {
+		if (FCGX_Init() != 0) {
+			fprintf(stderr, "%s: FastCGI init failed\n", argv[0]);
+			rc = 1;
+			goto out;
+		}
+		unlink(sock);
+		if ((fd = FCGX_OpenSocket(sock, 1024)) < 0) {
+			fprintf(stderr, "%s: cannot listen on %s\n", argv[0], sock);
+			rc = 1;
+			goto out;
+		}
+		if (fd != 0) {
+			if (dup2(fd, 0) < 0) {
+				fprintf(stderr, "%s: dup2: %s\n", argv[0], strerror(errno));
+				rc = 1;
+				goto out;
+			}
+			close(fd);
+		}
+		chmod(sock, 0660);
+	} else if (!stdin_is_socket()) {
+		fprintf(stderr, "%s: fd 0 is not a listening socket; run under "
+		    "spawn-fcgi or give --socket PATH\n", argv[0]);
+		rc = 2;
+		goto out;
+	}
+
+	memset(&w, 0, sizeof(w));
+	w.name = sc->name;
+	w.cfg = &cfg;
+	w.router = sc->router;
+	w.want_templates = sc->want_templates;
+	memset(&mc, 0, sizeof(mc));
+	mc.name = sc->name;
+	mc.workers = (int)workers;
+	mc.shutdown_timeout_ms = cfg.shutdown_timeout_ms;
+	mc.worker = serve_worker;
+	mc.arg = &w;
+	ob_log_set_component("master");
+	rc = ob_master_run(&mc);
+out:
+	ob_cfg_free(&cfg);
+	return rc;
+}

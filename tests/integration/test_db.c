@@ -1,0 +1,133 @@
+/*
+ * The database layer against the stack's PostgreSQL: migrations (twice,
+ * and concurrently), transaction hygiene, reconnecting after a restart.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "migrate.h"
+#include "ob_schema.h"
+#include "integration/harness.h"
+
+static void
+open_db(struct ob_db *db)
+{
+	ck_assert_msg(ob_db_open(db, t_env("DATABASE_URL"), "orgbill-test", 5000) == 0,
+	    "%s", db->lasterr);
+}
+
+START_TEST(db_migrations_current_and_idempotent)
+{
+	struct ob_db db;
+	char err[512], sql_dir[2048];
+	int applied = -1;
+	long v;
+
+	open_db(&db);
+	snprintf(sql_dir, sizeof(sql_dir), "%s/sql", t_env("OB_TEST_ROOT"));
+	ck_assert_int_eq(ob_migrate_current(&db, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, OB_SCHEMA_VERSION);
+	ck_assert_msg(ob_migrate_run(&db, sql_dir, &applied, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(applied, 0);
+	ob_db_close(&db);
+}
+END_TEST
+
+/* Several `orgbill migrate` at once: all succeed, each version once. */
+START_TEST(db_migrate_concurrently)
+{
+	char cmd[4096];
+	pid_t pids[4];
+	int i, st;
+
+	snprintf(cmd, sizeof(cmd), "%s/orgbill", t_env("OB_TEST_BIN_DIR"));
+	for (i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			freopen("/dev/null", "w", stdout);
+			execl(cmd, "orgbill", "migrate", (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "migrate %d failed", i);
+	}
+}
+END_TEST
+
+START_TEST(db_end_request_rolls_back)
+{
+	struct ob_db db;
+
+	open_db(&db);
+	ck_assert_int_eq(ob_db_begin(&db), 0);
+	ck_assert_int_eq(PQtransactionStatus(db.conn), PQTRANS_INTRANS);
+	ck_assert_int_eq(ob_db_end_request(&db), 1);
+	ck_assert_int_eq(PQtransactionStatus(db.conn), PQTRANS_IDLE);
+	ck_assert_int_eq(db.in_tx, 0);
+	ck_assert_int_eq(ob_db_end_request(&db), 0);
+	/* A failed statement inside a transaction: rolled back too. */
+	ck_assert_int_eq(ob_db_begin(&db), 0);
+	ck_assert_int_eq(ob_db_run(&db, OB_STMT_MIGRATION_RECORD,
+	    (const char *const[]){ "not-a-number", "x" }), -1);
+	ck_assert_int_eq(PQtransactionStatus(db.conn), PQTRANS_INERROR);
+	ck_assert_int_eq(ob_db_end_request(&db), 1);
+	ck_assert_int_eq(ob_db_run(&db, OB_STMT_PING, NULL), 0);
+	ob_db_close(&db);
+}
+END_TEST
+
+START_TEST(db_statements_all_prepared)
+{
+	struct ob_db db;
+
+	open_db(&db);
+	ck_assert_msg(db.unprepared == 0, "%s", db.lasterr);
+	ck_assert_int_eq(ob_db_ensure(&db), 0);
+	ob_db_close(&db);
+}
+END_TEST
+
+START_TEST(db_reconnects_after_restart)
+{
+	struct ob_db db;
+	int i, ok = 0;
+
+	open_db(&db);
+	ck_assert_int_eq(ob_db_run(&db, OB_STMT_PING, NULL), 0);
+	ck_assert_int_eq(t_stack("pg-restart"), 0);
+	/* The first call notices, reconnects, re-prepares and retries. */
+	for (i = 0; i < 50 && !ok; i++) {
+		ok = ob_db_run(&db, OB_STMT_PING, NULL) == 0;
+		if (!ok)
+			t_sleep_ms(100);
+	}
+	ck_assert_msg(ok, "%s", db.lasterr);
+	ck_assert_int_eq(db.unprepared, 0);
+	ck_assert_int_eq(ob_db_run(&db, OB_STMT_SCHEMA_VERSION, NULL), 0);
+	ob_db_close(&db);
+	ck_assert_int_eq(t_wait_status("/readyz", 200, 15000), 0);
+}
+END_TEST
+
+Suite *db_suite(void)
+{
+	Suite *s = suite_create("db");
+	TCase *tc = tcase_create("db");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, db_migrations_current_and_idempotent);
+	tcase_add_test(tc, db_migrate_concurrently);
+	tcase_add_test(tc, db_end_request_rolls_back);
+	tcase_add_test(tc, db_statements_all_prepared);
+	tcase_add_test(tc, db_reconnects_after_restart);
+	suite_add_tcase(s, tc);
+	return s;
+}

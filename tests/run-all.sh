@@ -1,0 +1,86 @@
+#!/bin/sh
+# Every test suite, in order, against a private stack; used by `make check`.
+#
+#   tests/run-all.sh BUILD_DIR
+#
+# Unit suites run in the plain and the sanitizer builds; the stack (and so
+# the integration and browser suites) runs the sanitizer binaries, and any
+# sanitizer report in its logs fails the run. Exits non-zero on any failure
+# and leaves no process running.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+B=${1:-build}
+case "$B" in /*) ;; *) B=$ROOT/$B ;; esac
+RUN=$B/test-run
+cd "$ROOT"
+
+export OB_HTTPS_PORT=${OB_TEST_HTTPS_PORT:-18443}
+export OB_HTTP_PORT=${OB_TEST_HTTP_PORT:-18080}
+export OB_PG_PORT=${OB_TEST_PG_PORT:-54339}
+export OB_STRIPE_PORT=${OB_TEST_STRIPE_PORT:-12112}
+export OB_BIN_DIR=$B/asan
+export OB_APP_WORKERS=2 OB_WEBHOOK_WORKERS=2
+# Workers run under the sanitizers: make reports land in the logs, stop the
+# process, and keep leak checks for the test binaries (workers _exit).
+export ASAN_OPTIONS=abort_on_error=0:halt_on_error=1:detect_leaks=1:print_summary=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+failed=""
+step() {
+	name=$1
+	shift
+	printf '\n=== %s\n' "$name"
+	if "$@"; then
+		printf '=== %s: ok\n' "$name"
+	else
+		printf '=== %s: FAILED\n' "$name"
+		failed="$failed $name"
+	fi
+}
+
+cleanup() {
+	deploy/stack.sh stop "$RUN" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT INT TERM
+
+step "unit" "$B/test-unit"
+step "unit (asan+ubsan)" "$B/asan/test-unit"
+
+rm -rf "$RUN"
+if ! deploy/stack.sh start "$RUN"; then
+	echo "=== the test stack did not start; logs:" >&2
+	tail -n 50 "$RUN"/logs/*.log >&2 2>/dev/null
+	exit 1
+fi
+
+export OB_TEST_BASE_URL=https://localhost:$OB_HTTPS_PORT
+export OB_TEST_HTTP_URL=http://localhost:$OB_HTTP_PORT
+export OB_TEST_RUN_DIR=$RUN OB_TEST_ROOT=$ROOT OB_TEST_BIN_DIR=$B/asan
+export ORGBILL_CONFIG=$RUN/orgbill.env
+export STRIPE_API_BASE=http://127.0.0.1:$OB_STRIPE_PORT
+export STRIPE_SECRET_KEY=sk_test_orgbill_local
+export OB_TEST_STRIPE_FAKE=$STRIPE_API_BASE
+DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$RUN/orgbill.env")
+export DATABASE_URL
+
+step "integration (asan+ubsan)" "$B/asan/test-integration"
+if [ -f tests/stripe-fake/package.json ]; then
+	step "stripe fake" sh -c 'cd tests/stripe-fake && npm test --silent'
+fi
+if [ -f tests/e2e/package.json ]; then
+	step "browser (chromium)" tests/e2e/run.sh "$B"
+fi
+
+sanitizer_reports() {
+	! grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$RUN"/logs/*.log
+}
+step "no sanitizer reports in the stack's logs" sanitizer_reports
+
+cleanup
+trap - EXIT INT TERM
+
+if [ -n "$failed" ]; then
+	printf '\nFAILED:%s\n' "$failed"
+	exit 1
+fi
+printf '\nall test suites passed\n'
