@@ -138,14 +138,21 @@ start_bg() {
 	echo $! >"$PIDS/$name.pid"
 }
 
+# alive PID: running, and not a zombie waiting for a parent that is gone.
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ "$state" != Z ]
+}
+
 stop_pid() {
 	f=$PIDS/$1.pid
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
-	if kill -0 "$pid" 2>/dev/null; then
+	if alive "$pid"; then
 		kill -TERM "$pid" 2>/dev/null || true
 		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do
+		while alive "$pid" && [ $i -lt 150 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
@@ -269,7 +276,7 @@ stop)
 	;;
 status)
 	for n in nginx app webhook stripe-fake; do
-		if [ -f "$PIDS/$n.pid" ] && kill -0 "$(cat "$PIDS/$n.pid")" 2>/dev/null; then
+		if [ -f "$PIDS/$n.pid" ] && alive "$(cat "$PIDS/$n.pid")"; then
 			echo "$n: running (pid $(cat "$PIDS/$n.pid"))"
 		else
 			echo "$n: stopped"

@@ -321,13 +321,13 @@ END_TEST
  * the same key, is answered from the fake's idempotency store. */
 START_TEST(test_timeout_retried_once_applied)
 {
-	struct ob_stripe *s = client(400, 3);
+	struct ob_stripe *s = client(1000, 3);
 	struct ob_stripe_result r;
 	cJSON *p = cJSON_Parse("{\"email\":\"timeout@example.com\"}");
 	char key[256];
 	long before;
 
-	fake_fault("{\"method\":\"POST\",\"path_prefix\":\"/v1/customers\",\"delay_ms\":1500,\"count\":1}");
+	fake_fault("{\"method\":\"POST\",\"path_prefix\":\"/v1/customers\",\"delay_ms\":3000,\"count\":1}");
 	before = fake_applied();
 	op_key(key, sizeof(key), "cus-create");
 	ck_assert_int_eq(ob_stripe_request(s, "POST", "/v1/customers", p, key, &r), 0);
