@@ -56,6 +56,22 @@ static const struct cfg_item cfg_items[] = {
 	  "webhook signing secrets (whsec_…), comma-separated during rotation" },
 	{ "STRIPE_WEBHOOK_TOLERANCE", CFG_INT, S(stripe_webhook_tolerance), "300", 1, 86400,
 	  "seconds a webhook signature's timestamp may be off" },
+	{ "ORGBILL_SESSION_IDLE_S", CFG_INT, S(session_idle_s), "7200", 60, 86400 * 30,
+	  "console sessions end after this many seconds without a request" },
+	{ "ORGBILL_SESSION_MAX_S", CFG_INT, S(session_max_s), "43200", 300, 86400 * 90,
+	  "console sessions end this many seconds after sign-in, used or not" },
+	{ "ORGBILL_RATE_READ", CFG_STR, S(rate_read), "100/60", 0, 0,
+	  "GET requests per identity: LIMIT/SECONDS (per host)" },
+	{ "ORGBILL_RATE_WRITE", CFG_STR, S(rate_write), "20/60", 0, 0,
+	  "other requests per identity (per host)" },
+	{ "ORGBILL_RATE_METER", CFG_STR, S(rate_meter), "100000/60", 0, 0,
+	  "metering calls per API key (per host)" },
+	{ "ORGBILL_RATE_SUBSCRIPTION", CFG_STR, S(rate_subscription), "5/3600", 0, 0,
+	  "subscription changes per org (exact across hosts)" },
+	{ "ORGBILL_RATE_REFUND", CFG_STR, S(rate_refund), "3/60", 0, 0,
+	  "refunds per staff user (exact across hosts)" },
+	{ "ORGBILL_RATE_LOGIN", CFG_STR, S(rate_login), "10/900", 0, 0,
+	  "sign-in attempts per account and per address (exact across hosts)" },
 };
 
 #undef S

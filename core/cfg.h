@@ -26,6 +26,15 @@ struct ob_cfg {
 	char *stripe_secret_key;
 	char *stripe_webhook_secret;
 	long  stripe_webhook_tolerance;	/* seconds */
+	long  session_idle_s;		/* console session idle expiry */
+	long  session_max_s;		/* console session absolute expiry */
+	/* Rate limits, "LIMIT/SECONDS" (docs/RATELIMITS.md). */
+	char *rate_read;
+	char *rate_write;
+	char *rate_meter;
+	char *rate_subscription;
+	char *rate_refund;
+	char *rate_login;
 };
 
 /**

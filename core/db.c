@@ -182,6 +182,10 @@ ob_db_run(struct ob_db *db, enum ob_stmt s, const char *const *params)
 int
 ob_db_begin(struct ob_db *db)
 {
+	if (db->in_tx > 0) {
+		db->in_tx++;
+		return 0;
+	}
 	if (ob_db_run(db, OB_STMT_BEGIN, NULL) != 0)
 		return -1;
 	db->in_tx = 1;
@@ -191,8 +195,15 @@ ob_db_begin(struct ob_db *db)
 int
 ob_db_commit(struct ob_db *db)
 {
-	int rc = ob_db_run(db, OB_STMT_COMMIT, NULL);
+	int rc;
 
+	if (db->in_tx > 1) {
+		db->in_tx--;
+		return 0;
+	}
+	if (db->in_tx == 0)
+		return -1;	/* rolled back already by an inner failure */
+	rc = ob_db_run(db, OB_STMT_COMMIT, NULL);
 	db->in_tx = 0;
 	if (rc != 0)
 		ob_db_end_request(db);

@@ -24,7 +24,7 @@ struct ob_db {
 	long    statement_timeout_ms;
 	int     unprepared;	/* statements that failed to prepare */
 	unsigned char prepared[OB_STMT__MAX];	/* 1: prepared on conn */
-	int     in_tx;		/* between ob_db_begin and commit/rollback */
+	int     in_tx;		/* transaction depth: begin/commit nest */
 	char    lasterr[256];	/* the last failure, for /readyz and logs */
 };
 
@@ -59,13 +59,18 @@ PGresult *ob_db_exec(struct ob_db *db, enum ob_stmt s,
 /** Run s and discard the result. Returns 0 or -1. */
 int ob_db_run(struct ob_db *db, enum ob_stmt s, const char *const *params);
 
-/** BEGIN; returns 0 or -1. */
+/**
+ * BEGIN; returns 0 or -1. Transactions nest by depth: an inner begin/commit
+ * pair joins the outer transaction (so a core mutation that opens its own
+ * transaction can also run inside a caller's, e.g. with its idempotency
+ * record), and only the outermost commit commits.
+ */
 int ob_db_begin(struct ob_db *db);
 
-/** COMMIT; returns 0 or -1 (the transaction is gone either way). */
+/** COMMIT at depth 1, else just leave one level. 0 or -1 (then all is rolled back). */
 int ob_db_commit(struct ob_db *db);
 
-/** ROLLBACK if a transaction is open; never fails visibly. */
+/** ROLLBACK the whole transaction, at any depth; never fails visibly. */
 void ob_db_rollback(struct ob_db *db);
 
 /**

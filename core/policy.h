@@ -1,19 +1,72 @@
 /*
- * Actions: what a route does, in the terms the authorization policy
- * speaks. Every route names exactly one (the router refuses a route
- * without one, and a unit test enumerates the table).
+ * The authorization policy: one table (policy.c) that maps every action a
+ * route can perform to who may perform it. Routes name their action
+ * (router.h); nothing else in the code decides who may do what.
  */
 #ifndef OB_POLICY_H
 #define OB_POLICY_H
 
+#include "principal.h"
+
 enum ob_action {
 	OB_ACT_NONE = 0,	/* invalid: a route must name its action */
-	OB_ACT_PUBLIC,		/* anyone, no identity needed (health, landing) */
-	OB_ACT_WEBHOOK,		/* Stripe; authenticated by signature, not session */
+	OB_ACT_PROBE,		/* health checks: anyone, no identity looked up */
+	OB_ACT_PUBLIC,		/* anyone (landing, login page) */
+	OB_ACT_LOGIN,		/* submitting the login form */
+	OB_ACT_WEBHOOK,		/* Stripe; authenticated by signature */
+	OB_ACT_SESSION,		/* any signed-in user: logout, org switch, own view */
+	OB_ACT_ORG_SUMMARY,	/* read-only plan and credit summary (members too,
+				 * unless the org hides billing from members) */
+	OB_ACT_MEMBERS_VIEW,	/* see the member list (members read-only) */
+	OB_ACT_MEMBERS_MANAGE,	/* invite, change role, remove */
+	OB_ACT_APIKEYS_MANAGE,	/* list, create, revoke API keys */
+	OB_ACT_AUDIT_VIEW,	/* the activity log / billing history */
+	OB_ACT_BILLING_VIEW,	/* the full billing pages */
+	OB_ACT_BILLING_MANAGE,	/* change billing settings and details */
+	OB_ACT_CREDITS_METER,	/* check and deduct credits (services) */
+	OB_ACT_CREDITS_MANAGE,	/* add and allocate credits */
+	OB_ACT_SUBSCRIPTION_CHANGE, /* buy, change, cancel a subscription */
+	OB_ACT_PAYMENT_ACTION,	/* payment method, credit purchase */
+	OB_ACT_STAFF,		/* the staff console across all orgs */
+	OB_ACT_STAFF_REFUND,	/* refunds (staff) */
 	OB_ACT__MAX
 };
 
-/** The action's name for logs and tests ("public", …); never NULL. */
+/* Who the rule admits. */
+enum ob_auth_need {
+	OB_NEED_NOTHING,	/* anonymous is fine */
+	OB_NEED_USER,		/* a signed-in user; no org involved */
+	OB_NEED_ORG,		/* a member (role in roles) or a key (scope) of the org */
+	OB_NEED_STAFF,		/* a signed-in staff user */
+};
+
+struct ob_policy_rule {
+	const char *name;
+	enum ob_auth_need need;
+	unsigned roles;		/* OB_ROLE_BIT()s allowed, for OB_NEED_ORG */
+	unsigned scopes;	/* any one of these key scopes suffices; 0: no keys */
+	int member_summary;	/* members pass only if the org shows them billing */
+};
+
+enum ob_decision {
+	OB_ALLOW,
+	OB_DENY_UNAUTHENTICATED,	/* 401: sign in / send a key */
+	OB_DENY_FORBIDDEN,		/* 403: known, but not allowed */
+	OB_DENY_NOT_FOUND,		/* 404: another tenant's — ids do not leak */
+};
+
+/** The rule for action a (never NULL for a valid action). */
+const struct ob_policy_rule *ob_policy_rule(enum ob_action a);
+
+/** The action's name for logs and tests ("public", …); "unknown" if invalid. */
 const char *ob_action_name(enum ob_action a);
+
+/**
+ * Decide whether p may perform a. For org actions p->org_id, p->role,
+ * p->members_see_billing must describe the org the request is about
+ * (role OB_ROLE_NONE when the user is not an active member); for keys,
+ * p->key_org_id is compared with p->org_id.
+ */
+enum ob_decision ob_policy_decide(enum ob_action a, const struct ob_principal *p);
 
 #endif

@@ -1,25 +1,20 @@
 /*
  * The statement table: every SQL statement orgbill runs, by name.
  *
- * Each row is prepared once per connection (ob_db_connect) and executed
+ * Each row is prepared once per connection (ob_db_open) and executed
  * by index (ob_db_exec); no function takes SQL text at run time, so no
- * input can become SQL. Adding a statement is adding one enum value and
- * one row in stmt.c (a unit test checks the two stay in step).
+ * input can become SQL. Each module keeps its rows in its own
+ * core/stmt_<module>.def as OB_STMT_DEF(id, name, sql, nparams); the list
+ * of modules is stmt_modules.def. One enum and one table come out of them
+ * (a unit test checks names are unique and parameter counts match).
  */
 #ifndef OB_STMT_H
 #define OB_STMT_H
 
 enum ob_stmt {
-	OB_STMT_BEGIN,
-	OB_STMT_COMMIT,
-	OB_STMT_ROLLBACK,
-	OB_STMT_PING,
-	OB_STMT_MIGRATE_LOCK,
-	OB_STMT_MIGRATE_UNLOCK,
-	OB_STMT_MIGRATE_TABLE,
-	OB_STMT_SCHEMA_VERSION,
-	OB_STMT_MIGRATION_APPLIED,
-	OB_STMT_MIGRATION_RECORD,
+#define OB_STMT_DEF(id, name, sql, nparams) id,
+#include "stmt_modules.def"
+#undef OB_STMT_DEF
 	OB_STMT__MAX
 };
 

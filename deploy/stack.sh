@@ -264,7 +264,8 @@ start)
 	make_cert
 	"$BIN/orgbill" --config "$ENVFILE" migrate >/dev/null
 	if [ "$SEED" = 1 ]; then
-		"$BIN/orgbill" --config "$ENVFILE" seed-demo >/dev/null
+		"$BIN/orgbill" --config "$ENVFILE" seed-demo >"$RUN/demo-logins.txt"
+		chmod 600 "$RUN/demo-logins.txt"
 	fi
 	start_stripe_fake
 	start_workers

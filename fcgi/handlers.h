@@ -17,6 +17,42 @@ int ob_h_readyz(struct ob_req *r);
 /** GET /: the console's landing page. */
 int ob_h_landing(struct ob_req *r);
 
+/** GET /login: the sign-in form. */
+int ob_h_login_form(struct ob_req *r);
+
+/** POST /login: check the password, start a session. */
+int ob_h_login(struct ob_req *r);
+
+/** POST /logout: end the session. */
+int ob_h_logout(struct ob_req *r);
+
+/** POST /orgs/switch: choose the console's current org (remembered). */
+int ob_h_org_switch(struct ob_req *r);
+
+/** GET /members: the member list (read-only for members). */
+int ob_h_members_page(struct ob_req *r);
+
+/** POST /members/invite, /members/{user_id}/role, /members/{user_id}/remove. */
+int ob_h_member_invite_form(struct ob_req *r);
+int ob_h_member_role_form(struct ob_req *r);
+int ob_h_member_remove_form(struct ob_req *r);
+
+/** GET, POST /api/v1/org-billing/{org_id}/members. */
+int ob_h_api_members(struct ob_req *r);
+int ob_h_api_member_invite(struct ob_req *r);
+
+/** GET /api-keys, POST /api-keys, POST /api-keys/{prefix}/revoke. */
+int ob_h_apikeys_page(struct ob_req *r);
+int ob_h_apikey_create_form(struct ob_req *r);
+int ob_h_apikey_revoke_form(struct ob_req *r);
+
+/** GET /api/v1/org-billing/{org_id}/history and GET /activity. */
+int ob_h_api_history(struct ob_req *r);
+int ob_h_activity_page(struct ob_req *r);
+
+/** GET /admin: the staff console's front page. */
+int ob_h_admin_page(struct ob_req *r);
+
 /** POST /stripe/webhook: the webhook receiver. */
 int ob_h_stripe_webhook(struct ob_req *r);
 

@@ -14,7 +14,9 @@
 #include <fcgiapp.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "buf.h"
+#include "principal.h"
 
 #define OB_ROUTE_PARAMS_MAX	4
 
@@ -38,8 +40,18 @@ struct ob_req {
 	char *body;			/* NUL-terminated; NULL until read */
 	size_t body_len;
 
+	void *form_cache;		/* form.c */
+	void *query_cache;
+
+	/* Identity (fcgi/authz.c). */
+	struct ob_principal who;
+	int has_session;		/* who came from a session cookie */
+	unsigned char session_raw[OB_TOKEN_BYTES];
+	char csrf[OB_TOKEN_TEXT];	/* the session's CSRF token, for forms */
+
 	/* Routing. */
 	int route;			/* index into the router's table, -1 if none */
+	const char *pattern;		/* the matched route's pattern */
 	const char *params[OB_ROUTE_PARAMS_MAX];	/* {name} captures */
 	int nparams;
 

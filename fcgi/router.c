@@ -56,6 +56,7 @@ ob_router_match(const struct ob_router *rt, struct ob_req *r,
 		if (method_matches(ro->method, r->method)) {
 			ob_route_match_path(ro->pattern, r->path, r);
 			r->route = (int)i;
+			r->pattern = ro->pattern;
 			ob_buf_free(&methods);
 			return OB_MATCH_OK;
 		}
@@ -112,4 +113,22 @@ ob_router_validate(const struct ob_router *rt, char *err, size_t errlen)
 			}
 	}
 	return 0;
+}
+
+const char *
+ob_route_param(const struct ob_req *r, const char *name)
+{
+	const char *p = r->pattern;
+	size_t n = strlen(name);
+	int i = 0;
+
+	if (p == NULL)
+		return NULL;
+	while ((p = strchr(p, '{')) != NULL) {
+		if (strncmp(p + 1, name, n) == 0 && p[1 + n] == '}')
+			return i < r->nparams ? r->params[i] : NULL;
+		i++;
+		p++;
+	}
+	return NULL;
 }

@@ -48,6 +48,9 @@ int ob_router_validate(const struct ob_router *rt, char *err, size_t errlen);
 enum ob_match ob_router_match(const struct ob_router *rt, struct ob_req *r,
     const char **allow);
 
+/** The capture named name ("org_id") of the matched route, or NULL. */
+const char *ob_route_param(const struct ob_req *r, const char *name);
+
 /** Match a single pattern against path; captures into r. 1 if it matches. */
 int ob_route_match_path(const char *pattern, const char *path,
     struct ob_req *r);

@@ -2,17 +2,25 @@
 
 #include "handlers.h"
 
+/*
+ * The console and REST API: one row per route, kept by each module in its
+ * fcgi/routes_<module>.def as OB_ROUTE(id, method, pattern, handler,
+ * action); routes_app_modules.def lists the modules. Every row names its
+ * action (policy.h); the router refuses a table with a row that does not.
+ */
+#define API "/api/v1/org-billing"
+
 enum app_route {
-	APP_HEALTHZ,
-	APP_READYZ,
-	APP_LANDING,
+#define OB_ROUTE(id, method, pattern, fn, action) id,
+#include "routes_app_modules.def"
+#undef OB_ROUTE
 	APP__MAX
 };
 
 static const struct ob_route app_routes[APP__MAX] = {
-	[APP_HEALTHZ] = { "GET", "/healthz", ob_h_healthz, OB_ACT_PUBLIC },
-	[APP_READYZ] = { "GET", "/readyz", ob_h_readyz, OB_ACT_PUBLIC },
-	[APP_LANDING] = { "GET", "/", ob_h_landing, OB_ACT_PUBLIC },
+#define OB_ROUTE(id, method, pattern, fn, action) [id] = { method, pattern, fn, action },
+#include "routes_app_modules.def"
+#undef OB_ROUTE
 };
 
 const struct ob_router ob_app_router = { "app", app_routes, APP__MAX };

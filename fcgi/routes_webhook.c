@@ -10,8 +10,8 @@ enum webhook_route {
 };
 
 static const struct ob_route webhook_routes[WH__MAX] = {
-	[WH_HEALTHZ] = { "GET", "/healthz", ob_h_healthz, OB_ACT_PUBLIC },
-	[WH_READYZ] = { "GET", "/readyz", ob_h_readyz, OB_ACT_PUBLIC },
+	[WH_HEALTHZ] = { "GET", "/healthz", ob_h_healthz, OB_ACT_PROBE },
+	[WH_READYZ] = { "GET", "/readyz", ob_h_readyz, OB_ACT_PROBE },
 	[WH_STRIPE] = { "POST", "/stripe/webhook", ob_h_stripe_webhook, OB_ACT_WEBHOOK },
 };
 

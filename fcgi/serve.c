@@ -139,6 +139,30 @@ ob_serve_main(const struct ob_serve_conf *sc, int argc, char **argv)
 	}
 
 	memset(&w, 0, sizeof(w));
+	/* The rate limiter's table is mapped here, before fork, so that
+	 * every worker counts into the same shared slots. */
+	{
+		const char *specs[OB_RL__MAX] = {
+			[OB_RL_READ] = cfg.rate_read,
+			[OB_RL_WRITE] = cfg.rate_write,
+			[OB_RL_METER] = cfg.rate_meter,
+			[OB_RL_SUBSCRIPTION] = cfg.rate_subscription,
+			[OB_RL_REFUND] = cfg.rate_refund,
+			[OB_RL_LOGIN] = cfg.rate_login,
+		};
+
+		if ((w.rl = ob_rl_create(0)) == NULL) {
+			fprintf(stderr, "%s: cannot map the rate limiter table\n", argv[0]);
+			rc = 1;
+			goto out;
+		}
+		if (ob_rl_configure(w.rl, specs, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s: %s\n", argv[0], err);
+			ob_rl_destroy(w.rl);
+			rc = 2;
+			goto out;
+		}
+	}
 	w.name = sc->name;
 	w.cfg = &cfg;
 	w.router = sc->router;
@@ -151,6 +175,7 @@ ob_serve_main(const struct ob_serve_conf *sc, int argc, char **argv)
 	mc.arg = &w;
 	ob_log_set_component("master");
 	rc = ob_master_run(&mc);
+	ob_rl_destroy(w.rl);
 out:
 	ob_cfg_free(&cfg);
 	return rc;

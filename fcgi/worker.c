@@ -10,6 +10,7 @@
 #include <cJSON.h>
 #include <sodium.h>
 
+#include "authz.h"
 #include "json.h"
 #include "log.h"
 
@@ -112,6 +113,8 @@ ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 		    "This method is not allowed here.", NULL);
 		return;
 	}
+	if (ob_authz(r) != 0)
+		return;
 	if (w->router->routes[r->route].fn(r) != 0 && r->status == 0) {
 		ob_worker_error(r, 503, "api_error", "unavailable",
 		    "The service is temporarily unavailable; try again.", NULL);

@@ -7,6 +7,7 @@
 
 #include "cfg.h"
 #include "db.h"
+#include "ratelimit.h"
 #include "router.h"
 #include "tmpl.h"
 
@@ -17,6 +18,7 @@ struct ob_worker {
 	int want_templates;		/* load cfg->templates_dir at start */
 	struct ob_db db;
 	struct ob_tmpl_store *tmpl;
+	struct ob_rl *rl;		/* shared by every worker on the host */
 	long requests;			/* served by this process */
 };
 

@@ -19,7 +19,10 @@ export OB_HTTP_PORT=${OB_TEST_HTTP_PORT:-18080}
 export OB_PG_PORT=${OB_TEST_PG_PORT:-54339}
 export OB_STRIPE_PORT=${OB_TEST_STRIPE_PORT:-12112}
 export OB_BIN_DIR=$B/asan
-export OB_APP_WORKERS=2 OB_WEBHOOK_WORKERS=2
+export OB_APP_WORKERS=2 OB_WEBHOOK_WORKERS=2 OB_SEED=1
+# A long window for reads, so the test that proves the limit holds across
+# both workers counts exactly (no window boundary in the middle).
+export ORGBILL_RATE_READ=150/3600
 # Workers run under the sanitizers: make reports land in the logs, stop the
 # process, and keep leak checks for the test binaries (workers _exit).
 export ASAN_OPTIONS=abort_on_error=0:halt_on_error=1:detect_leaks=1:print_summary=1

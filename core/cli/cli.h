@@ -32,6 +32,18 @@ int ob_cli_schema_version(struct ob_cli *c, int argc, char **argv);
 /** orgbill seed-demo: load the demo data set (sql/demo.sql). */
 int ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv);
 
+/** orgbill org create: print the new org's id. */
+int ob_cli_org(struct ob_cli *c, int argc, char **argv);
+
+/** orgbill user create: password from stdin; print the new user's id. */
+int ob_cli_user(struct ob_cli *c, int argc, char **argv);
+
+/** orgbill member add. */
+int ob_cli_member(struct ob_cli *c, int argc, char **argv);
+
+/** orgbill apikey create (prints the key) | apikey revoke PREFIX. */
+int ob_cli_apikey(struct ob_cli *c, int argc, char **argv);
+
 /** orgbill config: print the effective settings, secrets hidden. */
 int ob_cli_config(struct ob_cli *c, int argc, char **argv);
 

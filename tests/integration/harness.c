@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -34,7 +35,7 @@ t_http(const char *base, const char *method, const char *path,
     struct t_resp *out)
 {
 	char url[2048], ca[1024];
-	struct curl_slist *hl = NULL;
+	struct curl_slist *hl = NULL, *resolve = NULL;
 	CURL *c;
 	CURLcode rc;
 	size_t i;
@@ -45,6 +46,19 @@ t_http(const char *base, const char *method, const char *path,
 	c = curl_easy_init();
 	ck_assert_ptr_nonnull(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	/* "localhost" is 127.0.0.1 for every suite (IPv6 stays free for the
+	 * tests that need a second client address). */
+	{
+		const char *host = strstr(url, "://localhost:");
+
+		if (host != NULL) {
+			char entry[64];
+
+			snprintf(entry, sizeof(entry), "localhost:%d:127.0.0.1", atoi(host + 13));
+			resolve = curl_slist_append(resolve, entry);
+			curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
+		}
+	}
 	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)
@@ -65,8 +79,9 @@ t_http(const char *base, const char *method, const char *path,
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	curl_slist_free_all(resolve);
 	if (out->body.data == NULL)
 		ob_buf_puts(&out->body, "");
 	if (out->headers.data == NULL)
@@ -199,4 +214,177 @@ t_wait_status(const char *path, long status, int ms)
 		t_sleep_ms(100);
 	}
 	return -1;
+}
+
+/* ---- identity helpers ---- */
+
+#include <sodium.h>
+
+#include "auth.h"
+
+void
+t_sql(const char *sql)
+{
+	PGconn *c = PQconnectdb(t_env("DATABASE_URL"));
+	PGresult *res;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	res = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(res);
+	PQfinish(c);
+}
+
+const char *
+t_sql_value(const char *sql)
+{
+	static char val[4096];
+	PGconn *c = PQconnectdb(t_env("DATABASE_URL"));
+	PGresult *res;
+	const char *out = NULL;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	res = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+	if (PQntuples(res) > 0) {
+		snprintf(val, sizeof(val), "%s", PQgetvalue(res, 0, 0));
+		out = val;
+	}
+	PQclear(res);
+	PQfinish(c);
+	return out;
+}
+
+void
+t_reset_rate_limits(void)
+{
+	t_sql("DELETE FROM rate_limit_counters");
+}
+
+/* The value of Set-Cookie NAME=value in r's headers (arena-free: static). */
+static const char *
+set_cookie_value(const struct t_resp *r, const char *name)
+{
+	static char val[256];
+	const char *p = r->headers.data;
+	size_t n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		if (strncasecmp(p, "set-cookie:", 11) == 0) {
+			const char *v = p + 11;
+
+			while (*v == ' ')
+				v++;
+			if (strncmp(v, name, n) == 0 && v[n] == '=') {
+				size_t len = strcspn(v + n + 1, ";\r\n");
+
+				snprintf(val, sizeof(val), "%.*s", (int)len, v + n + 1);
+				return val;
+			}
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+int
+t_http_as(const char *cookie, const char *bearer, const char *method, const char *path,
+    const char *body, const char *content_type, const char *const *extra, struct t_resp *out)
+{
+	char ch[512], bh[256], th[128];
+	const char *hdr[16];
+	int n = 0;
+
+	if (cookie != NULL) {
+		snprintf(ch, sizeof(ch), "Cookie: __Host-ob_session=%s", cookie);
+		hdr[n++] = ch;
+	}
+	if (bearer != NULL) {
+		snprintf(bh, sizeof(bh), "Authorization: Bearer %s", bearer);
+		hdr[n++] = bh;
+	}
+	if (content_type != NULL) {
+		snprintf(th, sizeof(th), "Content-Type: %s", content_type);
+		hdr[n++] = th;
+	}
+	while (extra != NULL && *extra != NULL && n < 15)
+		hdr[n++] = *extra++;
+	hdr[n] = NULL;
+	return t_http(NULL, method, path, body, body ? strlen(body) : 0, hdr, out);
+}
+
+long
+t_login(const char *email, const char *password, char *cookie, size_t len)
+{
+	struct t_resp r;
+	char body[1024], hcookie[256], token[128];
+	const char *v, *hdr[3];
+	char *e;
+	long status;
+
+	ck_assert_int_eq(t_http(NULL, "GET", "/login", NULL, 0, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	v = set_cookie_value(&r, "__Host-ob_login");
+	ck_assert_ptr_nonnull(v);
+	snprintf(token, sizeof(token), "%s", v);
+	t_resp_free(&r);
+	snprintf(hcookie, sizeof(hcookie), "Cookie: __Host-ob_login=%s", token);
+	hdr[0] = hcookie;
+	hdr[1] = "Content-Type: application/x-www-form-urlencoded";
+	hdr[2] = NULL;
+	e = curl_easy_escape(NULL, password, 0);
+	snprintf(body, sizeof(body), "login_token=%s&email=%s&password=%s", token, email, e);
+	curl_free(e);
+	ck_assert_int_eq(t_http(NULL, "POST", "/login", body, strlen(body), hdr, &r), 0);
+	status = r.status;
+	v = set_cookie_value(&r, "__Host-ob_session");
+	if (cookie != NULL)
+		snprintf(cookie, len, "%s", (status == 303 && v != NULL) ? v : "");
+	t_resp_free(&r);
+	return status;
+}
+
+void
+t_csrf(const char *cookie, char *out)
+{
+	unsigned char raw[OB_TOKEN_BYTES];
+
+	ck_assert_int_eq(ob_auth_token_decode(cookie, raw), 0);
+	ob_auth_csrf(raw, out);
+}
+
+int
+t_cli(const char *args, const char *in, char *out, size_t len)
+{
+	char cmd[4096], tmp[64] = "";
+	FILE *p;
+	int st;
+
+	if (in != NULL) {
+		int fd;
+
+		strcpy(tmp, "/tmp/ob-cli-in-XXXXXX");
+		fd = mkstemp(tmp);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, in, strlen(in)), (ssize_t)strlen(in));
+		close(fd);
+	}
+	snprintf(cmd, sizeof(cmd), "%s/orgbill %s <%s 2>/dev/null", t_env("OB_TEST_BIN_DIR"),
+	    args, in != NULL ? tmp : "/dev/null");
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	if (out != NULL) {
+		out[0] = '\0';
+		if (fgets(out, (int)len, p) != NULL)
+			out[strcspn(out, "\n")] = '\0';
+	}
+	while (fgetc(p) != EOF)
+		;
+	st = pclose(p);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

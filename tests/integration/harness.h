@@ -59,3 +59,32 @@ int t_wait_status(const char *path, long status, int ms);
 void t_sleep_ms(int ms);
 
 #endif
+
+/* ---- identity helpers (test_authz.c, test_sessions.c) ---- */
+
+#include <libpq-fe.h>
+
+/** Run SQL on the stack's database (test set-up only); fails the test on error. */
+void t_sql(const char *sql);
+
+/** One value from SQL (static buffer), or NULL if no row. */
+const char *t_sql_value(const char *sql);
+
+/** Forget every rate-limit window (so sign-in tests do not starve each other). */
+void t_reset_rate_limits(void);
+
+/**
+ * Sign in through the form; the session cookie's value into cookie (64+
+ * bytes). Returns the final HTTP status of the POST (303 on success).
+ */
+long t_login(const char *email, const char *password, char *cookie, size_t len);
+
+/** The CSRF token for a session cookie value (out: 44 bytes). */
+void t_csrf(const char *cookie, char *out);
+
+/** Run the orgbill CLI with args (stdin from in, may be NULL); its stdout (first line) into out. Exit status. */
+int t_cli(const char *args, const char *in, char *out, size_t len);
+
+/** Send with a session cookie (cookie may be NULL) and extra headers. */
+int t_http_as(const char *cookie, const char *bearer, const char *method, const char *path,
+    const char *body, const char *content_type, const char *const *extra, struct t_resp *out);

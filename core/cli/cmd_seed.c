@@ -1,0 +1,162 @@
+/*
+ * orgbill seed-demo: the demo data set. Idempotent: orgs, users and
+ * memberships are created when missing; the demo API key is replaced on
+ * every run (it is shown only once). Prints the logins and the key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "cli.h"
+#include "org.h"
+
+#define DEMO_PASSWORD "demo-password"
+
+static const struct {
+	const char *email, *name, *org_slug, *role, *department;
+	int staff;
+} demo_users[] = {
+	{ "owner@acme.test", "Olivia Owner", "acme", "owner", "Leadership", 0 },
+	{ "admin@acme.test", "Adam Admin", "acme", "admin", "Engineering", 0 },
+	{ "billing@acme.test", "Bella Billing", "acme", "billing", "Finance", 0 },
+	{ "member@acme.test", "Max Member", "acme", "member", "Engineering", 0 },
+	{ "owner@globex.test", "Greta Globex", "globex", "owner", "", 0 },
+	{ "staff@orgbill.test", "Sam Support", NULL, NULL, NULL, 1 },
+};
+
+static const struct {
+	const char *slug, *name, *billing_email;
+} demo_orgs[] = {
+	{ "acme", "Acme Corporation", "billing@acme.test" },
+	{ "globex", "Globex Inc.", "owner@globex.test" },
+};
+
+static int64_t
+org_by_slug(struct ob_cli *c, const char *slug)
+{
+	const char *params[1] = { slug };
+	PGresult *res = ob_db_exec(&c->db, OB_STMT_ORG_BY_SLUG, params, NULL);
+	int64_t id = -1;
+
+	if (res == NULL)
+		return -1;
+	id = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	return id;
+}
+
+static int64_t
+user_by_email(struct ob_cli *c, const char *email)
+{
+	const char *params[1] = { email };
+	PGresult *res = ob_db_exec(&c->db, OB_STMT_USER_BY_EMAIL, params, NULL);
+	int64_t id = -1;
+
+	if (res == NULL)
+		return -1;
+	id = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	return id;
+}
+
+static int
+load_sql(struct ob_cli *c)
+{
+	char path[4096];
+	FILE *f;
+	char *sql = NULL;
+	long n;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/demo.sql", c->cfg.sql_dir);
+	if ((f = fopen(path, "r")) == NULL) {
+		ob_cli_fail(c, "seed-demo: cannot open %s", path);
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (4L << 20) ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		ob_cli_fail(c, "seed-demo: %s: unreadable or too large", path);
+		goto out;
+	}
+	sql = calloc(1, (size_t)n + 1);
+	if (sql == NULL || fread(sql, 1, (size_t)n, f) != (size_t)n) {
+		ob_cli_fail(c, "seed-demo: %s: read error", path);
+		goto out;
+	}
+	if (ob_db_exec_script(&c->db, sql) != 0) {
+		ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	free(sql);
+	return rc;
+}
+
+int
+ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv)
+{
+	char key[OB_APIKEY_TEXT], prefix[OB_APIKEY_PREFIX_LEN + 1], org[24];
+	struct ob_actx ax;
+	struct ob_fail f;
+	int64_t org_ids[2], uid;
+	size_t i, j;
+
+	if (argc > 1)
+		return ob_cli_fail(c, "seed-demo: unexpected argument '%s'", argv[1]);
+	if (load_sql(c) != 0)
+		return 1;
+	memset(&ax, 0, sizeof(ax));
+	ax.db = &c->db;
+	ax.request_id = "seed-demo";
+	for (i = 0; i < 2; i++) {
+		if ((org_ids[i] = org_by_slug(c, demo_orgs[i].slug)) < 0)
+			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+		if (org_ids[i] == 0 && ob_org_create(&ax, demo_orgs[i].name, demo_orgs[i].slug,
+		    demo_orgs[i].billing_email, &org_ids[i], &f) != 0)
+			return ob_cli_fail(c, "seed-demo: %s", f.message);
+	}
+	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		if ((uid = user_by_email(c, demo_users[i].email)) < 0)
+			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+		if (uid == 0 && ob_user_create(&ax, demo_users[i].email, demo_users[i].name,
+		    DEMO_PASSWORD, demo_users[i].staff, &uid, &f) != 0)
+			return ob_cli_fail(c, "seed-demo: %s", f.message);
+		if (demo_users[i].org_slug == NULL)
+			continue;
+		for (j = 0; j < 2; j++)
+			if (strcmp(demo_orgs[j].slug, demo_users[i].org_slug) == 0 &&
+			    ob_member_add(&ax, org_ids[j], uid, demo_users[i].role,
+			    demo_users[i].department, &f) != 0)
+				return ob_cli_fail(c, "seed-demo: %s", f.message);
+	}
+	/* The owner of Acme also belongs to Globex (the org switcher). */
+	if ((uid = user_by_email(c, "owner@acme.test")) > 0 &&
+	    ob_member_add(&ax, org_ids[1], uid, "billing", "Finance", &f) != 0)
+		return ob_cli_fail(c, "seed-demo: %s", f.message);
+
+	snprintf(org, sizeof(org), "%lld", (long long)org_ids[0]);
+	{
+		const char *params[2] = { org, "demo" };
+
+		if (ob_db_run(&c->db, OB_STMT_APIKEY_REVOKE_NAMED, params) != 0)
+			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+	}
+	if (ob_apikey_create_audited(&ax, org_ids[0], "demo", "read,write,meter,admin",
+	    key, prefix, &f) != 0)
+		return ob_cli_fail(c, "seed-demo: %s", f.message);
+
+	printf("Demo logins (password for all: %s)\n", DEMO_PASSWORD);
+	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
+		printf("  %-22s %s%s%s\n", demo_users[i].email,
+		    demo_users[i].staff ? "staff" : demo_users[i].role,
+		    demo_users[i].org_slug ? " of " : "",
+		    demo_users[i].org_slug ? demo_users[i].org_slug : "");
+	printf("Demo API key (org acme, id %s, all scopes):\n  %s\n", org, key);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}

@@ -1,0 +1,91 @@
+#include "idem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "mem.h"
+
+int
+ob_idem_key_ok(const char *key)
+{
+	size_t i, n;
+
+	if (key == NULL)
+		return 0;
+	n = strlen(key);
+	if (n == 0 || n > OB_IDEM_KEY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)key[i] < 0x21 || (unsigned char)key[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+void
+ob_idem_hash(const char *method, const char *path, const char *body,
+    size_t body_len, unsigned char out[32])
+{
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)method, strlen(method) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)path, strlen(path) + 1);
+	if (body != NULL)
+		crypto_hash_sha256_update(&st, (const unsigned char *)body, body_len);
+	crypto_hash_sha256_final(&st, out);
+}
+
+enum ob_idem_state
+ob_idem_claim(struct ob_db *db, int64_t org_id, const char *key,
+    const unsigned char hash[32], int *status, char **body)
+{
+	char org[24], hex[67];
+	const char *params[3] = { org, key, hex };
+	unsigned char *stored;
+	PGresult *res;
+	size_t n;
+	enum ob_idem_state st;
+
+	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	hex[0] = '\\';
+	hex[1] = 'x';
+	sodium_bin2hex(hex + 2, 65, hash, 32);
+	if ((res = ob_db_exec(db, OB_STMT_IDEM_CLAIM, params, NULL)) == NULL)
+		return OB_IDEM_ERROR;
+	n = (size_t)PQntuples(res);
+	PQclear(res);
+	if (n == 1)
+		return OB_IDEM_NEW;
+	if ((res = ob_db_exec(db, OB_STMT_IDEM_GET, params, NULL)) == NULL)
+		return OB_IDEM_ERROR;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return OB_IDEM_ERROR;
+	}
+	stored = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &n);
+	if (stored == NULL || n != 32 || sodium_memcmp(stored, hash, 32) != 0) {
+		st = OB_IDEM_MISMATCH;
+	} else {
+		st = OB_IDEM_REPLAY;
+		*status = atoi(PQgetvalue(res, 0, 1));
+		*body = ob_xstrdup(PQgetvalue(res, 0, 2));
+	}
+	PQfreemem(stored);
+	PQclear(res);
+	return st;
+}
+
+int
+ob_idem_finish(struct ob_db *db, int64_t org_id, const char *key, int status,
+    const char *body)
+{
+	char org[24], st[16];
+	const char *params[4] = { org, key, st, body };
+
+	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	snprintf(st, sizeof(st), "%d", status);
+	return ob_db_run(db, OB_STMT_IDEM_FINISH, params);
+}

@@ -1,0 +1,79 @@
+/*
+ * ob_org: organizations, users and memberships. Every mutation runs in one
+ * transaction with its audit row.
+ */
+#ifndef OB_ORG_H
+#define OB_ORG_H
+
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "audit.h"
+#include "fail.h"
+#include "principal.h"
+
+/** Create an org; *id receives its id. -1 with f set (bad name/slug, slug taken). */
+int ob_org_create(const struct ob_actx *ax, const char *name, const char *slug,
+    const char *billing_email, int64_t *id, struct ob_fail *f);
+
+/**
+ * Create a user (password may be NULL: cannot sign in until set).
+ * -1 with f set (bad e-mail, taken, password too short or long).
+ */
+int ob_user_create(const struct ob_actx *ax, const char *email, const char *name,
+    const char *password, int is_staff, int64_t *id, struct ob_fail *f);
+
+/**
+ * Add user to org with role (or reactivate and re-role a removed member),
+ * department may be NULL. The first org a user joins becomes the default.
+ */
+int ob_member_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, const char *department, struct ob_fail *f);
+
+/** Invite by e-mail: creates the user (no password) if needed, then adds. */
+int ob_member_invite(const struct ob_actx *ax, int64_t org_id, const char *email,
+    const char *role, const char *department, int64_t *user_id, struct ob_fail *f);
+
+/** Change a member's role; the last owner cannot stop being one. */
+int ob_member_set_role(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, struct ob_fail *f);
+
+/** Remove a member; the last owner cannot be removed. */
+int ob_member_remove(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    struct ob_fail *f);
+
+/**
+ * Fill p's standing in org_id (p->org_id, role, members_see_billing,
+ * org_suspended) for a user principal. 0 (role OB_ROLE_NONE if not an
+ * active member or no such org) or -1 on a database failure.
+ */
+int ob_member_standing(struct ob_db *db, int64_t org_id, struct ob_principal *p);
+
+/** The org's members as a list object; NULL on a database failure. */
+cJSON *ob_member_list(struct ob_db *db, int64_t org_id);
+
+/** The user's active orgs [{id,name,role,current}]; NULL on failure. */
+cJSON *ob_user_orgs(struct ob_db *db, int64_t user_id, int64_t current_org);
+
+/** The org as an object {id,name,slug,status,...}; NULL if none or failure. */
+cJSON *ob_org_get(struct ob_db *db, int64_t org_id);
+
+/** The org's API keys (never their secrets) as a list object. */
+cJSON *ob_apikey_list(struct ob_db *db, int64_t org_id);
+
+/**
+ * Create an API key (audited); key_text receives the key, shown once.
+ * created_by 0 for the CLI.
+ */
+int ob_apikey_create_audited(const struct ob_actx *ax, int64_t org_id, const char *name,
+    const char *scopes, char *key_text, char *prefix, struct ob_fail *f);
+
+/** Revoke by prefix; org_id 0 means any org (CLI). Audited. */
+int ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
+    struct ob_fail *f);
+
+/** Parse a positive decimal id; 0 on anything else. */
+int64_t ob_parse_id(const char *s);
+
+#endif

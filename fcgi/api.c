@@ -1,0 +1,165 @@
+#include "api.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "input.h"
+#include "idem.h"
+#include "log.h"
+#include "worker.h"
+
+void
+ob_api_json(struct ob_req *r, int status, const cJSON *obj)
+{
+	char *s = cJSON_PrintUnformatted(obj);
+
+	if (s == NULL) {
+		ob_resp_error(r, 500, "api_error", "internal", "Could not encode the answer.", NULL);
+		return;
+	}
+	ob_resp_json(r, status, s, strlen(s));
+	ob_buf_putc(&r->resp_body, '\n');
+	free(s);
+}
+
+int
+ob_api_fail_status(enum ob_fail_kind k)
+{
+	switch (k) {
+	case OB_FAIL_INVALID: return 400;
+	case OB_FAIL_PAYMENT: return 402;
+	case OB_FAIL_FORBIDDEN: return 403;
+	case OB_FAIL_NOT_FOUND: return 404;
+	case OB_FAIL_CONFLICT: return 409;
+	case OB_FAIL_IDEMPOTENCY: return 409;
+	case OB_FAIL_UPSTREAM: return 502;
+	case OB_FAIL_DB: return 503;
+	case OB_FAIL_NONE: break;
+	}
+	return 500;
+}
+
+static const char *
+fail_type(enum ob_fail_kind k)
+{
+	switch (k) {
+	case OB_FAIL_FORBIDDEN: return "permission_error";
+	case OB_FAIL_IDEMPOTENCY: return "idempotency_error";
+	case OB_FAIL_UPSTREAM:
+	case OB_FAIL_DB: return "api_error";
+	default: return "invalid_request_error";
+	}
+}
+
+void
+ob_api_fail(struct ob_req *r, const struct ob_fail *f)
+{
+	int status = ob_api_fail_status(f->kind);
+
+	ob_worker_error(r, status, fail_type(f->kind), f->code ? f->code : "error",
+	    f->message, f->param);
+	if (status == 503)
+		ob_resp_header(r, "Retry-After", "1");
+}
+
+cJSON *
+ob_api_body(struct ob_req *r)
+{
+	cJSON *j;
+
+	if (r->content_type == NULL ||
+	    strncasecmp(r->content_type, "application/json", 16) != 0) {
+		ob_resp_error(r, 415, "invalid_request_error", "unsupported_media_type",
+		    "Send the body as application/json.", NULL);
+		return NULL;
+	}
+	j = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
+	if (j == NULL || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		ob_resp_error(r, 400, "invalid_request_error", "invalid_json",
+		    "The body is not a JSON object.", NULL);
+		return NULL;
+	}
+	return j;
+}
+
+const char *
+ob_api_str(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void
+ob_api_idempotent(struct ob_req *r, int64_t org_id, int require_key,
+    ob_api_op_fn op, void *arg)
+{
+	const char *key = ob_header(r, "HTTP_IDEMPOTENCY_KEY");
+	struct ob_db *db = &r->w->db;
+	unsigned char hash[32];
+	struct ob_fail f = { 0 };
+	cJSON *out = NULL;
+	char *body = NULL;
+	int status = 0;
+
+	if (key == NULL && require_key) {
+		ob_resp_error(r, 400, "invalid_request_error", "idempotency_key_required",
+		    "This request needs an Idempotency-Key header.", "Idempotency-Key");
+		return;
+	}
+	if (key != NULL && !ob_idem_key_ok(key)) {
+		ob_resp_error(r, 400, "invalid_request_error", "invalid_idempotency_key",
+		    "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+		    "Idempotency-Key");
+		return;
+	}
+	if (ob_db_begin(db) != 0) {
+		ob_fail_db(&f, db->lasterr);
+		ob_api_fail(r, &f);
+		return;
+	}
+	if (key != NULL) {
+		ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
+		switch (ob_idem_claim(db, org_id, key, hash, &status, &body)) {
+		case OB_IDEM_NEW:
+			break;
+		case OB_IDEM_REPLAY:
+			ob_db_rollback(db);
+			ob_resp_json(r, status, body, strlen(body));
+			ob_resp_header(r, "Idempotent-Replayed", "true");
+			free(body);
+			return;
+		case OB_IDEM_MISMATCH:
+			ob_db_rollback(db);
+			ob_resp_error(r, 409, "idempotency_error", "idempotency_key_reused",
+			    "This Idempotency-Key was used with a different request.",
+			    "Idempotency-Key");
+			return;
+		case OB_IDEM_ERROR:
+			ob_fail_db(&f, db->lasterr);
+			ob_db_rollback(db);
+			ob_api_fail(r, &f);
+			return;
+		}
+	}
+	if (op(r, arg, &status, &out, &f) != 0) {
+		ob_db_rollback(db);
+		ob_api_fail(r, &f);
+		cJSON_Delete(out);
+		return;
+	}
+	ob_api_json(r, status, out);
+	cJSON_Delete(out);
+	if (key != NULL && ob_idem_finish(db, org_id, key, status, r->resp_body.data) != 0) {
+		ob_fail_db(&f, db->lasterr);
+		ob_db_rollback(db);
+		ob_api_fail(r, &f);
+		return;
+	}
+	if (ob_db_commit(db) != 0) {
+		ob_fail_db(&f, db->lasterr);
+		ob_api_fail(r, &f);
+	}
+}

@@ -1,0 +1,50 @@
+/*
+ * JSON API helpers: bodies in, objects and errors out, and the
+ * Idempotency-Key envelope every API mutation runs inside.
+ */
+#ifndef OB_API_H
+#define OB_API_H
+
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "fail.h"
+#include "req.h"
+
+/** Answer with obj serialized (obj is not freed). */
+void ob_api_json(struct ob_req *r, int status, const cJSON *obj);
+
+/** Answer a core failure in the API's error shape (or as a page off /api/). */
+void ob_api_fail(struct ob_req *r, const struct ob_fail *f);
+
+/** The HTTP status for a failure kind. */
+int ob_api_fail_status(enum ob_fail_kind k);
+
+/**
+ * The request body as a JSON object: requires Content-Type
+ * application/json and an object at the top. NULL after answering 400/415.
+ */
+cJSON *ob_api_body(struct ob_req *r);
+
+/** A string member of obj (NULL if absent or not a string). */
+const char *ob_api_str(const cJSON *obj, const char *name);
+
+/*
+ * A mutation's work inside the idempotency envelope: fill *status and
+ * *out (a new cJSON the envelope frees), or return -1 with f set.
+ */
+typedef int (*ob_api_op_fn)(struct ob_req *r, void *arg, int *status, cJSON **out,
+    struct ob_fail *f);
+
+/**
+ * Run op in one transaction with its Idempotency-Key record for org_id:
+ * the first answer is stored and replayed for a retry with the same key and
+ * request (Idempotent-Replayed: true); the same key with another request is
+ * a 409 idempotency_error. require_key: refuse (400) a request without the
+ * header. Always leaves r answered.
+ */
+void ob_api_idempotent(struct ob_req *r, int64_t org_id, int require_key,
+    ob_api_op_fn op, void *arg);
+
+#endif

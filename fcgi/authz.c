@@ -1,0 +1,276 @@
+#include "authz.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "input.h"
+#include "log.h"
+#include "org.h"
+#include "policy.h"
+#include "ratelimit.h"
+#include "router.h"
+#include "worker.h"
+
+static int
+unsafe_method(const char *m)
+{
+	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
+}
+
+int
+ob_authz_origin_ok(struct ob_req *r)
+{
+	const char *origin = ob_header(r, "HTTP_ORIGIN");
+	const char *pub = r->w->cfg->public_url;
+	size_t n;
+
+	if (origin == NULL)
+		return 1;
+	/* The public URL's scheme://host[:port], without any path. */
+	n = strlen(pub);
+	{
+		const char *slash = strstr(pub, "://");
+
+		if (slash != NULL && (slash = strchr(slash + 3, '/')) != NULL)
+			n = (size_t)(slash - pub);
+	}
+	return strlen(origin) == n && strncasecmp(origin, pub, n) == 0;
+}
+
+void
+ob_authz_set_session_cookie(struct ob_req *r, const char *value, long max_age_s)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line),
+	    "%s=%s; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=%ld",
+	    OB_SESSION_COOKIE, value, max_age_s);
+	ob_resp_header(r, "Set-Cookie", line);
+}
+
+static int
+unavailable(struct ob_req *r)
+{
+	ob_log(OB_LOG_ERROR, "authz_db", "%s", r->w->db.lasterr);
+	ob_worker_error(r, 503, "api_error", "unavailable",
+	    "The service is temporarily unavailable; try again.", NULL);
+	ob_resp_header(r, "Retry-After", "1");
+	return -1;
+}
+
+/* Identify the caller: API key, session cookie, or anonymous. 0 or -1. */
+static int
+identify(struct ob_req *r)
+{
+	const char *auth = ob_header(r, "HTTP_AUTHORIZATION"), *cookie;
+	int rc;
+
+	r->who.kind = OB_PRINCIPAL_ANON;
+	if (auth != NULL) {
+		if (strncasecmp(auth, "Bearer ", 7) != 0 || !ob_req_is_api(r)) {
+			ob_resp_header(r, "WWW-Authenticate", "Bearer");
+			ob_resp_error(r, 401, "authentication_error", "invalid_authorization",
+			    "Use Authorization: Bearer <api key> on /api/ paths.", NULL);
+			return -1;
+		}
+		rc = ob_auth_apikey_verify(&r->w->db, auth + 7, &r->who);
+		if (rc < 0)
+			return unavailable(r);
+		if (rc == 0) {
+			ob_resp_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+			ob_resp_error(r, 401, "authentication_error", "invalid_api_key",
+			    "The API key is not valid (unknown, revoked or mistyped).", NULL);
+			return -1;
+		}
+		return 0;
+	}
+	cookie = ob_cookie_get(r, OB_SESSION_COOKIE);
+	if (cookie != NULL && ob_auth_token_decode(cookie, r->session_raw) == 0) {
+		rc = ob_auth_session_lookup(&r->w->db, cookie, r->w->cfg->session_idle_s, &r->who);
+		if (rc < 0)
+			return unavailable(r);
+		if (rc == 1) {
+			r->has_session = 1;
+			ob_auth_csrf(r->session_raw, r->csrf);
+		}
+	}
+	return 0;
+}
+
+static void
+soft_identify(struct ob_req *r)
+{
+	const char *cookie = ob_cookie_get(r, OB_SESSION_COOKIE);
+
+	r->who.kind = OB_PRINCIPAL_ANON;
+	if (cookie != NULL && ob_auth_token_decode(cookie, r->session_raw) == 0 &&
+	    ob_auth_session_lookup(&r->w->db, cookie, r->w->cfg->session_idle_s, &r->who) == 1) {
+		r->has_session = 1;
+		ob_auth_csrf(r->session_raw, r->csrf);
+	} else {
+		memset(&r->who, 0, sizeof(r->who));
+	}
+}
+
+static int
+refuse(struct ob_req *r, enum ob_decision d)
+{
+	switch (d) {
+	case OB_DENY_UNAUTHENTICATED:
+		if (!ob_req_is_api(r) && !unsafe_method(r->method)) {
+			const char *next = ob_arena_printf(r->a, "/login?next=%s", r->path);
+
+			ob_resp_redirect(r, 303, next);
+			return -1;
+		}
+		if (ob_req_is_api(r))
+			ob_resp_header(r, "WWW-Authenticate", "Bearer");
+		ob_worker_error(r, 401, "authentication_error", "unauthenticated",
+		    "Sign in, or send an API key.", NULL);
+		return -1;
+	case OB_DENY_NOT_FOUND:
+		ob_worker_error(r, 404, "invalid_request_error", "not_found",
+		    "No such page or resource.", NULL);
+		return -1;
+	case OB_DENY_FORBIDDEN:
+	default:
+		ob_worker_error(r, 403, "permission_error", "forbidden",
+		    "You do not have permission to do this.", NULL);
+		return -1;
+	case OB_ALLOW:
+		return 0;
+	}
+}
+
+int
+ob_authz_login_limit(struct ob_req *r, const char *email, long *retry_after)
+{
+	struct ob_rl_result acct, ip;
+	char *who, *p;
+
+	who = ob_arena_printf(r->a, "acct:%s", email);
+	for (p = who; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (ob_rl_hit(r->w->rl, &r->w->db, OB_RL_LOGIN, who, &acct) != 0)
+		return -1;
+	if (ob_rl_hit(r->w->rl, &r->w->db, OB_RL_LOGIN,
+	    ob_arena_printf(r->a, "ip:%s", r->remote_addr ? r->remote_addr : ""), &ip) != 0)
+		return -1;
+	if (acct.allowed && ip.allowed)
+		return 1;
+	*retry_after = acct.retry_after > ip.retry_after ? acct.retry_after : ip.retry_after;
+	return 0;
+}
+
+/* The class a request counts against. */
+static enum ob_rl_class
+rl_class(enum ob_action a, const char *method)
+{
+	switch (a) {
+	case OB_ACT_CREDITS_METER: return OB_RL_METER;
+	case OB_ACT_SUBSCRIPTION_CHANGE: return unsafe_method(method) ? OB_RL_SUBSCRIPTION : OB_RL_READ;
+	case OB_ACT_STAFF_REFUND: return unsafe_method(method) ? OB_RL_REFUND : OB_RL_READ;
+	default: return unsafe_method(method) ? OB_RL_WRITE : OB_RL_READ;
+	}
+}
+
+/* Count the request; 0 to go on, -1 after answering 429 (or 503). */
+static int
+rate_limit(struct ob_req *r, enum ob_action a)
+{
+	struct ob_rl_result res;
+	struct ob_buf b = OB_BUF_INIT;
+	enum ob_rl_class c = rl_class(a, r->method);
+	const char *id;
+
+	if (r->who.kind == OB_PRINCIPAL_KEY)
+		id = ob_arena_printf(r->a, "key:%s", r->who.key_prefix);
+	else if (r->who.kind == OB_PRINCIPAL_USER && c == OB_RL_SUBSCRIPTION)
+		id = ob_arena_printf(r->a, "org:%lld", (long long)r->who.org_id);
+	else if (r->who.kind == OB_PRINCIPAL_USER)
+		id = ob_arena_printf(r->a, "user:%lld", (long long)r->who.user_id);
+	else
+		id = ob_arena_printf(r->a, "ip:%s", r->remote_addr ? r->remote_addr : "");
+	if (r->who.kind == OB_PRINCIPAL_KEY && c == OB_RL_SUBSCRIPTION)
+		id = ob_arena_printf(r->a, "org:%lld", (long long)r->who.org_id);
+	if (ob_rl_hit(r->w->rl, &r->w->db, c, id, &res) != 0)
+		return unavailable(r);
+	ob_rl_headers(&res, &r->resp_headers);
+	if (res.allowed)
+		return 0;
+	ob_rl_error_body(&res, &b);
+	ob_resp_json(r, 429, b.data, b.len);
+	ob_buf_free(&b);
+	return -1;
+}
+
+int
+ob_authz(struct ob_req *r)
+{
+	const struct ob_route *ro = &r->w->router->routes[r->route];
+	const struct ob_policy_rule *rule = ob_policy_rule(ro->action);
+	const char *org_param, *token;
+	enum ob_decision d;
+	int64_t org_id = 0;
+
+	if (rule->need == OB_NEED_NOTHING) {
+		/* Public pages still know a signed-in visitor (the header shows
+		 * them); a bad or missing credential is simply anonymous here. */
+		if (ro->action != OB_ACT_WEBHOOK && ro->action != OB_ACT_PROBE)
+			soft_identify(r);
+		return 0;
+	}
+	if (identify(r) != 0)
+		return -1;
+
+	if (rule->need == OB_NEED_ORG) {
+		org_param = ob_route_param(r, "org_id");
+		if (org_param != NULL) {
+			if ((org_id = ob_parse_id(org_param)) == 0)
+				return refuse(r, r->who.kind == OB_PRINCIPAL_ANON ?
+				    OB_DENY_UNAUTHENTICATED : OB_DENY_NOT_FOUND);
+		} else if (r->who.kind == OB_PRINCIPAL_USER) {
+			org_id = r->who.session_org_id;
+		} else if (r->who.kind == OB_PRINCIPAL_KEY) {
+			org_id = r->who.key_org_id;
+		}
+		if (r->who.kind == OB_PRINCIPAL_USER) {
+			if (ob_member_standing(&r->w->db, org_id, &r->who) != 0)
+				return unavailable(r);
+		} else {
+			r->who.org_id = org_id;
+		}
+	}
+	d = ob_policy_decide(ro->action, &r->who);
+	if (d != OB_ALLOW)
+		return refuse(r, d);
+	if (rate_limit(r, ro->action) != 0)
+		return -1;
+
+	/* Session-authenticated writes: same origin and the form's token.
+	 * Bearer calls carry no ambient credentials and are exempt. */
+	if (r->who.kind == OB_PRINCIPAL_USER && unsafe_method(r->method)) {
+		token = ob_form_get(r, "csrf");
+		if (token == NULL)
+			token = ob_header(r, "HTTP_X_CSRF_TOKEN");
+		if (!ob_authz_origin_ok(r) || !ob_auth_csrf_ok(r->session_raw, token)) {
+			ob_worker_error(r, 403, "permission_error", "csrf_failed",
+			    "The form expired or came from another site; reload the page and try again.",
+			    NULL);
+			return -1;
+		}
+	}
+	if (r->who.kind == OB_PRINCIPAL_USER && r->who.role != OB_ROLE_NONE) {
+		char org[24], user[24];
+		const char *params[2] = { org, user };
+
+		snprintf(org, sizeof(org), "%lld", (long long)r->who.org_id);
+		snprintf(user, sizeof(user), "%lld", (long long)r->who.user_id);
+		if (ob_db_run(&r->w->db, OB_STMT_MEMBER_TOUCH, params) != 0)
+			ob_log(OB_LOG_WARN, "member_touch", "%s", r->w->db.lasterr);
+	}
+	return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * The one gate every routed request passes before its handler: who is
+ * asking (API key or session), which org the request is about, what the
+ * policy says, CSRF for session-authenticated writes, and rate limits.
+ */
+#ifndef OB_AUTHZ_H
+#define OB_AUTHZ_H
+
+#include "req.h"
+
+#define OB_SESSION_COOKIE	"__Host-ob_session"
+#define OB_LOGIN_COOKIE		"__Host-ob_login"
+
+/**
+ * Run the gate for the matched route. Returns 0 to go on to the handler
+ * (r->who filled), or -1 when r already holds the refusal (401/403/404/
+ * 429/503).
+ */
+int ob_authz(struct ob_req *r);
+
+/** True if the request's Origin (when present) is our public origin. */
+int ob_authz_origin_ok(struct ob_req *r);
+
+/**
+ * Count one sign-in attempt for email and the client's address (class
+ * login, exact across hosts). 1 if both allow, 0 if either refuses
+ * (*retry_after set), -1 if the database failed (sign-in then fails closed).
+ */
+int ob_authz_login_limit(struct ob_req *r, const char *email, long *retry_after);
+
+/** Set-Cookie for the session (max_age_s 0: delete it). */
+void ob_authz_set_session_cookie(struct ob_req *r, const char *value, long max_age_s);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * API keys: the console page; keys are shown once, at creation.
+ */
+#include "handlers.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api.h"
+#include "input.h"
+#include "org.h"
+#include "page.h"
+#include "router.h"
+#include "worker.h"
+
+static int
+render_keys(struct ob_req *r, int status, const char *new_key, const struct ob_fail *f)
+{
+	cJSON *d, *list;
+
+	if ((list = ob_apikey_list(&r->w->db, r->who.org_id)) == NULL)
+		return -1;
+	d = ob_page_new(r, "API keys", "api_keys");
+	cJSON_AddItemReferenceToObject(d, "keys", cJSON_GetObjectItem(list, "data"));
+	cJSON_AddBoolToObject(d, "has_keys", cJSON_GetArraySize(cJSON_GetObjectItem(list, "data")) > 0);
+	if (new_key != NULL)
+		cJSON_AddStringToObject(d, "new_key", new_key);
+	if (f != NULL)
+		ob_page_flash(d, "error", f->message);
+	ob_page_render(r, status, "pages/api_keys", d);
+	cJSON_Delete(d);
+	cJSON_Delete(list);
+	return 0;
+}
+
+int
+ob_h_apikeys_page(struct ob_req *r)
+{
+	return render_keys(r, 200, NULL, NULL);
+}
+
+int
+ob_h_apikey_create_form(struct ob_req *r)
+{
+	static const char *const scope_fields[] = { "read", "write", "meter", "admin" };
+	char key[OB_APIKEY_TEXT], prefix[OB_APIKEY_PREFIX_LEN + 1], scopes[64];
+	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL };
+	struct ob_fail f = { 0 };
+	size_t i, used = 0;
+	int rc;
+
+	scopes[0] = '\0';
+	for (i = 0; i < 4; i++) {
+		const char *v = ob_form_get(r, ob_arena_printf(r->a, "scope_%s", scope_fields[i]));
+
+		if (v != NULL && *v != '\0')
+			used += (size_t)snprintf(scopes + used, sizeof(scopes) - used, "%s%s",
+			    used ? "," : "", scope_fields[i]);
+	}
+	rc = ob_apikey_create_audited(&ax, r->who.org_id, ob_form_get(r, "name"), scopes,
+	    key, prefix, &f);
+	if (rc != 0)
+		return f.kind == OB_FAIL_DB ? -1 :
+		    render_keys(r, ob_api_fail_status(f.kind), NULL, &f);
+	rc = render_keys(r, 201, key, NULL);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+int
+ob_h_apikey_revoke_form(struct ob_req *r)
+{
+	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL };
+	struct ob_fail f = { 0 };
+
+	if (ob_apikey_revoke(&ax, r->who.org_id, ob_route_param(r, "prefix"), &f) != 0)
+		return f.kind == OB_FAIL_DB ? -1 :
+		    render_keys(r, ob_api_fail_status(f.kind), NULL, &f);
+	ob_page_redirect_flash(r, "/api-keys", "key_revoked");
+	return 0;
+}

@@ -1,0 +1,164 @@
+/*
+ * Signing in and out of the console.
+ */
+#include "handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "authz.h"
+#include "input.h"
+#include "log.h"
+#include "page.h"
+#include "worker.h"
+
+#define LOGIN_FAILED "Incorrect email or password."
+
+/* A local path to return to after signing in; anything else becomes "/". */
+static const char *
+safe_next(const char *next)
+{
+	size_t i;
+
+	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+	    strlen(next) > 512)
+		return "/";
+	for (i = 0; next[i] != '\0'; i++)
+		if ((unsigned char)next[i] < 0x21 || next[i] == '\\')
+			return "/";
+	return next;
+}
+
+/* Render the form with a fresh pre-login token (double-submit cookie). */
+static int
+login_page(struct ob_req *r, int status, const char *email, const char *error)
+{
+	unsigned char raw[OB_TOKEN_BYTES];
+	char token[OB_TOKEN_TEXT], cookie[160];
+	cJSON *d = ob_page_new(r, "Sign in", NULL);
+
+	ob_auth_token_new(raw, token);
+	snprintf(cookie, sizeof(cookie),
+	    "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600",
+	    OB_LOGIN_COOKIE, token);
+	ob_resp_header(r, "Set-Cookie", cookie);
+	cJSON_AddStringToObject(d, "login_token", token);
+	cJSON_AddStringToObject(d, "email", email ? email : "");
+	cJSON_AddStringToObject(d, "next", safe_next(ob_query_get(r, "next")));
+	if (error != NULL)
+		ob_page_flash(d, "error", error);
+	ob_page_render(r, status, "pages/login", d);
+	cJSON_Delete(d);
+	return 0;
+}
+
+int
+ob_h_login_form(struct ob_req *r)
+{
+	if (r->who.kind == OB_PRINCIPAL_USER) {
+		ob_resp_redirect(r, 303, safe_next(ob_query_get(r, "next")));
+		return 0;
+	}
+	return login_page(r, 200, NULL, NULL);
+}
+
+/* Both limits (per account, per IP) must allow; -1 if the DB failed. */
+static int
+login_allowed(struct ob_req *r, const char *email, long *retry_after)
+{
+	return ob_authz_login_limit(r, email, retry_after);
+}
+
+int
+ob_h_login(struct ob_req *r)
+{
+	const char *email = ob_form_get(r, "email"), *password = ob_form_get(r, "password");
+	const char *token = ob_form_get(r, "login_token");
+	const char *cookie = ob_cookie_get(r, OB_LOGIN_COOKIE);
+	const char *next = safe_next(ob_form_get(r, "next"));
+	struct ob_db *db = &r->w->db;
+	char sess[OB_TOKEN_TEXT], uid[24], hash[crypto_pwhash_STRBYTES];
+	const char *params[1];
+	struct ob_principal who;
+	struct ob_actx ax;
+	PGresult *res;
+	int64_t user_id = 0;
+	long retry = 0;
+	int ok, allowed;
+
+	if (!ob_authz_origin_ok(r) || cookie == NULL || !ob_auth_streq(cookie, token))
+		return login_page(r, 403, email, "The sign-in form expired; please try again.");
+	if (email == NULL || password == NULL || strlen(email) > 320 || strlen(password) > 1024)
+		return login_page(r, 400, NULL, LOGIN_FAILED);
+	allowed = login_allowed(r, email, &retry);
+	if (allowed < 0)
+		return -1;
+	if (!allowed) {
+		char ra[24];
+
+		snprintf(ra, sizeof(ra), "%ld", retry);
+		ob_resp_header(r, "Retry-After", ra);
+		return login_page(r, 429, email,
+		    "Too many sign-in attempts. Wait a few minutes and try again.");
+	}
+	params[0] = email;
+	if ((res = ob_db_exec(db, OB_STMT_USER_BY_EMAIL, params, NULL)) == NULL)
+		return -1;
+	hash[0] = '\0';
+	if (PQntuples(res) == 1) {
+		user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(hash, sizeof(hash), "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	ok = ob_auth_password_verify(hash, password);
+	if (!ok || user_id == 0) {
+		ob_log(OB_LOG_INFO, "login_failed", "request %s", r->request_id);
+		return login_page(r, 401, email, LOGIN_FAILED);
+	}
+	/* No fixation: whatever session the browser had ends here. */
+	cookie = ob_cookie_get(r, OB_SESSION_COOKIE);
+	if (cookie != NULL && ob_auth_session_delete(db, cookie) != 0)
+		return -1;
+	memset(&who, 0, sizeof(who));
+	who.kind = OB_PRINCIPAL_USER;
+	who.user_id = user_id;
+	memset(&ax, 0, sizeof(ax));
+	ax.db = db;
+	ax.who = &who;
+	ax.request_id = r->request_id;
+	ax.ip = r->remote_addr;
+	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
+	params[0] = uid;
+	if (ob_db_begin(db) != 0)
+		return -1;
+	if (ob_auth_session_create(db, user_id, r->w->cfg->session_max_s, r->remote_addr,
+	    ob_header(r, "HTTP_USER_AGENT"), sess) < 0 ||
+	    ob_db_run(db, OB_STMT_USER_LOGIN_DONE, params) != 0 ||
+	    ob_audit_write(&ax, 0, "user.login", "user", uid, NULL, NULL) != 0 ||
+	    ob_db_commit(db) != 0) {
+		ob_db_rollback(db);
+		return -1;
+	}
+	ob_authz_set_session_cookie(r, sess, r->w->cfg->session_max_s);
+	sodium_memzero(sess, sizeof(sess));
+	ob_resp_header(r, "Set-Cookie",
+	    OB_LOGIN_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+	ob_resp_redirect(r, 303, next);
+	return 0;
+}
+
+int
+ob_h_logout(struct ob_req *r)
+{
+	const char *cookie = ob_cookie_get(r, OB_SESSION_COOKIE);
+
+	if (cookie != NULL && ob_auth_session_delete(&r->w->db, cookie) != 0)
+		return -1;
+	ob_authz_set_session_cookie(r, "", 0);
+	ob_page_redirect_flash(r, "/login", "signed_out");
+	return 0;
+}

@@ -1,0 +1,152 @@
+#include "input.h"
+
+#include <string.h>
+#include <strings.h>
+
+struct form_cache {
+	int parsed, n;
+	const char *names[OB_FORM_FIELDS_MAX];
+	const char *values[OB_FORM_FIELDS_MAX];
+};
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode s[0..len) into the arena; NULL if malformed. */
+static char *
+decode(struct ob_arena *a, const char *s, size_t len)
+{
+	char *out = ob_arena_alloc(a, len + 1), *o = out;
+	size_t i;
+	int h, l;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			*o++ = ' ';
+		} else if (s[i] == '%') {
+			if (i + 2 >= len)
+				return NULL;
+			h = hexval(s[i + 1]);
+			l = hexval(s[i + 2]);
+			if (h < 0 || l < 0 || (h == 0 && l == 0))
+				return NULL;
+			*o++ = (char)(h * 16 + l);
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int
+ob_form_parse(struct ob_arena *a, const char *s, size_t len,
+    const char **names, const char **values, int max)
+{
+	const char *p = s, *end = s + len, *amp, *eq;
+	int n = 0;
+
+	while (p < end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		if (amp == NULL)
+			amp = end;
+		if (amp > p) {
+			if (n >= max)
+				return -1;
+			eq = memchr(p, '=', (size_t)(amp - p));
+			if (eq == NULL)
+				eq = amp;
+			names[n] = decode(a, p, (size_t)(eq - p));
+			values[n] = eq < amp ? decode(a, eq + 1, (size_t)(amp - eq - 1)) :
+			    ob_arena_strdup(a, "");
+			if (names[n] == NULL || values[n] == NULL)
+				return -1;
+			n++;
+		}
+		p = amp + 1;
+	}
+	return n;
+}
+
+static const char *
+lookup(struct form_cache *fc, const char *name)
+{
+	int i;
+
+	for (i = 0; i < fc->n; i++)
+		if (strcmp(fc->names[i], name) == 0)
+			return fc->values[i];
+	return NULL;
+}
+
+const char *
+ob_form_get(struct ob_req *r, const char *name)
+{
+	struct form_cache *fc = r->form_cache;
+
+	if (fc == NULL) {
+		fc = r->form_cache = ob_arena_calloc(r->a, sizeof(*fc));
+		if (r->body != NULL && r->content_type != NULL &&
+		    strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33) == 0) {
+			fc->n = ob_form_parse(r->a, r->body, r->body_len, fc->names,
+			    fc->values, OB_FORM_FIELDS_MAX);
+			if (fc->n < 0)
+				fc->n = 0;
+		}
+	}
+	return lookup(fc, name);
+}
+
+const char *
+ob_query_get(struct ob_req *r, const char *name)
+{
+	struct form_cache *qc = r->query_cache;
+
+	if (qc == NULL) {
+		qc = r->query_cache = ob_arena_calloc(r->a, sizeof(*qc));
+		qc->n = ob_form_parse(r->a, r->query, strlen(r->query), qc->names,
+		    qc->values, OB_FORM_FIELDS_MAX);
+		if (qc->n < 0)
+			qc->n = 0;
+	}
+	return lookup(qc, name);
+}
+
+const char *
+ob_header(struct ob_req *r, const char *cgi_name)
+{
+	return ob_req_param(r, cgi_name);
+}
+
+const char *
+ob_cookie_get(struct ob_req *r, const char *name)
+{
+	const char *c = FCGX_GetParam("HTTP_COOKIE", r->fr->envp), *p, *semi;
+	size_t n = strlen(name), len;
+
+	if (c == NULL || strlen(c) > OB_COOKIE_MAX)
+		return NULL;
+	for (p = c; *p != '\0'; p = semi + (*semi != '\0')) {
+		while (*p == ' ')
+			p++;
+		semi = strchr(p, ';');
+		if (semi == NULL)
+			semi = p + strlen(p);
+		len = (size_t)(semi - p);
+		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=')
+			return ob_arena_strndup(r->a, p + n + 1, len - n - 1);
+		if (*semi == '\0')
+			break;
+	}
+	return NULL;
+}

@@ -1,0 +1,37 @@
+/*
+ * Request inputs: URL-encoded forms and query strings, cookies, headers.
+ * Parsed lazily into the request's arena; every size is bounded.
+ */
+#ifndef OB_INPUT_H
+#define OB_INPUT_H
+
+#include "req.h"
+
+#define OB_FORM_FIELDS_MAX	256
+#define OB_COOKIE_MAX		4096
+
+/**
+ * The value of field name in the request's urlencoded body (only when the
+ * Content-Type says so), or NULL. Decoded; values with NUL bytes are
+ * dropped.
+ */
+const char *ob_form_get(struct ob_req *r, const char *name);
+
+/** The value of name in the query string, decoded, or NULL. */
+const char *ob_query_get(struct ob_req *r, const char *name);
+
+/** The value of cookie name, or NULL. */
+const char *ob_cookie_get(struct ob_req *r, const char *name);
+
+/** An HTTP request header by its CGI name ("HTTP_ORIGIN"), or NULL. */
+const char *ob_header(struct ob_req *r, const char *cgi_name);
+
+/**
+ * Decode an application/x-www-form-urlencoded buffer into the arena:
+ * fills names/values (at most max pairs) and returns how many, or -1 if
+ * malformed (bad %-escape, embedded NUL, too many fields).
+ */
+int ob_form_parse(struct ob_arena *a, const char *s, size_t len,
+    const char **names, const char **values, int max);
+
+#endif

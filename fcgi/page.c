@@ -1,0 +1,95 @@
+#include "page.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "input.h"
+#include "org.h"
+#include "worker.h"
+
+/* Flash codes that may be named in a redirect's ?flash= (never free text,
+ * so nobody can make the console say something through a link). */
+static const struct {
+	const char *code, *kind, *message;
+} flashes[] = {
+	{ "signed_out", "success", "You have signed out." },
+	{ "member_invited", "success", "Member invited." },
+	{ "member_updated", "success", "Member updated." },
+	{ "member_removed", "success", "Member removed." },
+	{ "key_revoked", "success", "API key revoked." },
+	{ "org_switched", "success", "Organization switched." },
+	{ "session_expired", "warning", "Your session ended; please sign in again." },
+};
+
+void
+ob_page_flash(cJSON *data, const char *kind, const char *message)
+{
+	cJSON *arr = cJSON_GetObjectItem(data, "flash"), *f;
+
+	if (arr == NULL)
+		arr = cJSON_AddArrayToObject(data, "flash");
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "kind", kind);
+	cJSON_AddStringToObject(f, "message", message);
+	cJSON_AddBoolToObject(f, "is_error", strcmp(kind, "error") == 0);
+	cJSON_AddItemToArray(arr, f);
+}
+
+cJSON *
+ob_page_new(struct ob_req *r, const char *title, const char *nav_key)
+{
+	cJSON *d = cJSON_CreateObject(), *user, *orgs;
+	const char *code = ob_query_get(r, "flash");
+	char nav[64];
+	size_t i;
+
+	cJSON_AddStringToObject(d, "title", title);
+	cJSON_AddStringToObject(d, "version", OB_VERSION);
+	if (nav_key != NULL) {
+		snprintf(nav, sizeof(nav), "nav_%s", nav_key);
+		cJSON_AddBoolToObject(d, nav, 1);
+	}
+	if (r->who.kind == OB_PRINCIPAL_USER) {
+		/* Public pages did not resolve the user's standing in their
+		 * current org; the header shows it, so do it here. */
+		if (r->who.org_id == 0 && r->who.session_org_id != 0 &&
+		    ob_member_standing(&r->w->db, r->who.session_org_id, &r->who) != 0)
+			r->who.org_id = 0;
+		user = cJSON_AddObjectToObject(d, "user");
+		cJSON_AddStringToObject(user, "email", r->who.email);
+		cJSON_AddStringToObject(user, "name", r->who.name[0] ? r->who.name : r->who.email);
+		cJSON_AddBoolToObject(d, "is_staff", r->who.is_staff);
+		cJSON_AddStringToObject(d, "csrf", r->csrf);
+		if (r->who.role != OB_ROLE_NONE)
+			cJSON_AddStringToObject(d, "role", ob_role_name(r->who.role));
+		orgs = ob_user_orgs(&r->w->db, r->who.user_id,
+		    r->who.org_id ? r->who.org_id : r->who.session_org_id);
+		if (orgs != NULL) {
+			cJSON_AddBoolToObject(d, "has_orgs", cJSON_GetArraySize(orgs) > 0);
+			cJSON_AddItemToObject(d, "orgs", orgs);
+			for (i = 0; i < (size_t)cJSON_GetArraySize(orgs); i++) {
+				cJSON *o = cJSON_GetArrayItem(orgs, (int)i);
+
+				if (cJSON_IsTrue(cJSON_GetObjectItem(o, "current")))
+					cJSON_AddStringToObject(d, "org_name",
+					    cJSON_GetObjectItem(o, "name")->valuestring);
+			}
+		}
+	}
+	for (i = 0; code != NULL && i < sizeof(flashes) / sizeof(flashes[0]); i++)
+		if (strcmp(code, flashes[i].code) == 0)
+			ob_page_flash(d, flashes[i].kind, flashes[i].message);
+	return d;
+}
+
+void
+ob_page_render(struct ob_req *r, int status, const char *name, cJSON *data)
+{
+	ob_worker_render(r, status, name, data);
+}
+
+void
+ob_page_redirect_flash(struct ob_req *r, const char *path, const char *code)
+{
+	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "%s?flash=%s", path, code));
+}
