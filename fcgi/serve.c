@@ -167,6 +167,11 @@ ob_serve_main(const struct ob_serve_conf *sc, int argc, char **argv)
 	w.cfg = &cfg;
 	w.router = sc->router;
 	w.want_templates = sc->want_templates;
+	/* Stripe's events are small: the webhook pool takes at most 1 MiB,
+	 * whatever the app's limit (nginx caps the location the same). */
+	w.body_limit = cfg.body_limit;
+	if (sc->webhook && w.body_limit > 1048576)
+		w.body_limit = 1048576;
 	memset(&mc, 0, sizeof(mc));
 	mc.name = sc->name;
 	mc.workers = (int)workers;

@@ -99,7 +99,7 @@ ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 		r->request_id = ob_arena_strdup(r->a, hex);
 	}
 	/* Bound the body before any work: 413 without reading it. */
-	if (ob_req_read_body(r, w->cfg->body_limit) != 0)
+	if (ob_req_read_body(r, w->body_limit) != 0)
 		return;
 	m = ob_router_match(w->router, r, &allow);
 	if (m == OB_MATCH_NOT_FOUND) {

@@ -16,6 +16,7 @@ struct ob_worker {
 	const struct ob_cfg *cfg;
 	const struct ob_router *router;
 	int want_templates;		/* load cfg->templates_dir at start */
+	long body_limit;		/* bytes; at most cfg->body_limit */
 	struct ob_db db;
 	struct ob_tmpl_store *tmpl;
 	struct ob_rl *rl;		/* shared by every worker on the host */

@@ -44,6 +44,12 @@ int ob_cli_member(struct ob_cli *c, int argc, char **argv);
 /** orgbill apikey create (prints the key) | apikey revoke PREFIX. */
 int ob_cli_apikey(struct ob_cli *c, int argc, char **argv);
 
+/** orgbill jobs [--once]: the background runner. */
+int ob_cli_jobs(struct ob_cli *c, int argc, char **argv);
+
+/** orgbill webhooks replay EVT: reprocess one stored event. */
+int ob_cli_webhooks(struct ob_cli *c, int argc, char **argv);
+
 /** orgbill config: print the effective settings, secrets hidden. */
 int ob_cli_config(struct ob_cli *c, int argc, char **argv);
 

@@ -35,6 +35,10 @@ static const struct cli_cmd cli_cmds[] = {
 	  "add a user to an org as owner|admin|billing|member" },
 	{ "apikey", ob_cli_apikey, 1, "apikey create --org ID --scopes S [--name N]",
 	  "create an API key (prints it once); `apikey revoke PREFIX` revokes" },
+	{ "jobs", ob_cli_jobs, 1, "jobs [--once] [--interval S]",
+	  "run background work: webhook retries, rate-limit cleanup" },
+	{ "webhooks", ob_cli_webhooks, 1, "webhooks replay EVENT_ID",
+	  "reprocess one stored Stripe event now (audited)" },
 	{ "config", ob_cli_config, 0, "config",
 	  "print the effective settings (secrets hidden)" },
 };

@@ -1,0 +1,269 @@
+#include "webhook.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "mem.h"
+
+#define PAYLOAD_MAX (1024 * 1024)
+
+static int
+copy_str(char *dst, size_t len, const cJSON *v)
+{
+	if (!cJSON_IsString(v) || strlen(v->valuestring) >= len)
+		return -1;
+	memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
+	return 0;
+}
+
+int
+ob_whevent_parse(const char *payload, size_t len, struct ob_whevent *ev, cJSON **root)
+{
+	cJSON *j, *data, *obj, *v;
+	int rc = -1;
+
+	memset(ev, 0, sizeof(*ev));
+	if (payload == NULL || len == 0 || len > PAYLOAD_MAX)
+		return -1;
+	if ((j = cJSON_ParseWithLength(payload, len)) == NULL || !cJSON_IsObject(j))
+		goto out;
+	if (copy_str(ev->id, sizeof(ev->id), cJSON_GetObjectItemCaseSensitive(j, "id")) != 0 ||
+	    strncmp(ev->id, "evt_", 4) != 0 || strlen(ev->id) < 5)
+		goto out;
+	if (copy_str(ev->type, sizeof(ev->type), cJSON_GetObjectItemCaseSensitive(j, "type")) != 0 ||
+	    ev->type[0] == '\0')
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(j, "created");
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e12)
+		goto out;
+	ev->created = (long long)v->valuedouble;
+	ev->livemode = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "livemode"));
+	data = cJSON_GetObjectItemCaseSensitive(j, "data");
+	obj = cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, "object") : NULL;
+	if (!cJSON_IsObject(obj))
+		goto out;
+	/* Optional: an object may lack an id (rare); a wrong type is refused. */
+	v = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	if (v != NULL && copy_str(ev->object_id, sizeof(ev->object_id), v) != 0)
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "object");
+	if (v != NULL && copy_str(ev->object_type, sizeof(ev->object_type), v) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc == 0 && root != NULL)
+		*root = j;
+	else
+		cJSON_Delete(j);
+	return rc;
+}
+
+/* "\x<hex>" for a bytea parameter; malloc'd. */
+static char *
+bytea_param(const char *p, size_t len)
+{
+	char *out = ob_xmalloc(len * 2 + 3);
+
+	out[0] = '\\';
+	out[1] = 'x';
+	sodium_bin2hex(out + 2, len * 2 + 1, (const unsigned char *)p, len);
+	return out;
+}
+
+enum ob_wh_store
+ob_wh_store(struct ob_db *db, const struct ob_whevent *ev, const char *payload, size_t len)
+{
+	char created[24], *hex = bytea_param(payload, len);
+	const char *params[7] = { ev->id, ev->type, ev->object_id, ev->object_type, created,
+	    ev->livemode ? "true" : "false", hex };
+	PGresult *res;
+	enum ob_wh_store st;
+
+	snprintf(created, sizeof(created), "%lld", ev->created);
+	res = ob_db_exec(db, OB_STMT_WH_INSERT, params, NULL);
+	free(hex);
+	if (res == NULL)
+		return OB_WH_STORE_ERROR;
+	st = PQntuples(res) == 1 ? OB_WH_STORED : OB_WH_DUPLICATE;
+	PQclear(res);
+	return st;
+}
+
+long
+ob_wh_backoff(int attempts)
+{
+	long s = 30;
+
+	while (attempts-- > 1 && s < 6 * 3600)
+		s *= 2;
+	return s > 6 * 3600 ? 6 * 3600 : s;
+}
+
+static void
+record_attempt(struct ob_db *db, const char *id, const char *source, const char *outcome,
+    const char *error)
+{
+	const char *params[4] = { id, source, outcome, error };
+
+	if (ob_db_run(db, OB_STMT_WH_ATTEMPT, params) != 0)
+		ob_log(OB_LOG_WARN, "webhook_attempt", "%s", db->lasterr);
+}
+
+/* Mark the event failed (own transaction) with a retry time. */
+static enum ob_wh_result
+fail_event(struct ob_wh_ctx *cx, const char *id, int attempts, const char *error)
+{
+	char secs[24];
+	const char *params[3] = { id, error, secs };
+
+	snprintf(secs, sizeof(secs), "%ld", ob_wh_backoff(attempts + 1));
+	if (ob_db_begin(cx->db) != 0)
+		return OB_WH_ERROR;
+	if (ob_db_run(cx->db, OB_STMT_WH_FAILED, params) != 0) {
+		ob_db_rollback(cx->db);
+		return OB_WH_ERROR;
+	}
+	record_attempt(cx->db, id, cx->source, "failed", error);
+	if (ob_db_commit(cx->db) != 0)
+		return OB_WH_ERROR;
+	ob_log(OB_LOG_WARN, "webhook_failed", "%s: %s (retry in %s s)", id, error, secs);
+	return OB_WH_FAILED;
+}
+
+enum ob_wh_result
+ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
+{
+	const char *params[4] = { event_id, NULL, NULL, NULL };
+	const struct ob_wh_handler *h;
+	struct ob_whevent ev;
+	struct ob_fail f = { 0 };
+	unsigned char *raw = NULL;
+	PGresult *res;
+	cJSON *root = NULL;
+	size_t n = 0;
+	int64_t org_id = 0;
+	int attempts;
+	char status[16], org[24], created[24];
+	const char *outcome;
+	enum ob_wh_result rc = OB_WH_ERROR;
+
+	if (ob_db_begin(cx->db) != 0)
+		return OB_WH_ERROR;
+	if ((res = ob_db_exec(cx->db, OB_STMT_WH_LOCK, params, NULL)) == NULL)
+		goto dberr;
+	if (PQntuples(res) != 1) {
+		/* Locked by another worker applying it right now, or unknown. */
+		PQclear(res);
+		ob_db_rollback(cx->db);
+		return OB_WH_BUSY;
+	}
+	attempts = atoi(PQgetvalue(res, 0, 2));
+	snprintf(status, sizeof(status), "%s", PQgetvalue(res, 0, 3));
+	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 1), &n);
+	PQclear(res);
+	if ((strcmp(status, "processed") == 0 || strcmp(status, "skipped") == 0) ||
+	    raw == NULL) {
+		ob_db_rollback(cx->db);
+		rc = OB_WH_BUSY;
+		goto out;
+	}
+	if (ob_whevent_parse((const char *)raw, n, &ev, &root) != 0) {
+		ob_db_rollback(cx->db);
+		rc = fail_event(cx, event_id, attempts, "stored payload does not parse");
+		goto out;
+	}
+	h = ob_wh_handler_for(ev.type);
+	outcome = "skipped";
+	if (h != NULL && h->snapshot && ev.object_id[0] != '\0') {
+		/* An older snapshot than one already applied changes nothing. */
+		snprintf(created, sizeof(created), "%lld", ev.created);
+		params[1] = ev.type;
+		params[2] = event_id;
+		params[3] = created;
+		{
+			const char *p4[4] = { ev.object_id, ev.type, event_id, created };
+
+			if ((res = ob_db_exec(cx->db, OB_STMT_WH_NEWER, p4, NULL)) == NULL)
+				goto dberr;
+		}
+		if (PQntuples(res) > 0)
+			h = NULL;	/* superseded: skip */
+		PQclear(res);
+	}
+	if (h != NULL) {
+		if (h->fn(cx, root, &org_id, &f) != 0) {
+			ob_db_rollback(cx->db);
+			rc = fail_event(cx, event_id, attempts, f.message[0] ? f.message : "handler failed");
+			goto out;
+		}
+		outcome = "processed";
+	}
+	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	{
+		const char *p3[3] = { event_id, outcome, org };
+
+		if (ob_db_run(cx->db, OB_STMT_WH_DONE, p3) != 0)
+			goto dberr;
+	}
+	record_attempt(cx->db, event_id, cx->source, outcome, NULL);
+	if (ob_db_commit(cx->db) != 0)
+		goto dberr;
+	rc = strcmp(outcome, "processed") == 0 ? OB_WH_PROCESSED : OB_WH_SKIPPED;
+	goto out;
+dberr:
+	ob_log(OB_LOG_ERROR, "webhook_db", "%s: %s", event_id, cx->db->lasterr);
+	ob_db_rollback(cx->db);
+	rc = OB_WH_ERROR;
+out:
+	cJSON_Delete(root);
+	PQfreemem(raw);
+	return rc;
+}
+
+int
+ob_wh_run_due(struct ob_wh_ctx *cx, int limit, int *applied)
+{
+	char max[16], lim[16];
+	const char *params[2] = { max, lim };
+	PGresult *res;
+	char **ids;
+	int i, n;
+	enum ob_wh_result r;
+
+	*applied = 0;
+	snprintf(max, sizeof(max), "%d", OB_WH_MAX_ATTEMPTS);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	if ((res = ob_db_exec(cx->db, OB_STMT_WH_DUE, params, NULL)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	ids = ob_xcalloc((size_t)n + 1, sizeof(*ids));
+	for (i = 0; i < n; i++)
+		ids[i] = ob_xstrdup(PQgetvalue(res, i, 0));
+	PQclear(res);
+	for (i = 0; i < n; i++) {
+		r = ob_wh_apply(cx, ids[i]);
+		if (r == OB_WH_PROCESSED || r == OB_WH_SKIPPED)
+			(*applied)++;
+		free(ids[i]);
+	}
+	free(ids);
+	return 0;
+}
+
+int
+ob_wh_rearm(struct ob_db *db, const char *event_id)
+{
+	const char *params[1] = { event_id };
+	PGresult *res = ob_db_exec(db, OB_STMT_WH_REARM, params, NULL);
+	int found;
+
+	if (res == NULL)
+		return -1;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	return found ? 0 : 1;
+}

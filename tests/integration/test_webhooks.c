@@ -1,0 +1,355 @@
+/*
+ * The webhook worker over the real stack: signatures, storing once,
+ * duplicates (sequential and concurrent), a storm, retries through
+ * `orgbill jobs`, replays, and delivery by the Stripe fake itself (signed
+ * by the official stripe package).
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "integration/harness.h"
+
+static char whsec[128];
+
+static const char *
+secret(void)
+{
+	char path[1024];
+	FILE *f;
+
+	if (whsec[0] == '\0') {
+		snprintf(path, sizeof(path), "%s/secrets/whsec", t_env("OB_TEST_RUN_DIR"));
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(whsec, sizeof(whsec), f));
+		whsec[strcspn(whsec, "\n")] = '\0';
+		fclose(f);
+	}
+	return whsec;
+}
+
+/* "t=…,v1=…" for payload signed with key at time t. */
+static void
+sign(const char *key, long t, const char *payload, char *out, size_t len)
+{
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[32];
+	char ts[32], hex[65];
+
+	ck_assert_int_ge(sodium_init(), 0);
+	snprintf(ts, sizeof(ts), "%ld.", t);
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, strlen(ts));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)payload, strlen(payload));
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	snprintf(out, len, "t=%ld,v1=%s", t, hex);
+}
+
+static void
+event_json(char *out, size_t len, const char *id, const char *type)
+{
+	snprintf(out, len, "{\"id\":\"%s\",\"object\":\"event\",\"type\":\"%s\",\"created\":%ld,"
+	    "\"livemode\":false,\"data\":{\"object\":{\"id\":\"obj_%s\",\"object\":\"thing\"}}}",
+	    id, type, (long)time(NULL), id + 4);
+}
+
+static long
+deliver(const char *payload, const char *sigheader, struct t_resp *r)
+{
+	char h[512];
+	const char *hdr[3] = { h, "Content-Type: application/json", NULL };
+	long st;
+
+	snprintf(h, sizeof(h), "Stripe-Signature: %s", sigheader);
+	ck_assert_int_eq(t_http(NULL, "POST", "/stripe/webhook", payload, strlen(payload), hdr, r), 0);
+	st = r->status;
+	return st;
+}
+
+static long
+count_rows(const char *id)
+{
+	char q[256];
+
+	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE id = '%s'", id);
+	return atol(t_sql_value(q));
+}
+
+static void
+unique_id(char *out, size_t len, const char *tag)
+{
+	static int n;
+
+	snprintf(out, len, "evt_%s_%d_%ld_%d", tag, getpid(), (long)time(NULL), n++);
+}
+
+START_TEST(wh_valid_event_stored_and_applied)
+{
+	char id[96], payload[1024], sig[256], q[256];
+	struct t_resp r;
+
+	unique_id(id, sizeof(id), "ok");
+	event_json(payload, sizeof(payload), id, "some.unhandled_type");
+	sign(secret(), time(NULL), payload, sig, sizeof(sig));
+	ck_assert_int_eq(deliver(payload, sig, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"status\":\"skipped\""));
+	t_resp_free(&r);
+	ck_assert_int_eq(count_rows(id), 1);
+	/* The raw body is kept byte for byte. */
+	snprintf(q, sizeof(q), "SELECT convert_from(payload, 'UTF8') = '%s' FROM webhook_events WHERE id = '%s'",
+	    payload, id);
+	ck_assert_str_eq(t_sql_value(q), "t");
+	snprintf(q, sizeof(q), "SELECT status || ':' || attempts FROM webhook_events WHERE id = '%s'", id);
+	ck_assert_str_eq(t_sql_value(q), "skipped:1");
+}
+END_TEST
+
+START_TEST(wh_bad_signatures_refused_nothing_stored)
+{
+	char id[96], payload[1024], sig[256], tampered[1024];
+	struct t_resp r;
+
+	unique_id(id, sizeof(id), "bad");
+	event_json(payload, sizeof(payload), id, "invoice.paid");
+	sign("whsec_not_ours", time(NULL), payload, sig, sizeof(sig));
+	ck_assert_int_eq(deliver(payload, sig, &r), 400);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "signature_invalid"));
+	t_resp_free(&r);
+	sign(secret(), time(NULL) - 301, payload, sig, sizeof(sig));
+	ck_assert_int_eq(deliver(payload, sig, &r), 400);
+	t_resp_free(&r);
+	sign(secret(), time(NULL) + 400, payload, sig, sizeof(sig));
+	ck_assert_int_eq(deliver(payload, sig, &r), 400);
+	t_resp_free(&r);
+	sign(secret(), time(NULL), payload, sig, sizeof(sig));
+	snprintf(tampered, sizeof(tampered), "%s", payload);
+	tampered[strlen(tampered) - 3] = ' ';
+	ck_assert_int_eq(deliver(tampered, sig, &r), 400);
+	t_resp_free(&r);
+	ck_assert_int_eq(deliver(payload, "garbage", &r), 400);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "signature_malformed"));
+	t_resp_free(&r);
+	ck_assert_int_eq(count_rows(id), 0);
+	/* A signed body that is not an event: 400, not stored. */
+	sign(secret(), time(NULL), "{\"hello\":1}", sig, sizeof(sig));
+	ck_assert_int_eq(deliver("{\"hello\":1}", sig, &r), 400);
+	t_resp_free(&r);
+	/* The secret never reaches the log. */
+	{
+		char path[1024], line[8192];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/logs/webhook.log", t_env("OB_TEST_RUN_DIR"));
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			ck_assert_ptr_null(strstr(line, secret()));
+			ck_assert_ptr_null(strstr(line, id));
+		}
+		fclose(f);
+	}
+}
+END_TEST
+
+START_TEST(wh_duplicates_applied_once)
+{
+	char id[96], payload[1024], sig[256], q[256];
+	struct t_resp r;
+	int i;
+
+	unique_id(id, sizeof(id), "dup");
+	event_json(payload, sizeof(payload), id, "customer.subscription.trial_will_end");
+	sign(secret(), time(NULL), payload, sig, sizeof(sig));
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(deliver(payload, sig, &r), 200);
+		if (i > 0)
+			ck_assert_ptr_nonnull(strstr(r.body.data, "\"duplicate\":true"));
+		t_resp_free(&r);
+	}
+	ck_assert_int_eq(count_rows(id), 1);
+	snprintf(q, sizeof(q), "SELECT status || ':' || attempts FROM webhook_events WHERE id = '%s'", id);
+	ck_assert_str_eq(t_sql_value(q), "processed:1");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_attempts WHERE event_id = '%s'", id);
+	ck_assert_str_eq(t_sql_value(q), "1");
+}
+END_TEST
+
+struct shot {
+	const char *payload, *sig;
+	int ok, bad;
+};
+
+static void *
+shoot(void *arg)
+{
+	struct shot *s = arg;
+	struct t_resp r;
+
+	if (deliver(s->payload, s->sig, &r) == 200)
+		s->ok++;
+	else
+		s->bad++;
+	t_resp_free(&r);
+	return NULL;
+}
+
+START_TEST(wh_fifty_concurrent_deliveries_applied_once)
+{
+	char id[96], payload[1024], sig[256], q[256];
+	struct shot shots[50];
+	pthread_t th[50];
+	int i, ok = 0;
+
+	unique_id(id, sizeof(id), "conc");
+	event_json(payload, sizeof(payload), id, "customer.subscription.trial_will_end");
+	sign(secret(), time(NULL), payload, sig, sizeof(sig));
+	for (i = 0; i < 50; i++) {
+		shots[i] = (struct shot){ payload, sig, 0, 0 };
+		pthread_create(&th[i], NULL, shoot, &shots[i]);
+	}
+	for (i = 0; i < 50; i++) {
+		pthread_join(th[i], NULL);
+		ok += shots[i].ok;
+	}
+	ck_assert_int_eq(ok, 50);
+	ck_assert_int_eq(count_rows(id), 1);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_attempts WHERE event_id = '%s'"
+	    " AND outcome = 'processed'", id);
+	ck_assert_str_eq(t_sql_value(q), "1");
+}
+END_TEST
+
+struct storm {
+	int from, to, bad;
+	long t;
+};
+
+static void *
+storm_thread(void *arg)
+{
+	struct storm *s = arg;
+	char id[96], payload[1024], sig[256];
+	struct t_resp r;
+	int i;
+
+	for (i = s->from; i < s->to; i++) {
+		snprintf(id, sizeof(id), "evt_storm_%d_%ld_%d", getpid(), s->t, i);
+		event_json(payload, sizeof(payload), id, i % 3 ? "invoice.created" : "charge.updated");
+		sign(secret(), time(NULL), payload, sig, sizeof(sig));
+		if (deliver(payload, sig, &r) >= 500)
+			s->bad++;
+		t_resp_free(&r);
+	}
+	return NULL;
+}
+
+START_TEST(wh_storm_of_a_thousand)
+{
+	struct storm s[10];
+	pthread_t th[10];
+	char q[256];
+	long t = time(NULL);
+	int i, bad = 0;
+
+	(void)secret();
+	for (i = 0; i < 10; i++) {
+		s[i] = (struct storm){ i * 100, i * 100 + 100, 0, t };
+		pthread_create(&th[i], NULL, storm_thread, &s[i]);
+	}
+	for (i = 0; i < 10; i++) {
+		pthread_join(th[i], NULL);
+		bad += s[i].bad;
+	}
+	ck_assert_int_eq(bad, 0);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE id LIKE 'evt_storm_%d_%ld_%%'",
+	    getpid(), t);
+	ck_assert_str_eq(t_sql_value(q), "1000");
+}
+END_TEST
+
+START_TEST(wh_jobs_retry_and_replay)
+{
+	char id[96], payload[1024], sig[256], q[256], out[256];
+	struct t_resp r;
+
+	unique_id(id, sizeof(id), "retry");
+	event_json(payload, sizeof(payload), id, "customer.subscription.trial_will_end");
+	sign(secret(), time(NULL), payload, sig, sizeof(sig));
+	ck_assert_int_eq(deliver(payload, sig, &r), 200);
+	t_resp_free(&r);
+	/* Pretend its first application failed: the runner picks it up. */
+	snprintf(q, sizeof(q), "UPDATE webhook_events SET status = 'failed', last_error = 'test',"
+	    " next_attempt_at = now() - interval '1 second' WHERE id = '%s'", id);
+	t_sql(q);
+	ck_assert_int_eq(t_cli("jobs --once", NULL, out, sizeof(out)), 0);
+	snprintf(q, sizeof(q), "SELECT status || ':' || attempts FROM webhook_events WHERE id = '%s'", id);
+	ck_assert_str_eq(t_sql_value(q), "processed:2");
+	/* A replay reprocesses it once more, audited. */
+	snprintf(q, sizeof(q), "webhooks replay %s", id);
+	ck_assert_int_eq(t_cli(q, NULL, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "processed");
+	snprintf(q, sizeof(q), "SELECT string_agg(source || '/' || outcome, ',' ORDER BY attempt)"
+	    " FROM webhook_attempts WHERE event_id = '%s'", id);
+	ck_assert_str_eq(t_sql_value(q), "delivery/processed,retry/processed,replay/processed");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM audit_log WHERE action = 'webhook.replay' AND target_id = '%s'", id);
+	ck_assert_str_eq(t_sql_value(q), "1");
+	ck_assert_int_ne(t_cli("webhooks replay evt_nope", NULL, out, sizeof(out)), 0);
+}
+END_TEST
+
+/* The fake signs with the official stripe package and posts to us. */
+START_TEST(wh_delivered_by_the_stripe_fake)
+{
+	char url[512], body[256];
+	struct t_resp r;
+	const char *hdr[2] = { "Content-Type: application/json", NULL };
+	long before, after;
+
+	snprintf(url, sizeof(url), "%s", t_env("OB_TEST_STRIPE_FAKE"));
+	/* Make an event happen at the fake: a customer. */
+	{
+		const char *h2[3] = { "Authorization: Bearer sk_test_orgbill_local",
+		    "Content-Type: application/x-www-form-urlencoded", NULL };
+
+		ck_assert_int_eq(t_http(url, "POST", "/v1/customers", "email=wh%40acme.test", 20, h2, &r), 0);
+		ck_assert_int_eq(r.status, 200);
+		t_resp_free(&r);
+	}
+	before = atol(t_sql_value("SELECT count(*) FROM webhook_events"));
+	snprintf(body, sizeof(body), "{\"duplicate\":2}");
+	ck_assert_int_eq(t_http(url, "POST", "/_fake/webhooks/deliver", body, strlen(body), hdr, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body.data, "\"status\":400"));
+	ck_assert_ptr_null(strstr(r.body.data, "\"status\":500"));
+	t_resp_free(&r);
+	after = atol(t_sql_value("SELECT count(*) FROM webhook_events"));
+	ck_assert_int_gt(after, before);
+	ck_assert_str_eq(t_sql_value("SELECT count(*) FROM webhook_events WHERE type = 'customer.created'"
+	    " AND payload IS NOT NULL"), t_sql_value("SELECT count(DISTINCT id) FROM webhook_events WHERE type = 'customer.created'"));
+}
+END_TEST
+
+Suite *webhooks_suite(void)
+{
+	Suite *s = suite_create("webhooks");
+	TCase *tc = tcase_create("webhooks");
+
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, wh_valid_event_stored_and_applied);
+	tcase_add_test(tc, wh_bad_signatures_refused_nothing_stored);
+	tcase_add_test(tc, wh_duplicates_applied_once);
+	tcase_add_test(tc, wh_fifty_concurrent_deliveries_applied_once);
+	tcase_add_test(tc, wh_storm_of_a_thousand);
+	tcase_add_test(tc, wh_jobs_retry_and_replay);
+	tcase_add_test(tc, wh_delivered_by_the_stripe_fake);
+	suite_add_tcase(s, tc);
+	return s;
+}
