@@ -93,7 +93,7 @@ unique_id(char *out, size_t len, const char *tag)
 
 START_TEST(wh_valid_event_stored_and_applied)
 {
-	char id[96], payload[1024], sig[256], q[256];
+	char id[96], payload[1024], sig[256], q[2048];
 	struct t_resp r;
 
 	unique_id(id, sizeof(id), "ok");
