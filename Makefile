@@ -119,14 +119,26 @@ static:
 deps:
 	@deploy/install-deps.sh
 
+# libFuzzer targets (clang): make check runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 20
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE \
+               -D_GNU_SOURCE -Icore -Istripe $(PKG_CFLAGS)
+$(O)/fuzz/fuzz_webhook: tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c stripe/webhook.h stripe/webhook_sig.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c $(PKG_LIBS)
+fuzz: $(O)/fuzz/fuzz_webhook
+	@mkdir -p $(O)/fuzz/corpus && cp -n tests/fuzz/corpus/webhook/* $(O)/fuzz/corpus/ 2>/dev/null || true
+	$(O)/fuzz/fuzz_webhook -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(O)/fuzz/corpus
+
 unit: $(O)/test-unit
 	$(O)/test-unit
 
 # make check: the whole suite. Unit tests run in the plain and the sanitizer
 # builds; the stack under test runs the sanitizer binaries.
 check: deps
-	@$(MAKE) --no-print-directory all $(O)/test-unit
-	@$(MAKE) --no-print-directory O=$(O)/asan SAN=1 all $(O)/asan/test-unit $(O)/asan/test-integration
+	@$(MAKE) --no-print-directory -j2 all $(O)/test-unit $(O)/fuzz/fuzz_webhook
+	@$(MAKE) --no-print-directory -j2 O=$(O)/asan SAN=1 all $(O)/asan/test-unit $(O)/asan/test-integration
 	@tests/run-all.sh $(O)
 
 demo: deps

@@ -1,6 +1,7 @@
 #include "routes.h"
 
 #include "handlers.h"
+#include "h_admin.h"
 
 /*
  * The console and REST API: one row per route, kept by each module in its

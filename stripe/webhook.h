@@ -75,6 +75,17 @@ long ob_wh_backoff(int attempts);
 
 #define OB_WH_MAX_ATTEMPTS 20
 
+/**
+ * The event log for the staff console: newest first, filtered by type,
+ * status and org (each optional: "" / 0), after the cursor event id
+ * (""), at most limit. A list object, or NULL on a database failure.
+ */
+cJSON *ob_wh_list(struct ob_db *db, const char *type, const char *status, int64_t org_id,
+    const char *starting_after, int limit);
+
+/** One event with its raw payload and processing history; NULL if none or failure. */
+cJSON *ob_wh_get(struct ob_db *db, const char *event_id);
+
 /*
  * A handler brings local state in step for one event type. It runs inside
  * the event's transaction; on failure it returns -1 with f set (the event

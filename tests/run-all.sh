@@ -48,6 +48,9 @@ trap cleanup EXIT INT TERM
 
 step "unit" "$B/test-unit"
 step "unit (asan+ubsan)" "$B/asan/test-unit"
+# The webhook parsers under libFuzzer for a short, fixed time (a long run:
+# docs/SECURITY.md).
+step "fuzz (webhook parsers, ${FUZZ_SECONDS:-20} s)" make --no-print-directory -s fuzz O="$B" FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 
 rm -rf "$RUN"
 if ! deploy/stack.sh start "$RUN"; then

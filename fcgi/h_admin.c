@@ -1,0 +1,146 @@
+#include "h_admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "client.h"
+#include "input.h"
+#include "org.h"
+#include "page.h"
+#include "router.h"
+#include "webhook.h"
+#include "worker.h"
+
+static int
+id_ok(const char *s)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n < 5 || n > 255 || strncmp(s, "evt_", 4) != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+int
+ob_h_admin_webhooks(struct ob_req *r)
+{
+	static const char *const statuses[] = { "", "received", "processed", "failed", "skipped" };
+	const char *type = ob_query_get(r, "type"), *status = ob_query_get(r, "status");
+	const char *org = ob_query_get(r, "org_id"), *after = ob_query_get(r, "starting_after");
+	cJSON *d, *list, *data, *last, *opts, *o;
+	int64_t org_id = 0;
+	size_t i;
+	int ok_status = 0;
+
+	if (type != NULL && strlen(type) > 200)
+		type = NULL;
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (status == NULL || strcmp(status, statuses[i]) == 0)
+			ok_status = 1;
+	if (!ok_status) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_status",
+		    "status is one of received, processed, failed, skipped.", "status");
+		return 0;
+	}
+	if (org != NULL && *org != '\0' && (org_id = ob_parse_id(org)) == 0) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_org", "org_id is an id.", "org_id");
+		return 0;
+	}
+	if (after != NULL && *after != '\0' && !id_ok(after)) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
+		    "starting_after is an event id.", "starting_after");
+		return 0;
+	}
+	if ((list = ob_wh_list(&r->w->db, type, status, org_id, after, 50)) == NULL)
+		return -1;
+	d = ob_page_new(r, "Webhook events", "admin");
+	data = cJSON_GetObjectItem(list, "data");
+	cJSON_AddItemReferenceToObject(d, "events", data);
+	cJSON_AddStringToObject(d, "f_type", type ? type : "");
+	cJSON_AddStringToObject(d, "f_org", org ? org : "");
+	opts = cJSON_AddArrayToObject(d, "status_options");
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "value", statuses[i]);
+		cJSON_AddStringToObject(o, "label", statuses[i][0] ? statuses[i] : "any status");
+		cJSON_AddBoolToObject(o, "selected", status != NULL && strcmp(status, statuses[i]) == 0);
+		cJSON_AddItemToArray(opts, o);
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItem(list, "has_more")) &&
+	    (last = cJSON_GetArrayItem(data, cJSON_GetArraySize(data) - 1)) != NULL)
+		cJSON_AddStringToObject(d, "next_cursor", cJSON_GetObjectItem(last, "id")->valuestring);
+	ob_page_render(r, 200, "pages/admin_webhooks", d);
+	cJSON_Delete(d);
+	cJSON_Delete(list);
+	return 0;
+}
+
+static int
+render_event(struct ob_req *r, int status, const char *id, const char *error)
+{
+	cJSON *d, *ev;
+
+	if (!id_ok(id)) {
+		ob_worker_error(r, 404, "invalid_request_error", "not_found", "No such event.", NULL);
+		return 0;
+	}
+	if ((ev = ob_wh_get(&r->w->db, id)) == NULL) {
+		if (r->w->db.lasterr[0] != '\0' && PQstatus(r->w->db.conn) != CONNECTION_OK)
+			return -1;
+		ob_worker_error(r, 404, "invalid_request_error", "not_found", "No such event.", NULL);
+		return 0;
+	}
+	d = ob_page_new(r, "Webhook event", "admin");
+	cJSON_AddItemToObject(d, "event", ev);
+	if (error != NULL)
+		ob_page_flash(d, "error", error);
+	ob_page_render(r, status, "pages/admin_webhook", d);
+	cJSON_Delete(d);
+	return 0;
+}
+
+int
+ob_h_admin_webhook(struct ob_req *r)
+{
+	const char *flash = ob_query_get(r, "replayed");
+	int rc = render_event(r, 200, ob_route_param(r, "event_id"), NULL);
+
+	(void)flash;
+	return rc;
+}
+
+int
+ob_h_admin_webhook_replay(struct ob_req *r)
+{
+	static struct ob_stripe *stripe;
+	const char *id = ob_route_param(r, "event_id"), *reason = ob_form_get(r, "reason");
+	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, reason };
+	struct ob_wh_ctx cx = { &r->w->db, NULL, "replay" };
+	int rc;
+
+	if (!id_ok(id))
+		return render_event(r, 404, id, NULL);
+	if (reason == NULL || strlen(reason) < 3 || strlen(reason) > 500)
+		return render_event(r, 400, id, "Give a reason (3 to 500 characters) for reprocessing.");
+	if (stripe == NULL && r->w->cfg->stripe_secret_key[0] != '\0')
+		stripe = ob_stripe_new(r->w->cfg->stripe_api_base, r->w->cfg->stripe_secret_key,
+		    5000, 20000, 3);
+	cx.stripe = stripe;
+	if (ob_db_begin(&r->w->db) != 0)
+		return -1;
+	rc = ob_wh_rearm(&r->w->db, id);
+	if (rc != 0 || ob_audit_write(&ax, 0, "webhook.replay", "webhook_event", id, NULL, NULL) != 0 ||
+	    ob_db_commit(&r->w->db) != 0) {
+		ob_db_rollback(&r->w->db);
+		return rc > 0 ? render_event(r, 404, id, NULL) : -1;
+	}
+	(void)ob_wh_apply(&cx, id);
+	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/admin/webhooks/%s", id));
+	return 0;
+}
