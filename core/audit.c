@@ -18,9 +18,8 @@ ob_audit_write(const struct ob_actx *ax, int64_t org_id, const char *action,
 
 	actor[0] = '\0';
 	if (p != NULL && p->kind == OB_PRINCIPAL_USER) {
-		/* Staff acting on an org they do not belong to act as staff. */
-		actor_type = (p->is_staff && org_id != 0 && p->role == OB_ROLE_NONE) ?
-		    "staff" : "user";
+		/* Staff-console actions are the staff's, with their reason. */
+		actor_type = (ax->as_staff && p->is_staff) ? "staff" : "user";
 		snprintf(actor, sizeof(actor), "%lld", (long long)p->user_id);
 	} else if (p != NULL && p->kind == OB_PRINCIPAL_KEY) {
 		actor_type = "api_key";

@@ -20,7 +20,8 @@ struct ob_actx {
 	const struct ob_principal *who;	/* NULL: the system (CLI, jobs) */
 	const char *request_id;
 	const char *ip;
-	const char *reason;		/* required when staff act on an org */
+	const char *reason;		/* required when staff act (as_staff) */
+	int as_staff;			/* a staff-console action: audited as staff */
 };
 
 /**

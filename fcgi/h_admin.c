@@ -87,13 +87,13 @@ render_event(struct ob_req *r, int status, const char *id, const char *error)
 	cJSON *d, *ev;
 
 	if (!id_ok(id)) {
-		ob_worker_error(r, 404, "invalid_request_error", "not_found", "No such event.", NULL);
+		ob_worker_error(r, 404, "invalid_request_error", "event_not_found", "No such event.", NULL);
 		return 0;
 	}
 	if ((ev = ob_wh_get(&r->w->db, id)) == NULL) {
 		if (r->w->db.lasterr[0] != '\0' && PQstatus(r->w->db.conn) != CONNECTION_OK)
 			return -1;
-		ob_worker_error(r, 404, "invalid_request_error", "not_found", "No such event.", NULL);
+		ob_worker_error(r, 404, "invalid_request_error", "event_not_found", "No such event.", NULL);
 		return 0;
 	}
 	d = ob_page_new(r, "Webhook event", "admin");
@@ -120,7 +120,7 @@ ob_h_admin_webhook_replay(struct ob_req *r)
 {
 	static struct ob_stripe *stripe;
 	const char *id = ob_route_param(r, "event_id"), *reason = ob_form_get(r, "reason");
-	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, reason };
+	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, reason, 1 };
 	struct ob_wh_ctx cx = { &r->w->db, NULL, "replay" };
 	int rc;
 
