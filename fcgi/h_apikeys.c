@@ -45,7 +45,7 @@ ob_h_apikey_create_form(struct ob_req *r)
 {
 	static const char *const scope_fields[] = { "read", "write", "meter", "admin" };
 	char key[OB_APIKEY_TEXT], prefix[OB_APIKEY_PREFIX_LEN + 1], scopes[64];
-	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL };
+	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL, 0 };
 	struct ob_fail f = { 0 };
 	size_t i, used = 0;
 	int rc;
@@ -71,7 +71,7 @@ ob_h_apikey_create_form(struct ob_req *r)
 int
 ob_h_apikey_revoke_form(struct ob_req *r)
 {
-	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL };
+	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL, 0 };
 	struct ob_fail f = { 0 };
 
 	if (ob_apikey_revoke(&ax, r->who.org_id, ob_route_param(r, "prefix"), &f) != 0)

@@ -16,7 +16,7 @@ int
 ob_h_org_switch(struct ob_req *r)
 {
 	int64_t org = ob_parse_id(ob_form_get(r, "org_id"));
-	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL };
+	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL, 0 };
 	char sid[24], uid[24], oid[24];
 	const char *p2[2] = { sid, oid }, *p3[3] = { uid, oid, "true" };
 

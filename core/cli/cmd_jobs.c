@@ -94,7 +94,7 @@ int
 ob_cli_webhooks(struct ob_cli *c, int argc, char **argv)
 {
 	struct ob_wh_ctx cx = { &c->db, NULL, "replay" };
-	struct ob_actx ax = { &c->db, NULL, "cli", NULL, "replayed from the command line" };
+	struct ob_actx ax = { &c->db, NULL, "cli", NULL, "replayed from the command line", 0 };
 	enum ob_wh_result r;
 	int rc;
 
