@@ -1,26 +1,23 @@
 /*
  * The webhook handler table: which event types change local state, and
- * how. Types not listed are stored and marked skipped.
+ * how. Each module lists its handlers in stripe/wh_<module>.def as
+ * OB_WH_HANDLER("event.type", function, snapshot); wh_modules.def lists
+ * the modules. Types not listed are stored and marked skipped.
  */
 #include "webhook.h"
 
 #include <string.h>
 
-/* Trial ending: recorded as an event for notification (the audit row is
- * the record; delivery by e-mail comes through the outbox). */
-static int
-on_trial_will_end(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
-    struct ob_fail *f)
-{
-	(void)cx;
-	(void)event;
-	(void)org_id;
-	(void)f;
-	return 0;
-}
+/* Every handler's prototype, from the same lists. */
+#define OB_WH_HANDLER(type, fn, snapshot) \
+	int fn(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
+#include "wh_modules.def"
+#undef OB_WH_HANDLER
 
 static const struct ob_wh_handler handlers[] = {
-	{ "customer.subscription.trial_will_end", on_trial_will_end, 0 },
+#define OB_WH_HANDLER(type, fn, snapshot) { type, fn, snapshot },
+#include "wh_modules.def"
+#undef OB_WH_HANDLER
 };
 
 const struct ob_wh_handler *
