@@ -86,7 +86,7 @@ fail_event(struct ob_wh_ctx *cx, const char *id, int attempts, const char *error
 enum ob_wh_result
 ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 {
-	const char *params[4] = { event_id, NULL, NULL, NULL };
+	const char *params[1] = { event_id };
 	const struct ob_wh_handler *h;
 	struct ob_whevent ev;
 	struct ob_fail f = { 0 };
@@ -129,16 +129,11 @@ ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 	outcome = "skipped";
 	if (h != NULL && h->snapshot && ev.object_id[0] != '\0') {
 		/* An older snapshot than one already applied changes nothing. */
-		snprintf(created, sizeof(created), "%lld", ev.created);
-		params[1] = ev.type;
-		params[2] = event_id;
-		params[3] = created;
-		{
-			const char *p4[4] = { ev.object_id, ev.type, event_id, created };
+		const char *p4[4] = { ev.object_id, ev.type, event_id, created };
 
-			if ((res = ob_db_exec(cx->db, OB_STMT_WH_NEWER, p4, NULL)) == NULL)
-				goto dberr;
-		}
+		snprintf(created, sizeof(created), "%lld", ev.created);
+		if ((res = ob_db_exec(cx->db, OB_STMT_WH_NEWER, p4, NULL)) == NULL)
+			goto dberr;
 		if (PQntuples(res) > 0)
 			h = NULL;	/* superseded: skip */
 		PQclear(res);
