@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "db_json.h"
 #include "mem.h"
 
 int
@@ -47,49 +48,26 @@ ob_audit_write(const struct ob_actx *ax, int64_t org_id, const char *action,
 	return rc;
 }
 
-static cJSON *
-parse_or_null(const char *s)
-{
-	cJSON *j = cJSON_Parse(s);
-
-	return j != NULL ? j : cJSON_CreateNull();
-}
-
 cJSON *
 ob_audit_list(struct ob_db *db, int64_t org_id, int64_t before_id, int limit)
 {
+	static const struct ob_col cols[] = {
+		{ "id", OB_COL_STR }, { "actor_type", OB_COL_STR }, { "actor_id", OB_COL_STR },
+		{ "action", OB_COL_STR }, { "target_type", OB_COL_STR }, { "target_id", OB_COL_STR },
+		{ "before", OB_COL_JSON }, { "after", OB_COL_JSON }, { "request_id", OB_COL_STR },
+		{ "reason", OB_COL_STR }, { "created_at", OB_COL_STR }, { NULL, OB_COL_SKIP },
+	};
 	char org[24], before[24], lim[16];
 	const char *params[3] = { org, before, lim };
 	PGresult *res;
-	cJSON *list, *data, *row;
-	int i, n;
+	cJSON *list;
 
 	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	snprintf(before, sizeof(before), "%lld", (long long)before_id);
 	snprintf(lim, sizeof(lim), "%d", limit + 1);	/* one more: has_more */
 	if ((res = ob_db_exec(db, OB_STMT_AUDIT_LIST, params, NULL)) == NULL)
 		return NULL;
-	list = cJSON_CreateObject();
-	cJSON_AddStringToObject(list, "object", "list");
-	data = cJSON_AddArrayToObject(list, "data");
-	n = PQntuples(res);
-	for (i = 0; i < n && i < limit; i++) {
-		row = cJSON_CreateObject();
-		cJSON_AddStringToObject(row, "id", PQgetvalue(res, i, 0));
-		cJSON_AddStringToObject(row, "object", "audit_event");
-		cJSON_AddStringToObject(row, "actor_type", PQgetvalue(res, i, 1));
-		cJSON_AddStringToObject(row, "actor_id", PQgetvalue(res, i, 2));
-		cJSON_AddStringToObject(row, "action", PQgetvalue(res, i, 3));
-		cJSON_AddStringToObject(row, "target_type", PQgetvalue(res, i, 4));
-		cJSON_AddStringToObject(row, "target_id", PQgetvalue(res, i, 5));
-		cJSON_AddItemToObject(row, "before", parse_or_null(PQgetvalue(res, i, 6)));
-		cJSON_AddItemToObject(row, "after", parse_or_null(PQgetvalue(res, i, 7)));
-		cJSON_AddStringToObject(row, "request_id", PQgetvalue(res, i, 8));
-		cJSON_AddStringToObject(row, "reason", PQgetvalue(res, i, 9));
-		cJSON_AddStringToObject(row, "created_at", PQgetvalue(res, i, 10));
-		cJSON_AddItemToArray(data, row);
-	}
-	cJSON_AddBoolToObject(list, "has_more", n > limit);
+	list = ob_db_list_json(res, cols, limit, "audit_event");
 	PQclear(res);
 	return list;
 }

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "db_json.h"
 
 #define PASSWORD_MIN 10
 #define PASSWORD_MAX 1024
@@ -412,42 +413,23 @@ ob_member_standing(struct ob_db *db, int64_t org_id, struct ob_principal *p)
 	return 0;
 }
 
-static cJSON *
-list_new(cJSON **data)
-{
-	cJSON *list = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(list, "object", "list");
-	*data = cJSON_AddArrayToObject(list, "data");
-	cJSON_AddBoolToObject(list, "has_more", 0);
-	return list;
-}
-
 cJSON *
 ob_member_list(struct ob_db *db, int64_t org_id)
 {
+	static const struct ob_col cols[] = {
+		{ "user_id", OB_COL_STR }, { "email", OB_COL_STR }, { "name", OB_COL_STR },
+		{ "role", OB_COL_STR }, { "department", OB_COL_STR }, { "status", OB_COL_STR },
+		{ "last_active_at", OB_COL_STR }, { NULL, OB_COL_SKIP },
+	};
 	char org[24];
 	const char *params[1] = { org };
 	PGresult *res;
-	cJSON *list, *data, *row;
-	int i, n;
+	cJSON *list;
 
 	fmt_id(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_MEMBER_LIST, params, NULL)) == NULL)
 		return NULL;
-	list = list_new(&data);
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		row = cJSON_CreateObject();
-		cJSON_AddStringToObject(row, "user_id", PQgetvalue(res, i, 0));
-		cJSON_AddStringToObject(row, "email", PQgetvalue(res, i, 1));
-		cJSON_AddStringToObject(row, "name", PQgetvalue(res, i, 2));
-		cJSON_AddStringToObject(row, "role", PQgetvalue(res, i, 3));
-		cJSON_AddStringToObject(row, "department", PQgetvalue(res, i, 4));
-		cJSON_AddStringToObject(row, "status", PQgetvalue(res, i, 5));
-		cJSON_AddStringToObject(row, "last_active_at", PQgetvalue(res, i, 6));
-		cJSON_AddItemToArray(data, row);
-	}
+	list = ob_db_list_json(res, cols, -1, NULL);
 	PQclear(res);
 	return list;
 }
@@ -508,27 +490,20 @@ ob_org_get(struct ob_db *db, int64_t org_id)
 cJSON *
 ob_apikey_list(struct ob_db *db, int64_t org_id)
 {
+	static const struct ob_col cols[] = {
+		{ "prefix", OB_COL_STR }, { "name", OB_COL_STR }, { "scopes", OB_COL_STR },
+		{ "created_at", OB_COL_STR }, { "last_used_at", OB_COL_STR },
+		{ "revoked", OB_COL_BOOL }, { NULL, OB_COL_SKIP },
+	};
 	char org[24];
 	const char *params[1] = { org };
 	PGresult *res;
-	cJSON *list, *data, *row;
-	int i, n;
+	cJSON *list;
 
 	fmt_id(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_APIKEY_LIST, params, NULL)) == NULL)
 		return NULL;
-	list = list_new(&data);
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		row = cJSON_CreateObject();
-		cJSON_AddStringToObject(row, "prefix", PQgetvalue(res, i, 0));
-		cJSON_AddStringToObject(row, "name", PQgetvalue(res, i, 1));
-		cJSON_AddStringToObject(row, "scopes", PQgetvalue(res, i, 2));
-		cJSON_AddStringToObject(row, "created_at", PQgetvalue(res, i, 3));
-		cJSON_AddStringToObject(row, "last_used_at", PQgetvalue(res, i, 4));
-		cJSON_AddBoolToObject(row, "revoked", PQgetvalue(res, i, 5)[0] == 't');
-		cJSON_AddItemToArray(data, row);
-	}
+	list = ob_db_list_json(res, cols, -1, NULL);
 	PQclear(res);
 	return list;
 }

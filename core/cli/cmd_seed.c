@@ -34,26 +34,13 @@ static const struct {
 	{ "globex", "Globex Inc.", "owner@globex.test" },
 };
 
+/* The id a one-parameter lookup finds: >0, 0 for none, -1 on failure. */
 static int64_t
-org_by_slug(struct ob_cli *c, const char *slug)
+lookup_id(struct ob_cli *c, enum ob_stmt stmt, const char *value)
 {
-	const char *params[1] = { slug };
-	PGresult *res = ob_db_exec(&c->db, OB_STMT_ORG_BY_SLUG, params, NULL);
-	int64_t id = -1;
-
-	if (res == NULL)
-		return -1;
-	id = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
-	PQclear(res);
-	return id;
-}
-
-static int64_t
-user_by_email(struct ob_cli *c, const char *email)
-{
-	const char *params[1] = { email };
-	PGresult *res = ob_db_exec(&c->db, OB_STMT_USER_BY_EMAIL, params, NULL);
-	int64_t id = -1;
+	const char *params[1] = { value };
+	PGresult *res = ob_db_exec(&c->db, stmt, params, NULL);
+	int64_t id;
 
 	if (res == NULL)
 		return -1;
@@ -63,7 +50,7 @@ user_by_email(struct ob_cli *c, const char *email)
 }
 
 static int
-load_sql(struct ob_cli *c)
+load_sql(struct ob_cli *c, const char *name)
 {
 	char path[4096];
 	FILE *f;
@@ -71,7 +58,7 @@ load_sql(struct ob_cli *c)
 	long n;
 	int rc = -1;
 
-	snprintf(path, sizeof(path), "%s/demo.sql", c->cfg.sql_dir);
+	snprintf(path, sizeof(path), "%s/%s", c->cfg.sql_dir, name);
 	if ((f = fopen(path, "r")) == NULL) {
 		ob_cli_fail(c, "seed-demo: cannot open %s", path);
 		return -1;
@@ -108,20 +95,20 @@ ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv)
 
 	if (argc > 1)
 		return ob_cli_fail(c, "seed-demo: unexpected argument '%s'", argv[1]);
-	if (load_sql(c) != 0)
+	if (load_sql(c, "demo.sql") != 0)
 		return 1;
 	memset(&ax, 0, sizeof(ax));
 	ax.db = &c->db;
 	ax.request_id = "seed-demo";
 	for (i = 0; i < 2; i++) {
-		if ((org_ids[i] = org_by_slug(c, demo_orgs[i].slug)) < 0)
+		if ((org_ids[i] = lookup_id(c, OB_STMT_ORG_BY_SLUG, demo_orgs[i].slug)) < 0)
 			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
 		if (org_ids[i] == 0 && ob_org_create(&ax, demo_orgs[i].name, demo_orgs[i].slug,
 		    demo_orgs[i].billing_email, &org_ids[i], &f) != 0)
 			return ob_cli_fail(c, "seed-demo: %s", f.message);
 	}
 	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
-		if ((uid = user_by_email(c, demo_users[i].email)) < 0)
+		if ((uid = lookup_id(c, OB_STMT_USER_BY_EMAIL, demo_users[i].email)) < 0)
 			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
 		if (uid == 0 && ob_user_create(&ax, demo_users[i].email, demo_users[i].name,
 		    DEMO_PASSWORD, demo_users[i].staff, &uid, &f) != 0)
@@ -135,9 +122,13 @@ ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv)
 				return ob_cli_fail(c, "seed-demo: %s", f.message);
 	}
 	/* The owner of Acme also belongs to Globex (the org switcher). */
-	if ((uid = user_by_email(c, "owner@acme.test")) > 0 &&
+	if ((uid = lookup_id(c, OB_STMT_USER_BY_EMAIL, "owner@acme.test")) > 0 &&
 	    ob_member_add(&ax, org_ids[1], uid, "billing", "Finance", &f) != 0)
 		return ob_cli_fail(c, "seed-demo: %s", f.message);
+
+	/* Credits for the demo orgs, once their people exist. */
+	if (load_sql(c, "demo_credits.sql") != 0)
+		return 1;
 
 	snprintf(org, sizeof(org), "%lld", (long long)org_ids[0]);
 	{

@@ -1,0 +1,35 @@
+/*
+ * Rows to JSON: the one place a query result becomes API objects, column
+ * by column, by a small table of names and kinds.
+ */
+#ifndef OB_DB_JSON_H
+#define OB_DB_JSON_H
+
+#include <cJSON.h>
+#include <libpq-fe.h>
+
+enum ob_col_kind {
+	OB_COL_STR,	/* text as a JSON string (ids too: ids are strings) */
+	OB_COL_BOOL,	/* 't' / 'f' */
+	OB_COL_INT,	/* an integer that fits a JSON number exactly (< 2^53) */
+	OB_COL_JSON,	/* JSON text; null if it does not parse */
+	OB_COL_SKIP,	/* not shown */
+};
+
+struct ob_col {
+	const char *name;	/* NULL ends the table */
+	enum ob_col_kind kind;
+};
+
+/** One object for row i of res, column j named cols[j].name. */
+cJSON *ob_db_row_json(const PGresult *res, int i, const struct ob_col *cols);
+
+/**
+ * {"object":"list","data":[…],"has_more":…} from res: at most limit rows
+ * (limit < 0: all); has_more when res has more than limit (queries ask for
+ * limit + 1). obj_name, if not NULL, is each row's "object" field.
+ */
+cJSON *ob_db_list_json(const PGresult *res, const struct ob_col *cols, int limit,
+    const char *obj_name);
+
+#endif
