@@ -3,6 +3,7 @@
  * memberships are created when missing; the demo API key is replaced on
  * every run (it is shown only once). Prints the logins and the key.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,16 @@ lookup_id(struct ob_cli *c, enum ob_stmt stmt, const char *value)
 	id = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
 	PQclear(res);
 	return id;
+}
+
+/* scandir filter: demo_<module>.sql */
+static int
+demo_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 9 && strncmp(d->d_name, "demo_", 5) == 0 &&
+	    strcmp(d->d_name + n - 4, ".sql") == 0;
 }
 
 static int
@@ -126,9 +137,21 @@ ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv)
 	    ob_member_add(&ax, org_ids[1], uid, "billing", "Finance", &f) != 0)
 		return ob_cli_fail(c, "seed-demo: %s", f.message);
 
-	/* Credits for the demo orgs, once their people exist. */
-	if (load_sql(c, "demo_credits.sql") != 0)
-		return 1;
+	/* Each module's demo data (sql/demo_*.sql, in name order), now that
+	 * the orgs and their people exist. */
+	{
+		struct dirent **names = NULL;
+		int k, n = scandir(c->cfg.sql_dir, &names, demo_file, alphasort), bad = 0;
+
+		for (k = 0; k < n; k++) {
+			if (!bad && load_sql(c, names[k]->d_name) != 0)
+				bad = 1;
+			free(names[k]);
+		}
+		free(names);
+		if (bad)
+			return 1;
+	}
 
 	snprintf(org, sizeof(org), "%lld", (long long)org_ids[0]);
 	{
