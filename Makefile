@@ -58,11 +58,14 @@ $(O)/obj/%.o: %.c $(GEN)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# The schema version the binaries expect: the highest migration number.
+# The schema the binaries expect: the highest migration number and how
+# many migrations there are (so a skipped one is noticed too).
 $(O)/gen/ob_schema.h: $(MIGRATIONS) Makefile
 	@mkdir -p $(dir $@)
 	@last=$$(ls sql/migrations | sed -n 's/^\([0-9][0-9][0-9]\)_.*\.sql$$/\1/p' | sort | tail -n1); \
-	printf '#define OB_SCHEMA_VERSION %d\n' "$$(expr "$$last" + 0)" > $@.tmp && mv $@.tmp $@
+	count=$$(ls sql/migrations | grep -c '^[0-9][0-9][0-9]_.*\.sql$$'); \
+	printf '#define OB_SCHEMA_VERSION %d\n#define OB_SCHEMA_COUNT %d\n' \
+	    "$$(expr "$$last" + 0)" "$$count" > $@.tmp && mv $@.tmp $@
 
 $(LIB): $(call obj,$(CORE_SRC) $(STRIPE_SRC))
 	@rm -f $@

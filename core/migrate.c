@@ -134,7 +134,8 @@ out:
 }
 
 int
-ob_migrate_current(struct ob_db *db, long *version, char *err, size_t errlen)
+ob_migrate_current(struct ob_db *db, long *version, long *count, char *err,
+    size_t errlen)
 {
 	PGresult *res;
 	const char *state;
@@ -149,6 +150,8 @@ ob_migrate_current(struct ob_db *db, long *version, char *err, size_t errlen)
 		return -1;
 	}
 	*version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	if (count != NULL)
+		*count = strtol(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
 	return 0;
 }

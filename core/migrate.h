@@ -21,9 +21,11 @@ int ob_migrate_run(struct ob_db *db, const char *sql_dir, int *applied,
     char *err, size_t errlen);
 
 /**
- * The highest applied version into *version. Returns 0, or -1 with err set
- * (no schema_migrations table counts as an error: never migrated).
+ * The highest applied version into *version and, if count is not NULL, how
+ * many are applied into *count. Returns 0, or -1 with err set (no
+ * schema_migrations table counts as an error: never migrated).
  */
-int ob_migrate_current(struct ob_db *db, long *version, char *err, size_t errlen);
+int ob_migrate_current(struct ob_db *db, long *version, long *count, char *err,
+    size_t errlen);
 
 #endif

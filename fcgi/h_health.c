@@ -36,21 +36,21 @@ ob_h_readyz(struct ob_req *r)
 	struct ob_db *db = &r->w->db;
 	struct ob_buf b = OB_BUF_INIT;
 	char err[256], reason[320];
-	long version;
+	long version, count;
 
 	if (ob_db_run(db, OB_STMT_PING, NULL) != 0) {
 		snprintf(reason, sizeof(reason), "database unreachable: %s", db->lasterr);
 		not_ready(r, reason);
 		return 0;
 	}
-	if (ob_migrate_current(db, &version, err, sizeof(err)) != 0) {
+	if (ob_migrate_current(db, &version, &count, err, sizeof(err)) != 0) {
 		not_ready(r, err);
 		return 0;
 	}
-	if (version != OB_SCHEMA_VERSION) {
+	if (version != OB_SCHEMA_VERSION || count != OB_SCHEMA_COUNT) {
 		snprintf(reason, sizeof(reason),
-		    "schema at version %ld, this build expects %d (run: orgbill migrate)",
-		    version, OB_SCHEMA_VERSION);
+		    "schema at version %ld (%ld migrations), this build expects %d (%d)"
+		    " (run: orgbill migrate)", version, count, OB_SCHEMA_VERSION, OB_SCHEMA_COUNT);
 		not_ready(r, reason);
 		return 0;
 	}

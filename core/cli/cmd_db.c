@@ -27,7 +27,7 @@ ob_cli_migrate(struct ob_cli *c, int argc, char **argv)
 		return 2;
 	if (ob_migrate_run(&c->db, c->cfg.sql_dir, &applied, err, sizeof(err)) != 0)
 		return ob_cli_fail(c, "migrate: %s", err);
-	if (ob_migrate_current(&c->db, &v, err, sizeof(err)) != 0)
+	if (ob_migrate_current(&c->db, &v, NULL, err, sizeof(err)) != 0)
 		return ob_cli_fail(c, "migrate: %s", err);
 	printf("applied %d migration%s; schema version %ld\n", applied,
 	    applied == 1 ? "" : "s", v);
@@ -42,7 +42,7 @@ ob_cli_schema_version(struct ob_cli *c, int argc, char **argv)
 
 	if (no_args(c, argc, argv) != 0)
 		return 2;
-	if (ob_migrate_current(&c->db, &v, err, sizeof(err)) != 0)
+	if (ob_migrate_current(&c->db, &v, NULL, err, sizeof(err)) != 0)
 		return ob_cli_fail(c, "%s", err);
 	printf("%ld\n", v);
 	return 0;

@@ -30,8 +30,11 @@ START_TEST(db_migrations_current_and_idempotent)
 
 	open_db(&db);
 	snprintf(sql_dir, sizeof(sql_dir), "%s/sql", t_env("OB_TEST_ROOT"));
-	ck_assert_int_eq(ob_migrate_current(&db, &v, err, sizeof(err)), 0);
+	long count;
+
+	ck_assert_int_eq(ob_migrate_current(&db, &v, &count, err, sizeof(err)), 0);
 	ck_assert_int_eq(v, OB_SCHEMA_VERSION);
+	ck_assert_int_eq(count, OB_SCHEMA_COUNT);
 	ck_assert_msg(ob_migrate_run(&db, sql_dir, &applied, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(applied, 0);
 	ob_db_close(&db);
