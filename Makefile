@@ -50,7 +50,7 @@ FCGI_LIB  := $(O)/libobfcgi.a
 BINS      := $(O)/orgbill-app $(O)/orgbill-webhook $(O)/orgbill
 GEN       := $(O)/gen/ob_schema.h
 
-.PHONY: all check demo bench install clean unit integration e2e static deps fuzz
+.PHONY: all check demo bench install clean unit static deps fuzz
 all: $(LIB) $(BINS) static
 
 $(O)/obj/%.o: %.c $(GEN)
@@ -66,6 +66,14 @@ $(O)/gen/ob_schema.h: $(MIGRATIONS) Makefile
 	count=$$(ls sql/migrations | grep -c '^[0-9][0-9][0-9]_.*\.sql$$'); \
 	printf '#define OB_SCHEMA_VERSION %d\n#define OB_SCHEMA_COUNT %d\n' \
 	    "$$(expr "$$last" + 0)" "$$count" > $@.tmp && mv $@.tmp $@
+
+# PREFIX is compiled into the settings' defaults: rebuild cfg.o when it changes.
+$(O)/gen/prefix: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+$(O)/obj/core/cfg.o: $(O)/gen/prefix
+.PHONY: FORCE
+FORCE:
 
 $(LIB): $(call obj,$(CORE_SRC) $(STRIPE_SRC))
 	@rm -f $@
@@ -153,20 +161,26 @@ bench: deps
 	@tests/bench/run.sh $(O)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/orgbill/sql/migrations \
-	    $(DESTDIR)$(PREFIX)/share/orgbill/templates $(DESTDIR)$(PREFIX)/share/orgbill/static \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+	    $(DESTDIR)$(PREFIX)/share/orgbill/sql/migrations \
 	    $(DESTDIR)$(PREFIX)/share/orgbill/nginx $(DESTDIR)$(PREFIX)/share/orgbill/systemd \
-	    $(DESTDIR)$(PREFIX)/lib
+	    $(DESTDIR)$(PREFIX)/share/orgbill/deploy
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(MIGRATIONS) $(DESTDIR)$(PREFIX)/share/orgbill/sql/migrations/
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/orgbill/sql/
+	rm -rf $(DESTDIR)$(PREFIX)/share/orgbill/templates $(DESTDIR)$(PREFIX)/share/orgbill/static
+	install -d $(DESTDIR)$(PREFIX)/share/orgbill/templates $(DESTDIR)$(PREFIX)/share/orgbill/static
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/orgbill/templates/
 	rm -rf $(DESTDIR)$(PREFIX)/share/orgbill/templates/static
 	cp -R $(O)/static/. $(DESTDIR)$(PREFIX)/share/orgbill/static/
-	install -m 0644 nginx/*.conf nginx/*.in $(DESTDIR)$(PREFIX)/share/orgbill/nginx/ 2>/dev/null || \
-	    install -m 0644 nginx/* $(DESTDIR)$(PREFIX)/share/orgbill/nginx/
-	install -m 0644 deploy/*.service deploy/orgbill.env.example $(DESTDIR)$(PREFIX)/share/orgbill/systemd/
+	install -m 0644 nginx/orgbill.conf.in nginx/fastcgi_orgbill.conf nginx/nginx-dev.conf.in \
+	    $(DESTDIR)$(PREFIX)/share/orgbill/nginx/
+	for f in orgbill-app.service orgbill-webhook.service orgbill-jobs.service orgbill.env.example; do \
+	    sed 's|/usr/local/|$(PREFIX)/|g' deploy/$$f > $(DESTDIR)$(PREFIX)/share/orgbill/systemd/$$f && \
+	    chmod 0644 $(DESTDIR)$(PREFIX)/share/orgbill/systemd/$$f || exit 1; \
+	done
+	install -m 0755 deploy/render-nginx.sh $(DESTDIR)$(PREFIX)/share/orgbill/deploy/
 
 clean:
 	rm -rf build

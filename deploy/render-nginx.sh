@@ -7,7 +7,7 @@
 # STATIC_ROOT APP_SOCKET WEBHOOK_SOCKET BODY_LIMIT NGINX_DIR.
 # LISTEN_ADDRS is a space-separated list of addresses to listen on
 # ("127.0.0.1 [::1]", or "*" for all); the rest are substituted as given.
-set -eu
+set -euf
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=$1
 shift

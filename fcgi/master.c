@@ -20,6 +20,7 @@ struct slot {
 	long started_ms;
 	long respawn_at_ms;	/* when to start it again (0: now) */
 	int failures;		/* quick deaths in a row */
+	int reloading;		/* asked to stop by SIGHUP: start again at once */
 };
 
 static long
@@ -86,6 +87,11 @@ reap(const struct ob_master_conf *mc, struct slot *slots, int stopping)
 		slots[i].pid = 0;
 		if (stopping)
 			continue;
+		if (slots[i].reloading) {
+			slots[i].reloading = 0;
+			slots[i].respawn_at_ms = t;
+			continue;
+		}
 		if (t - slots[i].started_ms < HEALTHY_MS)
 			slots[i].failures++;
 		else
@@ -193,7 +199,11 @@ ob_master_run(const struct ob_master_conf *mc)
 			/* Rolling restart: each worker finishes its request and
 			 * is started again and reads its templates afresh. */
 			ob_log(OB_LOG_INFO, "master_reload", "%s: restarting workers", mc->name);
-			signal_all(slots, mc->workers, SIGTERM);
+			for (i = 0; i < mc->workers; i++)
+				if (slots[i].pid > 0) {
+					slots[i].reloading = 1;
+					kill(slots[i].pid, SIGTERM);
+				}
 		}
 		reap(mc, slots, stopping);
 	}

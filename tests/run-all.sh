@@ -46,6 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+step "settings documented" tests/check-env-example.sh
 step "unit" "$B/test-unit"
 step "unit (asan+ubsan)" "$B/asan/test-unit"
 # The webhook parsers under libFuzzer for a short, fixed time (a long run:
