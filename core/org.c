@@ -576,3 +576,36 @@ ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
 	ob_auth_apikey_cache_clear();
 	return 0;
 }
+
+int
+ob_org_set_members_see_billing(const struct ob_actx *ax, int64_t org_id, int on,
+    struct ob_fail *f)
+{
+	char org[24];
+	const char *params[2] = { org, on ? "true" : "false" };
+	PGresult *res;
+	cJSON *before, *after;
+	int rc;
+
+	fmt_id(org, sizeof(org), org_id);
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if ((res = ob_db_exec(ax->db, OB_STMT_ORG_SET_MEMBERS_SEE_BILLING, params, NULL)) == NULL)
+		return mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		ob_db_rollback(ax->db);
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "org_not_found", NULL, "No such organization.");
+	}
+	before = cJSON_CreateObject();
+	cJSON_AddBoolToObject(before, "members_see_billing", PQgetvalue(res, 0, 0)[0] == 't');
+	PQclear(res);
+	after = cJSON_CreateObject();
+	cJSON_AddBoolToObject(after, "members_see_billing", on);
+	rc = ob_audit_write(ax, org_id, "org.settings", "organization", org, before, after);
+	cJSON_Delete(before);
+	cJSON_Delete(after);
+	if (rc != 0 || ob_db_commit(ax->db) != 0)
+		return mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	return 0;
+}

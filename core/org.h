@@ -73,6 +73,10 @@ int ob_apikey_create_audited(const struct ob_actx *ax, int64_t org_id, const cha
 int ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
     struct ob_fail *f);
 
+/** Whether plain members see the plan and credit summary (audited). */
+int ob_org_set_members_see_billing(const struct ob_actx *ax, int64_t org_id, int on,
+    struct ob_fail *f);
+
 /** Parse a positive decimal id; 0 on anything else. */
 int64_t ob_parse_id(const char *s);
 

@@ -12,6 +12,8 @@
 #   OB_STRIPE_PORT [12111]      the Stripe fake (started if present)
 #   OB_APP_WORKERS [2]  OB_WEBHOOK_WORKERS [1]
 #   OB_SEED [0]                 1: load the demo data set after migrating
+#   OB_JOBS [0]                 1: also run `orgbill jobs` (the demo does;
+#                               tests run it themselves, with --once)
 set -eu
 
 cmd=${1:?usage: stack.sh start|stop|status|pg-start|pg-stop|pg-restart RUN_DIR}
@@ -241,6 +243,7 @@ wait_ready() {
 }
 
 stop_all() {
+	stop_pid jobs
 	stop_pid nginx
 	stop_pid app
 	stop_pid webhook
@@ -252,6 +255,7 @@ case "$cmd" in
 start)
 	mkdir -p "$LOGS" "$PIDS"
 	# Whatever a previous run left behind goes first: start twice works.
+	stop_pid jobs
 	stop_pid nginx
 	stop_pid app
 	stop_pid webhook
@@ -271,12 +275,15 @@ start)
 	start_workers
 	start_nginx
 	wait_ready
+	if [ "${OB_JOBS:-0}" = 1 ]; then
+		start_bg jobs "$BIN/orgbill" --config "$ENVFILE" jobs --interval 5
+	fi
 	;;
 stop)
 	stop_all
 	;;
 status)
-	for n in nginx app webhook stripe-fake; do
+	for n in nginx app webhook stripe-fake jobs; do
 		if [ -f "$PIDS/$n.pid" ] && alive "$(cat "$PIDS/$n.pid")"; then
 			echo "$n: running (pid $(cat "$PIDS/$n.pid"))"
 		else

@@ -52,6 +52,7 @@ render_members(struct ob_req *r, int status, const struct ob_fail *f)
 	}
 	cJSON_AddItemReferenceToObject(d, "members", data);
 	cJSON_AddBoolToObject(d, "can_manage", can_manage(r));
+	cJSON_AddBoolToObject(d, "members_see_billing", r->who.members_see_billing);
 	if (f != NULL)
 		ob_page_flash(d, "error", f->message);
 	ob_page_render(r, status, "pages/members", d);
@@ -176,4 +177,19 @@ ob_h_api_member_invite(struct ob_req *r)
 	ob_api_idempotent(r, r->who.org_id, 0, invite_op, body);
 	cJSON_Delete(body);
 	return 0;
+}
+
+int
+ob_h_members_visibility_form(struct ob_req *r)
+{
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	const char *v = ob_form_get(r, "members_see_billing");
+	int rc;
+
+	actx(r, &ax);
+	rc = ob_org_set_members_see_billing(&ax, r->who.org_id, v != NULL && strcmp(v, "1") == 0, &f);
+	if (rc == 0)
+		r->who.members_see_billing = v != NULL && strcmp(v, "1") == 0;
+	return form_done(r, rc, &f, "member_updated");
 }

@@ -37,6 +37,9 @@ int ob_h_member_invite_form(struct ob_req *r);
 int ob_h_member_role_form(struct ob_req *r);
 int ob_h_member_remove_form(struct ob_req *r);
 
+/** POST /members/visibility: whether members see the billing summary. */
+int ob_h_members_visibility_form(struct ob_req *r);
+
 /** GET, POST /api/v1/org-billing/{org_id}/members. */
 int ob_h_api_members(struct ob_req *r);
 int ob_h_api_member_invite(struct ob_req *r);

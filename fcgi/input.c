@@ -78,12 +78,13 @@ ob_form_parse(struct ob_arena *a, const char *s, size_t len,
 	return n;
 }
 
+/* The last value given for name (a checkbox after its hidden default wins). */
 static const char *
 lookup(struct form_cache *fc, const char *name)
 {
 	int i;
 
-	for (i = 0; i < fc->n; i++)
+	for (i = fc->n - 1; i >= 0; i--)
 		if (strcmp(fc->names[i], name) == 0)
 			return fc->values[i];
 	return NULL;

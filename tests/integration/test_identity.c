@@ -422,6 +422,32 @@ START_TEST(cli_is_scriptable)
 }
 END_TEST
 
+START_TEST(members_visibility_setting)
+{
+	char cookie[128], csrf[64], body[160];
+	struct t_resp r;
+
+	t_reset_rate_limits();
+	ck_assert_int_eq(t_login("admin@acme.test", "demo-password", cookie, sizeof(cookie)), 303);
+	t_csrf(cookie, csrf);
+	/* Unchecked: only the hidden default is sent. */
+	snprintf(body, sizeof(body), "csrf=%s&members_see_billing=0", csrf);
+	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", "/members/visibility", body,
+	    "application/x-www-form-urlencoded", NULL, &r), 0);
+	ck_assert_int_eq(r.status, 303);
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_value("SELECT members_see_billing FROM organizations WHERE slug = 'acme'"), "f");
+	ck_assert_str_eq(t_sql_value("SELECT after->>'members_see_billing' FROM audit_log"
+	    " WHERE action = 'org.settings' ORDER BY id DESC LIMIT 1"), "false");
+	snprintf(body, sizeof(body), "csrf=%s&members_see_billing=0&members_see_billing=1", csrf);
+	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", "/members/visibility", body,
+	    "application/x-www-form-urlencoded", NULL, &r), 0);
+	ck_assert_int_eq(r.status, 303);
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_value("SELECT members_see_billing FROM organizations WHERE slug = 'acme'"), "t");
+}
+END_TEST
+
 Suite *identity_suite(void)
 {
 	Suite *s = suite_create("identity");
@@ -440,6 +466,7 @@ Suite *identity_suite(void)
 	tcase_add_test(tc, audit_rows_for_mutations);
 	tcase_add_test(tc, last_owner_cannot_leave);
 	tcase_add_test(tc, cli_is_scriptable);
+	tcase_add_test(tc, members_visibility_setting);
 	suite_add_tcase(s, tc);
 	return s;
 }
