@@ -72,6 +72,18 @@ static const struct cfg_item cfg_items[] = {
 	  "refunds per staff user (exact across hosts)" },
 	{ "ORGBILL_RATE_LOGIN", CFG_STR, S(rate_login), "10/900", 0, 0,
 	  "sign-in attempts per account and per address (exact across hosts)" },
+	{ "ORGBILL_SMTP_URL", CFG_STR, S(smtp_url), "", 0, 0,
+	  "SMTP server for outbox e-mail (smtp://host:port); empty: mail waits in the outbox" },
+	{ "ORGBILL_MAIL_FROM", CFG_STR, S(mail_from), "billing@orgbill.localhost", 0, 0,
+	  "sender address of billing e-mail" },
+	{ "ORGBILL_DUNNING_GRACE_DAYS", CFG_INT, S(dunning_grace_days), "7", 0, 365,
+	  "days an org stays past_due before it is restricted" },
+	{ "ORGBILL_DUNNING_SUSPEND_DAYS", CFG_INT, S(dunning_suspend_days), "14", 0, 365,
+	  "days an org stays restricted before it is suspended" },
+	{ "ORGBILL_CREDIT_PRICE_PER_1000", CFG_INT, S(credit_price_per_1000), "100", 0, 100000000,
+	  "price of 1000 credits in minor units (USD): purchases and extra tasks" },
+	{ "ORGBILL_INVOICE_RECONCILE_S", CFG_INT, S(invoice_reconcile_s), "600", 10, 86400,
+	  "seconds between invoice reconcile passes of orgbill jobs" },
 };
 
 #undef S
@@ -185,6 +197,7 @@ cfg_load_file(struct ob_cfg *c, const char *path, char *err, size_t errlen)
 			continue;
 		if (cfg_set(c, it, v, err, errlen) != 0)
 			goto out;
+		setenv(it->name, v, 0);
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "config %s: read error", path);

@@ -35,11 +35,20 @@ struct ob_cfg {
 	char *rate_subscription;
 	char *rate_refund;
 	char *rate_login;
+	/* Invoices, e-mail and dunning (core/invoices.c, outbox.c, dunning.c). */
+	char *smtp_url;
+	char *mail_from;
+	long  dunning_grace_days;
+	long  dunning_suspend_days;
+	long  credit_price_per_1000;	/* minor units per 1000 credits */
+	long  invoice_reconcile_s;
 };
 
 /**
  * Fill c from defaults, then the env file (path may be NULL: then
- * $ORGBILL_CONFIG, if set), then the environment, which wins.
+ * $ORGBILL_CONFIG, if set), then the environment, which wins. Settings
+ * the file gave are also exported into this process's environment (as a
+ * systemd EnvironmentFile would), so every reader agrees.
  * Returns 0, or -1 with a one-line reason in err. Free with ob_cfg_free.
  */
 int ob_cfg_load(struct ob_cfg *c, const char *path, char *err, size_t errlen);

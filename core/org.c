@@ -398,6 +398,7 @@ ob_member_standing(struct ob_db *db, int64_t org_id, struct ob_principal *p)
 	p->role = OB_ROLE_NONE;
 	p->members_see_billing = 0;
 	p->org_suspended = 0;
+	p->billing_state[0] = '\0';
 	if (org_id <= 0 || p->kind != OB_PRINCIPAL_USER)
 		return 0;
 	fmt_id(org, sizeof(org), org_id);
@@ -408,6 +409,7 @@ ob_member_standing(struct ob_db *db, int64_t org_id, struct ob_principal *p)
 		p->role = ob_role_parse(PQgetvalue(res, 0, 0));
 		p->members_see_billing = PQgetvalue(res, 0, 3)[0] == 't';
 		p->org_suspended = strcmp(PQgetvalue(res, 0, 4), "suspended") == 0;
+		snprintf(p->billing_state, sizeof(p->billing_state), "%s", PQgetvalue(res, 0, 5));
 	}
 	PQclear(res);
 	return 0;

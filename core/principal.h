@@ -51,6 +51,7 @@ struct ob_principal {
 	enum ob_role role;
 	int members_see_billing;
 	int org_suspended;
+	char billing_state[16];		/* active | past_due | restricted | suspended */
 };
 
 /** "owner" … "member" → role; OB_ROLE_NONE for anything else. */

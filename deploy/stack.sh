@@ -10,6 +10,7 @@
 #   OB_BIN_DIR [build]          where orgbill, orgbill-app, orgbill-webhook are
 #   OB_HTTPS_PORT [8443]  OB_HTTP_PORT [8080]  OB_PG_PORT [54329]
 #   OB_STRIPE_PORT [12111]      the Stripe fake (started if present)
+#   OB_SMTP_PORT [2525]         the SMTP sink (mail lands in RUN_DIR/mail)
 #   OB_APP_WORKERS [2]  OB_WEBHOOK_WORKERS [1]
 #   OB_SEED [0]                 1: load the demo data set after migrating
 #   OB_JOBS [0]                 1: also run `orgbill jobs` (the demo does;
@@ -28,6 +29,7 @@ HTTPS_PORT=${OB_HTTPS_PORT:-8443}
 HTTP_PORT=${OB_HTTP_PORT:-8080}
 PG_PORT=${OB_PG_PORT:-54329}
 STRIPE_PORT=${OB_STRIPE_PORT:-12111}
+SMTP_PORT=${OB_SMTP_PORT:-2525}
 APP_WORKERS=${OB_APP_WORKERS:-2}
 WEBHOOK_WORKERS=${OB_WEBHOOK_WORKERS:-1}
 SEED=${OB_SEED:-0}
@@ -116,6 +118,8 @@ ORGBILL_SHUTDOWN_TIMEOUT_MS=5000
 STRIPE_API_BASE=http://127.0.0.1:$STRIPE_PORT
 STRIPE_SECRET_KEY=sk_test_orgbill_local
 STRIPE_WEBHOOK_SECRET=$WHSEC
+ORGBILL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
+ORGBILL_MAIL_FROM=billing@orgbill.localhost
 ENV
 	chmod 600 "$ENVFILE"
 }
@@ -185,6 +189,14 @@ start_stripe_fake() {
 	done
 }
 
+# A local SMTP sink: every message the outbox sends is a file in RUN/mail.
+start_smtp_sink() {
+	sink=$ROOT/tests/smtp-sink/server.js
+	[ -f "$sink" ] || return 0
+	mkdir -p "$RUN/mail"
+	SMTP_SINK_PORT=$SMTP_PORT SMTP_SINK_DIR=$RUN/mail start_bg smtp-sink node "$sink"
+}
+
 start_workers() {
 	mkdir -p "$RUN/sock"
 	for pool in app webhook; do
@@ -244,6 +256,7 @@ wait_ready() {
 
 stop_all() {
 	stop_pid jobs
+	stop_pid smtp-sink
 	stop_pid nginx
 	stop_pid app
 	stop_pid webhook
@@ -256,6 +269,7 @@ start)
 	mkdir -p "$LOGS" "$PIDS"
 	# Whatever a previous run left behind goes first: start twice works.
 	stop_pid jobs
+	stop_pid smtp-sink
 	stop_pid nginx
 	stop_pid app
 	stop_pid webhook
@@ -272,6 +286,7 @@ start)
 		chmod 600 "$RUN/demo-logins.txt"
 	fi
 	start_stripe_fake
+	start_smtp_sink
 	start_workers
 	start_nginx
 	wait_ready
@@ -283,7 +298,7 @@ stop)
 	stop_all
 	;;
 status)
-	for n in nginx app webhook stripe-fake jobs; do
+	for n in nginx app webhook stripe-fake smtp-sink jobs; do
 		if [ -f "$PIDS/$n.pid" ] && alive "$(cat "$PIDS/$n.pid")"; then
 			echo "$n: running (pid $(cat "$PIDS/$n.pid"))"
 		else

@@ -60,8 +60,16 @@ ob_page_new(struct ob_req *r, const char *title, const char *nav_key)
 		cJSON_AddStringToObject(user, "name", r->who.name[0] ? r->who.name : r->who.email);
 		cJSON_AddBoolToObject(d, "is_staff", r->who.is_staff);
 		cJSON_AddStringToObject(d, "csrf", r->csrf);
-		if (r->who.role != OB_ROLE_NONE)
+		if (r->who.role != OB_ROLE_NONE) {
 			cJSON_AddStringToObject(d, "role", ob_role_name(r->who.role));
+			/* Dunning: a banner on every page of the org's console. */
+			if (strcmp(r->who.billing_state, "past_due") == 0)
+				cJSON_AddBoolToObject(d, "billing_past_due", 1);
+			else if (strcmp(r->who.billing_state, "restricted") == 0)
+				cJSON_AddBoolToObject(d, "billing_restricted", 1);
+			else if (strcmp(r->who.billing_state, "suspended") == 0)
+				cJSON_AddBoolToObject(d, "billing_suspended", 1);
+		}
 		orgs = ob_user_orgs(&r->w->db, r->who.user_id,
 		    r->who.org_id ? r->who.org_id : r->who.session_org_id);
 		if (orgs != NULL) {

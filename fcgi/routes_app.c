@@ -1,7 +1,10 @@
 #include "routes.h"
 
 #include "handlers.h"
+#include "h_billing.h"
 #include "h_admin.h"
+#include "h_credits.h"
+#include "h_invoices.h"
 
 /*
  * The console and REST API: one row per route, kept by each module in its

@@ -18,6 +18,7 @@ export OB_HTTPS_PORT=${OB_TEST_HTTPS_PORT:-18443}
 export OB_HTTP_PORT=${OB_TEST_HTTP_PORT:-18080}
 export OB_PG_PORT=${OB_TEST_PG_PORT:-54339}
 export OB_STRIPE_PORT=${OB_TEST_STRIPE_PORT:-12112}
+export OB_SMTP_PORT=${OB_TEST_SMTP_PORT:-2526}
 export OB_BIN_DIR=$B/asan
 export OB_APP_WORKERS=2 OB_WEBHOOK_WORKERS=2 OB_SEED=1
 # A long window for reads, so the test that proves the limit holds across
@@ -67,6 +68,7 @@ export ORGBILL_CONFIG=$RUN/orgbill.env
 export STRIPE_API_BASE=http://127.0.0.1:$OB_STRIPE_PORT
 export STRIPE_SECRET_KEY=sk_test_orgbill_local
 export OB_TEST_STRIPE_FAKE=$STRIPE_API_BASE
+export OB_TEST_SMTP_URL=smtp://127.0.0.1:$OB_SMTP_PORT OB_TEST_SMTP_DIR=$RUN/mail
 DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$RUN/orgbill.env")
 export DATABASE_URL
 

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "client.h"
+#include "cmd_invoices.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "webhook.h"
@@ -47,6 +48,10 @@ jobs_pass(struct ob_cli *c, struct ob_wh_ctx *cx, int verbose)
 	}
 	if (ob_rl_cleanup(&c->db, &deleted) != 0)
 		ob_log(OB_LOG_WARN, "jobs", "rate-limit cleanup: %s", c->db.lasterr);
+	(void)ob_cli_job_invoice_reconcile(c, cx->stripe, verbose);
+	(void)ob_cli_job_extra_tasks(c, cx->stripe, verbose);
+	(void)ob_cli_job_dunning(c, cx->stripe, verbose);
+	(void)ob_cli_job_outbox(c, verbose);
 	if (verbose)
 		printf("webhooks applied: %d; rate-limit windows removed: %ld\n", applied, deleted);
 	return 0;

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "cmd_credits.h"
 
 struct cli_cmd {
 	const char *name;
@@ -39,6 +40,12 @@ static const struct cli_cmd cli_cmds[] = {
 	  "run background work: webhook retries, rate-limit cleanup" },
 	{ "webhooks", ob_cli_webhooks, 1, "webhooks replay EVENT_ID",
 	  "reprocess one stored Stripe event now (audited)" },
+	{ "verify-ledger", ob_cli_verify_ledger, 1, "verify-ledger",
+	  "recompute every credit balance from the ledger; exit 1 on a mismatch" },
+	{ "credits", ob_cli_credits, 1, "credits add|plan-grant ...",
+	  "grant credits to an org or a user's personal pool; a period's plan grant" },
+	{ "stripe", ob_cli_stripe, 1, "stripe sync-catalog|reconcile|apply-scheduled ORG",
+	  "create or update the plans' Stripe products and prices; finish pending changes" },
 	{ "config", ob_cli_config, 0, "config",
 	  "print the effective settings (secrets hidden)" },
 };

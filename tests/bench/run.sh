@@ -30,6 +30,7 @@
 #   OB_BENCH_PG_PORT [54349]  OB_BENCH_STRIPE_PORT [12113]
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+here=$ROOT/tests/bench
 B=${1:-build}
 case "$B" in /*) ;; *) B=$ROOT/$B ;; esac
 RUN=$B/bench-run
@@ -45,7 +46,7 @@ export OB_HTTPS_PORT="${OB_BENCH_HTTPS_PORT:-28443}"
 export OB_HTTP_PORT="${OB_BENCH_HTTP_PORT:-28080}"
 export OB_PG_PORT="${OB_BENCH_PG_PORT:-54349}"
 export OB_STRIPE_PORT="${OB_BENCH_STRIPE_PORT:-12113}"
-export OB_APP_WORKERS="$WORKERS" OB_WEBHOOK_WORKERS=1 OB_SEED=0
+export OB_APP_WORKERS="$WORKERS" OB_WEBHOOK_WORKERS=${OB_BENCH_WEBHOOK_WORKERS:-2} OB_SEED=0
 
 # Settings from the caller's environment would win over the stack's env
 # file: measure the stack as deploy/stack.sh configures it.
@@ -204,3 +205,6 @@ if [ "$bad" -ne 0 ]; then
 	echo "bench: $bad requests failed (non-2xx answers or socket errors): the figures above are not valid" >&2
 	exit 1
 fi
+
+# Stripe webhooks: verified, stored and applied events per second.
+"$here/webhooks/run.sh" "$RUN" "$OB_HTTPS_PORT" "$DUR" "$CONNS" | tee -a "$RUN/results.txt"

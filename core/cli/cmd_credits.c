@@ -1,0 +1,125 @@
+/*
+ * orgbill verify-ledger | credits add | credits plan-grant.
+ */
+#include "cmd_credits.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credits.h"
+#include "org.h"
+
+static const char credits_usage[] =
+    "credits add (--org ID | --user ID) --amount N [--source S] [--expires T] "
+    "[--priority P] [--reason R] | credits plan-grant --org ID --start T --end T --amount N";
+
+int
+ob_cli_verify_ledger(struct ob_cli *c, int argc, char **argv)
+{
+	int n;
+
+	if (argc > 1)
+		return ob_cli_fail(c, "verify-ledger: unexpected argument '%s'", argv[1]);
+	if ((n = ob_credits_verify(&c->db, stdout)) < 0)
+		return ob_cli_fail(c, "verify-ledger: %s", c->db.lasterr);
+	if (n > 0) {
+		fprintf(stderr, "%s: verify-ledger: %d mismatch%s\n", c->prog, n,
+		    n == 1 ? "" : "es");
+		return 1;
+	}
+	printf("ledger ok\n");
+	return 0;
+}
+
+/* A positive decimal number, or -1. */
+static int64_t
+num_arg(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	v = strtoll(s, &end, 10);
+	return *end == '\0' && v > 0 ? (int64_t)v : -1;
+}
+
+int
+ob_cli_credits(struct ob_cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "org", required_argument, NULL, 'o' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "amount", required_argument, NULL, 'a' },
+		{ "source", required_argument, NULL, 's' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "start", required_argument, NULL, 'S' },
+		{ "end", required_argument, NULL, 'E' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *org = NULL, *user = NULL, *amount = NULL, *start = NULL, *end = NULL;
+	struct ob_credits_grant_in in;
+	struct ob_actx ax;
+	struct ob_fail f;
+	cJSON *g;
+	int64_t org_id = 0, user_id = 0, gid;
+	int ch, created;
+
+	if (argc < 2)
+		return ob_cli_fail(c, "usage: %s %s", c->prog, credits_usage);
+	memset(&in, 0, sizeof(in));
+	in.source = "manual";
+	in.priority = -1;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc - 1, argv + 1, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': org = optarg; break;
+		case 'u': user = optarg; break;
+		case 'a': amount = optarg; break;
+		case 's': in.source = optarg; break;
+		case 'e': in.expires_at = optarg; break;
+		case 'p': in.priority = atoi(optarg); break;
+		case 'r': in.reason = optarg; break;
+		case 'S': start = optarg; break;
+		case 'E': end = optarg; break;
+		default: return ob_cli_fail(c, "usage: %s %s", c->prog, credits_usage);
+		}
+	}
+	if ((in.amount = num_arg(amount)) < 0)
+		return ob_cli_fail(c, "credits: --amount must be a positive number");
+	if (org != NULL && (org_id = ob_parse_id(org)) == 0)
+		return ob_cli_fail(c, "credits: --org must be an id");
+	if (user != NULL && (user_id = ob_parse_id(user)) == 0)
+		return ob_cli_fail(c, "credits: --user must be an id");
+	memset(&ax, 0, sizeof(ax));
+	ax.db = &c->db;
+	ax.request_id = "cli";
+	if (strcmp(argv[1], "plan-grant") == 0) {
+		if (org_id == 0)
+			return ob_cli_fail(c, "credits plan-grant: --org is required");
+		if (ob_credits_grant_plan_period(&ax, org_id, start, end, in.amount, &gid,
+		    &created, &f) != 0)
+			return ob_cli_fail(c, "credits plan-grant: %s", f.message);
+		printf("%lld\n", (long long)gid);
+		return 0;
+	}
+	if (strcmp(argv[1], "add") != 0)
+		return ob_cli_fail(c, "usage: %s %s", c->prog, credits_usage);
+	if ((org_id == 0) == (user_id == 0))
+		return ob_cli_fail(c, "credits add: give exactly one of --org and --user");
+	if (strcmp(in.source, "purchase") && strcmp(in.source, "manual") &&
+	    strcmp(in.source, "promo") && strcmp(in.source, "rollover"))
+		return ob_cli_fail(c, "credits add: --source must be purchase, manual, promo or rollover");
+	if (in.priority > 1000)
+		return ob_cli_fail(c, "credits add: --priority must be 0 to 1000");
+	if ((g = ob_credits_add(&ax, org_id, user_id, &in, &f)) == NULL)
+		return ob_cli_fail(c, "credits add: %s", f.message);
+	printf("%s\n", cJSON_GetObjectItem(g, "id")->valuestring);
+	cJSON_Delete(g);
+	return 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * orgbill stripe sync-catalog | reconcile | apply-scheduled ORG: the plan
+ * catalogue's Stripe products and prices, and subscription operations left
+ * pending (docs/BILLING.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "cli.h"
+#include "client.h"
+#include "org.h"
+#include "plans.h"
+#include "subscription.h"
+
+static struct ob_stripe *
+cli_stripe(struct ob_cli *c)
+{
+	if (c->cfg.stripe_secret_key == NULL || *c->cfg.stripe_secret_key == '\0')
+		return NULL;
+	return ob_stripe_new(c->cfg.stripe_api_base, c->cfg.stripe_secret_key, 5000, 30000, 3);
+}
+
+int
+ob_cli_stripe(struct ob_cli *c, int argc, char **argv)
+{
+	struct ob_actx ax = { 0 };
+	struct ob_fail f = { 0 };
+	struct ob_stripe *st;
+	cJSON *report = NULL;
+	char *txt;
+	int done = 0, rc = 1;
+	int64_t org;
+
+	if (argc < 2)
+		return ob_cli_fail(c, "usage: stripe sync-catalog | reconcile | apply-scheduled ORG_ID");
+	if ((st = cli_stripe(c)) == NULL)
+		return ob_cli_fail(c, "STRIPE_SECRET_KEY is not set");
+	ax.db = &c->db;
+	if (strcmp(argv[1], "sync-catalog") == 0) {
+		if (ob_plans_sync_catalog(&c->db, st, &report, &f) != 0) {
+			ob_cli_fail(c, "sync-catalog: %s", f.message);
+			goto out;
+		}
+		txt = cJSON_PrintUnformatted(report);
+		puts(txt);
+		free(txt);
+		rc = 0;
+	} else if (strcmp(argv[1], "reconcile") == 0) {
+		if (ob_subscription_reconcile(&ax, st, 60, &done, &f) != 0)
+			ob_cli_fail(c, "reconcile: %s", f.message);
+		else
+			rc = 0;
+		printf("%d\n", done);
+	} else if (strcmp(argv[1], "apply-scheduled") == 0 && argc > 2 &&
+	    (org = ob_parse_id(argv[2])) != 0) {
+		if (ob_subscription_apply_scheduled(&ax, st, org, &f) != 0)
+			ob_cli_fail(c, "apply-scheduled: %s", f.message);
+		else
+			rc = 0;
+	} else {
+		ob_cli_fail(c, "unknown stripe command '%s'", argv[1]);
+	}
+out:
+	cJSON_Delete(report);
+	ob_stripe_free(st);
+	return rc;
+}

@@ -1,0 +1,286 @@
+/*
+ * Credits: input checks and the metering hot path (deduct, check).
+ */
+#include "credits.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+static void
+fmt_i64(char *buf, size_t len, int64_t v)
+{
+	snprintf(buf, len, "%lld", (long long)v);
+}
+
+/* Strict decimal: optional '-', 1–19 digits, within [min, max]. */
+static int
+parse_dec(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	const char *p = s;
+	long long v;
+	char *end;
+
+	if (s == NULL)
+		return -1;
+	if (*p == '-')
+		p++;
+	if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 19)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+int
+ob_credits_json_int(const cJSON *item, int64_t min, int64_t max, int64_t *out)
+{
+	char *printed;
+	int rc;
+
+	if (item == NULL)
+		return -1;
+	if (cJSON_IsString(item))
+		return parse_dec(item->valuestring, min, max, out);
+	if (!cJSON_IsNumber(item))
+		return -1;
+	/* cJSON prints integral values as plain digits; anything with a
+	 * fraction or an exponent is refused by parse_dec. */
+	if ((printed = cJSON_PrintUnformatted(item)) == NULL)
+		return -1;
+	rc = parse_dec(printed, min, max, out);
+	cJSON_free(printed);
+	return rc;
+}
+
+int
+ob_credits_json_id(const cJSON *item, int64_t *out)
+{
+	return ob_credits_json_int(item, 1, INT64_MAX, out);
+}
+
+int
+ob_credits_service_ok(const char *s)
+{
+	size_t n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > OB_CREDITS_SERVICE_MAX)
+		return 0;
+	if (strchr("abcdefghijklmnopqrstuvwxyz0123456789", s[0]) == NULL)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.:-") == n;
+}
+
+/* Printable text of at most max bytes, no control characters. */
+static int
+text_ok(const char *s, size_t max)
+{
+	const unsigned char *p;
+
+	if (strlen(s) > max)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+ob_credits_parse_deduct(const cJSON *body, struct ob_credits_deduct_in *in, struct ob_fail *f)
+{
+	const cJSON *it;
+
+	memset(in, 0, sizeof(*in));
+	it = cJSON_GetObjectItemCaseSensitive(body, "user_id");
+	if (it == NULL)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "user_id",
+		    "user_id is required.");
+	if (ob_credits_json_id(it, &in->user_id) != 0)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "user_id",
+		    "user_id must be a user id.");
+	it = cJSON_GetObjectItemCaseSensitive(body, "amount");
+	if (it == NULL)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "amount",
+		    "amount is required.");
+	if (ob_credits_json_int(it, 1, OB_CREDITS_AMOUNT_MAX, &in->amount) != 0)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
+		    "amount must be a whole number of credits from 1 to %lld.",
+		    (long long)OB_CREDITS_AMOUNT_MAX);
+	it = cJSON_GetObjectItemCaseSensitive(body, "service");
+	if (it == NULL)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "service",
+		    "service is required.");
+	if (!cJSON_IsString(it) || !ob_credits_service_ok(it->valuestring))
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "service",
+		    "service must be 1 to 64 characters of a-z, 0-9, _ . : -.");
+	in->service = it->valuestring;
+	it = cJSON_GetObjectItemCaseSensitive(body, "model");
+	if (it != NULL && !cJSON_IsNull(it)) {
+		if (!cJSON_IsString(it) || it->valuestring[0] == '\0' ||
+		    !text_ok(it->valuestring, OB_CREDITS_MODEL_MAX))
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "model",
+			    "model must be a string of 1 to 128 printable characters.");
+		in->model = it->valuestring;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(body, "metadata");
+	if (it != NULL && !cJSON_IsNull(it)) {
+		if (!cJSON_IsObject(it))
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "metadata",
+			    "metadata must be an object.");
+		in->metadata = cJSON_PrintUnformatted(it);
+		if (in->metadata == NULL || strlen(in->metadata) > OB_CREDITS_METADATA_MAX) {
+			ob_credits_deduct_in_free(in);
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "metadata",
+			    "metadata must be at most %d bytes of JSON.", OB_CREDITS_METADATA_MAX);
+		}
+	}
+	return 0;
+}
+
+void
+ob_credits_deduct_in_free(struct ob_credits_deduct_in *in)
+{
+	if (in->metadata != NULL)
+		cJSON_free(in->metadata);
+	in->metadata = NULL;
+}
+
+static int64_t
+val_i64(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+int
+ob_credits_deduct(struct ob_db *db, const struct ob_credits_deduct_in *in,
+    struct ob_credits_deduct_out *out, struct ob_fail *f)
+{
+	char org[24], user[24], amount[24], keyid[24];
+	const char *params[9] = { in->org_id > 0 ? org : NULL, user, amount, in->service,
+	    in->model, in->key, in->hash_hex, in->metadata, in->api_key_id > 0 ? keyid : NULL };
+	const char *state = NULL, *st;
+	PGresult *res;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	fmt_i64(org, sizeof(org), in->org_id);
+	fmt_i64(user, sizeof(user), in->user_id);
+	fmt_i64(amount, sizeof(amount), in->amount);
+	fmt_i64(keyid, sizeof(keyid), in->api_key_id);
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_DEDUCT, params, &state)) == NULL) {
+		if (state != NULL && strncmp(state, "22", 2) == 0)
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", NULL,
+			    "The deduction was refused as invalid.");
+		/* Dunning (007_invoices.sql): the org's billing is restricted. */
+		if (state != NULL && strcmp(state, "OB402") == 0)
+			return ob_fail(f, OB_FAIL_PAYMENT, "billing_restricted", NULL,
+			    "The organization's billing is restricted; metered use is paused "
+			    "until the balance is settled.");
+		return ob_fail_db(f, db->lasterr);
+	}
+	if (PQntuples(res) != 1) {
+		ob_fail_db(f, "deduct_credits returned no row");
+		goto out;
+	}
+	st = PQgetvalue(res, 0, 0);
+	if (strcmp(st, "ok") == 0)
+		out->status = OB_CREDITS_OK;
+	else if (strcmp(st, "insufficient_pool") == 0)
+		out->status = OB_CREDITS_INSUFFICIENT_POOL;
+	else if (strcmp(st, "insufficient_allocation") == 0)
+		out->status = OB_CREDITS_INSUFFICIENT_ALLOCATION;
+	else if (strcmp(st, "not_member") == 0)
+		out->status = OB_CREDITS_NOT_MEMBER;
+	else
+		out->status = OB_CREDITS_IDEMPOTENCY_MISMATCH;
+	if (!PQgetisnull(res, 0, 1))
+		out->deduction_id = val_i64(res, 0, 1);
+	out->replayed = PQgetvalue(res, 0, 2)[0] == 't';
+	if ((out->has_pool_remaining = !PQgetisnull(res, 0, 3)))
+		out->pool_remaining = val_i64(res, 0, 3);
+	if ((out->has_allocation = !PQgetisnull(res, 0, 4)))
+		out->allocation_remaining = val_i64(res, 0, 4);
+	out->extra_task = PQgetvalue(res, 0, 5)[0] == 't';
+	snprintf(out->created_at, sizeof(out->created_at), "%s", PQgetvalue(res, 0, 6));
+	if (!PQgetisnull(res, 0, 7))
+		out->org_id = val_i64(res, 0, 7);
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* An int64 as a JSON number (credits stay below 2^53 by the input bounds). */
+static void
+add_i64(cJSON *o, const char *name, int64_t v)
+{
+	char buf[24];
+
+	fmt_i64(buf, sizeof(buf), v);
+	cJSON_AddRawToObject(o, name, buf);
+}
+
+cJSON *
+ob_credits_deduct_json(const struct ob_credits_deduct_out *out)
+{
+	cJSON *o = cJSON_CreateObject();
+	char id[24];
+
+	fmt_i64(id, sizeof(id), out->deduction_id);
+	cJSON_AddStringToObject(o, "object", "deduction");
+	cJSON_AddStringToObject(o, "deduction_id", id);
+	cJSON_AddBoolToObject(o, "replayed", out->replayed);
+	add_i64(o, "pool_remaining", out->pool_remaining);
+	if (out->has_allocation)
+		add_i64(o, "allocation_remaining", out->allocation_remaining);
+	else
+		cJSON_AddNullToObject(o, "allocation_remaining");
+	cJSON_AddBoolToObject(o, "extra_task", out->extra_task);
+	cJSON_AddStringToObject(o, "created_at", out->created_at);
+	return o;
+}
+
+cJSON *
+ob_credits_check(struct ob_db *db, int64_t org_id, int64_t user_id, int64_t amount,
+    struct ob_fail *f)
+{
+	char org[24], user[24], amt[24];
+	const char *params[3] = { org_id > 0 ? org : NULL, user, amt };
+	PGresult *res;
+	cJSON *o = NULL;
+
+	fmt_i64(org, sizeof(org), org_id);
+	fmt_i64(user, sizeof(user), user_id);
+	fmt_i64(amt, sizeof(amt), amount);
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_CHECK, params, NULL)) == NULL) {
+		ob_fail_db(f, db->lasterr);
+		return NULL;
+	}
+	if (PQntuples(res) != 1) {
+		ob_fail_db(f, "has_sufficient_credits returned no row");
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 1), "not_member") == 0) {
+		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No active member with this user_id in the organization.");
+		goto out;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "credit_check");
+	cJSON_AddBoolToObject(o, "sufficient", PQgetvalue(res, 0, 0)[0] == 't');
+	cJSON_AddStringToObject(o, "reason", PQgetvalue(res, 0, 1));
+	add_i64(o, "amount", amount);
+	add_i64(o, "pool_available", val_i64(res, 0, 2));
+	if (PQgetisnull(res, 0, 3))
+		cJSON_AddNullToObject(o, "allocation_remaining");
+	else
+		add_i64(o, "allocation_remaining", val_i64(res, 0, 3));
+out:
+	PQclear(res);
+	return o;
+}

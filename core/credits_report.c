@@ -1,0 +1,562 @@
+/*
+ * Credits: reading — pool status, allocations, usage by day/user/service,
+ * metrics, the user's and the staff's summaries, and the overview the
+ * console's Credits page renders.
+ */
+#include "credits.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+static void
+fmt_i64(char *buf, size_t len, int64_t v)
+{
+	snprintf(buf, len, "%lld", (long long)v);
+}
+
+static int64_t
+val_i64(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static void
+add_i64(cJSON *o, const char *name, int64_t v)
+{
+	char buf[24];
+
+	fmt_i64(buf, sizeof(buf), v);
+	cJSON_AddRawToObject(o, name, buf);
+}
+
+/* A credit amount with thousands separators ("1,234,567"), for pages. */
+static void
+add_fmt(cJSON *o, const char *name, int64_t v)
+{
+	char raw[24], out[40], key[64];
+	size_t n, i, j = 0;
+	int neg = v < 0;
+
+	fmt_i64(raw, sizeof(raw), neg ? -v : v);
+	n = strlen(raw);
+	if (neg)
+		out[j++] = '-';
+	for (i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = raw[i];
+	}
+	out[j] = '\0';
+	snprintf(key, sizeof(key), "%s_fmt", name);
+	cJSON_AddStringToObject(o, key, out);
+}
+
+static cJSON *
+list_new(cJSON **data)
+{
+	cJSON *list = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(list, "object", "list");
+	*data = cJSON_AddArrayToObject(list, "data");
+	cJSON_AddBoolToObject(list, "has_more", 0);
+	return list;
+}
+
+static void
+list_more(cJSON *list, int more)
+{
+	cJSON_ReplaceItemInObject(list, "has_more", cJSON_CreateBool(more));
+}
+
+cJSON *
+ob_credits_status(struct ob_db *db, int64_t org_id)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+	cJSON *o = NULL;
+	int64_t max;
+
+	fmt_i64(org, sizeof(org), org_id);
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_STATUS, params, NULL)) == NULL)
+		return NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "credit_pool");
+	cJSON_AddStringToObject(o, "org_id", org);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		cJSON_Delete(o);
+		snprintf(db->lasterr, sizeof(db->lasterr), "credits_status: no such org");
+		return NULL;
+	}
+	add_i64(o, "available", val_i64(res, 0, 0));
+	add_i64(o, "granted", val_i64(res, 0, 1));
+	add_i64(o, "used", val_i64(res, 0, 2));
+	add_i64(o, "expired", val_i64(res, 0, 3));
+	cJSON_AddBoolToObject(o, "allow_extra_tasks", PQgetvalue(res, 0, 4)[0] == 't');
+	max = val_i64(res, 0, 5);
+	/* The limit in force: 0 when extra tasks are off. */
+	add_i64(o, "extra_tasks_limit", PQgetvalue(res, 0, 4)[0] == 't' ? max : 0);
+	add_i64(o, "max_extra_tasks", max);
+	cJSON_AddStringToObject(o, "max_extra_tasks_value", PQgetvalue(res, 0, 5));
+	cJSON_AddBoolToObject(o, "has_expired", val_i64(res, 0, 3) > 0);
+	add_i64(o, "extra_tasks_used", val_i64(res, 0, 6));
+	add_i64(o, "extra_credits_used", val_i64(res, 0, 7));
+	add_i64(o, "members", val_i64(res, 0, 8));
+	cJSON_AddStringToObject(o, "period_start", PQgetvalue(res, 0, 9));
+	add_i64(o, "active_grants", val_i64(res, 0, 10));
+	if (PQgetvalue(res, 0, 11)[0] != '\0')
+		cJSON_AddStringToObject(o, "next_expiry", PQgetvalue(res, 0, 11));
+	else
+		cJSON_AddNullToObject(o, "next_expiry");
+	PQclear(res);
+	return o;
+}
+
+cJSON *
+ob_credits_allocations(struct ob_db *db, int64_t org_id, int64_t after, int limit,
+    int64_t only_user)
+{
+	char org[24], aft[24], lim[16], only[24];
+	const char *params[4] = { org, aft, lim, only };
+	PGresult *res;
+	cJSON *list, *data, *o;
+	int i, n;
+	int64_t lm, used;
+
+	fmt_i64(org, sizeof(org), org_id);
+	fmt_i64(aft, sizeof(aft), after);
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	fmt_i64(only, sizeof(only), only_user);
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_ALLOC_LIST, params, NULL)) == NULL)
+		return NULL;
+	list = list_new(&data);
+	n = PQntuples(res);
+	for (i = 0; i < n && i < limit; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "object", "credit_allocation");
+		cJSON_AddStringToObject(o, "user_id", PQgetvalue(res, i, 0));
+		cJSON_AddStringToObject(o, "email", PQgetvalue(res, i, 1));
+		cJSON_AddStringToObject(o, "name", PQgetvalue(res, i, 2));
+		cJSON_AddStringToObject(o, "role", PQgetvalue(res, i, 3));
+		if (PQgetisnull(res, i, 4)) {
+			/* No limit: what the member used this period. */
+			cJSON_AddNullToObject(o, "limit");
+			add_i64(o, "used", val_i64(res, i, 6));
+			add_fmt(o, "used", val_i64(res, i, 6));
+			cJSON_AddStringToObject(o, "limit_value", "");
+			cJSON_AddNullToObject(o, "remaining");
+			cJSON_AddStringToObject(o, "limit_fmt", "no limit");
+		} else {
+			lm = val_i64(res, i, 4);
+			used = val_i64(res, i, 5);
+			add_i64(o, "limit", lm);
+			add_i64(o, "used", used);
+			add_i64(o, "remaining", lm > used ? lm - used : 0);
+			add_fmt(o, "limit", lm);
+			add_fmt(o, "used", used);
+			cJSON_AddStringToObject(o, "limit_value", PQgetvalue(res, i, 4));
+			add_fmt(o, "remaining", lm > used ? lm - used : 0);
+			cJSON_AddNumberToObject(o, "percent", lm > 0 ? (int)(used >= lm ? 100 :
+			    (used * 100 + lm / 2) / lm) : 100);
+		}
+		cJSON_AddItemToArray(data, o);
+	}
+	list_more(list, n > limit);
+	PQclear(res);
+	return list;
+}
+
+int
+ob_credits_group_parse(const char *s, enum ob_credits_group *g)
+{
+	if (s == NULL || strcmp(s, "day") == 0)
+		*g = OB_CREDITS_BY_DAY;
+	else if (strcmp(s, "user") == 0)
+		*g = OB_CREDITS_BY_USER;
+	else if (strcmp(s, "service") == 0)
+		*g = OB_CREDITS_BY_SERVICE;
+	else
+		return -1;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DD" → days since the epoch; -1 if not a real date. */
+static int
+parse_date(const char *s, int64_t *days)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d, i;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return -1;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 2000 || y > 2999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	*days = days_from_civil(y, m, d);
+	return 0;
+}
+
+static void
+format_date(int64_t days, char out[11])
+{
+	time_t t = (time_t)(days * 86400);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int
+ob_credits_range(const char *from_s, const char *to_s, char from[11], char to[11],
+    struct ob_fail *f)
+{
+	int64_t a, b;
+
+	if (to_s != NULL) {
+		if (parse_date(to_s, &b) != 0)
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "to",
+			    "to must be a date, YYYY-MM-DD.");
+	} else {
+		b = (int64_t)(time(NULL) / 86400);
+	}
+	if (from_s != NULL) {
+		if (parse_date(from_s, &a) != 0)
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "from",
+			    "from must be a date, YYYY-MM-DD.");
+	} else {
+		a = b - 29;
+	}
+	if (a > b)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "from",
+		    "from must not be after to.");
+	if (b - a + 1 > OB_CREDITS_RANGE_DAYS)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "from",
+		    "The range may span at most %d days.", OB_CREDITS_RANGE_DAYS);
+	format_date(a, from);
+	format_date(b, to);
+	return 0;
+}
+
+cJSON *
+ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, const char *to,
+    enum ob_credits_group g, int limit)
+{
+	char org[24], lim[16];
+	const char *params[4] = { org, from, to, lim };
+	enum ob_stmt s = g == OB_CREDITS_BY_DAY ? OB_STMT_CREDITS_USAGE_DAY :
+	    g == OB_CREDITS_BY_USER ? OB_STMT_CREDITS_USAGE_USER : OB_STMT_CREDITS_USAGE_SERVICE;
+	PGresult *res;
+	cJSON *list, *data, *o;
+	int i, n, max;
+
+	fmt_i64(org, sizeof(org), org_id);
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	if ((res = ob_db_exec(db, s, params, NULL)) == NULL)
+		return NULL;
+	list = list_new(&data);
+	cJSON_AddStringToObject(list, "from", from);
+	cJSON_AddStringToObject(list, "to", to);
+	cJSON_AddStringToObject(list, "group_by", g == OB_CREDITS_BY_DAY ? "day" :
+	    g == OB_CREDITS_BY_USER ? "user" : "service");
+	n = PQntuples(res);
+	max = g == OB_CREDITS_BY_DAY ? n : (n < limit ? n : limit);
+	for (i = 0; i < max; i++) {
+		o = cJSON_CreateObject();
+		if (g == OB_CREDITS_BY_USER) {
+			cJSON_AddStringToObject(o, "user_id", PQgetvalue(res, i, 0));
+			cJSON_AddStringToObject(o, "email", PQgetvalue(res, i, 1));
+			cJSON_AddStringToObject(o, "name", PQgetvalue(res, i, 2));
+			add_i64(o, "amount", val_i64(res, i, 3));
+			add_i64(o, "count", val_i64(res, i, 4));
+			add_fmt(o, "amount", val_i64(res, i, 3));
+			add_fmt(o, "count", val_i64(res, i, 4));
+		} else {
+			cJSON_AddStringToObject(o, g == OB_CREDITS_BY_DAY ? "day" : "service",
+			    PQgetvalue(res, i, 0));
+			add_i64(o, "amount", val_i64(res, i, 1));
+			add_i64(o, "count", val_i64(res, i, 2));
+			add_fmt(o, "amount", val_i64(res, i, 1));
+			add_fmt(o, "count", val_i64(res, i, 2));
+		}
+		cJSON_AddItemToArray(data, o);
+	}
+	list_more(list, g != OB_CREDITS_BY_DAY && n > limit);
+	PQclear(res);
+	return list;
+}
+
+int
+ob_credits_extra_usage(struct ob_db *db, int64_t org_id, const char *period_start,
+    int64_t *tasks, int64_t *credits)
+{
+	char org[24], today[11];
+	const char *params[2] = { org, period_start };
+	time_t now = time(NULL);
+	struct tm tm;
+	PGresult *res;
+
+	fmt_i64(org, sizeof(org), org_id);
+	if (period_start == NULL) {
+		gmtime_r(&now, &tm);
+		strftime(today, sizeof(today), "%Y-%m-01", &tm);
+		params[1] = today;
+	}
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_EXTRA_USAGE, params, NULL)) == NULL)
+		return -1;
+	*tasks = val_i64(res, 0, 0);
+	*credits = val_i64(res, 0, 1);
+	PQclear(res);
+	return 0;
+}
+
+cJSON *
+ob_credits_metrics(struct ob_db *db, int64_t org_id)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+	cJSON *o;
+
+	fmt_i64(org, sizeof(org), org_id);
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_METRICS, params, NULL)) == NULL)
+		return NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "credit_metrics");
+	add_i64(o, "used_30d", PQntuples(res) ? val_i64(res, 0, 0) : 0);
+	add_i64(o, "deductions_30d", PQntuples(res) ? val_i64(res, 0, 1) : 0);
+	add_i64(o, "active_users_30d", PQntuples(res) ? val_i64(res, 0, 2) : 0);
+	add_i64(o, "services_30d", PQntuples(res) ? val_i64(res, 0, 3) : 0);
+	add_i64(o, "avg_daily_30d", PQntuples(res) ? val_i64(res, 0, 4) : 0);
+	add_fmt(o, "used_30d", PQntuples(res) ? val_i64(res, 0, 0) : 0);
+	add_fmt(o, "avg_daily_30d", PQntuples(res) ? val_i64(res, 0, 4) : 0);
+	PQclear(res);
+	return o;
+}
+
+cJSON *
+ob_credits_user_summary(struct ob_db *db, int64_t user_id)
+{
+	char user[24];
+	const char *params[1] = { user };
+	PGresult *res;
+	cJSON *o, *orgs, *e;
+	int i;
+
+	fmt_i64(user, sizeof(user), user_id);
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_USER_ORGS, params, NULL)) == NULL)
+		return NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "user_credits");
+	cJSON_AddStringToObject(o, "user_id", user);
+	orgs = cJSON_AddArrayToObject(o, "orgs");
+	cJSON_AddNullToObject(o, "personal");
+	for (i = 0; i < PQntuples(res); i++) {
+		e = cJSON_CreateObject();
+		if (PQgetvalue(res, i, 0)[0] == '\0') {
+			add_i64(e, "available", val_i64(res, i, 4));
+			cJSON_ReplaceItemInObject(o, "personal", e);
+			continue;
+		}
+		cJSON_AddStringToObject(e, "org_id", PQgetvalue(res, i, 0));
+		cJSON_AddStringToObject(e, "org_name", PQgetvalue(res, i, 1));
+		cJSON_AddStringToObject(e, "role", PQgetvalue(res, i, 2));
+		cJSON_AddBoolToObject(e, "is_default", PQgetvalue(res, i, 3)[0] == 't');
+		add_i64(e, "pool_available", val_i64(res, i, 4));
+		if (PQgetisnull(res, i, 5)) {
+			cJSON_AddNullToObject(e, "allocation_limit");
+			cJSON_AddNullToObject(e, "allocation_remaining");
+		} else {
+			add_i64(e, "allocation_limit", val_i64(res, i, 5));
+			add_i64(e, "allocation_used", val_i64(res, i, 6));
+			add_i64(e, "allocation_remaining", val_i64(res, i, 5) > val_i64(res, i, 6) ?
+			    val_i64(res, i, 5) - val_i64(res, i, 6) : 0);
+		}
+		cJSON_AddItemToArray(orgs, e);
+	}
+	PQclear(res);
+	return o;
+}
+
+cJSON *
+ob_credits_system(struct ob_db *db)
+{
+	PGresult *res;
+	cJSON *o, *top, *e;
+	int i;
+
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_SYSTEM, NULL, NULL)) == NULL)
+		return NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "credit_system");
+	add_i64(o, "orgs", val_i64(res, 0, 0));
+	add_i64(o, "available", val_i64(res, 0, 1));
+	add_i64(o, "granted", val_i64(res, 0, 2));
+	add_i64(o, "used", val_i64(res, 0, 3));
+	add_i64(o, "extra_tasks_used", val_i64(res, 0, 4));
+	add_i64(o, "used_30d", val_i64(res, 0, 5));
+	PQclear(res);
+	if ((res = ob_db_exec(db, OB_STMT_CREDITS_SYSTEM_TOP, NULL, NULL)) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	top = cJSON_AddArrayToObject(o, "top_orgs");
+	for (i = 0; i < PQntuples(res); i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "org_id", PQgetvalue(res, i, 0));
+		cJSON_AddStringToObject(e, "name", PQgetvalue(res, i, 1));
+		add_i64(e, "available", val_i64(res, i, 2));
+		add_i64(e, "used", val_i64(res, i, 3));
+		add_i64(e, "used_30d", val_i64(res, i, 4));
+		cJSON_AddItemToArray(top, e);
+	}
+	PQclear(res);
+	return o;
+}
+
+/* Add *_fmt strings beside the raw numbers named in names (page display). */
+static void
+fmt_fields(cJSON *o, const char *const *names)
+{
+	const cJSON *it;
+
+	for (; *names != NULL; names++)
+		if ((it = cJSON_GetObjectItem(o, *names)) != NULL && cJSON_IsRaw(it))
+			add_fmt(o, *names, strtoll(it->valuestring, NULL, 10));
+}
+
+/* The 30-day chart: bars as SVG geometry computed here (integers only). */
+static void
+chart(cJSON *o, const cJSON *days)
+{
+	cJSON *bars = cJSON_AddArrayToObject(o, "chart"), *b;
+	const cJSON *d;
+	int64_t max = 0, v;
+	int i = 0, h;
+	char lbl[64];
+
+	cJSON_ArrayForEach(d, days) {
+		v = strtoll(cJSON_GetObjectItem(d, "amount")->valuestring, NULL, 10);
+		if (v > max)
+			max = v;
+	}
+	cJSON_ArrayForEach(d, days) {
+		v = strtoll(cJSON_GetObjectItem(d, "amount")->valuestring, NULL, 10);
+		/* 0–100 px, rounded half away from zero (v, max >= 0). */
+		h = max > 0 ? (int)((v * 200 + max) / (2 * max)) : 0;
+		if (v > 0 && h == 0)
+			h = 1;
+		b = cJSON_CreateObject();
+		cJSON_AddNumberToObject(b, "x", i * 20 + 2);
+		cJSON_AddNumberToObject(b, "y", 110 - h);
+		cJSON_AddNumberToObject(b, "h", h);
+		cJSON_AddStringToObject(b, "day", cJSON_GetObjectItem(d, "day")->valuestring);
+		snprintf(lbl, sizeof(lbl), "%s", cJSON_GetObjectItem(d, "amount_fmt")->valuestring);
+		cJSON_AddStringToObject(b, "amount_fmt", lbl);
+		cJSON_AddItemToArray(bars, b);
+		i++;
+	}
+	add_i64(o, "chart_max", max);
+	add_fmt(o, "chart_max", max);
+}
+
+cJSON *
+ob_credits_overview(struct ob_db *db, int64_t org_id, int64_t user_id, int manager)
+{
+	static const char *const status_fields[] = { "available", "granted", "used",
+	    "expired", "extra_tasks_used", "max_extra_tasks", "extra_credits_used", "members", NULL };
+	char from[11], to[11];
+	struct ob_fail f;
+	cJSON *o = NULL, *st = NULL, *m = NULL, *days = NULL, *users = NULL, *svc = NULL,
+	    *alloc = NULL, *mine = NULL, *me;
+	int64_t members, granted, used;
+
+	if (ob_credits_range(NULL, NULL, from, to, &f) != 0)
+		return NULL;
+	if ((st = ob_credits_status(db, org_id)) == NULL)
+		goto fail;
+	/* The caller's own allowance (none for an API key: user_id 0). */
+	if (user_id > 0 && (mine = ob_credits_allocations(db, org_id, 0, 1, user_id)) == NULL)
+		goto fail;
+	fmt_fields(st, status_fields);
+	members = strtoll(cJSON_GetObjectItem(st, "members")->valuestring, NULL, 10);
+	granted = strtoll(cJSON_GetObjectItem(st, "granted")->valuestring, NULL, 10);
+	used = strtoll(cJSON_GetObjectItem(st, "used")->valuestring, NULL, 10);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "billing_overview");
+	cJSON_AddStringToObject(o, "org_id", cJSON_GetObjectItem(st, "org_id")->valuestring);
+	cJSON_AddBoolToObject(o, "manager", manager);
+	/* Entitlement per seat: plans define it later; until then the pool's
+	 * grants divided by active members, rounded half away from zero. */
+	cJSON_AddNullToObject(o, "entitlement_per_seat");
+	cJSON_AddStringToObject(o, "entitlement_per_seat_fmt", "\xe2\x80\x94");
+	if (members > 0)
+		add_fmt(o, "granted_per_member", (granted * 2 + members) / (2 * members));
+	cJSON_AddNumberToObject(o, "used_percent", granted > 0 ?
+	    (int)((used * 200 + granted) / (2 * granted)) : 0);
+	me = mine != NULL ? cJSON_DetachItemFromArray(cJSON_GetObjectItem(mine, "data"), 0) : NULL;
+	if (me != NULL)
+		cJSON_AddItemToObject(o, "my_allocation", me);
+	else
+		cJSON_AddNullToObject(o, "my_allocation");
+	cJSON_AddItemToObject(o, "pool", st);
+	st = NULL;
+	if (manager) {
+		if ((m = ob_credits_metrics(db, org_id)) == NULL ||
+		    (days = ob_credits_usage(db, org_id, from, to, OB_CREDITS_BY_DAY, 366)) == NULL ||
+		    (users = ob_credits_usage(db, org_id, from, to, OB_CREDITS_BY_USER, 10)) == NULL ||
+		    (svc = ob_credits_usage(db, org_id, from, to, OB_CREDITS_BY_SERVICE, 10)) == NULL ||
+		    (alloc = ob_credits_allocations(db, org_id, 0, 100, 0)) == NULL)
+			goto fail;
+		chart(o, cJSON_GetObjectItem(days, "data"));
+		cJSON_AddItemToObject(o, "metrics", m);
+		m = NULL;
+		cJSON_AddItemToObject(o, "usage_by_day", cJSON_DetachItemFromObject(days, "data"));
+		cJSON_AddItemToObject(o, "top_users", cJSON_DetachItemFromObject(users, "data"));
+		cJSON_AddItemToObject(o, "top_services", cJSON_DetachItemFromObject(svc, "data"));
+		cJSON_AddItemToObject(o, "allocations", cJSON_DetachItemFromObject(alloc, "data"));
+	}
+	cJSON_AddStringToObject(o, "from", from);
+	cJSON_AddStringToObject(o, "to", to);
+	cJSON_Delete(days);
+	cJSON_Delete(users);
+	cJSON_Delete(svc);
+	cJSON_Delete(alloc);
+	cJSON_Delete(mine);
+	return o;
+fail:
+	cJSON_Delete(o);
+	cJSON_Delete(st);
+	cJSON_Delete(m);
+	cJSON_Delete(days);
+	cJSON_Delete(users);
+	cJSON_Delete(svc);
+	cJSON_Delete(alloc);
+	cJSON_Delete(mine);
+	return NULL;
+}

@@ -1,0 +1,383 @@
+/*
+ * Invoice PDFs with libharu. See invoice_pdf.h.
+ */
+#include "invoice_pdf.h"
+
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hpdf.h>
+
+#include "invoices.h"
+
+/*
+ * libharu is loaded at run time (dlopen): the tree links without -lhpdf,
+ * and a host without the library answers "unavailable" instead of failing
+ * to start. Every function used goes through this table.
+ */
+static struct {
+	int tried, ok;
+	HPDF_Doc (*New)(HPDF_Error_Handler, void *);
+	void (*Free)(HPDF_Doc);
+	HPDF_Page (*AddPage)(HPDF_Doc);
+	HPDF_STATUS (*Page_SetSize)(HPDF_Page, HPDF_PageSizes, HPDF_PageDirection);
+	HPDF_Font (*GetFont)(HPDF_Doc, const char *, const char *);
+	HPDF_STATUS (*Page_BeginText)(HPDF_Page);
+	HPDF_STATUS (*Page_EndText)(HPDF_Page);
+	HPDF_STATUS (*Page_SetFontAndSize)(HPDF_Page, HPDF_Font, HPDF_REAL);
+	HPDF_STATUS (*Page_TextOut)(HPDF_Page, HPDF_REAL, HPDF_REAL, const char *);
+	HPDF_REAL (*Page_TextWidth)(HPDF_Page, const char *);
+	HPDF_STATUS (*Page_MoveTo)(HPDF_Page, HPDF_REAL, HPDF_REAL);
+	HPDF_STATUS (*Page_LineTo)(HPDF_Page, HPDF_REAL, HPDF_REAL);
+	HPDF_STATUS (*Page_Stroke)(HPDF_Page);
+	HPDF_STATUS (*Page_SetLineWidth)(HPDF_Page, HPDF_REAL);
+	HPDF_STATUS (*SaveToStream)(HPDF_Doc);
+	HPDF_UINT32 (*GetStreamSize)(HPDF_Doc);
+	HPDF_STATUS (*ReadFromStream)(HPDF_Doc, HPDF_BYTE *, HPDF_UINT32 *);
+	HPDF_STATUS (*SetInfoAttr)(HPDF_Doc, HPDF_InfoType, const char *);
+	HPDF_STATUS (*SetCompressionMode)(HPDF_Doc, HPDF_UINT);
+} H;
+
+/* Resolve name into *slot (an object pointer converted the POSIX way). 0 or -1. */
+static int
+sym(void *lib, const char *name, void *slot)
+{
+	void *p = dlsym(lib, name);
+
+	if (p == NULL)
+		return -1;
+	memcpy(slot, &p, sizeof(p));
+	return 0;
+}
+
+static int
+load(void)
+{
+	static const char *const names[] = { "libhpdf.so", "libhpdf-2.3.0.so", "libhpdf.so.2" };
+	void *lib = NULL;
+	size_t i;
+
+	if (H.tried)
+		return H.ok;
+	H.tried = 1;
+	for (i = 0; lib == NULL && i < sizeof(names) / sizeof(names[0]); i++)
+		lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (lib == NULL)
+		return 0;
+	H.ok = sym(lib, "HPDF_New", &H.New) == 0 && sym(lib, "HPDF_Free", &H.Free) == 0 &&
+	    sym(lib, "HPDF_AddPage", &H.AddPage) == 0 &&
+	    sym(lib, "HPDF_Page_SetSize", &H.Page_SetSize) == 0 &&
+	    sym(lib, "HPDF_GetFont", &H.GetFont) == 0 &&
+	    sym(lib, "HPDF_Page_BeginText", &H.Page_BeginText) == 0 &&
+	    sym(lib, "HPDF_Page_EndText", &H.Page_EndText) == 0 &&
+	    sym(lib, "HPDF_Page_SetFontAndSize", &H.Page_SetFontAndSize) == 0 &&
+	    sym(lib, "HPDF_Page_TextOut", &H.Page_TextOut) == 0 &&
+	    sym(lib, "HPDF_Page_TextWidth", &H.Page_TextWidth) == 0 &&
+	    sym(lib, "HPDF_Page_MoveTo", &H.Page_MoveTo) == 0 &&
+	    sym(lib, "HPDF_Page_LineTo", &H.Page_LineTo) == 0 &&
+	    sym(lib, "HPDF_Page_Stroke", &H.Page_Stroke) == 0 &&
+	    sym(lib, "HPDF_Page_SetLineWidth", &H.Page_SetLineWidth) == 0 &&
+	    sym(lib, "HPDF_SaveToStream", &H.SaveToStream) == 0 &&
+	    sym(lib, "HPDF_GetStreamSize", &H.GetStreamSize) == 0 &&
+	    sym(lib, "HPDF_ReadFromStream", &H.ReadFromStream) == 0 &&
+	    sym(lib, "HPDF_SetInfoAttr", &H.SetInfoAttr) == 0 &&
+	    sym(lib, "HPDF_SetCompressionMode", &H.SetCompressionMode) == 0;
+	return H.ok;
+}
+
+#define PAGE_W	595.0f	/* A4, points */
+#define PAGE_H	842.0f
+#define MARGIN	50.0f
+
+int
+ob_invoice_pdf_available(void)
+{
+	return load();
+}
+
+void
+ob_invoice_pdf_winansi(const char *src, char *dst, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0;
+
+	if (n == 0)
+		return;
+	while (s != NULL && *s != '\0' && o + 1 < n) {
+		if (*s < 0x20) {
+			s++;
+		} else if (*s < 0x80) {
+			dst[o++] = (char)*s++;
+		} else if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+			unsigned cp = ((unsigned)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+
+			dst[o++] = cp >= 0xa0 && cp <= 0xff ? (char)cp : '?';
+			s += 2;
+		} else {
+			/* Longer sequences (or broken ones): one '?' per character. */
+			s++;
+			while ((*s & 0xc0) == 0x80)
+				s++;
+			dst[o++] = '?';
+		}
+	}
+	dst[o] = '\0';
+}
+
+struct pdf {
+	HPDF_Doc doc;
+	HPDF_Page page;
+	HPDF_Font font, bold;
+	float y;
+	jmp_buf jb;
+	char err[128];
+};
+
+static void
+on_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *user_data)
+{
+	struct pdf *p = user_data;
+
+	snprintf(p->err, sizeof(p->err), "libharu error %04X (%u)", (unsigned)error_no,
+	    (unsigned)detail_no);
+	longjmp(p->jb, 1);
+}
+
+static void
+new_page(struct pdf *p)
+{
+	p->page = H.AddPage(p->doc);
+	H.Page_SetSize(p->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
+	p->y = PAGE_H - MARGIN;
+}
+
+/* Text at x on the current line; align: 0 left, 1 right (x is the right edge). */
+static void
+text(struct pdf *p, float x, int bold, float size, int align, const char *utf8)
+{
+	char buf[512];
+
+	ob_invoice_pdf_winansi(utf8 ? utf8 : "", buf, sizeof(buf));
+	H.Page_BeginText(p->page);
+	H.Page_SetFontAndSize(p->page, bold ? p->bold : p->font, size);
+	if (align == 1)
+		x -= H.Page_TextWidth(p->page, buf);
+	H.Page_TextOut(p->page, x, p->y, buf);
+	H.Page_EndText(p->page);
+}
+
+static void
+line_break(struct pdf *p, float h)
+{
+	p->y -= h;
+	if (p->y < MARGIN + 40) {
+		new_page(p);
+	}
+}
+
+static void
+rule(struct pdf *p)
+{
+	H.Page_SetLineWidth(p->page, 0.5f);
+	H.Page_MoveTo(p->page, MARGIN, p->y + 4);
+	H.Page_LineTo(p->page, PAGE_W - MARGIN, p->y + 4);
+	H.Page_Stroke(p->page);
+}
+
+static const char *
+js(const cJSON *o, const char *name)
+{
+	const char *s = ob_invoices_jstr(o, name);
+
+	return s != NULL ? s : "";
+}
+
+/* "12.34 USD" for an integer member. */
+static void
+money(char *out, size_t n, const cJSON *o, const char *name, const char *currency)
+{
+	struct ob_buf b = OB_BUF_INIT;
+	int64_t v = 0;
+	char cur[4];
+	size_t i;
+
+	(void)ob_invoices_jint(o, name, &v);
+	ob_invoices_money(&b, v);
+	for (i = 0; i < 3 && currency[i] != '\0'; i++)
+		cur[i] = (char)(currency[i] >= 'a' && currency[i] <= 'z' ? currency[i] - 32 : currency[i]);
+	cur[i] = '\0';
+	snprintf(out, n, "%s %s", b.data, cur);
+	ob_buf_free(&b);
+}
+
+/* Wrap s at about width characters into successive lines. */
+static void
+paragraph(struct pdf *p, const char *s, size_t width)
+{
+	char line[256];
+	size_t len, cut;
+
+	while (*s != '\0') {
+		len = strcspn(s, "\n");
+		cut = len;
+		if (cut > width) {
+			cut = width;
+			while (cut > 0 && s[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = width;
+		}
+		if (cut >= sizeof(line))
+			cut = sizeof(line) - 1;
+		memcpy(line, s, cut);
+		line[cut] = '\0';
+		text(p, MARGIN, 0, 9, 0, line);
+		line_break(p, 12);
+		s += cut;
+		while (*s == ' ' || *s == '\n')
+			s++;
+	}
+}
+
+static void
+render(struct pdf *p, const cJSON *inv, const cJSON *d)
+{
+	const char *cur = js(inv, "currency");
+	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(inv, "lines"), *l, *a;
+	char buf[256], m[64];
+	int64_t q, u;
+
+	p->font = H.GetFont(p->doc, "Helvetica", "WinAnsiEncoding");
+	p->bold = H.GetFont(p->doc, "Helvetica-Bold", "WinAnsiEncoding");
+	new_page(p);
+	snprintf(buf, sizeof(buf), "Invoice %s", *js(inv, "number") ? js(inv, "number") : js(inv, "stripe_invoice_id"));
+	text(p, MARGIN, 1, 20, 0, buf);
+	snprintf(buf, sizeof(buf), "Status: %s", js(inv, "status"));
+	text(p, PAGE_W - MARGIN, 0, 10, 1, buf);
+	line_break(p, 26);
+	if (d != NULL) {
+		text(p, MARGIN, 1, 11, 0, js(d, "org_name"));
+		line_break(p, 14);
+		a = cJSON_GetObjectItemCaseSensitive(d, "address");
+		if (*js(a, "line1")) { text(p, MARGIN, 0, 10, 0, js(a, "line1")); line_break(p, 13); }
+		if (*js(a, "line2")) { text(p, MARGIN, 0, 10, 0, js(a, "line2")); line_break(p, 13); }
+		if (*js(a, "city") || *js(a, "postal_code")) {
+			snprintf(buf, sizeof(buf), "%s %s %s %s", js(a, "postal_code"), js(a, "city"),
+			    js(a, "state"), js(a, "country"));
+			text(p, MARGIN, 0, 10, 0, buf);
+			line_break(p, 13);
+		}
+		if (*js(d, "email")) { text(p, MARGIN, 0, 10, 0, js(d, "email")); line_break(p, 13); }
+		if (*js(d, "tax_id")) {
+			snprintf(buf, sizeof(buf), "Tax ID: %s", js(d, "tax_id"));
+			text(p, MARGIN, 0, 10, 0, buf);
+			line_break(p, 13);
+		}
+		if (*js(d, "po_number")) {
+			snprintf(buf, sizeof(buf), "PO number: %s", js(d, "po_number"));
+			text(p, MARGIN, 0, 10, 0, buf);
+			line_break(p, 13);
+		}
+	}
+	line_break(p, 8);
+	snprintf(buf, sizeof(buf), "Issued: %.10s", js(inv, "created"));
+	text(p, MARGIN, 0, 10, 0, buf);
+	if (*js(inv, "period_start")) {
+		snprintf(buf, sizeof(buf), "Period: %.10s to %.10s", js(inv, "period_start"), js(inv, "period_end"));
+		text(p, 250, 0, 10, 0, buf);
+	}
+	line_break(p, 13);
+	if (*js(inv, "due_date")) {
+		snprintf(buf, sizeof(buf), "Due: %.10s", js(inv, "due_date"));
+		text(p, MARGIN, 0, 10, 0, buf);
+		line_break(p, 13);
+	}
+	line_break(p, 14);
+	text(p, MARGIN, 1, 10, 0, "Description");
+	text(p, 360, 1, 10, 1, "Qty");
+	text(p, 450, 1, 10, 1, "Unit price");
+	text(p, PAGE_W - MARGIN, 1, 10, 1, "Amount");
+	line_break(p, 6);
+	rule(p);
+	line_break(p, 12);
+	cJSON_ArrayForEach(l, lines) {
+		char desc[80];
+
+		ob_invoice_pdf_winansi(js(l, "description"), desc, 60);
+		text(p, MARGIN, 0, 9, 0, desc);
+		if (ob_invoices_jint(l, "quantity", &q) == 0) {
+			snprintf(buf, sizeof(buf), "%lld", (long long)q);
+			text(p, 360, 0, 9, 1, buf);
+		}
+		if (ob_invoices_jint(l, "unit_amount", &u) == 0) {
+			money(m, sizeof(m), l, "unit_amount", cur);
+			text(p, 450, 0, 9, 1, m);
+		}
+		money(m, sizeof(m), l, "amount", cur);
+		text(p, PAGE_W - MARGIN, 0, 9, 1, m);
+		line_break(p, 13);
+	}
+	rule(p);
+	line_break(p, 10);
+	{
+		static const char *const labels[5] = { "Subtotal", "Tax", "Total", "Amount paid", "Amount due" };
+		static const char *const keys[5] = { "subtotal", "tax", "total", "amount_paid", "amount_due" };
+		int i;
+
+		for (i = 0; i < 5; i++) {
+			money(m, sizeof(m), inv, keys[i], cur);
+			text(p, 450, i == 2, 10, 1, labels[i]);
+			text(p, PAGE_W - MARGIN, i == 2, 10, 1, m);
+			line_break(p, 14);
+		}
+	}
+	if (d != NULL && *js(d, "invoice_notes")) {
+		line_break(p, 10);
+		text(p, MARGIN, 1, 10, 0, "Notes");
+		line_break(p, 13);
+		paragraph(p, js(d, "invoice_notes"), 95);
+	}
+}
+
+int
+ob_invoice_pdf_render(const cJSON *invoice, const cJSON *details, struct ob_buf *out,
+    char *err, size_t errlen)
+{
+	struct pdf p;
+	HPDF_UINT32 size, got;
+	unsigned char chunk[8192];
+	volatile int rc = -1;
+
+	if (!ob_invoice_pdf_available())
+		return 1;
+	memset(&p, 0, sizeof(p));
+	p.doc = H.New(on_error, &p);
+	if (p.doc == NULL) {
+		snprintf(err, errlen, "libharu: cannot create a document");
+		return -1;
+	}
+	if (setjmp(p.jb) != 0) {
+		snprintf(err, errlen, "%s", p.err);
+		goto out;
+	}
+	H.SetCompressionMode(p.doc, HPDF_COMP_ALL);
+	H.SetInfoAttr(p.doc, HPDF_INFO_CREATOR, "orgbill");
+	render(&p, invoice, details);
+	H.SaveToStream(p.doc);
+	size = H.GetStreamSize(p.doc);
+	while (size > 0) {
+		got = size < sizeof(chunk) ? size : (HPDF_UINT32)sizeof(chunk);
+		H.ReadFromStream(p.doc, chunk, &got);
+		if (got == 0)
+			break;
+		ob_buf_append(out, chunk, got);
+		size -= got;
+	}
+	rc = 0;
+out:
+	H.Free(p.doc);
+	return rc;
+}

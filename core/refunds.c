@@ -1,0 +1,416 @@
+/*
+ * Staff refunds through Stripe, and their history. See refunds.h.
+ */
+#include "refunds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "form.h"
+#include "invoices.h"
+#include "log.h"
+
+static void
+fmt_i64(char *buf, size_t n, int64_t v)
+{
+	snprintf(buf, n, "%lld", (long long)v);
+}
+
+int64_t
+ob_refunds_refundable(int64_t amount_paid, int64_t already)
+{
+	return amount_paid > already ? amount_paid - already : 0;
+}
+
+int
+ob_refunds_amount(int64_t amount_paid, int64_t already, int64_t requested, int64_t *amount,
+    struct ob_fail *f)
+{
+	int64_t left = ob_refunds_refundable(amount_paid, already);
+
+	*amount = 0;
+	if (requested < 0)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
+		    "amount is a positive number of minor units.");
+	if (left == 0)
+		return ob_fail(f, OB_FAIL_CONFLICT, "nothing_to_refund", NULL,
+		    "Nothing of this invoice's payment remains to be refunded.");
+	if (requested > left)
+		return ob_fail(f, OB_FAIL_INVALID, "amount_exceeds_refundable", "amount",
+		    "At most %lld can still be refunded.", (long long)left);
+	*amount = requested == 0 ? left : requested;
+	return 0;
+}
+
+/* The succeeded charge that paid the invoice (id into out). 0, or -1 with f. */
+static int
+find_charge(struct ob_stripe *st, const char *customer, const char *invoice, char *out,
+    size_t len, struct ob_fail *f)
+{
+	struct ob_stripe_result res;
+	struct ob_buf path = OB_BUF_INIT;
+	const cJSON *data, *ch;
+	int rc = -1;
+
+	out[0] = '\0';
+	ob_buf_puts(&path, "/v1/charges?limit=100&customer=");
+	ob_stripe_form_escape(&path, customer, strlen(customer));
+	memset(&res, 0, sizeof(res));
+	if (ob_stripe_request(st, "GET", path.data, NULL, NULL, &res) != 0) {
+		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe: %s",
+		    res.err_message[0] ? res.err_message : ob_stripe_outcome_name(res.outcome));
+		goto out;
+	}
+	data = cJSON_GetObjectItemCaseSensitive(res.body, "data");
+	cJSON_ArrayForEach(ch, data) {
+		const cJSON *md = cJSON_GetObjectItemCaseSensitive(ch, "metadata");
+		const char *inv = ob_invoices_jid(ch, "invoice");
+
+		if (inv == NULL)
+			inv = ob_invoices_jstr(md, "invoice");
+		if (inv != NULL && strcmp(inv, invoice) == 0 &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ch, "paid")) &&
+		    ob_invoices_jstr(ch, "id") != NULL) {
+			snprintf(out, len, "%s", ob_invoices_jstr(ch, "id"));
+			break;
+		}
+	}
+	if (out[0] == '\0')
+		ob_fail(f, OB_FAIL_CONFLICT, "no_charge", NULL, "No successful payment found for this invoice.");
+	else
+		rc = 0;
+	ob_stripe_result_clear(&res);
+out:
+	ob_buf_free(&path);
+	return rc;
+}
+
+static cJSON *
+refund_json(const char *id, int64_t invoice_id, const char *stripe_invoice, const char *stripe_refund,
+    int64_t amount, const char *currency, const char *reason, const char *status, int64_t left)
+{
+	cJSON *o = cJSON_CreateObject();
+	char buf[24];
+
+	cJSON_AddStringToObject(o, "object", "refund");
+	cJSON_AddStringToObject(o, "id", id);
+	fmt_i64(buf, sizeof(buf), invoice_id);
+	cJSON_AddStringToObject(o, "invoice_id", buf);
+	cJSON_AddStringToObject(o, "stripe_invoice_id", stripe_invoice);
+	if (stripe_refund != NULL && *stripe_refund != '\0')
+		cJSON_AddStringToObject(o, "stripe_refund_id", stripe_refund);
+	else
+		cJSON_AddNullToObject(o, "stripe_refund_id");
+	ob_invoices_add_int(o, "amount", amount);
+	cJSON_AddStringToObject(o, "currency", currency);
+	cJSON_AddStringToObject(o, "reason", reason);
+	cJSON_AddStringToObject(o, "status", status);
+	ob_invoices_add_int(o, "refundable_remaining", left);
+	return o;
+}
+
+cJSON *
+ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    int64_t invoice_id, int64_t amount, const char *reason, const char *opkey,
+    struct ob_fail *f)
+{
+	char org[24], inv[24], amt[24], uid[24], rid[24], charge[128], sinv[256], cust[256],
+	    currency[4], opid[160];
+	const char *params[7];
+	struct ob_stripe_result res = { 0 };
+	const char *p;
+	PGresult *q;
+	cJSON *body = NULL, *md, *out = NULL, *after;
+	int64_t paid, already, take;
+	const char *status;
+
+	if (reason == NULL || strlen(reason) < 3 || strlen(reason) > 500) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
+		    "Give a reason of 3 to 500 characters.");
+		return NULL;
+	}
+	for (p = reason; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n') {
+			ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
+			    "reason holds a control character.");
+			return NULL;
+		}
+	if (st == NULL) {
+		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe is not configured.");
+		return NULL;
+	}
+	fmt_i64(org, sizeof(org), org_id);
+	fmt_i64(inv, sizeof(inv), invoice_id);
+	params[0] = org;
+	params[1] = inv;
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		return NULL;
+	}
+	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INVOICE_LOCK, params, NULL)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	if (PQntuples(q) != 1) {
+		PQclear(q);
+		ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
+		goto fail;
+	}
+	snprintf(sinv, sizeof(sinv), "%s", PQgetvalue(q, 0, 1));
+	snprintf(cust, sizeof(cust), "%s", PQgetvalue(q, 0, 2));
+	snprintf(currency, sizeof(currency), "%s", PQgetvalue(q, 0, 4));
+	paid = strtoll(PQgetvalue(q, 0, 5), NULL, 10);
+	snprintf(charge, sizeof(charge), "%s", PQgetvalue(q, 0, 6));
+	already = strtoll(PQgetvalue(q, 0, 7), NULL, 10);
+	if (strcmp(PQgetvalue(q, 0, 3), "paid") != 0) {
+		PQclear(q);
+		ob_fail(f, OB_FAIL_CONFLICT, "invoice_not_paid", "invoice_id",
+		    "Only a paid invoice can be refunded.");
+		goto fail;
+	}
+	PQclear(q);
+	if (ob_refunds_amount(paid, already, amount, &take, f) != 0)
+		goto fail;
+	if (charge[0] == '\0') {
+		if (find_charge(st, cust, sinv, charge, sizeof(charge), f) != 0)
+			goto fail;
+		params[1] = charge;
+		params[0] = inv;
+		if (ob_db_run(ax->db, OB_STMT_REF_INVOICE_SET_CHARGE, params) != 0) {
+			ob_fail_db(f, ax->db->lasterr);
+			goto fail;
+		}
+	}
+	fmt_i64(amt, sizeof(amt), take);
+	fmt_i64(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
+	params[0] = org;
+	params[1] = inv;
+	params[2] = charge;
+	params[3] = amt;
+	params[4] = currency;
+	params[5] = reason;
+	params[6] = uid;
+	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INSERT, params, NULL)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	snprintf(rid, sizeof(rid), "%s", PQgetvalue(q, 0, 0));
+	PQclear(q);
+
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "charge", charge);
+	cJSON_AddStringToObject(body, "amount", amt);
+	cJSON_AddStringToObject(body, "reason", "requested_by_customer");
+	md = cJSON_AddObjectToObject(body, "metadata");
+	cJSON_AddStringToObject(md, "orgbill_refund", rid);
+	cJSON_AddStringToObject(md, "orgbill_org", org);
+	snprintf(opid, sizeof(opid), "%s-%s", org, opkey != NULL && *opkey != '\0' ? opkey : rid);
+	{
+		char key[OB_STRIPE_IDEM_KEY_MAX + 1];
+		size_t i;
+
+		/* The caller's key may hold characters Stripe keys should not. */
+		for (i = 0; opid[i] != '\0'; i++)
+			if (opid[i] <= ' ' || opid[i] > '~')
+				opid[i] = '_';
+		if (ob_stripe_idem_key(key, sizeof(key), "refund", opid) != 0)
+			ob_stripe_idem_key(key, sizeof(key), "refund", rid);
+		if (ob_stripe_request(st, "POST", "/v1/refunds", body, key, &res) != 0) {
+			if (res.outcome == OB_STRIPE_INVALID_REQUEST || res.outcome == OB_STRIPE_CARD ||
+			    res.outcome == OB_STRIPE_IDEMPOTENCY)
+				ob_fail(f, OB_FAIL_CONFLICT, "stripe_refused", NULL, "Stripe refused the refund: %s",
+				    res.err_message);
+			else
+				ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL,
+				    "Stripe did not answer (%s); retry with the same Idempotency-Key.",
+				    ob_stripe_outcome_name(res.outcome));
+			goto fail;
+		}
+	}
+	status = ob_invoices_jstr(res.body, "status");
+	if (status == NULL || (strcmp(status, "succeeded") != 0 && strcmp(status, "pending") != 0 &&
+	    strcmp(status, "failed") != 0 && strcmp(status, "canceled") != 0 &&
+	    strcmp(status, "requires_action") != 0))
+		status = "pending";
+	params[0] = rid;
+	params[1] = ob_invoices_jstr(res.body, "id") ? ob_invoices_jstr(res.body, "id") : "";
+	params[2] = status;
+	params[3] = "";
+	if (ob_db_run(ax->db, OB_STMT_REF_FINISH, params) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	params[0] = inv;
+	params[1] = "0";
+	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INVOICE_SYNC, params, NULL)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	PQclear(q);
+	out = refund_json(rid, invoice_id, sinv, ob_invoices_jstr(res.body, "id"), take, currency, reason,
+	    status, ob_refunds_refundable(paid, already + take));
+	after = cJSON_Duplicate(out, 1);
+	if (ob_audit_write(ax, org_id, "invoice.refund", "invoice", inv, NULL, after) != 0) {
+		cJSON_Delete(after);
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	cJSON_Delete(after);
+	if (ob_db_commit(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail_nort;
+	}
+	ob_stripe_result_clear(&res);
+	cJSON_Delete(body);
+	return out;
+fail:
+	ob_db_rollback(ax->db);
+fail_nort:
+	cJSON_Delete(out);
+	ob_stripe_result_clear(&res);
+	cJSON_Delete(body);
+	return NULL;
+}
+
+/* Keep the invoice's refunded total in step (charge_refunded: the charge's figure or 0). */
+static int
+sync_invoice(struct ob_db *db, const char *invoice_id, int64_t charge_refunded, int64_t *org_id)
+{
+	char cr[24];
+	const char *params[2] = { invoice_id, cr };
+	PGresult *q;
+
+	fmt_i64(cr, sizeof(cr), charge_refunded);
+	if ((q = ob_db_exec(db, OB_STMT_REF_INVOICE_SYNC, params, NULL)) == NULL)
+		return -1;
+	if (PQntuples(q) == 1 && org_id != NULL)
+		*org_id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
+	PQclear(q);
+	return 0;
+}
+
+int
+ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoice_hint,
+    int64_t *org_id, struct ob_fail *f)
+{
+	const char *id = ob_invoices_jstr(refund, "id"), *status = ob_invoices_jstr(refund, "status");
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(refund, "metadata");
+	const char *ours = ob_invoices_jstr(md, "orgbill_refund");
+	const char *params[5];
+	char amt[24], inv[24] = "";
+	PGresult *q = NULL;
+	int64_t amount;
+
+	*org_id = 0;
+	if (id == NULL || status == NULL || strlen(id) > 255)
+		return ob_fail(f, OB_FAIL_INVALID, "refund_malformed", NULL, "The refund lacks id or status.");
+	if (strcmp(status, "succeeded") != 0 && strcmp(status, "pending") != 0 &&
+	    strcmp(status, "failed") != 0 && strcmp(status, "canceled") != 0 &&
+	    strcmp(status, "requires_action") != 0)
+		status = "pending";
+	params[0] = id;
+	params[1] = status;
+	if ((q = ob_db_exec(db, OB_STMT_REF_SET_BY_STRIPE, params, NULL)) == NULL)
+		return ob_fail_db(f, db->lasterr);
+	if (PQntuples(q) == 0 && ours != NULL && strspn(ours, "0123456789") == strlen(ours) &&
+	    strlen(ours) < 19) {
+		PQclear(q);
+		params[0] = ours;
+		params[1] = id;
+		params[2] = status;
+		if ((q = ob_db_exec(db, OB_STMT_REF_SET_BY_ID, params, NULL)) == NULL)
+			return ob_fail_db(f, db->lasterr);
+	}
+	if (PQntuples(q) == 0 && invoice_hint != NULL && ob_invoices_jint(refund, "amount", &amount) == 0 &&
+	    amount > 0 && ours == NULL) {
+		PQclear(q);
+		fmt_i64(amt, sizeof(amt), amount);
+		params[0] = id;
+		params[1] = ob_invoices_jid(refund, "charge") ? ob_invoices_jid(refund, "charge") : "";
+		params[2] = amt;
+		params[3] = status;
+		params[4] = invoice_hint;
+		if ((q = ob_db_exec(db, OB_STMT_REF_EXTERNAL, params, NULL)) == NULL)
+			return ob_fail_db(f, db->lasterr);
+	}
+	if (PQntuples(q) == 1) {
+		snprintf(inv, sizeof(inv), "%s", PQgetvalue(q, 0, 0));
+		*org_id = strtoll(PQgetvalue(q, 0, 1), NULL, 10);
+	}
+	PQclear(q);
+	if (inv[0] != '\0' && sync_invoice(db, inv, 0, NULL) != 0)
+		return ob_fail_db(f, db->lasterr);
+	return 0;
+}
+
+int
+ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id, struct ob_fail *f)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(charge, "metadata");
+	const char *inv = ob_invoices_jid(charge, "invoice");
+	const char *params[1];
+	char local[24];
+	int64_t refunded = 0;
+	PGresult *q;
+
+	*org_id = 0;
+	if (inv == NULL)
+		inv = ob_invoices_jstr(md, "invoice");
+	if (inv == NULL)
+		return 0;
+	(void)ob_invoices_jint(charge, "amount_refunded", &refunded);
+	params[0] = inv;
+	if ((q = ob_db_exec(db, OB_STMT_INV_ORG_OF_STRIPE, params, NULL)) == NULL)
+		return ob_fail_db(f, db->lasterr);
+	if (PQntuples(q) != 1) {
+		PQclear(q);
+		return 0;
+	}
+	snprintf(local, sizeof(local), "%s", PQgetvalue(q, 0, 1));
+	PQclear(q);
+	if (sync_invoice(db, local, refunded, org_id) != 0)
+		return ob_fail_db(f, db->lasterr);
+	return 0;
+}
+
+cJSON *
+ob_refunds_list(struct ob_db *db, int64_t org_id, int64_t before, int limit)
+{
+	char org[24], b[24], lim[16];
+	const char *params[3] = { org, b, lim };
+	cJSON *list, *data, *o;
+	PGresult *q;
+	int i, n;
+
+	fmt_i64(org, sizeof(org), org_id);
+	fmt_i64(b, sizeof(b), before);
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	if ((q = ob_db_exec(db, OB_STMT_REF_LIST, params, NULL)) == NULL)
+		return NULL;
+	list = cJSON_CreateObject();
+	cJSON_AddStringToObject(list, "object", "list");
+	data = cJSON_AddArrayToObject(list, "data");
+	n = PQntuples(q);
+	for (i = 0; i < n && i < limit; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "object", "refund");
+		cJSON_AddStringToObject(o, "id", PQgetvalue(q, i, 0));
+		cJSON_AddStringToObject(o, "invoice_id", PQgetvalue(q, i, 1));
+		cJSON_AddStringToObject(o, "stripe_invoice_id", PQgetvalue(q, i, 2));
+		cJSON_AddStringToObject(o, "invoice_number", PQgetvalue(q, i, 3));
+		cJSON_AddStringToObject(o, "stripe_refund_id", PQgetvalue(q, i, 4));
+		ob_invoices_add_int(o, "amount", strtoll(PQgetvalue(q, i, 5), NULL, 10));
+		cJSON_AddStringToObject(o, "currency", PQgetvalue(q, i, 6));
+		cJSON_AddStringToObject(o, "reason", PQgetvalue(q, i, 7));
+		cJSON_AddStringToObject(o, "status", PQgetvalue(q, i, 8));
+		cJSON_AddStringToObject(o, "failure", PQgetvalue(q, i, 9));
+		cJSON_AddStringToObject(o, "requested_by", PQgetvalue(q, i, 10));
+		cJSON_AddStringToObject(o, "created", PQgetvalue(q, i, 11));
+		cJSON_AddItemToArray(data, o);
+	}
+	cJSON_AddBoolToObject(list, "has_more", n > limit);
+	PQclear(q);
+	return list;
+}

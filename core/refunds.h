@@ -1,0 +1,67 @@
+/*
+ * ob_refunds: staff refunds of an invoice's payment — full or partial,
+ * with a reason, through Stripe with an Idempotency-Key, never more than
+ * what remains refundable — and their history. charge.refunded and
+ * refund.created|updated keep them in step (refunds made outside orgbill
+ * are recorded too).
+ *
+ * The invoice's row is locked (FOR UPDATE) while the refundable amount is
+ * counted and the refund is written, and stays locked through the Stripe
+ * call, so two staff refunding at once are serialized and cannot exceed it.
+ */
+#ifndef OB_REFUNDS_H
+#define OB_REFUNDS_H
+
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "audit.h"
+#include "db.h"
+#include "fail.h"
+
+struct ob_stripe;
+
+/** What may still be refunded: paid minus refunds succeeded or in flight (never below 0). */
+int64_t ob_refunds_refundable(int64_t amount_paid, int64_t already);
+
+/**
+ * The amount to refund for a request of requested (0: everything left):
+ * 0 with *amount set, or -1 with f set — nothing paid (409
+ * nothing_to_refund), requested < 0 (400), requested above what remains
+ * (400 amount_exceeds_refundable, param "amount").
+ */
+int ob_refunds_amount(int64_t amount_paid, int64_t already, int64_t requested, int64_t *amount,
+    struct ob_fail *f);
+
+/**
+ * Refund amount (0: all that remains) of invoice_id (our id) of org_id,
+ * with reason (3–500 characters), as ax (staff: audited as staff). opkey
+ * makes the Stripe Idempotency-Key (NULL: the new refund's id). Runs in one
+ * transaction (joining the caller's). Returns the refund object or NULL
+ * with f set.
+ */
+cJSON *ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    int64_t invoice_id, int64_t amount, const char *reason, const char *opkey,
+    struct ob_fail *f);
+
+/**
+ * A Stripe refund object (refund.created|updated, or fetched): record its
+ * status; a refund made outside orgbill is added when its invoice is
+ * known (invoice_hint: the charge's invoice id, may be NULL). *org_id
+ * receives the org (0 if unknown). 0 or -1 with f.
+ */
+int ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoice_hint,
+    int64_t *org_id, struct ob_fail *f);
+
+/**
+ * A Stripe charge (charge.refunded): the invoice's refunded total follows
+ * the charge's amount_refunded. *org_id receives the org (0 if unknown).
+ */
+int ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id,
+    struct ob_fail *f);
+
+/** The org's refunds, newest first, below id before (0: newest): a list object or NULL. */
+cJSON *ob_refunds_list(struct ob_db *db, int64_t org_id, int64_t before, int limit);
+
+#endif

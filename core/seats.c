@@ -1,0 +1,415 @@
+#include "seats.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_LEN	1024
+
+static void
+fmt_i64(char *buf, size_t n, int64_t v)
+{
+	snprintf(buf, n, "%lld", (long long)v);
+}
+
+static void
+add_int(cJSON *o, const char *name, int64_t v)
+{
+	char buf[24];
+
+	fmt_i64(buf, sizeof(buf), v);
+	cJSON_AddRawToObject(o, name, buf);
+}
+
+int
+ob_seats_count(struct ob_db *db, int64_t org_id, int64_t *assigned)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+
+	fmt_i64(org, sizeof(org), org_id);
+	if ((res = ob_db_exec(db, OB_STMT_SEATS_COUNT, params, NULL)) == NULL)
+		return -1;
+	*assigned = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+/* Purchased seats: the live subscription's quantity, else 0. */
+static int
+purchased(struct ob_db *db, int64_t org_id, int64_t *n)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+
+	fmt_i64(org, sizeof(org), org_id);
+	if ((res = ob_db_exec(db, OB_STMT_SEATS_PURCHASED, params, NULL)) == NULL)
+		return -1;
+	*n = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	return 0;
+}
+
+int
+ob_seats_auto_increase(struct ob_db *db, int64_t org_id, int *on)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+
+	fmt_i64(org, sizeof(org), org_id);
+	if ((res = ob_db_exec(db, OB_STMT_BILLING_SETTINGS_GET, params, NULL)) == NULL)
+		return -1;
+	*on = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+int
+ob_seats_set_auto_increase(const struct ob_actx *ax, int64_t org_id, int on,
+    struct ob_fail *f)
+{
+	char org[24];
+	const char *params[2] = { org, on ? "true" : "false" };
+	cJSON *after;
+	int was = 0, rc;
+
+	fmt_i64(org, sizeof(org), org_id);
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (ob_seats_auto_increase(ax->db, org_id, &was) != 0 ||
+	    ob_db_run(ax->db, OB_STMT_BILLING_SETTINGS_SET, params) != 0)
+		goto fail;
+	after = cJSON_CreateObject();
+	cJSON_AddBoolToObject(after, "auto_seat_increase", on);
+	rc = ob_audit_write(ax, org_id, "billing.settings", "organization", org, NULL, after);
+	cJSON_Delete(after);
+	if (rc != 0 || ob_db_commit(ax->db) != 0)
+		goto fail;
+	return 0;
+fail:
+	ob_fail_db(f, ax->db->lasterr);
+	ob_db_rollback(ax->db);
+	return -1;
+}
+
+static int
+contains_ci(const char *hay, const char *needle)
+{
+	size_t i, n = strlen(needle), h = strlen(hay);
+
+	if (n == 0)
+		return 1;
+	for (i = 0; i + n <= h; i++)
+		if (strncasecmp(hay + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+cJSON *
+ob_seats_list(struct ob_db *db, int64_t org_id, const char *q, const char *status,
+    const char *department)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+	cJSON *o, *data, *deps, *dep = NULL, *m;
+	const char *cur_dep = NULL;
+	int64_t bought = 0, used = 0;
+	int i, licensed, on = 0;
+
+	fmt_i64(org, sizeof(org), org_id);
+	if (purchased(db, org_id, &bought) != 0 || ob_seats_count(db, org_id, &used) != 0 ||
+	    ob_seats_auto_increase(db, org_id, &on) != 0)
+		return NULL;
+	if ((res = ob_db_exec(db, OB_STMT_SEATS_MEMBERS, params, NULL)) == NULL)
+		return NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "seat_list");
+	add_int(o, "purchased", bought);
+	add_int(o, "assigned", used);
+	add_int(o, "available", bought > used ? bought - used : 0);
+	cJSON_AddBoolToObject(o, "auto_seat_increase", on);
+	data = cJSON_AddArrayToObject(o, "data");
+	deps = cJSON_AddArrayToObject(o, "departments");
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *email = PQgetvalue(res, i, 1), *name = PQgetvalue(res, i, 2);
+		const char *d = PQgetvalue(res, i, 4);
+
+		licensed = strcmp(PQgetvalue(res, i, 6), "t") == 0;
+		if (q != NULL && *q != '\0' && !contains_ci(email, q) && !contains_ci(name, q))
+			continue;
+		if (status != NULL && strcmp(status, "licensed") == 0 && !licensed)
+			continue;
+		if (status != NULL && strcmp(status, "unlicensed") == 0 && licensed)
+			continue;
+		if (department != NULL && *department != '\0' && strcmp(department, d) != 0)
+			continue;
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "object", "seat");
+		cJSON_AddStringToObject(m, "user_id", PQgetvalue(res, i, 0));
+		cJSON_AddStringToObject(m, "email", email);
+		cJSON_AddStringToObject(m, "name", name);
+		cJSON_AddStringToObject(m, "role", PQgetvalue(res, i, 3));
+		cJSON_AddStringToObject(m, "department", d);
+		cJSON_AddStringToObject(m, "member_status", PQgetvalue(res, i, 5));
+		cJSON_AddBoolToObject(m, "licensed", licensed);
+		if (*PQgetvalue(res, i, 7) != '\0')
+			cJSON_AddStringToObject(m, "assigned_at", PQgetvalue(res, i, 7));
+		else
+			cJSON_AddNullToObject(m, "assigned_at");
+		if (cur_dep == NULL || strcmp(cur_dep, d) != 0) {
+			dep = cJSON_CreateObject();
+			cJSON_AddStringToObject(dep, "name", *d != '\0' ? d : "No department");
+			cJSON_AddArrayToObject(dep, "members");
+			cJSON_AddItemToArray(deps, dep);
+			cur_dep = d;
+		}
+		cJSON_AddItemToArray(cJSON_GetObjectItem(dep, "members"), cJSON_Duplicate(m, 1));
+		cJSON_AddItemToArray(data, m);
+	}
+	cJSON_AddBoolToObject(o, "has_more", 0);
+	PQclear(res);
+	return o;
+}
+
+static void
+bad_row(cJSON *errors, int line, const char *value, const char *code, const char *msg)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	add_int(e, "line", line);
+	cJSON_AddStringToObject(e, "value", value);
+	cJSON_AddStringToObject(e, "code", code);
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddItemToArray(errors, e);
+}
+
+/* Trim spaces and one pair of double quotes in place. */
+static char *
+field(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	if (e - s >= 2 && *s == '"' && e[-1] == '"') {
+		e[-1] = '\0';
+		s++;
+	}
+	return s;
+}
+
+static int
+email_shape_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t i, n = strlen(s);
+
+	if (n < 3 || n > 320 || at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '"' || s[i] == ',')
+			return 0;
+	return 1;
+}
+
+int
+ob_seats_csv_parse(const char *text, struct ob_seat_row **rows, cJSON *errors)
+{
+	char line[LINE_MAX_LEN + 2], *email, *action, *comma;
+	const char *p = text, *nl;
+	size_t len;
+	int lineno = 0, n = 0;
+	struct ob_seat_row *r;
+
+	*rows = NULL;
+	if (text == NULL || strlen(text) > OB_SEATS_CSV_MAX)
+		return -1;
+	if ((*rows = calloc(OB_SEATS_ROWS_MAX, sizeof(**rows))) == NULL)
+		return -1;
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		lineno++;
+		if (len > LINE_MAX_LEN) {
+			bad_row(errors, lineno, "", "line_too_long", "The line is too long.");
+			p += len + (nl != NULL);
+			continue;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (nl != NULL);
+		comma = strchr(line, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		email = field(line);
+		action = comma != NULL ? field(comma + 1) : (char *)"";
+		if (*email == '\0' && *action == '\0')
+			continue;	/* blank line */
+		if (n == 0 && lineno <= 1 && strcasecmp(email, "email") == 0)
+			continue;	/* header */
+		if (n >= OB_SEATS_ROWS_MAX) {
+			free(*rows);
+			*rows = NULL;
+			return -1;
+		}
+		if (strchr(action, ',') != NULL) {
+			bad_row(errors, lineno, email, "too_many_fields",
+			    "A line holds an e-mail address and, optionally, assign or revoke.");
+			continue;
+		}
+		if (!email_shape_ok(email)) {
+			bad_row(errors, lineno, email, "invalid_email", "This is not an e-mail address.");
+			continue;
+		}
+		if (*action != '\0' && strcasecmp(action, "assign") != 0 &&
+		    strcasecmp(action, "revoke") != 0) {
+			bad_row(errors, lineno, email, "invalid_action", "The action must be assign or revoke.");
+			continue;
+		}
+		r = &(*rows)[n++];
+		r->line = lineno;
+		snprintf(r->email, sizeof(r->email), "%s", email);
+		r->assign = *action == '\0' || strcasecmp(action, "assign") == 0;
+	}
+	return n;
+}
+
+int
+ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_row *rows,
+    int n, cJSON *errors, int64_t *needed, cJSON **result, struct ob_fail *f)
+{
+	char org[24], uid[24], by[24];
+	const char *params[3];
+	PGresult *res;
+	int64_t bought = 0, used = 0, *ids = NULL;
+	int i, j, add = 0, del = 0, same = 0, rc, *act = NULL;
+	cJSON *after, *seats;
+
+	*result = NULL;
+	*needed = 0;
+	if (n < 0 || n > OB_SEATS_ROWS_MAX)
+		return ob_fail(f, OB_FAIL_INVALID, "too_many_rows", "rows",
+		    "At most %d rows at once.", OB_SEATS_ROWS_MAX);
+	fmt_i64(org, sizeof(org), org_id);
+	fmt_i64(by, sizeof(by), ax->who != NULL ? ax->who->user_id : 0);
+	ids = calloc((size_t)n + 1, sizeof(*ids));
+	act = calloc((size_t)n + 1, sizeof(*act));
+	if (ids == NULL || act == NULL) {
+		free(ids);
+		free(act);
+		return ob_fail(f, OB_FAIL_DB, "out_of_memory", NULL, "Out of memory.");
+	}
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail_nodb;
+	}
+	/* Lock the subscription row: assignments and seat changes serialize. */
+	params[0] = org;
+	if ((res = ob_db_exec(ax->db, OB_STMT_SEATS_LOCK, params, NULL)) == NULL)
+		goto fail;
+	bought = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	if (ob_seats_count(ax->db, org_id, &used) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		const char *what = rows[i].email;
+
+		params[0] = org;
+		if (rows[i].user_id != 0) {
+			fmt_i64(uid, sizeof(uid), rows[i].user_id);
+			params[1] = uid;
+			what = uid;
+			res = ob_db_exec(ax->db, OB_STMT_SEATS_MEMBER_BY_ID, params, NULL);
+		} else {
+			params[1] = rows[i].email;
+			res = ob_db_exec(ax->db, OB_STMT_SEATS_MEMBER_BY_EMAIL, params, NULL);
+		}
+		if (res == NULL)
+			goto fail;
+		if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 1), "active") != 0) {
+			bad_row(errors, rows[i].line, what, "not_a_member",
+			    "No active member of this organization has this address.");
+			PQclear(res);
+			continue;
+		}
+		ids[i] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		for (j = 0; j < i; j++)
+			if (ids[j] == ids[i]) {
+				bad_row(errors, rows[i].line, what, "duplicate",
+				    "This member appears more than once.");
+				ids[i] = 0;
+				break;
+			}
+		if (ids[i] != 0) {
+			int has = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+
+			act[i] = rows[i].assign ? (has ? 0 : 1) : (has ? -1 : 0);
+			if (act[i] > 0)
+				add++;
+			else if (act[i] < 0)
+				del++;
+			else
+				same++;
+		}
+		PQclear(res);
+	}
+	if (cJSON_GetArraySize(errors) > 0) {
+		ob_db_rollback(ax->db);
+		ob_fail(f, OB_FAIL_INVALID, "bad_rows", "rows",
+		    "%d row(s) are not valid; nothing was changed.",
+		    cJSON_GetArraySize(errors));
+		goto fail_nodb;
+	}
+	if (used + add - del > bought) {
+		*needed = used + add - del - bought;
+		ob_db_rollback(ax->db);
+		ob_fail(f, OB_FAIL_CONFLICT, "seats_exhausted", "rows",
+		    "%lld more seat(s) are needed: %lld purchased, %lld assigned.",
+		    (long long)*needed, (long long)bought, (long long)used);
+		goto fail_nodb;
+	}
+	for (i = 0; i < n; i++) {
+		if (act[i] == 0)
+			continue;
+		fmt_i64(uid, sizeof(uid), ids[i]);
+		params[0] = org;
+		params[1] = uid;
+		params[2] = ax->who != NULL && ax->who->user_id != 0 ? by : NULL;
+		if (ob_db_run(ax->db, act[i] > 0 ? OB_STMT_SEATS_ASSIGN : OB_STMT_SEATS_REVOKE,
+		    params) != 0)
+			goto fail;
+	}
+	after = cJSON_CreateObject();
+	add_int(after, "assigned", add);
+	add_int(after, "revoked", del);
+	add_int(after, "unchanged", same);
+	rc = ob_audit_write(ax, org_id, "seats.change", "organization", org, NULL, after);
+	if (rc != 0 || ob_db_commit(ax->db) != 0) {
+		cJSON_Delete(after);
+		goto fail;
+	}
+	cJSON_AddStringToObject(after, "object", "seat_change");
+	seats = cJSON_AddObjectToObject(after, "seats");
+	add_int(seats, "purchased", bought);
+	add_int(seats, "assigned", used + add - del);
+	add_int(seats, "available", bought - (used + add - del));
+	*result = after;
+	free(ids);
+	free(act);
+	return 0;
+fail:
+	ob_fail_db(f, ax->db->lasterr);
+	ob_db_rollback(ax->db);
+fail_nodb:
+	free(ids);
+	free(act);
+	return -1;
+}

@@ -1,0 +1,529 @@
+/*
+ * Credits: the console's Credits page and forms, the credits REST API
+ * (pool status, grants, allocations, usage, check, deduct, reverse,
+ * settings) and the billing summaries.
+ *
+ * The deduct handler is the metering hot path: the gate has already
+ * verified the key from the worker's cache and counted the request in
+ * shared memory; here the body is checked and ONE statement runs (the SQL
+ * function is its own idempotency record, so ob_api_idempotent — which
+ * would add round trips — is not used).
+ */
+#include "h_credits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api.h"
+#include "credits.h"
+#include "idem.h"
+#include "input.h"
+#include "org.h"
+#include "page.h"
+#include "router.h"
+#include "worker.h"
+
+static void
+actx(struct ob_req *r, struct ob_actx *ax)
+{
+	memset(ax, 0, sizeof(*ax));
+	ax->db = &r->w->db;
+	ax->who = &r->who;
+	ax->request_id = r->request_id;
+	ax->ip = r->remote_addr;
+}
+
+static int
+is_manager(const struct ob_req *r)
+{
+	return r->who.role == OB_ROLE_OWNER || r->who.role == OB_ROLE_ADMIN ||
+	    r->who.role == OB_ROLE_BILLING;
+}
+
+/* limit (1–max, default def) from the query; -1 after answering 400. */
+static int
+query_limit(struct ob_req *r, int def, int max)
+{
+	const char *l = ob_query_get(r, "limit");
+	char *end;
+	long v;
+
+	if (l == NULL)
+		return def;
+	v = strtol(l, &end, 10);
+	if (*l == '\0' || *end != '\0' || v < 1 || v > max) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_limit",
+		    "limit must be an integer from 1 to 100.", "limit");
+		return -1;
+	}
+	return (int)v;
+}
+
+/* ---- console ------------------------------------------------------------ */
+
+static int
+render_page(struct ob_req *r, int status, const struct ob_fail *f)
+{
+	const char *saved = ob_query_get(r, "saved");
+	cJSON *d, *ov;
+	int mgr = is_manager(r);
+
+	if ((ov = ob_credits_overview(&r->w->db, r->who.org_id, r->who.user_id, mgr)) == NULL)
+		return -1;
+	d = ob_page_new(r, "Credits", "credits");
+	cJSON_AddItemToObject(d, "credits", ov);
+	cJSON_AddBoolToObject(d, "can_manage", mgr);
+	if (saved != NULL && strcmp(saved, "settings") == 0)
+		ob_page_flash(d, "success", "Extra-task settings saved.");
+	else if (saved != NULL && strcmp(saved, "allocations") == 0)
+		ob_page_flash(d, "success", "Allocations saved.");
+	if (f != NULL)
+		ob_page_flash(d, "error", f->message);
+	ob_page_render(r, status, "pages/credits", d);
+	cJSON_Delete(d);
+	return 0;
+}
+
+int
+ob_h_credits_page(struct ob_req *r)
+{
+	return render_page(r, 200, NULL);
+}
+
+static int
+form_done(struct ob_req *r, int rc, const struct ob_fail *f, const char *saved)
+{
+	if (rc == 0) {
+		ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/credits?saved=%s", saved));
+		return 0;
+	}
+	if (f->kind == OB_FAIL_DB)
+		return -1;
+	return render_page(r, ob_api_fail_status(f->kind), f);
+}
+
+/* A form's whole-number field: 0, or -1 if malformed. */
+static int
+form_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	cJSON *str;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	str = cJSON_CreateString(s);
+	rc = ob_credits_json_int(str, min, max, out);
+	cJSON_Delete(str);
+	return rc;
+}
+
+int
+ob_h_credits_settings_form(struct ob_req *r)
+{
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	const char *allow = ob_form_get(r, "allow_extra_tasks");
+	const char *unlimited = ob_form_get(r, "unlimited");
+	int64_t max = 0;
+	int rc;
+
+	actx(r, &ax);
+	if (unlimited != NULL && strcmp(unlimited, "on") == 0)
+		max = -1;
+	else if (form_int(ob_form_get(r, "max_extra_tasks"), -1, OB_CREDITS_AMOUNT_MAX, &max) != 0)
+		return form_done(r, ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid",
+		    "max_extra_tasks", "The limit must be -1 (unlimited), 0 or a positive number."),
+		    &f, NULL);
+	rc = ob_credits_settings_set(&ax, r->who.org_id, allow != NULL &&
+	    strcmp(allow, "on") == 0, max, &f);
+	return form_done(r, rc, &f, "settings");
+}
+
+int
+ob_h_credits_alloc_form(struct ob_req *r)
+{
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	const char *bulk = ob_form_get(r, "allocations");
+	int64_t uid, limit;
+	cJSON *o;
+	int rc, n;
+
+	actx(r, &ax);
+	if (bulk != NULL) {
+		rc = ob_credits_allocate_bulk(&ax, r->who.org_id, bulk, &n, &f);
+		return form_done(r, rc, &f, "allocations");
+	}
+	if ((uid = ob_parse_id(ob_form_get(r, "user_id"))) == 0)
+		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
+	else if (form_int(ob_form_get(r, "limit"), 0, OB_CREDITS_AMOUNT_MAX, &limit) != 0)
+		rc = ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "limit",
+		    "The limit must be a whole number of credits, 0 or more.");
+	else if ((o = ob_credits_allocate(&ax, r->who.org_id, uid, limit, &f)) == NULL)
+		rc = -1;
+	else {
+		cJSON_Delete(o);
+		rc = 0;
+	}
+	return form_done(r, rc, &f, "allocations");
+}
+
+/* ---- API ---------------------------------------------------------------- */
+
+int
+ob_h_api_credits_status(struct ob_req *r)
+{
+	cJSON *o = ob_credits_status(&r->w->db, r->who.org_id);
+
+	if (o == NULL)
+		return -1;
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+static int
+add_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
+{
+	struct ob_credits_grant_in in;
+	struct ob_actx ax;
+
+	if (ob_credits_parse_grant(arg, &in, f) != 0)
+		return -1;
+	actx(r, &ax);
+	if ((*out = ob_credits_add(&ax, r->who.org_id, 0, &in, f)) == NULL)
+		return -1;
+	*status = 201;
+	return 0;
+}
+
+int
+ob_h_api_credits_add(struct ob_req *r)
+{
+	cJSON *body = ob_api_body(r);
+
+	if (body == NULL)
+		return 0;
+	ob_api_idempotent(r, r->who.org_id, 0, add_op, body);
+	cJSON_Delete(body);
+	return 0;
+}
+
+static int
+allocate_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
+{
+	const cJSON *body = arg;
+	struct ob_actx ax;
+	int64_t uid, limit;
+
+	if (ob_credits_json_id(cJSON_GetObjectItemCaseSensitive(body, "user_id"), &uid) != 0)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "user_id",
+		    "user_id must be a user id.");
+	if (ob_credits_json_int(cJSON_GetObjectItemCaseSensitive(body, "limit"), 0,
+	    OB_CREDITS_AMOUNT_MAX, &limit) != 0)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "limit",
+		    "limit must be a whole number of credits, 0 or more.");
+	actx(r, &ax);
+	if ((*out = ob_credits_allocate(&ax, r->who.org_id, uid, limit, f)) == NULL)
+		return -1;
+	*status = 200;
+	return 0;
+}
+
+int
+ob_h_api_credits_allocate(struct ob_req *r)
+{
+	cJSON *body = ob_api_body(r);
+
+	if (body == NULL)
+		return 0;
+	ob_api_idempotent(r, r->who.org_id, 0, allocate_op, body);
+	cJSON_Delete(body);
+	return 0;
+}
+
+int
+ob_h_api_credits_allocations(struct ob_req *r)
+{
+	const char *s = ob_query_get(r, "starting_after");
+	int64_t after = 0;
+	int limit;
+	cJSON *list;
+
+	if ((limit = query_limit(r, 20, 100)) < 0)
+		return 0;
+	if (s != NULL && (after = ob_parse_id(s)) == 0) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
+		    "starting_after must be a user_id from a previous page.", "starting_after");
+		return 0;
+	}
+	if ((list = ob_credits_allocations(&r->w->db, r->who.org_id, after, limit, 0)) == NULL)
+		return -1;
+	ob_api_json(r, 200, list);
+	cJSON_Delete(list);
+	return 0;
+}
+
+int
+ob_h_api_credits_usage(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	enum ob_credits_group g;
+	char from[11], to[11];
+	int limit;
+	cJSON *list;
+
+	if (ob_credits_group_parse(ob_query_get(r, "group_by"), &g) != 0) {
+		ob_worker_error(r, 400, "invalid_request_error", "parameter_invalid",
+		    "group_by must be day, user or service.", "group_by");
+		return 0;
+	}
+	if ((limit = query_limit(r, 20, 100)) < 0)
+		return 0;
+	if (ob_credits_range(ob_query_get(r, "from"), ob_query_get(r, "to"), from, to, &f) != 0) {
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	if ((list = ob_credits_usage(&r->w->db, r->who.org_id, from, to, g, limit)) == NULL)
+		return -1;
+	ob_api_json(r, 200, list);
+	cJSON_Delete(list);
+	return 0;
+}
+
+int
+ob_h_api_credits_check(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	cJSON *body = ob_api_body(r), *o;
+	int64_t uid, amount;
+
+	if (body == NULL)
+		return 0;
+	if (ob_credits_json_id(cJSON_GetObjectItemCaseSensitive(body, "user_id"), &uid) != 0)
+		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "user_id",
+		    "user_id must be a user id.");
+	else if (ob_credits_json_int(cJSON_GetObjectItemCaseSensitive(body, "amount"), 1,
+	    OB_CREDITS_AMOUNT_MAX, &amount) != 0)
+		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "amount",
+		    "amount must be a whole number of credits from 1 to %lld.",
+		    (long long)OB_CREDITS_AMOUNT_MAX);
+	cJSON_Delete(body);
+	if (f.kind != OB_FAIL_NONE) {
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	if ((o = ob_credits_check(&r->w->db, r->who.org_id, uid, amount, &f)) == NULL) {
+		if (f.kind == OB_FAIL_DB)
+			return -1;
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+int
+ob_h_api_credits_deduct(struct ob_req *r)
+{
+	struct ob_credits_deduct_in in;
+	struct ob_credits_deduct_out out;
+	struct ob_fail f = { 0 };
+	unsigned char hash[32];
+	const char *key = ob_header(r, "HTTP_IDEMPOTENCY_KEY");
+	cJSON *body, *o;
+
+	if (key == NULL || !ob_idem_key_ok(key)) {
+		ob_worker_error(r, 400, "invalid_request_error",
+		    key == NULL ? "idempotency_key_required" : "idempotency_key_invalid",
+		    "Send an Idempotency-Key header (1 to 255 printable characters) with "
+		    "every deduction.", "Idempotency-Key");
+		return 0;
+	}
+	if ((body = ob_api_body(r)) == NULL)
+		return 0;
+	if (ob_credits_parse_deduct(body, &in, &f) != 0) {
+		cJSON_Delete(body);
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	in.org_id = r->who.org_id;
+	in.api_key_id = r->who.kind == OB_PRINCIPAL_KEY ? r->who.key_id : 0;
+	in.key = key;
+	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
+	sodium_bin2hex(in.hash_hex, sizeof(in.hash_hex), hash, sizeof(hash));
+	if (ob_credits_deduct(&r->w->db, &in, &out, &f) != 0) {
+		ob_credits_deduct_in_free(&in);
+		cJSON_Delete(body);
+		if (f.kind == OB_FAIL_DB)
+			return -1;
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	ob_credits_deduct_in_free(&in);
+	cJSON_Delete(body);
+	switch (out.status) {
+	case OB_CREDITS_OK:
+		if (out.replayed)
+			ob_resp_header(r, "Idempotent-Replayed", "true");
+		o = ob_credits_deduct_json(&out);
+		ob_api_json(r, 200, o);
+		cJSON_Delete(o);
+		return 0;
+	case OB_CREDITS_INSUFFICIENT_POOL:
+		ob_fail(&f, OB_FAIL_PAYMENT, "insufficient_credits", "pool",
+		    "The organization's credit pool has %lld credits left; the deduction "
+		    "needs more.", (long long)out.pool_remaining);
+		break;
+	case OB_CREDITS_INSUFFICIENT_ALLOCATION:
+		ob_fail(&f, OB_FAIL_PAYMENT, "insufficient_credits", "allocation",
+		    "The member's allocation has %lld credits left this period; the "
+		    "deduction needs more.", (long long)out.allocation_remaining);
+		break;
+	case OB_CREDITS_NOT_MEMBER:
+		ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No active member with this user_id in the organization.");
+		break;
+	case OB_CREDITS_IDEMPOTENCY_MISMATCH:
+		ob_fail(&f, OB_FAIL_IDEMPOTENCY, "idempotency_key_reused", "Idempotency-Key",
+		    "This Idempotency-Key was used for a different deduction.");
+		break;
+	}
+	ob_api_fail(r, &f);
+	return 0;
+}
+
+int
+ob_h_api_credits_reverse(struct ob_req *r)
+{
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	const char *key = ob_route_param(r, "key"), *reason = NULL;
+	cJSON *body = NULL, *o;
+	int replayed;
+
+	/* The body is optional: {"reason": "..."}. */
+	if (r->content_length > 0) {
+		if ((body = ob_api_body(r)) == NULL)
+			return 0;
+		reason = ob_api_str(body, "reason");
+	}
+	actx(r, &ax);
+	o = ob_credits_reverse(&ax, r->who.org_id, key, reason, &replayed, &f);
+	cJSON_Delete(body);
+	if (o == NULL) {
+		if (f.kind == OB_FAIL_DB)
+			return -1;
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	if (replayed)
+		ob_resp_header(r, "Idempotent-Replayed", "true");
+	ob_api_json(r, replayed ? 200 : 201, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+static int
+settings_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
+{
+	const cJSON *body = arg, *a = cJSON_GetObjectItemCaseSensitive(body, "allow_extra_tasks");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(body, "max_extra_tasks");
+	struct ob_actx ax;
+	int64_t max;
+	int allow;
+	cJSON *cur;
+
+	if ((cur = ob_credits_status(&r->w->db, r->who.org_id)) == NULL)
+		return ob_fail_db(f, r->w->db.lasterr);
+	allow = cJSON_IsTrue(cJSON_GetObjectItem(cur, "allow_extra_tasks"));
+	max = strtoll(cJSON_GetObjectItem(cur, "max_extra_tasks")->valuestring, NULL, 10);
+	cJSON_Delete(cur);
+	if (a == NULL && m == NULL)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "allow_extra_tasks",
+		    "Give allow_extra_tasks and/or max_extra_tasks.");
+	if (a != NULL) {
+		if (!cJSON_IsBool(a))
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "allow_extra_tasks",
+			    "allow_extra_tasks must be true or false.");
+		allow = cJSON_IsTrue(a);
+	}
+	if (m != NULL && ob_credits_json_int(m, -1, OB_CREDITS_AMOUNT_MAX, &max) != 0)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "max_extra_tasks",
+		    "max_extra_tasks must be -1 (unlimited), 0 (none) or a positive number.");
+	actx(r, &ax);
+	if (ob_credits_settings_set(&ax, r->who.org_id, allow, max, f) != 0)
+		return -1;
+	if ((*out = ob_credits_status(&r->w->db, r->who.org_id)) == NULL)
+		return ob_fail_db(f, r->w->db.lasterr);
+	*status = 200;
+	return 0;
+}
+
+int
+ob_h_api_credits_settings(struct ob_req *r)
+{
+	cJSON *body = ob_api_body(r);
+
+	if (body == NULL)
+		return 0;
+	ob_api_idempotent(r, r->who.org_id, 0, settings_op, body);
+	cJSON_Delete(body);
+	return 0;
+}
+
+int
+ob_h_api_billing_user(struct ob_req *r)
+{
+	cJSON *o = ob_credits_user_summary(&r->w->db, r->who.user_id);
+
+	if (o == NULL)
+		return -1;
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+int
+ob_h_api_billing_org(struct ob_req *r)
+{
+	cJSON *o = ob_credits_overview(&r->w->db, r->who.org_id, r->who.user_id, 1);
+
+	if (o == NULL)
+		return -1;
+	cJSON_ReplaceItemInObject(o, "object", cJSON_CreateString("org_billing_dashboard"));
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+int
+ob_h_api_billing_overview(struct ob_req *r)
+{
+	/* Keys with read/admin scope see the whole overview; members only
+	 * their own allowance. */
+	int mgr = r->who.kind == OB_PRINCIPAL_KEY || is_manager(r);
+	cJSON *o = ob_credits_overview(&r->w->db, r->who.org_id, r->who.user_id, mgr);
+
+	if (o == NULL)
+		return -1;
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+int
+ob_h_api_billing_system(struct ob_req *r)
+{
+	cJSON *o = ob_credits_system(&r->w->db);
+
+	if (o == NULL)
+		return -1;
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * Credits handlers (h_credits.c): the console's Credits page and forms,
+ * the credits REST API and the billing summaries. Each returns 0 when r
+ * holds the answer, -1 when a dependency failed (the worker answers 503).
+ */
+#ifndef OB_H_CREDITS_H
+#define OB_H_CREDITS_H
+
+#include "req.h"
+
+/** GET /credits: the Credits page (members: their own allowance only). */
+int ob_h_credits_page(struct ob_req *r);
+
+/** POST /credits/settings: extra tasks toggle and limit (form). */
+int ob_h_credits_settings_form(struct ob_req *r);
+
+/** POST /credits/allocations: one limit (user_id, limit) or bulk lines (form). */
+int ob_h_credits_alloc_form(struct ob_req *r);
+
+/** GET /api/v1/org-billing/credits/{org_id}: pool status. */
+int ob_h_api_credits_status(struct ob_req *r);
+
+/** POST …/credits/{org_id}/add: a grant (Idempotency-Key accepted). */
+int ob_h_api_credits_add(struct ob_req *r);
+
+/** POST …/credits/{org_id}/allocate: a member's limit (Idempotency-Key accepted). */
+int ob_h_api_credits_allocate(struct ob_req *r);
+
+/** GET …/credits/{org_id}/allocations: paginated allocations. */
+int ob_h_api_credits_allocations(struct ob_req *r);
+
+/** GET …/credits/{org_id}/usage?from&to&group_by=day|user|service. */
+int ob_h_api_credits_usage(struct ob_req *r);
+
+/** POST …/credits/{org_id}/check: would a deduction go through? */
+int ob_h_api_credits_check(struct ob_req *r);
+
+/** POST …/credits/{org_id}/deduct: the metering call (Idempotency-Key required). */
+int ob_h_api_credits_deduct(struct ob_req *r);
+
+/** POST …/credits/{org_id}/deductions/{key}/reverse: refund a deduction. */
+int ob_h_api_credits_reverse(struct ob_req *r);
+
+/** PATCH …/credits/{org_id}/settings: allow_extra_tasks, max_extra_tasks. */
+int ob_h_api_credits_settings(struct ob_req *r);
+
+/** GET …/billing/user: the caller's credits across their orgs. */
+int ob_h_api_billing_user(struct ob_req *r);
+
+/** GET …/billing/org/{org_id}: the org admin dashboard. */
+int ob_h_api_billing_org(struct ob_req *r);
+
+/** GET /api/v1/org/{org_id}/billing-overview/: the Credits page's payload. */
+int ob_h_api_billing_overview(struct ob_req *r);
+
+/** GET …/billing/system: totals across every org (staff). */
+int ob_h_api_billing_system(struct ob_req *r);
+
+#endif

@@ -1,0 +1,460 @@
+/*
+ * Webhook handlers of the invoices module: invoices, payments, refunds,
+ * customers and payment methods. Each brings local state in step with the
+ * CURRENT Stripe object (fetched with cx->stripe when there is one, else
+ * the event's own snapshot), so order and duplicates never matter.
+ */
+#include "webhook.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "client.h"
+#include "dunning.h"
+#include "form.h"
+#include "invoices.h"
+#include "log.h"
+#include "outbox.h"
+#include "refunds.h"
+
+int ob_wh_invoice_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
+int ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
+int ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
+int ob_wh_invoice_payment_failed(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
+    struct ob_fail *f);
+int ob_wh_invoice_action_required(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
+    struct ob_fail *f);
+int ob_wh_charge_refunded(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
+int ob_wh_refund(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
+int ob_wh_customer_updated(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
+int ob_wh_payment_method(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
+
+static const cJSON *
+event_object(const cJSON *event)
+{
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(event, "data"), "object");
+}
+
+/*
+ * The current object: GET /v1/<kind>/<id> when Stripe is reachable, else a
+ * copy of the event's. *seen: when that state was true (fetch time, or the
+ * event's creation). A new object (caller deletes), or NULL with f set.
+ */
+static cJSON *
+current(struct ob_wh_ctx *cx, const cJSON *event, const char *kind, int64_t *seen, struct ob_fail *f)
+{
+	const cJSON *obj = event_object(event);
+	const char *id = ob_invoices_jstr(obj, "id");
+	struct ob_stripe_result res = { 0 };
+	struct ob_buf path = OB_BUF_INIT;
+	cJSON *out = NULL;
+	int64_t created = 0;
+
+	if (id == NULL) {
+		ob_fail(f, OB_FAIL_INVALID, "event_malformed", NULL, "The event has no object id.");
+		return NULL;
+	}
+	(void)ob_invoices_jint(event, "created", &created);
+	*seen = created;
+	if (cx->stripe != NULL) {
+		ob_buf_printf(&path, "/v1/%s/", kind);
+		ob_stripe_form_escape(&path, id, strlen(id));
+		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) == 0) {
+			out = res.body;
+			res.body = NULL;
+			/* A fetched state is the newest there is. */
+			*seen = (int64_t)time(NULL) > created ? (int64_t)time(NULL) : created + 1;
+		} else if (res.outcome != OB_STRIPE_NOT_FOUND) {
+			ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe: fetching %s %s: %s",
+			    kind, id, ob_stripe_outcome_name(res.outcome));
+			ob_stripe_result_clear(&res);
+			ob_buf_free(&path);
+			return NULL;
+		}
+		ob_stripe_result_clear(&res);
+		ob_buf_free(&path);
+	}
+	if (out == NULL)
+		out = cJSON_Duplicate(obj, 1);
+	return out;
+}
+
+/* 1 if org (decimal text) names an existing org, 0 if not, -1 on failure. */
+static int
+org_exists(struct ob_db *db, const char *org)
+{
+	const char *params[1] = { org };
+	PGresult *q = ob_db_exec(db, OB_STMT_INV_ORG_INFO, params, NULL);
+	int n;
+
+	if (q == NULL)
+		return -1;
+	n = PQntuples(q);
+	PQclear(q);
+	return n == 1;
+}
+
+/* metadata.orgbill_org of obj as an id, or 0. */
+static int64_t
+md_org(const cJSON *obj)
+{
+	const char *s = ob_invoices_jstr(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "orgbill_org");
+	char *end;
+	int64_t v;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return 0;
+	v = strtoll(s, &end, 10);
+	return *end == '\0' && v > 0 ? v : 0;
+}
+
+/*
+ * The org of an object with a customer: the local mappings, then the
+ * object's or its customer's metadata.orgbill_org (an org that exists).
+ * 0 if unknown, -1 with f on failure.
+ */
+static int64_t
+org_of(struct ob_wh_ctx *cx, const cJSON *obj, struct ob_fail *f)
+{
+	const char *cus = ob_invoices_jid(obj, "customer");
+	struct ob_stripe_result res = { 0 };
+	struct ob_buf path = OB_BUF_INIT;
+	char buf[24];
+	int64_t org;
+	int ex;
+
+	if ((org = ob_invoices_org_of_customer(cx->db, cus)) < 0) {
+		ob_fail_db(f, cx->db->lasterr);
+		return -1;
+	}
+	if (org > 0)
+		return org;
+	org = md_org(obj);
+	if (org == 0 && cus != NULL && cx->stripe != NULL) {
+		ob_buf_puts(&path, "/v1/customers/");
+		ob_stripe_form_escape(&path, cus, strlen(cus));
+		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) == 0)
+			org = md_org(res.body);
+		ob_stripe_result_clear(&res);
+		ob_buf_free(&path);
+	}
+	if (org == 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%lld", (long long)org);
+	if ((ex = org_exists(cx->db, buf)) < 0) {
+		ob_fail_db(f, cx->db->lasterr);
+		return -1;
+	}
+	return ex ? org : 0;
+}
+
+/* Fetch, map and upsert the event's invoice. *inv: the current invoice (caller deletes). 0/-1. */
+static int
+sync_invoice(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, cJSON **inv,
+    struct ob_fail *f)
+{
+	int64_t seen, org, local;
+
+	*inv = NULL;
+	if ((*inv = current(cx, event, "invoices", &seen, f)) == NULL)
+		return -1;
+	if ((org = org_of(cx, *inv, f)) < 0)
+		return -1;
+	if (org == 0) {
+		ob_log(OB_LOG_INFO, "invoice_unknown_customer", "%s: no org for its customer",
+		    ob_invoices_jstr(*inv, "id") ? ob_invoices_jstr(*inv, "id") : "?");
+		return 0;
+	}
+	*org_id = org;
+	return ob_invoices_apply_stripe(cx->db, org, *inv, seen, &local, f);
+}
+
+int
+ob_wh_invoice_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
+{
+	cJSON *inv = NULL;
+	int rc = sync_invoice(cx, event, org_id, &inv, f);
+
+	cJSON_Delete(inv);
+	return rc;
+}
+
+int
+ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
+{
+	/* An upcoming invoice has no id to store; only note the org. */
+	int64_t org = org_of(cx, event_object(event), f);
+
+	if (org < 0)
+		return -1;
+	*org_id = org;
+	return 0;
+}
+
+/* "12.34 USD" into out. */
+static void
+money_text(char *out, size_t len, int64_t amount, const char *currency)
+{
+	struct ob_buf b = OB_BUF_INIT;
+	size_t i;
+	char cur[4] = "";
+
+	ob_invoices_money(&b, amount);
+	for (i = 0; currency != NULL && i < 3 && currency[i] != '\0'; i++)
+		cur[i] = (char)(currency[i] >= 'a' && currency[i] <= 'z' ? currency[i] - 32 : currency[i]);
+	cur[i] = '\0';
+	snprintf(out, len, "%s %s", b.data, cur);
+	ob_buf_free(&b);
+}
+
+int
+ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
+{
+	struct ob_actx ax = { cx->db, NULL, "webhook", NULL, NULL, 0 };
+	cJSON *inv = NULL;
+	const char *id, *status, *number, *url;
+	char money[48], body[1024], subject[200], key[300];
+	int64_t paid = 0;
+	int changed = 0, granted = 0, rc = -1;
+
+	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
+		goto out;
+	status = ob_invoices_jstr(inv, "status");
+	id = ob_invoices_jstr(inv, "id");
+	if (*org_id == 0 || status == NULL || id == NULL || strcmp(status, "paid") != 0) {
+		rc = 0;	/* not paid (any more), or not ours */
+		goto out;
+	}
+	if (ob_dunning_on_paid(&ax, *org_id, id, &changed, f) != 0)
+		goto out;
+	if (ob_invoices_purchase_paid(&ax, inv, &granted, f) != 0)
+		goto out;
+	(void)ob_invoices_jint(inv, "amount_paid", &paid);
+	if (paid > 0) {
+		number = ob_invoices_jstr(inv, "number");
+		url = ob_invoices_jstr(inv, "hosted_invoice_url");
+		money_text(money, sizeof(money), paid, ob_invoices_jstr(inv, "currency"));
+		snprintf(subject, sizeof(subject), "Receipt for invoice %.60s", number ? number : id);
+		snprintf(body, sizeof(body),
+		    "Thank you: we received your payment of %s for invoice %.60s.\n\n"
+		    "View the invoice: %.400s\n%s",
+		    money, number ? number : id, url ? url : "(see the Billing page)",
+		    granted ? "\nThe credits you bought have been added to your organization.\n" : "");
+		snprintf(key, sizeof(key), "receipt:%.250s", id);
+		if (ob_outbox_notify(cx->db, *org_id, 0, "receipt", key, subject, body, NULL) != 0) {
+			ob_fail_db(f, cx->db->lasterr);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	cJSON_Delete(inv);
+	return rc;
+}
+
+int
+ob_wh_invoice_payment_failed(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
+    struct ob_fail *f)
+{
+	struct ob_actx ax = { cx->db, NULL, "webhook", NULL, NULL, 0 };
+	const cJSON *snap = event_object(event);
+	cJSON *inv = NULL;
+	const char *id, *status, *number, *url;
+	char money[48], body[1024];
+	int64_t attempt = 0, due = 0;
+	int changed, rc = -1;
+
+	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
+		goto out;
+	status = ob_invoices_jstr(inv, "status");
+	id = ob_invoices_jstr(inv, "id");
+	/* A failure already made good (the invoice is paid, void …) changes nothing. */
+	if (*org_id == 0 || id == NULL || status == NULL || strcmp(status, "open") != 0) {
+		rc = 0;
+		goto out;
+	}
+	/* The attempt this event reports (the snapshot's, not the current one). */
+	if (ob_invoices_jint(snap, "attempt_count", &attempt) != 0)
+		(void)ob_invoices_jint(inv, "attempt_count", &attempt);
+	(void)ob_invoices_jint(inv, "amount_due", &due);
+	number = ob_invoices_jstr(inv, "number");
+	url = ob_invoices_jstr(inv, "hosted_invoice_url");
+	money_text(money, sizeof(money), due, ob_invoices_jstr(inv, "currency"));
+	snprintf(body, sizeof(body),
+	    "We could not collect the payment of %s for invoice %.60s.\n\n"
+	    "Please update your payment method on the Billing page, or pay the invoice here:\n%.400s\n\n"
+	    "If the invoice stays unpaid, metered usage will be paused and later the\n"
+	    "subscription canceled.\n",
+	    money, number ? number : id, url ? url : "(see the Billing page)");
+	if (ob_dunning_on_failed(&ax, *org_id, id, attempt, body, &changed, f) != 0)
+		goto out;
+	rc = 0;
+out:
+	cJSON_Delete(inv);
+	return rc;
+}
+
+int
+ob_wh_invoice_action_required(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
+    struct ob_fail *f)
+{
+	cJSON *inv = NULL;
+	const char *id, *url;
+	char body[800], key[300];
+	int rc = -1;
+
+	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
+		goto out;
+	id = ob_invoices_jstr(inv, "id");
+	if (*org_id != 0 && id != NULL && ob_invoices_jstr(inv, "status") != NULL &&
+	    strcmp(ob_invoices_jstr(inv, "status"), "open") == 0) {
+		url = ob_invoices_jstr(inv, "hosted_invoice_url");
+		snprintf(body, sizeof(body), "Your bank asks you to confirm a payment.\n"
+		    "Complete it here: %.400s\n", url ? url : "(see the Billing page)");
+		snprintf(key, sizeof(key), "action_required:%.250s", id);
+		if (ob_outbox_notify(cx->db, *org_id, 0, "payment_action_required", key,
+		    "Action required to complete a payment", body, NULL) != 0) {
+			ob_fail_db(f, cx->db->lasterr);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	cJSON_Delete(inv);
+	return rc;
+}
+
+int
+ob_wh_charge_refunded(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
+{
+	struct ob_stripe_result res = { 0 };
+	struct ob_buf path = OB_BUF_INIT;
+	const cJSON *data, *r, *md;
+	cJSON *ch;
+	const char *cid, *inv;
+	int64_t seen, o;
+	int rc = -1;
+
+	if ((ch = current(cx, event, "charges", &seen, f)) == NULL)
+		return -1;
+	cid = ob_invoices_jstr(ch, "id");
+	md = cJSON_GetObjectItemCaseSensitive(ch, "metadata");
+	inv = ob_invoices_jid(ch, "invoice") ? ob_invoices_jid(ch, "invoice") : ob_invoices_jstr(md, "invoice");
+	/* Every refund of the charge, so one made outside orgbill is recorded too. */
+	if (cx->stripe != NULL && cid != NULL) {
+		ob_buf_puts(&path, "/v1/refunds?limit=100&charge=");
+		ob_stripe_form_escape(&path, cid, strlen(cid));
+		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) != 0) {
+			ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe: listing refunds: %s",
+			    ob_stripe_outcome_name(res.outcome));
+			goto out;
+		}
+		data = cJSON_GetObjectItemCaseSensitive(res.body, "data");
+		cJSON_ArrayForEach(r, data) {
+			if (ob_refunds_apply_stripe(cx->db, r, inv, &o, f) != 0)
+				goto out;
+		}
+	}
+	if (ob_refunds_apply_charge(cx->db, ch, org_id, f) != 0)
+		goto out;
+	rc = 0;
+out:
+	ob_stripe_result_clear(&res);
+	ob_buf_free(&path);
+	cJSON_Delete(ch);
+	return rc;
+}
+
+int
+ob_wh_refund(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
+{
+	cJSON *re, *ch = NULL;
+	struct ob_stripe_result res = { 0 };
+	struct ob_buf path = OB_BUF_INIT;
+	const char *inv = NULL, *cid;
+	int64_t seen;
+	int rc = -1;
+
+	if ((re = current(cx, event, "refunds", &seen, f)) == NULL)
+		return -1;
+	cid = ob_invoices_jid(re, "charge");
+	if (cx->stripe != NULL && cid != NULL) {
+		ob_buf_puts(&path, "/v1/charges/");
+		ob_stripe_form_escape(&path, cid, strlen(cid));
+		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) == 0) {
+			ch = res.body;
+			inv = ob_invoices_jid(ch, "invoice");
+			if (inv == NULL)
+				inv = ob_invoices_jstr(cJSON_GetObjectItemCaseSensitive(ch, "metadata"), "invoice");
+		}
+	}
+	if (ob_refunds_apply_stripe(cx->db, re, inv, org_id, f) != 0)
+		goto out;
+	rc = 0;
+out:
+	ob_stripe_result_clear(&res);
+	ob_buf_free(&path);
+	cJSON_Delete(re);
+	return rc;
+}
+
+int
+ob_wh_customer_updated(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
+{
+	cJSON *cus;
+	const cJSON *a;
+	const char *params[8];
+	char org[24];
+	int64_t seen, o;
+	int i;
+
+	if ((cus = current(cx, event, "customers", &seen, f)) == NULL)
+		return -1;
+	o = ob_invoices_org_of_customer(cx->db, ob_invoices_jstr(cus, "id"));
+	if (o < 0) {
+		cJSON_Delete(cus);
+		return ob_fail_db(f, cx->db->lasterr);
+	}
+	if (o > 0) {
+		static const char *const keys[6] = { "line1", "line2", "city", "state", "postal_code", "country" };
+		static const size_t max[6] = { 200, 200, 100, 100, 20, 2 };
+
+		*org_id = o;
+		snprintf(org, sizeof(org), "%lld", (long long)o);
+		a = cJSON_GetObjectItemCaseSensitive(cus, "address");
+		params[0] = org;
+		params[1] = ob_invoices_jstr(cus, "email") ? ob_invoices_jstr(cus, "email") : "";
+		if (strlen(params[1]) > 320 || strchr(params[1], '@') == NULL)
+			params[1] = "";
+		for (i = 0; i < 6; i++) {
+			const char *v = ob_invoices_jstr(a, keys[i]);
+
+			params[2 + i] = v != NULL && strlen(v) <= max[i] ? v : "";
+		}
+		if (strlen(params[7]) != 0 && (strlen(params[7]) != 2 || params[7][0] < 'A' ||
+		    params[7][0] > 'Z' || params[7][1] < 'A' || params[7][1] > 'Z'))
+			params[7] = "";
+		/* Only when Stripe's address is set: a customer without one keeps ours. */
+		if (cJSON_IsObject(a) && ob_db_run(cx->db, OB_STMT_INV_DETAILS_FROM_STRIPE, params) != 0) {
+			cJSON_Delete(cus);
+			return ob_fail_db(f, cx->db->lasterr);
+		}
+	}
+	cJSON_Delete(cus);
+	return 0;
+}
+
+int
+ob_wh_payment_method(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
+{
+	/* The console fetches the default payment method live; only note the org. */
+	int64_t o = org_of(cx, event_object(event), f);
+
+	if (o < 0)
+		return -1;
+	*org_id = o;
+	return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * Subscription and seats pages: progressive enhancement only — every form
+ * works without this file (the "Preview" button posts the form).
+ *  - monthly/annual switch shows one price per plan card;
+ *  - the seat stepper fetches the proration preview as you change seats;
+ *  - a CSV file chosen in the file input is read into the textarea.
+ */
+(function () {
+  'use strict';
+
+  function money(cents) {
+    var neg = cents < 0, a = Math.abs(cents);
+    var s = '$' + Math.floor(a / 100) + '.' + String(a % 100).padStart(2, '0');
+    return neg ? '-' + s : s;
+  }
+
+  function text(tag, s, cls) {
+    var e = document.createElement(tag);
+    e.textContent = s;
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  var sw = document.getElementById('cycle-switch');
+  if (sw) {
+    var apply = function () {
+      var v = sw.querySelector('input:checked');
+      document.body.classList.toggle('show-year', !!v && v.value === 'year');
+    };
+    sw.addEventListener('change', apply);
+    apply();
+  }
+
+  var form = document.getElementById('seat-form');
+  var input = document.getElementById('seats-input');
+  var out = document.getElementById('preview');
+  if (form && input && out) {
+    var timer = null;
+    var csrf = form.querySelector('input[name=csrf]').value;
+    var render = function (p) {
+      out.textContent = '';
+      out.appendChild(text('h3', 'Preview: ' + p.seats + ' seats on ' + p.plan + ' (' + p.cycle + ')'));
+      if (p.effective !== 'now') {
+        out.appendChild(text('p', 'This change takes effect at the end of the current period; nothing is charged now.'));
+      } else {
+        var t = document.createElement('table');
+        t.className = 'data';
+        t.id = 'preview-lines';
+        p.lines.forEach(function (l) {
+          var tr = document.createElement('tr');
+          tr.appendChild(text('td', l.description + ' (' + l.plan + ')'));
+          tr.appendChild(text('td', String(l.quantity)));
+          tr.appendChild(text('td', money(l.amount), 'num'));
+          t.appendChild(tr);
+        });
+        var f = document.createElement('tr');
+        f.appendChild(text('th', 'Charged now (Stripe, to the second)'));
+        f.appendChild(text('td', ''));
+        var tot = text('td', money(p.total), 'num');
+        tot.id = 'preview-total';
+        f.appendChild(tot);
+        t.appendChild(f);
+        out.appendChild(t);
+        out.appendChild(text('p', 'Check it by hand: ' + p.plain.days_remaining + ' days remaining ÷ ' +
+          p.plain.days_in_period + ' days in period × seat price × seats = ' + money(p.plain.total) +
+          ' (whole days; the charge counts seconds).', 'muted'));
+      }
+      out.appendChild(text('p', 'Next period: ' + money(p.next_period_amount) + '.'));
+    };
+    var preview = function () {
+      var org = input.getAttribute('data-org');
+      fetch('/api/v1/org-billing/subscriptions/' + encodeURIComponent(org) + '/preview', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ seats: Number(input.value) })
+      }).then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
+        .then(function (rj) {
+          if (rj[0]) render(rj[1]);
+          else { out.textContent = ''; out.appendChild(text('p', rj[1].error.message, 'flash flash-error')); }
+        })
+        .catch(function () { /* the Preview button still works */ });
+    };
+    var later = function () { clearTimeout(timer); timer = setTimeout(preview, 250); };
+    input.addEventListener('input', later);
+    Array.prototype.forEach.call(form.querySelectorAll('button[data-step]'), function (b) {
+      b.addEventListener('click', function () {
+        var v = Number(input.value) + Number(b.getAttribute('data-step'));
+        if (v >= 1) { input.value = String(v); later(); }
+      });
+    });
+  }
+
+  var file = document.getElementById('csv-file');
+  var area = document.getElementById('csv');
+  if (file && area && window.FileReader) {
+    file.addEventListener('change', function () {
+      var f = file.files && file.files[0];
+      if (!f || f.size > 256 * 1024) return;
+      var rd = new FileReader();
+      rd.onload = function () { area.value = String(rd.result); };
+      rd.readAsText(f);
+    });
+  }
+})();

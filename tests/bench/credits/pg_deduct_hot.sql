@@ -1,0 +1,4 @@
+\set u random(10000001, 10002000)
+\set k random(1, 1000000000000)
+\set a 1 + :k % 50
+SELECT status, deduction_id, replayed, pool_remaining, allocation_remaining, extra_task, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS"Z"'), org_id FROM deduct_credits(1000001::bigint, (:u)::bigint, (:a)::bigint, 'chat', NULL, 'pg-' || (:k)::text || '-' || (:client_id)::text, decode('00', 'hex'), NULL::jsonb, NULL::bigint);

@@ -1,0 +1,155 @@
+/*
+ * Subscription webhooks over the real stack with the Stripe fake: events
+ * delivered newest-first (and twice) leave the newest state, and a handler
+ * that fails (Stripe unreachable) is retried by `orgbill jobs` and then
+ * succeeds.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "integration/harness.h"
+
+#define API "/api/v1/org-billing"
+
+static char org_id[24], key[128];
+
+static void
+make_org(const char *tag)
+{
+	char args[256], slug[64];
+
+	snprintf(slug, sizeof(slug), "whsub-%s-%d", tag, (int)getpid());
+	snprintf(args, sizeof(args), "org create --name %s --slug %s", slug, slug);
+	ck_assert_int_eq(t_cli(args, NULL, org_id, sizeof(org_id)), 0);
+	snprintf(args, sizeof(args), "apikey create --org %s --scopes admin,read", org_id);
+	ck_assert_int_eq(t_cli(args, NULL, key, sizeof(key)), 0);
+}
+
+static long
+api(const char *method, const char *path, const char *body, const char *idem)
+{
+	char h[128];
+	const char *extra[2] = { h, NULL };
+	struct t_resp r;
+	long st;
+
+	snprintf(h, sizeof(h), "Idempotency-Key: %s", idem);
+	ck_assert_int_eq(t_http_as(NULL, key, method, path, body, "application/json", extra, &r), 0);
+	st = r.status;
+	if (st >= 300)
+		fprintf(stderr, "%s %s: %ld %s\n", method, path, st, r.body.data);
+	t_resp_free(&r);
+	return st;
+}
+
+static long
+fake(const char *method, const char *path, const char *body)
+{
+	const char *h[2] = { "Content-Type: application/json", NULL };
+	struct t_resp r;
+	long st;
+
+	ck_assert_int_eq(t_http(t_env("OB_TEST_STRIPE_FAKE"), method, path, body,
+	    body ? strlen(body) : 0, h, &r), 0);
+	st = r.status;
+	t_resp_free(&r);
+	return st;
+}
+
+static int
+local_seats(void)
+{
+	char q[128];
+
+	snprintf(q, sizeof(q), "SELECT seats FROM subscriptions WHERE org_id = %s", org_id);
+	return atoi(t_sql_value(q));
+}
+
+static void
+subscribe_and_change(const char *tag, const int *seats, int n)
+{
+	char path[128], body[256], idem[64];
+	int i;
+
+	t_reset_rate_limits();
+	make_org(tag);
+	snprintf(path, sizeof(path), API "/subscriptions/%s", org_id);
+	snprintf(body, sizeof(body), "{\"plan\":\"business\",\"seats\":%d,\"cycle\":\"month\","
+	    "\"payment_method\":\"pm_card_visa\"}", seats[0]);
+	snprintf(idem, sizeof(idem), "whsub-%s-%d-create", tag, (int)getpid());
+	ck_assert_int_eq(api("POST", path, body, idem), 201);
+	for (i = 1; i < n; i++) {
+		snprintf(body, sizeof(body), "{\"seats\":%d}", seats[i]);
+		snprintf(idem, sizeof(idem), "whsub-%s-%d-%d", tag, (int)getpid(), i);
+		ck_assert_int_eq(api("PATCH", path, body, idem), 200);
+	}
+	ck_assert_int_eq(local_seats(), seats[n - 1]);
+}
+
+START_TEST(wh_subscription_events_newest_first_leave_newest_state)
+{
+	static const int seats[] = { 2, 3, 5 };
+	char q[160];
+
+	/* Start from a clean slate of pending events at the fake. */
+	ck_assert_int_eq(fake("POST", "/_fake/webhooks/deliver", "{}"), 200);
+	subscribe_and_change("order", seats, 3);
+	/* Make the local copy stale, then deliver the events newest-first,
+	 * each twice: whatever order, the newest state wins. */
+	snprintf(q, sizeof(q), "UPDATE subscriptions SET seats = 1 WHERE org_id = %s", org_id);
+	t_sql(q);
+	ck_assert_int_eq(fake("POST", "/_fake/webhooks/deliver",
+	    "{\"reverse\":true,\"duplicate\":2,\"types\":[\"customer.subscription.created\","
+	    "\"customer.subscription.updated\"]}"), 200);
+	ck_assert_int_eq(local_seats(), 5);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE org_id = %s"
+	    " AND type LIKE 'customer.subscription.%%' AND status = 'processed'", org_id);
+	ck_assert_int_ge(atoi(t_sql_value(q)), 3);
+}
+END_TEST
+
+START_TEST(wh_failed_handler_is_retried_and_succeeds)
+{
+	static const int seats[] = { 2, 4 };
+	char q[256], out[256];
+
+	ck_assert_int_eq(fake("POST", "/_fake/webhooks/deliver", "{}"), 200);
+	subscribe_and_change("retry", seats, 2);
+	snprintf(q, sizeof(q), "UPDATE subscriptions SET seats = 1 WHERE org_id = %s", org_id);
+	t_sql(q);
+	/* Stripe answers 500 to every subscription fetch for a while. */
+	ck_assert_int_eq(fake("POST", "/_fake/faults",
+	    "{\"status\":500,\"method\":\"GET\",\"path_prefix\":\"/v1/subscriptions/\",\"count\":50}"), 200);
+	ck_assert_int_eq(fake("POST", "/_fake/webhooks/deliver",
+	    "{\"types\":[\"customer.subscription.updated\"]}"), 200);
+	ck_assert_int_eq(local_seats(), 1);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE type = 'customer.subscription.updated'"
+	    " AND status = 'failed' AND last_error LIKE '%%Stripe%%'");
+	ck_assert_int_ge(atoi(t_sql_value(q)), 1);
+	/* Stripe is back; the runner retries what is due. */
+	ck_assert_int_eq(fake("DELETE", "/_fake/faults", NULL), 200);
+	t_sql("UPDATE webhook_events SET next_attempt_at = now() WHERE status = 'failed'");
+	ck_assert_int_eq(t_cli("jobs --once", NULL, out, sizeof(out)), 0);
+	ck_assert_int_eq(local_seats(), 4);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE type = 'customer.subscription.updated'"
+	    " AND org_id = %s AND status = 'processed' AND attempts >= 2", org_id);
+	ck_assert_int_ge(atoi(t_sql_value(q)), 1);
+}
+END_TEST
+
+Suite *webhook_subs_suite(void)
+{
+	Suite *s = suite_create("webhook_subs");
+	TCase *tc = tcase_create("webhook_subs");
+
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, wh_subscription_events_newest_first_leave_newest_state);
+	tcase_add_test(tc, wh_failed_handler_is_retried_and_succeeds);
+	suite_add_tcase(s, tc);
+	return s;
+}
