@@ -4,9 +4,7 @@
  * lines with quantities and unit prices, subtotal, tax, total, paid and
  * due, and the invoice notes.
  *
- * libharu (Debian's libhpdf-dev) is loaded at run time with dlopen, so the
- * binaries link without -lhpdf; a host without it answers "PDF rendering
- * unavailable" (1) instead of failing to start.
+ * libharu comes from Debian's libhpdf-dev and is linked in (-lhpdf).
  */
 #ifndef OB_INVOICE_PDF_H
 #define OB_INVOICE_PDF_H
@@ -17,7 +15,7 @@
 
 #include "buf.h"
 
-/** True when libharu is linked in. */
+/** True when PDFs can be rendered (libharu is linked in: always). */
 int ob_invoice_pdf_available(void);
 
 /**
