@@ -163,3 +163,24 @@ ob_api_idempotent(struct ob_req *r, int64_t org_id, int require_key,
 		ob_api_fail(r, &f);
 	}
 }
+
+void
+ob_api_actx(struct ob_req *r, struct ob_actx *ax)
+{
+	memset(ax, 0, sizeof(*ax));
+	ax->db = &r->w->db;
+	ax->who = &r->who;
+	ax->request_id = r->request_id;
+	ax->ip = r->remote_addr;
+}
+
+void
+ob_api_idempotent_json(struct ob_req *r, int require_key, ob_api_op_fn op)
+{
+	cJSON *body = ob_api_body(r);
+
+	if (body == NULL)
+		return;
+	ob_api_idempotent(r, r->who.org_id, require_key, op, body);
+	cJSON_Delete(body);
+}

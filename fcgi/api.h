@@ -9,8 +9,12 @@
 
 #include <cJSON.h>
 
+#include "audit.h"
 #include "fail.h"
 #include "req.h"
+
+/** The mutation context of this request: who, request id, address. */
+void ob_api_actx(struct ob_req *r, struct ob_actx *ax);
 
 /** Answer with obj serialized (obj is not freed). */
 void ob_api_json(struct ob_req *r, int status, const cJSON *obj);
@@ -46,5 +50,12 @@ typedef int (*ob_api_op_fn)(struct ob_req *r, void *arg, int *status, cJSON **ou
  */
 void ob_api_idempotent(struct ob_req *r, int64_t org_id, int require_key,
     ob_api_op_fn op, void *arg);
+
+/**
+ * ob_api_idempotent for a JSON request: parse the body (answering 400/415
+ * if it is not a JSON object) and run op with it as arg, in the request's
+ * org (r->who.org_id).
+ */
+void ob_api_idempotent_json(struct ob_req *r, int require_key, ob_api_op_fn op);
 
 #endif

@@ -39,16 +39,6 @@ stripe(struct ob_req *r)
 	return billing_stripe;
 }
 
-static void
-actx(struct ob_req *r, struct ob_actx *ax)
-{
-	memset(ax, 0, sizeof(*ax));
-	ax->db = &r->w->db;
-	ax->who = &r->who;
-	ax->request_id = r->request_id;
-	ax->ip = r->remote_addr;
-}
-
 /* Answer a core failure; -1 (503) for database failures. */
 static int
 api_fail(struct ob_req *r, const struct ob_fail *f)
@@ -166,7 +156,7 @@ api_change(struct ob_req *r, const char *kind, int require_plan)
 		ob_fail(&f, OB_FAIL_INVALID, "parameter_missing", "plan", "plan is required.");
 		goto fail;
 	}
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (ob_subscription_change(&ax, stripe(r), org_id, kind, key, key ? hash : NULL, body,
 	    &status, &out, &replayed, &f) != 0)
 		goto fail;
@@ -218,7 +208,7 @@ ob_h_api_sub_reactivate(struct ob_req *r)
 		rc = api_fail(r, &f);
 		goto out;
 	}
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (ob_subscription_change(&ax, stripe(r), r->who.org_id, "reactivate", key,
 	    key ? hash : NULL, body, &status, &out, &replayed, &f) != 0)
 		rc = api_fail(r, &f);
@@ -408,7 +398,7 @@ seats_apply(struct ob_req *r, const struct ob_seat_row *rows, int n, cJSON *erro
 	cJSON *body, *out = NULL;
 	char seats[24];
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (ob_seats_apply(&ax, r->who.org_id, rows, n, errors, &needed, result, f) == 0)
 		return 0;
 	if (f->code == NULL || strcmp(f->code, "seats_exhausted") != 0)
@@ -579,7 +569,7 @@ ob_h_api_seats_settings(struct ob_req *r)
 	if (body == NULL)
 		return 0;
 	it = cJSON_GetObjectItem(body, "auto_seat_increase");
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (!cJSON_IsBool(it))
 		rc = api_fail(r, (ob_fail(&f, OB_FAIL_INVALID, "parameter_missing",
 		    "auto_seat_increase", "auto_seat_increase (true or false) is required."), &f));
@@ -810,7 +800,7 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 	if (key != NULL && !ob_idem_key_ok(key))
 		key = NULL;
 	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	rc = ob_subscription_change(&ax, stripe(r), r->who.org_id, kind, key, key ? hash : NULL,
 	    body, &status, &out, &replayed, &f);
 	cJSON_Delete(body);
@@ -879,7 +869,7 @@ ob_h_subscription_cancel_form(struct ob_req *r)
 		if (key != NULL && !ob_idem_key_ok(key))
 			key = NULL;
 		ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
-		actx(r, &ax);
+		ob_api_actx(r, &ax);
 		rc = ob_subscription_change(&ax, stripe(r), r->who.org_id, "cancel", key,
 		    key ? hash : NULL, body, &status, &out, &replayed, &f);
 		cJSON_Delete(body);
@@ -1046,7 +1036,7 @@ ob_h_seats_settings_form(struct ob_req *r)
 	struct ob_actx ax;
 	const char *v = ob_form_get(r, "auto_seat_increase");
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (ob_seats_set_auto_increase(&ax, r->who.org_id, v != NULL && strcmp(v, "on") == 0, &f) != 0)
 		return f.kind == OB_FAIL_DB ? -1 : render_seats(r, ob_api_fail_status(f.kind), &f, NULL);
 	ob_resp_redirect(r, 303, "/seats?done=settings");

@@ -26,16 +26,6 @@
 #include "router.h"
 #include "worker.h"
 
-static void
-actx(struct ob_req *r, struct ob_actx *ax)
-{
-	memset(ax, 0, sizeof(*ax));
-	ax->db = &r->w->db;
-	ax->who = &r->who;
-	ax->request_id = r->request_id;
-	ax->ip = r->remote_addr;
-}
-
 static int
 is_manager(const struct ob_req *r)
 {
@@ -130,7 +120,7 @@ ob_h_credits_settings_form(struct ob_req *r)
 	int64_t max = 0;
 	int rc;
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (unlimited != NULL && strcmp(unlimited, "on") == 0)
 		max = -1;
 	else if (form_int(ob_form_get(r, "max_extra_tasks"), -1, OB_CREDITS_AMOUNT_MAX, &max) != 0)
@@ -152,7 +142,7 @@ ob_h_credits_alloc_form(struct ob_req *r)
 	cJSON *o;
 	int rc, n;
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (bulk != NULL) {
 		rc = ob_credits_allocate_bulk(&ax, r->who.org_id, bulk, &n, &f);
 		return form_done(r, rc, &f, "allocations");
@@ -193,7 +183,7 @@ add_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 
 	if (ob_credits_parse_grant(arg, &in, f) != 0)
 		return -1;
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if ((*out = ob_credits_add(&ax, r->who.org_id, 0, &in, f)) == NULL)
 		return -1;
 	*status = 201;
@@ -203,12 +193,7 @@ add_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 int
 ob_h_api_credits_add(struct ob_req *r)
 {
-	cJSON *body = ob_api_body(r);
-
-	if (body == NULL)
-		return 0;
-	ob_api_idempotent(r, r->who.org_id, 0, add_op, body);
-	cJSON_Delete(body);
+	ob_api_idempotent_json(r, 0, add_op);
 	return 0;
 }
 
@@ -226,7 +211,7 @@ allocate_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 	    OB_CREDITS_AMOUNT_MAX, &limit) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "limit",
 		    "limit must be a whole number of credits, 0 or more.");
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if ((*out = ob_credits_allocate(&ax, r->who.org_id, uid, limit, f)) == NULL)
 		return -1;
 	*status = 200;
@@ -236,12 +221,7 @@ allocate_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 int
 ob_h_api_credits_allocate(struct ob_req *r)
 {
-	cJSON *body = ob_api_body(r);
-
-	if (body == NULL)
-		return 0;
-	ob_api_idempotent(r, r->who.org_id, 0, allocate_op, body);
-	cJSON_Delete(body);
+	ob_api_idempotent_json(r, 0, allocate_op);
 	return 0;
 }
 
@@ -412,7 +392,7 @@ ob_h_api_credits_reverse(struct ob_req *r)
 			return 0;
 		reason = ob_api_str(body, "reason");
 	}
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	o = ob_credits_reverse(&ax, r->who.org_id, key, reason, &replayed, &f);
 	cJSON_Delete(body);
 	if (o == NULL) {
@@ -455,7 +435,7 @@ settings_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 	if (m != NULL && ob_credits_json_int(m, -1, OB_CREDITS_AMOUNT_MAX, &max) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "max_extra_tasks",
 		    "max_extra_tasks must be -1 (unlimited), 0 (none) or a positive number.");
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (ob_credits_settings_set(&ax, r->who.org_id, allow, max, f) != 0)
 		return -1;
 	if ((*out = ob_credits_status(&r->w->db, r->who.org_id)) == NULL)
@@ -467,12 +447,7 @@ settings_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 int
 ob_h_api_credits_settings(struct ob_req *r)
 {
-	cJSON *body = ob_api_body(r);
-
-	if (body == NULL)
-		return 0;
-	ob_api_idempotent(r, r->who.org_id, 0, settings_op, body);
-	cJSON_Delete(body);
+	ob_api_idempotent_json(r, 0, settings_op);
 	return 0;
 }
 

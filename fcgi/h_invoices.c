@@ -33,16 +33,6 @@ stripe_client(struct ob_req *r)
 	return s;
 }
 
-static void
-actx(struct ob_req *r, struct ob_actx *ax)
-{
-	memset(ax, 0, sizeof(*ax));
-	ax->db = &r->w->db;
-	ax->who = &r->who;
-	ax->request_id = r->request_id;
-	ax->ip = r->remote_addr;
-}
-
 /* Messages for ?done= after a form (fixed codes: never free text). */
 static void
 done_flash(struct ob_req *r, cJSON *d)
@@ -361,7 +351,7 @@ ob_h_billing_details_form(struct ob_req *r)
 	for (i = 0; i < sizeof(addr) / sizeof(addr[0]); i++)
 		if ((v = ob_form_get(r, addr[i])) != NULL)
 			cJSON_AddStringToObject(a, addr[i], v);
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	res = ob_invoices_details_set(&ax, stripe_client(r), r->who.org_id, body, &f);
 	if (res != NULL) {
 		cJSON_Delete(res);
@@ -426,7 +416,7 @@ ob_h_credit_purchase_form(struct ob_req *r)
 		ob_api_fail(r, &f);
 		return 0;
 	}
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	out = ob_invoices_buy_credits(&ax, stripe_client(r), r->who.org_id, credits, &declined, &f);
 	if (out == NULL) {
 		if (f.kind == OB_FAIL_DB)
@@ -539,7 +529,7 @@ ob_h_admin_refund_form(struct ob_req *r)
 
 	if (org < 0)
 		return -1;
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	ax.as_staff = 1;
 	ax.reason = reason;
 	inv = ob_parse_id(ob_form_get(r, "invoice_id"));
@@ -571,7 +561,7 @@ ob_h_admin_dunning_override_form(struct ob_req *r)
 
 	if (org < 0)
 		return -1;
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	ax.as_staff = 1;
 	ax.reason = reason;
 	if (org == 0)
@@ -637,7 +627,7 @@ details_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail
 {
 	struct ob_actx ax;
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if ((*out = ob_invoices_details_set(&ax, stripe_client(r), r->who.org_id, arg, f)) == NULL)
 		return -1;
 	*status = 200;
@@ -647,12 +637,7 @@ details_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail
 int
 ob_h_api_billing_details_set(struct ob_req *r)
 {
-	cJSON *body = ob_api_body(r);
-
-	if (body == NULL)
-		return 0;
-	ob_api_idempotent(r, r->who.org_id, 0, details_op, body);
-	cJSON_Delete(body);
+	ob_api_idempotent_json(r, 0, details_op);
 	return 0;
 }
 
@@ -719,7 +704,7 @@ purchase_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 	if (c == NULL || ob_credits_json_int(c, 1, OB_INVOICES_CREDITS_MAX, &credits) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "credits",
 		    "credits is an integer from 1 to %lld.", (long long)OB_INVOICES_CREDITS_MAX);
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if ((o = ob_invoices_buy_credits(&ax, stripe_client(r), r->who.org_id, credits, &declined, f)) == NULL)
 		return -1;
 	if (declined) {
@@ -741,12 +726,7 @@ purchase_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 int
 ob_h_api_purchase(struct ob_req *r)
 {
-	cJSON *body = ob_api_body(r);
-
-	if (body == NULL)
-		return 0;
-	ob_api_idempotent(r, r->who.org_id, 0, purchase_op, body);
-	cJSON_Delete(body);
+	ob_api_idempotent_json(r, 0, purchase_op);
 	return 0;
 }
 
@@ -787,7 +767,7 @@ refund_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 	if (amt != NULL && !cJSON_IsNull(amt) && ob_credits_json_int(amt, 1, 1LL << 50, &amount) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount is a positive integer of minor units (omit it for a full refund).");
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	ax.as_staff = 1;
 	ax.reason = reason;
 	if ((*out = ob_refunds_create(&ax, stripe_client(r), a->org, invoice, amount, reason,
@@ -839,7 +819,7 @@ override_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 	const char *reason = ob_api_str(a->body, "reason");
 	struct ob_actx ax;
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	ax.as_staff = 1;
 	ax.reason = reason;
 	if (ob_dunning_override(&ax, a->org, reason, f) != 0)

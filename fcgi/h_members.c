@@ -13,16 +13,6 @@
 #include "router.h"
 #include "worker.h"
 
-static void
-actx(struct ob_req *r, struct ob_actx *ax)
-{
-	memset(ax, 0, sizeof(*ax));
-	ax->db = &r->w->db;
-	ax->who = &r->who;
-	ax->request_id = r->request_id;
-	ax->ip = r->remote_addr;
-}
-
 static int
 can_manage(const struct ob_req *r)
 {
@@ -88,7 +78,7 @@ ob_h_member_invite_form(struct ob_req *r)
 	int64_t uid;
 	int rc;
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	rc = ob_member_invite(&ax, r->who.org_id, ob_form_get(r, "email"),
 	    ob_form_get(r, "role"), ob_form_get(r, "department"), &uid, &f);
 	return form_done(r, rc, &f, "member_invited");
@@ -102,7 +92,7 @@ ob_h_member_role_form(struct ob_req *r)
 	int64_t uid = ob_parse_id(ob_route_param(r, "user_id"));
 	int rc;
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (uid == 0)
 		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
 	else
@@ -118,7 +108,7 @@ ob_h_member_remove_form(struct ob_req *r)
 	int64_t uid = ob_parse_id(ob_route_param(r, "user_id"));
 	int rc;
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (uid == 0)
 		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
 	else
@@ -152,7 +142,7 @@ invite_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "email", "email is required.");
 	if (role == NULL)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "role", "role is required.");
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	if (ob_member_invite(&ax, r->who.org_id, email, role,
 	    ob_api_str(body, "department"), &uid, f) != 0)
 		return -1;
@@ -170,12 +160,7 @@ invite_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 int
 ob_h_api_member_invite(struct ob_req *r)
 {
-	cJSON *body = ob_api_body(r);
-
-	if (body == NULL)
-		return 0;
-	ob_api_idempotent(r, r->who.org_id, 0, invite_op, body);
-	cJSON_Delete(body);
+	ob_api_idempotent_json(r, 0, invite_op);
 	return 0;
 }
 
@@ -187,7 +172,7 @@ ob_h_members_visibility_form(struct ob_req *r)
 	const char *v = ob_form_get(r, "members_see_billing");
 	int rc;
 
-	actx(r, &ax);
+	ob_api_actx(r, &ax);
 	rc = ob_org_set_members_see_billing(&ax, r->who.org_id, v != NULL && strcmp(v, "1") == 0, &f);
 	if (rc == 0)
 		r->who.members_see_billing = v != NULL && strcmp(v, "1") == 0;

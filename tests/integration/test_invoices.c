@@ -740,7 +740,7 @@ END_TEST
 /*
  * These tests move the fake's clock forward (renewals, dunning); later
  * suites create subscriptions at the real time, which Stripe would refuse
- * as outside the period. Start the fake afresh when this case is done.
+ * as outside the period. Put the fake's clock back when this case is done.
  */
 static void
 fake_reset(void)
@@ -750,9 +750,9 @@ fake_reset(void)
 
 	if (base == NULL)
 		return;
-	snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -X POST '%s/_fake/reset'", base);
+	snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -X POST '%s/_fake/clock/reset'", base);
 	if (system(cmd) != 0)
-		fprintf(stderr, "invoices: could not reset the Stripe fake\n");
+		fprintf(stderr, "invoices: could not reset the Stripe fake's clock\n");
 }
 
 Suite *invoices_suite(void)

@@ -904,6 +904,12 @@ function createApp(config) {
     const p = { ...q, ...body };
     if (path === '/_fake/reset' && req.method === 'POST') { reset(); return send(res, 200, { ok: true }); }
     if (path === '/_fake/clock' && req.method === 'GET') return send(res, 200, { now: now(), offset: S.offset });
+    // Back to real time (tests that moved the clock tidy up after
+    // themselves); objects keep their own times.
+    if (path === '/_fake/clock/reset' && req.method === 'POST') {
+      S.offset = 0;
+      return send(res, 200, { now: now(), offset: S.offset });
+    }
     if (path === '/_fake/clock/advance' && req.method === 'POST') {
       const target = p.to !== undefined ? toInt(String(p.to), 'to') : now() + toInt(String(p.seconds ?? 0), 'seconds', { min: 0 });
       advanceClock(target);
