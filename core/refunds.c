@@ -44,7 +44,57 @@ ob_refunds_amount(int64_t amount_paid, int64_t already, int64_t requested, int64
 	return 0;
 }
 
-/* The succeeded charge that paid the invoice (id into out). 0, or -1 with f. */
+/*
+ * What paid the invoice, as Stripe's invoice payments say (API versions
+ * from 2025 on): a payment intent ("pi_…") or a charge ("ch_…") into out.
+ * 0 when found, 1 when Stripe has none (or no such endpoint), -1 with f.
+ */
+static int
+find_invoice_payment(struct ob_stripe *st, const char *invoice, char *out, size_t len,
+    struct ob_fail *f)
+{
+	struct ob_stripe_result res;
+	struct ob_buf path = OB_BUF_INIT;
+	const cJSON *data, *ip, *pay;
+	const char *id;
+	int rc = 1;
+
+	ob_buf_puts(&path, "/v1/invoice_payments?limit=100&invoice=");
+	ob_stripe_form_escape(&path, invoice, strlen(invoice));
+	memset(&res, 0, sizeof(res));
+	if (ob_stripe_request(st, "GET", path.data, NULL, NULL, &res) != 0) {
+		if (res.outcome != OB_STRIPE_NOT_FOUND)
+			rc = ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe: %s",
+			    res.err_message[0] ? res.err_message : ob_stripe_outcome_name(res.outcome));
+		goto out;
+	}
+	data = cJSON_GetObjectItemCaseSensitive(res.body, "data");
+	cJSON_ArrayForEach(ip, data) {
+		const char *status = ob_invoices_jstr(ip, "status");
+
+		pay = cJSON_GetObjectItemCaseSensitive(ip, "payment");
+		if (status == NULL || strcmp(status, "paid") != 0 || !cJSON_IsObject(pay))
+			continue;
+		id = ob_invoices_jid(pay, "payment_intent");
+		if (id == NULL)
+			id = ob_invoices_jid(pay, "charge");
+		if (id != NULL) {
+			snprintf(out, len, "%s", id);
+			rc = 0;
+			break;
+		}
+	}
+out:
+	ob_stripe_result_clear(&res);
+	ob_buf_free(&path);
+	return rc;
+}
+
+/*
+ * The payment that paid the invoice (id into out): its invoice payment,
+ * or — for older API versions — the customer's succeeded charge that names
+ * the invoice. 0, or -1 with f.
+ */
 static int
 find_charge(struct ob_stripe *st, const char *customer, const char *invoice, char *out,
     size_t len, struct ob_fail *f)
@@ -52,9 +102,12 @@ find_charge(struct ob_stripe *st, const char *customer, const char *invoice, cha
 	struct ob_stripe_result res;
 	struct ob_buf path = OB_BUF_INIT;
 	const cJSON *data, *ch;
-	int rc = -1;
+	int rc;
 
 	out[0] = '\0';
+	if ((rc = find_invoice_payment(st, invoice, out, len, f)) <= 0)
+		return rc;
+	rc = -1;
 	ob_buf_puts(&path, "/v1/charges?limit=100&customer=");
 	ob_stripe_form_escape(&path, customer, strlen(customer));
 	memset(&res, 0, sizeof(res));
@@ -200,7 +253,9 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 	PQclear(q);
 
 	body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "charge", charge);
+	/* A payment intent or a charge: Stripe refunds either. */
+	cJSON_AddStringToObject(body, strncmp(charge, "pi_", 3) == 0 ? "payment_intent" : "charge",
+	    charge);
 	cJSON_AddStringToObject(body, "amount", amt);
 	cJSON_AddStringToObject(body, "reason", "requested_by_customer");
 	md = cJSON_AddObjectToObject(body, "metadata");

@@ -41,7 +41,12 @@ export function watchProblems(page) {
     if (m.type() === "error") problems.push(`console: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+  // A fetch still in flight when the page navigates is aborted by the
+  // browser (net::ERR_ABORTED): nobody sees that; anything else counts.
+  page.on("requestfailed", (r) => {
+    const why = r.failure() ? r.failure().errorText : "";
+    if (why !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${why}`);
+  });
   return problems;
 }
 

@@ -789,6 +789,22 @@ function createApp(config) {
   route('POST', '/v1/invoices/:id/void', (prm) => { const inv = get('invoice', prm.id, 'invoice'); voidInvoice(inv); return inv; });
   route('POST', '/v1/invoices/:id/mark_uncollectible', (prm) => { const inv = get('invoice', prm.id, 'invoice'); markUncollectible(inv); return inv; });
 
+  // Invoice payments (API versions from 2025 on): how an invoice was paid.
+  // Derived from the charges the fake makes for invoices.
+  route('GET', '/v1/invoice_payments', (prm, q) => {
+    if (!q.invoice) throw invalid('Missing required param: invoice.', 'invoice');
+    const items = all('charge').filter((e) => (e.obj.invoice || (e.obj.metadata || {}).invoice) === q.invoice)
+      .map((e) => ({ seq: e.seq, obj: {
+        id: `inpay_${e.obj.id.slice(3)}`, object: 'invoice_payment', amount_paid: e.obj.paid ? e.obj.amount : null,
+        amount_requested: e.obj.amount, created: e.obj.created, currency: e.obj.currency, invoice: q.invoice,
+        is_default: true, livemode: false,
+        payment: e.obj.payment_intent ? { type: 'payment_intent', payment_intent: e.obj.payment_intent }
+          : { type: 'charge', charge: e.obj.id },
+        status: e.obj.paid ? 'paid' : 'open',
+        status_transitions: { canceled_at: null, paid_at: e.obj.paid ? e.obj.created : null },
+      } }));
+    return list('/v1/invoice_payments', items, q);
+  });
   route('GET', '/v1/charges', filterList('charge', '/v1/charges', (o, q) => !q.customer || o.customer === q.customer));
   route('GET', '/v1/charges/:id', byId('charge', 'charge'));
   route('POST', '/v1/refunds', (prm, p) => {
