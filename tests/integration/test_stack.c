@@ -83,6 +83,7 @@ START_TEST(stack_http_redirects_to_https)
 	ck_assert_int_eq(t_http(t_env("OB_TEST_HTTP_URL"), "GET", "/readyz?x=1",
 	    NULL, 0, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 308);
+	ck_assert_str_eq(t_header(&r, "Server"), "nginx");
 	loc = t_header(&r, "Location");
 	ck_assert_ptr_nonnull(loc);
 	ck_assert_msg(strncmp(loc, "https://", 8) == 0 && strstr(loc, "/readyz?x=1"),
