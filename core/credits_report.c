@@ -4,6 +4,8 @@
  * console's Credits page renders.
  */
 #include "credits.h"
+#include "plans.h"
+#include "subscription.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -511,10 +513,24 @@ ob_credits_overview(struct ob_db *db, int64_t org_id, int64_t user_id, int manag
 	cJSON_AddStringToObject(o, "object", "billing_overview");
 	cJSON_AddStringToObject(o, "org_id", cJSON_GetObjectItem(st, "org_id")->valuestring);
 	cJSON_AddBoolToObject(o, "manager", manager);
-	/* Entitlement per seat: plans define it later; until then the pool's
-	 * grants divided by active members, rounded half away from zero. */
-	cJSON_AddNullToObject(o, "entitlement_per_seat");
-	cJSON_AddStringToObject(o, "entitlement_per_seat_fmt", "\xe2\x80\x94");
+	/* Entitlement per seat: the plan's included credits per seat and
+	 * period, when the org has a live subscription; "—" without one. */
+	{
+		struct ob_sub sub;
+		struct ob_plan plan;
+		int64_t per_seat = -1;
+
+		if (ob_subscription_load(db, org_id, &sub) == 0 && ob_subscription_live(&sub) &&
+		    ob_plans_get(db, sub.plan, org_id, &plan) == 0)
+			per_seat = plan.credits_per_seat;
+		if (per_seat >= 0) {
+			add_i64(o, "entitlement_per_seat", per_seat);
+			add_fmt(o, "entitlement_per_seat", per_seat);
+		} else {
+			cJSON_AddNullToObject(o, "entitlement_per_seat");
+			cJSON_AddStringToObject(o, "entitlement_per_seat_fmt", "\xe2\x80\x94");
+		}
+	}
 	if (members > 0)
 		add_fmt(o, "granted_per_member", (granted * 2 + members) / (2 * members));
 	cJSON_AddNumberToObject(o, "used_percent", granted > 0 ?

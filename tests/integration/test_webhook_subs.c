@@ -107,6 +107,19 @@ START_TEST(wh_subscription_events_newest_first_leave_newest_state)
 	    "{\"reverse\":true,\"duplicate\":2,\"types\":[\"customer.subscription.created\","
 	    "\"customer.subscription.updated\"]}"), 200);
 	ck_assert_int_eq(local_seats(), 5);
+	/* The credits overview now knows the plan's entitlement per seat. */
+	{
+		char path[128], want[64];
+		struct t_resp r;
+
+		snprintf(path, sizeof(path), "/api/v1/org/%s/billing-overview/", org_id);
+		ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
+		ck_assert_int_eq(r.status, 200);
+		snprintf(want, sizeof(want), "\"entitlement_per_seat\":%s",
+		    t_sql_value("SELECT credits_per_seat FROM plans WHERE code = 'business'"));
+		ck_assert_msg(strstr(r.body.data, want) != NULL, "%s not in %.300s", want, r.body.data);
+		t_resp_free(&r);
+	}
 	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE org_id = %s"
 	    " AND type LIKE 'customer.subscription.%%' AND status = 'processed'", org_id);
 	ck_assert_int_ge(atoi(t_sql_value(q)), 3);
