@@ -59,15 +59,9 @@ ob_audit_list(struct ob_db *db, int64_t org_id, int64_t before_id, int limit)
 	};
 	char org[24], before[24], lim[16];
 	const char *params[3] = { org, before, lim };
-	PGresult *res;
-	cJSON *list;
 
 	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	snprintf(before, sizeof(before), "%lld", (long long)before_id);
 	snprintf(lim, sizeof(lim), "%d", limit + 1);	/* one more: has_more */
-	if ((res = ob_db_exec(db, OB_STMT_AUDIT_LIST, params, NULL)) == NULL)
-		return NULL;
-	list = ob_db_list_json(res, cols, limit, "audit_event");
-	PQclear(res);
-	return list;
+	return ob_db_exec_list(db, OB_STMT_AUDIT_LIST, params, cols, limit, "audit_event");
 }

@@ -2,6 +2,7 @@
  * Credits: input checks and the metering hot path (deduct, check).
  */
 #include "credits.h"
+#include "json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -215,16 +216,6 @@ out:
 	return rc;
 }
 
-/* An int64 as a JSON number (credits stay below 2^53 by the input bounds). */
-static void
-add_i64(cJSON *o, const char *name, int64_t v)
-{
-	char buf[24];
-
-	fmt_i64(buf, sizeof(buf), v);
-	cJSON_AddRawToObject(o, name, buf);
-}
-
 cJSON *
 ob_credits_deduct_json(const struct ob_credits_deduct_out *out)
 {
@@ -235,9 +226,9 @@ ob_credits_deduct_json(const struct ob_credits_deduct_out *out)
 	cJSON_AddStringToObject(o, "object", "deduction");
 	cJSON_AddStringToObject(o, "deduction_id", id);
 	cJSON_AddBoolToObject(o, "replayed", out->replayed);
-	add_i64(o, "pool_remaining", out->pool_remaining);
+	ob_json_add_i64(o, "pool_remaining", out->pool_remaining);
 	if (out->has_allocation)
-		add_i64(o, "allocation_remaining", out->allocation_remaining);
+		ob_json_add_i64(o, "allocation_remaining", out->allocation_remaining);
 	else
 		cJSON_AddNullToObject(o, "allocation_remaining");
 	cJSON_AddBoolToObject(o, "extra_task", out->extra_task);
@@ -274,12 +265,12 @@ ob_credits_check(struct ob_db *db, int64_t org_id, int64_t user_id, int64_t amou
 	cJSON_AddStringToObject(o, "object", "credit_check");
 	cJSON_AddBoolToObject(o, "sufficient", PQgetvalue(res, 0, 0)[0] == 't');
 	cJSON_AddStringToObject(o, "reason", PQgetvalue(res, 0, 1));
-	add_i64(o, "amount", amount);
-	add_i64(o, "pool_available", val_i64(res, 0, 2));
+	ob_json_add_i64(o, "amount", amount);
+	ob_json_add_i64(o, "pool_available", val_i64(res, 0, 2));
 	if (PQgetisnull(res, 0, 3))
 		cJSON_AddNullToObject(o, "allocation_remaining");
 	else
-		add_i64(o, "allocation_remaining", val_i64(res, 0, 3));
+		ob_json_add_i64(o, "allocation_remaining", val_i64(res, 0, 3));
 out:
 	PQclear(res);
 	return o;

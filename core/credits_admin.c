@@ -3,6 +3,7 @@
  * the extra-task setting. Each is one transaction with its audit row.
  */
 #include "credits.h"
+#include "json.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -14,15 +15,6 @@ static void
 fmt_i64(char *buf, size_t len, int64_t v)
 {
 	snprintf(buf, len, "%lld", (long long)v);
-}
-
-static void
-add_i64(cJSON *o, const char *name, int64_t v)
-{
-	char buf[24];
-
-	fmt_i64(buf, sizeof(buf), v);
-	cJSON_AddRawToObject(o, name, buf);
 }
 
 static int64_t
@@ -149,7 +141,7 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_grant");
 	cJSON_AddStringToObject(o, "id", gid);
-	add_i64(o, "amount", in->amount);
+	ob_json_add_i64(o, "amount", in->amount);
 	cJSON_AddStringToObject(o, "source", in->source);
 	if (in->expires_at != NULL)
 		cJSON_AddStringToObject(o, "expires_at", in->expires_at);
@@ -158,9 +150,9 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	cJSON_AddNumberToObject(o, "priority", in->priority >= 0 ? in->priority : 100);
 	if (in->reason != NULL)
 		cJSON_AddStringToObject(o, "reason", in->reason);
-	add_i64(o, "available", val_i64(res, 0, 2));
-	add_i64(o, "granted", val_i64(res, 0, 3));
-	add_i64(o, "used", val_i64(res, 0, 4));
+	ob_json_add_i64(o, "available", val_i64(res, 0, 2));
+	ob_json_add_i64(o, "granted", val_i64(res, 0, 3));
+	ob_json_add_i64(o, "used", val_i64(res, 0, 4));
 	if (ob_audit_write(ax, org_id, "credits.add", "credit_grant", gid, NULL, o) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
 		goto out;
@@ -216,7 +208,7 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
 		fmt_i64(gid, sizeof(gid), *grant_id);
 		after = cJSON_CreateObject();
 		cJSON_AddStringToObject(after, "source", "plan");
-		add_i64(after, "amount", credits);
+		ob_json_add_i64(after, "amount", credits);
 		cJSON_AddStringToObject(after, "period_start", period_start);
 		cJSON_AddStringToObject(after, "expires_at", period_end);
 		if (ob_audit_write(ax, org_id, "credits.plan_grant", "credit_grant", gid,
@@ -264,12 +256,12 @@ allocate_one(const struct ob_actx *ax, int64_t org_id, int64_t user_id, int64_t 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_allocation");
 	cJSON_AddStringToObject(o, "user_id", user);
-	add_i64(o, "limit", limit);
-	add_i64(o, "used", val_i64(res, 0, 2));
-	add_i64(o, "remaining", limit - val_i64(res, 0, 2) > 0 ? limit - val_i64(res, 0, 2) : 0);
+	ob_json_add_i64(o, "limit", limit);
+	ob_json_add_i64(o, "used", val_i64(res, 0, 2));
+	ob_json_add_i64(o, "remaining", limit - val_i64(res, 0, 2) > 0 ? limit - val_i64(res, 0, 2) : 0);
 	if (!PQgetisnull(res, 0, 3)) {
 		before = cJSON_CreateObject();
-		add_i64(before, "limit", val_i64(res, 0, 3));
+		ob_json_add_i64(before, "limit", val_i64(res, 0, 3));
 	}
 	if (ob_audit_write(ax, org_id, "credits.allocate", "credit_allocation", user,
 	    before, o) != 0) {
@@ -465,13 +457,13 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 	fmt_i64(id, sizeof(id), val_i64(res, 0, 3));
 	cJSON_AddStringToObject(o, "deduction_id", id);
 	cJSON_AddStringToObject(o, "deduction_key", key);
-	add_i64(o, "amount", val_i64(res, 0, 4));
+	ob_json_add_i64(o, "amount", val_i64(res, 0, 4));
 	cJSON_AddBoolToObject(o, "replayed", *replayed);
-	add_i64(o, "pool_remaining", val_i64(res, 0, 6));
+	ob_json_add_i64(o, "pool_remaining", val_i64(res, 0, 6));
 	if (PQgetisnull(res, 0, 7))
 		cJSON_AddNullToObject(o, "allocation_remaining");
 	else
-		add_i64(o, "allocation_remaining", val_i64(res, 0, 7));
+		ob_json_add_i64(o, "allocation_remaining", val_i64(res, 0, 7));
 	cJSON_AddStringToObject(o, "created_at", PQgetvalue(res, 0, 8));
 	if (!*replayed && ob_audit_write(ax, org_id, "credits.reverse", "deduction", key,
 	    NULL, o) != 0) {
@@ -520,7 +512,7 @@ ob_credits_settings_set(const struct ob_actx *ax, int64_t org_id, int allow, int
 	}
 	before = cJSON_CreateObject();
 	cJSON_AddBoolToObject(before, "allow_extra_tasks", PQgetvalue(res, 0, 0)[0] == 't');
-	add_i64(before, "max_extra_tasks", val_i64(res, 0, 1));
+	ob_json_add_i64(before, "max_extra_tasks", val_i64(res, 0, 1));
 	PQclear(res);
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_SETTINGS_SET, p3, NULL)) == NULL) {
 		ob_fail_db(f, ax->db->lasterr);
@@ -528,7 +520,7 @@ ob_credits_settings_set(const struct ob_actx *ax, int64_t org_id, int allow, int
 	}
 	after = cJSON_CreateObject();
 	cJSON_AddBoolToObject(after, "allow_extra_tasks", allow);
-	add_i64(after, "max_extra_tasks", max);
+	ob_json_add_i64(after, "max_extra_tasks", max);
 	if (ob_audit_write(ax, org_id, "credits.settings", "organization", org, before,
 	    after) != 0 || ob_db_commit(ax->db) != 0) {
 		ob_fail_db(f, ax->db->lasterr);

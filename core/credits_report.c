@@ -4,6 +4,7 @@
  * console's Credits page renders.
  */
 #include "credits.h"
+#include "json.h"
 #include "plans.h"
 #include "subscription.h"
 
@@ -24,15 +25,6 @@ static int64_t
 val_i64(const PGresult *res, int row, int col)
 {
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static void
-add_i64(cJSON *o, const char *name, int64_t v)
-{
-	char buf[24];
-
-	fmt_i64(buf, sizeof(buf), v);
-	cJSON_AddRawToObject(o, name, buf);
 }
 
 /* A credit amount with thousands separators ("1,234,567"), for pages. */
@@ -95,22 +87,22 @@ ob_credits_status(struct ob_db *db, int64_t org_id)
 		snprintf(db->lasterr, sizeof(db->lasterr), "credits_status: no such org");
 		return NULL;
 	}
-	add_i64(o, "available", val_i64(res, 0, 0));
-	add_i64(o, "granted", val_i64(res, 0, 1));
-	add_i64(o, "used", val_i64(res, 0, 2));
-	add_i64(o, "expired", val_i64(res, 0, 3));
+	ob_json_add_i64(o, "available", val_i64(res, 0, 0));
+	ob_json_add_i64(o, "granted", val_i64(res, 0, 1));
+	ob_json_add_i64(o, "used", val_i64(res, 0, 2));
+	ob_json_add_i64(o, "expired", val_i64(res, 0, 3));
 	cJSON_AddBoolToObject(o, "allow_extra_tasks", PQgetvalue(res, 0, 4)[0] == 't');
 	max = val_i64(res, 0, 5);
 	/* The limit in force: 0 when extra tasks are off. */
-	add_i64(o, "extra_tasks_limit", PQgetvalue(res, 0, 4)[0] == 't' ? max : 0);
-	add_i64(o, "max_extra_tasks", max);
+	ob_json_add_i64(o, "extra_tasks_limit", PQgetvalue(res, 0, 4)[0] == 't' ? max : 0);
+	ob_json_add_i64(o, "max_extra_tasks", max);
 	cJSON_AddStringToObject(o, "max_extra_tasks_value", PQgetvalue(res, 0, 5));
 	cJSON_AddBoolToObject(o, "has_expired", val_i64(res, 0, 3) > 0);
-	add_i64(o, "extra_tasks_used", val_i64(res, 0, 6));
-	add_i64(o, "extra_credits_used", val_i64(res, 0, 7));
-	add_i64(o, "members", val_i64(res, 0, 8));
+	ob_json_add_i64(o, "extra_tasks_used", val_i64(res, 0, 6));
+	ob_json_add_i64(o, "extra_credits_used", val_i64(res, 0, 7));
+	ob_json_add_i64(o, "members", val_i64(res, 0, 8));
 	cJSON_AddStringToObject(o, "period_start", PQgetvalue(res, 0, 9));
-	add_i64(o, "active_grants", val_i64(res, 0, 10));
+	ob_json_add_i64(o, "active_grants", val_i64(res, 0, 10));
 	if (PQgetvalue(res, 0, 11)[0] != '\0')
 		cJSON_AddStringToObject(o, "next_expiry", PQgetvalue(res, 0, 11));
 	else
@@ -148,7 +140,7 @@ ob_credits_allocations(struct ob_db *db, int64_t org_id, int64_t after, int limi
 		if (PQgetisnull(res, i, 4)) {
 			/* No limit: what the member used this period. */
 			cJSON_AddNullToObject(o, "limit");
-			add_i64(o, "used", val_i64(res, i, 6));
+			ob_json_add_i64(o, "used", val_i64(res, i, 6));
 			add_fmt(o, "used", val_i64(res, i, 6));
 			cJSON_AddStringToObject(o, "limit_value", "");
 			cJSON_AddNullToObject(o, "remaining");
@@ -156,9 +148,9 @@ ob_credits_allocations(struct ob_db *db, int64_t org_id, int64_t after, int limi
 		} else {
 			lm = val_i64(res, i, 4);
 			used = val_i64(res, i, 5);
-			add_i64(o, "limit", lm);
-			add_i64(o, "used", used);
-			add_i64(o, "remaining", lm > used ? lm - used : 0);
+			ob_json_add_i64(o, "limit", lm);
+			ob_json_add_i64(o, "used", used);
+			ob_json_add_i64(o, "remaining", lm > used ? lm - used : 0);
 			add_fmt(o, "limit", lm);
 			add_fmt(o, "used", used);
 			cJSON_AddStringToObject(o, "limit_value", PQgetvalue(res, i, 4));
@@ -294,15 +286,15 @@ ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, const char 
 			cJSON_AddStringToObject(o, "user_id", PQgetvalue(res, i, 0));
 			cJSON_AddStringToObject(o, "email", PQgetvalue(res, i, 1));
 			cJSON_AddStringToObject(o, "name", PQgetvalue(res, i, 2));
-			add_i64(o, "amount", val_i64(res, i, 3));
-			add_i64(o, "count", val_i64(res, i, 4));
+			ob_json_add_i64(o, "amount", val_i64(res, i, 3));
+			ob_json_add_i64(o, "count", val_i64(res, i, 4));
 			add_fmt(o, "amount", val_i64(res, i, 3));
 			add_fmt(o, "count", val_i64(res, i, 4));
 		} else {
 			cJSON_AddStringToObject(o, g == OB_CREDITS_BY_DAY ? "day" : "service",
 			    PQgetvalue(res, i, 0));
-			add_i64(o, "amount", val_i64(res, i, 1));
-			add_i64(o, "count", val_i64(res, i, 2));
+			ob_json_add_i64(o, "amount", val_i64(res, i, 1));
+			ob_json_add_i64(o, "count", val_i64(res, i, 2));
 			add_fmt(o, "amount", val_i64(res, i, 1));
 			add_fmt(o, "count", val_i64(res, i, 2));
 		}
@@ -350,11 +342,11 @@ ob_credits_metrics(struct ob_db *db, int64_t org_id)
 		return NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_metrics");
-	add_i64(o, "used_30d", PQntuples(res) ? val_i64(res, 0, 0) : 0);
-	add_i64(o, "deductions_30d", PQntuples(res) ? val_i64(res, 0, 1) : 0);
-	add_i64(o, "active_users_30d", PQntuples(res) ? val_i64(res, 0, 2) : 0);
-	add_i64(o, "services_30d", PQntuples(res) ? val_i64(res, 0, 3) : 0);
-	add_i64(o, "avg_daily_30d", PQntuples(res) ? val_i64(res, 0, 4) : 0);
+	ob_json_add_i64(o, "used_30d", PQntuples(res) ? val_i64(res, 0, 0) : 0);
+	ob_json_add_i64(o, "deductions_30d", PQntuples(res) ? val_i64(res, 0, 1) : 0);
+	ob_json_add_i64(o, "active_users_30d", PQntuples(res) ? val_i64(res, 0, 2) : 0);
+	ob_json_add_i64(o, "services_30d", PQntuples(res) ? val_i64(res, 0, 3) : 0);
+	ob_json_add_i64(o, "avg_daily_30d", PQntuples(res) ? val_i64(res, 0, 4) : 0);
 	add_fmt(o, "used_30d", PQntuples(res) ? val_i64(res, 0, 0) : 0);
 	add_fmt(o, "avg_daily_30d", PQntuples(res) ? val_i64(res, 0, 4) : 0);
 	PQclear(res);
@@ -381,7 +373,7 @@ ob_credits_user_summary(struct ob_db *db, int64_t user_id)
 	for (i = 0; i < PQntuples(res); i++) {
 		e = cJSON_CreateObject();
 		if (PQgetvalue(res, i, 0)[0] == '\0') {
-			add_i64(e, "available", val_i64(res, i, 4));
+			ob_json_add_i64(e, "available", val_i64(res, i, 4));
 			cJSON_ReplaceItemInObject(o, "personal", e);
 			continue;
 		}
@@ -389,14 +381,14 @@ ob_credits_user_summary(struct ob_db *db, int64_t user_id)
 		cJSON_AddStringToObject(e, "org_name", PQgetvalue(res, i, 1));
 		cJSON_AddStringToObject(e, "role", PQgetvalue(res, i, 2));
 		cJSON_AddBoolToObject(e, "is_default", PQgetvalue(res, i, 3)[0] == 't');
-		add_i64(e, "pool_available", val_i64(res, i, 4));
+		ob_json_add_i64(e, "pool_available", val_i64(res, i, 4));
 		if (PQgetisnull(res, i, 5)) {
 			cJSON_AddNullToObject(e, "allocation_limit");
 			cJSON_AddNullToObject(e, "allocation_remaining");
 		} else {
-			add_i64(e, "allocation_limit", val_i64(res, i, 5));
-			add_i64(e, "allocation_used", val_i64(res, i, 6));
-			add_i64(e, "allocation_remaining", val_i64(res, i, 5) > val_i64(res, i, 6) ?
+			ob_json_add_i64(e, "allocation_limit", val_i64(res, i, 5));
+			ob_json_add_i64(e, "allocation_used", val_i64(res, i, 6));
+			ob_json_add_i64(e, "allocation_remaining", val_i64(res, i, 5) > val_i64(res, i, 6) ?
 			    val_i64(res, i, 5) - val_i64(res, i, 6) : 0);
 		}
 		cJSON_AddItemToArray(orgs, e);
@@ -416,12 +408,12 @@ ob_credits_system(struct ob_db *db)
 		return NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_system");
-	add_i64(o, "orgs", val_i64(res, 0, 0));
-	add_i64(o, "available", val_i64(res, 0, 1));
-	add_i64(o, "granted", val_i64(res, 0, 2));
-	add_i64(o, "used", val_i64(res, 0, 3));
-	add_i64(o, "extra_tasks_used", val_i64(res, 0, 4));
-	add_i64(o, "used_30d", val_i64(res, 0, 5));
+	ob_json_add_i64(o, "orgs", val_i64(res, 0, 0));
+	ob_json_add_i64(o, "available", val_i64(res, 0, 1));
+	ob_json_add_i64(o, "granted", val_i64(res, 0, 2));
+	ob_json_add_i64(o, "used", val_i64(res, 0, 3));
+	ob_json_add_i64(o, "extra_tasks_used", val_i64(res, 0, 4));
+	ob_json_add_i64(o, "used_30d", val_i64(res, 0, 5));
 	PQclear(res);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_SYSTEM_TOP, NULL, NULL)) == NULL) {
 		cJSON_Delete(o);
@@ -432,9 +424,9 @@ ob_credits_system(struct ob_db *db)
 		e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "org_id", PQgetvalue(res, i, 0));
 		cJSON_AddStringToObject(e, "name", PQgetvalue(res, i, 1));
-		add_i64(e, "available", val_i64(res, i, 2));
-		add_i64(e, "used", val_i64(res, i, 3));
-		add_i64(e, "used_30d", val_i64(res, i, 4));
+		ob_json_add_i64(e, "available", val_i64(res, i, 2));
+		ob_json_add_i64(e, "used", val_i64(res, i, 3));
+		ob_json_add_i64(e, "used_30d", val_i64(res, i, 4));
 		cJSON_AddItemToArray(top, e);
 	}
 	PQclear(res);
@@ -483,7 +475,7 @@ chart(cJSON *o, const cJSON *days)
 		cJSON_AddItemToArray(bars, b);
 		i++;
 	}
-	add_i64(o, "chart_max", max);
+	ob_json_add_i64(o, "chart_max", max);
 	add_fmt(o, "chart_max", max);
 }
 
@@ -524,7 +516,7 @@ ob_credits_overview(struct ob_db *db, int64_t org_id, int64_t user_id, int manag
 		    ob_plans_get(db, sub.plan, org_id, &plan) == 0)
 			per_seat = plan.credits_per_seat;
 		if (per_seat >= 0) {
-			add_i64(o, "entitlement_per_seat", per_seat);
+			ob_json_add_i64(o, "entitlement_per_seat", per_seat);
 			add_fmt(o, "entitlement_per_seat", per_seat);
 		} else {
 			cJSON_AddNullToObject(o, "entitlement_per_seat");

@@ -50,3 +50,17 @@ ob_db_list_json(const PGresult *res, const struct ob_col *cols, int limit,
 	cJSON_AddBoolToObject(list, "has_more", limit >= 0 && n > limit);
 	return list;
 }
+
+cJSON *
+ob_db_exec_list(struct ob_db *db, enum ob_stmt s, const char *const *params,
+    const struct ob_col *cols, int limit, const char *obj_name)
+{
+	PGresult *res = ob_db_exec(db, s, params, NULL);
+	cJSON *list;
+
+	if (res == NULL)
+		return NULL;
+	list = ob_db_list_json(res, cols, limit, obj_name);
+	PQclear(res);
+	return list;
+}

@@ -8,6 +8,8 @@
 #include <cJSON.h>
 #include <libpq-fe.h>
 
+#include "db.h"
+
 enum ob_col_kind {
 	OB_COL_STR,	/* text as a JSON string (ids too: ids are strings) */
 	OB_COL_BOOL,	/* 't' / 'f' */
@@ -31,5 +33,12 @@ cJSON *ob_db_row_json(const PGresult *res, int i, const struct ob_col *cols);
  */
 cJSON *ob_db_list_json(const PGresult *res, const struct ob_col *cols, int limit,
     const char *obj_name);
+
+/**
+ * Run statement s with params and turn its rows into a list object as
+ * ob_db_list_json does. NULL on a database failure (db->lasterr).
+ */
+cJSON *ob_db_exec_list(struct ob_db *db, enum ob_stmt s, const char *const *params,
+    const struct ob_col *cols, int limit, const char *obj_name);
 
 #endif

@@ -3,6 +3,7 @@
  * credit purchases and extra-task invoice items. See invoices.h.
  */
 #include "invoices.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,15 +61,6 @@ ob_invoices_jint(const cJSON *o, const char *name, int64_t *v)
 }
 
 /* An integer member written exactly (raw JSON digits: no floating point). */
-void
-ob_invoices_add_int(cJSON *o, const char *name, int64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	cJSON_AddRawToObject(o, name, buf);
-}
-
 const char *
 ob_invoices_jid(const cJSON *o, const char *name)
 {
@@ -504,12 +496,6 @@ ob_invoices_filter_check(const struct ob_invoices_filter *flt, struct ob_fail *f
 }
 
 static void
-add_i64(cJSON *o, const char *name, int64_t v)
-{
-	ob_invoices_add_int(o, name, v);
-}
-
-static void
 add_ts(cJSON *o, const char *name, const PGresult *q, int row, int col)
 {
 	if (PQgetisnull(q, row, col) || PQgetvalue(q, row, col)[0] == '\0')
@@ -542,13 +528,13 @@ invoice_json(const PGresult *q, int row)
 	cJSON_AddStringToObject(o, "status", PQgetvalue(q, row, 3));
 	cJSON_AddStringToObject(o, "billing_reason", PQgetvalue(q, row, 4));
 	cJSON_AddStringToObject(o, "currency", PQgetvalue(q, row, 5));
-	add_i64(o, "subtotal", val(q, row, 6));
-	add_i64(o, "tax", val(q, row, 7));
-	add_i64(o, "total", val(q, row, 8));
-	add_i64(o, "amount_paid", val(q, row, 9));
-	add_i64(o, "amount_due", val(q, row, 10));
-	add_i64(o, "amount_remaining", val(q, row, 11));
-	add_i64(o, "amount_refunded", val(q, row, 12));
+	ob_json_add_i64(o, "subtotal", val(q, row, 6));
+	ob_json_add_i64(o, "tax", val(q, row, 7));
+	ob_json_add_i64(o, "total", val(q, row, 8));
+	ob_json_add_i64(o, "amount_paid", val(q, row, 9));
+	ob_json_add_i64(o, "amount_due", val(q, row, 10));
+	ob_json_add_i64(o, "amount_remaining", val(q, row, 11));
+	ob_json_add_i64(o, "amount_refunded", val(q, row, 12));
 	add_ts(o, "period_start", q, row, 13);
 	add_ts(o, "period_end", q, row, 14);
 	add_ts(o, "due_date", q, row, 15);
@@ -642,15 +628,15 @@ ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail
 	for (i = 0; i < PQntuples(ql); i++) {
 		l = cJSON_CreateObject();
 		cJSON_AddStringToObject(l, "object", "invoice_line");
-		add_i64(l, "line_no", val(ql, i, 0));
+		ob_json_add_i64(l, "line_no", val(ql, i, 0));
 		cJSON_AddStringToObject(l, "kind", PQgetvalue(ql, i, 1));
 		cJSON_AddStringToObject(l, "description", PQgetvalue(ql, i, 2));
-		add_i64(l, "quantity", val(ql, i, 3));
+		ob_json_add_i64(l, "quantity", val(ql, i, 3));
 		if (PQgetisnull(ql, i, 4))
 			cJSON_AddNullToObject(l, "unit_amount");
 		else
-			add_i64(l, "unit_amount", val(ql, i, 4));
-		add_i64(l, "amount", val(ql, i, 5));
+			ob_json_add_i64(l, "unit_amount", val(ql, i, 4));
+		ob_json_add_i64(l, "amount", val(ql, i, 5));
 		cJSON_AddStringToObject(l, "currency", PQgetvalue(ql, i, 6));
 		add_ts(l, "period_start", ql, i, 7);
 		add_ts(l, "period_end", ql, i, 8);
@@ -1078,9 +1064,9 @@ ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_t org_i
 	cJSON_AddStringToObject(o, "brand", ob_invoices_jstr(card, "brand") ? ob_invoices_jstr(card, "brand") : "card");
 	cJSON_AddStringToObject(o, "last4", ob_invoices_jstr(card, "last4") ? ob_invoices_jstr(card, "last4") : "");
 	if (ob_invoices_jint(card, "exp_month", &v) == 0)
-		add_i64(o, "exp_month", v);
+		ob_json_add_i64(o, "exp_month", v);
 	if (ob_invoices_jint(card, "exp_year", &v) == 0)
-		add_i64(o, "exp_year", v);
+		ob_json_add_i64(o, "exp_year", v);
 	ob_stripe_result_clear(&res);
 out:
 	ob_buf_free(&path);
@@ -1228,8 +1214,8 @@ ob_invoices_buy_credits(const struct ob_actx *ax, struct ob_stripe *st, int64_t 
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "object", "credit_purchase");
 	cJSON_AddStringToObject(out, "id", pid);
-	add_i64(out, "credits", credits);
-	add_i64(out, "amount", amount);
+	ob_json_add_i64(out, "credits", credits);
+	ob_json_add_i64(out, "amount", amount);
 	cJSON_AddStringToObject(out, "currency", "usd");
 	cJSON_AddStringToObject(out, "status", status);
 	cJSON_AddStringToObject(out, "invoice", invoice);
@@ -1342,8 +1328,8 @@ ob_invoices_purchases(struct ob_db *db, int64_t org_id, int limit)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "object", "credit_purchase");
 		cJSON_AddStringToObject(o, "id", PQgetvalue(q, i, 0));
-		add_i64(o, "credits", val(q, i, 1));
-		add_i64(o, "amount", val(q, i, 2));
+		ob_json_add_i64(o, "credits", val(q, i, 1));
+		ob_json_add_i64(o, "amount", val(q, i, 2));
 		cJSON_AddStringToObject(o, "currency", PQgetvalue(q, i, 3));
 		cJSON_AddStringToObject(o, "status", PQgetvalue(q, i, 4));
 		cJSON_AddStringToObject(o, "invoice", PQgetvalue(q, i, 5));

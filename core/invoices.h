@@ -40,9 +40,6 @@ const char *ob_invoices_jstr(const cJSON *o, const char *name);
  */
 int ob_invoices_jint(const cJSON *o, const char *name, int64_t *v);
 
-/** Add an integer member as raw JSON digits (exact; no floating point). */
-void ob_invoices_add_int(cJSON *o, const char *name, int64_t v);
-
 /** An id member that may be expanded: the string, or the object's "id". */
 const char *ob_invoices_jid(const cJSON *o, const char *name);
 

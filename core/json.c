@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void
@@ -56,4 +57,13 @@ ob_json_put_error(struct ob_buf *b, const char *type, const char *code,
 	else
 		ob_buf_puts(b, "null");
 	ob_buf_puts(b, "}}");
+}
+
+void
+ob_json_add_i64(cJSON *o, const char *name, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	cJSON_AddRawToObject(o, name, buf);
 }

@@ -5,6 +5,9 @@
 #define OB_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
 
 #include "buf.h"
 
@@ -21,5 +24,11 @@ void ob_json_put_strn(struct ob_buf *b, const char *s, size_t len);
  */
 void ob_json_put_error(struct ob_buf *b, const char *type, const char *code,
     const char *message, const char *param);
+
+/**
+ * Add name: v as an exact JSON integer (written from the integer itself,
+ * never through a double, so every int64 keeps its value).
+ */
+void ob_json_add_i64(cJSON *o, const char *name, int64_t v);
 
 #endif

@@ -425,15 +425,9 @@ ob_member_list(struct ob_db *db, int64_t org_id)
 	};
 	char org[24];
 	const char *params[1] = { org };
-	PGresult *res;
-	cJSON *list;
 
 	fmt_id(org, sizeof(org), org_id);
-	if ((res = ob_db_exec(db, OB_STMT_MEMBER_LIST, params, NULL)) == NULL)
-		return NULL;
-	list = ob_db_list_json(res, cols, -1, NULL);
-	PQclear(res);
-	return list;
+	return ob_db_exec_list(db, OB_STMT_MEMBER_LIST, params, cols, -1, NULL);
 }
 
 cJSON *
@@ -499,15 +493,9 @@ ob_apikey_list(struct ob_db *db, int64_t org_id)
 	};
 	char org[24];
 	const char *params[1] = { org };
-	PGresult *res;
-	cJSON *list;
 
 	fmt_id(org, sizeof(org), org_id);
-	if ((res = ob_db_exec(db, OB_STMT_APIKEY_LIST, params, NULL)) == NULL)
-		return NULL;
-	list = ob_db_list_json(res, cols, -1, NULL);
-	PQclear(res);
-	return list;
+	return ob_db_exec_list(db, OB_STMT_APIKEY_LIST, params, cols, -1, NULL);
 }
 
 int

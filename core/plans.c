@@ -1,4 +1,5 @@
 #include "plans.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,23 +110,13 @@ ob_plans_get(struct ob_db *db, const char *code, int64_t org_id, struct ob_plan 
 	return rc;
 }
 
-/* An integer member, printed exactly (no floating point on the way). */
-static void
-add_int(cJSON *o, const char *name, int64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	cJSON_AddRawToObject(o, name, buf);
-}
-
 static void
 add_limit(cJSON *o, const char *name, int64_t v)
 {
 	if (v == OB_PLAN_UNLIMITED)
 		cJSON_AddNullToObject(o, name);
 	else
-		add_int(o, name, v);
+		ob_json_add_i64(o, name, v);
 }
 
 cJSON *
@@ -137,7 +128,7 @@ ob_plans_json(const struct ob_plan *p)
 	cJSON_AddStringToObject(o, "object", "plan");
 	cJSON_AddStringToObject(o, "id", p->code);
 	cJSON_AddStringToObject(o, "name", p->name);
-	add_int(o, "tier", p->tier);
+	ob_json_add_i64(o, "tier", p->tier);
 	cJSON_AddStringToObject(o, "pricing", p->pricing);
 	cJSON_AddStringToObject(o, "currency", p->currency);
 	prices = cJSON_AddObjectToObject(o, "unit_amount");
@@ -147,8 +138,8 @@ ob_plans_json(const struct ob_plan *p)
 	for (i = 0; i < OB_RES__MAX; i++)
 		add_limit(lim, res_names[i], p->limits[i]);
 	add_limit(lim, "contacts_per_agent", p->contacts_per_agent);
-	add_int(o, "credits_per_seat", p->credits_per_seat);
-	add_int(o, "trial_days", p->trial_days);
+	ob_json_add_i64(o, "credits_per_seat", p->credits_per_seat);
+	ob_json_add_i64(o, "trial_days", p->trial_days);
 	cJSON_AddBoolToObject(o, "self_serve", p->self_serve);
 	return o;
 }
@@ -389,7 +380,7 @@ ob_plans_sync_catalog(struct ob_db *db, struct ob_stripe *st, cJSON **report,
 			row = cJSON_CreateObject();
 			cJSON_AddStringToObject(row, "plan", p.code);
 			cJSON_AddStringToObject(row, "cycle", cycles[c]);
-			add_int(row, "unit_amount", ob_plans_price(&p, cycles[c]));
+			ob_json_add_i64(row, "unit_amount", ob_plans_price(&p, cycles[c]));
 			cJSON_AddStringToObject(row, "price", price);
 			cJSON_AddItemToArray(*report, row);
 		}
@@ -479,7 +470,7 @@ ob_plans_usage_report(struct ob_db *db, int64_t org_id, const int64_t set[OB_RES
 	cJSON_AddStringToObject(*out, "object", "usage");
 	cJSON_AddStringToObject(*out, "org_id", org);
 	for (i = 0; i < OB_RES__MAX; i++)
-		add_int(*out, i == OB_RES_EXECUTIONS ? "executions_today" : res_names[i], num(res, 0, i));
+		ob_json_add_i64(*out, i == OB_RES_EXECUTIONS ? "executions_today" : res_names[i], num(res, 0, i));
 	PQclear(res);
 	return 0;
 }
@@ -533,14 +524,14 @@ ob_plans_limit_check(struct ob_db *db, int64_t org_id, enum ob_resource resource
 	cJSON_AddStringToObject(*out, "object", "limit_check");
 	cJSON_AddStringToObject(*out, "plan", p.code);
 	cJSON_AddStringToObject(*out, "resource", res_names[resource]);
-	add_int(*out, "requested", quantity);
-	add_int(*out, "current", use[resource]);
+	ob_json_add_i64(*out, "requested", quantity);
+	ob_json_add_i64(*out, "current", use[resource]);
 	add_limit(*out, "limit", lim);
 	if (lim == OB_PLAN_UNLIMITED) {
 		cJSON_AddNullToObject(*out, "remaining");
 		cJSON_AddBoolToObject(*out, "allowed", 1);
 	} else {
-		add_int(*out, "remaining", lim > use[resource] ? lim - use[resource] : 0);
+		ob_json_add_i64(*out, "remaining", lim > use[resource] ? lim - use[resource] : 0);
 		cJSON_AddBoolToObject(*out, "allowed", use[resource] + quantity <= lim);
 	}
 	return 0;
@@ -572,7 +563,7 @@ ob_plans_usage_view(struct ob_db *db, int64_t org_id, int days)
 		}
 		row = cJSON_CreateObject();
 		cJSON_AddStringToObject(row, "resource", res_names[i]);
-		add_int(row, "current", use[i]);
+		ob_json_add_i64(row, "current", use[i]);
 		add_limit(row, "limit", lim);
 		cJSON_AddBoolToObject(row, "unlimited", lim == OB_PLAN_UNLIMITED);
 		cJSON_AddBoolToObject(row, "over", lim != OB_PLAN_UNLIMITED && use[i] > lim);
@@ -590,7 +581,7 @@ ob_plans_usage_view(struct ob_db *db, int64_t org_id, int days)
 		row = cJSON_CreateObject();
 		cJSON_AddStringToObject(row, "day", PQgetvalue(res, i, 0));
 		for (j = 0; j < OB_RES__MAX; j++)
-			add_int(row, res_names[j], num(res, i, j + 1));
+			ob_json_add_i64(row, res_names[j], num(res, i, j + 1));
 		cJSON_AddItemToArray(hist, row);
 	}
 	PQclear(res);

@@ -2,6 +2,7 @@
  * Staff refunds through Stripe, and their history. See refunds.h.
  */
 #include "refunds.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,11 +157,11 @@ refund_json(const char *id, int64_t invoice_id, const char *stripe_invoice, cons
 		cJSON_AddStringToObject(o, "stripe_refund_id", stripe_refund);
 	else
 		cJSON_AddNullToObject(o, "stripe_refund_id");
-	ob_invoices_add_int(o, "amount", amount);
+	ob_json_add_i64(o, "amount", amount);
 	cJSON_AddStringToObject(o, "currency", currency);
 	cJSON_AddStringToObject(o, "reason", reason);
 	cJSON_AddStringToObject(o, "status", status);
-	ob_invoices_add_int(o, "refundable_remaining", left);
+	ob_json_add_i64(o, "refundable_remaining", left);
 	return o;
 }
 
@@ -456,7 +457,7 @@ ob_refunds_list(struct ob_db *db, int64_t org_id, int64_t before, int limit)
 		cJSON_AddStringToObject(o, "stripe_invoice_id", PQgetvalue(q, i, 2));
 		cJSON_AddStringToObject(o, "invoice_number", PQgetvalue(q, i, 3));
 		cJSON_AddStringToObject(o, "stripe_refund_id", PQgetvalue(q, i, 4));
-		ob_invoices_add_int(o, "amount", strtoll(PQgetvalue(q, i, 5), NULL, 10));
+		ob_json_add_i64(o, "amount", strtoll(PQgetvalue(q, i, 5), NULL, 10));
 		cJSON_AddStringToObject(o, "currency", PQgetvalue(q, i, 6));
 		cJSON_AddStringToObject(o, "reason", PQgetvalue(q, i, 7));
 		cJSON_AddStringToObject(o, "status", PQgetvalue(q, i, 8));

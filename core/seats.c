@@ -1,4 +1,5 @@
 #include "seats.h"
+#include "json.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -11,15 +12,6 @@ static void
 fmt_i64(char *buf, size_t n, int64_t v)
 {
 	snprintf(buf, n, "%lld", (long long)v);
-}
-
-static void
-add_int(cJSON *o, const char *name, int64_t v)
-{
-	char buf[24];
-
-	fmt_i64(buf, sizeof(buf), v);
-	cJSON_AddRawToObject(o, name, buf);
 }
 
 int
@@ -129,9 +121,9 @@ ob_seats_list(struct ob_db *db, int64_t org_id, const char *q, const char *statu
 		return NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "seat_list");
-	add_int(o, "purchased", bought);
-	add_int(o, "assigned", used);
-	add_int(o, "available", bought > used ? bought - used : 0);
+	ob_json_add_i64(o, "purchased", bought);
+	ob_json_add_i64(o, "assigned", used);
+	ob_json_add_i64(o, "available", bought > used ? bought - used : 0);
 	cJSON_AddBoolToObject(o, "auto_seat_increase", on);
 	data = cJSON_AddArrayToObject(o, "data");
 	deps = cJSON_AddArrayToObject(o, "departments");
@@ -181,7 +173,7 @@ bad_row(cJSON *errors, int line, const char *value, const char *code, const char
 {
 	cJSON *e = cJSON_CreateObject();
 
-	add_int(e, "line", line);
+	ob_json_add_i64(e, "line", line);
 	cJSON_AddStringToObject(e, "value", value);
 	cJSON_AddStringToObject(e, "code", code);
 	cJSON_AddStringToObject(e, "message", msg);
@@ -388,9 +380,9 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 			goto fail;
 	}
 	after = cJSON_CreateObject();
-	add_int(after, "assigned", add);
-	add_int(after, "revoked", del);
-	add_int(after, "unchanged", same);
+	ob_json_add_i64(after, "assigned", add);
+	ob_json_add_i64(after, "revoked", del);
+	ob_json_add_i64(after, "unchanged", same);
 	rc = ob_audit_write(ax, org_id, "seats.change", "organization", org, NULL, after);
 	if (rc != 0 || ob_db_commit(ax->db) != 0) {
 		cJSON_Delete(after);
@@ -398,9 +390,9 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 	}
 	cJSON_AddStringToObject(after, "object", "seat_change");
 	seats = cJSON_AddObjectToObject(after, "seats");
-	add_int(seats, "purchased", bought);
-	add_int(seats, "assigned", used + add - del);
-	add_int(seats, "available", bought - (used + add - del));
+	ob_json_add_i64(seats, "purchased", bought);
+	ob_json_add_i64(seats, "assigned", used + add - del);
+	ob_json_add_i64(seats, "available", bought - (used + add - del));
 	*result = after;
 	free(ids);
 	free(act);

@@ -1,4 +1,5 @@
 #include "subscription.h"
+#include "json.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -33,16 +34,6 @@ static void
 fmt_i64(char *buf, size_t n, int64_t v)
 {
 	snprintf(buf, n, "%lld", (long long)v);
-}
-
-/* An exact integer member (printed from the integer, never a double). */
-static void
-add_int(cJSON *o, const char *name, int64_t v)
-{
-	char buf[24];
-
-	fmt_i64(buf, sizeof(buf), v);
-	cJSON_AddRawToObject(o, name, buf);
 }
 
 static void
@@ -196,8 +187,8 @@ audit_state(const struct ob_sub *s)
 
 	cJSON_AddStringToObject(o, "plan", s->plan);
 	cJSON_AddStringToObject(o, "cycle", s->cycle);
-	add_int(o, "seats", s->seats);
-	add_int(o, "unit_amount", s->unit_amount);
+	ob_json_add_i64(o, "seats", s->seats);
+	ob_json_add_i64(o, "unit_amount", s->unit_amount);
 	cJSON_AddStringToObject(o, "status", s->status);
 	cJSON_AddBoolToObject(o, "cancel_at_period_end", s->cancel_at_period_end);
 	if (s->cancel_reason[0] != '\0')
@@ -206,7 +197,7 @@ audit_state(const struct ob_sub *s)
 	if (s->sched_plan[0] != '\0') {
 		cJSON_AddStringToObject(o, "scheduled_plan", s->sched_plan);
 		cJSON_AddStringToObject(o, "scheduled_cycle", s->sched_cycle);
-		add_int(o, "scheduled_seats", s->sched_seats);
+		ob_json_add_i64(o, "scheduled_seats", s->sched_seats);
 	}
 	return o;
 }
@@ -233,9 +224,9 @@ ob_subscription_view(struct ob_db *db, int64_t org_id)
 		cJSON_AddStringToObject(o, "status", "none");
 		cJSON_AddNullToObject(o, "plan");
 		seats = cJSON_AddObjectToObject(o, "seats");
-		add_int(seats, "purchased", 0);
-		add_int(seats, "assigned", used);
-		add_int(seats, "available", 0);
+		ob_json_add_i64(seats, "purchased", 0);
+		ob_json_add_i64(seats, "assigned", used);
+		ob_json_add_i64(seats, "available", 0);
 		return o;
 	}
 	cJSON_AddStringToObject(o, "id", s.subscription);
@@ -246,13 +237,13 @@ ob_subscription_view(struct ob_db *db, int64_t org_id)
 		cJSON_AddStringToObject(o, "plan", s.plan);
 	cJSON_AddStringToObject(o, "plan_id", s.plan);
 	cJSON_AddStringToObject(o, "cycle", s.cycle);
-	add_int(o, "unit_amount", s.unit_amount);
+	ob_json_add_i64(o, "unit_amount", s.unit_amount);
 	cJSON_AddStringToObject(o, "currency", s.currency);
-	add_int(o, "amount_per_period", s.unit_amount * s.seats);
+	ob_json_add_i64(o, "amount_per_period", s.unit_amount * s.seats);
 	seats = cJSON_AddObjectToObject(o, "seats");
-	add_int(seats, "purchased", s.seats);
-	add_int(seats, "assigned", used);
-	add_int(seats, "available", s.seats > used ? s.seats - used : 0);
+	ob_json_add_i64(seats, "purchased", s.seats);
+	ob_json_add_i64(seats, "assigned", used);
+	ob_json_add_i64(seats, "available", s.seats > used ? s.seats - used : 0);
 	add_time(o, "current_period_start", s.period_start);
 	add_time(o, "current_period_end", s.period_end);
 	add_time(o, "trial_end", s.trial_end);
@@ -266,7 +257,7 @@ ob_subscription_view(struct ob_db *db, int64_t org_id)
 		sched = cJSON_AddObjectToObject(o, "scheduled_change");
 		cJSON_AddStringToObject(sched, "plan", s.sched_plan);
 		cJSON_AddStringToObject(sched, "cycle", s.sched_cycle);
-		add_int(sched, "seats", s.sched_seats);
+		ob_json_add_i64(sched, "seats", s.sched_seats);
 		add_time(sched, "effective_at", s.period_end);
 	} else {
 		cJSON_AddNullToObject(o, "scheduled_change");
@@ -576,15 +567,15 @@ invoice_json(const cJSON *inv)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", jstr(inv, "id") ? jstr(inv, "id") : "");
 	if (jint(cJSON_GetObjectItem(inv, "total"), &v) == 0)
-		add_int(o, "total", v);
+		ob_json_add_i64(o, "total", v);
 	if (jint(cJSON_GetObjectItem(inv, "amount_due"), &v) == 0)
-		add_int(o, "amount_due", v);
+		ob_json_add_i64(o, "amount_due", v);
 	cJSON_AddStringToObject(o, "status", jstr(inv, "status") ? jstr(inv, "status") : "");
 	lines = cJSON_AddArrayToObject(o, "lines");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(inv, "lines"), "data")) {
 		l = cJSON_CreateObject();
 		if (jint(cJSON_GetObjectItem(it, "amount"), &v) == 0)
-			add_int(l, "amount", v);
+			ob_json_add_i64(l, "amount", v);
 		cJSON_AddStringToObject(l, "description", jstr(it, "description") ? jstr(it, "description") : "");
 		cJSON_AddItemToArray(lines, l);
 	}
@@ -1030,9 +1021,9 @@ proration_lines(const struct ob_sub *cur, const struct change *c, cJSON *lines, 
 		cJSON_AddStringToObject(l, "kind", "credit");
 		cJSON_AddStringToObject(l, "description", "Unused time");
 		cJSON_AddStringToObject(l, "plan", cur->plan);
-		add_int(l, "quantity", cur->seats);
-		add_int(l, "unit_amount", cur->unit_amount);
-		add_int(l, "amount", v);
+		ob_json_add_i64(l, "quantity", cur->seats);
+		ob_json_add_i64(l, "unit_amount", cur->unit_amount);
+		ob_json_add_i64(l, "amount", v);
 		cJSON_AddItemToArray(lines, l);
 		*total += v;
 		ob_proration_plain(-cur->unit_amount, cur->seats, remaining, period, &dr, &dp, &v);
@@ -1045,9 +1036,9 @@ proration_lines(const struct ob_sub *cur, const struct change *c, cJSON *lines, 
 	cJSON_AddStringToObject(l, "kind", "charge");
 	cJSON_AddStringToObject(l, "description", "Remaining time");
 	cJSON_AddStringToObject(l, "plan", c->to.code);
-	add_int(l, "quantity", c->seats);
-	add_int(l, "unit_amount", newunit);
-	add_int(l, "amount", v);
+	ob_json_add_i64(l, "quantity", c->seats);
+	ob_json_add_i64(l, "unit_amount", newunit);
+	ob_json_add_i64(l, "amount", v);
 	cJSON_AddItemToArray(lines, l);
 	*total += v;
 	ob_proration_plain(newunit, c->seats, remaining, period, &dr, &dp, &v);
@@ -1078,13 +1069,13 @@ ob_subscription_preview(struct ob_db *db, int64_t org_id, const cJSON *body,
 	cJSON_AddStringToObject(o, "effective", c.immediate ? "now" : "period_end");
 	cJSON_AddStringToObject(o, "plan", c.to.code);
 	cJSON_AddStringToObject(o, "cycle", c.cycle);
-	add_int(o, "seats", c.seats);
+	ob_json_add_i64(o, "seats", c.seats);
 	cJSON_AddStringToObject(o, "currency", cur.currency);
-	add_int(o, "proration_date", c.proration_date);
+	ob_json_add_i64(o, "proration_date", c.proration_date);
 	add_time(o, "current_period_start", cur.period_start);
 	add_time(o, "current_period_end", cur.period_end);
-	add_int(o, "period_seconds", cur.period_end - cur.period_start);
-	add_int(o, "remaining_seconds", cur.period_end - c.proration_date);
+	ob_json_add_i64(o, "period_seconds", cur.period_end - cur.period_start);
+	ob_json_add_i64(o, "remaining_seconds", cur.period_end - c.proration_date);
 	lines = cJSON_AddArrayToObject(o, "lines");
 	plain = cJSON_CreateArray();
 	total = plain_total = 0;
@@ -1093,17 +1084,17 @@ ob_subscription_preview(struct ob_db *db, int64_t org_id, const cJSON *body,
 		cJSON_Delete(o);
 		return ob_fail(f, OB_FAIL_INVALID, "out_of_range", NULL, "The change is out of range.");
 	}
-	add_int(o, "total", total);
+	ob_json_add_i64(o, "total", total);
 	pl = cJSON_AddObjectToObject(o, "plain");
 	if (ob_proration_plain(0, 0, cur.period_end - c.proration_date,
 	    cur.period_end - cur.period_start, &dr, &dp, &v) == 0) {
-		add_int(pl, "days_remaining", dr);
-		add_int(pl, "days_in_period", dp);
+		ob_json_add_i64(pl, "days_remaining", dr);
+		ob_json_add_i64(pl, "days_in_period", dp);
 	}
 	cJSON_AddItemToObject(pl, "amounts", plain);
-	add_int(pl, "total", plain_total);
+	ob_json_add_i64(pl, "total", plain_total);
 	cJSON_AddStringToObject(pl, "formula", "days remaining / days in period x seat price x seats");
-	add_int(o, "next_period_amount", ob_plans_price(&c.to, c.cycle) * c.seats);
+	ob_json_add_i64(o, "next_period_amount", ob_plans_price(&c.to, c.cycle) * c.seats);
 	*out = o;
 	return 0;
 }

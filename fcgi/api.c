@@ -24,6 +24,16 @@ ob_api_json(struct ob_req *r, int status, const cJSON *obj)
 }
 
 int
+ob_api_answer(struct ob_req *r, cJSON *obj)
+{
+	if (obj == NULL)
+		return -1;
+	ob_api_json(r, 200, obj);
+	cJSON_Delete(obj);
+	return 0;
+}
+
+int
 ob_api_fail_status(enum ob_fail_kind k)
 {
 	switch (k) {

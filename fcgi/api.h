@@ -19,6 +19,12 @@ void ob_api_actx(struct ob_req *r, struct ob_actx *ax);
 /** Answer with obj serialized (obj is not freed). */
 void ob_api_json(struct ob_req *r, int status, const cJSON *obj);
 
+/**
+ * Answer 200 with obj and free it; a NULL obj (a core read failed on the
+ * database) returns -1, which the worker answers with 503.
+ */
+int ob_api_answer(struct ob_req *r, cJSON *obj);
+
 /** Answer a core failure in the API's error shape (or as a page off /api/). */
 void ob_api_fail(struct ob_req *r, const struct ob_fail *f);
 

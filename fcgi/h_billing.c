@@ -78,11 +78,7 @@ ob_h_api_plans(struct ob_req *r)
 {
 	cJSON *list = ob_plans_list(&r->w->db);
 
-	if (list == NULL)
-		return -1;
-	ob_api_json(r, 200, list);
-	cJSON_Delete(list);
-	return 0;
+	return ob_api_answer(r, list);
 }
 
 /*
@@ -225,11 +221,7 @@ ob_h_api_sub_get(struct ob_req *r)
 {
 	cJSON *o = ob_subscription_view(&r->w->db, r->who.org_id);
 
-	if (o == NULL)
-		return -1;
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
+	return ob_api_answer(r, o);
 }
 
 int
@@ -373,11 +365,7 @@ ob_h_api_limits(struct ob_req *r)
 {
 	cJSON *o = ob_plans_usage_view(&r->w->db, r->who.org_id, 30);
 
-	if (o == NULL)
-		return -1;
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
+	return ob_api_answer(r, o);
 }
 
 /* ---- seats ---- */
@@ -532,11 +520,7 @@ ob_h_api_seats(struct ob_req *r)
 	cJSON *o = ob_seats_list(&r->w->db, r->who.org_id, ob_query_get(r, "q"),
 	    ob_query_get(r, "status"), ob_query_get(r, "department"));
 
-	if (o == NULL)
-		return -1;
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
+	return ob_api_answer(r, o);
 }
 
 int

@@ -168,11 +168,7 @@ ob_h_api_credits_status(struct ob_req *r)
 {
 	cJSON *o = ob_credits_status(&r->w->db, r->who.org_id);
 
-	if (o == NULL)
-		return -1;
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
+	return ob_api_answer(r, o);
 }
 
 static int
@@ -456,11 +452,7 @@ ob_h_api_billing_user(struct ob_req *r)
 {
 	cJSON *o = ob_credits_user_summary(&r->w->db, r->who.user_id);
 
-	if (o == NULL)
-		return -1;
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
+	return ob_api_answer(r, o);
 }
 
 int
@@ -484,11 +476,7 @@ ob_h_api_billing_overview(struct ob_req *r)
 	int mgr = r->who.kind == OB_PRINCIPAL_KEY || is_manager(r);
 	cJSON *o = ob_credits_overview(&r->w->db, r->who.org_id, r->who.user_id, mgr);
 
-	if (o == NULL)
-		return -1;
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
+	return ob_api_answer(r, o);
 }
 
 int
@@ -496,9 +484,5 @@ ob_h_api_billing_system(struct ob_req *r)
 {
 	cJSON *o = ob_credits_system(&r->w->db);
 
-	if (o == NULL)
-		return -1;
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
+	return ob_api_answer(r, o);
 }

@@ -3,6 +3,7 @@
  * console pages and forms, and the REST API (h_invoices.h).
  */
 #include "h_invoices.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,7 +207,7 @@ ob_h_invoices_page(struct ob_req *r)
 	{
 		cJSON *tmp = cJSON_CreateObject();
 
-		ob_invoices_add_int(tmp, "p", ob_invoices_price_per_1000());
+		ob_json_add_i64(tmp, "p", ob_invoices_price_per_1000());
 		cJSON_AddStringToObject(d, "price_per_1000", money(r, tmp, "p", "usd"));
 		cJSON_Delete(tmp);
 	}
@@ -430,6 +431,15 @@ ob_h_credit_purchase_form(struct ob_req *r)
 	return 0;
 }
 
+/* The mutation context of a staff action: audited as staff, with its reason. */
+static void
+staff_actx(struct ob_req *r, struct ob_actx *ax, const char *reason)
+{
+	ob_api_actx(r, ax);
+	ax->as_staff = 1;
+	ax->reason = reason;
+}
+
 /* The org named by the path or form for staff routes (0 if none or unknown). */
 static int64_t
 staff_org(struct ob_req *r, const char *value)
@@ -529,9 +539,7 @@ ob_h_admin_refund_form(struct ob_req *r)
 
 	if (org < 0)
 		return -1;
-	ob_api_actx(r, &ax);
-	ax.as_staff = 1;
-	ax.reason = reason;
+	staff_actx(r, &ax, reason);
 	inv = ob_parse_id(ob_form_get(r, "invoice_id"));
 	if (org == 0)
 		ob_fail(&f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
@@ -561,9 +569,7 @@ ob_h_admin_dunning_override_form(struct ob_req *r)
 
 	if (org < 0)
 		return -1;
-	ob_api_actx(r, &ax);
-	ax.as_staff = 1;
-	ax.reason = reason;
+	staff_actx(r, &ax, reason);
 	if (org == 0)
 		ob_fail(&f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
 	else if (ob_dunning_override(&ax, org, reason, &f) == 0) {
@@ -615,11 +621,7 @@ ob_h_api_billing_details(struct ob_req *r)
 {
 	cJSON *d = ob_invoices_details_get(&r->w->db, r->who.org_id);
 
-	if (d == NULL)
-		return -1;
-	ob_api_json(r, 200, d);
-	cJSON_Delete(d);
-	return 0;
+	return ob_api_answer(r, d);
 }
 
 static int
@@ -685,11 +687,7 @@ ob_h_api_purchases(struct ob_req *r)
 {
 	cJSON *list = ob_invoices_purchases(&r->w->db, r->who.org_id, 100);
 
-	if (list == NULL)
-		return -1;
-	ob_api_json(r, 200, list);
-	cJSON_Delete(list);
-	return 0;
+	return ob_api_answer(r, list);
 }
 
 static int
@@ -767,9 +765,7 @@ refund_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 	if (amt != NULL && !cJSON_IsNull(amt) && ob_credits_json_int(amt, 1, 1LL << 50, &amount) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount is a positive integer of minor units (omit it for a full refund).");
-	ob_api_actx(r, &ax);
-	ax.as_staff = 1;
-	ax.reason = reason;
+	staff_actx(r, &ax, reason);
 	if ((*out = ob_refunds_create(&ax, stripe_client(r), a->org, invoice, amount, reason,
 	    ob_header(r, "HTTP_IDEMPOTENCY_KEY"), f)) == NULL)
 		return -1;
@@ -777,8 +773,12 @@ refund_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 	return 0;
 }
 
-int
-ob_h_api_refund(struct ob_req *r)
+/*
+ * A staff mutation on the org named in the path: the org must exist (404
+ * otherwise), then op runs in the idempotency envelope with the body.
+ */
+static int
+staff_mutation(struct ob_req *r, ob_api_op_fn op)
 {
 	struct refund_arg a;
 	struct ob_fail f = { 0 };
@@ -795,9 +795,15 @@ ob_h_api_refund(struct ob_req *r)
 	if ((body = ob_api_body(r)) == NULL)
 		return 0;
 	a.body = body;
-	ob_api_idempotent(r, a.org, 0, refund_op, &a);
+	ob_api_idempotent(r, a.org, 0, op, &a);
 	cJSON_Delete(body);
 	return 0;
+}
+
+int
+ob_h_api_refund(struct ob_req *r)
+{
+	return staff_mutation(r, refund_op);
 }
 
 int
@@ -805,11 +811,7 @@ ob_h_api_dunning(struct ob_req *r)
 {
 	cJSON *d = ob_dunning_view(&r->w->db, r->who.org_id);
 
-	if (d == NULL)
-		return -1;
-	ob_api_json(r, 200, d);
-	cJSON_Delete(d);
-	return 0;
+	return ob_api_answer(r, d);
 }
 
 static int
@@ -819,9 +821,7 @@ override_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 	const char *reason = ob_api_str(a->body, "reason");
 	struct ob_actx ax;
 
-	ob_api_actx(r, &ax);
-	ax.as_staff = 1;
-	ax.reason = reason;
+	staff_actx(r, &ax, reason);
 	if (ob_dunning_override(&ax, a->org, reason, f) != 0)
 		return -1;
 	if ((*out = ob_dunning_view(&r->w->db, a->org)) == NULL)
@@ -833,22 +833,5 @@ override_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 int
 ob_h_api_dunning_override(struct ob_req *r)
 {
-	struct refund_arg a;
-	struct ob_fail f = { 0 };
-	cJSON *body;
-
-	a.org = staff_org(r, ob_route_param(r, "org_id"));
-	if (a.org < 0)
-		return -1;
-	if (a.org == 0) {
-		ob_fail(&f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
-		ob_api_fail(r, &f);
-		return 0;
-	}
-	if ((body = ob_api_body(r)) == NULL)
-		return 0;
-	a.body = body;
-	ob_api_idempotent(r, a.org, 0, override_op, &a);
-	cJSON_Delete(body);
-	return 0;
+	return staff_mutation(r, override_op);
 }

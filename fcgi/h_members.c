@@ -121,11 +121,7 @@ ob_h_api_members(struct ob_req *r)
 {
 	cJSON *list = ob_member_list(&r->w->db, r->who.org_id);
 
-	if (list == NULL)
-		return -1;
-	ob_api_json(r, 200, list);
-	cJSON_Delete(list);
-	return 0;
+	return ob_api_answer(r, list);
 }
 
 static int
