@@ -32,7 +32,7 @@ CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icore -Istripe -Ifcgi -I$(O)/gen \
+CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icore -I. -I$(O)/gen \
             -DOB_PREFIX='"$(PREFIX)"' -DOB_VERSION='"$(VERSION)"'
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP
 
@@ -134,7 +134,7 @@ deps:
 # libFuzzer targets (clang): make check runs each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE \
-               -D_GNU_SOURCE -Icore -Istripe $(PKG_CFLAGS)
+               -D_GNU_SOURCE -Icore -I. $(PKG_CFLAGS)
 $(O)/fuzz/fuzz_webhook: tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c stripe/webhook.h stripe/webhook_sig.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "client.h"
+#include "stripe/client.h"
 #include "credits.h"
-#include "form.h"
+#include "stripe/form.h"
 #include "log.h"
 
 #define INV_STRIPE_ID_MAX	255

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
+#include "stripe/client.h"
 #include "proration.h"
 
 static const char *const res_names[OB_RES__MAX] = {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
-#include "form.h"
+#include "stripe/client.h"
+#include "stripe/form.h"
 #include "invoices.h"
 #include "log.h"
 

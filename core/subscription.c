@@ -10,9 +10,9 @@
 #include <sodium.h>
 
 #include "buf.h"
-#include "client.h"
+#include "stripe/client.h"
 #include "credits.h"
-#include "form.h"
+#include "stripe/form.h"
 #include "plans.h"
 #include "proration.h"
 #include "seats.h"

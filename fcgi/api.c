@@ -1,13 +1,13 @@
-#include "api.h"
+#include "fcgi/api.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "input.h"
+#include "fcgi/input.h"
 #include "idem.h"
 #include "log.h"
-#include "worker.h"
+#include "fcgi/worker.h"
 
 void
 ob_api_json(struct ob_req *r, int status, const cJSON *obj)

@@ -11,7 +11,7 @@
 
 #include "audit.h"
 #include "fail.h"
-#include "req.h"
+#include "fcgi/req.h"
 
 /** The mutation context of this request: who, request id, address. */
 void ob_api_actx(struct ob_req *r, struct ob_actx *ax);

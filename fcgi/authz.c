@@ -1,17 +1,17 @@
-#include "authz.h"
+#include "fcgi/authz.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "auth.h"
-#include "input.h"
+#include "fcgi/input.h"
 #include "log.h"
 #include "org.h"
 #include "policy.h"
 #include "ratelimit.h"
-#include "router.h"
-#include "worker.h"
+#include "fcgi/router.h"
+#include "fcgi/worker.h"
 
 static int
 unsafe_method(const char *m)

@@ -6,7 +6,7 @@
 #ifndef OB_AUTHZ_H
 #define OB_AUTHZ_H
 
-#include "req.h"
+#include "fcgi/req.h"
 
 #define OB_SESSION_COOKIE	"__Host-ob_session"
 #define OB_LOGIN_COOKIE		"__Host-ob_login"

@@ -1,17 +1,17 @@
-#include "h_admin.h"
+#include "fcgi/h_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
-#include "client.h"
-#include "input.h"
+#include "stripe/client.h"
+#include "fcgi/input.h"
 #include "org.h"
-#include "page.h"
-#include "router.h"
-#include "webhook.h"
-#include "worker.h"
+#include "fcgi/page.h"
+#include "fcgi/router.h"
+#include "stripe/webhook.h"
+#include "fcgi/worker.h"
 
 static int
 id_ok(const char *s)

@@ -4,7 +4,7 @@
 #ifndef OB_H_ADMIN_H
 #define OB_H_ADMIN_H
 
-#include "req.h"
+#include "fcgi/req.h"
 
 /** GET /admin/webhooks: the event log (type, status, org filters; cursor). */
 int ob_h_admin_webhooks(struct ob_req *r);

@@ -1,18 +1,18 @@
 /*
  * API keys: the console page; keys are shown once, at creation.
  */
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 #include <string.h>
 
 #include <sodium.h>
 
-#include "api.h"
-#include "input.h"
+#include "fcgi/api.h"
+#include "fcgi/input.h"
 #include "org.h"
-#include "page.h"
-#include "router.h"
-#include "worker.h"
+#include "fcgi/page.h"
+#include "fcgi/router.h"
+#include "fcgi/worker.h"
 
 static int
 render_keys(struct ob_req *r, int status, const char *new_key, const struct ob_fail *f)

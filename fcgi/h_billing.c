@@ -3,7 +3,7 @@
  * the API. Each worker owns one Stripe client, made on first use from the
  * settings (STRIPE_API_BASE, STRIPE_SECRET_KEY).
  */
-#include "h_billing.h"
+#include "fcgi/h_billing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,18 +12,18 @@
 
 #include <sodium.h>
 
-#include "api.h"
-#include "client.h"
+#include "fcgi/api.h"
+#include "stripe/client.h"
 #include "idem.h"
-#include "input.h"
+#include "fcgi/input.h"
 #include "org.h"
-#include "page.h"
+#include "fcgi/page.h"
 #include "plans.h"
 #include "policy.h"
-#include "router.h"
+#include "fcgi/router.h"
 #include "seats.h"
 #include "subscription.h"
-#include "worker.h"
+#include "fcgi/worker.h"
 
 static struct ob_stripe *billing_stripe;	/* this process's client */
 

@@ -8,7 +8,7 @@
 
 #include <cJSON.h>
 
-#include "req.h"
+#include "fcgi/req.h"
 
 /**
  * Add the billing hero summary (plan, seats used/purchased, current period

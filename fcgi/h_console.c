@@ -1,11 +1,11 @@
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 #include <cJSON.h>
 
-#include "h_billing.h"
-#include "page.h"
+#include "fcgi/h_billing.h"
+#include "fcgi/page.h"
 #include "policy.h"
-#include "worker.h"
+#include "fcgi/worker.h"
 
 int
 ob_h_landing(struct ob_req *r)

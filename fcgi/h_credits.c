@@ -9,7 +9,7 @@
  * function is its own idempotency record, so ob_api_idempotent — which
  * would add round trips — is not used).
  */
-#include "h_credits.h"
+#include "fcgi/h_credits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +17,14 @@
 
 #include <sodium.h>
 
-#include "api.h"
+#include "fcgi/api.h"
 #include "credits.h"
 #include "idem.h"
-#include "input.h"
+#include "fcgi/input.h"
 #include "org.h"
-#include "page.h"
-#include "router.h"
-#include "worker.h"
+#include "fcgi/page.h"
+#include "fcgi/router.h"
+#include "fcgi/worker.h"
 
 static int
 is_manager(const struct ob_req *r)

@@ -6,7 +6,7 @@
 #ifndef OB_H_CREDITS_H
 #define OB_H_CREDITS_H
 
-#include "req.h"
+#include "fcgi/req.h"
 
 /** GET /credits: the Credits page (members: their own allowance only). */
 int ob_h_credits_page(struct ob_req *r);

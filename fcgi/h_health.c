@@ -1,4 +1,4 @@
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -6,7 +6,7 @@
 #include "json.h"
 #include "migrate.h"
 #include "ob_schema.h"
-#include "worker.h"
+#include "fcgi/worker.h"
 
 int
 ob_h_healthz(struct ob_req *r)

@@ -1,17 +1,17 @@
 /*
  * The activity log: an org's billing events and audit rows.
  */
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "fcgi/api.h"
 #include "audit.h"
-#include "input.h"
+#include "fcgi/input.h"
 #include "org.h"
-#include "page.h"
-#include "worker.h"
+#include "fcgi/page.h"
+#include "fcgi/worker.h"
 
 /* limit (1–100, default 20) and starting_after (an id) from the query. */
 static int

@@ -2,26 +2,26 @@
  * Invoices, billing details, payment actions, refunds and dunning: the
  * console pages and forms, and the REST API (h_invoices.h).
  */
-#include "h_invoices.h"
+#include "fcgi/h_invoices.h"
 #include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "client.h"
+#include "fcgi/api.h"
+#include "stripe/client.h"
 #include "credits.h"
 #include "dunning.h"
-#include "input.h"
+#include "fcgi/input.h"
 #include "invoice_pdf.h"
 #include "invoices.h"
 #include "log.h"
 #include "org.h"
-#include "page.h"
+#include "fcgi/page.h"
 #include "refunds.h"
-#include "router.h"
-#include "worker.h"
+#include "fcgi/router.h"
+#include "fcgi/worker.h"
 
 /* One Stripe client per worker process, made on first use. */
 static struct ob_stripe *

@@ -6,7 +6,7 @@
 #ifndef OB_H_INVOICES_H
 #define OB_H_INVOICES_H
 
-#include "req.h"
+#include "fcgi/req.h"
 
 /** GET /billing/invoices: payment method, history, credit purchase, dunning banner. */
 int ob_h_invoices_page(struct ob_req *r);

@@ -1,7 +1,7 @@
 /*
  * Signing in and out of the console.
  */
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +10,11 @@
 
 #include "audit.h"
 #include "auth.h"
-#include "authz.h"
-#include "input.h"
+#include "fcgi/authz.h"
+#include "fcgi/input.h"
 #include "log.h"
-#include "page.h"
-#include "worker.h"
+#include "fcgi/page.h"
+#include "fcgi/worker.h"
 
 #define LOGIN_FAILED "Incorrect email or password."
 

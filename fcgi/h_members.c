@@ -1,17 +1,17 @@
 /*
  * Members: the console page and forms, and the API.
  */
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "api.h"
-#include "input.h"
+#include "fcgi/api.h"
+#include "fcgi/input.h"
 #include "org.h"
-#include "page.h"
-#include "router.h"
-#include "worker.h"
+#include "fcgi/page.h"
+#include "fcgi/router.h"
+#include "fcgi/worker.h"
 
 static int
 can_manage(const struct ob_req *r)

@@ -1,16 +1,16 @@
 /*
  * The org switcher and the staff console's front page.
  */
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "audit.h"
-#include "input.h"
+#include "fcgi/input.h"
 #include "org.h"
-#include "page.h"
-#include "worker.h"
+#include "fcgi/page.h"
+#include "fcgi/worker.h"
 
 int
 ob_h_org_switch(struct ob_req *r)

@@ -1,18 +1,18 @@
 /*
  * POST /stripe/webhook: verify, store (raw, once), apply (once).
  */
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "client.h"
-#include "input.h"
+#include "stripe/client.h"
+#include "fcgi/input.h"
 #include "log.h"
-#include "webhook.h"
-#include "webhook_sig.h"
-#include "worker.h"
+#include "stripe/webhook.h"
+#include "stripe/webhook_sig.h"
+#include "fcgi/worker.h"
 
 /* One Stripe client per worker process, made on first use. */
 static struct ob_stripe *

@@ -6,7 +6,7 @@
 #ifndef OB_HANDLERS_H
 #define OB_HANDLERS_H
 
-#include "req.h"
+#include "fcgi/req.h"
 
 /** GET /healthz: 200 while the process serves. */
 int ob_h_healthz(struct ob_req *r);

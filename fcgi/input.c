@@ -1,4 +1,4 @@
-#include "input.h"
+#include "fcgi/input.h"
 
 #include <string.h>
 #include <strings.h>

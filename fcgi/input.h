@@ -5,7 +5,7 @@
 #ifndef OB_INPUT_H
 #define OB_INPUT_H
 
-#include "req.h"
+#include "fcgi/req.h"
 
 #define OB_FORM_FIELDS_MAX	256
 #define OB_COOKIE_MAX		4096

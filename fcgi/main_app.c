@@ -1,8 +1,8 @@
 /*
  * orgbill-app: the console and REST API FastCGI worker pool.
  */
-#include "routes.h"
-#include "serve.h"
+#include "fcgi/routes.h"
+#include "fcgi/serve.h"
 
 int
 main(int argc, char **argv)

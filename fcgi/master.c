@@ -1,4 +1,4 @@
-#include "master.h"
+#include "fcgi/master.h"
 
 #include <errno.h>
 #include <signal.h>

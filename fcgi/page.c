@@ -1,11 +1,11 @@
-#include "page.h"
+#include "fcgi/page.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "input.h"
+#include "fcgi/input.h"
 #include "org.h"
-#include "worker.h"
+#include "fcgi/worker.h"
 
 /* Flash codes that may be named in a redirect's ?flash= (never free text,
  * so nobody can make the console say something through a link). */

@@ -7,7 +7,7 @@
 
 #include <cJSON.h>
 
-#include "req.h"
+#include "fcgi/req.h"
 
 /**
  * A new page data object for r: title, version, nav_<key> = true, the

@@ -1,4 +1,4 @@
-#include "req.h"
+#include "fcgi/req.h"
 
 #include <errno.h>
 #include <stdlib.h>

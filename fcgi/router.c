@@ -1,4 +1,4 @@
-#include "router.h"
+#include "fcgi/router.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "policy.h"
-#include "req.h"
+#include "fcgi/req.h"
 
 typedef int (*ob_handler_fn)(struct ob_req *r);
 

@@ -5,7 +5,7 @@
 #ifndef OB_ROUTES_H
 #define OB_ROUTES_H
 
-#include "router.h"
+#include "fcgi/router.h"
 
 /** Console and REST API routes. */
 extern const struct ob_router ob_app_router;

@@ -1,10 +1,10 @@
-#include "routes.h"
+#include "fcgi/routes.h"
 
-#include "handlers.h"
-#include "h_billing.h"
-#include "h_admin.h"
-#include "h_credits.h"
-#include "h_invoices.h"
+#include "fcgi/handlers.h"
+#include "fcgi/h_billing.h"
+#include "fcgi/h_admin.h"
+#include "fcgi/h_credits.h"
+#include "fcgi/h_invoices.h"
 
 /*
  * The console and REST API: one row per route, kept by each module in its
@@ -16,14 +16,14 @@
 
 enum app_route {
 #define OB_ROUTE(id, method, pattern, fn, action) id,
-#include "routes_app_modules.def"
+#include "fcgi/routes_app_modules.def"
 #undef OB_ROUTE
 	APP__MAX
 };
 
 static const struct ob_route app_routes[APP__MAX] = {
 #define OB_ROUTE(id, method, pattern, fn, action) [id] = { method, pattern, fn, action },
-#include "routes_app_modules.def"
+#include "fcgi/routes_app_modules.def"
 #undef OB_ROUTE
 };
 

@@ -1,6 +1,6 @@
-#include "routes.h"
+#include "fcgi/routes.h"
 
-#include "handlers.h"
+#include "fcgi/handlers.h"
 
 enum webhook_route {
 	WH_HEALTHZ,

@@ -1,4 +1,4 @@
-#include "serve.h"
+#include "fcgi/serve.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,8 +13,8 @@
 
 #include "cfg.h"
 #include "log.h"
-#include "master.h"
-#include "worker.h"
+#include "fcgi/master.h"
+#include "fcgi/worker.h"
 
 static int
 serve_worker(void *arg)

@@ -5,7 +5,7 @@
 #ifndef OB_SERVE_H
 #define OB_SERVE_H
 
-#include "router.h"
+#include "fcgi/router.h"
 
 struct ob_serve_conf {
 	const char *name;		/* "app" or "webhook" */

@@ -1,4 +1,4 @@
-#include "worker.h"
+#include "fcgi/worker.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,7 +10,7 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "authz.h"
+#include "fcgi/authz.h"
 #include "json.h"
 #include "log.h"
 

@@ -8,7 +8,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "ratelimit.h"
-#include "router.h"
+#include "fcgi/router.h"
 #include "tmpl.h"
 
 struct ob_worker {

@@ -13,8 +13,8 @@
 #include <curl/curl.h>
 
 #include "buf.h"
-#include "client.h"
-#include "form.h"
+#include "stripe/client.h"
+#include "stripe/form.h"
 #include "mem.h"
 
 #define STRIPE_USER_AGENT	"orgbill-stripe/1.0"

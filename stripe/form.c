@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
+#include "stripe/form.h"
 #include "mem.h"
 
 /* Characters encodeURIComponent leaves alone, minus !*'() which stripe-node

@@ -1,4 +1,4 @@
-#include "webhook.h"
+#include "stripe/webhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * Parsing a Stripe event's envelope (id, type, created, data.object's id
  * and kind). Pure: no database, no I/O — the fuzz target drives it.
  */
-#include "webhook.h"
+#include "stripe/webhook.h"
 
 #include <string.h>
 

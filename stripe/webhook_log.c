@@ -1,7 +1,7 @@
 /*
  * The webhook event log as the staff console shows it.
  */
-#include "webhook.h"
+#include "stripe/webhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "webhook_sig.h"
+#include "stripe/webhook_sig.h"
 
 #include <stdio.h>
 #include <string.h>

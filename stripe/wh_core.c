@@ -1,7 +1,7 @@
 /*
  * Webhook handlers that need no other module.
  */
-#include "webhook.h"
+#include "stripe/webhook.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * CURRENT Stripe object (fetched with cx->stripe when there is one, else
  * the event's own snapshot), so order and duplicates never matter.
  */
-#include "webhook.h"
+#include "stripe/webhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "audit.h"
-#include "client.h"
+#include "stripe/client.h"
 #include "dunning.h"
-#include "form.h"
+#include "stripe/form.h"
 #include "invoices.h"
 #include "log.h"
 #include "outbox.h"

@@ -5,13 +5,13 @@
  * (tests, offline replays) the event's own snapshot is used, and an older
  * snapshot than one already applied is skipped before we get here.
  */
-#include "webhook.h"
+#include "stripe/webhook.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "audit.h"
-#include "client.h"
+#include "stripe/client.h"
 #include "subscription.h"
 
 int ob_wh_subscription_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,

@@ -1,7 +1,7 @@
 /*
  * orgbill verify-ledger | credits add | credits plan-grant.
  */
-#include "cmd_credits.h"
+#include "cli/cmd_credits.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #ifndef OB_CLI_CREDITS_H
 #define OB_CLI_CREDITS_H
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /**
  * orgbill verify-ledger: recompute every credit balance from the ledger

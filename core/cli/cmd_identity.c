@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "auth.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "org.h"
 
 #define PASSWORD_READ_MAX 1100

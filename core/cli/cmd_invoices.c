@@ -1,7 +1,7 @@
 /*
  * The invoices module's jobs for `orgbill jobs`. See cmd_invoices.h.
  */
-#include "cmd_invoices.h"
+#include "cli/cmd_invoices.h"
 
 #include <stdio.h>
 #include <stdlib.h>

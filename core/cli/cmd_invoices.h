@@ -5,7 +5,7 @@
 #ifndef OB_CMD_INVOICES_H
 #define OB_CMD_INVOICES_H
 
-#include "cli.h"
+#include "cli/cli.h"
 
 struct ob_stripe;
 

@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "cli.h"
-#include "client.h"
-#include "cmd_invoices.h"
+#include "cli/cli.h"
+#include "stripe/client.h"
+#include "cli/cmd_invoices.h"
 #include "log.h"
 #include "ratelimit.h"
-#include "webhook.h"
+#include "stripe/webhook.h"
 
 static volatile sig_atomic_t jobs_stop;
 

@@ -11,7 +11,7 @@
 #include <sodium.h>
 
 #include "auth.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "org.h"
 
 #define DEMO_PASSWORD "demo-password"

@@ -9,8 +9,8 @@
 
 #include <cJSON.h>
 
-#include "cli.h"
-#include "client.h"
+#include "cli/cli.h"
+#include "stripe/client.h"
 #include "org.h"
 #include "plans.h"
 #include "subscription.h"

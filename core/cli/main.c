@@ -9,9 +9,9 @@
 
 #include <sodium.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "log.h"
-#include "cmd_credits.h"
+#include "cli/cmd_credits.h"
 
 struct cli_cmd {
 	const char *name;

@@ -13,8 +13,8 @@
 
 #include <cJSON.h>
 
-#include "webhook.h"
-#include "webhook_sig.h"
+#include "stripe/webhook.h"
+#include "stripe/webhook_sig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "policy.h"
-#include "routes.h"
+#include "fcgi/routes.h"
 #include "integration/harness.h"
 
 enum persona {

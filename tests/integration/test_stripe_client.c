@@ -15,7 +15,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
-#include "client.h"
+#include "stripe/client.h"
 
 static const char *
 env_or(const char *name, const char *dflt)

@@ -9,7 +9,7 @@
 
 #include "arena.h"
 #include "auth.h"
-#include "input.h"
+#include "fcgi/input.h"
 #include "policy.h"
 
 static struct ob_principal

@@ -5,8 +5,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "router.h"
-#include "routes.h"
+#include "fcgi/router.h"
+#include "fcgi/routes.h"
 
 static int
 h_dummy(struct ob_req *r)

@@ -12,7 +12,7 @@
 #include <cJSON.h>
 
 #include "buf.h"
-#include "form.h"
+#include "stripe/form.h"
 
 #define VECTORS_PATH "tests/unit/data/stripe_form_vectors.json"
 

@@ -10,7 +10,7 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "webhook_sig.h"
+#include "stripe/webhook_sig.h"
 
 static cJSON *
 load_vectors(void)
