@@ -36,7 +36,8 @@ CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icore -I. -I$(O)/gen \
             -DOB_PREFIX='"$(PREFIX)"' -DOB_VERSION='"$(VERSION)"'
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP
 
-CORE_SRC    := $(wildcard core/*.c)
+CORE_SRC    := $(wildcard core/*.c core/*/*.c)
+CORE_SRC    := $(filter-out core/cli/%,$(CORE_SRC))
 STRIPE_SRC  := $(wildcard stripe/*.c)
 FCGI_SRC    := $(filter-out fcgi/main_app.c fcgi/main_webhook.c,$(wildcard fcgi/*.c))
 CLI_SRC     := $(wildcard core/cli/*.c)
@@ -49,7 +50,8 @@ obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 LIB       := $(O)/liborgbill.a
 FCGI_LIB  := $(O)/libobfcgi.a
 BINS      := $(O)/orgbill-app $(O)/orgbill-webhook $(O)/orgbill
-GEN       := $(O)/gen/ob_schema.h
+GEN       := $(O)/gen/ob_schema.h $(O)/gen/ob_stmt_modules.def
+STMT_DEFS := $(sort $(wildcard core/stmt_*.def core/*/stmt_*.def))
 
 .PHONY: all check demo bench install clean unit static deps fuzz
 all: $(LIB) $(BINS) static
@@ -68,11 +70,17 @@ $(O)/gen/ob_schema.h: $(MIGRATIONS) Makefile
 	printf '#define OB_SCHEMA_VERSION %d\n#define OB_SCHEMA_COUNT %d\n' \
 	    "$$(expr "$$last" + 0)" "$$count" > $@.tmp && mv $@.tmp $@
 
+# The statement table is assembled from every folder's stmt_*.def (the
+# list is generated, not hand-kept, so base/stmt.h names no folder above it).
+$(O)/gen/ob_stmt_modules.def: $(STMT_DEFS) Makefile
+	@mkdir -p $(dir $@)
+	@for f in $(STMT_DEFS); do echo "#include \"$${f#core/}\""; done > $@.tmp && mv $@.tmp $@
+
 # PREFIX is compiled into the settings' defaults: rebuild cfg.o when it changes.
 $(O)/gen/prefix: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
-$(O)/obj/core/cfg.o: $(O)/gen/prefix
+$(O)/obj/core/base/cfg.o: $(O)/gen/prefix
 .PHONY: FORCE
 FORCE:
 
@@ -134,8 +142,8 @@ deps:
 # libFuzzer targets (clang): make check runs each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE \
-               -D_GNU_SOURCE -Icore -I. $(PKG_CFLAGS)
-$(O)/fuzz/fuzz_webhook: tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c stripe/webhook.h stripe/webhook_sig.h
+               -D_GNU_SOURCE -Icore -I. -I$(O)/gen $(PKG_CFLAGS)
+$(O)/fuzz/fuzz_webhook: $(GEN) tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c stripe/webhook.h stripe/webhook_sig.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c $(PKG_LIBS)

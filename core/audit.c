@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "db_json.h"
-#include "mem.h"
+#include "base/db_json.h"
+#include "base/mem.h"
 
 int
 ob_audit_write(const struct ob_actx *ax, int64_t org_id, const char *action,

@@ -11,7 +11,7 @@
 
 #include <cJSON.h>
 
-#include "db.h"
+#include "base/db.h"
 #include "principal.h"
 
 /* The context of one mutation: who does it, from where, and why. */

@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define CSRF_LABEL "orgbill-csrf-v1"
 

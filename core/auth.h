@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db.h"
+#include "base/db.h"
 #include "principal.h"
 
 #define OB_TOKEN_BYTES		32

@@ -2,7 +2,7 @@
  * Credits: input checks and the metering hot path (deduct, check).
  */
 #include "credits.h"
-#include "json.h"
+#include "base/json.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -19,8 +19,8 @@
 #include <cJSON.h>
 
 #include "audit.h"
-#include "db.h"
-#include "fail.h"
+#include "base/db.h"
+#include "base/fail.h"
 
 #define OB_CREDITS_AMOUNT_MAX	1000000000000LL	/* 10^12 per request */
 #define OB_CREDITS_SERVICE_MAX	64

@@ -3,7 +3,7 @@
  * the extra-task setting. Each is one transaction with its audit row.
  */
 #include "credits.h"
-#include "json.h"
+#include "base/json.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * console's Credits page renders.
  */
 #include "credits.h"
-#include "json.h"
+#include "base/json.h"
 #include "plans.h"
 #include "subscription.h"
 

@@ -11,8 +11,8 @@
 #include "stripe/client.h"
 #include "stripe/form.h"
 #include "invoices.h"
-#include "log.h"
-#include "outbox.h"
+#include "base/log.h"
+#include "base/outbox.h"
 
 static const char *const state_names[] = { "active", "past_due", "restricted", "suspended" };
 

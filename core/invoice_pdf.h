@@ -13,7 +13,7 @@
 
 #include <cJSON.h>
 
-#include "buf.h"
+#include "base/buf.h"
 
 /** True when PDFs can be rendered (libharu is linked in: always). */
 int ob_invoice_pdf_available(void);

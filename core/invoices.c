@@ -3,7 +3,7 @@
  * credit purchases and extra-task invoice items. See invoices.h.
  */
 #include "invoices.h"
-#include "json.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include "stripe/client.h"
 #include "credits.h"
 #include "stripe/form.h"
-#include "log.h"
+#include "base/log.h"
 
 #define INV_STRIPE_ID_MAX	255
 

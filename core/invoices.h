@@ -21,9 +21,9 @@
 #include <cJSON.h>
 
 #include "audit.h"
-#include "buf.h"
-#include "db.h"
-#include "fail.h"
+#include "base/buf.h"
+#include "base/db.h"
+#include "base/fail.h"
 
 struct ob_stripe;
 

@@ -9,7 +9,7 @@
 #include <sodium.h>
 
 #include "auth.h"
-#include "db_json.h"
+#include "base/db_json.h"
 
 #define PASSWORD_MIN 10
 #define PASSWORD_MAX 1024

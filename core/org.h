@@ -10,7 +10,7 @@
 #include <cJSON.h>
 
 #include "audit.h"
-#include "fail.h"
+#include "base/fail.h"
 #include "principal.h"
 
 /** Create an org; *id receives its id. -1 with f set (bad name/slug, slug taken). */

@@ -1,5 +1,5 @@
 #include "plans.h"
-#include "json.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

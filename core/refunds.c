@@ -2,7 +2,7 @@
  * Staff refunds through Stripe, and their history. See refunds.h.
  */
 #include "refunds.h"
-#include "json.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "stripe/client.h"
 #include "stripe/form.h"
 #include "invoices.h"
-#include "log.h"
+#include "base/log.h"
 
 static void
 fmt_i64(char *buf, size_t n, int64_t v)

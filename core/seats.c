@@ -1,5 +1,5 @@
 #include "seats.h"
-#include "json.h"
+#include "base/json.h"
 
 #include <ctype.h>
 #include <stdio.h>

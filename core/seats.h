@@ -14,8 +14,8 @@
 #include <cJSON.h>
 
 #include "audit.h"
-#include "db.h"
-#include "fail.h"
+#include "base/db.h"
+#include "base/fail.h"
 
 #define OB_SEATS_ROWS_MAX	2000	/* rows in one bulk change */
 #define OB_SEATS_CSV_MAX	(256 * 1024)	/* bytes of CSV text */

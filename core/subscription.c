@@ -1,5 +1,5 @@
 #include "subscription.h"
-#include "json.h"
+#include "base/json.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "stripe/client.h"
 #include "credits.h"
 #include "stripe/form.h"

@@ -5,8 +5,8 @@
 #include <strings.h>
 
 #include "fcgi/input.h"
-#include "idem.h"
-#include "log.h"
+#include "base/idem.h"
+#include "base/log.h"
 #include "fcgi/worker.h"
 
 void

@@ -10,7 +10,7 @@
 #include <cJSON.h>
 
 #include "audit.h"
-#include "fail.h"
+#include "base/fail.h"
 #include "fcgi/req.h"
 
 /** The mutation context of this request: who, request id, address. */

@@ -6,10 +6,10 @@
 
 #include "auth.h"
 #include "fcgi/input.h"
-#include "log.h"
+#include "base/log.h"
 #include "org.h"
 #include "policy.h"
-#include "ratelimit.h"
+#include "base/ratelimit.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
 

@@ -14,7 +14,7 @@
 
 #include "fcgi/api.h"
 #include "stripe/client.h"
-#include "idem.h"
+#include "base/idem.h"
 #include "fcgi/input.h"
 #include "org.h"
 #include "fcgi/page.h"

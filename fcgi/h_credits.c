@@ -19,7 +19,7 @@
 
 #include "fcgi/api.h"
 #include "credits.h"
-#include "idem.h"
+#include "base/idem.h"
 #include "fcgi/input.h"
 #include "org.h"
 #include "fcgi/page.h"

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
-#include "migrate.h"
+#include "base/json.h"
+#include "base/migrate.h"
 #include "ob_schema.h"
 #include "fcgi/worker.h"
 

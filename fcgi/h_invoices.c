@@ -3,7 +3,7 @@
  * console pages and forms, and the REST API (h_invoices.h).
  */
 #include "fcgi/h_invoices.h"
-#include "json.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 #include "fcgi/input.h"
 #include "invoice_pdf.h"
 #include "invoices.h"
-#include "log.h"
+#include "base/log.h"
 #include "org.h"
 #include "fcgi/page.h"
 #include "refunds.h"

@@ -12,7 +12,7 @@
 #include "auth.h"
 #include "fcgi/authz.h"
 #include "fcgi/input.h"
-#include "log.h"
+#include "base/log.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
 

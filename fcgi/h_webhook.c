@@ -9,7 +9,7 @@
 
 #include "stripe/client.h"
 #include "fcgi/input.h"
-#include "log.h"
+#include "base/log.h"
 #include "stripe/webhook.h"
 #include "stripe/webhook_sig.h"
 #include "fcgi/worker.h"

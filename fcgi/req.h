@@ -13,9 +13,9 @@
 
 #include <fcgiapp.h>
 
-#include "arena.h"
+#include "base/arena.h"
 #include "auth.h"
-#include "buf.h"
+#include "base/buf.h"
 #include "principal.h"
 
 #define OB_ROUTE_PARAMS_MAX	4

@@ -11,8 +11,8 @@
 
 #include <fcgiapp.h>
 
-#include "cfg.h"
-#include "log.h"
+#include "base/cfg.h"
+#include "base/log.h"
 #include "fcgi/master.h"
 #include "fcgi/worker.h"
 

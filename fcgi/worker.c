@@ -11,8 +11,8 @@
 #include <sodium.h>
 
 #include "fcgi/authz.h"
-#include "json.h"
-#include "log.h"
+#include "base/json.h"
+#include "base/log.h"
 
 static volatile sig_atomic_t worker_stop;
 

@@ -5,11 +5,11 @@
 #ifndef OB_WORKER_H
 #define OB_WORKER_H
 
-#include "cfg.h"
-#include "db.h"
-#include "ratelimit.h"
+#include "base/cfg.h"
+#include "base/db.h"
+#include "base/ratelimit.h"
 #include "fcgi/router.h"
-#include "tmpl.h"
+#include "base/tmpl.h"
 
 struct ob_worker {
 	const char *name;		/* "app" or "webhook": logs, db app name */

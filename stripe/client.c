@@ -12,10 +12,10 @@
 
 #include <curl/curl.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "stripe/client.h"
 #include "stripe/form.h"
-#include "mem.h"
+#include "base/mem.h"
 
 #define STRIPE_USER_AGENT	"orgbill-stripe/1.0"
 #define STRIPE_PATH_MAX		2048

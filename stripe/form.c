@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "stripe/form.h"
-#include "mem.h"
+#include "base/mem.h"
 
 /* Characters encodeURIComponent leaves alone, minus !*'() which stripe-node
  * re-encodes, plus [ ] which it decodes again for readability. */

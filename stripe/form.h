@@ -25,7 +25,7 @@
 
 #include <cJSON.h>
 
-#include "buf.h"
+#include "base/buf.h"
 
 /* Deepest nesting of objects/arrays accepted below the top-level object. */
 #define OB_STRIPE_FORM_MAX_DEPTH 32

@@ -6,8 +6,8 @@
 
 #include <sodium.h>
 
-#include "log.h"
-#include "mem.h"
+#include "base/log.h"
+#include "base/mem.h"
 
 
 

@@ -16,8 +16,8 @@
 
 #include <cJSON.h>
 
-#include "db.h"
-#include "fail.h"
+#include "base/db.h"
+#include "base/fail.h"
 
 struct ob_stripe;
 

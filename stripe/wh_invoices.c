@@ -16,8 +16,8 @@
 #include "dunning.h"
 #include "stripe/form.h"
 #include "invoices.h"
-#include "log.h"
-#include "outbox.h"
+#include "base/log.h"
+#include "base/outbox.h"
 #include "refunds.h"
 
 int ob_wh_invoice_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);

@@ -1,12 +1,12 @@
 #!/bin/sh
-# The settings table in core/cfg.c is the one source of truth for setting
+# The settings table in core/base/cfg.c is the one source of truth for setting
 # names. This check fails when deploy/orgbill.env.example or README.md's
 # configuration table misses a setting, or lists one cfg.c does not have.
 #
 #   tests/check-env-example.sh           check; one line of result
 #   tests/check-env-example.sh --table   print README's table from cfg.c
 #
-# Names are taken from the table rows of core/cfg.c, which start with
+# Names are taken from the table rows of core/base/cfg.c, which start with
 # `{ "NAME", CFG_`. In the env example a setting is a line "NAME=value" or
 # "#NAME=value" (a documented default); in README.md it is a row of the
 # table between the <!-- settings:begin --> and <!-- settings:end -->
@@ -14,7 +14,7 @@
 # must be exactly what --table prints (regenerate it with that).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CFG=$ROOT/core/cfg.c
+CFG=$ROOT/core/base/cfg.c
 ENV_EXAMPLE=$ROOT/deploy/orgbill.env.example
 README=$ROOT/README.md
 
@@ -105,7 +105,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 settings | cut -d "$(printf '\037')" -f1 | sort >"$tmp/cfg"
 if [ ! -s "$tmp/cfg" ]; then
-	echo "check-env-example: FAILED: no settings found in core/cfg.c (has the table's shape changed?)"
+	echo "check-env-example: FAILED: no settings found in core/base/cfg.c (has the table's shape changed?)"
 	exit 1
 fi
 sed -n 's/^#\{0,1\}\([A-Z][A-Z0-9_]*\)=.*/\1/p' "$ENV_EXAMPLE" | sort >"$tmp/env"
@@ -117,18 +117,18 @@ add() { problems="$problems${problems:+; }$*"; }
 list() { tr '\n' ' ' <"$1" | sed 's/ $//'; }
 
 comm -23 "$tmp/cfg" "$tmp/env" >"$tmp/x"; [ ! -s "$tmp/x" ] || add "missing from deploy/orgbill.env.example: $(list "$tmp/x")"
-comm -13 "$tmp/cfg" "$tmp/env" >"$tmp/x"; [ ! -s "$tmp/x" ] || add "not in core/cfg.c but in deploy/orgbill.env.example: $(list "$tmp/x")"
+comm -13 "$tmp/cfg" "$tmp/env" >"$tmp/x"; [ ! -s "$tmp/x" ] || add "not in core/base/cfg.c but in deploy/orgbill.env.example: $(list "$tmp/x")"
 sort "$tmp/env" | uniq -d >"$tmp/x"; [ ! -s "$tmp/x" ] || add "set twice in deploy/orgbill.env.example: $(list "$tmp/x")"
 if [ ! -s "$tmp/block" ]; then
 	add "README.md has no <!-- settings:begin --> ... <!-- settings:end --> table"
 else
 	comm -23 "$tmp/cfg" "$tmp/readme" >"$tmp/x"; [ ! -s "$tmp/x" ] || add "missing from README.md's table: $(list "$tmp/x")"
-	comm -13 "$tmp/cfg" "$tmp/readme" >"$tmp/x"; [ ! -s "$tmp/x" ] || add "not in core/cfg.c but in README.md's table: $(list "$tmp/x")"
+	comm -13 "$tmp/cfg" "$tmp/readme" >"$tmp/x"; [ ! -s "$tmp/x" ] || add "not in core/base/cfg.c but in README.md's table: $(list "$tmp/x")"
 	if [ -z "$problems" ]; then
 		grep '^|' "$tmp/block" >"$tmp/have" || true
 		table >"$tmp/want"
 		cmp -s "$tmp/have" "$tmp/want" ||
-			add "README.md's table differs from core/cfg.c (defaults or meanings); regenerate it with tests/check-env-example.sh --table"
+			add "README.md's table differs from core/base/cfg.c (defaults or meanings); regenerate it with tests/check-env-example.sh --table"
 	fi
 fi
 
@@ -137,4 +137,4 @@ if [ -n "$problems" ]; then
 	echo "check-env-example: FAILED: $problems"
 	exit 1
 fi
-echo "check-env-example: ok ($n settings in core/cfg.c, deploy/orgbill.env.example and README.md)"
+echo "check-env-example: ok ($n settings in core/base/cfg.c, deploy/orgbill.env.example and README.md)"

@@ -6,8 +6,8 @@
 #ifndef OB_CLI_H
 #define OB_CLI_H
 
-#include "cfg.h"
-#include "db.h"
+#include "base/cfg.h"
+#include "base/db.h"
 
 struct ob_cli {
 	const char *prog;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "migrate.h"
+#include "base/migrate.h"
 
 /* Commands that take no arguments refuse any. */
 static int

@@ -9,8 +9,8 @@
 
 #include "dunning.h"
 #include "invoices.h"
-#include "log.h"
-#include "outbox.h"
+#include "base/log.h"
+#include "base/outbox.h"
 
 int
 ob_cli_job_outbox(struct ob_cli *c, int verbose)

@@ -14,8 +14,8 @@
 #include "cli/cli.h"
 #include "stripe/client.h"
 #include "cli/cmd_invoices.h"
-#include "log.h"
-#include "ratelimit.h"
+#include "base/log.h"
+#include "base/ratelimit.h"
 #include "stripe/webhook.h"
 
 static volatile sig_atomic_t jobs_stop;

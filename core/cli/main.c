@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
-#include "log.h"
+#include "base/log.h"
 #include "cli/cmd_credits.h"
 
 struct cli_cmd {

@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "migrate.h"
+#include "base/db.h"
+#include "base/migrate.h"
 #include "ob_schema.h"
 #include "integration/harness.h"
 

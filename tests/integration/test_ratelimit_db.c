@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "ratelimit.h"
+#include "base/db.h"
+#include "base/ratelimit.h"
 #include "integration/harness.h"
 
 static long fake_now;

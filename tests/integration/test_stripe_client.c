@@ -14,7 +14,7 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "stripe/client.h"
 
 static const char *

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "cfg.h"
-#include "json.h"
-#include "stmt.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/cfg.h"
+#include "base/json.h"
+#include "base/stmt.h"
 
 START_TEST(arena_alloc_reset)
 {

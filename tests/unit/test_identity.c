@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "arena.h"
+#include "base/arena.h"
 #include "auth.h"
 #include "fcgi/input.h"
 #include "policy.h"

@@ -9,7 +9,7 @@
 #include "dunning.h"
 #include "invoice_pdf.h"
 #include "invoices.h"
-#include "outbox.h"
+#include "base/outbox.h"
 #include "refunds.h"
 
 static const char *

@@ -22,9 +22,9 @@
 
 #include <cJSON.h>
 
-#include "buf.h"
-#include "mustache.h"
-#include "tmpl.h"
+#include "base/buf.h"
+#include "base/mustache.h"
+#include "base/tmpl.h"
 
 static char *
 slurp(const char *path)

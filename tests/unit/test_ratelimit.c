@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "ratelimit.h"
+#include "base/buf.h"
+#include "base/ratelimit.h"
 
 /* A window-aligned instant for every window used here (60, 3600, 86400). */
 #define T0 1700006400L

@@ -11,7 +11,7 @@
 
 #include <cJSON.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "stripe/form.h"
 
 #define VECTORS_PATH "tests/unit/data/stripe_form_vectors.json"

@@ -15,7 +15,7 @@
 
 #include <libpq-fe.h>
 
-#include "stmt.h"
+#include "base/stmt.h"
 
 struct ob_db {
 	PGconn *conn;

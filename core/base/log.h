@@ -9,7 +9,7 @@
 #ifndef OB_LOG_H
 #define OB_LOG_H
 
-#include "buf.h"
+#include "base/buf.h"
 
 enum ob_log_level {
 	OB_LOG_DEBUG,

@@ -1,11 +1,11 @@
-#include "db.h"
+#include "base/db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "mem.h"
+#include "base/log.h"
+#include "base/mem.h"
 
 static void
 db_notice(void *arg, const char *message)

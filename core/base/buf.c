@@ -1,10 +1,10 @@
-#include "buf.h"
+#include "base/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "base/mem.h"
 
 static void
 buf_grow(struct ob_buf *b, size_t need)

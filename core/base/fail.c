@@ -1,9 +1,9 @@
-#include "fail.h"
+#include "base/fail.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "log.h"
+#include "base/log.h"
 
 int
 ob_fail(struct ob_fail *f, enum ob_fail_kind kind, const char *code,

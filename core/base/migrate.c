@@ -1,4 +1,4 @@
-#include "migrate.h"
+#include "base/migrate.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
-#include "mem.h"
+#include "base/log.h"
+#include "base/mem.h"
 
 #define MIGRATION_MAX	(4L * 1024 * 1024)
 

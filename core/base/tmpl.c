@@ -1,4 +1,4 @@
-#include "tmpl.h"
+#include "base/tmpl.h"
 
 #include <sys/stat.h>
 
@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "mem.h"
-#include "mustache.h"
+#include "base/buf.h"
+#include "base/mem.h"
+#include "base/mustache.h"
 
 #define SUFFIX		".mustache"
 #define SUFFIX_LEN	(sizeof(SUFFIX) - 1)

@@ -8,7 +8,7 @@
 #include <cJSON.h>
 #include <libpq-fe.h>
 
-#include "db.h"
+#include "base/db.h"
 
 enum ob_col_kind {
 	OB_COL_STR,	/* text as a JSON string (ids too: ids are strings) */

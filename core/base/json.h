@@ -9,7 +9,7 @@
 
 #include <cJSON.h>
 
-#include "buf.h"
+#include "base/buf.h"
 
 /** Append s as a quoted JSON string (control characters escaped). */
 void ob_json_put_str(struct ob_buf *b, const char *s);

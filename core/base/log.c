@@ -1,4 +1,4 @@
-#include "log.h"
+#include "base/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "base/json.h"
 
 static const char *log_component = "orgbill";
 static enum ob_log_level log_level = OB_LOG_INFO;

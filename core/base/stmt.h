@@ -3,9 +3,10 @@
  *
  * Each row is prepared once per connection (ob_db_open) and executed
  * by index (ob_db_exec); no function takes SQL text at run time, so no
- * input can become SQL. Each module keeps its rows in its own
- * core/stmt_<module>.def as OB_STMT_DEF(id, name, sql, nparams); the list
- * of modules is stmt_modules.def. One enum and one table come out of them
+ * input can become SQL. Each folder keeps its rows in its own
+ * core/<folder>/stmt_<module>.def as OB_STMT_DEF(id, name, sql, nparams);
+ * the build generates the list of those files (ob_stmt_modules.def), so
+ * this header names no folder above base/. One enum and one table come out of them
  * (a unit test checks names are unique and parameter counts match).
  */
 #ifndef OB_STMT_H
@@ -13,7 +14,7 @@
 
 enum ob_stmt {
 #define OB_STMT_DEF(id, name, sql, nparams) id,
-#include "stmt_modules.def"
+#include "ob_stmt_modules.def"
 #undef OB_STMT_DEF
 	OB_STMT__MAX
 };

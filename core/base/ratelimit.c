@@ -1,4 +1,4 @@
-#include "ratelimit.h"
+#include "base/ratelimit.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -14,9 +14,9 @@
 
 #include <sodium.h>
 
-#include "db.h"
-#include "json.h"
-#include "mem.h"
+#include "base/db.h"
+#include "base/json.h"
+#include "base/mem.h"
 
 /*
  * The shared table: buckets of RL_WAYS slots, one spinlock per bucket. A

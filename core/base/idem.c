@@ -1,4 +1,4 @@
-#include "idem.h"
+#include "base/idem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "mem.h"
+#include "base/mem.h"
 
 int
 ob_idem_key_ok(const char *key)

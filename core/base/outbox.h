@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "buf.h"
-#include "db.h"
+#include "base/buf.h"
+#include "base/db.h"
 
 #define OB_OUTBOX_MAX_ATTEMPTS	8
 #define OB_OUTBOX_SUBJECT_MAX	200

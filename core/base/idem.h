@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db.h"
+#include "base/db.h"
 
 #define OB_IDEM_KEY_MAX 255
 

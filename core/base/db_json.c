@@ -1,4 +1,4 @@
-#include "db_json.h"
+#include "base/db_json.h"
 
 #include <stdlib.h>
 

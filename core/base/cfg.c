@@ -1,11 +1,11 @@
-#include "cfg.h"
+#include "base/cfg.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "base/mem.h"
 
 #ifndef OB_PREFIX
 #define OB_PREFIX "/usr/local"

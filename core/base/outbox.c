@@ -1,7 +1,7 @@
 /*
  * The e-mail outbox and its SMTP sender (libcurl). See outbox.h.
  */
-#include "outbox.h"
+#include "base/outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include <curl/curl.h>
 
-#include "log.h"
+#include "base/log.h"
 
 void
 ob_outbox_smtp_from_env(struct ob_outbox_smtp *s)

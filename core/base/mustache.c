@@ -21,15 +21,15 @@
  * indentation of the site). Only template text is re-indented, never
  * interpolated data, and the indentation never follows a final newline.
  */
-#include "mustache.h"
+#include "base/mustache.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "mem.h"
+#include "base/buf.h"
+#include "base/mem.h"
 
 #define NPOS		((size_t)-1)
 #define MAX_DELIM	16	/* bytes in a {{=x y=}} delimiter */

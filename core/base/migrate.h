@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "db.h"
+#include "base/db.h"
 
 /**
  * Apply every migration under sql_dir/migrations that the database has not
