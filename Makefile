@@ -72,9 +72,11 @@ $(O)/gen/ob_schema.h: $(MIGRATIONS) Makefile
 
 # The statement table is assembled from every folder's stmt_*.def (the
 # list is generated, not hand-kept, so base/stmt.h names no folder above it).
-$(O)/gen/ob_stmt_modules.def: $(STMT_DEFS) Makefile
+# Rewritten only when the list changes (a moved or removed file counts too).
+$(O)/gen/ob_stmt_modules.def: FORCE
 	@mkdir -p $(dir $@)
-	@for f in $(STMT_DEFS); do echo "#include \"$${f#core/}\""; done > $@.tmp && mv $@.tmp $@
+	@for f in $(STMT_DEFS); do echo "#include \"$${f#core/}\""; done > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 # PREFIX is compiled into the settings' defaults: rebuild cfg.o when it changes.
 $(O)/gen/prefix: FORCE

@@ -18,7 +18,7 @@
 
 #include <cJSON.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "base/db.h"
 #include "base/fail.h"
 

@@ -20,7 +20,7 @@
 
 #include <cJSON.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "base/buf.h"
 #include "base/db.h"
 #include "base/fail.h"

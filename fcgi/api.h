@@ -9,7 +9,7 @@
 
 #include <cJSON.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "base/fail.h"
 #include "fcgi/req.h"
 

@@ -4,11 +4,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth.h"
+#include "identity/auth.h"
 #include "fcgi/input.h"
 #include "base/log.h"
-#include "org.h"
-#include "policy.h"
+#include "identity/org.h"
+#include "identity/policy.h"
 #include "base/ratelimit.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"

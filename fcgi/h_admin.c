@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "stripe/client.h"
 #include "fcgi/input.h"
-#include "org.h"
+#include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "stripe/webhook.h"

@@ -4,7 +4,7 @@
 
 #include "fcgi/h_billing.h"
 #include "fcgi/page.h"
-#include "policy.h"
+#include "identity/policy.h"
 #include "fcgi/worker.h"
 
 int

@@ -21,7 +21,7 @@
 #include "credits.h"
 #include "base/idem.h"
 #include "fcgi/input.h"
-#include "org.h"
+#include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "fcgi/api.h"
-#include "audit.h"
+#include "identity/audit.h"
 #include "fcgi/input.h"
-#include "org.h"
+#include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
 

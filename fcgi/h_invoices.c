@@ -17,7 +17,7 @@
 #include "invoice_pdf.h"
 #include "invoices.h"
 #include "base/log.h"
-#include "org.h"
+#include "identity/org.h"
 #include "fcgi/page.h"
 #include "refunds.h"
 #include "fcgi/router.h"

@@ -8,8 +8,8 @@
 
 #include <sodium.h>
 
-#include "audit.h"
-#include "auth.h"
+#include "identity/audit.h"
+#include "identity/auth.h"
 #include "fcgi/authz.h"
 #include "fcgi/input.h"
 #include "base/log.h"

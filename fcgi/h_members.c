@@ -8,7 +8,7 @@
 
 #include "fcgi/api.h"
 #include "fcgi/input.h"
-#include "org.h"
+#include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"

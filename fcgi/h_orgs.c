@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "fcgi/input.h"
-#include "org.h"
+#include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fcgi/input.h"
-#include "org.h"
+#include "identity/org.h"
 #include "fcgi/worker.h"
 
 /* Flash codes that may be named in a redirect's ?flash= (never free text,

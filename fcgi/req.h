@@ -14,9 +14,9 @@
 #include <fcgiapp.h>
 
 #include "base/arena.h"
-#include "auth.h"
+#include "identity/auth.h"
 #include "base/buf.h"
-#include "principal.h"
+#include "identity/principal.h"
 
 #define OB_ROUTE_PARAMS_MAX	4
 

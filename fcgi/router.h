@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "policy.h"
+#include "identity/policy.h"
 #include "fcgi/req.h"
 
 typedef int (*ob_handler_fn)(struct ob_req *r);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 
 int ob_wh_on_trial_will_end(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
     struct ob_fail *f);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "stripe/client.h"
 #include "dunning.h"
 #include "stripe/form.h"

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "stripe/client.h"
 #include "subscription.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "credits.h"
-#include "org.h"
+#include "identity/org.h"
 
 static const char credits_usage[] =
     "credits add (--org ID | --user ID) --amount N [--source S] [--expires T] "

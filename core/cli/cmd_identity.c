@@ -9,9 +9,9 @@
 
 #include <sodium.h>
 
-#include "auth.h"
+#include "identity/auth.h"
 #include "cli/cli.h"
-#include "org.h"
+#include "identity/org.h"
 
 #define PASSWORD_READ_MAX 1100
 

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "cli/cli.h"
 #include "stripe/client.h"
 #include "cli/cmd_invoices.h"

@@ -10,9 +10,9 @@
 
 #include <sodium.h>
 
-#include "auth.h"
+#include "identity/auth.h"
 #include "cli/cli.h"
-#include "org.h"
+#include "identity/org.h"
 
 #define DEMO_PASSWORD "demo-password"
 

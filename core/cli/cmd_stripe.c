@@ -11,7 +11,7 @@
 
 #include "cli/cli.h"
 #include "stripe/client.h"
-#include "org.h"
+#include "identity/org.h"
 #include "plans.h"
 #include "subscription.h"
 

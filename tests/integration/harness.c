@@ -220,7 +220,7 @@ t_wait_status(const char *path, long status, int ms)
 
 #include <sodium.h>
 
-#include "auth.h"
+#include "identity/auth.h"
 
 void
 t_sql(const char *sql)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "identity/policy.h"
 #include "fcgi/routes.h"
 #include "integration/harness.h"
 

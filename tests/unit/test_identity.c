@@ -8,9 +8,9 @@
 #include <sodium.h>
 
 #include "base/arena.h"
-#include "auth.h"
+#include "identity/auth.h"
 #include "fcgi/input.h"
-#include "policy.h"
+#include "identity/policy.h"
 
 static struct ob_principal
 user(enum ob_role role, int64_t org)

@@ -12,7 +12,7 @@
 #include <cJSON.h>
 
 #include "base/db.h"
-#include "principal.h"
+#include "identity/principal.h"
 
 /* The context of one mutation: who does it, from where, and why. */
 struct ob_actx {

@@ -9,9 +9,9 @@
 
 #include <cJSON.h>
 
-#include "audit.h"
+#include "identity/audit.h"
 #include "base/fail.h"
-#include "principal.h"
+#include "identity/principal.h"
 
 /** Create an org; *id receives its id. -1 with f set (bad name/slug, slug taken). */
 int ob_org_create(const struct ob_actx *ax, const char *name, const char *slug,

@@ -1,4 +1,4 @@
-#include "org.h"
+#include "identity/org.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-#include "auth.h"
+#include "identity/auth.h"
 #include "base/db_json.h"
 
 #define PASSWORD_MIN 10

@@ -1,4 +1,4 @@
-#include "auth.h"
+#include "identity/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>

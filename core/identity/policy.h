@@ -6,7 +6,7 @@
 #ifndef OB_POLICY_H
 #define OB_POLICY_H
 
-#include "principal.h"
+#include "identity/principal.h"
 
 enum ob_action {
 	OB_ACT_NONE = 0,	/* invalid: a route must name its action */

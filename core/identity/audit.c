@@ -1,4 +1,4 @@
-#include "audit.h"
+#include "identity/audit.h"
 
 #include <stdio.h>
 #include <stdlib.h>

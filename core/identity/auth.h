@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "base/db.h"
-#include "principal.h"
+#include "identity/principal.h"
 
 #define OB_TOKEN_BYTES		32
 #define OB_TOKEN_TEXT		44	/* base64url, no padding, + NUL */

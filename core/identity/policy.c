@@ -1,4 +1,4 @@
-#include "policy.h"
+#include "identity/policy.h"
 
 #include <stdio.h>
 #include <string.h>
