@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "stripe/client.h"
-#include "credits.h"
+#include "credits/credits.h"
 #include "stripe/form.h"
 #include "base/log.h"
 

@@ -18,11 +18,11 @@
 #include "fcgi/input.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
-#include "plans.h"
+#include "billing/plans.h"
 #include "identity/policy.h"
 #include "fcgi/router.h"
-#include "seats.h"
-#include "subscription.h"
+#include "billing/seats.h"
+#include "billing/subscription.h"
 #include "fcgi/worker.h"
 
 static struct ob_stripe *billing_stripe;	/* this process's client */

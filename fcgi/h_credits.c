@@ -18,7 +18,7 @@
 #include <sodium.h>
 
 #include "fcgi/api.h"
-#include "credits.h"
+#include "credits/credits.h"
 #include "base/idem.h"
 #include "fcgi/input.h"
 #include "identity/org.h"

@@ -11,7 +11,7 @@
 
 #include "fcgi/api.h"
 #include "stripe/client.h"
-#include "credits.h"
+#include "credits/credits.h"
 #include "dunning.h"
 #include "fcgi/input.h"
 #include "invoice_pdf.h"

@@ -12,7 +12,7 @@
 
 #include "identity/audit.h"
 #include "stripe/client.h"
-#include "subscription.h"
+#include "billing/subscription.h"
 
 int ob_wh_subscription_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
     struct ob_fail *f);

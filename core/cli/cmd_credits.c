@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "credits.h"
+#include "credits/credits.h"
 #include "identity/org.h"
 
 static const char credits_usage[] =

@@ -12,8 +12,8 @@
 #include "cli/cli.h"
 #include "stripe/client.h"
 #include "identity/org.h"
-#include "plans.h"
-#include "subscription.h"
+#include "billing/plans.h"
+#include "billing/subscription.h"
 
 static struct ob_stripe *
 cli_stripe(struct ob_cli *c)

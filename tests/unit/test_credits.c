@@ -8,7 +8,7 @@
 
 #include <cJSON.h>
 
-#include "credits.h"
+#include "credits/credits.h"
 
 static int
 jint(const char *json, int64_t min, int64_t max, int64_t *out)

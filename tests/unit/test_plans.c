@@ -5,8 +5,8 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "plans.h"
-#include "seats.h"
+#include "billing/plans.h"
+#include "billing/seats.h"
 
 START_TEST(annual_is_ten_percent_off)
 {

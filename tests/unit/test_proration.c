@@ -4,7 +4,7 @@
  */
 #include <check.h>
 
-#include "proration.h"
+#include "billing/proration.h"
 
 /* 2028-01-31T10:00:00Z etc., from the civil-date helper itself. */
 static int64_t

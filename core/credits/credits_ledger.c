@@ -1,7 +1,7 @@
 /*
  * Credits: the ledger check (`orgbill verify-ledger`).
  */
-#include "credits.h"
+#include "credits/credits.h"
 
 #include <libpq-fe.h>
 

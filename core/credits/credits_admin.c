@@ -2,7 +2,7 @@
  * Credits: grants, plan grants, allocations (one and bulk), reversals and
  * the extra-task setting. Each is one transaction with its audit row.
  */
-#include "credits.h"
+#include "credits/credits.h"
 #include "base/json.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-#include "subscription.h"
+#include "billing/subscription.h"
 #include "base/json.h"
 
 #include <limits.h>
@@ -11,11 +11,11 @@
 
 #include "base/buf.h"
 #include "stripe/client.h"
-#include "credits.h"
+#include "credits/credits.h"
 #include "stripe/form.h"
-#include "plans.h"
-#include "proration.h"
-#include "seats.h"
+#include "billing/plans.h"
+#include "billing/proration.h"
+#include "billing/seats.h"
 
 #define REASON_MAX	500
 #define TRIAL_MAX	90

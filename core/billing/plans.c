@@ -1,4 +1,4 @@
-#include "plans.h"
+#include "billing/plans.h"
 #include "base/json.h"
 
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "stripe/client.h"
-#include "proration.h"
+#include "billing/proration.h"
 
 static const char *const res_names[OB_RES__MAX] = {
 	"users", "agents", "executions", "storage_mb", "gateways",

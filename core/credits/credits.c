@@ -1,7 +1,7 @@
 /*
  * Credits: input checks and the metering hot path (deduct, check).
  */
-#include "credits.h"
+#include "credits/credits.h"
 #include "base/json.h"
 
 #include <errno.h>

@@ -3,10 +3,10 @@
  * metrics, the user's and the staff's summaries, and the overview the
  * console's Credits page renders.
  */
-#include "credits.h"
+#include "credits/credits.h"
 #include "base/json.h"
-#include "plans.h"
-#include "subscription.h"
+#include "billing/plans.h"
+#include "billing/subscription.h"
 
 #include <ctype.h>
 #include <stdlib.h>

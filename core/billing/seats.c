@@ -1,4 +1,4 @@
-#include "seats.h"
+#include "billing/seats.h"
 #include "base/json.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-#include "proration.h"
+#include "billing/proration.h"
 
 int64_t
 ob_proration_div_round(int64_t num, int64_t den)
