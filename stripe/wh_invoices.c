@@ -13,12 +13,12 @@
 
 #include "identity/audit.h"
 #include "stripe/client.h"
-#include "dunning.h"
+#include "invoices/dunning.h"
 #include "stripe/form.h"
-#include "invoices.h"
+#include "invoices/invoices.h"
 #include "base/log.h"
 #include "base/outbox.h"
-#include "refunds.h"
+#include "invoices/refunds.h"
 
 int ob_wh_invoice_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
 int ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "dunning.h"
-#include "invoices.h"
+#include "invoices/dunning.h"
+#include "invoices/invoices.h"
 #include "base/log.h"
 #include "base/outbox.h"
 

@@ -6,11 +6,11 @@
 #include <check.h>
 #include <string.h>
 
-#include "dunning.h"
-#include "invoice_pdf.h"
-#include "invoices.h"
+#include "invoices/dunning.h"
+#include "invoices/invoice_pdf.h"
+#include "invoices/invoices.h"
 #include "base/outbox.h"
-#include "refunds.h"
+#include "invoices/refunds.h"
 
 static const char *
 csv(const char *s, struct ob_buf *b)

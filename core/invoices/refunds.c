@@ -1,7 +1,7 @@
 /*
  * Staff refunds through Stripe, and their history. See refunds.h.
  */
-#include "refunds.h"
+#include "invoices/refunds.h"
 #include "base/json.h"
 
 #include <stdio.h>
@@ -10,7 +10,7 @@
 
 #include "stripe/client.h"
 #include "stripe/form.h"
-#include "invoices.h"
+#include "invoices/invoices.h"
 #include "base/log.h"
 
 static void

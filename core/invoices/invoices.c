@@ -2,7 +2,7 @@
  * Invoices mirrored from Stripe, billing details, payment method, portal,
  * credit purchases and extra-task invoice items. See invoices.h.
  */
-#include "invoices.h"
+#include "invoices/invoices.h"
 #include "base/json.h"
 
 #include <stdio.h>

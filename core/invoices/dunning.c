@@ -2,7 +2,7 @@
  * Dunning: past_due → restricted → suspended, and back to active on
  * payment. See dunning.h.
  */
-#include "dunning.h"
+#include "invoices/dunning.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 #include "stripe/client.h"
 #include "stripe/form.h"
-#include "invoices.h"
+#include "invoices/invoices.h"
 #include "base/log.h"
 #include "base/outbox.h"
 

@@ -1,7 +1,7 @@
 /*
  * Invoice PDFs with libharu. See invoice_pdf.h.
  */
-#include "invoice_pdf.h"
+#include "invoices/invoice_pdf.h"
 
 #include <setjmp.h>
 #include <stdint.h>
@@ -10,7 +10,7 @@
 
 #include <hpdf.h>
 
-#include "invoices.h"
+#include "invoices/invoices.h"
 
 #define PAGE_W	595.0f	/* A4, points */
 #define PAGE_H	842.0f
