@@ -10,7 +10,7 @@
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 #include "fcgi/worker.h"
 
 static int

@@ -10,7 +10,7 @@
 #include "stripe/client.h"
 #include "fcgi/input.h"
 #include "base/log.h"
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 #include "stripe/webhook_sig.h"
 #include "fcgi/worker.h"
 

@@ -2,7 +2,7 @@
  * Parsing a Stripe event's envelope (id, type, created, data.object's id
  * and kind). Pure: no database, no I/O — the fuzz target drives it.
  */
-#include "stripe/webhook.h"
+#include "stripe/event.h"
 
 #include <string.h>
 

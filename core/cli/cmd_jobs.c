@@ -16,7 +16,7 @@
 #include "cli/cmd_invoices.h"
 #include "base/log.h"
 #include "base/ratelimit.h"
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 
 static volatile sig_atomic_t jobs_stop;
 

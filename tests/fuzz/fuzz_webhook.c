@@ -13,7 +13,7 @@
 
 #include <cJSON.h>
 
-#include "stripe/webhook.h"
+#include "stripe/event.h"
 #include "stripe/webhook_sig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,7 +1,7 @@
 /*
  * Webhook handlers that need no other module.
  */
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 
 #include <stdio.h>
 #include <string.h>

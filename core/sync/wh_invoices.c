@@ -4,7 +4,7 @@
  * CURRENT Stripe object (fetched with cx->stripe when there is one, else
  * the event's own snapshot), so order and duplicates never matter.
  */
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,19 +4,19 @@
  * OB_WH_HANDLER("event.type", function, snapshot); wh_modules.def lists
  * the modules. Types not listed are stored and marked skipped.
  */
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 
 #include <string.h>
 
 /* Every handler's prototype, from the same lists. */
 #define OB_WH_HANDLER(type, fn, snapshot) \
 	int fn(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
-#include "stripe/wh_modules.def"
+#include "sync/wh_modules.def"
 #undef OB_WH_HANDLER
 
 static const struct ob_wh_handler handlers[] = {
 #define OB_WH_HANDLER(type, fn, snapshot) { type, fn, snapshot },
-#include "stripe/wh_modules.def"
+#include "sync/wh_modules.def"
 #undef OB_WH_HANDLER
 };
 

@@ -5,7 +5,7 @@
  * (tests, offline replays) the event's own snapshot is used, and an older
  * snapshot than one already applied is skipped before we get here.
  */
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 
 #include <stdio.h>
 #include <string.h>

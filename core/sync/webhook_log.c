@@ -1,7 +1,7 @@
 /*
  * The webhook event log as the staff console shows it.
  */
-#include "stripe/webhook.h"
+#include "sync/webhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /*
- * ob_wh: Stripe webhook events — parse, store (raw, once), apply (once,
- * in its own transaction, in any order), retry with backoff, replay.
+ * ob_wh: Stripe webhook events — store (raw, once), apply (once, in its
+ * own transaction, in any order), retry with backoff, replay. Parsing the
+ * envelope is stripe/event.h; this is the sync layer, above the domains.
  *
  * The receiving worker verifies the signature (webhook_sig.h), stores the
  * event and applies it at once; whatever fails to apply stays stored and
@@ -8,8 +9,8 @@
  * state in step with Stripe's current object, so an event delivered late
  * or twice can never overwrite newer state.
  */
-#ifndef OB_WEBHOOK_H
-#define OB_WEBHOOK_H
+#ifndef OB_SYNC_WEBHOOK_H
+#define OB_SYNC_WEBHOOK_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,20 +19,9 @@
 
 #include "base/db.h"
 #include "base/fail.h"
+#include "stripe/event.h"
 
 struct ob_stripe;
-
-struct ob_whevent {
-	char id[256];
-	char type[201];
-	char object_id[256];
-	char object_type[64];
-	long long created;
-	int livemode;
-};
-
-/** Parse an event's JSON; fill ev and (if root not NULL) hand over the tree. 0 or -1. */
-int ob_whevent_parse(const char *payload, size_t len, struct ob_whevent *ev, cJSON **root);
 
 enum ob_wh_store {
 	OB_WH_STORED,
