@@ -11,6 +11,7 @@
 
 #include "base/db.h"
 #include "base/migrate.h"
+#include "base/stmt.h"
 #include "ob_schema.h"
 #include "integration/harness.h"
 
@@ -120,6 +121,43 @@ START_TEST(db_reconnects_after_restart)
 }
 END_TEST
 
+/*
+ * Rows are read by column name (base/row.h): every statement's result
+ * columns must have names, unique within the statement, so that a name
+ * picks exactly one column. Describes the whole table on the real schema.
+ */
+START_TEST(db_result_columns_named_and_unique)
+{
+	struct ob_db db;
+	char bad[4096] = "";
+	int s, i, j, n;
+
+	open_db(&db);
+	ck_assert_int_eq(ob_db_ensure(&db), 0);
+	for (s = 0; s < OB_STMT__MAX; s++) {
+		PGresult *d = PQdescribePrepared(db.conn, ob_stmts[s].name);
+
+		ck_assert_msg(PQresultStatus(d) == PGRES_COMMAND_OK, "describe %s: %s",
+		    ob_stmts[s].name, PQerrorMessage(db.conn));
+		n = PQnfields(d);
+		for (i = 0; i < n; i++) {
+			const char *c = PQfname(d, i);
+			int dup = 0;
+
+			for (j = 0; j < i; j++)
+				dup |= strcmp(c, PQfname(d, j)) == 0;
+			if (dup || strcmp(c, "?column?") == 0 || c[0] == '\0')
+				snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), " %s.%s",
+				    ob_stmts[s].name, c);
+		}
+		PQclear(d);
+	}
+	ck_assert_msg(bad[0] == '\0', "unnamed or repeated result columns:%s", bad);
+	ob_db_close(&db);
+}
+END_TEST
+
+
 Suite *db_suite(void)
 {
 	Suite *s = suite_create("db");
@@ -130,6 +168,7 @@ Suite *db_suite(void)
 	tcase_add_test(tc, db_migrate_concurrently);
 	tcase_add_test(tc, db_end_request_rolls_back);
 	tcase_add_test(tc, db_statements_all_prepared);
+	tcase_add_test(tc, db_result_columns_named_and_unique);
 	tcase_add_test(tc, db_reconnects_after_restart);
 	suite_add_tcase(s, tc);
 	return s;
