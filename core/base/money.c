@@ -1,0 +1,104 @@
+/*
+ * The money formatter (money.h).
+ */
+#include "base/money.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ISO 4217 codes whose minor unit is not 1/100. Lower case, sorted. */
+static const struct {
+	char code[4];
+	int exp;
+} exponents[] = {
+	{ "bhd", 3 }, { "bif", 0 }, { "clf", 4 }, { "clp", 0 }, { "djf", 0 },
+	{ "gnf", 0 }, { "iqd", 3 }, { "isk", 0 }, { "jod", 3 }, { "jpy", 0 },
+	{ "kmf", 0 }, { "krw", 0 }, { "kwd", 3 }, { "lyd", 3 }, { "omr", 3 },
+	{ "pyg", 0 }, { "rwf", 0 }, { "tnd", 3 }, { "ugx", 0 }, { "uyi", 0 },
+	{ "uyw", 4 }, { "vnd", 0 }, { "vuv", 0 }, { "xaf", 0 }, { "xof", 0 },
+	{ "xpf", 0 },
+};
+
+/* Symbols that name one currency without doubt. */
+static const struct {
+	char code[4];
+	const char *symbol;
+} symbols[] = {
+	{ "usd", "$" }, { "eur", "€" }, { "gbp", "£" }, { "jpy", "¥" }, { "inr", "₹" },
+};
+
+/* currency in lower case into lc[4]; 0, or -1 if it is not three letters. */
+static int
+lower3(const char *currency, char lc[4])
+{
+	int i;
+
+	if (currency == NULL)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		char c = currency[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c < 'a' || c > 'z')
+			return -1;
+		lc[i] = c;
+	}
+	lc[3] = '\0';
+	return currency[3] == '\0' ? 0 : -1;
+}
+
+int
+ob_money_exponent(const char *currency)
+{
+	char lc[4];
+	size_t i;
+
+	if (lower3(currency, lc) != 0)
+		return 2;
+	for (i = 0; i < sizeof(exponents) / sizeof(exponents[0]); i++)
+		if (strcmp(exponents[i].code, lc) == 0)
+			return exponents[i].exp;
+	return 2;
+}
+
+static const char *
+symbol_for(const char *lc)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++)
+		if (strcmp(symbols[i].code, lc) == 0)
+			return symbols[i].symbol;
+	return NULL;
+}
+
+const char *
+ob_money_format(char *out, size_t n, int64_t amount, const char *currency,
+    enum ob_money_style style)
+{
+	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000 };
+	int exp = ob_money_exponent(currency);
+	uint64_t a = amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount;
+	const char *sign = amount < 0 ? "-" : "", *sym = NULL;
+	char num[32], lc[4] = "", uc[4] = "";
+	int i;
+
+	if (exp == 0)
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)a);
+	else
+		snprintf(num, sizeof(num), "%llu.%0*llu", (unsigned long long)(a / pow10[exp]), exp,
+		    (unsigned long long)(a % pow10[exp]));
+	if (lower3(currency, lc) == 0)
+		for (i = 0; i < 4; i++)
+			uc[i] = (char)(lc[i] >= 'a' && lc[i] <= 'z' ? lc[i] - 'a' + 'A' : lc[i]);
+	if (style == OB_MONEY_SYMBOL && lc[0] != '\0')
+		sym = symbol_for(lc);
+	if (style == OB_MONEY_PLAIN || (style != OB_MONEY_PLAIN && uc[0] == '\0' && sym == NULL))
+		snprintf(out, n, "%s%s", sign, num);
+	else if (sym != NULL)
+		snprintf(out, n, "%s%s%s", sign, sym, num);
+	else
+		snprintf(out, n, "%s%s %s", sign, num, uc);
+	return out;
+}
