@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/row.h"
 
 
 
@@ -110,9 +111,9 @@ ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 		ob_db_rollback(cx->db);
 		return OB_WH_BUSY;
 	}
-	attempts = atoi(PQgetvalue(res, 0, 2));
-	snprintf(status, sizeof(status), "%s", PQgetvalue(res, 0, 3));
-	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 1), &n);
+	attempts = (int)ob_row_i64(res, 0, "attempts");
+	snprintf(status, sizeof(status), "%s", ob_row_str(res, 0, "status"));
+	raw = PQunescapeBytea((const unsigned char *)ob_row_str(res, 0, "payload"), &n);
 	PQclear(res);
 	if ((strcmp(status, "processed") == 0 || strcmp(status, "skipped") == 0) ||
 	    raw == NULL) {
@@ -186,7 +187,7 @@ ob_wh_run_due(struct ob_wh_ctx *cx, int limit, int *applied)
 	n = PQntuples(res);
 	ids = ob_xcalloc((size_t)n + 1, sizeof(*ids));
 	for (i = 0; i < n; i++)
-		ids[i] = ob_xstrdup(PQgetvalue(res, i, 0));
+		ids[i] = ob_xstrdup(ob_row_str(res, i, "id"));
 	PQclear(res);
 	for (i = 0; i < n; i++) {
 		r = ob_wh_apply(cx, ids[i]);

@@ -7,16 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/row.h"
+
 static void
 add_row(cJSON *o, PGresult *res, int i)
 {
-	cJSON_AddStringToObject(o, "id", PQgetvalue(res, i, 0));
-	cJSON_AddStringToObject(o, "type", PQgetvalue(res, i, 1));
-	cJSON_AddStringToObject(o, "object_id", PQgetvalue(res, i, 2));
-	cJSON_AddStringToObject(o, "org_id", strcmp(PQgetvalue(res, i, 3), "0") ? PQgetvalue(res, i, 3) : "");
-	cJSON_AddStringToObject(o, "status", PQgetvalue(res, i, 4));
-	cJSON_AddNumberToObject(o, "attempts", atoi(PQgetvalue(res, i, 5)));
-	cJSON_AddStringToObject(o, "last_error", PQgetvalue(res, i, 6));
+	const char *org = ob_row_str(res, i, "org_id");
+
+	cJSON_AddStringToObject(o, "id", ob_row_str(res, i, "id"));
+	cJSON_AddStringToObject(o, "type", ob_row_str(res, i, "type"));
+	cJSON_AddStringToObject(o, "object_id", ob_row_str(res, i, "object_id"));
+	cJSON_AddStringToObject(o, "org_id", strcmp(org, "0") ? org : "");
+	cJSON_AddStringToObject(o, "status", ob_row_str(res, i, "status"));
+	cJSON_AddNumberToObject(o, "attempts", (int)ob_row_i64(res, i, "attempts"));
+	cJSON_AddStringToObject(o, "last_error", ob_row_str(res, i, "last_error"));
 }
 
 cJSON *
@@ -41,8 +45,8 @@ ob_wh_list(struct ob_db *db, const char *type, const char *status, int64_t org_i
 	for (i = 0; i < n && i < limit; i++) {
 		row = cJSON_CreateObject();
 		add_row(row, res, i);
-		cJSON_AddStringToObject(row, "received_at", PQgetvalue(res, i, 7));
-		cJSON_AddBoolToObject(row, "failed", strcmp(PQgetvalue(res, i, 4), "failed") == 0);
+		cJSON_AddStringToObject(row, "received_at", ob_row_str(res, i, "received_iso"));
+		cJSON_AddBoolToObject(row, "failed", strcmp(ob_row_str(res, i, "status"), "failed") == 0);
 		cJSON_AddItemToArray(data, row);
 	}
 	cJSON_AddBoolToObject(list, "has_more", n > limit);
@@ -69,7 +73,7 @@ ob_wh_get(struct ob_db *db, const char *event_id)
 	}
 	o = cJSON_CreateObject();
 	add_row(o, res, 0);
-	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 7), &n);
+	raw = PQunescapeBytea((const unsigned char *)ob_row_str(res, 0, "payload"), &n);
 	text = malloc(n + 1);
 	if (raw != NULL && text != NULL) {
 		memcpy(text, raw, n);
@@ -79,7 +83,7 @@ ob_wh_get(struct ob_db *db, const char *event_id)
 	}
 	free(text);
 	PQfreemem(raw);
-	cJSON_AddStringToObject(o, "received_at", PQgetvalue(res, 0, 8));
+	cJSON_AddStringToObject(o, "received_at", ob_row_str(res, 0, "received_iso"));
 	PQclear(res);
 	if ((res = ob_db_exec(db, OB_STMT_WH_HISTORY, params, NULL)) == NULL) {
 		cJSON_Delete(o);
@@ -88,11 +92,11 @@ ob_wh_get(struct ob_db *db, const char *event_id)
 	hist = cJSON_AddArrayToObject(o, "history");
 	for (i = 0; i < PQntuples(res); i++) {
 		h = cJSON_CreateObject();
-		cJSON_AddNumberToObject(h, "attempt", atoi(PQgetvalue(res, i, 0)));
-		cJSON_AddStringToObject(h, "source", PQgetvalue(res, i, 1));
-		cJSON_AddStringToObject(h, "outcome", PQgetvalue(res, i, 2));
-		cJSON_AddStringToObject(h, "error", PQgetvalue(res, i, 3));
-		cJSON_AddStringToObject(h, "at", PQgetvalue(res, i, 4));
+		cJSON_AddNumberToObject(h, "attempt", (int)ob_row_i64(res, i, "attempt"));
+		cJSON_AddStringToObject(h, "source", ob_row_str(res, i, "source"));
+		cJSON_AddStringToObject(h, "outcome", ob_row_str(res, i, "outcome"));
+		cJSON_AddStringToObject(h, "error", ob_row_str(res, i, "error"));
+		cJSON_AddStringToObject(h, "at", ob_row_str(res, i, "at"));
 		cJSON_AddItemToArray(hist, h);
 	}
 	PQclear(res);
