@@ -85,14 +85,15 @@ static int
 render_event(struct ob_req *r, int status, const char *id, const char *error)
 {
 	cJSON *d, *ev;
+	int rc;
 
 	if (!id_ok(id)) {
 		ob_worker_error(r, 404, "invalid_request_error", "event_not_found", "No such event.", NULL);
 		return 0;
 	}
-	if ((ev = ob_wh_get(&r->w->db, id)) == NULL) {
-		if (r->w->db.lasterr[0] != '\0' && PQstatus(r->w->db.conn) != CONNECTION_OK)
-			return -1;
+	if ((rc = ob_wh_get(&r->w->db, id, &ev)) < 0)
+		return -1;
+	if (rc > 0) {
 		ob_worker_error(r, 404, "invalid_request_error", "event_not_found", "No such event.", NULL);
 		return 0;
 	}

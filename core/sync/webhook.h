@@ -73,8 +73,13 @@ long ob_wh_backoff(int attempts);
 cJSON *ob_wh_list(struct ob_db *db, const char *type, const char *status, int64_t org_id,
     const char *starting_after, int limit);
 
-/** One event with its raw payload and processing history; NULL if none or failure. */
-cJSON *ob_wh_get(struct ob_db *db, const char *event_id);
+/**
+ * One event with its raw payload and processing history, into *event (the
+ * caller frees it). Returns 0; 1 if there is no such event (a read that
+ * fails while the connection stays up counts as none); -1 when the database
+ * cannot be reached.
+ */
+int ob_wh_get(struct ob_db *db, const char *event_id, cJSON **event);
 
 /*
  * A handler brings local state in step for one event type. It runs inside

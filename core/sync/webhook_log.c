@@ -54,23 +54,56 @@ ob_wh_list(struct ob_db *db, const char *type, const char *status, int64_t org_i
 	return list;
 }
 
-cJSON *
-ob_wh_get(struct ob_db *db, const char *event_id)
+/* The event's processing history as o's "history" array. 0 or -1. */
+static int
+add_history(struct ob_db *db, const char *event_id, cJSON *o)
+{
+	const char *params[1] = { event_id };
+	PGresult *res;
+	cJSON *hist, *h;
+	int i;
+
+	if ((res = ob_db_exec(db, OB_STMT_WH_HISTORY, params, NULL)) == NULL)
+		return -1;
+	hist = cJSON_AddArrayToObject(o, "history");
+	for (i = 0; i < PQntuples(res); i++) {
+		h = cJSON_CreateObject();
+		cJSON_AddNumberToObject(h, "attempt", (int)ob_row_i64(res, i, "attempt"));
+		cJSON_AddStringToObject(h, "source", ob_row_str(res, i, "source"));
+		cJSON_AddStringToObject(h, "outcome", ob_row_str(res, i, "outcome"));
+		cJSON_AddStringToObject(h, "error", ob_row_str(res, i, "error"));
+		cJSON_AddStringToObject(h, "at", ob_row_str(res, i, "at"));
+		cJSON_AddItemToArray(hist, h);
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* A failed read: -1 if the database is unreachable, else 1 (no such event). */
+static int
+read_failed(struct ob_db *db)
+{
+	return db->lasterr[0] != '\0' && PQstatus(db->conn) != CONNECTION_OK ? -1 : 1;
+}
+
+int
+ob_wh_get(struct ob_db *db, const char *event_id, cJSON **event)
 {
 	const char *params[1] = { event_id };
 	PGresult *res;
 	unsigned char *raw;
 	size_t n = 0;
-	cJSON *o, *hist, *h;
+	cJSON *o = NULL;
 	char *text;
-	int i;
+	int rc = 1;
 
-	if ((res = ob_db_exec(db, OB_STMT_WH_GET, params, NULL)) == NULL)
-		return NULL;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return NULL;
+	*event = NULL;
+	if ((res = ob_db_exec(db, OB_STMT_WH_GET, params, NULL)) == NULL) {
+		rc = read_failed(db);
+		goto out;
 	}
+	if (PQntuples(res) != 1)
+		goto out;
 	o = cJSON_CreateObject();
 	add_row(o, res, 0);
 	raw = PQunescapeBytea((const unsigned char *)ob_row_str(res, 0, "payload"), &n);
@@ -84,21 +117,15 @@ ob_wh_get(struct ob_db *db, const char *event_id)
 	free(text);
 	PQfreemem(raw);
 	cJSON_AddStringToObject(o, "received_at", ob_row_str(res, 0, "received_iso"));
-	PQclear(res);
-	if ((res = ob_db_exec(db, OB_STMT_WH_HISTORY, params, NULL)) == NULL) {
-		cJSON_Delete(o);
-		return NULL;
+	if (add_history(db, event_id, o) != 0) {
+		rc = read_failed(db);
+		goto out;
 	}
-	hist = cJSON_AddArrayToObject(o, "history");
-	for (i = 0; i < PQntuples(res); i++) {
-		h = cJSON_CreateObject();
-		cJSON_AddNumberToObject(h, "attempt", (int)ob_row_i64(res, i, "attempt"));
-		cJSON_AddStringToObject(h, "source", ob_row_str(res, i, "source"));
-		cJSON_AddStringToObject(h, "outcome", ob_row_str(res, i, "outcome"));
-		cJSON_AddStringToObject(h, "error", ob_row_str(res, i, "error"));
-		cJSON_AddStringToObject(h, "at", ob_row_str(res, i, "at"));
-		cJSON_AddItemToArray(hist, h);
-	}
+	*event = o;
+	o = NULL;
+	rc = 0;
+out:
 	PQclear(res);
-	return o;
+	cJSON_Delete(o);
+	return rc;
 }
