@@ -1,6 +1,6 @@
 /*
  * The webhook handler table: which event types change local state, and
- * how. Each module lists its handlers in stripe/wh_<module>.def as
+ * how. Each module lists its handlers in core/sync/wh_<module>.def as
  * OB_WH_HANDLER("event.type", function, snapshot); wh_modules.def lists
  * the modules. Types not listed are stored and marked skipped.
  */
