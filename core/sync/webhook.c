@@ -10,8 +10,6 @@
 #include "base/mem.h"
 #include "base/row.h"
 
-
-
 /* "\x<hex>" for a bytea parameter; malloc'd. */
 static char *
 bytea_param(const char *p, size_t len)
@@ -84,39 +82,87 @@ fail_event(struct ob_wh_ctx *cx, const char *id, int attempts, const char *error
 	return OB_WH_FAILED;
 }
 
+/*
+ * Lock the stored event for applying: its attempts so far and its raw
+ * payload (*raw, PQfreemem it). 0; 1 if another worker holds it, it is
+ * unknown or already done; -1 on a database failure.
+ */
+static int
+lock_event(struct ob_db *db, const char *event_id, int *attempts,
+    unsigned char **raw, size_t *n)
+{
+	const char *params[1] = { event_id };
+	PGresult *res;
+	char status[16];
+
+	if ((res = ob_db_exec(db, OB_STMT_WH_LOCK, params, NULL)) == NULL)
+		return -1;
+	if (PQntuples(res) != 1) {
+		/* Locked by another worker applying it right now, or unknown. */
+		PQclear(res);
+		return 1;
+	}
+	*attempts = (int)ob_row_i64(res, 0, "attempts");
+	snprintf(status, sizeof(status), "%s", ob_row_str(res, 0, "status"));
+	*raw = PQunescapeBytea((const unsigned char *)ob_row_str(res, 0, "payload"), n);
+	PQclear(res);
+	if (strcmp(status, "processed") == 0 || strcmp(status, "skipped") == 0 ||
+	    *raw == NULL)
+		return 1;
+	return 0;
+}
+
+/* 1 if a newer snapshot of ev's object was already applied, 0 if not, -1 on failure. */
+static int
+superseded(struct ob_db *db, const struct ob_whevent *ev, const char *event_id)
+{
+	char created[24];
+	const char *params[4] = { ev->object_id, ev->type, event_id, created };
+	PGresult *res;
+	int n;
+
+	snprintf(created, sizeof(created), "%lld", ev->created);
+	if ((res = ob_db_exec(db, OB_STMT_WH_NEWER, params, NULL)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	PQclear(res);
+	return n > 0;
+}
+
+/* Mark the event done with outcome, record the attempt, commit. 0 or -1. */
+static int
+finish_event(struct ob_wh_ctx *cx, const char *event_id, const char *outcome,
+    int64_t org_id)
+{
+	char org[24];
+	const char *params[3] = { event_id, outcome, org };
+
+	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	if (ob_db_run(cx->db, OB_STMT_WH_DONE, params) != 0)
+		return -1;
+	record_attempt(cx->db, event_id, cx->source, outcome, NULL);
+	return ob_db_commit(cx->db);
+}
+
 enum ob_wh_result
 ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 {
-	const char *params[1] = { event_id };
 	const struct ob_wh_handler *h;
 	struct ob_whevent ev;
 	struct ob_fail f = { 0 };
 	unsigned char *raw = NULL;
-	PGresult *res;
 	cJSON *root = NULL;
 	size_t n = 0;
 	int64_t org_id = 0;
-	int attempts;
-	char status[16], org[24], created[24];
+	int attempts = 0, k;
 	const char *outcome;
 	enum ob_wh_result rc = OB_WH_ERROR;
 
 	if (ob_db_begin(cx->db) != 0)
 		return OB_WH_ERROR;
-	if ((res = ob_db_exec(cx->db, OB_STMT_WH_LOCK, params, NULL)) == NULL)
-		goto dberr;
-	if (PQntuples(res) != 1) {
-		/* Locked by another worker applying it right now, or unknown. */
-		PQclear(res);
-		ob_db_rollback(cx->db);
-		return OB_WH_BUSY;
-	}
-	attempts = (int)ob_row_i64(res, 0, "attempts");
-	snprintf(status, sizeof(status), "%s", ob_row_str(res, 0, "status"));
-	raw = PQunescapeBytea((const unsigned char *)ob_row_str(res, 0, "payload"), &n);
-	PQclear(res);
-	if ((strcmp(status, "processed") == 0 || strcmp(status, "skipped") == 0) ||
-	    raw == NULL) {
+	if ((k = lock_event(cx->db, event_id, &attempts, &raw, &n)) != 0) {
+		if (k < 0)
+			goto dberr;
 		ob_db_rollback(cx->db);
 		rc = OB_WH_BUSY;
 		goto out;
@@ -130,14 +176,10 @@ ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 	outcome = "skipped";
 	if (h != NULL && h->snapshot && ev.object_id[0] != '\0') {
 		/* An older snapshot than one already applied changes nothing. */
-		const char *p4[4] = { ev.object_id, ev.type, event_id, created };
-
-		snprintf(created, sizeof(created), "%lld", ev.created);
-		if ((res = ob_db_exec(cx->db, OB_STMT_WH_NEWER, p4, NULL)) == NULL)
+		if ((k = superseded(cx->db, &ev, event_id)) < 0)
 			goto dberr;
-		if (PQntuples(res) > 0)
+		if (k > 0)
 			h = NULL;	/* superseded: skip */
-		PQclear(res);
 	}
 	if (h != NULL) {
 		if (h->fn(cx, root, &org_id, &f) != 0) {
@@ -147,15 +189,7 @@ ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 		}
 		outcome = "processed";
 	}
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
-	{
-		const char *p3[3] = { event_id, outcome, org };
-
-		if (ob_db_run(cx->db, OB_STMT_WH_DONE, p3) != 0)
-			goto dberr;
-	}
-	record_attempt(cx->db, event_id, cx->source, outcome, NULL);
-	if (ob_db_commit(cx->db) != 0)
+	if (finish_event(cx, event_id, outcome, org_id) != 0)
 		goto dberr;
 	rc = strcmp(outcome, "processed") == 0 ? OB_WH_PROCESSED : OB_WH_SKIPPED;
 	goto out;
