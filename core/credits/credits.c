@@ -3,6 +3,7 @@
  */
 #include "credits/credits.h"
 #include "base/json.h"
+#include "base/row.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -151,12 +152,6 @@ ob_credits_deduct_in_free(struct ob_credits_deduct_in *in)
 	in->metadata = NULL;
 }
 
-static int64_t
-val_i64(const PGresult *res, int row, int col)
-{
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
 int
 ob_credits_deduct(struct ob_db *db, const struct ob_credits_deduct_in *in,
     struct ob_credits_deduct_out *out, struct ob_fail *f)
@@ -188,7 +183,7 @@ ob_credits_deduct(struct ob_db *db, const struct ob_credits_deduct_in *in,
 		ob_fail_db(f, "deduct_credits returned no row");
 		goto out;
 	}
-	st = PQgetvalue(res, 0, 0);
+	st = ob_row_str(res, 0, "status");
 	if (strcmp(st, "ok") == 0)
 		out->status = OB_CREDITS_OK;
 	else if (strcmp(st, "insufficient_pool") == 0)
@@ -199,17 +194,18 @@ ob_credits_deduct(struct ob_db *db, const struct ob_credits_deduct_in *in,
 		out->status = OB_CREDITS_NOT_MEMBER;
 	else
 		out->status = OB_CREDITS_IDEMPOTENCY_MISMATCH;
-	if (!PQgetisnull(res, 0, 1))
-		out->deduction_id = val_i64(res, 0, 1);
-	out->replayed = PQgetvalue(res, 0, 2)[0] == 't';
-	if ((out->has_pool_remaining = !PQgetisnull(res, 0, 3)))
-		out->pool_remaining = val_i64(res, 0, 3);
-	if ((out->has_allocation = !PQgetisnull(res, 0, 4)))
-		out->allocation_remaining = val_i64(res, 0, 4);
-	out->extra_task = PQgetvalue(res, 0, 5)[0] == 't';
-	snprintf(out->created_at, sizeof(out->created_at), "%s", PQgetvalue(res, 0, 6));
-	if (!PQgetisnull(res, 0, 7))
-		out->org_id = val_i64(res, 0, 7);
+	if (!ob_row_null(res, 0, "deduction_id"))
+		out->deduction_id = ob_row_i64(res, 0, "deduction_id");
+	out->replayed = ob_row_bool(res, 0, "replayed");
+	if ((out->has_pool_remaining = !ob_row_null(res, 0, "pool_remaining")))
+		out->pool_remaining = ob_row_i64(res, 0, "pool_remaining");
+	if ((out->has_allocation = !ob_row_null(res, 0, "allocation_remaining")))
+		out->allocation_remaining = ob_row_i64(res, 0, "allocation_remaining");
+	out->extra_task = ob_row_bool(res, 0, "extra_task");
+	snprintf(out->created_at, sizeof(out->created_at), "%s",
+	    ob_row_str(res, 0, "created_at"));
+	if (!ob_row_null(res, 0, "org_id"))
+		out->org_id = ob_row_i64(res, 0, "org_id");
 	rc = 0;
 out:
 	PQclear(res);
@@ -256,21 +252,22 @@ ob_credits_check(struct ob_db *db, int64_t org_id, int64_t user_id, int64_t amou
 		ob_fail_db(f, "has_sufficient_credits returned no row");
 		goto out;
 	}
-	if (strcmp(PQgetvalue(res, 0, 1), "not_member") == 0) {
+	if (strcmp(ob_row_str(res, 0, "reason"), "not_member") == 0) {
 		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
 		    "No active member with this user_id in the organization.");
 		goto out;
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_check");
-	cJSON_AddBoolToObject(o, "sufficient", PQgetvalue(res, 0, 0)[0] == 't');
-	cJSON_AddStringToObject(o, "reason", PQgetvalue(res, 0, 1));
+	cJSON_AddBoolToObject(o, "sufficient", ob_row_bool(res, 0, "sufficient"));
+	cJSON_AddStringToObject(o, "reason", ob_row_str(res, 0, "reason"));
 	ob_json_add_i64(o, "amount", amount);
-	ob_json_add_i64(o, "pool_available", val_i64(res, 0, 2));
-	if (PQgetisnull(res, 0, 3))
+	ob_json_add_i64(o, "pool_available", ob_row_i64(res, 0, "pool_available"));
+	if (ob_row_null(res, 0, "allocation_remaining"))
 		cJSON_AddNullToObject(o, "allocation_remaining");
 	else
-		ob_json_add_i64(o, "allocation_remaining", val_i64(res, 0, 3));
+		ob_json_add_i64(o, "allocation_remaining",
+		    ob_row_i64(res, 0, "allocation_remaining"));
 out:
 	PQclear(res);
 	return o;

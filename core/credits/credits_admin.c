@@ -4,6 +4,7 @@
  */
 #include "credits/credits.h"
 #include "base/json.h"
+#include "base/row.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -15,12 +16,6 @@ static void
 fmt_i64(char *buf, size_t len, int64_t v)
 {
 	snprintf(buf, len, "%lld", (long long)v);
-}
-
-static int64_t
-val_i64(const PGresult *res, int row, int col)
-{
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 /* Who acts, for the ledger's actor column (the audit row says it fully). */
@@ -137,7 +132,7 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 			ob_fail_db(f, ax->db->lasterr);
 		goto out;
 	}
-	fmt_i64(gid, sizeof(gid), val_i64(res, 0, 0));
+	fmt_i64(gid, sizeof(gid), ob_row_i64(res, 0, "grant_id"));
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_grant");
 	cJSON_AddStringToObject(o, "id", gid);
@@ -150,9 +145,9 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	cJSON_AddNumberToObject(o, "priority", in->priority >= 0 ? in->priority : 100);
 	if (in->reason != NULL)
 		cJSON_AddStringToObject(o, "reason", in->reason);
-	ob_json_add_i64(o, "available", val_i64(res, 0, 2));
-	ob_json_add_i64(o, "granted", val_i64(res, 0, 3));
-	ob_json_add_i64(o, "used", val_i64(res, 0, 4));
+	ob_json_add_i64(o, "available", ob_row_i64(res, 0, "available"));
+	ob_json_add_i64(o, "granted", ob_row_i64(res, 0, "granted"));
+	ob_json_add_i64(o, "used", ob_row_i64(res, 0, "used"));
 	if (ob_audit_write(ax, org_id, "credits.add", "credit_grant", gid, NULL, o) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
 		goto out;
@@ -202,8 +197,8 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
 			ob_fail_db(f, ax->db->lasterr);
 		goto out;
 	}
-	*grant_id = val_i64(res, 0, 0);
-	*created = PQgetvalue(res, 0, 1)[0] == 't';
+	*grant_id = ob_row_i64(res, 0, "grant_id");
+	*created = ob_row_bool(res, 0, "created");
 	if (*created) {
 		fmt_i64(gid, sizeof(gid), *grant_id);
 		after = cJSON_CreateObject();
@@ -239,6 +234,7 @@ allocate_one(const struct ob_actx *ax, int64_t org_id, int64_t user_id, int64_t 
 	const char *params[4] = { org, user, lim, who };
 	PGresult *res;
 	cJSON *o = NULL, *before = NULL;
+	int64_t used;
 
 	fmt_i64(org, sizeof(org), org_id);
 	fmt_i64(user, sizeof(user), user_id);
@@ -248,7 +244,7 @@ allocate_one(const struct ob_actx *ax, int64_t org_id, int64_t user_id, int64_t 
 		ob_fail_db(f, ax->db->lasterr);
 		return NULL;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "ok") != 0) {
+	if (strcmp(ob_row_str(res, 0, "status"), "ok") != 0) {
 		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
 		    "No active member with this user_id in the organization.");
 		goto out;
@@ -257,11 +253,12 @@ allocate_one(const struct ob_actx *ax, int64_t org_id, int64_t user_id, int64_t 
 	cJSON_AddStringToObject(o, "object", "credit_allocation");
 	cJSON_AddStringToObject(o, "user_id", user);
 	ob_json_add_i64(o, "limit", limit);
-	ob_json_add_i64(o, "used", val_i64(res, 0, 2));
-	ob_json_add_i64(o, "remaining", limit - val_i64(res, 0, 2) > 0 ? limit - val_i64(res, 0, 2) : 0);
-	if (!PQgetisnull(res, 0, 3)) {
+	used = ob_row_i64(res, 0, "used");
+	ob_json_add_i64(o, "used", used);
+	ob_json_add_i64(o, "remaining", limit - used > 0 ? limit - used : 0);
+	if (!ob_row_null(res, 0, "previous_limit")) {
 		before = cJSON_CreateObject();
-		ob_json_add_i64(before, "limit", val_i64(res, 0, 3));
+		ob_json_add_i64(before, "limit", ob_row_i64(res, 0, "previous_limit"));
 	}
 	if (ob_audit_write(ax, org_id, "credits.allocate", "credit_allocation", user,
 	    before, o) != 0) {
@@ -380,7 +377,7 @@ ob_credits_allocate_bulk(const struct ob_actx *ax, int64_t org_id, const char *t
 				ob_fail_db(f, ax->db->lasterr);
 				goto out;
 			}
-			uid = PQntuples(res) == 1 ? val_i64(res, 0, 0) : 0;
+			uid = PQntuples(res) == 1 ? ob_row_i64(res, 0, "id") : 0;
 			PQclear(res);
 			if (uid == 0) {
 				ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "allocations",
@@ -437,7 +434,7 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 		ob_fail_db(f, ax->db->lasterr);
 		goto out;
 	}
-	st = PQgetvalue(res, 0, 0);
+	st = ob_row_str(res, 0, "status");
 	if (strcmp(st, "not_found") == 0) {
 		ob_fail(f, OB_FAIL_NOT_FOUND, "deduction_not_found", "key",
 		    "No deduction with this idempotency key in the organization.");
@@ -448,23 +445,24 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 		    "This key names a reversal; a reversal cannot be reversed.");
 		goto out;
 	}
-	*replayed = PQgetvalue(res, 0, 5)[0] == 't';
+	*replayed = ob_row_bool(res, 0, "replayed");
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "reversal");
-	fmt_i64(id, sizeof(id), val_i64(res, 0, 1));
+	fmt_i64(id, sizeof(id), ob_row_i64(res, 0, "reversal_id"));
 	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "key", PQgetvalue(res, 0, 2));
-	fmt_i64(id, sizeof(id), val_i64(res, 0, 3));
+	cJSON_AddStringToObject(o, "key", ob_row_str(res, 0, "reversal_key"));
+	fmt_i64(id, sizeof(id), ob_row_i64(res, 0, "deduction_id"));
 	cJSON_AddStringToObject(o, "deduction_id", id);
 	cJSON_AddStringToObject(o, "deduction_key", key);
-	ob_json_add_i64(o, "amount", val_i64(res, 0, 4));
+	ob_json_add_i64(o, "amount", ob_row_i64(res, 0, "amount"));
 	cJSON_AddBoolToObject(o, "replayed", *replayed);
-	ob_json_add_i64(o, "pool_remaining", val_i64(res, 0, 6));
-	if (PQgetisnull(res, 0, 7))
+	ob_json_add_i64(o, "pool_remaining", ob_row_i64(res, 0, "pool_remaining"));
+	if (ob_row_null(res, 0, "allocation_remaining"))
 		cJSON_AddNullToObject(o, "allocation_remaining");
 	else
-		ob_json_add_i64(o, "allocation_remaining", val_i64(res, 0, 7));
-	cJSON_AddStringToObject(o, "created_at", PQgetvalue(res, 0, 8));
+		ob_json_add_i64(o, "allocation_remaining",
+		    ob_row_i64(res, 0, "allocation_remaining"));
+	cJSON_AddStringToObject(o, "created_at", ob_row_str(res, 0, "created_at"));
 	if (!*replayed && ob_audit_write(ax, org_id, "credits.reverse", "deduction", key,
 	    NULL, o) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
@@ -511,8 +509,9 @@ ob_credits_settings_set(const struct ob_actx *ax, int64_t org_id, int allow, int
 		goto out;
 	}
 	before = cJSON_CreateObject();
-	cJSON_AddBoolToObject(before, "allow_extra_tasks", PQgetvalue(res, 0, 0)[0] == 't');
-	ob_json_add_i64(before, "max_extra_tasks", val_i64(res, 0, 1));
+	cJSON_AddBoolToObject(before, "allow_extra_tasks",
+	    ob_row_bool(res, 0, "allow_extra_tasks"));
+	ob_json_add_i64(before, "max_extra_tasks", ob_row_i64(res, 0, "max_extra_tasks"));
 	PQclear(res);
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_SETTINGS_SET, p3, NULL)) == NULL) {
 		ob_fail_db(f, ax->db->lasterr);

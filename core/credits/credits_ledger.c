@@ -2,6 +2,7 @@
  * Credits: the ledger check (`orgbill verify-ledger`).
  */
 #include "credits/credits.h"
+#include "base/row.h"
 
 #include <libpq-fe.h>
 
@@ -16,8 +17,8 @@ ob_credits_verify(struct ob_db *db, FILE *out)
 	n = PQntuples(res);
 	for (i = 0; i < n; i++)
 		fprintf(out, "mismatch %s %s: stored %s, computed from entries %s\n",
-		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-		    PQgetvalue(res, i, 3));
+		    ob_row_str(res, i, "what"), ob_row_str(res, i, "id"),
+		    ob_row_str(res, i, "stored"), ob_row_str(res, i, "computed"));
 	PQclear(res);
 	return n;
 }

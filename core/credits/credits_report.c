@@ -5,6 +5,7 @@
  */
 #include "credits/credits.h"
 #include "base/json.h"
+#include "base/row.h"
 #include "billing/plans.h"
 #include "billing/subscription.h"
 
@@ -19,12 +20,6 @@ static void
 fmt_i64(char *buf, size_t len, int64_t v)
 {
 	snprintf(buf, len, "%lld", (long long)v);
-}
-
-static int64_t
-val_i64(const PGresult *res, int row, int col)
-{
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 /* A credit amount with thousands separators ("1,234,567"), for pages. */
@@ -73,7 +68,9 @@ ob_credits_status(struct ob_db *db, int64_t org_id)
 	const char *params[1] = { org };
 	PGresult *res;
 	cJSON *o = NULL;
-	int64_t max;
+	const char *next;
+	int64_t max, expired;
+	int allow;
 
 	fmt_i64(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_STATUS, params, NULL)) == NULL)
@@ -87,24 +84,28 @@ ob_credits_status(struct ob_db *db, int64_t org_id)
 		snprintf(db->lasterr, sizeof(db->lasterr), "credits_status: no such org");
 		return NULL;
 	}
-	ob_json_add_i64(o, "available", val_i64(res, 0, 0));
-	ob_json_add_i64(o, "granted", val_i64(res, 0, 1));
-	ob_json_add_i64(o, "used", val_i64(res, 0, 2));
-	ob_json_add_i64(o, "expired", val_i64(res, 0, 3));
-	cJSON_AddBoolToObject(o, "allow_extra_tasks", PQgetvalue(res, 0, 4)[0] == 't');
-	max = val_i64(res, 0, 5);
+	allow = ob_row_bool(res, 0, "allow_extra_tasks");
+	max = ob_row_i64(res, 0, "max_extra_tasks");
+	expired = ob_row_i64(res, 0, "expired");
+	next = ob_row_str(res, 0, "next_expiry");
+	ob_json_add_i64(o, "available", ob_row_i64(res, 0, "available"));
+	ob_json_add_i64(o, "granted", ob_row_i64(res, 0, "granted"));
+	ob_json_add_i64(o, "used", ob_row_i64(res, 0, "used"));
+	ob_json_add_i64(o, "expired", expired);
+	cJSON_AddBoolToObject(o, "allow_extra_tasks", allow);
 	/* The limit in force: 0 when extra tasks are off. */
-	ob_json_add_i64(o, "extra_tasks_limit", PQgetvalue(res, 0, 4)[0] == 't' ? max : 0);
+	ob_json_add_i64(o, "extra_tasks_limit", allow ? max : 0);
 	ob_json_add_i64(o, "max_extra_tasks", max);
-	cJSON_AddStringToObject(o, "max_extra_tasks_value", PQgetvalue(res, 0, 5));
-	cJSON_AddBoolToObject(o, "has_expired", val_i64(res, 0, 3) > 0);
-	ob_json_add_i64(o, "extra_tasks_used", val_i64(res, 0, 6));
-	ob_json_add_i64(o, "extra_credits_used", val_i64(res, 0, 7));
-	ob_json_add_i64(o, "members", val_i64(res, 0, 8));
-	cJSON_AddStringToObject(o, "period_start", PQgetvalue(res, 0, 9));
-	ob_json_add_i64(o, "active_grants", val_i64(res, 0, 10));
-	if (PQgetvalue(res, 0, 11)[0] != '\0')
-		cJSON_AddStringToObject(o, "next_expiry", PQgetvalue(res, 0, 11));
+	cJSON_AddStringToObject(o, "max_extra_tasks_value",
+	    ob_row_str(res, 0, "max_extra_tasks"));
+	cJSON_AddBoolToObject(o, "has_expired", expired > 0);
+	ob_json_add_i64(o, "extra_tasks_used", ob_row_i64(res, 0, "extra_tasks_used"));
+	ob_json_add_i64(o, "extra_credits_used", ob_row_i64(res, 0, "extra_credits_used"));
+	ob_json_add_i64(o, "members", ob_row_i64(res, 0, "members"));
+	cJSON_AddStringToObject(o, "period_start", ob_row_str(res, 0, "period_start"));
+	ob_json_add_i64(o, "active_grants", ob_row_i64(res, 0, "active_grants"));
+	if (next[0] != '\0')
+		cJSON_AddStringToObject(o, "next_expiry", next);
 	else
 		cJSON_AddNullToObject(o, "next_expiry");
 	PQclear(res);
@@ -133,27 +134,29 @@ ob_credits_allocations(struct ob_db *db, int64_t org_id, int64_t after, int limi
 	for (i = 0; i < n && i < limit; i++) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "object", "credit_allocation");
-		cJSON_AddStringToObject(o, "user_id", PQgetvalue(res, i, 0));
-		cJSON_AddStringToObject(o, "email", PQgetvalue(res, i, 1));
-		cJSON_AddStringToObject(o, "name", PQgetvalue(res, i, 2));
-		cJSON_AddStringToObject(o, "role", PQgetvalue(res, i, 3));
-		if (PQgetisnull(res, i, 4)) {
+		cJSON_AddStringToObject(o, "user_id", ob_row_str(res, i, "user_id"));
+		cJSON_AddStringToObject(o, "email", ob_row_str(res, i, "email"));
+		cJSON_AddStringToObject(o, "name", ob_row_str(res, i, "name"));
+		cJSON_AddStringToObject(o, "role", ob_row_str(res, i, "role"));
+		if (ob_row_null(res, i, "limit_amount")) {
 			/* No limit: what the member used this period. */
+			used = ob_row_i64(res, i, "period_usage");
 			cJSON_AddNullToObject(o, "limit");
-			ob_json_add_i64(o, "used", val_i64(res, i, 6));
-			add_fmt(o, "used", val_i64(res, i, 6));
+			ob_json_add_i64(o, "used", used);
+			add_fmt(o, "used", used);
 			cJSON_AddStringToObject(o, "limit_value", "");
 			cJSON_AddNullToObject(o, "remaining");
 			cJSON_AddStringToObject(o, "limit_fmt", "no limit");
 		} else {
-			lm = val_i64(res, i, 4);
-			used = val_i64(res, i, 5);
+			lm = ob_row_i64(res, i, "limit_amount");
+			used = ob_row_i64(res, i, "used");
 			ob_json_add_i64(o, "limit", lm);
 			ob_json_add_i64(o, "used", used);
 			ob_json_add_i64(o, "remaining", lm > used ? lm - used : 0);
 			add_fmt(o, "limit", lm);
 			add_fmt(o, "used", used);
-			cJSON_AddStringToObject(o, "limit_value", PQgetvalue(res, i, 4));
+			cJSON_AddStringToObject(o, "limit_value",
+			    ob_row_str(res, i, "limit_amount"));
 			add_fmt(o, "remaining", lm > used ? lm - used : 0);
 			cJSON_AddNumberToObject(o, "percent", lm > 0 ? (int)(used >= lm ? 100 :
 			    (used * 100 + lm / 2) / lm) : 100);
@@ -265,8 +268,10 @@ ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, const char 
 	const char *params[4] = { org, from, to, lim };
 	enum ob_stmt s = g == OB_CREDITS_BY_DAY ? OB_STMT_CREDITS_USAGE_DAY :
 	    g == OB_CREDITS_BY_USER ? OB_STMT_CREDITS_USAGE_USER : OB_STMT_CREDITS_USAGE_SERVICE;
+	const char *key = g == OB_CREDITS_BY_DAY ? "day" : "service";
 	PGresult *res;
 	cJSON *list, *data, *o;
+	int64_t amount, count;
 	int i, n, max;
 
 	fmt_i64(org, sizeof(org), org_id);
@@ -282,22 +287,19 @@ ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, const char 
 	max = g == OB_CREDITS_BY_DAY ? n : (n < limit ? n : limit);
 	for (i = 0; i < max; i++) {
 		o = cJSON_CreateObject();
+		amount = ob_row_i64(res, i, "amount");
+		count = ob_row_i64(res, i, "n");
 		if (g == OB_CREDITS_BY_USER) {
-			cJSON_AddStringToObject(o, "user_id", PQgetvalue(res, i, 0));
-			cJSON_AddStringToObject(o, "email", PQgetvalue(res, i, 1));
-			cJSON_AddStringToObject(o, "name", PQgetvalue(res, i, 2));
-			ob_json_add_i64(o, "amount", val_i64(res, i, 3));
-			ob_json_add_i64(o, "count", val_i64(res, i, 4));
-			add_fmt(o, "amount", val_i64(res, i, 3));
-			add_fmt(o, "count", val_i64(res, i, 4));
+			cJSON_AddStringToObject(o, "user_id", ob_row_str(res, i, "user_id"));
+			cJSON_AddStringToObject(o, "email", ob_row_str(res, i, "email"));
+			cJSON_AddStringToObject(o, "name", ob_row_str(res, i, "name"));
 		} else {
-			cJSON_AddStringToObject(o, g == OB_CREDITS_BY_DAY ? "day" : "service",
-			    PQgetvalue(res, i, 0));
-			ob_json_add_i64(o, "amount", val_i64(res, i, 1));
-			ob_json_add_i64(o, "count", val_i64(res, i, 2));
-			add_fmt(o, "amount", val_i64(res, i, 1));
-			add_fmt(o, "count", val_i64(res, i, 2));
+			cJSON_AddStringToObject(o, key, ob_row_str(res, i, key));
 		}
+		ob_json_add_i64(o, "amount", amount);
+		ob_json_add_i64(o, "count", count);
+		add_fmt(o, "amount", amount);
+		add_fmt(o, "count", count);
 		cJSON_AddItemToArray(data, o);
 	}
 	list_more(list, g != OB_CREDITS_BY_DAY && n > limit);
@@ -323,8 +325,8 @@ ob_credits_extra_usage(struct ob_db *db, int64_t org_id, const char *period_star
 	}
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_EXTRA_USAGE, params, NULL)) == NULL)
 		return -1;
-	*tasks = val_i64(res, 0, 0);
-	*credits = val_i64(res, 0, 1);
+	*tasks = ob_row_i64(res, 0, "tasks");
+	*credits = ob_row_i64(res, 0, "credits");
 	PQclear(res);
 	return 0;
 }
@@ -332,23 +334,24 @@ ob_credits_extra_usage(struct ob_db *db, int64_t org_id, const char *period_star
 cJSON *
 ob_credits_metrics(struct ob_db *db, int64_t org_id)
 {
+	static const char *const names[] = { "used_30d", "deductions_30d",
+	    "active_users_30d", "services_30d", "avg_daily_30d", NULL };
 	char org[24];
 	const char *params[1] = { org };
 	PGresult *res;
 	cJSON *o;
+	int i, one;
 
 	fmt_i64(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_METRICS, params, NULL)) == NULL)
 		return NULL;
+	one = PQntuples(res) > 0;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_metrics");
-	ob_json_add_i64(o, "used_30d", PQntuples(res) ? val_i64(res, 0, 0) : 0);
-	ob_json_add_i64(o, "deductions_30d", PQntuples(res) ? val_i64(res, 0, 1) : 0);
-	ob_json_add_i64(o, "active_users_30d", PQntuples(res) ? val_i64(res, 0, 2) : 0);
-	ob_json_add_i64(o, "services_30d", PQntuples(res) ? val_i64(res, 0, 3) : 0);
-	ob_json_add_i64(o, "avg_daily_30d", PQntuples(res) ? val_i64(res, 0, 4) : 0);
-	add_fmt(o, "used_30d", PQntuples(res) ? val_i64(res, 0, 0) : 0);
-	add_fmt(o, "avg_daily_30d", PQntuples(res) ? val_i64(res, 0, 4) : 0);
+	for (i = 0; names[i] != NULL; i++)
+		ob_json_add_i64(o, names[i], one ? ob_row_i64(res, 0, names[i]) : 0);
+	add_fmt(o, "used_30d", one ? ob_row_i64(res, 0, "used_30d") : 0);
+	add_fmt(o, "avg_daily_30d", one ? ob_row_i64(res, 0, "avg_daily_30d") : 0);
 	PQclear(res);
 	return o;
 }
@@ -360,6 +363,7 @@ ob_credits_user_summary(struct ob_db *db, int64_t user_id)
 	const char *params[1] = { user };
 	PGresult *res;
 	cJSON *o, *orgs, *e;
+	int64_t lim, used;
 	int i;
 
 	fmt_i64(user, sizeof(user), user_id);
@@ -372,24 +376,27 @@ ob_credits_user_summary(struct ob_db *db, int64_t user_id)
 	cJSON_AddNullToObject(o, "personal");
 	for (i = 0; i < PQntuples(res); i++) {
 		e = cJSON_CreateObject();
-		if (PQgetvalue(res, i, 0)[0] == '\0') {
-			ob_json_add_i64(e, "available", val_i64(res, i, 4));
+		if (ob_row_str(res, i, "org_id")[0] == '\0') {
+			ob_json_add_i64(e, "available",
+			    ob_row_i64(res, i, "pool_available"));
 			cJSON_ReplaceItemInObject(o, "personal", e);
 			continue;
 		}
-		cJSON_AddStringToObject(e, "org_id", PQgetvalue(res, i, 0));
-		cJSON_AddStringToObject(e, "org_name", PQgetvalue(res, i, 1));
-		cJSON_AddStringToObject(e, "role", PQgetvalue(res, i, 2));
-		cJSON_AddBoolToObject(e, "is_default", PQgetvalue(res, i, 3)[0] == 't');
-		ob_json_add_i64(e, "pool_available", val_i64(res, i, 4));
-		if (PQgetisnull(res, i, 5)) {
+		cJSON_AddStringToObject(e, "org_id", ob_row_str(res, i, "org_id"));
+		cJSON_AddStringToObject(e, "org_name", ob_row_str(res, i, "org_name"));
+		cJSON_AddStringToObject(e, "role", ob_row_str(res, i, "role"));
+		cJSON_AddBoolToObject(e, "is_default", ob_row_bool(res, i, "is_default"));
+		ob_json_add_i64(e, "pool_available", ob_row_i64(res, i, "pool_available"));
+		if (ob_row_null(res, i, "allocation_limit")) {
 			cJSON_AddNullToObject(e, "allocation_limit");
 			cJSON_AddNullToObject(e, "allocation_remaining");
 		} else {
-			ob_json_add_i64(e, "allocation_limit", val_i64(res, i, 5));
-			ob_json_add_i64(e, "allocation_used", val_i64(res, i, 6));
-			ob_json_add_i64(e, "allocation_remaining", val_i64(res, i, 5) > val_i64(res, i, 6) ?
-			    val_i64(res, i, 5) - val_i64(res, i, 6) : 0);
+			lim = ob_row_i64(res, i, "allocation_limit");
+			used = ob_row_i64(res, i, "allocation_used");
+			ob_json_add_i64(e, "allocation_limit", lim);
+			ob_json_add_i64(e, "allocation_used", used);
+			ob_json_add_i64(e, "allocation_remaining",
+			    lim > used ? lim - used : 0);
 		}
 		cJSON_AddItemToArray(orgs, e);
 	}
@@ -400,6 +407,8 @@ ob_credits_user_summary(struct ob_db *db, int64_t user_id)
 cJSON *
 ob_credits_system(struct ob_db *db)
 {
+	static const char *const totals[] = { "orgs", "available", "granted", "used",
+	    "extra_tasks_used", "used_30d", NULL };
 	PGresult *res;
 	cJSON *o, *top, *e;
 	int i;
@@ -408,12 +417,8 @@ ob_credits_system(struct ob_db *db)
 		return NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_system");
-	ob_json_add_i64(o, "orgs", val_i64(res, 0, 0));
-	ob_json_add_i64(o, "available", val_i64(res, 0, 1));
-	ob_json_add_i64(o, "granted", val_i64(res, 0, 2));
-	ob_json_add_i64(o, "used", val_i64(res, 0, 3));
-	ob_json_add_i64(o, "extra_tasks_used", val_i64(res, 0, 4));
-	ob_json_add_i64(o, "used_30d", val_i64(res, 0, 5));
+	for (i = 0; totals[i] != NULL; i++)
+		ob_json_add_i64(o, totals[i], ob_row_i64(res, 0, totals[i]));
 	PQclear(res);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_SYSTEM_TOP, NULL, NULL)) == NULL) {
 		cJSON_Delete(o);
@@ -422,11 +427,11 @@ ob_credits_system(struct ob_db *db)
 	top = cJSON_AddArrayToObject(o, "top_orgs");
 	for (i = 0; i < PQntuples(res); i++) {
 		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "org_id", PQgetvalue(res, i, 0));
-		cJSON_AddStringToObject(e, "name", PQgetvalue(res, i, 1));
-		ob_json_add_i64(e, "available", val_i64(res, i, 2));
-		ob_json_add_i64(e, "used", val_i64(res, i, 3));
-		ob_json_add_i64(e, "used_30d", val_i64(res, i, 4));
+		cJSON_AddStringToObject(e, "org_id", ob_row_str(res, i, "org_id"));
+		cJSON_AddStringToObject(e, "name", ob_row_str(res, i, "name"));
+		ob_json_add_i64(e, "available", ob_row_i64(res, i, "available"));
+		ob_json_add_i64(e, "used", ob_row_i64(res, i, "used"));
+		ob_json_add_i64(e, "used_30d", ob_row_i64(res, i, "used_30d"));
 		cJSON_AddItemToArray(top, e);
 	}
 	PQclear(res);
