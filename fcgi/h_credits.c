@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "fcgi/api.h"
+#include "billing/entitlement.h"
 #include "credits/credits.h"
 #include "base/idem.h"
 #include "fcgi/input.h"
@@ -52,6 +53,19 @@ query_limit(struct ob_req *r, int def, int max)
 	return (int)v;
 }
 
+/*
+ * The billing overview of the caller's org: the credits overview with the
+ * plan's entitlement per seat filled in. NULL with the database's error.
+ */
+static cJSON *
+overview(struct ob_req *r, int manager)
+{
+	cJSON *o = ob_credits_overview(&r->w->db, r->who.org_id, r->who.user_id, manager);
+
+	ob_entitlement_overview(&r->w->db, r->who.org_id, o);
+	return o;
+}
+
 /* ---- console ------------------------------------------------------------ */
 
 static int
@@ -61,7 +75,7 @@ render_page(struct ob_req *r, int status, const struct ob_fail *f)
 	cJSON *d, *ov;
 	int mgr = is_manager(r);
 
-	if ((ov = ob_credits_overview(&r->w->db, r->who.org_id, r->who.user_id, mgr)) == NULL)
+	if ((ov = overview(r, mgr)) == NULL)
 		return -1;
 	d = ob_page_new(r, "Credits", "credits");
 	cJSON_AddItemToObject(d, "credits", ov);
@@ -458,7 +472,7 @@ ob_h_api_billing_user(struct ob_req *r)
 int
 ob_h_api_billing_org(struct ob_req *r)
 {
-	cJSON *o = ob_credits_overview(&r->w->db, r->who.org_id, r->who.user_id, 1);
+	cJSON *o = overview(r, 1);
 
 	if (o == NULL)
 		return -1;
@@ -474,7 +488,7 @@ ob_h_api_billing_overview(struct ob_req *r)
 	/* Keys with read/admin scope see the whole overview; members only
 	 * their own allowance. */
 	int mgr = r->who.kind == OB_PRINCIPAL_KEY || is_manager(r);
-	cJSON *o = ob_credits_overview(&r->w->db, r->who.org_id, r->who.user_id, mgr);
+	cJSON *o = overview(r, mgr);
 
 	return ob_api_answer(r, o);
 }

@@ -250,9 +250,20 @@ cJSON *ob_credits_system(struct ob_db *db);
  * The billing overview (the console's Credits page model): status,
  * metrics, the 30-day chart, top users and services and allocations for
  * managers; for a member (manager 0) only the pool summary and their own
- * allowance. NULL with db->lasterr set.
+ * allowance. NULL with db->lasterr set. The plan's entitlement per seat is
+ * not known at this layer: "entitlement_per_seat" is null (its "_fmt" an
+ * em dash) until billing fills it in (ob_entitlement_overview).
  */
 cJSON *ob_credits_overview(struct ob_db *db, int64_t org_id, int64_t user_id, int manager);
+
+/** Bytes that hold any int64_t with thousands separators, and its NUL. */
+#define OB_CREDITS_FMT_LEN	40
+
+/** v with thousands separators ("1,234,567", "-1,000"), for pages, into out. */
+void ob_credits_fmt(char out[OB_CREDITS_FMT_LEN], int64_t v);
+
+/** Add name"_fmt": v as ob_credits_fmt writes it. */
+void ob_credits_add_fmt(cJSON *o, const char *name, int64_t v);
 
 /**
  * Recompute every balance from the ledger entries and print each mismatch

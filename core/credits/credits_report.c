@@ -6,8 +6,6 @@
 #include "credits/credits.h"
 #include "base/json.h"
 #include "base/row.h"
-#include "billing/plans.h"
-#include "billing/subscription.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,11 +20,10 @@ fmt_i64(char *buf, size_t len, int64_t v)
 	snprintf(buf, len, "%lld", (long long)v);
 }
 
-/* A credit amount with thousands separators ("1,234,567"), for pages. */
-static void
-add_fmt(cJSON *o, const char *name, int64_t v)
+void
+ob_credits_fmt(char out[OB_CREDITS_FMT_LEN], int64_t v)
 {
-	char raw[24], out[40], key[64];
+	char raw[24];
 	size_t n, i, j = 0;
 	int neg = v < 0;
 
@@ -40,6 +37,14 @@ add_fmt(cJSON *o, const char *name, int64_t v)
 		out[j++] = raw[i];
 	}
 	out[j] = '\0';
+}
+
+void
+ob_credits_add_fmt(cJSON *o, const char *name, int64_t v)
+{
+	char out[OB_CREDITS_FMT_LEN], key[64];
+
+	ob_credits_fmt(out, v);
 	snprintf(key, sizeof(key), "%s_fmt", name);
 	cJSON_AddStringToObject(o, key, out);
 }
@@ -143,7 +148,7 @@ ob_credits_allocations(struct ob_db *db, int64_t org_id, int64_t after, int limi
 			used = ob_row_i64(res, i, "period_usage");
 			cJSON_AddNullToObject(o, "limit");
 			ob_json_add_i64(o, "used", used);
-			add_fmt(o, "used", used);
+			ob_credits_add_fmt(o, "used", used);
 			cJSON_AddStringToObject(o, "limit_value", "");
 			cJSON_AddNullToObject(o, "remaining");
 			cJSON_AddStringToObject(o, "limit_fmt", "no limit");
@@ -153,11 +158,11 @@ ob_credits_allocations(struct ob_db *db, int64_t org_id, int64_t after, int limi
 			ob_json_add_i64(o, "limit", lm);
 			ob_json_add_i64(o, "used", used);
 			ob_json_add_i64(o, "remaining", lm > used ? lm - used : 0);
-			add_fmt(o, "limit", lm);
-			add_fmt(o, "used", used);
+			ob_credits_add_fmt(o, "limit", lm);
+			ob_credits_add_fmt(o, "used", used);
 			cJSON_AddStringToObject(o, "limit_value",
 			    ob_row_str(res, i, "limit_amount"));
-			add_fmt(o, "remaining", lm > used ? lm - used : 0);
+			ob_credits_add_fmt(o, "remaining", lm > used ? lm - used : 0);
 			cJSON_AddNumberToObject(o, "percent", lm > 0 ? (int)(used >= lm ? 100 :
 			    (used * 100 + lm / 2) / lm) : 100);
 		}
@@ -298,8 +303,8 @@ ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, const char 
 		}
 		ob_json_add_i64(o, "amount", amount);
 		ob_json_add_i64(o, "count", count);
-		add_fmt(o, "amount", amount);
-		add_fmt(o, "count", count);
+		ob_credits_add_fmt(o, "amount", amount);
+		ob_credits_add_fmt(o, "count", count);
 		cJSON_AddItemToArray(data, o);
 	}
 	list_more(list, g != OB_CREDITS_BY_DAY && n > limit);
@@ -350,8 +355,8 @@ ob_credits_metrics(struct ob_db *db, int64_t org_id)
 	cJSON_AddStringToObject(o, "object", "credit_metrics");
 	for (i = 0; names[i] != NULL; i++)
 		ob_json_add_i64(o, names[i], one ? ob_row_i64(res, 0, names[i]) : 0);
-	add_fmt(o, "used_30d", one ? ob_row_i64(res, 0, "used_30d") : 0);
-	add_fmt(o, "avg_daily_30d", one ? ob_row_i64(res, 0, "avg_daily_30d") : 0);
+	ob_credits_add_fmt(o, "used_30d", one ? ob_row_i64(res, 0, "used_30d") : 0);
+	ob_credits_add_fmt(o, "avg_daily_30d", one ? ob_row_i64(res, 0, "avg_daily_30d") : 0);
 	PQclear(res);
 	return o;
 }
@@ -446,7 +451,7 @@ fmt_fields(cJSON *o, const char *const *names)
 
 	for (; *names != NULL; names++)
 		if ((it = cJSON_GetObjectItem(o, *names)) != NULL && cJSON_IsRaw(it))
-			add_fmt(o, *names, strtoll(it->valuestring, NULL, 10));
+			ob_credits_add_fmt(o, *names, strtoll(it->valuestring, NULL, 10));
 }
 
 /* The 30-day chart: bars as SVG geometry computed here (integers only). */
@@ -481,7 +486,7 @@ chart(cJSON *o, const cJSON *days)
 		i++;
 	}
 	ob_json_add_i64(o, "chart_max", max);
-	add_fmt(o, "chart_max", max);
+	ob_credits_add_fmt(o, "chart_max", max);
 }
 
 cJSON *
@@ -510,26 +515,12 @@ ob_credits_overview(struct ob_db *db, int64_t org_id, int64_t user_id, int manag
 	cJSON_AddStringToObject(o, "object", "billing_overview");
 	cJSON_AddStringToObject(o, "org_id", cJSON_GetObjectItem(st, "org_id")->valuestring);
 	cJSON_AddBoolToObject(o, "manager", manager);
-	/* Entitlement per seat: the plan's included credits per seat and
-	 * period, when the org has a live subscription; "—" without one. */
-	{
-		struct ob_sub sub;
-		struct ob_plan plan;
-		int64_t per_seat = -1;
-
-		if (ob_subscription_load(db, org_id, &sub) == 0 && ob_subscription_live(&sub) &&
-		    ob_plans_get(db, sub.plan, org_id, &plan) == 0)
-			per_seat = plan.credits_per_seat;
-		if (per_seat >= 0) {
-			ob_json_add_i64(o, "entitlement_per_seat", per_seat);
-			add_fmt(o, "entitlement_per_seat", per_seat);
-		} else {
-			cJSON_AddNullToObject(o, "entitlement_per_seat");
-			cJSON_AddStringToObject(o, "entitlement_per_seat_fmt", "\xe2\x80\x94");
-		}
-	}
+	/* Entitlement per seat: unknown here ("—"); the plan's included
+	 * credits per seat come from billing (ob_entitlement_overview). */
+	cJSON_AddNullToObject(o, "entitlement_per_seat");
+	cJSON_AddStringToObject(o, "entitlement_per_seat_fmt", "\xe2\x80\x94");
 	if (members > 0)
-		add_fmt(o, "granted_per_member", (granted * 2 + members) / (2 * members));
+		ob_credits_add_fmt(o, "granted_per_member", (granted * 2 + members) / (2 * members));
 	cJSON_AddNumberToObject(o, "used_percent", granted > 0 ?
 	    (int)((used * 200 + granted) / (2 * granted)) : 0);
 	me = mine != NULL ? cJSON_DetachItemFromArray(cJSON_GetObjectItem(mine, "data"), 0) : NULL;
