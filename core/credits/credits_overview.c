@@ -1,0 +1,153 @@
+/*
+ * Credits: the billing overview the console's Credits page renders (and
+ * the billing-overview API returns), built from the reports of
+ * credits_report.c, with the page's formatted numbers and chart geometry.
+ */
+#include "credits/credits.h"
+#include "base/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Add *_fmt strings beside the raw numbers named in names (page display). */
+static void
+fmt_fields(cJSON *o, const char *const *names)
+{
+	const cJSON *it;
+
+	for (; *names != NULL; names++)
+		if ((it = cJSON_GetObjectItem(o, *names)) != NULL && cJSON_IsRaw(it))
+			ob_credits_add_fmt(o, *names, strtoll(it->valuestring, NULL, 10));
+}
+
+/* The 30-day chart: bars as SVG geometry computed here (integers only). */
+static void
+chart(cJSON *o, const cJSON *days)
+{
+	cJSON *bars = cJSON_AddArrayToObject(o, "chart"), *b;
+	const cJSON *d;
+	int64_t max = 0, v;
+	int i = 0, h;
+	char lbl[64];
+
+	cJSON_ArrayForEach(d, days) {
+		v = strtoll(cJSON_GetObjectItem(d, "amount")->valuestring, NULL, 10);
+		if (v > max)
+			max = v;
+	}
+	cJSON_ArrayForEach(d, days) {
+		v = strtoll(cJSON_GetObjectItem(d, "amount")->valuestring, NULL, 10);
+		/* 0–100 px, rounded half away from zero (v, max >= 0). */
+		h = max > 0 ? (int)((v * 200 + max) / (2 * max)) : 0;
+		if (v > 0 && h == 0)
+			h = 1;
+		b = cJSON_CreateObject();
+		cJSON_AddNumberToObject(b, "x", i * 20 + 2);
+		cJSON_AddNumberToObject(b, "y", 110 - h);
+		cJSON_AddNumberToObject(b, "h", h);
+		cJSON_AddStringToObject(b, "day", cJSON_GetObjectItem(d, "day")->valuestring);
+		snprintf(lbl, sizeof(lbl), "%s", cJSON_GetObjectItem(d, "amount_fmt")->valuestring);
+		cJSON_AddStringToObject(b, "amount_fmt", lbl);
+		cJSON_AddItemToArray(bars, b);
+		i++;
+	}
+	ob_json_add_i64(o, "chart_max", max);
+	ob_credits_add_fmt(o, "chart_max", max);
+}
+
+/* The overview's head, from the pool status st (with its *_fmt fields). */
+static cJSON *
+overview_new(const cJSON *st, int manager)
+{
+	cJSON *o = cJSON_CreateObject();
+	int64_t members, granted, used;
+
+	members = strtoll(cJSON_GetObjectItem(st, "members")->valuestring, NULL, 10);
+	granted = strtoll(cJSON_GetObjectItem(st, "granted")->valuestring, NULL, 10);
+	used = strtoll(cJSON_GetObjectItem(st, "used")->valuestring, NULL, 10);
+	cJSON_AddStringToObject(o, "object", "billing_overview");
+	cJSON_AddStringToObject(o, "org_id", cJSON_GetObjectItem(st, "org_id")->valuestring);
+	cJSON_AddBoolToObject(o, "manager", manager);
+	/* Entitlement per seat: unknown here ("—"); the plan's included
+	 * credits per seat come from billing (ob_entitlement_overview). */
+	cJSON_AddNullToObject(o, "entitlement_per_seat");
+	cJSON_AddStringToObject(o, "entitlement_per_seat_fmt", "\xe2\x80\x94");
+	if (members > 0)
+		ob_credits_add_fmt(o, "granted_per_member", (granted * 2 + members) / (2 * members));
+	cJSON_AddNumberToObject(o, "used_percent", granted > 0 ?
+	    (int)((used * 200 + granted) / (2 * granted)) : 0);
+	return o;
+}
+
+/*
+ * The managers' part of the overview, added to o: the 30-day chart, the
+ * metrics, usage by day, the top users and services, every allocation.
+ * 0, or -1 with db->lasterr set.
+ */
+static int
+add_manager_part(struct ob_db *db, int64_t org_id, const char *from, const char *to,
+    cJSON *o)
+{
+	cJSON *m = NULL, *days = NULL, *users = NULL, *svc = NULL, *alloc = NULL;
+	int rc = -1;
+
+	if ((m = ob_credits_metrics(db, org_id)) == NULL ||
+	    (days = ob_credits_usage(db, org_id, from, to, OB_CREDITS_BY_DAY, 366)) == NULL ||
+	    (users = ob_credits_usage(db, org_id, from, to, OB_CREDITS_BY_USER, 10)) == NULL ||
+	    (svc = ob_credits_usage(db, org_id, from, to, OB_CREDITS_BY_SERVICE, 10)) == NULL ||
+	    (alloc = ob_credits_allocations(db, org_id, 0, 100, 0)) == NULL)
+		goto out;
+	chart(o, cJSON_GetObjectItem(days, "data"));
+	cJSON_AddItemToObject(o, "metrics", m);
+	m = NULL;
+	cJSON_AddItemToObject(o, "usage_by_day", cJSON_DetachItemFromObject(days, "data"));
+	cJSON_AddItemToObject(o, "top_users", cJSON_DetachItemFromObject(users, "data"));
+	cJSON_AddItemToObject(o, "top_services", cJSON_DetachItemFromObject(svc, "data"));
+	cJSON_AddItemToObject(o, "allocations", cJSON_DetachItemFromObject(alloc, "data"));
+	rc = 0;
+out:
+	cJSON_Delete(m);
+	cJSON_Delete(days);
+	cJSON_Delete(users);
+	cJSON_Delete(svc);
+	cJSON_Delete(alloc);
+	return rc;
+}
+
+cJSON *
+ob_credits_overview(struct ob_db *db, int64_t org_id, int64_t user_id, int manager)
+{
+	static const char *const status_fields[] = { "available", "granted", "used",
+	    "expired", "extra_tasks_used", "max_extra_tasks", "extra_credits_used", "members", NULL };
+	char from[11], to[11];
+	struct ob_fail f;
+	cJSON *o = NULL, *st = NULL, *mine = NULL, *me, *ret = NULL;
+
+	if (ob_credits_range(NULL, NULL, from, to, &f) != 0)
+		return NULL;
+	if ((st = ob_credits_status(db, org_id)) == NULL)
+		goto out;
+	/* The caller's own allowance (none for an API key: user_id 0). */
+	if (user_id > 0 && (mine = ob_credits_allocations(db, org_id, 0, 1, user_id)) == NULL)
+		goto out;
+	fmt_fields(st, status_fields);
+	o = overview_new(st, manager);
+	me = mine != NULL ? cJSON_DetachItemFromArray(cJSON_GetObjectItem(mine, "data"), 0) : NULL;
+	if (me != NULL)
+		cJSON_AddItemToObject(o, "my_allocation", me);
+	else
+		cJSON_AddNullToObject(o, "my_allocation");
+	cJSON_AddItemToObject(o, "pool", st);
+	st = NULL;
+	if (manager && add_manager_part(db, org_id, from, to, o) != 0)
+		goto out;
+	cJSON_AddStringToObject(o, "from", from);
+	cJSON_AddStringToObject(o, "to", to);
+	ret = o;
+	o = NULL;
+out:
+	cJSON_Delete(o);
+	cJSON_Delete(st);
+	cJSON_Delete(mine);
+	return ret;
+}
