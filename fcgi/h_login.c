@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "base/row.h"
 #include "identity/audit.h"
 #include "identity/auth.h"
 #include "fcgi/authz.h"
@@ -110,8 +111,8 @@ ob_h_login(struct ob_req *r)
 		return -1;
 	hash[0] = '\0';
 	if (PQntuples(res) == 1) {
-		user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		snprintf(hash, sizeof(hash), "%s", PQgetvalue(res, 0, 1));
+		user_id = ob_row_i64(res, 0, "id");
+		snprintf(hash, sizeof(hash), "%s", ob_row_str(res, 0, "password_hash"));
 	}
 	PQclear(res);
 	ok = ob_auth_password_verify(hash, password);

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "base/row.h"
+
 cJSON *
 ob_db_row_json(const PGresult *res, int i, const struct ob_col *cols)
 {
@@ -10,7 +12,9 @@ ob_db_row_json(const PGresult *res, int i, const struct ob_col *cols)
 	int c;
 
 	for (c = 0; cols[c].name != NULL; c++) {
-		v = PQgetvalue(res, i, c);
+		if (cols[c].kind == OB_COL_SKIP)
+			continue;
+		v = ob_row_str(res, i, cols[c].name);
 		switch (cols[c].kind) {
 		case OB_COL_STR:
 			cJSON_AddStringToObject(o, cols[c].name, v);

@@ -19,11 +19,14 @@ enum ob_col_kind {
 };
 
 struct ob_col {
-	const char *name;	/* NULL ends the table */
+	const char *name;	/* the result column's name and the key; NULL ends the table */
 	enum ob_col_kind kind;
 };
 
-/** One object for row i of res, column j named cols[j].name. */
+/**
+ * One object for row i of res: for each entry of cols, the result column
+ * of that name (base/row.h; SQL NULL reads as "") under the same key.
+ */
 cJSON *ob_db_row_json(const PGresult *res, int i, const struct ob_col *cols);
 
 /**

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "base/mem.h"
+#include "base/row.h"
 
 int
 ob_idem_key_ok(const char *key)
@@ -65,13 +66,13 @@ ob_idem_claim(struct ob_db *db, int64_t org_id, const char *key,
 		PQclear(res);
 		return OB_IDEM_ERROR;
 	}
-	stored = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &n);
+	stored = PQunescapeBytea((const unsigned char *)ob_row_str(res, 0, "request_hash"), &n);
 	if (stored == NULL || n != 32 || sodium_memcmp(stored, hash, 32) != 0) {
 		st = OB_IDEM_MISMATCH;
 	} else {
 		st = OB_IDEM_REPLAY;
-		*status = atoi(PQgetvalue(res, 0, 1));
-		*body = ob_xstrdup(PQgetvalue(res, 0, 2));
+		*status = (int)ob_row_i64(res, 0, "status");
+		*body = ob_xstrdup(ob_row_str(res, 0, "response"));
 	}
 	PQfreemem(stored);
 	PQclear(res);

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/row.h"
 
 #define MIGRATION_MAX	(4L * 1024 * 1024)
 
@@ -149,9 +150,9 @@ ob_migrate_current(struct ob_db *db, long *version, long *count, char *err,
 			snprintf(err, errlen, "%s", db->lasterr);
 		return -1;
 	}
-	*version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	*version = (long)ob_row_i64(res, 0, "version");
 	if (count != NULL)
-		*count = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+		*count = (long)ob_row_i64(res, 0, "migrations");
 	PQclear(res);
 	return 0;
 }

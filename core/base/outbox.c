@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "base/log.h"
+#include "base/row.h"
 
 void
 ob_outbox_smtp_from_env(struct ob_outbox_smtp *s)
@@ -76,8 +77,11 @@ ob_outbox_notify(struct ob_db *db, int64_t org_id, int members, const char *kind
 	if ((q = ob_db_exec(db, OB_STMT_OUT_CONTACTS, params, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(q) && rc == 0; i++) {
-		snprintf(key, sizeof(key), "%.200s:%.190s", dedupe, PQgetvalue(q, i, 0));
-		rc = ob_outbox_enqueue(db, org_id, kind, key, PQgetvalue(q, i, 0), subject, body);
+		/* The statement's one column is lower(addr): named "lower". */
+		const char *addr = ob_row_str(q, i, "lower");
+
+		snprintf(key, sizeof(key), "%.200s:%.190s", dedupe, addr);
+		rc = ob_outbox_enqueue(db, org_id, kind, key, addr, subject, body);
 		if (rc == 0 && queued != NULL)
 			(*queued)++;
 	}
@@ -202,15 +206,15 @@ ob_outbox_send_due(struct ob_db *db, const struct ob_outbox_smtp *s, int limit, 
 			ob_db_rollback(db);
 			break;
 		}
-		attempts = atoi(PQgetvalue(q, 0, 4));
-		snprintf(msgid, sizeof(msgid), "outbox-%s@orgbill", PQgetvalue(q, 0, 0));
+		attempts = (int)ob_row_i64(q, 0, "attempts");
+		snprintf(msgid, sizeof(msgid), "outbox-%s@orgbill", ob_row_str(q, 0, "id"));
 		ob_buf_reset(&msg);
-		params[0] = PQgetvalue(q, 0, 0);
-		if (ob_outbox_format(&msg, s->from, PQgetvalue(q, 0, 1), PQgetvalue(q, 0, 2),
-		    PQgetvalue(q, 0, 3), msgid, time(NULL)) != 0) {
+		params[0] = ob_row_str(q, 0, "id");
+		if (ob_outbox_format(&msg, s->from, ob_row_str(q, 0, "to_addr"),
+		    ob_row_str(q, 0, "subject"), ob_row_str(q, 0, "body"), msgid, time(NULL)) != 0) {
 			snprintf(err, sizeof(err), "unusable sender or recipient address");
 			attempts = OB_OUTBOX_MAX_ATTEMPTS;
-		} else if (smtp_send(s, PQgetvalue(q, 0, 1), &msg, err, sizeof(err)) == 0) {
+		} else if (smtp_send(s, ob_row_str(q, 0, "to_addr"), &msg, err, sizeof(err)) == 0) {
 			rc = ob_db_run(db, OB_STMT_OUT_SENT, params);
 			PQclear(q);
 			if (rc != 0 || ob_db_commit(db) != 0) {

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "base/row.h"
 #include "identity/auth.h"
 #include "cli/cli.h"
 #include "identity/org.h"
@@ -45,7 +46,7 @@ lookup_id(struct ob_cli *c, enum ob_stmt stmt, const char *value)
 
 	if (res == NULL)
 		return -1;
-	id = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	id = PQntuples(res) == 1 ? ob_row_i64(res, 0, "id") : 0;
 	PQclear(res);
 	return id;
 }

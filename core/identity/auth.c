@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "base/log.h"
+#include "base/row.h"
 
 #define CSRF_LABEL "orgbill-csrf-v1"
 
@@ -132,7 +133,7 @@ ob_auth_session_create(struct ob_db *db, int64_t user_id, long max_age_s,
 	sodium_memzero(raw, sizeof(raw));
 	if ((res = ob_db_exec(db, OB_STMT_SESSION_CREATE, params, NULL)) == NULL)
 		return -1;
-	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	id = ob_row_i64(res, 0, "id");
 	PQclear(res);
 	return id;
 }
@@ -159,12 +160,12 @@ ob_auth_session_lookup(struct ob_db *db, const char *token_text, long idle_s,
 	found = PQntuples(res) == 1;
 	if (found) {
 		p->kind = OB_PRINCIPAL_USER;
-		p->session_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		p->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		p->session_org_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-		p->is_staff = PQgetvalue(res, 0, 3)[0] == 't';
-		snprintf(p->email, sizeof(p->email), "%s", PQgetvalue(res, 0, 4));
-		snprintf(p->name, sizeof(p->name), "%s", PQgetvalue(res, 0, 5));
+		p->session_id = ob_row_i64(res, 0, "id");
+		p->user_id = ob_row_i64(res, 0, "user_id");
+		p->session_org_id = ob_row_i64(res, 0, "org_id");
+		p->is_staff = ob_row_bool(res, 0, "is_staff");
+		snprintf(p->email, sizeof(p->email), "%s", ob_row_str(res, 0, "email"));
+		snprintf(p->name, sizeof(p->name), "%s", ob_row_str(res, 0, "name"));
 	}
 	PQclear(res);
 	return found;
@@ -265,7 +266,7 @@ ob_auth_apikey_create(struct ob_db *db, int64_t org_id, const char *name,
 		sodium_memzero(key_text, OB_APIKEY_TEXT);
 		return -1;
 	}
-	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	id = ob_row_i64(res, 0, "id");
 	PQclear(res);
 	return id;
 }
@@ -286,17 +287,17 @@ keycache_fill(struct ob_db *db, struct keycache_entry *e, const char *prefix)
 	e->fetched_ms = mono_ms();
 	if (PQntuples(res) == 1) {
 		e->known = 1;
-		e->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		e->org_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		bin = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 2), &n);
+		e->id = ob_row_i64(res, 0, "id");
+		e->org_id = ob_row_i64(res, 0, "org_id");
+		bin = PQunescapeBytea((const unsigned char *)ob_row_str(res, 0, "secret_hash"), &n);
 		if (bin != NULL && n == sizeof(e->secret_hash))
 			memcpy(e->secret_hash, bin, n);
 		else
 			e->known = 0;
 		PQfreemem(bin);
-		if (ob_scopes_parse(PQgetvalue(res, 0, 3), &e->scopes) != 0)
+		if (ob_scopes_parse(ob_row_str(res, 0, "scopes"), &e->scopes) != 0)
 			e->known = 0;
-		e->revoked = PQgetvalue(res, 0, 4)[0] == 't';
+		e->revoked = ob_row_bool(res, 0, "revoked");
 		/* Remember use at most once a minute (the statement checks). */
 		if (e->known && !e->revoked) {
 			char id[24];

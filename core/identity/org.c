@@ -10,6 +10,7 @@
 
 #include "identity/auth.h"
 #include "base/db_json.h"
+#include "base/row.h"
 
 #define PASSWORD_MIN 10
 #define PASSWORD_MAX 1024
@@ -122,7 +123,7 @@ ob_org_create(const struct ob_actx *ax, const char *name, const char *slug,
 	if ((res = ob_db_exec(ax->db, OB_STMT_ORG_CREATE, params, &state)) == NULL)
 		return mutation_failed(ax, state, f, "slug_taken", "slug",
 		    "An organization with this slug exists.");
-	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*id = ob_row_i64(res, 0, "id");
 	PQclear(res);
 	fmt_id(idbuf, sizeof(idbuf), *id);
 	after = cJSON_CreateObject();
@@ -172,7 +173,7 @@ ob_user_create(const struct ob_actx *ax, const char *email, const char *name,
 	if (res == NULL)
 		return mutation_failed(ax, state, f, "email_taken", "email",
 		    "A user with this e-mail address exists.");
-	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*id = ob_row_i64(res, 0, "id");
 	PQclear(res);
 	fmt_id(idbuf, sizeof(idbuf), *id);
 	after = cJSON_CreateObject();
@@ -266,7 +267,7 @@ ob_member_invite(const struct ob_actx *ax, int64_t org_id, const char *email,
 	if ((res = ob_db_exec(ax->db, OB_STMT_USER_BY_EMAIL, params, &state)) == NULL)
 		return mutation_failed(ax, state, f, NULL, NULL, NULL);
 	if (PQntuples(res) == 1) {
-		*user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*user_id = ob_row_i64(res, 0, "id");
 		PQclear(res);
 	} else {
 		PQclear(res);
@@ -277,7 +278,7 @@ ob_member_invite(const struct ob_actx *ax, int64_t org_id, const char *email,
 		if ((res = ob_db_exec(ax->db, OB_STMT_USER_CREATE, params, &state)) == NULL)
 			return mutation_failed(ax, state, f, "email_taken", "email",
 			    "A user with this e-mail address exists.");
-		*user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*user_id = ob_row_i64(res, 0, "id");
 		PQclear(res);
 	}
 	if (member_add_tx(ax, org_id, *user_id, role, department, f) != 0)
@@ -302,7 +303,7 @@ keep_an_owner(const struct ob_actx *ax, const char *org, int64_t user_id, struct
 		return mutation_failed(ax, NULL, f, NULL, NULL, NULL);
 	n = PQntuples(res);
 	for (i = 0; i < n; i++)
-		if (strtoll(PQgetvalue(res, i, 0), NULL, 10) == user_id)
+		if (ob_row_i64(res, i, "user_id") == user_id)
 			is_owner = 1;
 	PQclear(res);
 	if (is_owner && n == 1) {
@@ -341,7 +342,7 @@ ob_member_set_role(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 		    "No such member.");
 	}
 	before = cJSON_CreateObject();
-	cJSON_AddStringToObject(before, "role", PQgetvalue(res, 0, 0));
+	cJSON_AddStringToObject(before, "role", ob_row_str(res, 0, "old_role"));
 	PQclear(res);
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "role", role);
@@ -378,7 +379,7 @@ ob_member_remove(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 		    "No such member.");
 	}
 	before = cJSON_CreateObject();
-	cJSON_AddStringToObject(before, "role", PQgetvalue(res, 0, 0));
+	cJSON_AddStringToObject(before, "role", ob_row_str(res, 0, "role"));
 	PQclear(res);
 	rc = ob_audit_write(ax, org_id, "member.remove", "user", user, before, NULL);
 	cJSON_Delete(before);
@@ -405,11 +406,12 @@ ob_member_standing(struct ob_db *db, int64_t org_id, struct ob_principal *p)
 	fmt_id(user, sizeof(user), p->user_id);
 	if ((res = ob_db_exec(db, OB_STMT_MEMBER_GET, params, NULL)) == NULL)
 		return -1;
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "active") == 0) {
-		p->role = ob_role_parse(PQgetvalue(res, 0, 0));
-		p->members_see_billing = PQgetvalue(res, 0, 3)[0] == 't';
-		p->org_suspended = strcmp(PQgetvalue(res, 0, 4), "suspended") == 0;
-		snprintf(p->billing_state, sizeof(p->billing_state), "%s", PQgetvalue(res, 0, 5));
+	if (PQntuples(res) == 1 && strcmp(ob_row_str(res, 0, "status"), "active") == 0) {
+		p->role = ob_role_parse(ob_row_str(res, 0, "role"));
+		p->members_see_billing = ob_row_bool(res, 0, "members_see_billing");
+		p->org_suspended = strcmp(ob_row_str(res, 0, "org_status"), "suspended") == 0;
+		snprintf(p->billing_state, sizeof(p->billing_state), "%s",
+		    ob_row_str(res, 0, "billing_state"));
 	}
 	PQclear(res);
 	return 0;
@@ -446,11 +448,10 @@ ob_user_orgs(struct ob_db *db, int64_t user_id, int64_t current_org)
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		row = cJSON_CreateObject();
-		cJSON_AddStringToObject(row, "id", PQgetvalue(res, i, 0));
-		cJSON_AddStringToObject(row, "name", PQgetvalue(res, i, 1));
-		cJSON_AddStringToObject(row, "role", PQgetvalue(res, i, 2));
-		cJSON_AddBoolToObject(row, "current",
-		    strtoll(PQgetvalue(res, i, 0), NULL, 10) == current_org);
+		cJSON_AddStringToObject(row, "id", ob_row_str(res, i, "id"));
+		cJSON_AddStringToObject(row, "name", ob_row_str(res, i, "name"));
+		cJSON_AddStringToObject(row, "role", ob_row_str(res, i, "role"));
+		cJSON_AddBoolToObject(row, "current", ob_row_i64(res, i, "id") == current_org);
 		cJSON_AddItemToArray(arr, row);
 	}
 	PQclear(res);
@@ -470,14 +471,15 @@ ob_org_get(struct ob_db *db, int64_t org_id)
 		return NULL;
 	if (PQntuples(res) == 1) {
 		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", PQgetvalue(res, 0, 0));
+		cJSON_AddStringToObject(o, "id", ob_row_str(res, 0, "id"));
 		cJSON_AddStringToObject(o, "object", "organization");
-		cJSON_AddStringToObject(o, "name", PQgetvalue(res, 0, 1));
-		cJSON_AddStringToObject(o, "slug", PQgetvalue(res, 0, 2));
-		cJSON_AddStringToObject(o, "status", PQgetvalue(res, 0, 3));
-		cJSON_AddStringToObject(o, "suspended_reason", PQgetvalue(res, 0, 4));
-		cJSON_AddStringToObject(o, "billing_email", PQgetvalue(res, 0, 5));
-		cJSON_AddBoolToObject(o, "members_see_billing", PQgetvalue(res, 0, 6)[0] == 't');
+		cJSON_AddStringToObject(o, "name", ob_row_str(res, 0, "name"));
+		cJSON_AddStringToObject(o, "slug", ob_row_str(res, 0, "slug"));
+		cJSON_AddStringToObject(o, "status", ob_row_str(res, 0, "status"));
+		cJSON_AddStringToObject(o, "suspended_reason", ob_row_str(res, 0, "suspended_reason"));
+		cJSON_AddStringToObject(o, "billing_email", ob_row_str(res, 0, "billing_email"));
+		cJSON_AddBoolToObject(o, "members_see_billing",
+		    ob_row_bool(res, 0, "members_see_billing"));
 	}
 	PQclear(res);
 	return o;
@@ -558,7 +560,7 @@ ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
 		return ob_fail(f, OB_FAIL_NOT_FOUND, "apikey_not_found", "prefix",
 		    "No such active API key.");
 	}
-	key_org = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	key_org = ob_row_i64(res, 0, "org_id");
 	PQclear(res);
 	rc = ob_audit_write(ax, key_org, "apikey.revoke", "api_key", prefix, NULL, NULL);
 	if (rc != 0 || ob_db_commit(ax->db) != 0)
@@ -588,7 +590,8 @@ ob_org_set_members_see_billing(const struct ob_actx *ax, int64_t org_id, int on,
 		return ob_fail(f, OB_FAIL_NOT_FOUND, "org_not_found", NULL, "No such organization.");
 	}
 	before = cJSON_CreateObject();
-	cJSON_AddBoolToObject(before, "members_see_billing", PQgetvalue(res, 0, 0)[0] == 't');
+	cJSON_AddBoolToObject(before, "members_see_billing",
+	    ob_row_bool(res, 0, "members_see_billing"));
 	PQclear(res);
 	after = cJSON_CreateObject();
 	cJSON_AddBoolToObject(after, "members_see_billing", on);
