@@ -1,6 +1,8 @@
 /*
- * ob_org: organizations, users and memberships. Every mutation runs in one
- * transaction with its audit row.
+ * ob_org: organizations, users, memberships and an org's API keys. Every
+ * mutation runs in one transaction with its audit row. Defined in org.c,
+ * user.c, member.c and apikey.c (one concern each; mutation.h holds what
+ * they share).
  */
 #ifndef OB_ORG_H
 #define OB_ORG_H

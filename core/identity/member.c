@@ -1,0 +1,258 @@
+/*
+ * Memberships (org.h): who belongs to an org, in which role. The last
+ * owner can neither leave nor stop being an owner.
+ */
+#include "identity/org.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/db_json.h"
+#include "base/row.h"
+#include "identity/mutation.h"
+
+/* Inside a transaction: upsert the membership and audit it. */
+static int
+member_add_tx(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, const char *department, struct ob_fail *f)
+{
+	char org[24], user[24];
+	const char *params[5] = { org, user, role, department ? department : "", "active" };
+	const char *state = NULL;
+	PGresult *res;
+	cJSON *after;
+	int rc;
+
+	ob_mutation_id(org, sizeof(org), org_id);
+	ob_mutation_id(user, sizeof(user), user_id);
+	if ((res = ob_db_exec(ax->db, OB_STMT_MEMBER_UPSERT, params, &state)) == NULL) {
+		if (state != NULL && strcmp(state, "23503") == 0) {
+			ob_db_rollback(ax->db);
+			return ob_fail(f, OB_FAIL_NOT_FOUND, "not_found", NULL,
+			    "No such organization or user.");
+		}
+		return ob_mutation_failed(ax, state, f, NULL, NULL, NULL);
+	}
+	PQclear(res);
+	/* The first org a user joins becomes their default. */
+	{
+		const char *p3[3] = { user, org, "false" };
+
+		if (ob_db_run(ax->db, OB_STMT_USER_SET_DEFAULT_ORG, p3) != 0)
+			return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	}
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "role", role);
+	cJSON_AddStringToObject(after, "department", department ? department : "");
+	rc = ob_audit_write(ax, org_id, "member.add", "user", user, NULL, after);
+	cJSON_Delete(after);
+	if (rc != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	return 0;
+}
+
+int
+ob_member_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, const char *department, struct ob_fail *f)
+{
+	if (ob_role_parse(role) == OB_ROLE_NONE)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
+		    "The role must be owner, admin, billing or member.");
+	if (!ob_mutation_text_ok(department, 0, 100))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_department", "department",
+		    "The department must be at most 100 characters.");
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (member_add_tx(ax, org_id, user_id, role, department, f) != 0)
+		return -1;
+	if (ob_db_commit(ax->db) != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	return 0;
+}
+
+int
+ob_member_invite(const struct ob_actx *ax, int64_t org_id, const char *email,
+    const char *role, const char *department, int64_t *user_id, struct ob_fail *f)
+{
+	const char *params[4], *state = NULL;
+	PGresult *res;
+
+	if (!ob_mutation_email_ok(email))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_email", "email",
+		    "The e-mail address is not valid.");
+	if (ob_role_parse(role) == OB_ROLE_NONE)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
+		    "The role must be owner, admin, billing or member.");
+	if (!ob_mutation_text_ok(department, 0, 100))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_department", "department",
+		    "The department must be at most 100 characters.");
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	params[0] = email;
+	if ((res = ob_db_exec(ax->db, OB_STMT_USER_BY_EMAIL, params, &state)) == NULL)
+		return ob_mutation_failed(ax, state, f, NULL, NULL, NULL);
+	if (PQntuples(res) == 1) {
+		*user_id = ob_row_i64(res, 0, "id");
+		PQclear(res);
+	} else {
+		PQclear(res);
+		params[0] = email;
+		params[1] = "";
+		params[2] = NULL;
+		params[3] = "false";
+		if ((res = ob_db_exec(ax->db, OB_STMT_USER_CREATE, params, &state)) == NULL)
+			return ob_mutation_failed(ax, state, f, "email_taken", "email",
+			    "A user with this e-mail address exists.");
+		*user_id = ob_row_i64(res, 0, "id");
+		PQclear(res);
+	}
+	if (member_add_tx(ax, org_id, *user_id, role, department, f) != 0)
+		return -1;
+	if (ob_db_commit(ax->db) != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	return 0;
+}
+
+/*
+ * Lock the org's owners (fixed order: by user id) and refuse a change that
+ * would leave none. Inside a transaction. 0, or -1 with f set.
+ */
+static int
+keep_an_owner(const struct ob_actx *ax, const char *org, int64_t user_id, struct ob_fail *f)
+{
+	const char *params[1] = { org };
+	PGresult *res;
+	int i, n, is_owner = 0;
+
+	if ((res = ob_db_exec(ax->db, OB_STMT_MEMBER_OWNERS, params, NULL)) == NULL)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		if (ob_row_i64(res, i, "user_id") == user_id)
+			is_owner = 1;
+	PQclear(res);
+	if (is_owner && n == 1) {
+		ob_db_rollback(ax->db);
+		return ob_fail(f, OB_FAIL_CONFLICT, "last_owner", "user_id",
+		    "An organization must keep at least one owner.");
+	}
+	return 0;
+}
+
+int
+ob_member_set_role(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, struct ob_fail *f)
+{
+	char org[24], user[24];
+	const char *params[3] = { org, user, role };
+	PGresult *res;
+	cJSON *before, *after;
+	int rc;
+
+	if (ob_role_parse(role) == OB_ROLE_NONE)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
+		    "The role must be owner, admin, billing or member.");
+	ob_mutation_id(org, sizeof(org), org_id);
+	ob_mutation_id(user, sizeof(user), user_id);
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (strcmp(role, "owner") != 0 && keep_an_owner(ax, org, user_id, f) != 0)
+		return -1;
+	if ((res = ob_db_exec(ax->db, OB_STMT_MEMBER_SET_ROLE, params, NULL)) == NULL)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		ob_db_rollback(ax->db);
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No such member.");
+	}
+	before = cJSON_CreateObject();
+	cJSON_AddStringToObject(before, "role", ob_row_str(res, 0, "old_role"));
+	PQclear(res);
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "role", role);
+	rc = ob_audit_write(ax, org_id, "member.role", "user", user, before, after);
+	cJSON_Delete(before);
+	cJSON_Delete(after);
+	if (rc != 0 || ob_db_commit(ax->db) != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	return 0;
+}
+
+int
+ob_member_remove(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    struct ob_fail *f)
+{
+	char org[24], user[24];
+	const char *params[2] = { org, user };
+	PGresult *res;
+	cJSON *before;
+	int rc;
+
+	ob_mutation_id(org, sizeof(org), org_id);
+	ob_mutation_id(user, sizeof(user), user_id);
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (keep_an_owner(ax, org, user_id, f) != 0)
+		return -1;
+	if ((res = ob_db_exec(ax->db, OB_STMT_MEMBER_REMOVE, params, NULL)) == NULL)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		ob_db_rollback(ax->db);
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No such member.");
+	}
+	before = cJSON_CreateObject();
+	cJSON_AddStringToObject(before, "role", ob_row_str(res, 0, "role"));
+	PQclear(res);
+	rc = ob_audit_write(ax, org_id, "member.remove", "user", user, before, NULL);
+	cJSON_Delete(before);
+	if (rc != 0 || ob_db_commit(ax->db) != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	return 0;
+}
+
+int
+ob_member_standing(struct ob_db *db, int64_t org_id, struct ob_principal *p)
+{
+	char org[24], user[24];
+	const char *params[2] = { org, user };
+	PGresult *res;
+
+	p->org_id = org_id;
+	p->role = OB_ROLE_NONE;
+	p->members_see_billing = 0;
+	p->org_suspended = 0;
+	p->billing_state[0] = '\0';
+	if (org_id <= 0 || p->kind != OB_PRINCIPAL_USER)
+		return 0;
+	ob_mutation_id(org, sizeof(org), org_id);
+	ob_mutation_id(user, sizeof(user), p->user_id);
+	if ((res = ob_db_exec(db, OB_STMT_MEMBER_GET, params, NULL)) == NULL)
+		return -1;
+	if (PQntuples(res) == 1 && strcmp(ob_row_str(res, 0, "status"), "active") == 0) {
+		p->role = ob_role_parse(ob_row_str(res, 0, "role"));
+		p->members_see_billing = ob_row_bool(res, 0, "members_see_billing");
+		p->org_suspended = strcmp(ob_row_str(res, 0, "org_status"), "suspended") == 0;
+		snprintf(p->billing_state, sizeof(p->billing_state), "%s",
+		    ob_row_str(res, 0, "billing_state"));
+	}
+	PQclear(res);
+	return 0;
+}
+
+cJSON *
+ob_member_list(struct ob_db *db, int64_t org_id)
+{
+	static const struct ob_col cols[] = {
+		{ "user_id", OB_COL_STR }, { "email", OB_COL_STR }, { "name", OB_COL_STR },
+		{ "role", OB_COL_STR }, { "department", OB_COL_STR }, { "status", OB_COL_STR },
+		{ "last_active_at", OB_COL_STR }, { NULL, OB_COL_SKIP },
+	};
+	char org[24];
+	const char *params[1] = { org };
+
+	ob_mutation_id(org, sizeof(org), org_id);
+	return ob_db_exec_list(db, OB_STMT_MEMBER_LIST, params, cols, -1, NULL);
+}

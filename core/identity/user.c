@@ -1,0 +1,92 @@
+/*
+ * Users (org.h).
+ */
+#include "identity/org.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base/row.h"
+#include "identity/auth.h"
+#include "identity/mutation.h"
+
+#define PASSWORD_MIN 10
+#define PASSWORD_MAX 1024
+
+int
+ob_user_create(const struct ob_actx *ax, const char *email, const char *name,
+    const char *password, int is_staff, int64_t *id, struct ob_fail *f)
+{
+	char hash[crypto_pwhash_STRBYTES], idbuf[24];
+	const char *params[4], *state = NULL;
+	PGresult *res;
+	cJSON *after;
+	int rc;
+
+	if (!ob_mutation_email_ok(email))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_email", "email",
+		    "The e-mail address is not valid.");
+	if (!ob_mutation_text_ok(name, 0, 200))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_name", "name",
+		    "The name must be at most 200 characters.");
+	if (password != NULL) {
+		size_t n = strlen(password);
+
+		if (n < PASSWORD_MIN || n > PASSWORD_MAX)
+			return ob_fail(f, OB_FAIL_INVALID, "invalid_password", "password",
+			    "The password must be %d to %d characters.", PASSWORD_MIN, PASSWORD_MAX);
+		if (ob_auth_password_hash(password, hash, sizeof(hash)) != 0)
+			return ob_fail(f, OB_FAIL_INVALID, "invalid_password", "password",
+			    "The password could not be hashed.");
+	}
+	params[0] = email;
+	params[1] = name ? name : "";
+	params[2] = password ? hash : NULL;
+	params[3] = is_staff ? "true" : "false";
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	res = ob_db_exec(ax->db, OB_STMT_USER_CREATE, params, &state);
+	sodium_memzero(hash, sizeof(hash));
+	if (res == NULL)
+		return ob_mutation_failed(ax, state, f, "email_taken", "email",
+		    "A user with this e-mail address exists.");
+	*id = ob_row_i64(res, 0, "id");
+	PQclear(res);
+	ob_mutation_id(idbuf, sizeof(idbuf), *id);
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "email", email);
+	cJSON_AddBoolToObject(after, "is_staff", is_staff);
+	rc = ob_audit_write(ax, 0, "user.create", "user", idbuf, NULL, after);
+	cJSON_Delete(after);
+	if (rc != 0 || ob_db_commit(ax->db) != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	return 0;
+}
+
+cJSON *
+ob_user_orgs(struct ob_db *db, int64_t user_id, int64_t current_org)
+{
+	char user[24];
+	const char *params[1] = { user };
+	PGresult *res;
+	cJSON *arr, *row;
+	int i, n;
+
+	ob_mutation_id(user, sizeof(user), user_id);
+	if ((res = ob_db_exec(db, OB_STMT_USER_ORGS, params, NULL)) == NULL)
+		return NULL;
+	arr = cJSON_CreateArray();
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		row = cJSON_CreateObject();
+		cJSON_AddStringToObject(row, "id", ob_row_str(res, i, "id"));
+		cJSON_AddStringToObject(row, "name", ob_row_str(res, i, "name"));
+		cJSON_AddStringToObject(row, "role", ob_row_str(res, i, "role"));
+		cJSON_AddBoolToObject(row, "current", ob_row_i64(res, i, "id") == current_org);
+		cJSON_AddItemToArray(arr, row);
+	}
+	PQclear(res);
+	return arr;
+}
