@@ -263,14 +263,8 @@ ob_authz(struct ob_req *r)
 			return -1;
 		}
 	}
-	if (r->who.kind == OB_PRINCIPAL_USER && r->who.role != OB_ROLE_NONE) {
-		char org[24], user[24];
-		const char *params[2] = { org, user };
-
-		snprintf(org, sizeof(org), "%lld", (long long)r->who.org_id);
-		snprintf(user, sizeof(user), "%lld", (long long)r->who.user_id);
-		if (ob_db_run(&r->w->db, OB_STMT_MEMBER_TOUCH, params) != 0)
-			ob_log(OB_LOG_WARN, "member_touch", "%s", r->w->db.lasterr);
-	}
+	if (r->who.kind == OB_PRINCIPAL_USER && r->who.role != OB_ROLE_NONE &&
+	    ob_member_touch(&r->w->db, r->who.org_id, r->who.user_id) != 0)
+		ob_log(OB_LOG_WARN, "member_touch", "%s", r->w->db.lasterr);
 	return 0;
 }

@@ -38,7 +38,7 @@ ob_h_readyz(struct ob_req *r)
 	char err[256], reason[320];
 	long version, count;
 
-	if (ob_db_run(db, OB_STMT_PING, NULL) != 0) {
+	if (ob_db_ping(db) != 0) {
 		snprintf(reason, sizeof(reason), "database unreachable: %s", db->lasterr);
 		not_ready(r, reason);
 		return 0;

@@ -8,12 +8,12 @@
 
 #include <sodium.h>
 
-#include "base/row.h"
 #include "identity/audit.h"
 #include "identity/auth.h"
 #include "fcgi/authz.h"
 #include "fcgi/input.h"
 #include "base/log.h"
+#include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
 
@@ -74,6 +74,18 @@ login_allowed(struct ob_req *r, const char *email, long *retry_after)
 	return ob_authz_login_limit(r, email, retry_after);
 }
 
+/* Answer 429 with Retry-After for a sign-in the limits refused. */
+static int
+login_throttled(struct ob_req *r, const char *email, long retry)
+{
+	char ra[24];
+
+	snprintf(ra, sizeof(ra), "%ld", retry);
+	ob_resp_header(r, "Retry-After", ra);
+	return login_page(r, 429, email,
+	    "Too many sign-in attempts. Wait a few minutes and try again.");
+}
+
 int
 ob_h_login(struct ob_req *r)
 {
@@ -82,11 +94,9 @@ ob_h_login(struct ob_req *r)
 	const char *cookie = ob_cookie_get(r, OB_LOGIN_COOKIE);
 	const char *next = safe_next(ob_form_get(r, "next"));
 	struct ob_db *db = &r->w->db;
-	char sess[OB_TOKEN_TEXT], uid[24], hash[crypto_pwhash_STRBYTES];
-	const char *params[1];
+	char sess[OB_TOKEN_TEXT], hash[crypto_pwhash_STRBYTES];
 	struct ob_principal who;
 	struct ob_actx ax;
-	PGresult *res;
 	int64_t user_id = 0;
 	long retry = 0;
 	int ok, allowed;
@@ -98,23 +108,10 @@ ob_h_login(struct ob_req *r)
 	allowed = login_allowed(r, email, &retry);
 	if (allowed < 0)
 		return -1;
-	if (!allowed) {
-		char ra[24];
-
-		snprintf(ra, sizeof(ra), "%ld", retry);
-		ob_resp_header(r, "Retry-After", ra);
-		return login_page(r, 429, email,
-		    "Too many sign-in attempts. Wait a few minutes and try again.");
-	}
-	params[0] = email;
-	if ((res = ob_db_exec(db, OB_STMT_USER_BY_EMAIL, params, NULL)) == NULL)
+	if (!allowed)
+		return login_throttled(r, email, retry);
+	if (ob_user_credentials(db, email, &user_id, hash, sizeof(hash)) < 0)
 		return -1;
-	hash[0] = '\0';
-	if (PQntuples(res) == 1) {
-		user_id = ob_row_i64(res, 0, "id");
-		snprintf(hash, sizeof(hash), "%s", ob_row_str(res, 0, "password_hash"));
-	}
-	PQclear(res);
 	ok = ob_auth_password_verify(hash, password);
 	if (!ok || user_id == 0) {
 		ob_log(OB_LOG_INFO, "login_failed", "request %s", r->request_id);
@@ -132,18 +129,9 @@ ob_h_login(struct ob_req *r)
 	ax.who = &who;
 	ax.request_id = r->request_id;
 	ax.ip = r->remote_addr;
-	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-	params[0] = uid;
-	if (ob_db_begin(db) != 0)
+	if (ob_user_login(&ax, user_id, r->w->cfg->session_max_s,
+	    ob_header(r, "HTTP_USER_AGENT"), sess) != 0)
 		return -1;
-	if (ob_auth_session_create(db, user_id, r->w->cfg->session_max_s, r->remote_addr,
-	    ob_header(r, "HTTP_USER_AGENT"), sess) < 0 ||
-	    ob_db_run(db, OB_STMT_USER_LOGIN_DONE, params) != 0 ||
-	    ob_audit_write(&ax, 0, "user.login", "user", uid, NULL, NULL) != 0 ||
-	    ob_db_commit(db) != 0) {
-		ob_db_rollback(db);
-		return -1;
-	}
 	ob_authz_set_session_cookie(r, sess, r->w->cfg->session_max_s);
 	sodium_memzero(sess, sizeof(sess));
 	ob_resp_header(r, "Set-Cookie",

@@ -17,8 +17,6 @@ ob_h_org_switch(struct ob_req *r)
 {
 	int64_t org = ob_parse_id(ob_form_get(r, "org_id"));
 	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL, 0 };
-	char sid[24], uid[24], oid[24];
-	const char *p2[2] = { sid, oid }, *p3[3] = { uid, oid, "true" };
 
 	/* Only an org the user is an active member of; others do not exist. */
 	if (ob_member_standing(&r->w->db, org, &r->who) != 0)
@@ -28,18 +26,8 @@ ob_h_org_switch(struct ob_req *r)
 		    "No such organization.", "org_id");
 		return 0;
 	}
-	snprintf(sid, sizeof(sid), "%lld", (long long)r->who.session_id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)r->who.user_id);
-	snprintf(oid, sizeof(oid), "%lld", (long long)org);
-	if (ob_db_begin(&r->w->db) != 0)
+	if (ob_user_switch_org(&ax, org) != 0)
 		return -1;
-	if (ob_db_run(&r->w->db, OB_STMT_SESSION_SET_ORG, p2) != 0 ||
-	    ob_db_run(&r->w->db, OB_STMT_USER_SET_DEFAULT_ORG, p3) != 0 ||
-	    ob_audit_write(&ax, org, "user.switch_org", "organization", oid, NULL, NULL) != 0 ||
-	    ob_db_commit(&r->w->db) != 0) {
-		ob_db_rollback(&r->w->db);
-		return -1;
-	}
 	ob_page_redirect_flash(r, "/", "org_switched");
 	return 0;
 }

@@ -180,6 +180,12 @@ ob_db_run(struct ob_db *db, enum ob_stmt s, const char *const *params)
 }
 
 int
+ob_db_ping(struct ob_db *db)
+{
+	return ob_db_run(db, OB_STMT_PING, NULL);
+}
+
+int
 ob_db_begin(struct ob_db *db)
 {
 	if (db->in_tx > 0) {

@@ -59,6 +59,9 @@ PGresult *ob_db_exec(struct ob_db *db, enum ob_stmt s,
 /** Run s and discard the result. Returns 0 or -1. */
 int ob_db_run(struct ob_db *db, enum ob_stmt s, const char *const *params);
 
+/** A trivial round trip (readiness): 0 when the server answers, else -1 (db->lasterr). */
+int ob_db_ping(struct ob_db *db);
+
 /**
  * BEGIN; returns 0 or -1. Transactions nest by depth: an inner begin/commit
  * pair joins the outer transaction (so a core mutation that opens its own

@@ -10,7 +10,6 @@
 
 #include <sodium.h>
 
-#include "base/row.h"
 #include "identity/auth.h"
 #include "cli/cli.h"
 #include "identity/org.h"
@@ -35,21 +34,6 @@ static const struct {
 	{ "acme", "Acme Corporation", "billing@acme.test" },
 	{ "globex", "Globex Inc.", "owner@globex.test" },
 };
-
-/* The id a one-parameter lookup finds: >0, 0 for none, -1 on failure. */
-static int64_t
-lookup_id(struct ob_cli *c, enum ob_stmt stmt, const char *value)
-{
-	const char *params[1] = { value };
-	PGresult *res = ob_db_exec(&c->db, stmt, params, NULL);
-	int64_t id;
-
-	if (res == NULL)
-		return -1;
-	id = PQntuples(res) == 1 ? ob_row_i64(res, 0, "id") : 0;
-	PQclear(res);
-	return id;
-}
 
 /* scandir filter: demo_<module>.sql */
 static int
@@ -96,14 +80,89 @@ out:
 	return rc;
 }
 
+/* The demo orgs, created when missing; their ids into org_ids. 0, or the exit status. */
+static int
+seed_orgs(struct ob_cli *c, const struct ob_actx *ax, int64_t org_ids[2])
+{
+	struct ob_fail f;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if ((org_ids[i] = ob_org_id_by_slug(&c->db, demo_orgs[i].slug)) < 0)
+			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+		if (org_ids[i] == 0 && ob_org_create(ax, demo_orgs[i].name, demo_orgs[i].slug,
+		    demo_orgs[i].billing_email, &org_ids[i], &f) != 0)
+			return ob_cli_fail(c, "seed-demo: %s", f.message);
+	}
+	return 0;
+}
+
+/* The demo users, created when missing, and their memberships. 0, or the exit status. */
+static int
+seed_users(struct ob_cli *c, const struct ob_actx *ax, const int64_t org_ids[2])
+{
+	struct ob_fail f;
+	int64_t uid;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		if ((uid = ob_user_id_by_email(&c->db, demo_users[i].email)) < 0)
+			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+		if (uid == 0 && ob_user_create(ax, demo_users[i].email, demo_users[i].name,
+		    DEMO_PASSWORD, demo_users[i].staff, &uid, &f) != 0)
+			return ob_cli_fail(c, "seed-demo: %s", f.message);
+		if (demo_users[i].org_slug == NULL)
+			continue;
+		for (j = 0; j < 2; j++)
+			if (strcmp(demo_orgs[j].slug, demo_users[i].org_slug) == 0 &&
+			    ob_member_add(ax, org_ids[j], uid, demo_users[i].role,
+			    demo_users[i].department, &f) != 0)
+				return ob_cli_fail(c, "seed-demo: %s", f.message);
+	}
+	/* The owner of Acme also belongs to Globex (the org switcher). */
+	if ((uid = ob_user_id_by_email(&c->db, "owner@acme.test")) > 0 &&
+	    ob_member_add(ax, org_ids[1], uid, "billing", "Finance", &f) != 0)
+		return ob_cli_fail(c, "seed-demo: %s", f.message);
+	return 0;
+}
+
+/* Each module's demo data (sql/demo_*.sql, in name order). 0 or -1 (reported). */
+static int
+load_module_demos(struct ob_cli *c)
+{
+	struct dirent **names = NULL;
+	int k, n = scandir(c->cfg.sql_dir, &names, demo_file, alphasort), bad = 0;
+
+	for (k = 0; k < n; k++) {
+		if (!bad && load_sql(c, names[k]->d_name) != 0)
+			bad = 1;
+		free(names[k]);
+	}
+	free(names);
+	return bad ? -1 : 0;
+}
+
+static void
+print_logins(void)
+{
+	size_t i;
+
+	printf("Demo logins (password for all: %s)\n", DEMO_PASSWORD);
+	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
+		printf("  %-22s %s%s%s\n", demo_users[i].email,
+		    demo_users[i].staff ? "staff" : demo_users[i].role,
+		    demo_users[i].org_slug ? " of " : "",
+		    demo_users[i].org_slug ? demo_users[i].org_slug : "");
+}
+
 int
 ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv)
 {
-	char key[OB_APIKEY_TEXT], prefix[OB_APIKEY_PREFIX_LEN + 1], org[24];
+	char key[OB_APIKEY_TEXT], prefix[OB_APIKEY_PREFIX_LEN + 1];
 	struct ob_actx ax;
 	struct ob_fail f;
-	int64_t org_ids[2], uid;
-	size_t i, j;
+	int64_t org_ids[2];
+	int rc;
 
 	if (argc > 1)
 		return ob_cli_fail(c, "seed-demo: unexpected argument '%s'", argv[1]);
@@ -112,66 +171,19 @@ ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv)
 	memset(&ax, 0, sizeof(ax));
 	ax.db = &c->db;
 	ax.request_id = "seed-demo";
-	for (i = 0; i < 2; i++) {
-		if ((org_ids[i] = lookup_id(c, OB_STMT_ORG_BY_SLUG, demo_orgs[i].slug)) < 0)
-			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
-		if (org_ids[i] == 0 && ob_org_create(&ax, demo_orgs[i].name, demo_orgs[i].slug,
-		    demo_orgs[i].billing_email, &org_ids[i], &f) != 0)
-			return ob_cli_fail(c, "seed-demo: %s", f.message);
-	}
-	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
-		if ((uid = lookup_id(c, OB_STMT_USER_BY_EMAIL, demo_users[i].email)) < 0)
-			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
-		if (uid == 0 && ob_user_create(&ax, demo_users[i].email, demo_users[i].name,
-		    DEMO_PASSWORD, demo_users[i].staff, &uid, &f) != 0)
-			return ob_cli_fail(c, "seed-demo: %s", f.message);
-		if (demo_users[i].org_slug == NULL)
-			continue;
-		for (j = 0; j < 2; j++)
-			if (strcmp(demo_orgs[j].slug, demo_users[i].org_slug) == 0 &&
-			    ob_member_add(&ax, org_ids[j], uid, demo_users[i].role,
-			    demo_users[i].department, &f) != 0)
-				return ob_cli_fail(c, "seed-demo: %s", f.message);
-	}
-	/* The owner of Acme also belongs to Globex (the org switcher). */
-	if ((uid = lookup_id(c, OB_STMT_USER_BY_EMAIL, "owner@acme.test")) > 0 &&
-	    ob_member_add(&ax, org_ids[1], uid, "billing", "Finance", &f) != 0)
-		return ob_cli_fail(c, "seed-demo: %s", f.message);
-
-	/* Each module's demo data (sql/demo_*.sql, in name order), now that
-	 * the orgs and their people exist. */
-	{
-		struct dirent **names = NULL;
-		int k, n = scandir(c->cfg.sql_dir, &names, demo_file, alphasort), bad = 0;
-
-		for (k = 0; k < n; k++) {
-			if (!bad && load_sql(c, names[k]->d_name) != 0)
-				bad = 1;
-			free(names[k]);
-		}
-		free(names);
-		if (bad)
-			return 1;
-	}
-
-	snprintf(org, sizeof(org), "%lld", (long long)org_ids[0]);
-	{
-		const char *params[2] = { org, "demo" };
-
-		if (ob_db_run(&c->db, OB_STMT_APIKEY_REVOKE_NAMED, params) != 0)
-			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
-	}
+	if ((rc = seed_orgs(c, &ax, org_ids)) != 0 || (rc = seed_users(c, &ax, org_ids)) != 0)
+		return rc;
+	/* Now that the orgs and their people exist. */
+	if (load_module_demos(c) != 0)
+		return 1;
+	if (ob_apikey_revoke_named(&c->db, org_ids[0], "demo") != 0)
+		return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
 	if (ob_apikey_create_audited(&ax, org_ids[0], "demo", "read,write,meter,admin",
 	    key, prefix, &f) != 0)
 		return ob_cli_fail(c, "seed-demo: %s", f.message);
-
-	printf("Demo logins (password for all: %s)\n", DEMO_PASSWORD);
-	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
-		printf("  %-22s %s%s%s\n", demo_users[i].email,
-		    demo_users[i].staff ? "staff" : demo_users[i].role,
-		    demo_users[i].org_slug ? " of " : "",
-		    demo_users[i].org_slug ? demo_users[i].org_slug : "");
-	printf("Demo API key (org acme, id %s, all scopes):\n  %s\n", org, key);
+	print_logins();
+	printf("Demo API key (org acme, id %lld, all scopes):\n  %s\n",
+	    (long long)org_ids[0], key);
 	sodium_memzero(key, sizeof(key));
 	return 0;
 }

@@ -96,3 +96,13 @@ ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
 	ob_auth_apikey_cache_clear();
 	return 0;
 }
+
+int
+ob_apikey_revoke_named(struct ob_db *db, int64_t org_id, const char *name)
+{
+	char org[24];
+	const char *params[2] = { org, name };
+
+	ob_mutation_id(org, sizeof(org), org_id);
+	return ob_db_run(db, OB_STMT_APIKEY_REVOKE_NAMED, params);
+}

@@ -256,3 +256,14 @@ ob_member_list(struct ob_db *db, int64_t org_id)
 	ob_mutation_id(org, sizeof(org), org_id);
 	return ob_db_exec_list(db, OB_STMT_MEMBER_LIST, params, cols, -1, NULL);
 }
+
+int
+ob_member_touch(struct ob_db *db, int64_t org_id, int64_t user_id)
+{
+	char org[24], user[24];
+	const char *params[2] = { org, user };
+
+	ob_mutation_id(org, sizeof(org), org_id);
+	ob_mutation_id(user, sizeof(user), user_id);
+	return ob_db_run(db, OB_STMT_MEMBER_TOUCH, params);
+}

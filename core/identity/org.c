@@ -125,3 +125,17 @@ ob_org_set_members_see_billing(const struct ob_actx *ax, int64_t org_id, int on,
 		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
 	return 0;
 }
+
+int64_t
+ob_org_id_by_slug(struct ob_db *db, const char *slug)
+{
+	const char *params[1] = { slug };
+	PGresult *res;
+	int64_t id;
+
+	if ((res = ob_db_exec(db, OB_STMT_ORG_BY_SLUG, params, NULL)) == NULL)
+		return -1;
+	id = PQntuples(res) == 1 ? ob_row_i64(res, 0, "id") : 0;
+	PQclear(res);
+	return id;
+}

@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include "identity/audit.h"
+#include "identity/auth.h"
 #include "base/fail.h"
 #include "identity/principal.h"
 
@@ -61,6 +62,43 @@ cJSON *ob_user_orgs(struct ob_db *db, int64_t user_id, int64_t current_org);
 /** The org as an object {id,name,slug,status,...}; NULL if none or failure. */
 cJSON *ob_org_get(struct ob_db *db, int64_t org_id);
 
+/** The id of the org with this slug: > 0, 0 if there is none, -1 on a database failure. */
+int64_t ob_org_id_by_slug(struct ob_db *db, const char *slug);
+
+/** The id of the user with this e-mail (any case): > 0, 0 if none, -1 on a database failure. */
+int64_t ob_user_id_by_email(struct ob_db *db, const char *email);
+
+/**
+ * What signing in checks, for the user with this e-mail (any case): their
+ * id into *user_id and their password hash into hash ("" when they have no
+ * password). 1 when found, 0 when not (*user_id 0, hash ""), -1 on a
+ * database failure.
+ */
+int ob_user_credentials(struct ob_db *db, const char *email, int64_t *user_id, char *hash,
+    size_t hashlen);
+
+/**
+ * Sign user_id in (the caller checked the password): a new console session
+ * of max_age_s seconds from ax->ip with user_agent (may be NULL), the time
+ * of the sign-in, and its audit row, in one transaction. The cookie value
+ * goes to token_text. 0, or -1 rolled back (ax->db->lasterr).
+ */
+int ob_user_login(const struct ob_actx *ax, int64_t user_id, long max_age_s,
+    const char *user_agent, char token_text[OB_TOKEN_TEXT]);
+
+/**
+ * Point the console session of ax->who (a signed-in user the caller found
+ * an active member of org_id) at org_id and make it the user's default
+ * org, with its audit row, in one transaction. 0, or -1 rolled back.
+ */
+int ob_user_switch_org(const struct ob_actx *ax, int64_t org_id);
+
+/**
+ * Note that user_id is active in org_id now (stored at most once every
+ * five minutes: the statement checks). 0 or -1 (db->lasterr).
+ */
+int ob_member_touch(struct ob_db *db, int64_t org_id, int64_t user_id);
+
 /** The org's API keys (never their secrets) as a list object. */
 cJSON *ob_apikey_list(struct ob_db *db, int64_t org_id);
 
@@ -74,6 +112,12 @@ int ob_apikey_create_audited(const struct ob_actx *ax, int64_t org_id, const cha
 /** Revoke by prefix; org_id 0 means any org (CLI). Audited. */
 int ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
     struct ob_fail *f);
+
+/**
+ * Revoke org_id's active keys named name, without an audit row (the demo
+ * data set replaces its own key on every load). 0 or -1 (db->lasterr).
+ */
+int ob_apikey_revoke_named(struct ob_db *db, int64_t org_id, const char *name);
 
 /** Whether plain members see the plan and credit summary (audited). */
 int ob_org_set_members_see_billing(const struct ob_actx *ax, int64_t org_id, int on,

@@ -90,3 +90,75 @@ ob_user_orgs(struct ob_db *db, int64_t user_id, int64_t current_org)
 	PQclear(res);
 	return arr;
 }
+
+int64_t
+ob_user_id_by_email(struct ob_db *db, const char *email)
+{
+	int64_t id;
+
+	return ob_user_credentials(db, email, &id, NULL, 0) < 0 ? -1 : id;
+}
+
+int
+ob_user_credentials(struct ob_db *db, const char *email, int64_t *user_id, char *hash,
+    size_t hashlen)
+{
+	const char *params[1] = { email };
+	PGresult *res;
+	int found;
+
+	*user_id = 0;
+	if (hashlen > 0)
+		hash[0] = '\0';
+	if ((res = ob_db_exec(db, OB_STMT_USER_BY_EMAIL, params, NULL)) == NULL)
+		return -1;
+	found = PQntuples(res) == 1;
+	if (found) {
+		*user_id = ob_row_i64(res, 0, "id");
+		if (hashlen > 0)
+			snprintf(hash, hashlen, "%s", ob_row_str(res, 0, "password_hash"));
+	}
+	PQclear(res);
+	return found;
+}
+
+int
+ob_user_login(const struct ob_actx *ax, int64_t user_id, long max_age_s,
+    const char *user_agent, char token_text[OB_TOKEN_TEXT])
+{
+	char uid[24];
+	const char *params[1] = { uid };
+
+	ob_mutation_id(uid, sizeof(uid), user_id);
+	if (ob_db_begin(ax->db) != 0)
+		return -1;
+	if (ob_auth_session_create(ax->db, user_id, max_age_s, ax->ip, user_agent, token_text) < 0 ||
+	    ob_db_run(ax->db, OB_STMT_USER_LOGIN_DONE, params) != 0 ||
+	    ob_audit_write(ax, 0, "user.login", "user", uid, NULL, NULL) != 0 ||
+	    ob_db_commit(ax->db) != 0) {
+		ob_db_rollback(ax->db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ob_user_switch_org(const struct ob_actx *ax, int64_t org_id)
+{
+	char sid[24], uid[24], oid[24];
+	const char *p2[2] = { sid, oid }, *p3[3] = { uid, oid, "true" };
+
+	ob_mutation_id(sid, sizeof(sid), ax->who->session_id);
+	ob_mutation_id(uid, sizeof(uid), ax->who->user_id);
+	ob_mutation_id(oid, sizeof(oid), org_id);
+	if (ob_db_begin(ax->db) != 0)
+		return -1;
+	if (ob_db_run(ax->db, OB_STMT_SESSION_SET_ORG, p2) != 0 ||
+	    ob_db_run(ax->db, OB_STMT_USER_SET_DEFAULT_ORG, p3) != 0 ||
+	    ob_audit_write(ax, org_id, "user.switch_org", "organization", oid, NULL, NULL) != 0 ||
+	    ob_db_commit(ax->db) != 0) {
+		ob_db_rollback(ax->db);
+		return -1;
+	}
+	return 0;
+}
