@@ -5,13 +5,13 @@
 #include <strings.h>
 
 #include "identity/auth.h"
+#include "fcgi/ctx.h"
 #include "fcgi/input.h"
 #include "base/log.h"
 #include "identity/org.h"
 #include "identity/policy.h"
 #include "base/ratelimit.h"
 #include "fcgi/router.h"
-#include "fcgi/worker.h"
 
 static int
 unsafe_method(const char *m)

@@ -44,47 +44,6 @@ worker_signals(void)
 }
 
 void
-ob_worker_render(struct ob_req *r, int status, const char *name,
-    const cJSON *data)
-{
-	struct ob_buf out = OB_BUF_INIT;
-	char err[256];
-
-	if (r->w->tmpl == NULL ||
-	    ob_tmpl_render(r->w->tmpl, name, data, &out, err, sizeof(err)) != 0) {
-		ob_log(OB_LOG_ERROR, "template", "%s: %s", name,
-		    r->w->tmpl ? err : "no templates loaded");
-		static const char page[] = "<!doctype html><title>Error</title>"
-		    "<h1>Something went wrong</h1>\n";
-
-		ob_resp_html(r, 500, page, sizeof(page) - 1);
-		goto out;
-	}
-	ob_resp_html(r, status, out.data, out.len);
-out:
-	ob_buf_free(&out);
-}
-
-void
-ob_worker_error(struct ob_req *r, int status, const char *type,
-    const char *code, const char *message, const char *param)
-{
-	cJSON *d;
-
-	if (ob_req_is_api(r) || r->w->tmpl == NULL) {
-		ob_resp_error(r, status, type, code, message, param);
-		return;
-	}
-	d = cJSON_CreateObject();
-	cJSON_AddNumberToObject(d, "status", status);
-	cJSON_AddStringToObject(d, "code", code);
-	cJSON_AddStringToObject(d, "message", message);
-	cJSON_AddStringToObject(d, "title", "Error");
-	ob_worker_render(r, status, "pages/error", d);
-	cJSON_Delete(d);
-}
-
-void
 ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 {
 	const char *allow = NULL;
