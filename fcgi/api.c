@@ -102,11 +102,29 @@ ob_api_str(const cJSON *obj, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+int
+ob_api_idem_key(struct ob_req *r, int required, const char **key)
+{
+	struct ob_fail f = { 0 };
+
+	*key = ob_header(r, "HTTP_IDEMPOTENCY_KEY");
+	if (*key == NULL && !required)
+		return 0;
+	if (*key == NULL)
+		ob_fail(&f, OB_FAIL_INVALID, "idempotency_key_required", "Idempotency-Key",
+		    "This request needs an Idempotency-Key header (1 to %d printable ASCII "
+		    "characters).", OB_IDEM_KEY_MAX);
+	else if (ob_idem_check_key(*key, &f) == 0)
+		return 0;
+	ob_api_fail(r, &f);
+	return -1;
+}
+
 void
 ob_api_idempotent(struct ob_req *r, int64_t org_id, int require_key,
     ob_api_op_fn op, void *arg)
 {
-	const char *key = ob_header(r, "HTTP_IDEMPOTENCY_KEY");
+	const char *key;
 	struct ob_db *db = &r->w->db;
 	unsigned char hash[32];
 	struct ob_fail f = { 0 };
@@ -114,17 +132,8 @@ ob_api_idempotent(struct ob_req *r, int64_t org_id, int require_key,
 	char *body = NULL;
 	int status = 0;
 
-	if (key == NULL && require_key) {
-		ob_resp_error(r, 400, "invalid_request_error", "idempotency_key_required",
-		    "This request needs an Idempotency-Key header.", "Idempotency-Key");
+	if (ob_api_idem_key(r, require_key, &key) != 0)
 		return;
-	}
-	if (key != NULL && !ob_idem_key_ok(key)) {
-		ob_resp_error(r, 400, "invalid_request_error", "invalid_idempotency_key",
-		    "Idempotency-Key must be 1 to 255 printable ASCII characters.",
-		    "Idempotency-Key");
-		return;
-	}
 	if (ob_db_begin(db) != 0) {
 		ob_fail_db(&f, db->lasterr);
 		ob_api_fail(r, &f);
@@ -143,9 +152,8 @@ ob_api_idempotent(struct ob_req *r, int64_t org_id, int require_key,
 			return;
 		case OB_IDEM_MISMATCH:
 			ob_db_rollback(db);
-			ob_resp_error(r, 409, "idempotency_error", "idempotency_key_reused",
-			    "This Idempotency-Key was used with a different request.",
-			    "Idempotency-Key");
+			ob_idem_fail_reused(&f);
+			ob_api_fail(r, &f);
 			return;
 		case OB_IDEM_ERROR:
 			ob_fail_db(&f, db->lasterr);

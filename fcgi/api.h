@@ -40,6 +40,14 @@ cJSON *ob_api_body(struct ob_req *r);
 /** A string member of obj (NULL if absent or not a string). */
 const char *ob_api_str(const cJSON *obj, const char *name);
 
+/**
+ * The request's Idempotency-Key into *key (NULL when absent and not
+ * required). Returns 0, or -1 after answering 400 with the one error code
+ * for a missing (idempotency_key_required) or malformed
+ * (invalid_idempotency_key) key — every route that takes a key uses this.
+ */
+int ob_api_idem_key(struct ob_req *r, int required, const char **key);
+
 /*
  * A mutation's work inside the idempotency envelope: fill *status and
  * *out (a new cJSON the envelope frees), or return -1 with f set.

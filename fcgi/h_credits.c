@@ -324,16 +324,11 @@ ob_h_api_credits_deduct(struct ob_req *r)
 	struct ob_credits_deduct_out out;
 	struct ob_fail f = { 0 };
 	unsigned char hash[32];
-	const char *key = ob_header(r, "HTTP_IDEMPOTENCY_KEY");
+	const char *key;
 	cJSON *body, *o;
 
-	if (key == NULL || !ob_idem_key_ok(key)) {
-		ob_worker_error(r, 400, "invalid_request_error",
-		    key == NULL ? "idempotency_key_required" : "idempotency_key_invalid",
-		    "Send an Idempotency-Key header (1 to 255 printable characters) with "
-		    "every deduction.", "Idempotency-Key");
+	if (ob_api_idem_key(r, 1, &key) != 0)
 		return 0;
-	}
 	if ((body = ob_api_body(r)) == NULL)
 		return 0;
 	if (ob_credits_parse_deduct(body, &in, &f) != 0) {
@@ -379,8 +374,7 @@ ob_h_api_credits_deduct(struct ob_req *r)
 		    "No active member with this user_id in the organization.");
 		break;
 	case OB_CREDITS_IDEMPOTENCY_MISMATCH:
-		ob_fail(&f, OB_FAIL_IDEMPOTENCY, "idempotency_key_reused", "Idempotency-Key",
-		    "This Idempotency-Key was used for a different deduction.");
+		ob_idem_fail_reused(&f);
 		break;
 	}
 	ob_api_fail(r, &f);

@@ -25,6 +25,23 @@ ob_idem_key_ok(const char *key)
 	return 1;
 }
 
+int
+ob_idem_check_key(const char *key, struct ob_fail *f)
+{
+	if (ob_idem_key_ok(key))
+		return 0;
+	return ob_fail(f, OB_FAIL_INVALID, "invalid_idempotency_key", "Idempotency-Key",
+	    "Idempotency-Key must be 1 to %d printable ASCII characters without spaces.",
+	    OB_IDEM_KEY_MAX);
+}
+
+int
+ob_idem_fail_reused(struct ob_fail *f)
+{
+	return ob_fail(f, OB_FAIL_IDEMPOTENCY, "idempotency_key_reused", "Idempotency-Key",
+	    "This Idempotency-Key was used with a different request.");
+}
+
 void
 ob_idem_hash(const char *method, const char *path, const char *body,
     size_t body_len, unsigned char out[32])

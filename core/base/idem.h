@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/db.h"
+#include "base/fail.h"
 
 #define OB_IDEM_KEY_MAX 255
 
@@ -24,6 +25,17 @@ enum ob_idem_state {
 
 /** True if key is usable: 1–255 printable ASCII characters. */
 int ob_idem_key_ok(const char *key);
+
+/*
+ * The one pair of idempotency errors, whichever record the mutation keeps
+ * (these records, a subscription operation, a ledger deduction):
+ */
+
+/** 0 if key is usable, else -1 with f set: 400 invalid_idempotency_key. */
+int ob_idem_check_key(const char *key, struct ob_fail *f);
+
+/** Fill f for a key already used with another request (409 idempotency_key_reused); -1. */
+int ob_idem_fail_reused(struct ob_fail *f);
 
 /** SHA-256 over method, path and body: what "the same request" means. */
 void ob_idem_hash(const char *method, const char *path, const char *body,
