@@ -4,6 +4,15 @@
 #include "fcgi/ctx.h"
 
 #include "base/log.h"
+#include "stripe/client.h"
+
+struct ob_stripe *
+ob_worker_stripe(struct ob_worker *w)
+{
+	if (w->stripe == NULL)
+		w->stripe = ob_stripe_new_default(w->cfg->stripe_api_base, w->cfg->stripe_secret_key);
+	return w->stripe;
+}
 
 void
 ob_worker_render(struct ob_req *r, int status, const char *name,

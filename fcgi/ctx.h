@@ -15,6 +15,8 @@
 #include "base/tmpl.h"
 #include "fcgi/router.h"
 
+struct ob_stripe;
+
 struct ob_worker {
 	const char *name;		/* "app" or "webhook": logs, db app name */
 	const struct ob_cfg *cfg;
@@ -25,7 +27,15 @@ struct ob_worker {
 	struct ob_tmpl_store *tmpl;
 	struct ob_rl *rl;		/* shared by every worker on the host */
 	long requests;			/* served by this process */
+	struct ob_stripe *stripe;	/* made on first use: ob_worker_stripe */
 };
+
+/**
+ * The worker's one Stripe client (stripe/client.h), made on first use
+ * with the standard timeouts and kept for the life of the process; NULL
+ * when no Stripe secret key is configured. Handlers never make their own.
+ */
+struct ob_stripe *ob_worker_stripe(struct ob_worker *w);
 
 /** Render template name with data into an HTML response (500 page if it fails). */
 void ob_worker_render(struct ob_req *r, int status, const char *name,

@@ -119,7 +119,6 @@ ob_h_admin_webhook(struct ob_req *r)
 int
 ob_h_admin_webhook_replay(struct ob_req *r)
 {
-	static struct ob_stripe *stripe;
 	const char *id = ob_route_param(r, "event_id"), *reason = ob_form_get(r, "reason");
 	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, reason, 1 };
 	struct ob_wh_ctx cx = { &r->w->db, NULL, "replay" };
@@ -129,10 +128,7 @@ ob_h_admin_webhook_replay(struct ob_req *r)
 		return render_event(r, 404, id, NULL);
 	if (reason == NULL || strlen(reason) < 3 || strlen(reason) > 500)
 		return render_event(r, 400, id, "Give a reason (3 to 500 characters) for reprocessing.");
-	if (stripe == NULL && r->w->cfg->stripe_secret_key[0] != '\0')
-		stripe = ob_stripe_new(r->w->cfg->stripe_api_base, r->w->cfg->stripe_secret_key,
-		    5000, 20000, 3);
-	cx.stripe = stripe;
+	cx.stripe = ob_worker_stripe(r->w);
 	if (ob_db_begin(&r->w->db) != 0)
 		return -1;
 	rc = ob_wh_rearm(&r->w->db, id);

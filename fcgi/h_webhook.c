@@ -14,18 +14,6 @@
 #include "stripe/webhook_sig.h"
 #include "fcgi/worker.h"
 
-/* One Stripe client per worker process, made on first use. */
-static struct ob_stripe *
-worker_stripe(struct ob_req *r)
-{
-	static struct ob_stripe *s;
-
-	if (s == NULL && r->w->cfg->stripe_secret_key[0] != '\0')
-		s = ob_stripe_new(r->w->cfg->stripe_api_base, r->w->cfg->stripe_secret_key,
-		    5000, 20000, 3);
-	return s;
-}
-
 static void
 answer(struct ob_req *r, int status, const char *json)
 {
@@ -68,7 +56,7 @@ ob_h_stripe_webhook(struct ob_req *r)
 	case OB_WH_STORED:
 		break;
 	}
-	cx.stripe = worker_stripe(r);
+	cx.stripe = ob_worker_stripe(r->w);
 	ar = ob_wh_apply(&cx, ev.id);
 	/* Stored is enough for a 2xx: a failure is retried by `orgbill jobs`. */
 	switch (ar) {

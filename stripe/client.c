@@ -56,6 +56,15 @@ ob_stripe_new(const char *api_base, const char *secret_key,
 }
 
 struct ob_stripe *
+ob_stripe_new_default(const char *api_base, const char *secret_key)
+{
+	if (secret_key == NULL || secret_key[0] == '\0')
+		return NULL;
+	return ob_stripe_new(api_base, secret_key, OB_STRIPE_CONNECT_MS, OB_STRIPE_TOTAL_MS,
+	    OB_STRIPE_TRIES);
+}
+
+struct ob_stripe *
 ob_stripe_new_from_env(void)
 {
 	const char *base = getenv("STRIPE_API_BASE");

@@ -90,6 +90,20 @@ struct ob_stripe_result {
 struct ob_stripe *ob_stripe_new(const char *api_base, const char *secret_key,
     long connect_timeout_ms, long total_timeout_ms, int max_tries);
 
+/*
+ * The one set of timeouts every orgbill process uses: connect 5 s, the
+ * whole transfer 20 s, 3 tries (docs/STRIPE.md).
+ */
+#define OB_STRIPE_CONNECT_MS	5000
+#define OB_STRIPE_TOTAL_MS	20000
+#define OB_STRIPE_TRIES		3
+
+/**
+ * ob_stripe_new with the timeouts above; NULL when secret_key is empty
+ * (no Stripe configured) or the client cannot be made.
+ */
+struct ob_stripe *ob_stripe_new_default(const char *api_base, const char *secret_key);
+
 /**
  * Create a client from the environment: STRIPE_API_BASE (default
  * https://api.stripe.com) and STRIPE_SECRET_KEY (required), with the

@@ -30,9 +30,7 @@ on_term(int sig)
 static struct ob_stripe *
 cli_stripe(struct ob_cli *c)
 {
-	if (c->cfg.stripe_secret_key[0] == '\0')
-		return NULL;
-	return ob_stripe_new(c->cfg.stripe_api_base, c->cfg.stripe_secret_key, 5000, 20000, 3);
+	return ob_stripe_new_default(c->cfg.stripe_api_base, c->cfg.stripe_secret_key);
 }
 
 /* One pass of every job; returns 0 or -1. */
