@@ -20,6 +20,12 @@ unsafe_method(const char *m)
 }
 
 int
+ob_authz_can(const struct ob_req *r, enum ob_action a)
+{
+	return ob_policy_decide(a, &r->who) == OB_ALLOW;
+}
+
+int
 ob_authz_origin_ok(struct ob_req *r)
 {
 	const char *origin = ob_header(r, "HTTP_ORIGIN");

@@ -6,6 +6,7 @@
 #ifndef OB_AUTHZ_H
 #define OB_AUTHZ_H
 
+#include "identity/policy.h"
 #include "fcgi/req.h"
 
 #define OB_SESSION_COOKIE	"__Host-ob_session"
@@ -17,6 +18,13 @@
  * 429/503).
  */
 int ob_authz(struct ob_req *r);
+
+/**
+ * True if the policy table lets the request's principal (r->who, as the
+ * gate filled it) perform action a in the same org. Pages take their
+ * permission flags (can_manage, can_change …) from here, never from roles.
+ */
+int ob_authz_can(const struct ob_req *r, enum ob_action a);
 
 /** True if the request's Origin (when present) is our public origin. */
 int ob_authz_origin_ok(struct ob_req *r);

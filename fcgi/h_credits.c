@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "fcgi/api.h"
+#include "fcgi/authz.h"
 #include "billing/entitlement.h"
 #include "credits/credits.h"
 #include "base/idem.h"
@@ -27,11 +28,11 @@
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
 
+/* Who sees the whole overview (else only their own allowance). */
 static int
 is_manager(const struct ob_req *r)
 {
-	return r->who.role == OB_ROLE_OWNER || r->who.role == OB_ROLE_ADMIN ||
-	    r->who.role == OB_ROLE_BILLING;
+	return ob_authz_can(r, OB_ACT_BILLING_VIEW);
 }
 
 /* limit (1–max, default def) from the query; -1 after answering 400. */
@@ -79,7 +80,7 @@ render_page(struct ob_req *r, int status, const struct ob_fail *f)
 		return -1;
 	d = ob_page_new(r, "Credits", "credits");
 	cJSON_AddItemToObject(d, "credits", ov);
-	cJSON_AddBoolToObject(d, "can_manage", mgr);
+	cJSON_AddBoolToObject(d, "can_manage", ob_authz_can(r, OB_ACT_CREDITS_MANAGE));
 	if (saved != NULL && strcmp(saved, "settings") == 0)
 		ob_page_flash(d, "success", "Extra-task settings saved.");
 	else if (saved != NULL && strcmp(saved, "allocations") == 0)

@@ -7,17 +7,12 @@
 #include <string.h>
 
 #include "fcgi/api.h"
+#include "fcgi/authz.h"
 #include "fcgi/input.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
-
-static int
-can_manage(const struct ob_req *r)
-{
-	return r->who.role == OB_ROLE_OWNER || r->who.role == OB_ROLE_ADMIN;
-}
 
 static int
 render_members(struct ob_req *r, int status, const struct ob_fail *f)
@@ -41,7 +36,7 @@ render_members(struct ob_req *r, int status, const struct ob_fail *f)
 		cJSON_AddStringToObject(m, "csrf", r->csrf);
 	}
 	cJSON_AddItemReferenceToObject(d, "members", data);
-	cJSON_AddBoolToObject(d, "can_manage", can_manage(r));
+	cJSON_AddBoolToObject(d, "can_manage", ob_authz_can(r, OB_ACT_MEMBERS_MANAGE));
 	cJSON_AddBoolToObject(d, "members_see_billing", r->who.members_see_billing);
 	if (f != NULL)
 		ob_page_flash(d, "error", f->message);
