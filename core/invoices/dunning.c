@@ -12,6 +12,7 @@
 #include "stripe/form.h"
 #include "invoices/invoices.h"
 #include "base/log.h"
+#include "base/row.h"
 #include "base/outbox.h"
 
 static const char *const state_names[] = { "active", "past_due", "restricted", "suspended" };
@@ -101,12 +102,12 @@ lock_row(struct ob_db *db, const char *org, struct dun_row *r)
 		snprintf(db->lasterr, sizeof(db->lasterr), "dunning row missing");
 		return -1;
 	}
-	if (ob_dunning_state_parse(PQgetvalue(q, 0, 0), &r->state) != 0)
+	if (ob_dunning_state_parse(ob_row_str(q, 0, "state"), &r->state) != 0)
 		r->state = OB_DUNNING_ACTIVE;
-	snprintf(r->invoice, sizeof(r->invoice), "%s", PQgetvalue(q, 0, 1));
-	r->since = strtoll(PQgetvalue(q, 0, 2), NULL, 10);
-	r->overridden = PQgetvalue(q, 0, 3)[0] == 't';
-	r->now = strtoll(PQgetvalue(q, 0, 4), NULL, 10);
+	snprintf(r->invoice, sizeof(r->invoice), "%s", ob_row_str(q, 0, "invoice_id"));
+	r->since = ob_row_i64(q, 0, "state_since");
+	r->overridden = ob_row_bool(q, 0, "overridden");
+	r->now = ob_row_i64(q, 0, "now");
 	PQclear(q);
 	return 0;
 }
@@ -152,7 +153,7 @@ org_name(struct ob_db *db, const char *org, char *out, size_t len)
 
 	out[0] = '\0';
 	if (q != NULL && PQntuples(q) == 1)
-		snprintf(out, len, "%s", PQgetvalue(q, 0, 0));
+		snprintf(out, len, "%s", ob_row_str(q, 0, "name"));
 	if (q != NULL)
 		PQclear(q);
 }
@@ -283,9 +284,9 @@ cancel_subscription(struct ob_db *db, struct ob_stripe *st, int64_t org_id, cons
 	if ((q = ob_db_exec(db, OB_STMT_DUN_SUB, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(q) == 1) {
-		int live = strcmp(PQgetvalue(q, 0, 1), "canceled") != 0;
+		int live = strcmp(ob_row_str(q, 0, "status"), "canceled") != 0;
 
-		snprintf(sub, sizeof(sub), "%s", PQgetvalue(q, 0, 0));
+		snprintf(sub, sizeof(sub), "%s", ob_row_str(q, 0, "stripe_subscription_id"));
 		PQclear(q);
 		if (!live)
 			return 0;
@@ -377,7 +378,7 @@ ob_dunning_run(struct ob_db *db, struct ob_stripe *st, int64_t grace_s, int64_t 
 	if ((q = ob_db_exec(db, OB_STMT_DUN_DUE, NULL, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(q); i++) {
-		r = tick_one(db, st, strtoll(PQgetvalue(q, i, 0), NULL, 10), grace_s, suspend_s);
+		r = tick_one(db, st, ob_row_i64(q, i, "org_id"), grace_s, suspend_s);
 		if (r > 0)
 			(*moved)++;
 		else if (r < 0)
@@ -428,6 +429,7 @@ ob_dunning_view(struct ob_db *db, int64_t org_id)
 	const char *params[1] = { org };
 	static const char *const names[] = { "state_since", "past_due_at", "restricted_at",
 		"suspended_at", "recovered_at" };
+	const char *state;
 	PGresult *q;
 	cJSON *o;
 	int i;
@@ -443,22 +445,23 @@ ob_dunning_view(struct ob_db *db, int64_t org_id)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "dunning");
 	cJSON_AddStringToObject(o, "org_id", org);
-	cJSON_AddStringToObject(o, "state", PQgetvalue(q, 0, 0));
-	cJSON_AddStringToObject(o, "org_status", PQgetvalue(q, 0, 8));
-	if (PQgetvalue(q, 0, 1)[0] != '\0')
-		cJSON_AddStringToObject(o, "invoice", PQgetvalue(q, 0, 1));
+	state = ob_row_str(q, 0, "billing_state");
+	cJSON_AddStringToObject(o, "state", state);
+	cJSON_AddStringToObject(o, "org_status", ob_row_str(q, 0, "org_status"));
+	if (ob_row_str(q, 0, "invoice_id")[0] != '\0')
+		cJSON_AddStringToObject(o, "invoice", ob_row_str(q, 0, "invoice_id"));
 	else
 		cJSON_AddNullToObject(o, "invoice");
 	for (i = 0; i < 5; i++) {
-		if (PQgetisnull(q, 0, 2 + i))
+		if (ob_row_null(q, 0, names[i]))
 			cJSON_AddNullToObject(o, names[i]);
 		else
-			cJSON_AddStringToObject(o, names[i], PQgetvalue(q, 0, 2 + i));
+			cJSON_AddStringToObject(o, names[i], ob_row_str(q, 0, names[i]));
 	}
-	if (PQgetvalue(q, 0, 7)[0] != '\0')
-		cJSON_AddStringToObject(o, "override_reason", PQgetvalue(q, 0, 7));
-	cJSON_AddBoolToObject(o, "restricted", strcmp(PQgetvalue(q, 0, 0), "restricted") == 0 ||
-	    strcmp(PQgetvalue(q, 0, 0), "suspended") == 0);
+	if (ob_row_str(q, 0, "override_reason")[0] != '\0')
+		cJSON_AddStringToObject(o, "override_reason", ob_row_str(q, 0, "override_reason"));
+	cJSON_AddBoolToObject(o, "restricted", strcmp(state, "restricted") == 0 ||
+	    strcmp(state, "suspended") == 0);
 	PQclear(q);
 	return o;
 }

@@ -14,6 +14,7 @@
 #include "credits/credits.h"
 #include "stripe/form.h"
 #include "base/log.h"
+#include "base/row.h"
 
 #define INV_STRIPE_ID_MAX	255
 
@@ -193,8 +194,8 @@ ob_invoices_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int
 	fmt_i64(org, sizeof(org), org_id);
 	if ((q = ob_db_exec(db, OB_STMT_INV_CUSTOMER_OF_ORG, params, NULL)) == NULL)
 		return ob_fail_db(f, db->lasterr);
-	if (PQntuples(q) == 1 && !PQgetisnull(q, 0, 0))
-		snprintf(out, len, "%s", PQgetvalue(q, 0, 0));
+	if (PQntuples(q) == 1 && !ob_row_null(q, 0, "stripe_customer_id"))
+		snprintf(out, len, "%s", ob_row_str(q, 0, "stripe_customer_id"));
 	PQclear(q);
 	if (out[0] != '\0')
 		return 0;
@@ -207,9 +208,9 @@ ob_invoices_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int
 		return ob_fail(f, OB_FAIL_NOT_FOUND, "org_not_found", NULL, "No such organization.");
 	}
 	body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "name", PQgetvalue(q, 0, 0));
-	if (PQgetvalue(q, 0, 1)[0] != '\0')
-		cJSON_AddStringToObject(body, "email", PQgetvalue(q, 0, 1));
+	cJSON_AddStringToObject(body, "name", ob_row_str(q, 0, "name"));
+	if (ob_row_str(q, 0, "email")[0] != '\0')
+		cJSON_AddStringToObject(body, "email", ob_row_str(q, 0, "email"));
 	PQclear(q);
 	md = cJSON_AddObjectToObject(body, "metadata");
 	cJSON_AddStringToObject(md, "orgbill_org", org);
@@ -228,7 +229,7 @@ ob_invoices_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int
 		goto out;
 	}
 	/* A concurrent first call may have stored its (same, idempotent) id. */
-	snprintf(out, len, "%s", PQgetvalue(q, 0, 0));
+	snprintf(out, len, "%s", ob_row_str(q, 0, "stripe_customer_id"));
 	PQclear(q);
 	rc = 0;
 out:
@@ -248,7 +249,7 @@ ob_invoices_org_of_customer(struct ob_db *db, const char *customer)
 	if ((q = ob_db_exec(db, OB_STMT_INV_ORG_OF_CUSTOMER, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(q) == 1)
-		org = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
+		org = ob_row_i64(q, 0, "org_id");
 	PQclear(q);
 	return org;
 }
@@ -407,7 +408,7 @@ ob_invoices_apply_stripe(struct ob_db *db, int64_t org_id, const cJSON *inv,
 		PQclear(q);
 		return ob_db_commit(db) == 0 ? 0 : ob_fail_db(f, db->lasterr);
 	}
-	*local_id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
+	*local_id = ob_row_i64(q, 0, "id");
 	PQclear(q);
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)*local_id);
 	lp[0] = idbuf;
@@ -495,19 +496,16 @@ ob_invoices_filter_check(const struct ob_invoices_filter *flt, struct ob_fail *f
 	return 0;
 }
 
+/* Column col of row as member name: its text, or null when NULL or empty. */
 static void
-add_ts(cJSON *o, const char *name, const PGresult *q, int row, int col)
+add_ts(cJSON *o, const char *name, const PGresult *q, int row, const char *col)
 {
-	if (PQgetisnull(q, row, col) || PQgetvalue(q, row, col)[0] == '\0')
+	const char *s = ob_row_str(q, row, col);
+
+	if (*s == '\0')
 		cJSON_AddNullToObject(o, name);
 	else
-		cJSON_AddStringToObject(o, name, PQgetvalue(q, row, col));
-}
-
-static int64_t
-val(const PGresult *q, int row, int col)
-{
-	return strtoll(PQgetvalue(q, row, col), NULL, 10);
+		cJSON_AddStringToObject(o, name, s);
 }
 
 /* One row of OB_INV_COLS as the API's invoice object. */
@@ -518,36 +516,36 @@ invoice_json(const PGresult *q, int row)
 	const char *s;
 
 	cJSON_AddStringToObject(o, "object", "invoice");
-	cJSON_AddStringToObject(o, "id", PQgetvalue(q, row, 0));
-	cJSON_AddStringToObject(o, "org_id", PQgetvalue(q, row, 20));
-	cJSON_AddStringToObject(o, "stripe_invoice_id", PQgetvalue(q, row, 1));
-	if (*(s = PQgetvalue(q, row, 2)) != '\0')
+	cJSON_AddStringToObject(o, "id", ob_row_str(q, row, "id"));
+	cJSON_AddStringToObject(o, "org_id", ob_row_str(q, row, "org_id"));
+	cJSON_AddStringToObject(o, "stripe_invoice_id", ob_row_str(q, row, "stripe_invoice_id"));
+	if (*(s = ob_row_str(q, row, "number")) != '\0')
 		cJSON_AddStringToObject(o, "number", s);
 	else
 		cJSON_AddNullToObject(o, "number");
-	cJSON_AddStringToObject(o, "status", PQgetvalue(q, row, 3));
-	cJSON_AddStringToObject(o, "billing_reason", PQgetvalue(q, row, 4));
-	cJSON_AddStringToObject(o, "currency", PQgetvalue(q, row, 5));
-	ob_json_add_i64(o, "subtotal", val(q, row, 6));
-	ob_json_add_i64(o, "tax", val(q, row, 7));
-	ob_json_add_i64(o, "total", val(q, row, 8));
-	ob_json_add_i64(o, "amount_paid", val(q, row, 9));
-	ob_json_add_i64(o, "amount_due", val(q, row, 10));
-	ob_json_add_i64(o, "amount_remaining", val(q, row, 11));
-	ob_json_add_i64(o, "amount_refunded", val(q, row, 12));
-	add_ts(o, "period_start", q, row, 13);
-	add_ts(o, "period_end", q, row, 14);
-	add_ts(o, "due_date", q, row, 15);
-	add_ts(o, "paid_at", q, row, 16);
-	if (*(s = PQgetvalue(q, row, 17)) != '\0')
+	cJSON_AddStringToObject(o, "status", ob_row_str(q, row, "status"));
+	cJSON_AddStringToObject(o, "billing_reason", ob_row_str(q, row, "billing_reason"));
+	cJSON_AddStringToObject(o, "currency", ob_row_str(q, row, "currency"));
+	ob_json_add_i64(o, "subtotal", ob_row_i64(q, row, "subtotal"));
+	ob_json_add_i64(o, "tax", ob_row_i64(q, row, "tax"));
+	ob_json_add_i64(o, "total", ob_row_i64(q, row, "total"));
+	ob_json_add_i64(o, "amount_paid", ob_row_i64(q, row, "amount_paid"));
+	ob_json_add_i64(o, "amount_due", ob_row_i64(q, row, "amount_due"));
+	ob_json_add_i64(o, "amount_remaining", ob_row_i64(q, row, "amount_remaining"));
+	ob_json_add_i64(o, "amount_refunded", ob_row_i64(q, row, "amount_refunded"));
+	add_ts(o, "period_start", q, row, "period_start");
+	add_ts(o, "period_end", q, row, "period_end");
+	add_ts(o, "due_date", q, row, "due_date");
+	add_ts(o, "paid_at", q, row, "paid_at");
+	if (*(s = ob_row_str(q, row, "hosted_invoice_url")) != '\0')
 		cJSON_AddStringToObject(o, "hosted_invoice_url", s);
 	else
 		cJSON_AddNullToObject(o, "hosted_invoice_url");
-	if (*(s = PQgetvalue(q, row, 18)) != '\0')
+	if (*(s = ob_row_str(q, row, "invoice_pdf")) != '\0')
 		cJSON_AddStringToObject(o, "invoice_pdf", s);
 	else
 		cJSON_AddNullToObject(o, "invoice_pdf");
-	add_ts(o, "created", q, row, 19);
+	add_ts(o, "created", q, row, "created");
 	return o;
 }
 
@@ -616,7 +614,7 @@ ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail
 		return NULL;
 	}
 	o = invoice_json(q, 0);
-	params[0] = PQgetvalue(q, 0, 0);
+	params[0] = ob_row_str(q, 0, "id");
 	ql = ob_db_exec(db, OB_STMT_INV_LINES, params, NULL);
 	PQclear(q);
 	if (ql == NULL) {
@@ -628,18 +626,18 @@ ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail
 	for (i = 0; i < PQntuples(ql); i++) {
 		l = cJSON_CreateObject();
 		cJSON_AddStringToObject(l, "object", "invoice_line");
-		ob_json_add_i64(l, "line_no", val(ql, i, 0));
-		cJSON_AddStringToObject(l, "kind", PQgetvalue(ql, i, 1));
-		cJSON_AddStringToObject(l, "description", PQgetvalue(ql, i, 2));
-		ob_json_add_i64(l, "quantity", val(ql, i, 3));
-		if (PQgetisnull(ql, i, 4))
+		ob_json_add_i64(l, "line_no", ob_row_i64(ql, i, "line_no"));
+		cJSON_AddStringToObject(l, "kind", ob_row_str(ql, i, "kind"));
+		cJSON_AddStringToObject(l, "description", ob_row_str(ql, i, "description"));
+		ob_json_add_i64(l, "quantity", ob_row_i64(ql, i, "quantity"));
+		if (ob_row_null(ql, i, "unit_amount"))
 			cJSON_AddNullToObject(l, "unit_amount");
 		else
-			ob_json_add_i64(l, "unit_amount", val(ql, i, 4));
-		ob_json_add_i64(l, "amount", val(ql, i, 5));
-		cJSON_AddStringToObject(l, "currency", PQgetvalue(ql, i, 6));
-		add_ts(l, "period_start", ql, i, 7);
-		add_ts(l, "period_end", ql, i, 8);
+			ob_json_add_i64(l, "unit_amount", ob_row_i64(ql, i, "unit_amount"));
+		ob_json_add_i64(l, "amount", ob_row_i64(ql, i, "amount"));
+		cJSON_AddStringToObject(l, "currency", ob_row_str(ql, i, "currency"));
+		add_ts(l, "period_start", ql, i, "period_start");
+		add_ts(l, "period_end", ql, i, "period_end");
 		cJSON_AddItemToArray(lines, l);
 	}
 	PQclear(ql);
@@ -658,7 +656,7 @@ ob_invoices_latest(struct ob_db *db, int64_t org_id, char *out, size_t len)
 	if ((q = ob_db_exec(db, OB_STMT_INV_LATEST, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(q) == 1) {
-		snprintf(out, len, "%s", PQgetvalue(q, 0, 0));
+		snprintf(out, len, "%s", ob_row_str(q, 0, "id"));
 		rc = 0;
 	}
 	PQclear(q);
@@ -672,7 +670,8 @@ ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filte
 	char org[24], lim[16];
 	const char *params[6] = { org, flt->status ? flt->status : "", flt->from ? flt->from : "",
 	    flt->to ? flt->to : "", "0", lim };
-	static const int money_cols[] = { 6, 7, 8, 9, 10, 12 };
+	static const char *const money_cols[] = { "subtotal", "tax", "total", "amount_paid",
+		"amount_due", "amount_refunded" };
 	PGresult *q;
 	int i, j;
 
@@ -683,27 +682,27 @@ ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filte
 	ob_buf_puts(out, "id,number,status,created,period_start,period_end,currency,subtotal,tax,"
 	    "total,amount_paid,amount_due,amount_refunded,paid_at,stripe_invoice_id\r\n");
 	for (i = 0; i < PQntuples(q); i++) {
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 0));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "id"));
 		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 2));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "number"));
 		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 3));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "status"));
 		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 19));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "created"));
 		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 13));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "period_start"));
 		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 14));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "period_end"));
 		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 5));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "currency"));
 		for (j = 0; j < (int)(sizeof(money_cols) / sizeof(money_cols[0])); j++) {
 			ob_buf_putc(out, ',');
-			ob_invoices_money(out, val(q, i, money_cols[j]));
+			ob_invoices_money(out, ob_row_i64(q, i, money_cols[j]));
 		}
 		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 16));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "paid_at"));
 		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, PQgetvalue(q, i, 1));
+		ob_invoices_csv_field(out, ob_row_str(q, i, "stripe_invoice_id"));
 		ob_buf_puts(out, "\r\n");
 	}
 	PQclear(q);
@@ -763,7 +762,8 @@ ob_invoices_reconcile(struct ob_db *db, struct ob_stripe *st, int max_per_custom
 	if ((q = ob_db_exec(db, OB_STMT_INV_CUSTOMERS_ALL, NULL, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(q); i++) {
-		if (reconcile_customer(db, st, val(q, i, 0), PQgetvalue(q, i, 1), max_per_customer,
+		if (reconcile_customer(db, st, ob_row_i64(q, i, "org_id"),
+		    ob_row_str(q, i, "stripe_customer_id"), max_per_customer,
 		    applied) != 0 && db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK) {
 			rc = -1;
 			break;
@@ -792,20 +792,20 @@ ob_invoices_details_get(struct ob_db *db, int64_t org_id)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "billing_details");
 	cJSON_AddStringToObject(o, "org_id", org);
-	cJSON_AddStringToObject(o, "org_name", PQgetvalue(q, 0, 12));
-	cJSON_AddStringToObject(o, "email", PQgetvalue(q, 0, 0));
+	cJSON_AddStringToObject(o, "org_name", ob_row_str(q, 0, "org_name"));
+	cJSON_AddStringToObject(o, "email", ob_row_str(q, 0, "email"));
 	a = cJSON_AddObjectToObject(o, "address");
-	cJSON_AddStringToObject(a, "line1", PQgetvalue(q, 0, 1));
-	cJSON_AddStringToObject(a, "line2", PQgetvalue(q, 0, 2));
-	cJSON_AddStringToObject(a, "city", PQgetvalue(q, 0, 3));
-	cJSON_AddStringToObject(a, "state", PQgetvalue(q, 0, 4));
-	cJSON_AddStringToObject(a, "postal_code", PQgetvalue(q, 0, 5));
-	cJSON_AddStringToObject(a, "country", PQgetvalue(q, 0, 6));
-	cJSON_AddStringToObject(o, "tax_id", PQgetvalue(q, 0, 7));
-	cJSON_AddStringToObject(o, "po_number", PQgetvalue(q, 0, 8));
-	cJSON_AddStringToObject(o, "invoice_notes", PQgetvalue(q, 0, 9));
-	cJSON_AddBoolToObject(o, "has_stripe_customer", PQgetvalue(q, 0, 10)[0] != '\0');
-	add_ts(o, "pushed_at", q, 0, 11);
+	cJSON_AddStringToObject(a, "line1", ob_row_str(q, 0, "address_line1"));
+	cJSON_AddStringToObject(a, "line2", ob_row_str(q, 0, "address_line2"));
+	cJSON_AddStringToObject(a, "city", ob_row_str(q, 0, "city"));
+	cJSON_AddStringToObject(a, "state", ob_row_str(q, 0, "state"));
+	cJSON_AddStringToObject(a, "postal_code", ob_row_str(q, 0, "postal_code"));
+	cJSON_AddStringToObject(a, "country", ob_row_str(q, 0, "country"));
+	cJSON_AddStringToObject(o, "tax_id", ob_row_str(q, 0, "tax_id"));
+	cJSON_AddStringToObject(o, "po_number", ob_row_str(q, 0, "po_number"));
+	cJSON_AddStringToObject(o, "invoice_notes", ob_row_str(q, 0, "invoice_notes"));
+	cJSON_AddBoolToObject(o, "has_stripe_customer", ob_row_str(q, 0, "stripe_customer_id")[0] != '\0');
+	add_ts(o, "pushed_at", q, 0, "pushed_at");
 	PQclear(q);
 	return o;
 }
@@ -1143,7 +1143,7 @@ ob_invoices_buy_credits(const struct ob_actx *ax, struct ob_stripe *st, int64_t 
 		ob_fail_db(f, ax->db->lasterr);
 		return NULL;
 	}
-	purchase = val(q, 0, 0);
+	purchase = ob_row_i64(q, 0, "id");
 	PQclear(q);
 	fmt_i64(pid, sizeof(pid), purchase);
 	after = cJSON_CreateObject();
@@ -1274,13 +1274,13 @@ ob_invoices_purchase_paid(const struct ob_actx *ax, const cJSON *inv, int *grant
 		/* Not a purchase: leave the (possibly outer) transaction as it is. */
 		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
 	}
-	if (strcmp(PQgetvalue(q, 0, 3), "granted") == 0) {
+	if (strcmp(ob_row_str(q, 0, "status"), "granted") == 0) {
 		PQclear(q);
 		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
 	}
-	snprintf(gid, sizeof(gid), "%s", PQgetvalue(q, 0, 0));
-	org = val(q, 0, 1);
-	credits = val(q, 0, 2);
+	snprintf(gid, sizeof(gid), "%s", ob_row_str(q, 0, "id"));
+	org = ob_row_i64(q, 0, "org_id");
+	credits = ob_row_i64(q, 0, "credits");
 	PQclear(q);
 	memset(&g, 0, sizeof(g));
 	g.amount = credits;
@@ -1327,14 +1327,14 @@ ob_invoices_purchases(struct ob_db *db, int64_t org_id, int limit)
 	for (i = 0; i < PQntuples(q); i++) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "object", "credit_purchase");
-		cJSON_AddStringToObject(o, "id", PQgetvalue(q, i, 0));
-		ob_json_add_i64(o, "credits", val(q, i, 1));
-		ob_json_add_i64(o, "amount", val(q, i, 2));
-		cJSON_AddStringToObject(o, "currency", PQgetvalue(q, i, 3));
-		cJSON_AddStringToObject(o, "status", PQgetvalue(q, i, 4));
-		cJSON_AddStringToObject(o, "invoice", PQgetvalue(q, i, 5));
-		add_ts(o, "created", q, i, 6);
-		add_ts(o, "granted_at", q, i, 7);
+		cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "id"));
+		ob_json_add_i64(o, "credits", ob_row_i64(q, i, "credits"));
+		ob_json_add_i64(o, "amount", ob_row_i64(q, i, "amount"));
+		cJSON_AddStringToObject(o, "currency", ob_row_str(q, i, "currency"));
+		cJSON_AddStringToObject(o, "status", ob_row_str(q, i, "status"));
+		cJSON_AddStringToObject(o, "invoice", ob_row_str(q, i, "stripe_invoice_id"));
+		add_ts(o, "created", q, i, "created");
+		add_ts(o, "granted_at", q, i, "granted_at");
 		cJSON_AddItemToArray(data, o);
 	}
 	cJSON_AddBoolToObject(list, "has_more", 0);
@@ -1370,14 +1370,14 @@ extra_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *pe
 		goto fail;
 	if ((q = ob_db_exec(db, OB_STMT_ETI_LOCK, params, NULL)) == NULL)
 		goto fail;
-	if (PQntuples(q) != 1 || strcmp(PQgetvalue(q, 0, 0), "pending") != 0) {
+	if (PQntuples(q) != 1 || strcmp(ob_row_str(q, 0, "status"), "pending") != 0) {
 		PQclear(q);
 		return ob_db_commit(db) == 0 ? 0 : -1;
 	}
 	/* The claimed figures are the ones billed, even if a retry reads later usage. */
-	snprintf(tasks_s, sizeof(tasks_s), "%s", PQgetvalue(q, 0, 1));
-	snprintf(credits_s, sizeof(credits_s), "%s", PQgetvalue(q, 0, 2));
-	snprintf(amount_s, sizeof(amount_s), "%s", PQgetvalue(q, 0, 3));
+	snprintf(tasks_s, sizeof(tasks_s), "%s", ob_row_str(q, 0, "tasks"));
+	snprintf(credits_s, sizeof(credits_s), "%s", ob_row_str(q, 0, "credits"));
+	snprintf(amount_s, sizeof(amount_s), "%s", ob_row_str(q, 0, "amount"));
 	PQclear(q);
 	amount = strtoll(amount_s, NULL, 10);
 	if (amount <= 0 || ob_invoices_customer(db, st, org_id, 0, customer, sizeof(customer), &f) != 0) {
@@ -1450,7 +1450,7 @@ ob_invoices_extra_tasks_run(struct ob_db *db, struct ob_stripe *st, int *created
 	if ((q = ob_db_exec(db, OB_STMT_ETI_CANDIDATES, NULL, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(q); i++) {
-		r = extra_one(db, st, val(q, i, 0), PQgetvalue(q, i, 1));
+		r = extra_one(db, st, ob_row_i64(q, i, "org_id"), ob_row_str(q, i, "period_start"));
 		if (r > 0)
 			(*created)++;
 		else if (r < 0)

@@ -12,6 +12,7 @@
 #include "stripe/form.h"
 #include "invoices/invoices.h"
 #include "base/log.h"
+#include "base/row.h"
 
 static void
 fmt_i64(char *buf, size_t n, int64_t v)
@@ -212,13 +213,13 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
 		goto fail;
 	}
-	snprintf(sinv, sizeof(sinv), "%s", PQgetvalue(q, 0, 1));
-	snprintf(cust, sizeof(cust), "%s", PQgetvalue(q, 0, 2));
-	snprintf(currency, sizeof(currency), "%s", PQgetvalue(q, 0, 4));
-	paid = strtoll(PQgetvalue(q, 0, 5), NULL, 10);
-	snprintf(charge, sizeof(charge), "%s", PQgetvalue(q, 0, 6));
-	already = strtoll(PQgetvalue(q, 0, 7), NULL, 10);
-	if (strcmp(PQgetvalue(q, 0, 3), "paid") != 0) {
+	snprintf(sinv, sizeof(sinv), "%s", ob_row_str(q, 0, "stripe_invoice_id"));
+	snprintf(cust, sizeof(cust), "%s", ob_row_str(q, 0, "stripe_customer_id"));
+	snprintf(currency, sizeof(currency), "%s", ob_row_str(q, 0, "currency"));
+	paid = ob_row_i64(q, 0, "amount_paid");
+	snprintf(charge, sizeof(charge), "%s", ob_row_str(q, 0, "stripe_charge_id"));
+	already = ob_row_i64(q, 0, "already_refunded");
+	if (strcmp(ob_row_str(q, 0, "status"), "paid") != 0) {
 		PQclear(q);
 		ob_fail(f, OB_FAIL_CONFLICT, "invoice_not_paid", "invoice_id",
 		    "Only a paid invoice can be refunded.");
@@ -250,7 +251,7 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		ob_fail_db(f, ax->db->lasterr);
 		goto fail;
 	}
-	snprintf(rid, sizeof(rid), "%s", PQgetvalue(q, 0, 0));
+	snprintf(rid, sizeof(rid), "%s", ob_row_str(q, 0, "id"));
 	PQclear(q);
 
 	body = cJSON_CreateObject();
@@ -342,7 +343,7 @@ sync_invoice(struct ob_db *db, const char *invoice_id, int64_t charge_refunded, 
 	if ((q = ob_db_exec(db, OB_STMT_REF_INVOICE_SYNC, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(q) == 1 && org_id != NULL)
-		*org_id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
+		*org_id = ob_row_i64(q, 0, "org_id");
 	PQclear(q);
 	return 0;
 }
@@ -392,8 +393,8 @@ ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoi
 			return ob_fail_db(f, db->lasterr);
 	}
 	if (PQntuples(q) == 1) {
-		snprintf(inv, sizeof(inv), "%s", PQgetvalue(q, 0, 0));
-		*org_id = strtoll(PQgetvalue(q, 0, 1), NULL, 10);
+		snprintf(inv, sizeof(inv), "%s", ob_row_str(q, 0, "invoice_id"));
+		*org_id = ob_row_i64(q, 0, "org_id");
 	}
 	PQclear(q);
 	if (inv[0] != '\0' && sync_invoice(db, inv, 0, NULL) != 0)
@@ -424,7 +425,7 @@ ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id, 
 		PQclear(q);
 		return 0;
 	}
-	snprintf(local, sizeof(local), "%s", PQgetvalue(q, 0, 1));
+	snprintf(local, sizeof(local), "%s", ob_row_str(q, 0, "id"));
 	PQclear(q);
 	if (sync_invoice(db, local, refunded, org_id) != 0)
 		return ob_fail_db(f, db->lasterr);
@@ -452,18 +453,18 @@ ob_refunds_list(struct ob_db *db, int64_t org_id, int64_t before, int limit)
 	for (i = 0; i < n && i < limit; i++) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "object", "refund");
-		cJSON_AddStringToObject(o, "id", PQgetvalue(q, i, 0));
-		cJSON_AddStringToObject(o, "invoice_id", PQgetvalue(q, i, 1));
-		cJSON_AddStringToObject(o, "stripe_invoice_id", PQgetvalue(q, i, 2));
-		cJSON_AddStringToObject(o, "invoice_number", PQgetvalue(q, i, 3));
-		cJSON_AddStringToObject(o, "stripe_refund_id", PQgetvalue(q, i, 4));
-		ob_json_add_i64(o, "amount", strtoll(PQgetvalue(q, i, 5), NULL, 10));
-		cJSON_AddStringToObject(o, "currency", PQgetvalue(q, i, 6));
-		cJSON_AddStringToObject(o, "reason", PQgetvalue(q, i, 7));
-		cJSON_AddStringToObject(o, "status", PQgetvalue(q, i, 8));
-		cJSON_AddStringToObject(o, "failure", PQgetvalue(q, i, 9));
-		cJSON_AddStringToObject(o, "requested_by", PQgetvalue(q, i, 10));
-		cJSON_AddStringToObject(o, "created", PQgetvalue(q, i, 11));
+		cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "id"));
+		cJSON_AddStringToObject(o, "invoice_id", ob_row_str(q, i, "invoice_id"));
+		cJSON_AddStringToObject(o, "stripe_invoice_id", ob_row_str(q, i, "stripe_invoice_id"));
+		cJSON_AddStringToObject(o, "invoice_number", ob_row_str(q, i, "invoice_number"));
+		cJSON_AddStringToObject(o, "stripe_refund_id", ob_row_str(q, i, "stripe_refund_id"));
+		ob_json_add_i64(o, "amount", ob_row_i64(q, i, "amount"));
+		cJSON_AddStringToObject(o, "currency", ob_row_str(q, i, "currency"));
+		cJSON_AddStringToObject(o, "reason", ob_row_str(q, i, "reason"));
+		cJSON_AddStringToObject(o, "status", ob_row_str(q, i, "status"));
+		cJSON_AddStringToObject(o, "failure", ob_row_str(q, i, "failure"));
+		cJSON_AddStringToObject(o, "requested_by", ob_row_str(q, i, "requested_by"));
+		cJSON_AddStringToObject(o, "created", ob_row_str(q, i, "created"));
 		cJSON_AddItemToArray(data, o);
 	}
 	cJSON_AddBoolToObject(list, "has_more", n > limit);
