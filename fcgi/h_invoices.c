@@ -445,19 +445,13 @@ static int64_t
 staff_org(struct ob_req *r, const char *value)
 {
 	int64_t id = ob_parse_id(value);
-	char org[24];
-	const char *params[1] = { org };
-	PGresult *q;
+	int rc;
 
 	if (id == 0)
 		return 0;
-	snprintf(org, sizeof(org), "%lld", (long long)id);
-	if ((q = ob_db_exec(&r->w->db, OB_STMT_INV_ORG_INFO, params, NULL)) == NULL)
+	if ((rc = ob_invoices_org_exists(&r->w->db, id)) < 0)
 		return -1;
-	if (PQntuples(q) != 1)
-		id = 0;
-	PQclear(q);
-	return id;
+	return rc == 1 ? id : 0;
 }
 
 static int

@@ -254,6 +254,24 @@ ob_invoices_org_of_customer(struct ob_db *db, const char *customer)
 	return org;
 }
 
+int
+ob_invoices_org_exists(struct ob_db *db, int64_t org_id)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *q;
+	int n;
+
+	if (org_id <= 0)
+		return 0;
+	fmt_i64(org, sizeof(org), org_id);
+	if ((q = ob_db_exec(db, OB_STMT_INV_ORG_INFO, params, NULL)) == NULL)
+		return -1;
+	n = PQntuples(q);
+	PQclear(q);
+	return n == 1;
+}
+
 /* A line's kind from Stripe's line: proration, seats (a subscription item), or other. */
 static const char *
 line_kind(const cJSON *line, const char *invoice_kind)

@@ -71,6 +71,12 @@ int ob_invoices_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
 int64_t ob_invoices_org_of_customer(struct ob_db *db, const char *customer);
 
 /**
+ * Whether organization org_id exists (any status): 1 if it does, 0 if not
+ * (also for org_id <= 0), -1 on a database failure (db->lasterr).
+ */
+int ob_invoices_org_exists(struct ob_db *db, int64_t org_id);
+
+/**
  * Upsert the invoice and its lines from a Stripe invoice object (an API
  * answer or a webhook's data.object) for org_id, unless the stored state
  * is newer than seen (Unix seconds). *local_id receives the invoice's id
