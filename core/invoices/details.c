@@ -1,0 +1,250 @@
+/*
+ * Billing details: read, changed (audited) and pushed to the Stripe
+ * customer so they print on invoices. See invoices.h.
+ */
+#include "invoices/invoices.h"
+#include "invoices/invoices_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stripe/form.h"
+#include "base/row.h"
+
+cJSON *
+ob_invoices_details_get(struct ob_db *db, int64_t org_id)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *q;
+	cJSON *o, *a;
+
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	if ((q = ob_db_exec(db, OB_STMT_INV_DETAILS_GET, params, NULL)) == NULL)
+		return NULL;
+	if (PQntuples(q) != 1) {
+		PQclear(q);
+		snprintf(db->lasterr, sizeof(db->lasterr), "no such org");
+		return NULL;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "billing_details");
+	cJSON_AddStringToObject(o, "org_id", org);
+	cJSON_AddStringToObject(o, "org_name", ob_row_str(q, 0, "org_name"));
+	cJSON_AddStringToObject(o, "email", ob_row_str(q, 0, "email"));
+	a = cJSON_AddObjectToObject(o, "address");
+	cJSON_AddStringToObject(a, "line1", ob_row_str(q, 0, "address_line1"));
+	cJSON_AddStringToObject(a, "line2", ob_row_str(q, 0, "address_line2"));
+	cJSON_AddStringToObject(a, "city", ob_row_str(q, 0, "city"));
+	cJSON_AddStringToObject(a, "state", ob_row_str(q, 0, "state"));
+	cJSON_AddStringToObject(a, "postal_code", ob_row_str(q, 0, "postal_code"));
+	cJSON_AddStringToObject(a, "country", ob_row_str(q, 0, "country"));
+	cJSON_AddStringToObject(o, "tax_id", ob_row_str(q, 0, "tax_id"));
+	cJSON_AddStringToObject(o, "po_number", ob_row_str(q, 0, "po_number"));
+	cJSON_AddStringToObject(o, "invoice_notes", ob_row_str(q, 0, "invoice_notes"));
+	cJSON_AddBoolToObject(o, "has_stripe_customer", ob_row_str(q, 0, "stripe_customer_id")[0] != '\0');
+	ob_inv_add_ts(o, "pushed_at", q, 0, "pushed_at");
+	PQclear(q);
+	return o;
+}
+
+/* A text field from body (absent: keep cur); bounded, no control characters. */
+static int
+take_field(const cJSON *body, const char *name, const char *param, size_t max, const char *cur,
+    char *out, size_t outlen, struct ob_fail *f)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(body, name);
+	const char *s = cur, *p;
+
+	if (it != NULL && !cJSON_IsNull(it)) {
+		if (!cJSON_IsString(it))
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", param, "%s must be a string.",
+			    param);
+		s = it->valuestring;
+	} else if (it != NULL) {
+		s = "";
+	}
+	if (strlen(s) > max || strlen(s) >= outlen)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_too_long", param,
+		    "%s is at most %zu characters.", param, max);
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 && !(*p == '\n' && strcmp(name, "invoice_notes") == 0))
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", param,
+			    "%s holds a control character.", param);
+	snprintf(out, outlen, "%s", s);
+	return 0;
+}
+
+/* Push details to the Stripe customer. 0 or -1 with f. */
+static int
+details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const cJSON *d,
+    struct ob_fail *f)
+{
+	char customer[128], org[24], opid[96], hash[17];
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(d, "address");
+	struct ob_stripe_result res;
+	struct ob_buf path = OB_BUF_INIT;
+	cJSON *q = cJSON_CreateObject(), *addr, *is, *cf, *fld, *md;
+	char *txt;
+	unsigned long h = 5381;
+	const char *p;
+	int rc = -1;
+
+	if (ob_invoices_customer(db, st, org_id, 1, customer, sizeof(customer), f) != 0)
+		goto out;
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	if (*ob_invoices_jstr(d, "email") != '\0')
+		cJSON_AddStringToObject(q, "email", ob_invoices_jstr(d, "email"));
+	addr = cJSON_AddObjectToObject(q, "address");
+	cJSON_AddStringToObject(addr, "line1", ob_invoices_jstr(a, "line1"));
+	cJSON_AddStringToObject(addr, "line2", ob_invoices_jstr(a, "line2"));
+	cJSON_AddStringToObject(addr, "city", ob_invoices_jstr(a, "city"));
+	cJSON_AddStringToObject(addr, "state", ob_invoices_jstr(a, "state"));
+	cJSON_AddStringToObject(addr, "postal_code", ob_invoices_jstr(a, "postal_code"));
+	cJSON_AddStringToObject(addr, "country", ob_invoices_jstr(a, "country"));
+	is = cJSON_AddObjectToObject(q, "invoice_settings");
+	if (*ob_invoices_jstr(d, "po_number") != '\0' || *ob_invoices_jstr(d, "tax_id") != '\0') {
+		cf = cJSON_AddArrayToObject(is, "custom_fields");
+		if (*ob_invoices_jstr(d, "po_number") != '\0') {
+			fld = cJSON_CreateObject();
+			cJSON_AddStringToObject(fld, "name", "PO number");
+			cJSON_AddStringToObject(fld, "value", ob_invoices_jstr(d, "po_number"));
+			cJSON_AddItemToArray(cf, fld);
+		}
+		if (*ob_invoices_jstr(d, "tax_id") != '\0') {
+			fld = cJSON_CreateObject();
+			cJSON_AddStringToObject(fld, "name", "Tax ID");
+			cJSON_AddStringToObject(fld, "value", ob_invoices_jstr(d, "tax_id"));
+			cJSON_AddItemToArray(cf, fld);
+		}
+	} else {
+		cJSON_AddStringToObject(is, "custom_fields", "");
+	}
+	cJSON_AddStringToObject(is, "footer", ob_invoices_jstr(d, "invoice_notes"));
+	md = cJSON_AddObjectToObject(q, "metadata");
+	cJSON_AddStringToObject(md, "orgbill_org", org);
+	cJSON_AddStringToObject(md, "orgbill_po_number", ob_invoices_jstr(d, "po_number"));
+	cJSON_AddStringToObject(md, "orgbill_tax_id", ob_invoices_jstr(d, "tax_id"));
+	/* The key follows the content: the same details pushed twice is one change. */
+	txt = cJSON_PrintUnformatted(q);
+	for (p = txt; *p != '\0'; p++)
+		h = h * 33u ^ (unsigned char)*p;
+	free(txt);
+	snprintf(hash, sizeof(hash), "%08lx", h & 0xffffffffUL);
+	snprintf(opid, sizeof(opid), "%s-%s-%ld", org, hash, (long)time(NULL) / 60);
+	ob_buf_puts(&path, "/v1/customers/");
+	ob_stripe_form_escape(&path, customer, strlen(customer));
+	if (ob_inv_stripe_call(st, "POST", path.data, q, "customer-details", opid, &res, f) != 0)
+		goto out;
+	ob_stripe_result_clear(&res);
+	{
+		const char *params[1] = { org };
+
+		if (ob_db_run(db, OB_STMT_INV_DETAILS_PUSHED, params) != 0) {
+			ob_fail_db(f, db->lasterr);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	ob_buf_free(&path);
+	cJSON_Delete(q);
+	return rc;
+}
+
+cJSON *
+ob_invoices_details_set(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    const cJSON *body, struct ob_fail *f)
+{
+	char email[321], l1[201], l2[201], city[101], state[101], pc[21], country[3], tax[31], po[31],
+	    notes[501], org[24];
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "address");
+	const cJSON *ca;
+	cJSON *before = NULL, *after = NULL;
+	const char *params[11];
+	size_t i;
+
+	if (!cJSON_IsObject(body)) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", NULL, "Send a JSON object.");
+		return NULL;
+	}
+	if (a != NULL && !cJSON_IsNull(a) && !cJSON_IsObject(a)) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "address", "address is an object.");
+		return NULL;
+	}
+	if ((before = ob_invoices_details_get(ax->db, org_id)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		return NULL;
+	}
+	ca = cJSON_GetObjectItemCaseSensitive(before, "address");
+	if (take_field(body, "email", "email", 320, ob_invoices_jstr(before, "email"), email,
+	    sizeof(email), f) != 0 ||
+	    take_field(a, "line1", "address[line1]", 200, ob_invoices_jstr(ca, "line1"), l1, sizeof(l1), f) != 0 ||
+	    take_field(a, "line2", "address[line2]", 200, ob_invoices_jstr(ca, "line2"), l2, sizeof(l2), f) != 0 ||
+	    take_field(a, "city", "address[city]", 100, ob_invoices_jstr(ca, "city"), city, sizeof(city), f) != 0 ||
+	    take_field(a, "state", "address[state]", 100, ob_invoices_jstr(ca, "state"), state, sizeof(state), f) != 0 ||
+	    take_field(a, "postal_code", "address[postal_code]", 20, ob_invoices_jstr(ca, "postal_code"), pc,
+	    sizeof(pc), f) != 0 ||
+	    take_field(a, "country", "address[country]", 2, ob_invoices_jstr(ca, "country"), country,
+	    sizeof(country), f) != 0 ||
+	    take_field(body, "tax_id", "tax_id", 30, ob_invoices_jstr(before, "tax_id"), tax, sizeof(tax), f) != 0 ||
+	    take_field(body, "po_number", "po_number", 30, ob_invoices_jstr(before, "po_number"), po,
+	    sizeof(po), f) != 0 ||
+	    take_field(body, "invoice_notes", "invoice_notes", 500, ob_invoices_jstr(before, "invoice_notes"),
+	    notes, sizeof(notes), f) != 0)
+		goto fail;
+	if (email[0] != '\0' && (strlen(email) < 3 || strchr(email, '@') == NULL ||
+	    strchr(email, '@') == email || strchr(email, '@')[1] == '\0' || strpbrk(email, " ,;<>") != NULL)) {
+		ob_fail(f, OB_FAIL_INVALID, "invalid_email", "email", "email is not an e-mail address.");
+		goto fail;
+	}
+	for (i = 0; country[i] != '\0'; i++)
+		if (country[i] >= 'a' && country[i] <= 'z')
+			country[i] = (char)(country[i] - 'a' + 'A');
+	if (country[0] != '\0' && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
+	    country[1] < 'A' || country[1] > 'Z')) {
+		ob_fail(f, OB_FAIL_INVALID, "invalid_country", "address[country]",
+		    "country is a two-letter ISO code.");
+		goto fail;
+	}
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	params[0] = org;
+	params[1] = email;
+	params[2] = l1;
+	params[3] = l2;
+	params[4] = city;
+	params[5] = state;
+	params[6] = pc;
+	params[7] = country;
+	params[8] = tax;
+	params[9] = po;
+	params[10] = notes;
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	if (ob_db_run(ax->db, OB_STMT_INV_DETAILS_SET, params) != 0 ||
+	    (after = ob_invoices_details_get(ax->db, org_id)) == NULL ||
+	    ob_audit_write(ax, org_id, "billing.details_update", "organization", org, before, after) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		ob_db_rollback(ax->db);
+		goto fail;
+	}
+	if (st != NULL && details_push(ax->db, st, org_id, after, f) != 0) {
+		ob_db_rollback(ax->db);
+		goto fail;
+	}
+	if (ob_db_commit(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	cJSON_Delete(before);
+	cJSON_Delete(after);
+	return ob_invoices_details_get(ax->db, org_id);
+fail:
+	cJSON_Delete(before);
+	cJSON_Delete(after);
+	return NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * Helpers shared by the files of core/invoices/ (not part of the module's
+ * API; see invoices.h for that): statement parameters as text, integer
+ * members of Stripe objects with a default, timestamps of result rows as
+ * JSON members, and Stripe calls with the module's failure mapping.
+ */
+#ifndef OB_INVOICES_INT_H
+#define OB_INVOICES_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+#include <libpq-fe.h>
+
+#include "base/fail.h"
+#include "stripe/client.h"
+
+#define OB_INV_STRIPE_ID_MAX	255	/* a Stripe id we store */
+
+/** v as decimal text into buf (n bytes), for a statement parameter. */
+void ob_inv_fmt_i64(char *buf, size_t n, int64_t v);
+
+/** The integer member name of o (as ob_invoices_jint reads it), or dflt when it has none. */
+int64_t ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt);
+
+/** 1 when s is 1 to 18 decimal digits (one of our ids), else 0. */
+int ob_inv_digits(const char *s);
+
+/**
+ * Column col of q's row as member name of o: its text, or null when the
+ * column is SQL NULL or empty (timestamps leave the statements as text).
+ */
+void ob_inv_add_ts(cJSON *o, const char *name, const PGresult *q, int row, const char *col);
+
+/**
+ * A Stripe call: method on path with params (NULL: none); anything but GET
+ * carries an Idempotency-Key made from op and id. 0 with res filled (the
+ * caller clears it), or -1 with f set from the outcome — a declined card
+ * (payment, card_declined), a missing resource (404), a refused request
+ * (409), else Stripe unavailable — and res cleared. st NULL: -1, Stripe is
+ * not configured.
+ */
+int ob_inv_stripe_call(struct ob_stripe *st, const char *method, const char *path,
+    const cJSON *params, const char *op, const char *id, struct ob_stripe_result *res,
+    struct ob_fail *f);
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * An org's invoices as the API shows them: filters, cursor pages, one
+ * invoice with its lines, the newest, and the CSV export. See invoices.h.
+ */
+#include "invoices/invoices.h"
+#include "invoices/invoices_int.h"
+#include "base/json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/row.h"
+
+int
+ob_invoices_filter_check(const struct ob_invoices_filter *flt, struct ob_fail *f)
+{
+	static const char *const statuses[] = { "draft", "open", "paid", "uncollectible", "void" };
+	const char *dates[2] = { flt->from, flt->to }, *names[2] = { "from", "to" };
+	size_t i;
+	int ok = flt->status == NULL || *flt->status == '\0';
+
+	for (i = 0; !ok && i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		ok = strcmp(flt->status, statuses[i]) == 0;
+	if (!ok)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_status", "status",
+		    "status is one of draft, open, paid, uncollectible, void.");
+	for (i = 0; i < 2; i++) {
+		const char *d = dates[i];
+		int y, m, dd;
+		char tail;
+
+		if (d == NULL || *d == '\0')
+			continue;
+		if (strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3 ||
+		    d[4] != '-' || d[7] != '-' || y < 2000 || y > 2999 || m < 1 || m > 12 ||
+		    dd < 1 || dd > 31)
+			return ob_fail(f, OB_FAIL_INVALID, "invalid_date", names[i],
+			    "%s is a date YYYY-MM-DD.", names[i]);
+	}
+	if (flt->from && flt->to && *flt->from && *flt->to && strcmp(flt->from, flt->to) > 0)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_range", "from", "from is after to.");
+	return 0;
+}
+
+/* One row of OB_INV_COLS as the API's invoice object. */
+static cJSON *
+invoice_json(const PGresult *q, int row)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *s;
+
+	cJSON_AddStringToObject(o, "object", "invoice");
+	cJSON_AddStringToObject(o, "id", ob_row_str(q, row, "id"));
+	cJSON_AddStringToObject(o, "org_id", ob_row_str(q, row, "org_id"));
+	cJSON_AddStringToObject(o, "stripe_invoice_id", ob_row_str(q, row, "stripe_invoice_id"));
+	if (*(s = ob_row_str(q, row, "number")) != '\0')
+		cJSON_AddStringToObject(o, "number", s);
+	else
+		cJSON_AddNullToObject(o, "number");
+	cJSON_AddStringToObject(o, "status", ob_row_str(q, row, "status"));
+	cJSON_AddStringToObject(o, "billing_reason", ob_row_str(q, row, "billing_reason"));
+	cJSON_AddStringToObject(o, "currency", ob_row_str(q, row, "currency"));
+	ob_json_add_i64(o, "subtotal", ob_row_i64(q, row, "subtotal"));
+	ob_json_add_i64(o, "tax", ob_row_i64(q, row, "tax"));
+	ob_json_add_i64(o, "total", ob_row_i64(q, row, "total"));
+	ob_json_add_i64(o, "amount_paid", ob_row_i64(q, row, "amount_paid"));
+	ob_json_add_i64(o, "amount_due", ob_row_i64(q, row, "amount_due"));
+	ob_json_add_i64(o, "amount_remaining", ob_row_i64(q, row, "amount_remaining"));
+	ob_json_add_i64(o, "amount_refunded", ob_row_i64(q, row, "amount_refunded"));
+	ob_inv_add_ts(o, "period_start", q, row, "period_start");
+	ob_inv_add_ts(o, "period_end", q, row, "period_end");
+	ob_inv_add_ts(o, "due_date", q, row, "due_date");
+	ob_inv_add_ts(o, "paid_at", q, row, "paid_at");
+	if (*(s = ob_row_str(q, row, "hosted_invoice_url")) != '\0')
+		cJSON_AddStringToObject(o, "hosted_invoice_url", s);
+	else
+		cJSON_AddNullToObject(o, "hosted_invoice_url");
+	if (*(s = ob_row_str(q, row, "invoice_pdf")) != '\0')
+		cJSON_AddStringToObject(o, "invoice_pdf", s);
+	else
+		cJSON_AddNullToObject(o, "invoice_pdf");
+	ob_inv_add_ts(o, "created", q, row, "created");
+	return o;
+}
+
+cJSON *
+ob_invoices_list(struct ob_db *db, int64_t org_id, const struct ob_invoices_filter *flt,
+    int64_t starting_after, int limit)
+{
+	char org[24], after[24], lim[16];
+	const char *params[6] = { org, flt->status ? flt->status : "", flt->from ? flt->from : "",
+	    flt->to ? flt->to : "", after, lim };
+	cJSON *list, *data;
+	PGresult *q;
+	int i, n;
+
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_inv_fmt_i64(after, sizeof(after), starting_after);
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	if ((q = ob_db_exec(db, OB_STMT_INV_LIST, params, NULL)) == NULL)
+		return NULL;
+	list = cJSON_CreateObject();
+	cJSON_AddStringToObject(list, "object", "list");
+	data = cJSON_AddArrayToObject(list, "data");
+	n = PQntuples(q);
+	for (i = 0; i < n && i < limit; i++)
+		cJSON_AddItemToArray(data, invoice_json(q, i));
+	cJSON_AddBoolToObject(list, "has_more", n > limit);
+	PQclear(q);
+	return list;
+}
+
+cJSON *
+ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail *f)
+{
+	char org[24];
+	const char *params[2] = { org, id };
+	cJSON *o, *lines, *l;
+	PGresult *q, *ql;
+	int i;
+
+	if (id == NULL || (!ob_inv_digits(id) && (strncmp(id, "in_", 3) != 0 || strlen(id) > 255))) {
+		ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
+		return NULL;
+	}
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	q = ob_db_exec(db, ob_inv_digits(id) ? OB_STMT_INV_GET_BY_ID : OB_STMT_INV_GET_BY_STRIPE, params, NULL);
+	if (q == NULL) {
+		ob_fail_db(f, db->lasterr);
+		return NULL;
+	}
+	if (PQntuples(q) != 1) {
+		PQclear(q);
+		ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
+		return NULL;
+	}
+	o = invoice_json(q, 0);
+	params[0] = ob_row_str(q, 0, "id");
+	ql = ob_db_exec(db, OB_STMT_INV_LINES, params, NULL);
+	PQclear(q);
+	if (ql == NULL) {
+		cJSON_Delete(o);
+		ob_fail_db(f, db->lasterr);
+		return NULL;
+	}
+	lines = cJSON_AddArrayToObject(o, "lines");
+	for (i = 0; i < PQntuples(ql); i++) {
+		l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "object", "invoice_line");
+		ob_json_add_i64(l, "line_no", ob_row_i64(ql, i, "line_no"));
+		cJSON_AddStringToObject(l, "kind", ob_row_str(ql, i, "kind"));
+		cJSON_AddStringToObject(l, "description", ob_row_str(ql, i, "description"));
+		ob_json_add_i64(l, "quantity", ob_row_i64(ql, i, "quantity"));
+		if (ob_row_null(ql, i, "unit_amount"))
+			cJSON_AddNullToObject(l, "unit_amount");
+		else
+			ob_json_add_i64(l, "unit_amount", ob_row_i64(ql, i, "unit_amount"));
+		ob_json_add_i64(l, "amount", ob_row_i64(ql, i, "amount"));
+		cJSON_AddStringToObject(l, "currency", ob_row_str(ql, i, "currency"));
+		ob_inv_add_ts(l, "period_start", ql, i, "period_start");
+		ob_inv_add_ts(l, "period_end", ql, i, "period_end");
+		cJSON_AddItemToArray(lines, l);
+	}
+	PQclear(ql);
+	return o;
+}
+
+int
+ob_invoices_latest(struct ob_db *db, int64_t org_id, char *out, size_t len)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *q;
+	int rc = 1;
+
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	if ((q = ob_db_exec(db, OB_STMT_INV_LATEST, params, NULL)) == NULL)
+		return -1;
+	if (PQntuples(q) == 1) {
+		snprintf(out, len, "%s", ob_row_str(q, 0, "id"));
+		rc = 0;
+	}
+	PQclear(q);
+	return rc;
+}
+
+int
+ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filter *flt,
+    struct ob_buf *out)
+{
+	char org[24], lim[16];
+	const char *params[6] = { org, flt->status ? flt->status : "", flt->from ? flt->from : "",
+	    flt->to ? flt->to : "", "0", lim };
+	static const char *const money_cols[] = { "subtotal", "tax", "total", "amount_paid",
+		"amount_due", "amount_refunded" };
+	PGresult *q;
+	int i, j;
+
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	snprintf(lim, sizeof(lim), "%d", OB_INVOICES_CSV_MAX);
+	if ((q = ob_db_exec(db, OB_STMT_INV_LIST, params, NULL)) == NULL)
+		return -1;
+	ob_buf_puts(out, "id,number,status,created,period_start,period_end,currency,subtotal,tax,"
+	    "total,amount_paid,amount_due,amount_refunded,paid_at,stripe_invoice_id\r\n");
+	for (i = 0; i < PQntuples(q); i++) {
+		ob_invoices_csv_field(out, ob_row_str(q, i, "id"));
+		ob_buf_putc(out, ',');
+		ob_invoices_csv_field(out, ob_row_str(q, i, "number"));
+		ob_buf_putc(out, ',');
+		ob_invoices_csv_field(out, ob_row_str(q, i, "status"));
+		ob_buf_putc(out, ',');
+		ob_invoices_csv_field(out, ob_row_str(q, i, "created"));
+		ob_buf_putc(out, ',');
+		ob_invoices_csv_field(out, ob_row_str(q, i, "period_start"));
+		ob_buf_putc(out, ',');
+		ob_invoices_csv_field(out, ob_row_str(q, i, "period_end"));
+		ob_buf_putc(out, ',');
+		ob_invoices_csv_field(out, ob_row_str(q, i, "currency"));
+		for (j = 0; j < (int)(sizeof(money_cols) / sizeof(money_cols[0])); j++) {
+			ob_buf_putc(out, ',');
+			ob_invoices_money(out, ob_row_i64(q, i, money_cols[j]));
+		}
+		ob_buf_putc(out, ',');
+		ob_invoices_csv_field(out, ob_row_str(q, i, "paid_at"));
+		ob_buf_putc(out, ',');
+		ob_invoices_csv_field(out, ob_row_str(q, i, "stripe_invoice_id"));
+		ob_buf_puts(out, "\r\n");
+	}
+	PQclear(q);
+	return 0;
+}

@@ -1,0 +1,276 @@
+/*
+ * Credit purchases: priced, invoiced and charged through Stripe, granted
+ * once the invoice is paid; and their list. See invoices.h.
+ */
+#include "invoices/invoices.h"
+#include "invoices/invoices_int.h"
+#include "base/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "credits/credits.h"
+#include "stripe/form.h"
+#include "base/row.h"
+
+int64_t
+ob_invoices_credit_price(int64_t credits, int64_t per_1000)
+{
+	int64_t num = credits * per_1000;
+
+	/* round(num / 1000), half away from zero, once. */
+	return num >= 0 ? (num + 500) / 1000 : -((-num + 500) / 1000);
+}
+
+int64_t
+ob_invoices_price_per_1000(void)
+{
+	const char *s = getenv("ORGBILL_CREDIT_PRICE_PER_1000");
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return 100;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v < 0 || v > 100000000LL)
+		return 100;
+	return v;
+}
+
+cJSON *
+ob_invoices_buy_credits(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    int64_t credits, int *declined, struct ob_fail *f)
+{
+	char org[24], cr[24], amt[24], uid[24], pid[24], customer[128], desc[96];
+	const char *params[4] = { org, cr, amt, uid };
+	struct ob_stripe_result res = { 0 };
+	struct ob_buf path = OB_BUF_INIT;
+	const char *inv_id, *status = "open";
+	char invoice[128] = "";
+	int64_t amount, purchase;
+	PGresult *q;
+	cJSON *body = NULL, *md, *out = NULL, *after;
+
+	*declined = 0;
+	if (credits < 1 || credits > OB_INVOICES_CREDITS_MAX) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "credits",
+		    "credits is an integer from 1 to %lld.", (long long)OB_INVOICES_CREDITS_MAX);
+		return NULL;
+	}
+	amount = ob_invoices_credit_price(credits, ob_invoices_price_per_1000());
+	if (amount < 50) {
+		ob_fail(f, OB_FAIL_INVALID, "amount_too_small", "credits",
+		    "A purchase must cost at least 0.50 USD.");
+		return NULL;
+	}
+	if (ob_invoices_customer(ax->db, st, org_id, 1, customer, sizeof(customer), f) != 0)
+		return NULL;
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_inv_fmt_i64(cr, sizeof(cr), credits);
+	ob_inv_fmt_i64(amt, sizeof(amt), amount);
+	ob_inv_fmt_i64(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
+	/* The purchase row first, in its own transaction: its id keys every Stripe call. */
+	if ((q = ob_db_exec(ax->db, OB_STMT_CP_INSERT, params, NULL)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		return NULL;
+	}
+	purchase = ob_row_i64(q, 0, "id");
+	PQclear(q);
+	ob_inv_fmt_i64(pid, sizeof(pid), purchase);
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "credits", cr);
+	cJSON_AddStringToObject(after, "amount", amt);
+	if (ob_audit_write(ax, org_id, "credits.purchase", "credit_purchase", pid, NULL, after) != 0) {
+		cJSON_Delete(after);
+		ob_fail_db(f, ax->db->lasterr);
+		return NULL;
+	}
+	cJSON_Delete(after);
+
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "customer", customer);
+	cJSON_AddStringToObject(body, "collection_method", "charge_automatically");
+	cJSON_AddStringToObject(body, "auto_advance", "false");
+	cJSON_AddStringToObject(body, "currency", "usd");
+	snprintf(desc, sizeof(desc), "Purchase of %lld credits", (long long)credits);
+	cJSON_AddStringToObject(body, "description", desc);
+	md = cJSON_AddObjectToObject(body, "metadata");
+	cJSON_AddStringToObject(md, "orgbill_org", org);
+	cJSON_AddStringToObject(md, "orgbill_credit_purchase", pid);
+	if (ob_inv_stripe_call(st, "POST", "/v1/invoices", body, "credit-purchase-invoice", pid, &res, f) != 0)
+		goto fail;
+	if ((inv_id = ob_invoices_jstr(res.body, "id")) == NULL) {
+		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "Stripe gave no invoice id.");
+		goto fail;
+	}
+	snprintf(invoice, sizeof(invoice), "%s", inv_id);
+	ob_stripe_result_clear(&res);
+	cJSON_Delete(body);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "customer", customer);
+	cJSON_AddStringToObject(body, "invoice", invoice);
+	cJSON_AddStringToObject(body, "amount", amt);
+	cJSON_AddStringToObject(body, "currency", "usd");
+	cJSON_AddStringToObject(body, "description", desc);
+	md = cJSON_AddObjectToObject(body, "metadata");
+	cJSON_AddStringToObject(md, "orgbill_kind", "credit_purchase");
+	cJSON_AddStringToObject(md, "orgbill_credit_purchase", pid);
+	if (ob_inv_stripe_call(st, "POST", "/v1/invoiceitems", body, "credit-purchase-item", pid, &res, f) != 0)
+		goto fail;
+	ob_stripe_result_clear(&res);
+	{
+		const char *p2[3] = { pid, invoice, "open" };
+
+		if (ob_db_run(ax->db, OB_STMT_CP_SET_INVOICE, p2) != 0) {
+			ob_fail_db(f, ax->db->lasterr);
+			goto fail;
+		}
+	}
+	ob_buf_puts(&path, "/v1/invoices/");
+	ob_stripe_form_escape(&path, invoice, strlen(invoice));
+	ob_buf_puts(&path, "/pay");
+	if (ob_inv_stripe_call(st, "POST", path.data, NULL, "credit-purchase-pay", pid, &res, f) != 0) {
+		if (f->kind != OB_FAIL_PAYMENT)
+			goto fail;
+		status = "payment_failed";
+	} else {
+		int64_t local;
+		struct ob_fail f2 = { 0 };
+
+		status = strcmp(ob_invoices_jstr(res.body, "status") ? ob_invoices_jstr(res.body, "status") : "",
+		    "paid") == 0 ? "paid" : "open";
+		(void)ob_invoices_apply_stripe(ax->db, org_id, res.body, (int64_t)time(NULL), &local, &f2);
+		ob_stripe_result_clear(&res);
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "object", "credit_purchase");
+	cJSON_AddStringToObject(out, "id", pid);
+	ob_json_add_i64(out, "credits", credits);
+	ob_json_add_i64(out, "amount", amount);
+	cJSON_AddStringToObject(out, "currency", "usd");
+	cJSON_AddStringToObject(out, "status", status);
+	cJSON_AddStringToObject(out, "invoice", invoice);
+	cJSON_AddBoolToObject(out, "credits_granted_on_payment", 1);
+	/* Declined: the invoice stays open; paying it later still grants the credits. */
+	*declined = strcmp(status, "payment_failed") == 0;
+	cJSON_Delete(body);
+	ob_buf_free(&path);
+	return out;
+fail:
+	{
+		const char *p2[3] = { pid, invoice, "failed" };
+
+		(void)ob_db_run(ax->db, OB_STMT_CP_SET_INVOICE, p2);
+	}
+	ob_stripe_result_clear(&res);
+	cJSON_Delete(body);
+	ob_buf_free(&path);
+	return NULL;
+}
+
+int
+ob_invoices_purchase_paid(const struct ob_actx *ax, const cJSON *inv, int *granted,
+    struct ob_fail *f)
+{
+	const char *id = ob_invoices_jstr(inv, "id"), *status = ob_invoices_jstr(inv, "status");
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(inv, "metadata");
+	const char *pid = ob_invoices_jstr(md, "orgbill_credit_purchase");
+	const char *params[3];
+	struct ob_credits_grant_in g;
+	char reason[160], gid[24];
+	PGresult *q;
+	cJSON *grant;
+	int64_t org, credits;
+
+	*granted = 0;
+	if (id == NULL || status == NULL || strcmp(status, "paid") != 0)
+		return 0;
+	if (pid != NULL && !ob_inv_digits(pid))
+		pid = NULL;
+	params[0] = id;
+	params[1] = pid ? pid : "";
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if ((q = ob_db_exec(ax->db, OB_STMT_CP_LOCK, params, NULL)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	if (PQntuples(q) != 1) {
+		PQclear(q);
+		if (pid != NULL) {	/* ours, but not visible yet: retry later */
+			ob_fail(f, OB_FAIL_CONFLICT, "purchase_not_found", NULL,
+			    "Credit purchase %s is not recorded yet.", pid);
+			goto fail;
+		}
+		/* Not a purchase: leave the (possibly outer) transaction as it is. */
+		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
+	}
+	if (strcmp(ob_row_str(q, 0, "status"), "granted") == 0) {
+		PQclear(q);
+		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
+	}
+	snprintf(gid, sizeof(gid), "%s", ob_row_str(q, 0, "id"));
+	org = ob_row_i64(q, 0, "org_id");
+	credits = ob_row_i64(q, 0, "credits");
+	PQclear(q);
+	memset(&g, 0, sizeof(g));
+	g.amount = credits;
+	g.source = "purchase";
+	g.priority = -1;
+	snprintf(reason, sizeof(reason), "Credit purchase %s, invoice %.100s", gid, id);
+	g.reason = reason;
+	if ((grant = ob_credits_add(ax, org, 0, &g, f)) == NULL)
+		goto fail;
+	params[0] = gid;
+	params[1] = ob_invoices_jstr(grant, "id") ? ob_invoices_jstr(grant, "id") : "0";
+	params[2] = id;
+	if (ob_db_run(ax->db, OB_STMT_CP_GRANTED, params) != 0) {
+		cJSON_Delete(grant);
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	cJSON_Delete(grant);
+	if (ob_db_commit(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	*granted = 1;
+	return 0;
+fail:
+	ob_db_rollback(ax->db);
+	return -1;
+}
+
+cJSON *
+ob_invoices_purchases(struct ob_db *db, int64_t org_id, int limit)
+{
+	char org[24], lim[16];
+	const char *params[2] = { org, lim };
+	cJSON *list, *data, *o;
+	PGresult *q;
+	int i;
+
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	if ((q = ob_db_exec(db, OB_STMT_CP_LIST, params, NULL)) == NULL)
+		return NULL;
+	list = cJSON_CreateObject();
+	cJSON_AddStringToObject(list, "object", "list");
+	data = cJSON_AddArrayToObject(list, "data");
+	for (i = 0; i < PQntuples(q); i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "object", "credit_purchase");
+		cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "id"));
+		ob_json_add_i64(o, "credits", ob_row_i64(q, i, "credits"));
+		ob_json_add_i64(o, "amount", ob_row_i64(q, i, "amount"));
+		cJSON_AddStringToObject(o, "currency", ob_row_str(q, i, "currency"));
+		cJSON_AddStringToObject(o, "status", ob_row_str(q, i, "status"));
+		cJSON_AddStringToObject(o, "invoice", ob_row_str(q, i, "stripe_invoice_id"));
+		ob_inv_add_ts(o, "created", q, i, "created");
+		ob_inv_add_ts(o, "granted_at", q, i, "granted_at");
+		cJSON_AddItemToArray(data, o);
+	}
+	cJSON_AddBoolToObject(list, "has_more", 0);
+	PQclear(q);
+	return list;
+}

@@ -1,0 +1,138 @@
+/*
+ * Values in and out: members of Stripe's JSON objects read exactly (no
+ * floating point), money and CSV fields as text, and the small helpers
+ * the module's files share (invoices_int.h). See invoices.h.
+ */
+#include "invoices/invoices.h"
+#include "invoices/invoices_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credits/credits.h"
+#include "base/row.h"
+
+void
+ob_inv_fmt_i64(char *buf, size_t n, int64_t v)
+{
+	snprintf(buf, n, "%lld", (long long)v);
+}
+
+const char *
+ob_invoices_jstr(const cJSON *o, const char *name)
+{
+	const cJSON *it = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* Decimal digits with an optional leading '-' (at most 18 digits). 0 or -1. */
+static int
+raw_int(const char *s, int64_t *v)
+{
+	const char *p = s;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (*p == '-')
+		p++;
+	if (*p == '\0' || strlen(p) > 18 || strspn(p, "0123456789") != strlen(p))
+		return -1;
+	*v = strtoll(s, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+int
+ob_invoices_jint(const cJSON *o, const char *name, int64_t *v)
+{
+	const cJSON *it = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
+
+	if (it != NULL && cJSON_IsRaw(it))	/* our own objects carry integers raw */
+		return raw_int(it->valuestring, v);
+	if (it == NULL || !cJSON_IsNumber(it))
+		return -1;
+	return ob_credits_json_int(it, -(1LL << 53), 1LL << 53, v);
+}
+
+/* An integer member written exactly (raw JSON digits: no floating point). */
+const char *
+ob_invoices_jid(const cJSON *o, const char *name)
+{
+	const cJSON *it = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
+
+	if (cJSON_IsString(it))
+		return it->valuestring;
+	if (cJSON_IsObject(it))
+		return ob_invoices_jstr(it, "id");
+	return NULL;
+}
+
+int64_t
+ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt)
+{
+	int64_t v;
+
+	return ob_invoices_jint(o, name, &v) == 0 ? v : dflt;
+}
+
+int
+ob_inv_digits(const char *s)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 18)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+void
+ob_inv_add_ts(cJSON *o, const char *name, const PGresult *q, int row, const char *col)
+{
+	const char *s = ob_row_str(q, row, col);
+
+	if (*s == '\0')
+		cJSON_AddNullToObject(o, name);
+	else
+		cJSON_AddStringToObject(o, name, s);
+}
+
+void
+ob_invoices_csv_field(struct ob_buf *b, const char *s)
+{
+	const char *p;
+	int quote = 0, formula;
+
+	if (s == NULL)
+		s = "";
+	formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+	    s[0] == '\r';
+	if (formula || s[0] == ' ' || strpbrk(s, ",\"\r\n") != NULL)
+		quote = 1;
+	if (!quote) {
+		ob_buf_puts(b, s);
+		return;
+	}
+	ob_buf_putc(b, '"');
+	if (formula)
+		ob_buf_putc(b, '\'');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			ob_buf_putc(b, '"');
+		ob_buf_putc(b, *p);
+	}
+	ob_buf_putc(b, '"');
+}
+
+void
+ob_invoices_money(struct ob_buf *b, int64_t amount)
+{
+	uint64_t a = amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount;
+
+	ob_buf_printf(b, "%s%llu.%02llu", amount < 0 ? "-" : "", (unsigned long long)(a / 100),
+	    (unsigned long long)(a % 100));
+}
