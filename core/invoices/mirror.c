@@ -84,23 +84,13 @@ num_param(char *buf, size_t n, const cJSON *o, const char *name, const char **sl
 	}
 }
 
-int
-ob_invoices_apply_stripe(struct ob_db *db, int64_t org_id, const cJSON *inv,
-    int64_t seen, int64_t *local_id, struct ob_fail *f)
+/* The Stripe invoice's id, status and currency, checked. 0 or -1 with f. */
+static int
+invoice_check(const cJSON *inv, struct ob_fail *f)
 {
-	char org[24], sub_[24], tax[24], tot[24], paid[24], due[24], rem[24], seen_s[24], idbuf[24];
-	char ps[24], pe[24], dd[24], pa[24], cr[24], lineno[16], qty[24], unit[24], amt[24], lps[24],
-	    lpe[24];
-	const char *params[22], *lp[13];
 	const char *id = ob_invoices_jstr(inv, "id"), *status = ob_invoices_jstr(inv, "status");
-	const char *currency = ob_invoices_jstr(inv, "currency"), *invoice_kind = NULL;
-	const cJSON *parent, *lines, *data, *line, *st_tr, *md;
-	const char *sub = ob_invoices_jid(inv, "subscription");
-	int64_t subtotal, total, excl, v;
-	PGresult *q = NULL;
-	int n = 0, rc = -1;
+	const char *currency = ob_invoices_jstr(inv, "currency");
 
-	*local_id = 0;
 	if (id == NULL || strlen(id) > OB_INV_STRIPE_ID_MAX || status == NULL || currency == NULL ||
 	    strlen(currency) != 3)
 		return ob_fail(f, OB_FAIL_INVALID, "invoice_malformed", NULL,
@@ -108,117 +98,174 @@ ob_invoices_apply_stripe(struct ob_db *db, int64_t org_id, const cJSON *inv,
 	if (strcmp(status, "draft") != 0 && strcmp(status, "open") != 0 && strcmp(status, "paid") != 0 &&
 	    strcmp(status, "uncollectible") != 0 && strcmp(status, "void") != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "invoice_malformed", NULL, "Unknown invoice status.");
+	return 0;
+}
+
+/* OB_STMT_INV_UPSERT's parameters, and the text they point into. */
+struct upsert {
+	char org[24], sub_[24], tax[24], tot[24], paid[24], due[24], rem[24], seen_s[24];
+	char ps[24], pe[24], dd[24], pa[24], cr[24];
+	const char *p[22];
+};
+
+/* The money figures of a Stripe invoice into u (tax: total minus total excluding tax). */
+static void
+upsert_amounts(struct upsert *u, const cJSON *inv)
+{
+	int64_t subtotal = ob_inv_jint_or(inv, "subtotal", 0);
+	int64_t total = ob_inv_jint_or(inv, "total", subtotal);
+	int64_t excl = ob_inv_jint_or(inv, "total_excluding_tax", total);
+
+	ob_inv_fmt_i64(u->sub_, sizeof(u->sub_), subtotal);
+	ob_inv_fmt_i64(u->tax, sizeof(u->tax), total - excl);
+	ob_inv_fmt_i64(u->tot, sizeof(u->tot), total);
+	ob_inv_fmt_i64(u->paid, sizeof(u->paid), ob_inv_jint_or(inv, "amount_paid", 0));
+	ob_inv_fmt_i64(u->due, sizeof(u->due), ob_inv_jint_or(inv, "amount_due", 0));
+	ob_inv_fmt_i64(u->rem, sizeof(u->rem), ob_inv_jint_or(inv, "amount_remaining", 0));
+	u->p[8] = u->sub_;
+	u->p[9] = u->tax;
+	u->p[10] = u->tot;
+	u->p[11] = u->paid;
+	u->p[12] = u->due;
+	u->p[13] = u->rem;
+}
+
+/*
+ * The upsert's parameters from a checked Stripe invoice for org_id, seen
+ * at seen. 0, or -1 with f set (a URL too long to store).
+ */
+static int
+upsert_params(struct upsert *u, int64_t org_id, const cJSON *inv, int64_t seen, struct ob_fail *f)
+{
+	const char *sub = ob_invoices_jid(inv, "subscription");
+	const cJSON *parent, *st_tr = cJSON_GetObjectItemCaseSensitive(inv, "status_transitions");
+	const char **params = u->p;
+
 	if (sub == NULL) {
 		parent = cJSON_GetObjectItemCaseSensitive(inv, "parent");
 		sub = ob_invoices_jid(cJSON_GetObjectItemCaseSensitive(parent, "subscription_details"),
 		    "subscription");
 	}
-	md = cJSON_GetObjectItemCaseSensitive(inv, "metadata");
-	if (ob_invoices_jstr(md, "orgbill_credit_purchase") != NULL)
-		invoice_kind = "credit_purchase";
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	subtotal = ob_inv_jint_or(inv, "subtotal", 0);
-	total = ob_inv_jint_or(inv, "total", subtotal);
-	excl = ob_inv_jint_or(inv, "total_excluding_tax", total);
-	ob_inv_fmt_i64(sub_, sizeof(sub_), subtotal);
-	ob_inv_fmt_i64(tax, sizeof(tax), total - excl);
-	ob_inv_fmt_i64(tot, sizeof(tot), total);
-	ob_inv_fmt_i64(paid, sizeof(paid), ob_inv_jint_or(inv, "amount_paid", 0));
-	ob_inv_fmt_i64(due, sizeof(due), ob_inv_jint_or(inv, "amount_due", 0));
-	ob_inv_fmt_i64(rem, sizeof(rem), ob_inv_jint_or(inv, "amount_remaining", 0));
-	ob_inv_fmt_i64(seen_s, sizeof(seen_s), seen);
-	st_tr = cJSON_GetObjectItemCaseSensitive(inv, "status_transitions");
-	params[0] = org;
-	params[1] = id;
+	ob_inv_fmt_i64(u->org, sizeof(u->org), org_id);
+	ob_inv_fmt_i64(u->seen_s, sizeof(u->seen_s), seen);
+	params[0] = u->org;
+	params[1] = ob_invoices_jstr(inv, "id");
 	params[2] = ob_invoices_jid(inv, "customer") ? ob_invoices_jid(inv, "customer") : "";
 	params[3] = sub ? sub : "";
 	params[4] = ob_invoices_jstr(inv, "number") ? ob_invoices_jstr(inv, "number") : "";
-	params[5] = status;
+	params[5] = ob_invoices_jstr(inv, "status");
 	params[6] = ob_invoices_jstr(inv, "billing_reason") ? ob_invoices_jstr(inv, "billing_reason") : "";
-	params[7] = currency;
-	params[8] = sub_;
-	params[9] = tax;
-	params[10] = tot;
-	params[11] = paid;
-	params[12] = due;
-	params[13] = rem;
-	num_param(ps, sizeof(ps), inv, "period_start", &params[14]);
-	num_param(pe, sizeof(pe), inv, "period_end", &params[15]);
-	num_param(dd, sizeof(dd), inv, "due_date", &params[16]);
-	num_param(pa, sizeof(pa), st_tr, "paid_at", &params[17]);
+	params[7] = ob_invoices_jstr(inv, "currency");
+	upsert_amounts(u, inv);
+	num_param(u->ps, sizeof(u->ps), inv, "period_start", &params[14]);
+	num_param(u->pe, sizeof(u->pe), inv, "period_end", &params[15]);
+	num_param(u->dd, sizeof(u->dd), inv, "due_date", &params[16]);
+	num_param(u->pa, sizeof(u->pa), st_tr, "paid_at", &params[17]);
 	params[18] = ob_invoices_jstr(inv, "hosted_invoice_url") ? ob_invoices_jstr(inv, "hosted_invoice_url") : "";
 	params[19] = ob_invoices_jstr(inv, "invoice_pdf") ? ob_invoices_jstr(inv, "invoice_pdf") : "";
-	num_param(cr, sizeof(cr), inv, "created", &params[20]);
+	num_param(u->cr, sizeof(u->cr), inv, "created", &params[20]);
 	if (params[20] == NULL) {
-		ob_inv_fmt_i64(cr, sizeof(cr), (int64_t)time(NULL));
-		params[20] = cr;
+		ob_inv_fmt_i64(u->cr, sizeof(u->cr), (int64_t)time(NULL));
+		params[20] = u->cr;
 	}
-	params[21] = seen_s;
+	params[21] = u->seen_s;
 	if (strlen(params[18]) > 2048 || strlen(params[19]) > 2048)
 		return ob_fail(f, OB_FAIL_INVALID, "invoice_malformed", NULL, "URL too long.");
+	return 0;
+}
+
+/*
+ * Insert line number n of invoice inv_id (our id, as text) of org (text):
+ * its kind (invoice_kind, when set, for every line), quantity, unit price
+ * (when whole), amount, currency (else the invoice's) and period. 0 or -1
+ * (db->lasterr).
+ */
+static int
+insert_line(struct ob_db *db, const char *inv_id, const char *org, int n, const cJSON *line,
+    const char *invoice_kind, const char *currency)
+{
+	char lineno[16], qty[24], unit[24], amt[24], lps[24], lpe[24];
+	const char *lp[13];
+	const cJSON *per = cJSON_GetObjectItemCaseSensitive(line, "period");
+	const char *desc = ob_invoices_jstr(line, "description");
+	int64_t q64 = ob_inv_jint_or(line, "quantity", 1), u, v;
+
+	snprintf(lineno, sizeof(lineno), "%d", n);
+	ob_inv_fmt_i64(qty, sizeof(qty), q64);
+	ob_inv_fmt_i64(amt, sizeof(amt), ob_inv_jint_or(line, "amount", 0));
+	lp[0] = inv_id;
+	lp[1] = lineno;
+	lp[2] = org;
+	lp[3] = ob_invoices_jstr(line, "id") ? ob_invoices_jstr(line, "id") : "";
+	lp[4] = line_kind(line, invoice_kind);
+	lp[5] = desc ? desc : "";
+	if (strlen(lp[5]) > 1000)
+		lp[5] = "";
+	lp[6] = qty;
+	if (line_unit(line, &u) == 0) {
+		ob_inv_fmt_i64(unit, sizeof(unit), u);
+		lp[7] = unit;
+	} else if (q64 > 0 && ob_invoices_jint(line, "amount", &v) == 0 && v % q64 == 0) {
+		ob_inv_fmt_i64(unit, sizeof(unit), v / q64);
+		lp[7] = unit;
+	} else {
+		lp[7] = NULL;
+	}
+	lp[8] = amt;
+	lp[9] = ob_invoices_jstr(line, "currency") && strlen(ob_invoices_jstr(line, "currency")) == 3 ?
+	    ob_invoices_jstr(line, "currency") : currency;
+	num_param(lps, sizeof(lps), per, "start", &lp[10]);
+	num_param(lpe, sizeof(lpe), per, "end", &lp[11]);
+	lp[12] = line_invoice_item(line);
+	return ob_db_run(db, OB_STMT_INV_LINE_INSERT, lp);
+}
+
+int
+ob_invoices_apply_stripe(struct ob_db *db, int64_t org_id, const cJSON *inv,
+    int64_t seen, int64_t *local_id, struct ob_fail *f)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(inv, "metadata");
+	const char *invoice_kind = NULL;
+	const cJSON *lines, *data, *line;
+	struct upsert u;
+	char idbuf[24];
+	const char *lp[1] = { idbuf };
+	PGresult *q;
+	int n = 0;
+
+	*local_id = 0;
+	if (invoice_check(inv, f) != 0)
+		return -1;
+	if (ob_invoices_jstr(md, "orgbill_credit_purchase") != NULL)
+		invoice_kind = "credit_purchase";
+	if (upsert_params(&u, org_id, inv, seen, f) != 0)
+		return -1;
 	if (ob_db_begin(db) != 0)
 		return ob_fail_db(f, db->lasterr);
-	if ((q = ob_db_exec(db, OB_STMT_INV_UPSERT, params, NULL)) == NULL) {
-		ob_fail_db(f, db->lasterr);
+	if ((q = ob_db_exec(db, OB_STMT_INV_UPSERT, u.p, NULL)) == NULL)
 		goto fail;
-	}
 	if (PQntuples(q) == 0) {	/* a newer state is stored: nothing to do */
 		PQclear(q);
 		return ob_db_commit(db) == 0 ? 0 : ob_fail_db(f, db->lasterr);
 	}
 	*local_id = ob_row_i64(q, 0, "id");
 	PQclear(q);
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)*local_id);
-	lp[0] = idbuf;
-	if (ob_db_run(db, OB_STMT_INV_LINES_DELETE, lp) != 0) {
-		ob_fail_db(f, db->lasterr);
+	ob_inv_fmt_i64(idbuf, sizeof(idbuf), *local_id);
+	if (ob_db_run(db, OB_STMT_INV_LINES_DELETE, lp) != 0)
 		goto fail;
-	}
 	lines = cJSON_GetObjectItemCaseSensitive(inv, "lines");
 	data = cJSON_GetObjectItemCaseSensitive(lines, "data");
 	cJSON_ArrayForEach(line, data) {
-		const cJSON *per = cJSON_GetObjectItemCaseSensitive(line, "period");
-		const char *desc = ob_invoices_jstr(line, "description");
-		int64_t q64 = ob_inv_jint_or(line, "quantity", 1), u;
-
 		if (++n > 1000)
 			break;
-		snprintf(lineno, sizeof(lineno), "%d", n);
-		ob_inv_fmt_i64(qty, sizeof(qty), q64);
-		ob_inv_fmt_i64(amt, sizeof(amt), ob_inv_jint_or(line, "amount", 0));
-		lp[1] = lineno;
-		lp[2] = org;
-		lp[3] = ob_invoices_jstr(line, "id") ? ob_invoices_jstr(line, "id") : "";
-		lp[4] = line_kind(line, invoice_kind);
-		lp[5] = desc ? desc : "";
-		if (strlen(lp[5]) > 1000)
-			lp[5] = "";
-		lp[6] = qty;
-		if (line_unit(line, &u) == 0) {
-			ob_inv_fmt_i64(unit, sizeof(unit), u);
-			lp[7] = unit;
-		} else if (q64 > 0 && ob_invoices_jint(line, "amount", &v) == 0 && v % q64 == 0) {
-			ob_inv_fmt_i64(unit, sizeof(unit), v / q64);
-			lp[7] = unit;
-		} else {
-			lp[7] = NULL;
-		}
-		lp[8] = amt;
-		lp[9] = ob_invoices_jstr(line, "currency") && strlen(ob_invoices_jstr(line, "currency")) == 3 ?
-		    ob_invoices_jstr(line, "currency") : currency;
-		num_param(lps, sizeof(lps), per, "start", &lp[10]);
-		num_param(lpe, sizeof(lpe), per, "end", &lp[11]);
-		lp[12] = line_invoice_item(line);
-		if (ob_db_run(db, OB_STMT_INV_LINE_INSERT, lp) != 0) {
-			ob_fail_db(f, db->lasterr);
+		if (insert_line(db, idbuf, u.org, n, line, invoice_kind, u.p[7]) != 0)
 			goto fail;
-		}
 	}
 	if (ob_db_commit(db) != 0)
 		return ob_fail_db(f, db->lasterr);
-	rc = 0;
-	return rc;
+	return 0;
 fail:
+	ob_fail_db(f, db->lasterr);
 	ob_db_rollback(db);
 	return -1;
 }
