@@ -39,19 +39,149 @@ ob_invoices_price_per_1000(void)
 	return v;
 }
 
+/* The purchase's row and its audit row (one transaction); its id into pid. 0 or -1 with f. */
+static int
+purchase_record(const struct ob_actx *ax, int64_t org_id, int64_t credits, int64_t amount,
+    char *pid, size_t len, struct ob_fail *f)
+{
+	char org[24], cr[24], amt[24], uid[24];
+	const char *params[4] = { org, cr, amt, uid };
+	PGresult *q;
+	cJSON *after;
+	int rc;
+
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_inv_fmt_i64(cr, sizeof(cr), credits);
+	ob_inv_fmt_i64(amt, sizeof(amt), amount);
+	ob_inv_fmt_i64(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
+	if ((q = ob_db_exec(ax->db, OB_STMT_CP_INSERT, params, NULL)) == NULL)
+		return ob_fail_db(f, ax->db->lasterr);
+	ob_inv_fmt_i64(pid, len, ob_row_i64(q, 0, "id"));
+	PQclear(q);
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "credits", cr);
+	cJSON_AddStringToObject(after, "amount", amt);
+	rc = ob_audit_write(ax, org_id, "credits.purchase", "credit_purchase", pid, NULL, after);
+	cJSON_Delete(after);
+	return rc == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
+}
+
+/*
+ * The purchase's Stripe invoice (its id into invoice as soon as it exists)
+ * with one item of amount, then the purchase row names it ("open"). 0 or
+ * -1 with f.
+ */
+static int
+purchase_invoice(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *customer,
+    const char *pid, int64_t credits, int64_t amount, char *invoice, size_t len, struct ob_fail *f)
+{
+	char org[24], amt[24], desc[96];
+	const char *params[3] = { pid, invoice, "open" };
+	struct ob_stripe_result res = { 0 };
+	const char *inv_id;
+	cJSON *body, *md;
+	int rc = -1;
+
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_inv_fmt_i64(amt, sizeof(amt), amount);
+	snprintf(desc, sizeof(desc), "Purchase of %lld credits", (long long)credits);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "customer", customer);
+	cJSON_AddStringToObject(body, "collection_method", "charge_automatically");
+	cJSON_AddStringToObject(body, "auto_advance", "false");
+	cJSON_AddStringToObject(body, "currency", "usd");
+	cJSON_AddStringToObject(body, "description", desc);
+	md = cJSON_AddObjectToObject(body, "metadata");
+	cJSON_AddStringToObject(md, "orgbill_org", org);
+	cJSON_AddStringToObject(md, "orgbill_credit_purchase", pid);
+	if (ob_inv_stripe_call(st, "POST", "/v1/invoices", body, "credit-purchase-invoice", pid, &res,
+	    f) != 0)
+		goto out;
+	if ((inv_id = ob_invoices_jstr(res.body, "id")) == NULL) {
+		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "Stripe gave no invoice id.");
+		goto out;
+	}
+	snprintf(invoice, len, "%s", inv_id);
+	ob_stripe_result_clear(&res);
+	cJSON_Delete(body);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "customer", customer);
+	cJSON_AddStringToObject(body, "invoice", invoice);
+	cJSON_AddStringToObject(body, "amount", amt);
+	cJSON_AddStringToObject(body, "currency", "usd");
+	cJSON_AddStringToObject(body, "description", desc);
+	md = cJSON_AddObjectToObject(body, "metadata");
+	cJSON_AddStringToObject(md, "orgbill_kind", "credit_purchase");
+	cJSON_AddStringToObject(md, "orgbill_credit_purchase", pid);
+	if (ob_inv_stripe_call(st, "POST", "/v1/invoiceitems", body, "credit-purchase-item", pid, &res,
+	    f) != 0)
+		goto out;
+	if (ob_db_run(db, OB_STMT_CP_SET_INVOICE, params) != 0) {
+		ob_fail_db(f, db->lasterr);
+		goto out;
+	}
+	rc = 0;
+out:
+	ob_stripe_result_clear(&res);
+	cJSON_Delete(body);
+	return rc;
+}
+
+/*
+ * Charge the purchase's invoice now: "paid" or "open" (the invoice is
+ * mirrored), "payment_failed" when the card was declined (f holds why), or
+ * NULL with f set.
+ */
+static const char *
+purchase_pay(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *invoice,
+    const char *pid, struct ob_fail *f)
+{
+	struct ob_stripe_result res;
+	struct ob_buf path = OB_BUF_INIT;
+	struct ob_fail f2 = { 0 };
+	const char *status;
+	int64_t local;
+
+	ob_buf_puts(&path, "/v1/invoices/");
+	ob_stripe_form_escape(&path, invoice, strlen(invoice));
+	ob_buf_puts(&path, "/pay");
+	if (ob_inv_stripe_call(st, "POST", path.data, NULL, "credit-purchase-pay", pid, &res, f) != 0) {
+		ob_buf_free(&path);
+		return f->kind == OB_FAIL_PAYMENT ? "payment_failed" : NULL;
+	}
+	ob_buf_free(&path);
+	status = strcmp(ob_invoices_jstr(res.body, "status") ? ob_invoices_jstr(res.body, "status") : "",
+	    "paid") == 0 ? "paid" : "open";
+	(void)ob_invoices_apply_stripe(db, org_id, res.body, (int64_t)time(NULL), &local, &f2);
+	ob_stripe_result_clear(&res);
+	return status;
+}
+
+/* The purchase as the API shows it. */
+static cJSON *
+purchase_json(const char *pid, int64_t credits, int64_t amount, const char *status,
+    const char *invoice)
+{
+	cJSON *out = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(out, "object", "credit_purchase");
+	cJSON_AddStringToObject(out, "id", pid);
+	ob_json_add_i64(out, "credits", credits);
+	ob_json_add_i64(out, "amount", amount);
+	cJSON_AddStringToObject(out, "currency", "usd");
+	cJSON_AddStringToObject(out, "status", status);
+	cJSON_AddStringToObject(out, "invoice", invoice);
+	cJSON_AddBoolToObject(out, "credits_granted_on_payment", 1);
+	return out;
+}
+
 cJSON *
 ob_invoices_buy_credits(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     int64_t credits, int *declined, struct ob_fail *f)
 {
-	char org[24], cr[24], amt[24], uid[24], pid[24], customer[128], desc[96];
-	const char *params[4] = { org, cr, amt, uid };
-	struct ob_stripe_result res = { 0 };
-	struct ob_buf path = OB_BUF_INIT;
-	const char *inv_id, *status = "open";
-	char invoice[128] = "";
-	int64_t amount, purchase;
-	PGresult *q;
-	cJSON *body = NULL, *md, *out = NULL, *after;
+	char pid[24], customer[128], invoice[128] = "";
+	const char *status = NULL;
+	int64_t amount;
 
 	*declined = 0;
 	if (credits < 1 || credits > OB_INVOICES_CREDITS_MAX) {
@@ -67,107 +197,20 @@ ob_invoices_buy_credits(const struct ob_actx *ax, struct ob_stripe *st, int64_t 
 	}
 	if (ob_invoices_customer(ax->db, st, org_id, 1, customer, sizeof(customer), f) != 0)
 		return NULL;
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	ob_inv_fmt_i64(cr, sizeof(cr), credits);
-	ob_inv_fmt_i64(amt, sizeof(amt), amount);
-	ob_inv_fmt_i64(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
 	/* The purchase row first, in its own transaction: its id keys every Stripe call. */
-	if ((q = ob_db_exec(ax->db, OB_STMT_CP_INSERT, params, NULL)) == NULL) {
-		ob_fail_db(f, ax->db->lasterr);
+	if (purchase_record(ax, org_id, credits, amount, pid, sizeof(pid), f) != 0)
+		return NULL;
+	if (purchase_invoice(ax->db, st, org_id, customer, pid, credits, amount, invoice,
+	    sizeof(invoice), f) != 0 ||
+	    (status = purchase_pay(ax->db, st, org_id, invoice, pid, f)) == NULL) {
+		const char *params[3] = { pid, invoice, "failed" };
+
+		(void)ob_db_run(ax->db, OB_STMT_CP_SET_INVOICE, params);
 		return NULL;
 	}
-	purchase = ob_row_i64(q, 0, "id");
-	PQclear(q);
-	ob_inv_fmt_i64(pid, sizeof(pid), purchase);
-	after = cJSON_CreateObject();
-	cJSON_AddStringToObject(after, "credits", cr);
-	cJSON_AddStringToObject(after, "amount", amt);
-	if (ob_audit_write(ax, org_id, "credits.purchase", "credit_purchase", pid, NULL, after) != 0) {
-		cJSON_Delete(after);
-		ob_fail_db(f, ax->db->lasterr);
-		return NULL;
-	}
-	cJSON_Delete(after);
-
-	body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "customer", customer);
-	cJSON_AddStringToObject(body, "collection_method", "charge_automatically");
-	cJSON_AddStringToObject(body, "auto_advance", "false");
-	cJSON_AddStringToObject(body, "currency", "usd");
-	snprintf(desc, sizeof(desc), "Purchase of %lld credits", (long long)credits);
-	cJSON_AddStringToObject(body, "description", desc);
-	md = cJSON_AddObjectToObject(body, "metadata");
-	cJSON_AddStringToObject(md, "orgbill_org", org);
-	cJSON_AddStringToObject(md, "orgbill_credit_purchase", pid);
-	if (ob_inv_stripe_call(st, "POST", "/v1/invoices", body, "credit-purchase-invoice", pid, &res, f) != 0)
-		goto fail;
-	if ((inv_id = ob_invoices_jstr(res.body, "id")) == NULL) {
-		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "Stripe gave no invoice id.");
-		goto fail;
-	}
-	snprintf(invoice, sizeof(invoice), "%s", inv_id);
-	ob_stripe_result_clear(&res);
-	cJSON_Delete(body);
-	body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "customer", customer);
-	cJSON_AddStringToObject(body, "invoice", invoice);
-	cJSON_AddStringToObject(body, "amount", amt);
-	cJSON_AddStringToObject(body, "currency", "usd");
-	cJSON_AddStringToObject(body, "description", desc);
-	md = cJSON_AddObjectToObject(body, "metadata");
-	cJSON_AddStringToObject(md, "orgbill_kind", "credit_purchase");
-	cJSON_AddStringToObject(md, "orgbill_credit_purchase", pid);
-	if (ob_inv_stripe_call(st, "POST", "/v1/invoiceitems", body, "credit-purchase-item", pid, &res, f) != 0)
-		goto fail;
-	ob_stripe_result_clear(&res);
-	{
-		const char *p2[3] = { pid, invoice, "open" };
-
-		if (ob_db_run(ax->db, OB_STMT_CP_SET_INVOICE, p2) != 0) {
-			ob_fail_db(f, ax->db->lasterr);
-			goto fail;
-		}
-	}
-	ob_buf_puts(&path, "/v1/invoices/");
-	ob_stripe_form_escape(&path, invoice, strlen(invoice));
-	ob_buf_puts(&path, "/pay");
-	if (ob_inv_stripe_call(st, "POST", path.data, NULL, "credit-purchase-pay", pid, &res, f) != 0) {
-		if (f->kind != OB_FAIL_PAYMENT)
-			goto fail;
-		status = "payment_failed";
-	} else {
-		int64_t local;
-		struct ob_fail f2 = { 0 };
-
-		status = strcmp(ob_invoices_jstr(res.body, "status") ? ob_invoices_jstr(res.body, "status") : "",
-		    "paid") == 0 ? "paid" : "open";
-		(void)ob_invoices_apply_stripe(ax->db, org_id, res.body, (int64_t)time(NULL), &local, &f2);
-		ob_stripe_result_clear(&res);
-	}
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "object", "credit_purchase");
-	cJSON_AddStringToObject(out, "id", pid);
-	ob_json_add_i64(out, "credits", credits);
-	ob_json_add_i64(out, "amount", amount);
-	cJSON_AddStringToObject(out, "currency", "usd");
-	cJSON_AddStringToObject(out, "status", status);
-	cJSON_AddStringToObject(out, "invoice", invoice);
-	cJSON_AddBoolToObject(out, "credits_granted_on_payment", 1);
 	/* Declined: the invoice stays open; paying it later still grants the credits. */
 	*declined = strcmp(status, "payment_failed") == 0;
-	cJSON_Delete(body);
-	ob_buf_free(&path);
-	return out;
-fail:
-	{
-		const char *p2[3] = { pid, invoice, "failed" };
-
-		(void)ob_db_run(ax->db, OB_STMT_CP_SET_INVOICE, p2);
-	}
-	ob_stripe_result_clear(&res);
-	cJSON_Delete(body);
-	ob_buf_free(&path);
-	return NULL;
+	return purchase_json(pid, credits, amount, status, invoice);
 }
 
 int
