@@ -13,27 +13,32 @@
 #include "base/log.h"
 #include "base/row.h"
 
-/* Bill one org's extra tasks of one period. 1 when an item was made, 0, -1. */
-static int
-extra_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *period)
-{
-	struct ob_actx ax = { db, NULL, "jobs", NULL, NULL, 0 };
-	char org[24], tasks_s[24], credits_s[24], amount_s[24], customer[128], opid[64], desc[160];
-	const char *params[5] = { org, period, tasks_s, credits_s, amount_s };
-	struct ob_stripe_result res = { 0 };
-	struct ob_fail f = { 0 };
-	int64_t tasks = 0, credits = 0, amount;
-	PGresult *q;
-	cJSON *body = NULL, *md, *after;
-	int rc = -1, have;
+/* One org's extra tasks of one period, being billed: the figures as statement text. */
+struct extra {
+	int64_t org_id;
+	const char *period;	/* YYYY-MM-DD */
+	char org[24], tasks[24], credits[24], amount[24];
+};
 
-	if (ob_credits_extra_usage(db, org_id, period, &tasks, &credits) != 0)
+/*
+ * Begin, then claim x's (org, period) row and lock it: 1 when it is still
+ * pending (its claimed figures into x, the transaction left open), 0 when
+ * another run dealt with it (committed), -1 (rolled back).
+ */
+static int
+extra_claim(struct ob_db *db, struct extra *x)
+{
+	const char *params[5] = { x->org, x->period, x->tasks, x->credits, x->amount };
+	int64_t tasks = 0, credits = 0;
+	PGresult *q;
+
+	if (ob_credits_extra_usage(db, x->org_id, x->period, &tasks, &credits) != 0)
 		return -1;
-	amount = ob_invoices_credit_price(credits, ob_invoices_price_per_1000());
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	ob_inv_fmt_i64(tasks_s, sizeof(tasks_s), tasks);
-	ob_inv_fmt_i64(credits_s, sizeof(credits_s), credits);
-	ob_inv_fmt_i64(amount_s, sizeof(amount_s), amount);
+	ob_inv_fmt_i64(x->org, sizeof(x->org), x->org_id);
+	ob_inv_fmt_i64(x->tasks, sizeof(x->tasks), tasks);
+	ob_inv_fmt_i64(x->credits, sizeof(x->credits), credits);
+	ob_inv_fmt_i64(x->amount, sizeof(x->amount),
+	    ob_invoices_credit_price(credits, ob_invoices_price_per_1000()));
 	if (ob_db_begin(db) != 0)
 		return -1;
 	/* Claim the (org, period) row; a concurrent run waits here, then sees it done. */
@@ -46,66 +51,107 @@ extra_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *pe
 		return ob_db_commit(db) == 0 ? 0 : -1;
 	}
 	/* The claimed figures are the ones billed, even if a retry reads later usage. */
-	snprintf(tasks_s, sizeof(tasks_s), "%s", ob_row_str(q, 0, "tasks"));
-	snprintf(credits_s, sizeof(credits_s), "%s", ob_row_str(q, 0, "credits"));
-	snprintf(amount_s, sizeof(amount_s), "%s", ob_row_str(q, 0, "amount"));
+	snprintf(x->tasks, sizeof(x->tasks), "%s", ob_row_str(q, 0, "tasks"));
+	snprintf(x->credits, sizeof(x->credits), "%s", ob_row_str(q, 0, "credits"));
+	snprintf(x->amount, sizeof(x->amount), "%s", ob_row_str(q, 0, "amount"));
 	PQclear(q);
-	amount = strtoll(amount_s, NULL, 10);
-	if (amount <= 0 || ob_invoices_customer(db, st, org_id, 0, customer, sizeof(customer), &f) != 0) {
-		const char *p4[4] = { org, period, "skipped", "" };
+	return 1;
+fail:
+	ob_db_rollback(db);
+	return -1;
+}
 
-		/* Nothing to bill (or no customer to bill it to): recorded, not retried. */
-		if (ob_db_run(db, OB_STMT_ETI_DONE, p4) != 0)
-			goto fail;
-		after = cJSON_CreateObject();
-		cJSON_AddStringToObject(after, "period_start", period);
-		cJSON_AddStringToObject(after, "tasks", tasks_s);
-		cJSON_AddStringToObject(after, "reason", amount <= 0 ? "zero amount" : "no Stripe customer");
-		rc = ob_audit_write(&ax, org_id, "invoice.extra_tasks_skipped", "organization", org, NULL, after);
-		cJSON_Delete(after);
-		if (rc != 0)
-			goto fail;
-		return ob_db_commit(db) == 0 ? 0 : -1;
-	}
+/* Record x as skipped (why: reason), with its audit row. 0 or -1. */
+static int
+extra_skip(struct ob_db *db, const struct extra *x, const char *reason)
+{
+	struct ob_actx ax = { db, NULL, "jobs", NULL, NULL, 0 };
+	const char *params[4] = { x->org, x->period, "skipped", "" };
+	cJSON *after;
+	int rc;
+
+	if (ob_db_run(db, OB_STMT_ETI_DONE, params) != 0)
+		return -1;
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "period_start", x->period);
+	cJSON_AddStringToObject(after, "tasks", x->tasks);
+	cJSON_AddStringToObject(after, "reason", reason);
+	rc = ob_audit_write(&ax, x->org_id, "invoice.extra_tasks_skipped", "organization", x->org, NULL,
+	    after);
+	cJSON_Delete(after);
+	return rc == 0 ? 0 : -1;
+}
+
+/* x's Stripe invoice item for customer (keyed per org and period), recorded and audited. 0 or -1. */
+static int
+extra_bill(struct ob_db *db, struct ob_stripe *st, const struct extra *x, const char *customer)
+{
+	struct ob_actx ax = { db, NULL, "jobs", NULL, NULL, 0 };
+	const char *params[4] = { x->org, x->period, "created", NULL };
+	char opid[64], desc[160];
+	struct ob_stripe_result res = { 0 };
+	struct ob_fail f = { 0 };
+	cJSON *body, *md, *after;
+	int rc = -1;
+
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "customer", customer);
-	cJSON_AddStringToObject(body, "amount", amount_s);
+	cJSON_AddStringToObject(body, "amount", x->amount);
 	cJSON_AddStringToObject(body, "currency", "usd");
-	snprintf(desc, sizeof(desc), "Extra tasks %s: %s tasks, %s credits", period, tasks_s, credits_s);
+	snprintf(desc, sizeof(desc), "Extra tasks %s: %s tasks, %s credits", x->period, x->tasks,
+	    x->credits);
 	cJSON_AddStringToObject(body, "description", desc);
 	md = cJSON_AddObjectToObject(body, "metadata");
 	cJSON_AddStringToObject(md, "orgbill_kind", "extra_tasks");
-	cJSON_AddStringToObject(md, "orgbill_org", org);
-	cJSON_AddStringToObject(md, "orgbill_period", period);
-	snprintf(opid, sizeof(opid), "%s-%s", org, period);
+	cJSON_AddStringToObject(md, "orgbill_org", x->org);
+	cJSON_AddStringToObject(md, "orgbill_period", x->period);
+	snprintf(opid, sizeof(opid), "%s-%s", x->org, x->period);
 	if (ob_inv_stripe_call(st, "POST", "/v1/invoiceitems", body, "extra-tasks", opid, &res, &f) != 0) {
-		ob_log(OB_LOG_WARN, "extra_tasks", "org %s period %s: %s", org, period, f.message);
-		goto fail;
+		ob_log(OB_LOG_WARN, "extra_tasks", "org %s period %s: %s", x->org, x->period, f.message);
+		goto out;
 	}
-	{
-		const char *p4[4] = { org, period, "created", ob_invoices_jstr(res.body, "id") };
-
-		if (p4[3] == NULL || ob_db_run(db, OB_STMT_ETI_DONE, p4) != 0)
-			goto fail;
-	}
+	params[3] = ob_invoices_jstr(res.body, "id");
+	if (params[3] == NULL || ob_db_run(db, OB_STMT_ETI_DONE, params) != 0)
+		goto out;
 	after = cJSON_CreateObject();
-	cJSON_AddStringToObject(after, "period_start", period);
-	cJSON_AddStringToObject(after, "tasks", tasks_s);
-	cJSON_AddStringToObject(after, "credits", credits_s);
-	cJSON_AddStringToObject(after, "amount", amount_s);
-	cJSON_AddStringToObject(after, "invoice_item", ob_invoices_jstr(res.body, "id"));
-	have = ob_audit_write(&ax, org_id, "invoice.extra_tasks_billed", "organization", org, NULL, after);
+	cJSON_AddStringToObject(after, "period_start", x->period);
+	cJSON_AddStringToObject(after, "tasks", x->tasks);
+	cJSON_AddStringToObject(after, "credits", x->credits);
+	cJSON_AddStringToObject(after, "amount", x->amount);
+	cJSON_AddStringToObject(after, "invoice_item", params[3]);
+	rc = ob_audit_write(&ax, x->org_id, "invoice.extra_tasks_billed", "organization", x->org, NULL,
+	    after) == 0 ? 0 : -1;
 	cJSON_Delete(after);
-	if (have != 0 || ob_db_commit(db) != 0)
-		goto fail;
-	rc = 1;
-	goto out;
-fail:
-	ob_db_rollback(db);
-	rc = -1;
 out:
 	ob_stripe_result_clear(&res);
 	cJSON_Delete(body);
+	return rc;
+}
+
+/* Bill one org's extra tasks of one period. 1 when an item was made, 0, -1. */
+static int
+extra_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *period)
+{
+	struct extra x = { 0 };
+	struct ob_fail f = { 0 };
+	char customer[128];
+	int64_t amount;
+	int rc;
+
+	x.org_id = org_id;
+	x.period = period;
+	if ((rc = extra_claim(db, &x)) <= 0)
+		return rc;
+	amount = strtoll(x.amount, NULL, 10);
+	/* Nothing to bill (or no customer to bill it to): recorded, not retried. */
+	if (amount <= 0 || ob_invoices_customer(db, st, org_id, 0, customer, sizeof(customer), &f) != 0)
+		rc = extra_skip(db, &x, amount <= 0 ? "zero amount" : "no Stripe customer");
+	else if ((rc = extra_bill(db, st, &x, customer)) == 0)
+		rc = 1;
+	if (rc < 0 || ob_db_commit(db) != 0) {
+		ob_db_rollback(db);
+		return -1;
+	}
 	return rc;
 }
 
