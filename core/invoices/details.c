@@ -77,24 +77,13 @@ take_field(const cJSON *body, const char *name, const char *param, size_t max, c
 	return 0;
 }
 
-/* Push details to the Stripe customer. 0 or -1 with f. */
-static int
-details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const cJSON *d,
-    struct ob_fail *f)
+/* The Stripe customer update for details d of org: e-mail, address, invoice fields, footer. */
+static cJSON *
+customer_update(const cJSON *d, const char *org)
 {
-	char customer[128], org[24], opid[96], hash[17];
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(d, "address");
-	struct ob_stripe_result res;
-	struct ob_buf path = OB_BUF_INIT;
 	cJSON *q = cJSON_CreateObject(), *addr, *is, *cf, *fld, *md;
-	char *txt;
-	unsigned long h = 5381;
-	const char *p;
-	int rc = -1;
 
-	if (ob_invoices_customer(db, st, org_id, 1, customer, sizeof(customer), f) != 0)
-		goto out;
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
 	if (*ob_invoices_jstr(d, "email") != '\0')
 		cJSON_AddStringToObject(q, "email", ob_invoices_jstr(d, "email"));
 	addr = cJSON_AddObjectToObject(q, "address");
@@ -127,6 +116,28 @@ details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const cJSON
 	cJSON_AddStringToObject(md, "orgbill_org", org);
 	cJSON_AddStringToObject(md, "orgbill_po_number", ob_invoices_jstr(d, "po_number"));
 	cJSON_AddStringToObject(md, "orgbill_tax_id", ob_invoices_jstr(d, "tax_id"));
+	return q;
+}
+
+/* Push details to the Stripe customer. 0 or -1 with f. */
+static int
+details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const cJSON *d,
+    struct ob_fail *f)
+{
+	char customer[128], org[24], opid[96], hash[17];
+	const char *params[1] = { org };
+	struct ob_stripe_result res;
+	struct ob_buf path = OB_BUF_INIT;
+	cJSON *q = NULL;
+	char *txt;
+	unsigned long h = 5381;
+	const char *p;
+	int rc = -1;
+
+	if (ob_invoices_customer(db, st, org_id, 1, customer, sizeof(customer), f) != 0)
+		goto out;
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	q = customer_update(d, org);
 	/* The key follows the content: the same details pushed twice is one change. */
 	txt = cJSON_PrintUnformatted(q);
 	for (p = txt; *p != '\0'; p++)
@@ -139,13 +150,9 @@ details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const cJSON
 	if (ob_inv_stripe_call(st, "POST", path.data, q, "customer-details", opid, &res, f) != 0)
 		goto out;
 	ob_stripe_result_clear(&res);
-	{
-		const char *params[1] = { org };
-
-		if (ob_db_run(db, OB_STMT_INV_DETAILS_PUSHED, params) != 0) {
-			ob_fail_db(f, db->lasterr);
-			goto out;
-		}
+	if (ob_db_run(db, OB_STMT_INV_DETAILS_PUSHED, params) != 0) {
+		ob_fail_db(f, db->lasterr);
+		goto out;
 	}
 	rc = 0;
 out:
@@ -154,17 +161,110 @@ out:
 	return rc;
 }
 
+/* Billing details as changed, checked, in the statement's order. */
+struct details_in {
+	char email[321], l1[201], l2[201], city[101], state[101], pc[21], country[3], tax[31],
+	    po[31], notes[501];
+};
+
+/* The fields of body over the current details before (absent keys keep theirs). 0 or -1 with f. */
+static int
+details_take(const cJSON *body, const cJSON *before, struct details_in *in, struct ob_fail *f)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "address");
+	const cJSON *ca = cJSON_GetObjectItemCaseSensitive(before, "address");
+
+	if (take_field(body, "email", "email", 320, ob_invoices_jstr(before, "email"), in->email,
+	    sizeof(in->email), f) != 0 ||
+	    take_field(a, "line1", "address[line1]", 200, ob_invoices_jstr(ca, "line1"), in->l1,
+	    sizeof(in->l1), f) != 0 ||
+	    take_field(a, "line2", "address[line2]", 200, ob_invoices_jstr(ca, "line2"), in->l2,
+	    sizeof(in->l2), f) != 0 ||
+	    take_field(a, "city", "address[city]", 100, ob_invoices_jstr(ca, "city"), in->city,
+	    sizeof(in->city), f) != 0 ||
+	    take_field(a, "state", "address[state]", 100, ob_invoices_jstr(ca, "state"), in->state,
+	    sizeof(in->state), f) != 0 ||
+	    take_field(a, "postal_code", "address[postal_code]", 20, ob_invoices_jstr(ca, "postal_code"),
+	    in->pc, sizeof(in->pc), f) != 0 ||
+	    take_field(a, "country", "address[country]", 2, ob_invoices_jstr(ca, "country"), in->country,
+	    sizeof(in->country), f) != 0 ||
+	    take_field(body, "tax_id", "tax_id", 30, ob_invoices_jstr(before, "tax_id"), in->tax,
+	    sizeof(in->tax), f) != 0 ||
+	    take_field(body, "po_number", "po_number", 30, ob_invoices_jstr(before, "po_number"), in->po,
+	    sizeof(in->po), f) != 0 ||
+	    take_field(body, "invoice_notes", "invoice_notes", 500,
+	    ob_invoices_jstr(before, "invoice_notes"), in->notes, sizeof(in->notes), f) != 0)
+		return -1;
+	return 0;
+}
+
+/* Check the e-mail address and the country (made upper case). 0 or -1 with f. */
+static int
+details_check(struct details_in *in, struct ob_fail *f)
+{
+	const char *email = in->email;
+	char *country = in->country;
+	size_t i;
+
+	if (email[0] != '\0' && (strlen(email) < 3 || strchr(email, '@') == NULL ||
+	    strchr(email, '@') == email || strchr(email, '@')[1] == '\0' || strpbrk(email, " ,;<>") != NULL))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_email", "email", "email is not an e-mail address.");
+	for (i = 0; country[i] != '\0'; i++)
+		if (country[i] >= 'a' && country[i] <= 'z')
+			country[i] = (char)(country[i] - 'a' + 'A');
+	if (country[0] != '\0' && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
+	    country[1] < 'A' || country[1] > 'Z'))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_country", "address[country]",
+		    "country is a two-letter ISO code.");
+	return 0;
+}
+
+/*
+ * Store in (one transaction, with the audit row from before) and push it
+ * to Stripe when st is set. 0 or -1 with f (rolled back).
+ */
+static int
+details_store(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    const struct details_in *in, const cJSON *before, struct ob_fail *f)
+{
+	char org[24];
+	const char *params[11] = { org, in->email, in->l1, in->l2, in->city, in->state, in->pc,
+		in->country, in->tax, in->po, in->notes };
+	cJSON *after = NULL;
+	int rc = -1;
+
+	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (ob_db_run(ax->db, OB_STMT_INV_DETAILS_SET, params) != 0 ||
+	    (after = ob_invoices_details_get(ax->db, org_id)) == NULL ||
+	    ob_audit_write(ax, org_id, "billing.details_update", "organization", org, before, after) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		ob_db_rollback(ax->db);
+		goto out;
+	}
+	if (st != NULL && details_push(ax->db, st, org_id, after, f) != 0) {
+		ob_db_rollback(ax->db);
+		goto out;
+	}
+	if (ob_db_commit(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(after);
+	return rc;
+}
+
 cJSON *
 ob_invoices_details_set(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const cJSON *body, struct ob_fail *f)
 {
-	char email[321], l1[201], l2[201], city[101], state[101], pc[21], country[3], tax[31], po[31],
-	    notes[501], org[24];
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "address");
-	const cJSON *ca;
-	cJSON *before = NULL, *after = NULL;
-	const char *params[11];
-	size_t i;
+	struct details_in in;
+	cJSON *before;
+	int rc;
 
 	if (!cJSON_IsObject(body)) {
 		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", NULL, "Send a JSON object.");
@@ -178,73 +278,8 @@ ob_invoices_details_set(const struct ob_actx *ax, struct ob_stripe *st, int64_t 
 		ob_fail_db(f, ax->db->lasterr);
 		return NULL;
 	}
-	ca = cJSON_GetObjectItemCaseSensitive(before, "address");
-	if (take_field(body, "email", "email", 320, ob_invoices_jstr(before, "email"), email,
-	    sizeof(email), f) != 0 ||
-	    take_field(a, "line1", "address[line1]", 200, ob_invoices_jstr(ca, "line1"), l1, sizeof(l1), f) != 0 ||
-	    take_field(a, "line2", "address[line2]", 200, ob_invoices_jstr(ca, "line2"), l2, sizeof(l2), f) != 0 ||
-	    take_field(a, "city", "address[city]", 100, ob_invoices_jstr(ca, "city"), city, sizeof(city), f) != 0 ||
-	    take_field(a, "state", "address[state]", 100, ob_invoices_jstr(ca, "state"), state, sizeof(state), f) != 0 ||
-	    take_field(a, "postal_code", "address[postal_code]", 20, ob_invoices_jstr(ca, "postal_code"), pc,
-	    sizeof(pc), f) != 0 ||
-	    take_field(a, "country", "address[country]", 2, ob_invoices_jstr(ca, "country"), country,
-	    sizeof(country), f) != 0 ||
-	    take_field(body, "tax_id", "tax_id", 30, ob_invoices_jstr(before, "tax_id"), tax, sizeof(tax), f) != 0 ||
-	    take_field(body, "po_number", "po_number", 30, ob_invoices_jstr(before, "po_number"), po,
-	    sizeof(po), f) != 0 ||
-	    take_field(body, "invoice_notes", "invoice_notes", 500, ob_invoices_jstr(before, "invoice_notes"),
-	    notes, sizeof(notes), f) != 0)
-		goto fail;
-	if (email[0] != '\0' && (strlen(email) < 3 || strchr(email, '@') == NULL ||
-	    strchr(email, '@') == email || strchr(email, '@')[1] == '\0' || strpbrk(email, " ,;<>") != NULL)) {
-		ob_fail(f, OB_FAIL_INVALID, "invalid_email", "email", "email is not an e-mail address.");
-		goto fail;
-	}
-	for (i = 0; country[i] != '\0'; i++)
-		if (country[i] >= 'a' && country[i] <= 'z')
-			country[i] = (char)(country[i] - 'a' + 'A');
-	if (country[0] != '\0' && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
-	    country[1] < 'A' || country[1] > 'Z')) {
-		ob_fail(f, OB_FAIL_INVALID, "invalid_country", "address[country]",
-		    "country is a two-letter ISO code.");
-		goto fail;
-	}
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	params[0] = org;
-	params[1] = email;
-	params[2] = l1;
-	params[3] = l2;
-	params[4] = city;
-	params[5] = state;
-	params[6] = pc;
-	params[7] = country;
-	params[8] = tax;
-	params[9] = po;
-	params[10] = notes;
-	if (ob_db_begin(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
-	}
-	if (ob_db_run(ax->db, OB_STMT_INV_DETAILS_SET, params) != 0 ||
-	    (after = ob_invoices_details_get(ax->db, org_id)) == NULL ||
-	    ob_audit_write(ax, org_id, "billing.details_update", "organization", org, before, after) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		ob_db_rollback(ax->db);
-		goto fail;
-	}
-	if (st != NULL && details_push(ax->db, st, org_id, after, f) != 0) {
-		ob_db_rollback(ax->db);
-		goto fail;
-	}
-	if (ob_db_commit(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
-	}
+	rc = details_take(body, before, &in, f) == 0 && details_check(&in, f) == 0 &&
+	    details_store(ax, st, org_id, &in, before, f) == 0 ? 0 : -1;
 	cJSON_Delete(before);
-	cJSON_Delete(after);
-	return ob_invoices_details_get(ax->db, org_id);
-fail:
-	cJSON_Delete(before);
-	cJSON_Delete(after);
-	return NULL;
+	return rc == 0 ? ob_invoices_details_get(ax->db, org_id) : NULL;
 }
