@@ -166,95 +166,110 @@ refund_json(const char *id, int64_t invoice_id, const char *stripe_invoice, cons
 	return o;
 }
 
-cJSON *
-ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    int64_t invoice_id, int64_t amount, const char *reason, const char *opkey,
+/* A refund's reason: 3 to 500 characters, no control characters but newlines. 0 or -1 with f. */
+static int
+reason_check(const char *reason, struct ob_fail *f)
+{
+	const char *p;
+
+	if (reason == NULL || strlen(reason) < 3 || strlen(reason) > 500)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
+		    "Give a reason of 3 to 500 characters.");
+	for (p = reason; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
+			    "reason holds a control character.");
+	return 0;
+}
+
+/* The invoice being refunded, as its locked row has it. */
+struct locked_invoice {
+	char sinv[256], cust[256], currency[4], charge[128];
+	int64_t paid, already;	/* amount paid; refunds succeeded or in flight */
+};
+
+/*
+ * Lock invoice inv (our id, text) of org (text) and read it into li; it
+ * must be paid. 0, or -1 with f (404 unknown, 409 not paid, database).
+ */
+static int
+lock_invoice(struct ob_db *db, const char *org, const char *inv, struct locked_invoice *li,
     struct ob_fail *f)
 {
-	char org[24], inv[24], amt[24], uid[24], rid[24], charge[128], sinv[256], cust[256],
-	    currency[4], opid[160];
-	const char *params[7];
-	struct ob_stripe_result res = { 0 };
-	const char *p;
+	const char *params[2] = { org, inv };
 	PGresult *q;
-	cJSON *body = NULL, *md, *out = NULL, *after;
-	int64_t paid, already, take;
-	const char *status;
+	int paid;
 
-	if (reason == NULL || strlen(reason) < 3 || strlen(reason) > 500) {
-		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
-		    "Give a reason of 3 to 500 characters.");
-		return NULL;
-	}
-	for (p = reason; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\n') {
-			ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
-			    "reason holds a control character.");
-			return NULL;
-		}
-	if (st == NULL) {
-		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe is not configured.");
-		return NULL;
-	}
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(inv, sizeof(inv), invoice_id);
-	params[0] = org;
-	params[1] = inv;
-	if (ob_db_begin(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		return NULL;
-	}
-	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INVOICE_LOCK, params, NULL)) == NULL) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
-	}
+	if ((q = ob_db_exec(db, OB_STMT_REF_INVOICE_LOCK, params, NULL)) == NULL)
+		return ob_fail_db(f, db->lasterr);
 	if (PQntuples(q) != 1) {
 		PQclear(q);
-		ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
-		goto fail;
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
 	}
-	snprintf(sinv, sizeof(sinv), "%s", ob_row_str(q, 0, "stripe_invoice_id"));
-	snprintf(cust, sizeof(cust), "%s", ob_row_str(q, 0, "stripe_customer_id"));
-	snprintf(currency, sizeof(currency), "%s", ob_row_str(q, 0, "currency"));
-	paid = ob_row_i64(q, 0, "amount_paid");
-	snprintf(charge, sizeof(charge), "%s", ob_row_str(q, 0, "stripe_charge_id"));
-	already = ob_row_i64(q, 0, "already_refunded");
-	if (strcmp(ob_row_str(q, 0, "status"), "paid") != 0) {
-		PQclear(q);
-		ob_fail(f, OB_FAIL_CONFLICT, "invoice_not_paid", "invoice_id",
-		    "Only a paid invoice can be refunded.");
-		goto fail;
-	}
+	snprintf(li->sinv, sizeof(li->sinv), "%s", ob_row_str(q, 0, "stripe_invoice_id"));
+	snprintf(li->cust, sizeof(li->cust), "%s", ob_row_str(q, 0, "stripe_customer_id"));
+	snprintf(li->currency, sizeof(li->currency), "%s", ob_row_str(q, 0, "currency"));
+	li->paid = ob_row_i64(q, 0, "amount_paid");
+	snprintf(li->charge, sizeof(li->charge), "%s", ob_row_str(q, 0, "stripe_charge_id"));
+	li->already = ob_row_i64(q, 0, "already_refunded");
+	paid = strcmp(ob_row_str(q, 0, "status"), "paid") == 0;
 	PQclear(q);
-	if (ob_refunds_amount(paid, already, amount, &take, f) != 0)
-		goto fail;
-	if (charge[0] == '\0') {
-		if (find_charge(st, cust, sinv, charge, sizeof(charge), f) != 0)
-			goto fail;
-		params[1] = charge;
-		params[0] = inv;
-		if (ob_db_run(ax->db, OB_STMT_REF_INVOICE_SET_CHARGE, params) != 0) {
-			ob_fail_db(f, ax->db->lasterr);
-			goto fail;
-		}
-	}
+	if (!paid)
+		return ob_fail(f, OB_FAIL_CONFLICT, "invoice_not_paid", "invoice_id",
+		    "Only a paid invoice can be refunded.");
+	return 0;
+}
+
+/* The payment to refund: the stored one, else found at Stripe and stored. 0 or -1 with f. */
+static int
+invoice_charge(struct ob_db *db, struct ob_stripe *st, const char *inv, struct locked_invoice *li,
+    struct ob_fail *f)
+{
+	const char *params[2] = { inv, li->charge };
+
+	if (li->charge[0] != '\0')
+		return 0;
+	if (find_charge(st, li->cust, li->sinv, li->charge, sizeof(li->charge), f) != 0)
+		return -1;
+	if (ob_db_run(db, OB_STMT_REF_INVOICE_SET_CHARGE, params) != 0)
+		return ob_fail_db(f, db->lasterr);
+	return 0;
+}
+
+/* The refund's row (pending) for take of the invoice; its id into rid. 0 or -1 with f. */
+static int
+refund_insert(const struct ob_actx *ax, const char *org, const char *inv,
+    const struct locked_invoice *li, int64_t take, const char *reason, char *rid, size_t len,
+    struct ob_fail *f)
+{
+	char amt[24], uid[24];
+	const char *params[7] = { org, inv, li->charge, amt, li->currency, reason, uid };
+	PGresult *q;
+
 	fmt_i64(amt, sizeof(amt), take);
 	fmt_i64(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
-	params[0] = org;
-	params[1] = inv;
-	params[2] = charge;
-	params[3] = amt;
-	params[4] = currency;
-	params[5] = reason;
-	params[6] = uid;
-	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INSERT, params, NULL)) == NULL) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
-	}
-	snprintf(rid, sizeof(rid), "%s", ob_row_str(q, 0, "id"));
+	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INSERT, params, NULL)) == NULL)
+		return ob_fail_db(f, ax->db->lasterr);
+	snprintf(rid, len, "%s", ob_row_str(q, 0, "id"));
 	PQclear(q);
+	return 0;
+}
 
-	body = cJSON_CreateObject();
+/*
+ * Refund take of charge (a payment intent or a charge) at Stripe, keyed by
+ * org and opkey (NULL or empty: the refund's id rid). 0 with res filled,
+ * or -1 with f (409 refused, else Stripe unavailable).
+ */
+static int
+stripe_refund(struct ob_stripe *st, const char *org, const char *rid, const char *opkey,
+    const char *charge, int64_t take, struct ob_stripe_result *res, struct ob_fail *f)
+{
+	char amt[24], opid[160], key[OB_STRIPE_IDEM_KEY_MAX + 1];
+	cJSON *body = cJSON_CreateObject(), *md;
+	size_t i;
+	int rc = 0;
+
+	fmt_i64(amt, sizeof(amt), take);
 	/* A payment intent or a charge: Stripe refunds either. */
 	cJSON_AddStringToObject(body, strncmp(charge, "pi_", 3) == 0 ? "payment_intent" : "charge",
 	    charge);
@@ -264,50 +279,95 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 	cJSON_AddStringToObject(md, "orgbill_refund", rid);
 	cJSON_AddStringToObject(md, "orgbill_org", org);
 	snprintf(opid, sizeof(opid), "%s-%s", org, opkey != NULL && *opkey != '\0' ? opkey : rid);
-	{
-		char key[OB_STRIPE_IDEM_KEY_MAX + 1];
-		size_t i;
-
-		/* The caller's key may hold characters Stripe keys should not. */
-		for (i = 0; opid[i] != '\0'; i++)
-			if (opid[i] <= ' ' || opid[i] > '~')
-				opid[i] = '_';
-		if (ob_stripe_idem_key(key, sizeof(key), "refund", opid) != 0)
-			ob_stripe_idem_key(key, sizeof(key), "refund", rid);
-		if (ob_stripe_request(st, "POST", "/v1/refunds", body, key, &res) != 0) {
-			if (res.outcome == OB_STRIPE_INVALID_REQUEST || res.outcome == OB_STRIPE_CARD ||
-			    res.outcome == OB_STRIPE_IDEMPOTENCY)
-				ob_fail(f, OB_FAIL_CONFLICT, "stripe_refused", NULL, "Stripe refused the refund: %s",
-				    res.err_message);
-			else
-				ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL,
-				    "Stripe did not answer (%s); retry with the same Idempotency-Key.",
-				    ob_stripe_outcome_name(res.outcome));
-			goto fail;
-		}
+	/* The caller's key may hold characters Stripe keys should not. */
+	for (i = 0; opid[i] != '\0'; i++)
+		if (opid[i] <= ' ' || opid[i] > '~')
+			opid[i] = '_';
+	if (ob_stripe_idem_key(key, sizeof(key), "refund", opid) != 0)
+		ob_stripe_idem_key(key, sizeof(key), "refund", rid);
+	if (ob_stripe_request(st, "POST", "/v1/refunds", body, key, res) != 0) {
+		if (res->outcome == OB_STRIPE_INVALID_REQUEST || res->outcome == OB_STRIPE_CARD ||
+		    res->outcome == OB_STRIPE_IDEMPOTENCY)
+			ob_fail(f, OB_FAIL_CONFLICT, "stripe_refused", NULL, "Stripe refused the refund: %s",
+			    res->err_message);
+		else
+			ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL,
+			    "Stripe did not answer (%s); retry with the same Idempotency-Key.",
+			    ob_stripe_outcome_name(res->outcome));
+		rc = -1;
 	}
-	status = ob_invoices_jstr(res.body, "status");
+	cJSON_Delete(body);
+	return rc;
+}
+
+/*
+ * Record Stripe's answer res on refund rid and bring invoice inv's
+ * refunded total in step. The refund's status (Stripe's, "pending" when
+ * unknown), or NULL with f.
+ */
+static const char *
+refund_finish(struct ob_db *db, const char *rid, const char *inv,
+    const struct ob_stripe_result *res, struct ob_fail *f)
+{
+	const char *status = ob_invoices_jstr(res->body, "status");
+	const char *params[4];
+	PGresult *q;
+
 	if (status == NULL || (strcmp(status, "succeeded") != 0 && strcmp(status, "pending") != 0 &&
 	    strcmp(status, "failed") != 0 && strcmp(status, "canceled") != 0 &&
 	    strcmp(status, "requires_action") != 0))
 		status = "pending";
 	params[0] = rid;
-	params[1] = ob_invoices_jstr(res.body, "id") ? ob_invoices_jstr(res.body, "id") : "";
+	params[1] = ob_invoices_jstr(res->body, "id") ? ob_invoices_jstr(res->body, "id") : "";
 	params[2] = status;
 	params[3] = "";
-	if (ob_db_run(ax->db, OB_STMT_REF_FINISH, params) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
+	if (ob_db_run(db, OB_STMT_REF_FINISH, params) != 0) {
+		ob_fail_db(f, db->lasterr);
+		return NULL;
 	}
 	params[0] = inv;
 	params[1] = "0";
-	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INVOICE_SYNC, params, NULL)) == NULL) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
+	if ((q = ob_db_exec(db, OB_STMT_REF_INVOICE_SYNC, params, NULL)) == NULL) {
+		ob_fail_db(f, db->lasterr);
+		return NULL;
 	}
 	PQclear(q);
-	out = refund_json(rid, invoice_id, sinv, ob_invoices_jstr(res.body, "id"), take, currency, reason,
-	    status, ob_refunds_refundable(paid, already + take));
+	return status;
+}
+
+cJSON *
+ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    int64_t invoice_id, int64_t amount, const char *reason, const char *opkey,
+    struct ob_fail *f)
+{
+	char org[24], inv[24], rid[24];
+	struct locked_invoice li;
+	struct ob_stripe_result res = { 0 };
+	const char *status = NULL;
+	cJSON *out = NULL, *after;
+	int64_t take = 0;
+
+	if (reason_check(reason, f) != 0)
+		return NULL;
+	if (st == NULL) {
+		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe is not configured.");
+		return NULL;
+	}
+	fmt_i64(org, sizeof(org), org_id);
+	fmt_i64(inv, sizeof(inv), invoice_id);
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		return NULL;
+	}
+	if (lock_invoice(ax->db, org, inv, &li, f) != 0 ||
+	    ob_refunds_amount(li.paid, li.already, amount, &take, f) != 0 ||
+	    invoice_charge(ax->db, st, inv, &li, f) != 0 ||
+	    refund_insert(ax, org, inv, &li, take, reason, rid, sizeof(rid), f) != 0 ||
+	    stripe_refund(st, org, rid, opkey, li.charge, take, &res, f) != 0 ||
+	    (status = refund_finish(ax->db, rid, inv, &res, f)) == NULL)
+		goto fail;
+	out = refund_json(rid, invoice_id, li.sinv, ob_invoices_jstr(res.body, "id"), take, li.currency,
+	    reason, status, ob_refunds_refundable(li.paid, li.already + take));
 	after = cJSON_Duplicate(out, 1);
 	if (ob_audit_write(ax, org_id, "invoice.refund", "invoice", inv, NULL, after) != 0) {
 		cJSON_Delete(after);
@@ -320,14 +380,12 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		goto fail_nort;
 	}
 	ob_stripe_result_clear(&res);
-	cJSON_Delete(body);
 	return out;
 fail:
 	ob_db_rollback(ax->db);
 fail_nort:
 	cJSON_Delete(out);
 	ob_stripe_result_clear(&res);
-	cJSON_Delete(body);
 	return NULL;
 }
 
