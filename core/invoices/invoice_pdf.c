@@ -167,46 +167,50 @@ paragraph(struct pdf *p, const char *s, size_t width)
 	}
 }
 
+/* The title, and the org's name, address, e-mail, tax id and PO number (d may be NULL). */
 static void
-render(struct pdf *p, const cJSON *inv, const cJSON *d)
+render_head(struct pdf *p, const cJSON *inv, const cJSON *d)
 {
-	const char *cur = js(inv, "currency");
-	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(inv, "lines"), *l, *a;
-	char buf[256], m[64];
-	int64_t q, u;
+	const cJSON *a;
+	char buf[256];
 
-	p->font = HPDF_GetFont(p->doc, "Helvetica", "WinAnsiEncoding");
-	p->bold = HPDF_GetFont(p->doc, "Helvetica-Bold", "WinAnsiEncoding");
-	new_page(p);
 	snprintf(buf, sizeof(buf), "Invoice %s", *js(inv, "number") ? js(inv, "number") : js(inv, "stripe_invoice_id"));
 	text(p, MARGIN, 1, 20, 0, buf);
 	snprintf(buf, sizeof(buf), "Status: %s", js(inv, "status"));
 	text(p, PAGE_W - MARGIN, 0, 10, 1, buf);
 	line_break(p, 26);
-	if (d != NULL) {
-		text(p, MARGIN, 1, 11, 0, js(d, "org_name"));
-		line_break(p, 14);
-		a = cJSON_GetObjectItemCaseSensitive(d, "address");
-		if (*js(a, "line1")) { text(p, MARGIN, 0, 10, 0, js(a, "line1")); line_break(p, 13); }
-		if (*js(a, "line2")) { text(p, MARGIN, 0, 10, 0, js(a, "line2")); line_break(p, 13); }
-		if (*js(a, "city") || *js(a, "postal_code")) {
-			snprintf(buf, sizeof(buf), "%s %s %s %s", js(a, "postal_code"), js(a, "city"),
-			    js(a, "state"), js(a, "country"));
-			text(p, MARGIN, 0, 10, 0, buf);
-			line_break(p, 13);
-		}
-		if (*js(d, "email")) { text(p, MARGIN, 0, 10, 0, js(d, "email")); line_break(p, 13); }
-		if (*js(d, "tax_id")) {
-			snprintf(buf, sizeof(buf), "Tax ID: %s", js(d, "tax_id"));
-			text(p, MARGIN, 0, 10, 0, buf);
-			line_break(p, 13);
-		}
-		if (*js(d, "po_number")) {
-			snprintf(buf, sizeof(buf), "PO number: %s", js(d, "po_number"));
-			text(p, MARGIN, 0, 10, 0, buf);
-			line_break(p, 13);
-		}
+	if (d == NULL)
+		return;
+	text(p, MARGIN, 1, 11, 0, js(d, "org_name"));
+	line_break(p, 14);
+	a = cJSON_GetObjectItemCaseSensitive(d, "address");
+	if (*js(a, "line1")) { text(p, MARGIN, 0, 10, 0, js(a, "line1")); line_break(p, 13); }
+	if (*js(a, "line2")) { text(p, MARGIN, 0, 10, 0, js(a, "line2")); line_break(p, 13); }
+	if (*js(a, "city") || *js(a, "postal_code")) {
+		snprintf(buf, sizeof(buf), "%s %s %s %s", js(a, "postal_code"), js(a, "city"),
+		    js(a, "state"), js(a, "country"));
+		text(p, MARGIN, 0, 10, 0, buf);
+		line_break(p, 13);
 	}
+	if (*js(d, "email")) { text(p, MARGIN, 0, 10, 0, js(d, "email")); line_break(p, 13); }
+	if (*js(d, "tax_id")) {
+		snprintf(buf, sizeof(buf), "Tax ID: %s", js(d, "tax_id"));
+		text(p, MARGIN, 0, 10, 0, buf);
+		line_break(p, 13);
+	}
+	if (*js(d, "po_number")) {
+		snprintf(buf, sizeof(buf), "PO number: %s", js(d, "po_number"));
+		text(p, MARGIN, 0, 10, 0, buf);
+		line_break(p, 13);
+	}
+}
+
+/* Issued, period and due dates. */
+static void
+render_dates(struct pdf *p, const cJSON *inv)
+{
+	char buf[256];
+
 	line_break(p, 8);
 	snprintf(buf, sizeof(buf), "Issued: %.10s", js(inv, "created"));
 	text(p, MARGIN, 0, 10, 0, buf);
@@ -220,6 +224,16 @@ render(struct pdf *p, const cJSON *inv, const cJSON *d)
 		text(p, MARGIN, 0, 10, 0, buf);
 		line_break(p, 13);
 	}
+}
+
+/* The lines' table: description, quantity, unit price, amount. */
+static void
+render_lines(struct pdf *p, const cJSON *inv, const char *cur)
+{
+	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(inv, "lines"), *l;
+	char buf[256], m[64];
+	int64_t q, u;
+
 	line_break(p, 14);
 	text(p, MARGIN, 1, 10, 0, "Description");
 	text(p, 360, 1, 10, 1, "Qty");
@@ -247,17 +261,22 @@ render(struct pdf *p, const cJSON *inv, const cJSON *d)
 	}
 	rule(p);
 	line_break(p, 10);
-	{
-		static const char *const labels[5] = { "Subtotal", "Tax", "Total", "Amount paid", "Amount due" };
-		static const char *const keys[5] = { "subtotal", "tax", "total", "amount_paid", "amount_due" };
-		int i;
+}
 
-		for (i = 0; i < 5; i++) {
-			money(m, sizeof(m), inv, keys[i], cur);
-			text(p, 450, i == 2, 10, 1, labels[i]);
-			text(p, PAGE_W - MARGIN, i == 2, 10, 1, m);
-			line_break(p, 14);
-		}
+/* Subtotal, tax, total, paid and due; then the invoice notes (d may be NULL). */
+static void
+render_totals(struct pdf *p, const cJSON *inv, const cJSON *d, const char *cur)
+{
+	static const char *const labels[5] = { "Subtotal", "Tax", "Total", "Amount paid", "Amount due" };
+	static const char *const keys[5] = { "subtotal", "tax", "total", "amount_paid", "amount_due" };
+	char m[64];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		money(m, sizeof(m), inv, keys[i], cur);
+		text(p, 450, i == 2, 10, 1, labels[i]);
+		text(p, PAGE_W - MARGIN, i == 2, 10, 1, m);
+		line_break(p, 14);
 	}
 	if (d != NULL && *js(d, "invoice_notes")) {
 		line_break(p, 10);
@@ -265,6 +284,20 @@ render(struct pdf *p, const cJSON *inv, const cJSON *d)
 		line_break(p, 13);
 		paragraph(p, js(d, "invoice_notes"), 95);
 	}
+}
+
+static void
+render(struct pdf *p, const cJSON *inv, const cJSON *d)
+{
+	const char *cur = js(inv, "currency");
+
+	p->font = HPDF_GetFont(p->doc, "Helvetica", "WinAnsiEncoding");
+	p->bold = HPDF_GetFont(p->doc, "Helvetica-Bold", "WinAnsiEncoding");
+	new_page(p);
+	render_head(p, inv, d);
+	render_dates(p, inv);
+	render_lines(p, inv, cur);
+	render_totals(p, inv, d, cur);
 }
 
 int
