@@ -1,7 +1,11 @@
 /*
- * Invoices, billing details, payment actions, refunds and dunning
- * (h_invoices.c): console pages and forms, and the REST API. Each returns
- * 0 when r holds the answer, -1 when a dependency failed (503).
+ * Invoices, billing details, payment actions, refunds and dunning: console
+ * pages and forms, and the REST API. Each returns 0 when r holds the
+ * answer, -1 when a dependency failed (503). Defined by concern in
+ * h_invoices.c (invoices, PDF, CSV), h_invoices_details.c (billing
+ * details, payment method), h_invoices_purchases.c (credit purchases) and
+ * h_invoices_refunds.c (refunds, dunning); their shared helpers are in
+ * h_invoices_int.h.
  */
 #ifndef OB_H_INVOICES_H
 #define OB_H_INVOICES_H

@@ -1,0 +1,173 @@
+/*
+ * What the invoices handlers share (h_invoices_int.h): the Stripe client,
+ * form flashes, paging and filters from the query, money for display, the
+ * dunning banner, and the staff routes' org and context.
+ */
+#include "fcgi/h_invoices_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcgi/api.h"
+#include "stripe/client.h"
+#include "invoices/dunning.h"
+#include "fcgi/input.h"
+#include "identity/org.h"
+#include "fcgi/page.h"
+#include "fcgi/worker.h"
+
+struct ob_stripe *
+ob_h_inv_stripe(struct ob_req *r)
+{
+	static struct ob_stripe *s;
+
+	if (s == NULL && r->w->cfg->stripe_secret_key != NULL && r->w->cfg->stripe_secret_key[0] != '\0')
+		s = ob_stripe_new(r->w->cfg->stripe_api_base, r->w->cfg->stripe_secret_key, 5000, 20000, 3);
+	return s;
+}
+
+void
+ob_h_inv_done_flash(struct ob_req *r, cJSON *d)
+{
+	static const struct {
+		const char *code, *kind, *message;
+	} msgs[] = {
+		{ "details_saved", "success", "Billing details saved; they print on your next invoice." },
+		{ "credits_bought", "success", "Credits ordered: they are added as soon as the payment succeeds." },
+		{ "credits_declined", "error", "The card was declined. The invoice stays open: update your payment method and pay it to receive the credits." },
+		{ "refunded", "success", "Refund issued." },
+		{ "overridden", "success", "Dunning lifted." },
+	};
+	const char *code = ob_query_get(r, "done");
+	size_t i;
+
+	for (i = 0; code != NULL && i < sizeof(msgs) / sizeof(msgs[0]); i++)
+		if (strcmp(code, msgs[i].code) == 0)
+			ob_page_flash(d, msgs[i].kind, msgs[i].message);
+}
+
+int
+ob_h_inv_paging(struct ob_req *r, int *limit, int64_t *after)
+{
+	const char *l = ob_query_get(r, "limit"), *s = ob_query_get(r, "starting_after");
+	char *end;
+	long v;
+
+	*limit = 20;
+	*after = 0;
+	if (l != NULL) {
+		v = strtol(l, &end, 10);
+		if (*l == '\0' || *end != '\0' || v < 1 || v > 100) {
+			ob_worker_error(r, 400, "invalid_request_error", "invalid_limit",
+			    "limit must be an integer from 1 to 100.", "limit");
+			return -1;
+		}
+		*limit = (int)v;
+	}
+	if (s != NULL && *s != '\0' && (*after = ob_parse_id(s)) == 0) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
+		    "starting_after must be an id from a previous page.", "starting_after");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ob_h_inv_filter(struct ob_req *r, struct ob_invoices_filter *flt)
+{
+	struct ob_fail f = { 0 };
+
+	flt->status = ob_query_get(r, "status");
+	flt->from = ob_query_get(r, "from");
+	flt->to = ob_query_get(r, "to");
+	if (ob_invoices_filter_check(flt, &f) != 0) {
+		ob_api_fail(r, &f);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+ob_h_inv_money(struct ob_req *r, const cJSON *o, const char *name, const char *currency)
+{
+	struct ob_buf b = OB_BUF_INIT;
+	int64_t v = 0;
+	const char *s;
+	char cur[4] = "";
+	size_t i;
+
+	(void)ob_invoices_jint(o, name, &v);
+	ob_invoices_money(&b, v);
+	for (i = 0; currency != NULL && i < 3 && currency[i] != '\0'; i++)
+		cur[i] = (char)(currency[i] >= 'a' && currency[i] <= 'z' ? currency[i] - 32 : currency[i]);
+	cur[i] = '\0';
+	s = ob_arena_printf(r->a, "%s %s", b.data, cur);
+	ob_buf_free(&b);
+	return s;
+}
+
+void
+ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
+{
+	const char *cur = ob_invoices_jstr(inv, "currency");
+	const char *created = ob_invoices_jstr(inv, "created"), *st = ob_invoices_jstr(inv, "status");
+	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(inv, "lines");
+	cJSON *l;
+	int64_t v;
+
+	cJSON_AddStringToObject(inv, "total_display", ob_h_inv_money(r, inv, "total", cur));
+	cJSON_AddStringToObject(inv, "subtotal_display", ob_h_inv_money(r, inv, "subtotal", cur));
+	cJSON_AddStringToObject(inv, "tax_display", ob_h_inv_money(r, inv, "tax", cur));
+	cJSON_AddStringToObject(inv, "paid_display", ob_h_inv_money(r, inv, "amount_paid", cur));
+	cJSON_AddStringToObject(inv, "due_display", ob_h_inv_money(r, inv, "amount_due", cur));
+	cJSON_AddStringToObject(inv, "refunded_display", ob_h_inv_money(r, inv, "amount_refunded", cur));
+	cJSON_AddBoolToObject(inv, "has_refunds", ob_invoices_jint(inv, "amount_refunded", &v) == 0 && v > 0);
+	cJSON_AddStringToObject(inv, "created_date", created != NULL ? ob_arena_printf(r->a, "%.10s", created) : "");
+	if (ob_invoices_jstr(inv, "period_start") != NULL)
+		cJSON_AddStringToObject(inv, "period_display", ob_arena_printf(r->a, "%.10s – %.10s",
+		    ob_invoices_jstr(inv, "period_start"),
+		    ob_invoices_jstr(inv, "period_end") ? ob_invoices_jstr(inv, "period_end") : ""));
+	cJSON_AddBoolToObject(inv, "is_paid", st != NULL && strcmp(st, "paid") == 0);
+	cJSON_AddBoolToObject(inv, "is_open", st != NULL && strcmp(st, "open") == 0);
+	cJSON_ArrayForEach(l, lines) {
+		cJSON_AddStringToObject(l, "amount_display", ob_h_inv_money(r, l, "amount", cur));
+		if (ob_invoices_jint(l, "unit_amount", &v) == 0)
+			cJSON_AddStringToObject(l, "unit_display", ob_h_inv_money(r, l, "unit_amount", cur));
+	}
+}
+
+void
+ob_h_inv_add_dunning(struct ob_req *r, cJSON *d, int64_t org_id)
+{
+	cJSON *dun = ob_dunning_view(&r->w->db, org_id);
+	const char *st;
+
+	if (dun == NULL)
+		return;
+	st = ob_invoices_jstr(dun, "state");
+	cJSON_AddBoolToObject(d, "billing_past_due", st != NULL && strcmp(st, "past_due") == 0);
+	cJSON_AddBoolToObject(d, "billing_restricted", st != NULL && strcmp(st, "restricted") == 0);
+	cJSON_AddBoolToObject(d, "billing_suspended", st != NULL && strcmp(st, "suspended") == 0);
+	cJSON_AddItemToObject(d, "dunning", dun);
+}
+
+void
+ob_h_inv_staff_actx(struct ob_req *r, struct ob_actx *ax, const char *reason)
+{
+	ob_api_actx(r, ax);
+	ax->as_staff = 1;
+	ax->reason = reason;
+}
+
+int64_t
+ob_h_inv_staff_org(struct ob_req *r, const char *value)
+{
+	int64_t id = ob_parse_id(value);
+	int rc;
+
+	if (id == 0)
+		return 0;
+	if ((rc = ob_invoices_org_exists(&r->w->db, id)) < 0)
+		return -1;
+	return rc == 1 ? id : 0;
+}

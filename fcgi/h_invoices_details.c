@@ -1,0 +1,162 @@
+/*
+ * Billing details and the payment method: the console's form and the
+ * billing-portal redirect, and the REST API's details, payment method and
+ * portal session (h_invoices.h).
+ */
+#include "fcgi/h_invoices.h"
+#include "fcgi/h_invoices_int.h"
+
+#include "fcgi/api.h"
+#include "fcgi/input.h"
+#include "invoices/invoices.h"
+#include "identity/org.h"
+#include "fcgi/page.h"
+#include "fcgi/worker.h"
+
+static int
+render_details(struct ob_req *r, int status, const struct ob_fail *f, const cJSON *posted)
+{
+	cJSON *d, *det;
+
+	if ((det = ob_invoices_details_get(&r->w->db, r->who.org_id)) == NULL)
+		return -1;
+	d = ob_page_new(r, "Billing details", "invoices");
+	ob_h_inv_done_flash(r, d);
+	if (f != NULL)
+		ob_page_flash(d, "error", f->message);
+	if (posted != NULL) {
+		cJSON_Delete(det);
+		det = cJSON_Duplicate(posted, 1);
+	}
+	cJSON_AddItemToObject(d, "details", det);
+	cJSON_AddBoolToObject(d, "can_manage", r->who.role == OB_ROLE_OWNER || r->who.role == OB_ROLE_ADMIN ||
+	    r->who.role == OB_ROLE_BILLING);
+	ob_h_inv_add_dunning(r, d, r->who.org_id);
+	ob_page_render(r, status, "pages/billing_details", d);
+	cJSON_Delete(d);
+	return 0;
+}
+
+int
+ob_h_billing_details_page(struct ob_req *r)
+{
+	return render_details(r, 200, NULL, NULL);
+}
+
+int
+ob_h_billing_details_form(struct ob_req *r)
+{
+	static const char *const top[] = { "email", "tax_id", "po_number", "invoice_notes" };
+	static const char *const addr[] = { "line1", "line2", "city", "state", "postal_code", "country" };
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	cJSON *body = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(body, "address"), *res;
+	const char *v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		if ((v = ob_form_get(r, top[i])) != NULL)
+			cJSON_AddStringToObject(body, top[i], v);
+	for (i = 0; i < sizeof(addr) / sizeof(addr[0]); i++)
+		if ((v = ob_form_get(r, addr[i])) != NULL)
+			cJSON_AddStringToObject(a, addr[i], v);
+	ob_api_actx(r, &ax);
+	res = ob_invoices_details_set(&ax, ob_h_inv_stripe(r), r->who.org_id, body, &f);
+	if (res != NULL) {
+		cJSON_Delete(res);
+		cJSON_Delete(body);
+		ob_resp_redirect(r, 303, "/billing/details?done=details_saved");
+		return 0;
+	}
+	if (f.kind == OB_FAIL_DB) {
+		cJSON_Delete(body);
+		return -1;
+	}
+	rc = render_details(r, ob_api_fail_status(f.kind), &f, body);
+	cJSON_Delete(body);
+	return rc;
+}
+
+int
+ob_h_payment_method_form(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	char url[1024];
+	const char *ret = ob_arena_printf(r->a, "%s/billing/invoices", r->w->cfg->public_url);
+
+	if (ob_invoices_portal(&r->w->db, ob_h_inv_stripe(r), r->who.org_id, ret, url, sizeof(url), &f) != 0) {
+		if (f.kind == OB_FAIL_DB)
+			return -1;
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "%s", url));
+	return 0;
+}
+
+int
+ob_h_api_billing_details(struct ob_req *r)
+{
+	cJSON *d = ob_invoices_details_get(&r->w->db, r->who.org_id);
+
+	return ob_api_answer(r, d);
+}
+
+static int
+details_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
+{
+	struct ob_actx ax;
+
+	ob_api_actx(r, &ax);
+	if ((*out = ob_invoices_details_set(&ax, ob_h_inv_stripe(r), r->who.org_id, arg, f)) == NULL)
+		return -1;
+	*status = 200;
+	return 0;
+}
+
+int
+ob_h_api_billing_details_set(struct ob_req *r)
+{
+	ob_api_idempotent_json(r, 0, details_op);
+	return 0;
+}
+
+int
+ob_h_api_payment_method(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	cJSON *pm = ob_invoices_payment_method(&r->w->db, ob_h_inv_stripe(r), r->who.org_id, &f);
+
+	if (pm == NULL) {
+		if (f.kind == OB_FAIL_DB)
+			return -1;
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	ob_api_json(r, 200, pm);
+	cJSON_Delete(pm);
+	return 0;
+}
+
+int
+ob_h_api_portal(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	char url[1024];
+	const char *ret = ob_arena_printf(r->a, "%s/billing/invoices", r->w->cfg->public_url);
+	cJSON *o;
+
+	if (ob_invoices_portal(&r->w->db, ob_h_inv_stripe(r), r->who.org_id, ret, url, sizeof(url), &f) != 0) {
+		if (f.kind == OB_FAIL_DB)
+			return -1;
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "billing_portal_session");
+	cJSON_AddStringToObject(o, "url", url);
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}
