@@ -77,8 +77,7 @@ ob_outbox_notify(struct ob_db *db, int64_t org_id, int members, const char *kind
 	if ((q = ob_db_exec(db, OB_STMT_OUT_CONTACTS, params, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(q) && rc == 0; i++) {
-		/* The statement's one column is lower(addr): named "lower". */
-		const char *addr = ob_row_str(q, i, "lower");
+		const char *addr = ob_row_str(q, i, "addr");
 
 		snprintf(key, sizeof(key), "%.200s:%.190s", dedupe, addr);
 		rc = ob_outbox_enqueue(db, org_id, kind, key, addr, subject, body);
