@@ -44,7 +44,7 @@ ob_h_invoices_page(struct ob_req *r)
 		cJSON_AddStringToObject(d, "filter_status", flt.status);
 	if (ob_invoices_latest(&r->w->db, r->who.org_id, latest, sizeof(latest)) == 0)
 		cJSON_AddStringToObject(d, "latest_invoice_id", latest);
-	pm = ob_invoices_payment_method(&r->w->db, ob_h_inv_stripe(r), r->who.org_id, &f);
+	pm = ob_invoices_payment_method(&r->w->db, ob_worker_stripe(r->w), r->who.org_id, &f);
 	if (pm != NULL) {
 		int64_t m, y;
 

@@ -16,16 +16,6 @@
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
 
-struct ob_stripe *
-ob_h_inv_stripe(struct ob_req *r)
-{
-	static struct ob_stripe *s;
-
-	if (s == NULL && r->w->cfg->stripe_secret_key != NULL && r->w->cfg->stripe_secret_key[0] != '\0')
-		s = ob_stripe_new(r->w->cfg->stripe_api_base, r->w->cfg->stripe_secret_key, 5000, 20000, 3);
-	return s;
-}
-
 void
 ob_h_inv_done_flash(struct ob_req *r, cJSON *d)
 {

@@ -7,6 +7,7 @@
 #include "fcgi/h_invoices_int.h"
 
 #include "fcgi/api.h"
+#include "fcgi/authz.h"
 #include "fcgi/input.h"
 #include "invoices/invoices.h"
 #include "identity/org.h"
@@ -29,8 +30,7 @@ render_details(struct ob_req *r, int status, const struct ob_fail *f, const cJSO
 		det = cJSON_Duplicate(posted, 1);
 	}
 	cJSON_AddItemToObject(d, "details", det);
-	cJSON_AddBoolToObject(d, "can_manage", r->who.role == OB_ROLE_OWNER || r->who.role == OB_ROLE_ADMIN ||
-	    r->who.role == OB_ROLE_BILLING);
+	cJSON_AddBoolToObject(d, "can_manage", ob_authz_can(r, OB_ACT_BILLING_MANAGE));
 	ob_h_inv_add_dunning(r, d, r->who.org_id);
 	ob_page_render(r, status, "pages/billing_details", d);
 	cJSON_Delete(d);
@@ -62,7 +62,7 @@ ob_h_billing_details_form(struct ob_req *r)
 		if ((v = ob_form_get(r, addr[i])) != NULL)
 			cJSON_AddStringToObject(a, addr[i], v);
 	ob_api_actx(r, &ax);
-	res = ob_invoices_details_set(&ax, ob_h_inv_stripe(r), r->who.org_id, body, &f);
+	res = ob_invoices_details_set(&ax, ob_worker_stripe(r->w), r->who.org_id, body, &f);
 	if (res != NULL) {
 		cJSON_Delete(res);
 		cJSON_Delete(body);
@@ -85,7 +85,7 @@ ob_h_payment_method_form(struct ob_req *r)
 	char url[1024];
 	const char *ret = ob_arena_printf(r->a, "%s/billing/invoices", r->w->cfg->public_url);
 
-	if (ob_invoices_portal(&r->w->db, ob_h_inv_stripe(r), r->who.org_id, ret, url, sizeof(url), &f) != 0) {
+	if (ob_invoices_portal(&r->w->db, ob_worker_stripe(r->w), r->who.org_id, ret, url, sizeof(url), &f) != 0) {
 		if (f.kind == OB_FAIL_DB)
 			return -1;
 		ob_api_fail(r, &f);
@@ -109,7 +109,7 @@ details_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail
 	struct ob_actx ax;
 
 	ob_api_actx(r, &ax);
-	if ((*out = ob_invoices_details_set(&ax, ob_h_inv_stripe(r), r->who.org_id, arg, f)) == NULL)
+	if ((*out = ob_invoices_details_set(&ax, ob_worker_stripe(r->w), r->who.org_id, arg, f)) == NULL)
 		return -1;
 	*status = 200;
 	return 0;
@@ -126,7 +126,7 @@ int
 ob_h_api_payment_method(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
-	cJSON *pm = ob_invoices_payment_method(&r->w->db, ob_h_inv_stripe(r), r->who.org_id, &f);
+	cJSON *pm = ob_invoices_payment_method(&r->w->db, ob_worker_stripe(r->w), r->who.org_id, &f);
 
 	if (pm == NULL) {
 		if (f.kind == OB_FAIL_DB)
@@ -147,7 +147,7 @@ ob_h_api_portal(struct ob_req *r)
 	const char *ret = ob_arena_printf(r->a, "%s/billing/invoices", r->w->cfg->public_url);
 	cJSON *o;
 
-	if (ob_invoices_portal(&r->w->db, ob_h_inv_stripe(r), r->who.org_id, ret, url, sizeof(url), &f) != 0) {
+	if (ob_invoices_portal(&r->w->db, ob_worker_stripe(r->w), r->who.org_id, ret, url, sizeof(url), &f) != 0) {
 		if (f.kind == OB_FAIL_DB)
 			return -1;
 		ob_api_fail(r, &f);

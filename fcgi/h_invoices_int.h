@@ -15,9 +15,6 @@
 
 struct ob_stripe;
 
-/** The worker process's Stripe client, made on first use; NULL when Stripe is not configured. */
-struct ob_stripe *ob_h_inv_stripe(struct ob_req *r);
-
 /** The flash for ?done= after a form (fixed codes, never free text) into page data d. */
 void ob_h_inv_done_flash(struct ob_req *r, cJSON *d);
 

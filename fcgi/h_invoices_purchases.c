@@ -46,7 +46,7 @@ ob_h_credit_purchase_form(struct ob_req *r)
 		return 0;
 	}
 	ob_api_actx(r, &ax);
-	out = ob_invoices_buy_credits(&ax, ob_h_inv_stripe(r), r->who.org_id, credits, &declined, &f);
+	out = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id, credits, &declined, &f);
 	if (out == NULL) {
 		if (f.kind == OB_FAIL_DB)
 			return -1;
@@ -80,7 +80,7 @@ purchase_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "credits",
 		    "credits is an integer from 1 to %lld.", (long long)OB_INVOICES_CREDITS_MAX);
 	ob_api_actx(r, &ax);
-	if ((o = ob_invoices_buy_credits(&ax, ob_h_inv_stripe(r), r->who.org_id, credits, &declined, f)) == NULL)
+	if ((o = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id, credits, &declined, f)) == NULL)
 		return -1;
 	if (declined) {
 		/* Kept (the purchase and its open invoice exist): a 402 with the purchase. */

@@ -107,7 +107,7 @@ ob_h_admin_refund_form(struct ob_req *r)
 	else if (parse_amount(ob_form_get(r, "amount"), &amount) != 0)
 		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount is a whole number of cents (empty: everything left).");
-	else if ((out = ob_refunds_create(&ax, ob_h_inv_stripe(r), org, inv, amount, reason, NULL, &f)) != NULL) {
+	else if ((out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, inv, amount, reason, NULL, &f)) != NULL) {
 		cJSON_Delete(out);
 		ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/admin/refunds?org_id=%lld&done=refunded",
 		    (long long)org));
@@ -179,7 +179,7 @@ refund_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount is a positive integer of minor units (omit it for a full refund).");
 	ob_h_inv_staff_actx(r, &ax, reason);
-	if ((*out = ob_refunds_create(&ax, ob_h_inv_stripe(r), a->org, invoice, amount, reason,
+	if ((*out = ob_refunds_create(&ax, ob_worker_stripe(r->w), a->org, invoice, amount, reason,
 	    ob_header(r, "HTTP_IDEMPOTENCY_KEY"), f)) == NULL)
 		return -1;
 	*status = 201;
