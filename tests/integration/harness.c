@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
+
+#include "base/db.h"
+#include "identity/auth.h"
 
 const char *
 t_env(const char *name)
@@ -216,11 +220,7 @@ t_wait_status(const char *path, long status, int ms)
 	return -1;
 }
 
-/* ---- identity helpers ---- */
-
-#include <sodium.h>
-
-#include "identity/auth.h"
+/* ---- the database and the CLI ---- */
 
 void
 t_sql(const char *sql)
@@ -261,6 +261,15 @@ t_reset_rate_limits(void)
 {
 	t_sql("DELETE FROM rate_limit_counters");
 }
+
+void
+t_db_open(struct ob_db *db)
+{
+	ck_assert_msg(ob_db_open(db, t_env("DATABASE_URL"), "orgbill-test", 5000) == 0,
+	    "%s", db->lasterr);
+}
+
+/* ---- signing in ---- */
 
 /* The value of Set-Cookie NAME=value in r's headers (arena-free: static). */
 static const char *
@@ -387,4 +396,109 @@ t_cli(const char *args, const char *in, char *out, size_t len)
 	if (tmp[0] != '\0')
 		unlink(tmp);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* ---- fixtures ---- */
+
+/* The id that query returns; the test fails without a positive one. */
+static long
+id_of(const char *query)
+{
+	const char *v = t_sql_value(query);
+	long id = v != NULL ? atol(v) : 0;
+
+	ck_assert_msg(id > 0, "no id from: %s", query);
+	return id;
+}
+
+long
+t_org_id(const char *slug)
+{
+	char q[256];
+
+	snprintf(q, sizeof(q), "SELECT id FROM organizations WHERE slug = '%s'", slug);
+	return id_of(q);
+}
+
+long
+t_user_id(const char *email)
+{
+	char q[384];
+
+	snprintf(q, sizeof(q), "SELECT id FROM users WHERE email = '%s'", email);
+	return id_of(q);
+}
+
+/* Run the CLI with args (stdin from in); it must succeed. Its first line into out. */
+static void
+cli_ok(const char *args, const char *in, char *out, size_t len)
+{
+	ck_assert_msg(t_cli(args, in, out, len) == 0, "orgbill %s failed", args);
+}
+
+/* The id the CLI printed; the test fails unless it is one. */
+static long
+printed_id(const char *out)
+{
+	long id = atol(out);
+
+	ck_assert_msg(id > 0 && strspn(out, "0123456789") == strlen(out), "not an id: '%s'", out);
+	return id;
+}
+
+long
+t_org_new(const char *tag, const char *name, const char *billing_email)
+{
+	static int n;
+	char slug[64], args[512], mail[256] = "", out[64];
+
+	snprintf(slug, sizeof(slug), "%s-%d-%ld-%d", tag, (int)getpid(), (long)time(NULL), n++);
+	if (billing_email != NULL)
+		snprintf(mail, sizeof(mail), " --billing-email '%s'", billing_email);
+	snprintf(args, sizeof(args), "org create --name '%s' --slug %s%s",
+	    name != NULL ? name : slug, slug, mail);
+	cli_ok(args, NULL, out, sizeof(out));
+	return printed_id(out);
+}
+
+long
+t_member_new(long org, const char *role, const char *department)
+{
+	static int n;
+	char args[256], out[64];
+	long uid;
+
+	snprintf(args, sizeof(args), "user create --email member-%ld-%d@example.test", org, n++);
+	cli_ok(args, T_MEMBER_PASSWORD "\n", out, sizeof(out));
+	uid = printed_id(out);
+	t_member_add(org, uid, role, department);
+	return uid;
+}
+
+void
+t_member_add(long org, long user, const char *role, const char *department)
+{
+	char args[384], dept[160] = "";
+
+	if (department != NULL)
+		snprintf(dept, sizeof(dept), " --department '%s'", department);
+	snprintf(args, sizeof(args), "member add --org %ld --user %ld --role %s%s", org, user, role, dept);
+	cli_ok(args, NULL, NULL, 0);
+}
+
+void
+t_apikey_new(long org, const char *scopes, char *key, size_t len)
+{
+	char args[256];
+
+	snprintf(args, sizeof(args), "apikey create --org %ld --scopes %s", org, scopes);
+	cli_ok(args, NULL, key, len);
+	ck_assert_int_eq(strncmp(key, "ob_", 3), 0);
+}
+
+void
+t_session_new(const char *email, struct t_session *s)
+{
+	ck_assert_int_eq(t_login(email, T_DEMO_PASSWORD, s->cookie, sizeof(s->cookie)), 303);
+	t_csrf(s->cookie, s->csrf);
 }

@@ -14,7 +14,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <libpq-fe.h>
+
 #include "base/buf.h"
+
+struct ob_db;
 
 struct t_resp {
 	long status;
@@ -58,11 +62,7 @@ int t_wait_status(const char *path, long status, int ms);
 /** Sleep ms milliseconds. */
 void t_sleep_ms(int ms);
 
-#endif
-
-/* ---- identity helpers (test_authz.c, test_sessions.c) ---- */
-
-#include <libpq-fe.h>
+/* ---- the database and the CLI ---- */
 
 /** Run SQL on the stack's database (test set-up only); fails the test on error. */
 void t_sql(const char *sql);
@@ -73,6 +73,14 @@ const char *t_sql_value(const char *sql);
 /** Forget every rate-limit window (so sign-in tests do not starve each other). */
 void t_reset_rate_limits(void);
 
+/** Open db on the stack's database (DATABASE_URL); fails the test if it cannot. */
+void t_db_open(struct ob_db *db);
+
+/** Run the orgbill CLI with args (stdin from in, may be NULL); its stdout (first line) into out. Exit status. */
+int t_cli(const char *args, const char *in, char *out, size_t len);
+
+/* ---- signing in ---- */
+
 /**
  * Sign in through the form; the session cookie's value into cookie (64+
  * bytes). Returns the final HTTP status of the POST (303 on success).
@@ -82,9 +90,69 @@ long t_login(const char *email, const char *password, char *cookie, size_t len);
 /** The CSRF token for a session cookie value (out: 44 bytes). */
 void t_csrf(const char *cookie, char *out);
 
-/** Run the orgbill CLI with args (stdin from in, may be NULL); its stdout (first line) into out. Exit status. */
-int t_cli(const char *args, const char *in, char *out, size_t len);
-
 /** Send with a session cookie (cookie may be NULL) and extra headers. */
 int t_http_as(const char *cookie, const char *bearer, const char *method, const char *path,
     const char *body, const char *content_type, const char *const *extra, struct t_resp *out);
+
+/*
+ * ---- fixtures: orgs, members, API keys, signed-in sessions ----
+ *
+ * Made the way an operator makes them (the orgbill CLI), so they leave the
+ * rows and audit entries the product itself writes. Each fixture fails the
+ * test (ck_assert) when it cannot do its job: callers need not check.
+ * Names and slugs must not contain a single quote (they pass through sh).
+ */
+
+/** The password of every demo login the stack is seeded with (owner@acme.test, ...). */
+#define T_DEMO_PASSWORD "demo-password"
+
+/** The password of the users t_member_new makes. */
+#define T_MEMBER_PASSWORD "a-long-password-1"
+
+/** The id of the existing org with this slug (the demo's "acme", "globex"). */
+long t_org_id(const char *slug);
+
+/** The id of the existing user with this e-mail address. */
+long t_user_id(const char *email);
+
+/**
+ * A new organization (`orgbill org create`) with a slug no other call or
+ * run makes, "TAG-PID-TIME-N" (tag: lowercase letters, digits and dashes),
+ * named name (NULL: the slug), with billing e-mail billing_email (NULL:
+ * none). Its id.
+ */
+long t_org_new(const char *tag, const char *name, const char *billing_email);
+
+/**
+ * A new user (`orgbill user create`, password T_MEMBER_PASSWORD, e-mail
+ * "member-ORG-N@example.test") made a member of org (`orgbill member add`)
+ * with role (owner, admin, billing or member) and department (NULL: none).
+ * The user's id. Their first org becomes their default org.
+ */
+long t_member_new(long org, const char *role, const char *department);
+
+/** Make the existing user a member of org with role and department (NULL: none). */
+void t_member_add(long org, long user, const char *role, const char *department);
+
+/**
+ * A new API key of org (`orgbill apikey create`) with scopes (a comma list
+ * of read, write, meter, admin) into key (len: 128 bytes is plenty); the
+ * key starts "ob_".
+ */
+void t_apikey_new(long org, const char *scopes, char *key, size_t len);
+
+/** A signed-in session: what a browser holds after signing in. */
+struct t_session {
+	char cookie[128];	/* the __Host-ob_session cookie's value */
+	char csrf[64];		/* its CSRF token */
+};
+
+/**
+ * Sign in as email with T_DEMO_PASSWORD through the form, which must answer
+ * 303; the session's cookie and CSRF token into s. Rate-limit windows are
+ * left as they are: call t_reset_rate_limits() first where earlier
+ * sign-ins may have used them up.
+ */
+void t_session_new(const char *email, struct t_session *s);
+
+#endif

@@ -38,7 +38,7 @@ static const struct {
 	    OB_SCOPE_READ | OB_SCOPE_WRITE | OB_SCOPE_METER | OB_SCOPE_ADMIN },
 };
 
-static char cookies[P__MAX][128];
+static struct t_session sessions[P__MAX];
 static char keys[P__MAX][128];
 static long acme_id, globex_id, member_uid;
 
@@ -51,34 +51,23 @@ is_key(enum persona p)
 static void
 setup_personas(void)
 {
-	char args[256], v[32];
+	static const char *names[] = { "read", "write", "meter", "admin" };
 	int p;
 
-	acme_id = atol(t_sql_value("SELECT id FROM organizations WHERE slug = 'acme'"));
-	globex_id = atol(t_sql_value("SELECT id FROM organizations WHERE slug = 'globex'"));
-	member_uid = atol(t_sql_value("SELECT id FROM users WHERE email = 'member@acme.test'"));
-	ck_assert_int_gt(acme_id, 0);
+	acme_id = t_org_id("acme");
+	globex_id = t_org_id("globex");
+	member_uid = t_user_id("member@acme.test");
 	t_reset_rate_limits();
 	for (p = 0; p < P__MAX; p++) {
-		if (personas[p].email != NULL) {
-			ck_assert_int_eq(t_login(personas[p].email, "demo-password",
-			    cookies[p], sizeof(cookies[p])), 303);
-			/* The console works on the user's default org: acme for acme's
-			 * people, globex for globex's owner. */
-		}
-		if (is_key((enum persona)p)) {
-			static const char *names[] = { "read", "write", "meter", "admin" };
-
-			if (p == P_KEY_OTHER_ORG)
-				snprintf(args, sizeof(args), "apikey create --org %ld --scopes read,write,meter,admin", globex_id);
-			else
-				snprintf(args, sizeof(args), "apikey create --org %ld --scopes %s", acme_id,
-				    names[p - P_KEY_READ]);
-			ck_assert_int_eq(t_cli(args, NULL, keys[p], sizeof(keys[p])), 0);
-			ck_assert_int_eq(strncmp(keys[p], "ob_", 3), 0);
-		}
+		/* The console works on the user's default org: acme for acme's
+		 * people, globex for globex's owner. */
+		if (personas[p].email != NULL)
+			t_session_new(personas[p].email, &sessions[p]);
+		if (p == P_KEY_OTHER_ORG)
+			t_apikey_new(globex_id, "read,write,meter,admin", keys[p], sizeof(keys[p]));
+		else if (is_key((enum persona)p))
+			t_apikey_new(acme_id, names[p - P_KEY_READ], keys[p], sizeof(keys[p]));
 	}
-	(void)v;
 	/* Make sure every session's console org is its default org. */
 	t_sql("UPDATE users SET default_org_id = (SELECT id FROM organizations WHERE slug = 'acme') WHERE email LIKE '%@acme.test'");
 }
@@ -170,7 +159,7 @@ START_TEST(authz_matrix)
 		fill_path(ro->pattern, path, sizeof(path));
 		for (p = 0; p < P__MAX; p++) {
 			enum ob_decision want = expected(ro, (enum persona)p);
-			const char *cookie = cookies[p][0] ? cookies[p] : NULL;
+			const char *cookie = sessions[p].cookie[0] ? sessions[p].cookie : NULL;
 			const char *bearer = keys[p][0] ? keys[p] : NULL;
 			const char *body = NULL, *ctype = NULL;
 			int ok;
@@ -232,23 +221,22 @@ END_TEST
 /* A user of one org asking about another org gets 404, never 403. */
 START_TEST(authz_cross_tenant_is_404)
 {
-	char cookie[128], path[128];
+	struct t_session admin;
+	char path[128];
 	struct t_resp r;
-	long globex;
 
 	t_reset_rate_limits();
-	globex = atol(t_sql_value("SELECT id FROM organizations WHERE slug = 'globex'"));
-	ck_assert_int_eq(t_login("admin@acme.test", "demo-password", cookie, sizeof(cookie)), 303);
-	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", globex);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "GET", path, NULL, NULL, NULL, &r), 0);
+	t_session_new("admin@acme.test", &admin);
+	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", t_org_id("globex"));
+	ck_assert_int_eq(t_http_as(admin.cookie, NULL, "GET", path, NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 404);
 	t_resp_free(&r);
 	/* An id that does not exist answers the same. */
-	ck_assert_int_eq(t_http_as(cookie, NULL, "GET", "/api/v1/org-billing/987654/members",
+	ck_assert_int_eq(t_http_as(admin.cookie, NULL, "GET", "/api/v1/org-billing/987654/members",
 	    NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 404);
 	t_resp_free(&r);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "GET", "/api/v1/org-billing/abc/members",
+	ck_assert_int_eq(t_http_as(admin.cookie, NULL, "GET", "/api/v1/org-billing/abc/members",
 	    NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 404);
 	t_resp_free(&r);

@@ -19,45 +19,22 @@
 
 #define API "/api/v1/org-billing"
 
-static int seq;
-
 /* A fresh org with an owner and n_members members; ids into out. */
 static long
 make_org(const char *tag, long *owner, long *members, int n_members)
 {
-	char sql[1024], slug[64];
-	long org;
+	char cr_tag[64];
+	long org, uid;
 	int i;
 
-	snprintf(slug, sizeof(slug), "cr-%s-%d-%d", tag, (int)getpid(), seq++);
-	snprintf(sql, sizeof(sql), "INSERT INTO organizations (name, slug) VALUES ('%s', '%s') RETURNING id",
-	    slug, slug);
-	org = atol(t_sql_value(sql));
-	for (i = -1; i < n_members; i++) {
-		long uid;
-
-		snprintf(sql, sizeof(sql), "INSERT INTO users (email, name, default_org_id)"
-		    " VALUES ('%s-u%d@example.test', 'User %d', %ld) RETURNING id", slug, i + 1, i + 1, org);
-		uid = atol(t_sql_value(sql));
-		snprintf(sql, sizeof(sql), "INSERT INTO memberships (org_id, user_id, role, status)"
-		    " VALUES (%ld, %ld, '%s', 'active')", org, uid, i < 0 ? "owner" : "member");
-		t_sql(sql);
-		if (i < 0 && owner != NULL)
-			*owner = uid;
-		else if (i >= 0)
-			members[i] = uid;
-	}
+	snprintf(cr_tag, sizeof(cr_tag), "cr-%s", tag);
+	org = t_org_new(cr_tag, NULL, NULL);
+	uid = t_member_new(org, "owner", NULL);
+	if (owner != NULL)
+		*owner = uid;
+	for (i = 0; i < n_members; i++)
+		members[i] = t_member_new(org, "member", NULL);
 	return org;
-}
-
-static void
-make_key(long org, const char *scopes, char *key, size_t len)
-{
-	char args[128];
-
-	snprintf(args, sizeof(args), "apikey create --org %ld --scopes %s", org, scopes);
-	ck_assert_int_eq(t_cli(args, NULL, key, len), 0);
-	ck_assert_int_eq(strncmp(key, "ob_", 3), 0);
 }
 
 static void
@@ -239,7 +216,7 @@ START_TEST(concurrent_deductions_are_exact)
 	int i, j;
 
 	org = make_org("conc", &owner, &user, 1);
-	make_key(org, "meter", key, sizeof(key));
+	t_apikey_new(org, "meter", key, sizeof(key));
 	grant(org, CONC_POOL, NULL);
 	snprintf(sql, sizeof(sql), "SELECT status FROM allocate_credits_to_user(%ld, %ld, %d, 'test')",
 	    org, user, CONC_LIMIT);
@@ -304,7 +281,7 @@ START_TEST(ledger_check_detects_corruption)
 	char key[128];
 
 	org = make_org("ledger", &owner, &user, 1);
-	make_key(org, "meter", key, sizeof(key));
+	t_apikey_new(org, "meter", key, sizeof(key));
 	grant(org, 500, NULL);
 	ck_assert_int_eq(deduct(key, org, "l1", user, 40, "chat", &r), 200);
 	t_resp_free(&r);
@@ -336,7 +313,7 @@ START_TEST(expiry_and_priority_order)
 	struct t_resp r;
 
 	org = make_org("prio", &owner, &user, 1);
-	make_key(org, "meter", key, sizeof(key));
+	t_apikey_new(org, "meter", key, sizeof(key));
 	/* late: no expiry; soon: expires in an hour; prio: priority 10;
 	 * exp: already expired (made to expire after the grant). */
 	snprintf(sql, sizeof(sql), "SELECT grant_id FROM add_credits_to_pool(%ld, NULL, 100, 'manual',"
@@ -394,8 +371,8 @@ START_TEST(extra_task_limits)
 	int i;
 
 	org = make_org("extra", &owner, &user, 1);
-	make_key(org, "meter", key, sizeof(key));
-	make_key(org, "admin", admin, sizeof(admin));
+	t_apikey_new(org, "meter", key, sizeof(key));
+	t_apikey_new(org, "admin", admin, sizeof(admin));
 	grant(org, 10, NULL);
 	/* Allowed but 0: none. */
 	settings(admin, org, "{\"allow_extra_tasks\":true,\"max_extra_tasks\":0}");
@@ -462,8 +439,8 @@ START_TEST(reversals)
 	struct t_resp r;
 
 	org = make_org("rev", &owner, &user, 1);
-	make_key(org, "meter", key, sizeof(key));
-	make_key(org, "admin", admin, sizeof(admin));
+	t_apikey_new(org, "meter", key, sizeof(key));
+	t_apikey_new(org, "admin", admin, sizeof(admin));
 	grant(org, 100, NULL);
 	ck_assert_int_eq(deduct(key, org, "r1", user, 60, "chat", &r), 200);
 	t_resp_free(&r);
@@ -501,11 +478,9 @@ START_TEST(personal_and_multi_org)
 
 	org_a = make_org("mo-a", &owner_a, &m, 1);
 	org_b = make_org("mo-b", &owner_b, NULL, 0);
-	snprintf(sql, sizeof(sql), "INSERT INTO memberships (org_id, user_id, role) VALUES (%ld, %ld, 'member')",
-	    org_b, m);
-	t_sql(sql);
-	make_key(org_a, "meter", key_a, sizeof(key_a));
-	make_key(org_b, "meter", key_b, sizeof(key_b));
+	t_member_add(org_b, m, "member", NULL);
+	t_apikey_new(org_a, "meter", key_a, sizeof(key_a));
+	t_apikey_new(org_b, "meter", key_b, sizeof(key_b));
 	grant(org_a, 100, NULL);
 	grant(org_b, 200, NULL);
 	/* The path names the org. */
@@ -546,7 +521,7 @@ START_TEST(answers_and_idempotency)
 	org = make_org("ans", &owner, &user, 1);
 	other_org = make_org("ans-x", &other_owner, &stranger, 1);
 	(void)other_org;
-	make_key(org, "meter", key, sizeof(key));
+	t_apikey_new(org, "meter", key, sizeof(key));
 	grant(org, 100, NULL);
 	{
 		char sql[256];
@@ -620,8 +595,8 @@ START_TEST(alerts_once_per_period)
 	struct t_resp r;
 
 	org = make_org("alert", &owner, &user, 1);
-	make_key(org, "meter", key, sizeof(key));
-	make_key(org, "read", admin, sizeof(admin));
+	t_apikey_new(org, "meter", key, sizeof(key));
+	t_apikey_new(org, "read", admin, sizeof(admin));
 	grant(org, 1000, NULL);
 	snprintf(sql, sizeof(sql), "SELECT status FROM allocate_credits_to_user(%ld, %ld, 100, 't')", org, user);
 	ck_assert_str_eq(t_sql_value(sql), "ok");
@@ -643,7 +618,7 @@ START_TEST(alerts_once_per_period)
 	{
 		char ak[128];
 
-		make_key(org, "admin", ak, sizeof(ak));
+		t_apikey_new(org, "admin", ak, sizeof(ak));
 		ck_assert_int_eq(reverse(ak, org, "al4", &r), 201);
 		t_resp_free(&r);
 	}
@@ -679,28 +654,28 @@ END_TEST
 
 START_TEST(console_page_and_forms)
 {
-	char owner_c[128], member_c[128], csrf[64], body[256];
+	struct t_session owner, member;
+	char body[256];
 	struct t_resp r;
-	long acme = atol(t_sql_value("SELECT id FROM organizations WHERE slug = 'acme'"));
+	long acme = t_org_id("acme");
 
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("owner@acme.test", "demo-password", owner_c, sizeof(owner_c)), 303);
-	ck_assert_int_eq(t_login("member@acme.test", "demo-password", member_c, sizeof(member_c)), 303);
-	ck_assert_int_eq(t_http_as(owner_c, NULL, "GET", "/credits", NULL, NULL, NULL, &r), 0);
+	t_session_new("owner@acme.test", &owner);
+	t_session_new("member@acme.test", &member);
+	ck_assert_int_eq(t_http_as(owner.cookie, NULL, "GET", "/credits", NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "id=\"credits-chart\""));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "id=\"allocations\""));
 	t_resp_free(&r);
-	ck_assert_int_eq(t_http_as(member_c, NULL, "GET", "/credits", NULL, NULL, NULL, &r), 0);
+	ck_assert_int_eq(t_http_as(member.cookie, NULL, "GET", "/credits", NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "id=\"my-allowance\""));
 	ck_assert_ptr_null(strstr(r.body.data, "id=\"allocations\""));
 	ck_assert_ptr_null(strstr(r.body.data, "id=\"credits-chart\""));
 	t_resp_free(&r);
 	/* A member cannot change settings. */
-	t_csrf(member_c, csrf);
-	snprintf(body, sizeof(body), "csrf=%s&allow_extra_tasks=on&max_extra_tasks=3", csrf);
-	ck_assert_int_eq(t_http_as(member_c, NULL, "POST", "/credits/settings", body,
+	snprintf(body, sizeof(body), "csrf=%s&allow_extra_tasks=on&max_extra_tasks=3", member.csrf);
+	ck_assert_int_eq(t_http_as(member.cookie, NULL, "POST", "/credits/settings", body,
 	    "application/x-www-form-urlencoded", (const char *[]){ "Origin: https://localhost", NULL }, &r), 0);
 	ck_assert_int_eq(r.status, 403);
 	t_resp_free(&r);

@@ -15,13 +15,6 @@
 #include "ob_schema.h"
 #include "integration/harness.h"
 
-static void
-open_db(struct ob_db *db)
-{
-	ck_assert_msg(ob_db_open(db, t_env("DATABASE_URL"), "orgbill-test", 5000) == 0,
-	    "%s", db->lasterr);
-}
-
 START_TEST(db_migrations_current_and_idempotent)
 {
 	struct ob_db db;
@@ -29,7 +22,7 @@ START_TEST(db_migrations_current_and_idempotent)
 	int applied = -1;
 	long v;
 
-	open_db(&db);
+	t_db_open(&db);
 	snprintf(sql_dir, sizeof(sql_dir), "%s/sql", t_env("OB_TEST_ROOT"));
 	long count;
 
@@ -70,7 +63,7 @@ START_TEST(db_end_request_rolls_back)
 {
 	struct ob_db db;
 
-	open_db(&db);
+	t_db_open(&db);
 	ck_assert_int_eq(ob_db_begin(&db), 0);
 	ck_assert_int_eq(PQtransactionStatus(db.conn), PQTRANS_INTRANS);
 	ck_assert_int_eq(ob_db_end_request(&db), 1);
@@ -92,7 +85,7 @@ START_TEST(db_statements_all_prepared)
 {
 	struct ob_db db;
 
-	open_db(&db);
+	t_db_open(&db);
 	ck_assert_msg(db.unprepared == 0, "%s", db.lasterr);
 	ck_assert_int_eq(ob_db_ensure(&db), 0);
 	ob_db_close(&db);
@@ -104,7 +97,7 @@ START_TEST(db_reconnects_after_restart)
 	struct ob_db db;
 	int i, ok = 0;
 
-	open_db(&db);
+	t_db_open(&db);
 	ck_assert_int_eq(ob_db_run(&db, OB_STMT_PING, NULL), 0);
 	ck_assert_int_eq(t_stack("pg-restart"), 0);
 	/* The first call notices, reconnects, re-prepares and retries. */
@@ -132,7 +125,7 @@ START_TEST(db_result_columns_named_and_unique)
 	char bad[4096] = "";
 	int s, i, j, n;
 
-	open_db(&db);
+	t_db_open(&db);
 	ck_assert_int_eq(ob_db_ensure(&db), 0);
 	for (s = 0; s < OB_STMT__MAX; s++) {
 		PGresult *d = PQdescribePrepared(db.conn, ob_stmts[s].name);

@@ -13,12 +13,6 @@
 
 #include "integration/harness.h"
 
-static long
-acme(void)
-{
-	return atol(t_sql_value("SELECT id FROM organizations WHERE slug = 'acme'"));
-}
-
 /* Status of GET /members with this session. */
 static long
 members_status(const char *cookie)
@@ -69,17 +63,17 @@ END_TEST
 
 START_TEST(session_is_rotated_at_login)
 {
-	char a[128], b[128];
+	struct t_session a, b;
 	struct t_resp r;
 	char hc[256];
 
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("member@acme.test", "demo-password", a, sizeof(a)), 303);
-	ck_assert_int_eq(members_status(a), 200);
+	t_session_new("member@acme.test", &a);
+	ck_assert_int_eq(members_status(a.cookie), 200);
 	/* Signing in again from a browser that holds session a: a new token,
 	 * and a stops working (no fixation). */
-	ck_assert_int_eq(t_login("member@acme.test", "demo-password", b, sizeof(b)), 303);
-	ck_assert_str_ne(a, b);
+	t_session_new("member@acme.test", &b);
+	ck_assert_str_ne(a.cookie, b.cookie);
 	/* Through the form with the old cookie present. */
 	{
 		char body[512], token[128];
@@ -89,14 +83,14 @@ START_TEST(session_is_rotated_at_login)
 		p = strstr(r.headers.data, "__Host-ob_login=");
 		snprintf(token, sizeof(token), "%.*s", (int)strcspn(p + 16, ";"), p + 16);
 		t_resp_free(&r);
-		snprintf(hc, sizeof(hc), "Cookie: __Host-ob_login=%s; __Host-ob_session=%s", token, b);
+		snprintf(hc, sizeof(hc), "Cookie: __Host-ob_login=%s; __Host-ob_session=%s", token, b.cookie);
 		snprintf(body, sizeof(body), "login_token=%s&email=member%%40acme.test&password=demo-password", token);
 		ck_assert_int_eq(t_http(NULL, "POST", "/login", body, strlen(body),
 		    (const char *[]){ hc, "Content-Type: application/x-www-form-urlencoded", NULL }, &r), 0);
 		ck_assert_int_eq(r.status, 303);
 		t_resp_free(&r);
 	}
-	ck_assert_int_eq(members_status(b), 303);
+	ck_assert_int_eq(members_status(b.cookie), 303);
 	/* A made-up cookie is no session. */
 	ck_assert_int_eq(members_status("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 303);
 	ck_assert_int_eq(members_status("not-a-token"), 303);
@@ -105,57 +99,57 @@ END_TEST
 
 START_TEST(session_expiry_idle_and_absolute)
 {
-	char a[128];
+	struct t_session a;
 
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("billing@acme.test", "demo-password", a, sizeof(a)), 303);
-	ck_assert_int_eq(members_status(a), 200);
+	t_session_new("billing@acme.test", &a);
+	ck_assert_int_eq(members_status(a.cookie), 200);
 	/* Idle longer than ORGBILL_SESSION_IDLE_S (2 h by default). */
 	t_sql("UPDATE sessions SET last_seen_at = now() - interval '3 hours'"
 	    " WHERE user_id = (SELECT id FROM users WHERE email = 'billing@acme.test')");
-	ck_assert_int_eq(members_status(a), 303);
+	ck_assert_int_eq(members_status(a.cookie), 303);
 
-	ck_assert_int_eq(t_login("billing@acme.test", "demo-password", a, sizeof(a)), 303);
-	ck_assert_int_eq(members_status(a), 200);
+	t_session_new("billing@acme.test", &a);
+	ck_assert_int_eq(members_status(a.cookie), 200);
 	/* Past the absolute expiry, however recently used. */
 	t_sql("UPDATE sessions SET expires_at = now() - interval '1 second'"
 	    " WHERE user_id = (SELECT id FROM users WHERE email = 'billing@acme.test')");
-	ck_assert_int_eq(members_status(a), 303);
+	ck_assert_int_eq(members_status(a.cookie), 303);
 }
 END_TEST
 
 START_TEST(logout_invalidates_and_needs_csrf)
 {
-	char a[128], csrf[64], body[128];
+	struct t_session a;
+	char body[128];
 	struct t_resp r;
 
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("admin@acme.test", "demo-password", a, sizeof(a)), 303);
+	t_session_new("admin@acme.test", &a);
 	/* Without the token, or with a wrong one: refused, session intact. */
-	ck_assert_int_eq(t_http_as(a, NULL, "POST", "/logout", "", "application/x-www-form-urlencoded", NULL, &r), 0);
+	ck_assert_int_eq(t_http_as(a.cookie, NULL, "POST", "/logout", "", "application/x-www-form-urlencoded", NULL, &r), 0);
 	ck_assert_int_eq(r.status, 403);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "csrf_failed"));
 	t_resp_free(&r);
-	ck_assert_int_eq(t_http_as(a, NULL, "POST", "/logout", "csrf=AAAA", "application/x-www-form-urlencoded", NULL, &r), 0);
+	ck_assert_int_eq(t_http_as(a.cookie, NULL, "POST", "/logout", "csrf=AAAA", "application/x-www-form-urlencoded", NULL, &r), 0);
 	ck_assert_int_eq(r.status, 403);
 	t_resp_free(&r);
-	ck_assert_int_eq(members_status(a), 200);
+	ck_assert_int_eq(members_status(a.cookie), 200);
 	/* The right token from a foreign Origin: refused. */
-	t_csrf(a, csrf);
-	snprintf(body, sizeof(body), "csrf=%s", csrf);
-	ck_assert_int_eq(t_http_as(a, NULL, "POST", "/logout", body, "application/x-www-form-urlencoded",
+	snprintf(body, sizeof(body), "csrf=%s", a.csrf);
+	ck_assert_int_eq(t_http_as(a.cookie, NULL, "POST", "/logout", body, "application/x-www-form-urlencoded",
 	    (const char *[]){ "Origin: https://evil.example", NULL }, &r), 0);
 	ck_assert_int_eq(r.status, 403);
 	t_resp_free(&r);
-	ck_assert_int_eq(members_status(a), 200);
+	ck_assert_int_eq(members_status(a.cookie), 200);
 	/* The right token (no Origin, as some clients send): signed out, and
 	 * the cookie is dead. */
-	ck_assert_int_eq(t_http_as(a, NULL, "POST", "/logout", body, "application/x-www-form-urlencoded", NULL, &r), 0);
+	ck_assert_int_eq(t_http_as(a.cookie, NULL, "POST", "/logout", body, "application/x-www-form-urlencoded", NULL, &r), 0);
 	ck_assert_int_eq(r.status, 303);
 	ck_assert_ptr_nonnull(strstr(t_header(&r, "Location"), "/login"));
 	ck_assert_ptr_nonnull(strstr(r.headers.data, "__Host-ob_session=; "));
 	t_resp_free(&r);
-	ck_assert_int_eq(members_status(a), 303);
+	ck_assert_int_eq(members_status(a.cookie), 303);
 }
 END_TEST
 
@@ -210,10 +204,9 @@ START_TEST(apikey_revocation_within_seconds)
 	struct t_resp r;
 	int i, revoked_seen = 0;
 
-	snprintf(args, sizeof(args), "apikey create --org %ld --scopes read", acme());
-	ck_assert_int_eq(t_cli(args, NULL, key, sizeof(key)), 0);
+	t_apikey_new(t_org_id("acme"), "read", key, sizeof(key));
 	snprintf(prefix, sizeof(prefix), "%.12s", key + 3);
-	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", acme());
+	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", t_org_id("acme"));
 	for (i = 0; i < 4; i++) {
 		ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
 		ck_assert_int_eq(r.status, 200);
@@ -287,16 +280,15 @@ burst_thread(void *arg)
 /* The read limit holds across both workers: exactly the limit gets in. */
 START_TEST(rate_limit_shared_by_workers)
 {
-	char key[128], path[128], args[128];
+	char key[128], path[128];
 	struct burst b[8];
 	pthread_t th[8];
 	struct t_resp r;
 	int i, ok = 0, limited = 0, other = 0;
 	long limit;
 
-	snprintf(args, sizeof(args), "apikey create --org %ld --scopes read", acme());
-	ck_assert_int_eq(t_cli(args, NULL, key, sizeof(key)), 0);
-	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", acme());
+	t_apikey_new(t_org_id("acme"), "read", key, sizeof(key));
+	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", t_org_id("acme"));
 	ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	limit = atol(t_header(&r, "X-RateLimit-Limit"));
@@ -322,7 +314,7 @@ END_TEST
 
 START_TEST(audit_rows_for_mutations)
 {
-	char key[128], args[128], path[160], idem[64], body[160], q[256];
+	char key[128], path[160], idem[64], body[160], q[256];
 	const char *hdr[] = { idem, NULL };
 	struct t_resp r;
 	char *p;
@@ -332,9 +324,8 @@ START_TEST(audit_rows_for_mutations)
 	snprintf(body, sizeof(body), "{\"email\":\"audited-%d-%ld@acme.test\",\"role\":\"member\","
 	    "\"department\":\"QA\"}", getpid(), (long)time(NULL));
 
-	snprintf(args, sizeof(args), "apikey create --org %ld --scopes read,admin", acme());
-	ck_assert_int_eq(t_cli(args, NULL, key, sizeof(key)), 0);
-	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", acme());
+	t_apikey_new(t_org_id("acme"), "read,admin", key, sizeof(key));
+	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", t_org_id("acme"));
 	ck_assert_int_eq(t_http_as(NULL, key, "POST", path, body, "application/json", hdr, &r), 0);
 	ck_assert_int_eq(r.status, 201);
 	t_resp_free(&r);
@@ -343,7 +334,7 @@ START_TEST(audit_rows_for_mutations)
 	    " WHERE a.action = 'member.add' AND a.actor_type = 'api_key' AND a.actor_id = '%.12s'"
 	    " AND a.after->>'department' = 'QA' AND a.request_id ~ '^[0-9a-f]{32}$'", key + 3);
 	ck_assert_str_eq(t_sql_value(q), "1");
-	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/history?limit=1", acme());
+	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/history?limit=1", t_org_id("acme"));
 	ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"action\":\"member.add\""));
@@ -354,14 +345,14 @@ START_TEST(audit_rows_for_mutations)
 	t_resp_free(&r);
 	/* The next page starts below the cursor. */
 	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/history?limit=100&starting_after=%ld",
-	    acme(), before_id);
+	    t_org_id("acme"), before_id);
 	ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	p = strstr(r.body.data, "\"id\":\"");
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_lt(atol(p + 6), before_id);
 	t_resp_free(&r);
-	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/history?limit=0", acme());
+	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/history?limit=0", t_org_id("acme"));
 	ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"param\":\"limit\""));
@@ -371,18 +362,17 @@ END_TEST
 
 START_TEST(last_owner_cannot_leave)
 {
-	char args[128], key[128], path[160], cookie[128], csrf[64], body[128];
+	struct t_session s;
+	char path[160], body[128];
 	struct t_resp r;
-	long globex = atol(t_sql_value("SELECT id FROM organizations WHERE slug = 'globex'"));
-	long owner = atol(t_sql_value("SELECT id FROM users WHERE email = 'owner@globex.test'"));
+	long globex = t_org_id("globex");
+	long owner = t_user_id("owner@globex.test");
 
-	(void)args; (void)key;
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("owner@globex.test", "demo-password", cookie, sizeof(cookie)), 303);
-	t_csrf(cookie, csrf);
-	snprintf(body, sizeof(body), "csrf=%s&role=member", csrf);
+	t_session_new("owner@globex.test", &s);
+	snprintf(body, sizeof(body), "csrf=%s&role=member", s.csrf);
 	snprintf(path, sizeof(path), "/members/%ld/role", owner);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", path, body,
+	ck_assert_int_eq(t_http_as(s.cookie, NULL, "POST", path, body,
 	    "application/x-www-form-urlencoded", NULL, &r), 0);
 	ck_assert_int_eq(r.status, 409);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "at least one owner"));
@@ -424,23 +414,23 @@ END_TEST
 
 START_TEST(members_visibility_setting)
 {
-	char cookie[128], csrf[64], body[160];
+	struct t_session s;
+	char body[160];
 	struct t_resp r;
 
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("admin@acme.test", "demo-password", cookie, sizeof(cookie)), 303);
-	t_csrf(cookie, csrf);
+	t_session_new("admin@acme.test", &s);
 	/* Unchecked: only the hidden default is sent. */
-	snprintf(body, sizeof(body), "csrf=%s&members_see_billing=0", csrf);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", "/members/visibility", body,
+	snprintf(body, sizeof(body), "csrf=%s&members_see_billing=0", s.csrf);
+	ck_assert_int_eq(t_http_as(s.cookie, NULL, "POST", "/members/visibility", body,
 	    "application/x-www-form-urlencoded", NULL, &r), 0);
 	ck_assert_int_eq(r.status, 303);
 	t_resp_free(&r);
 	ck_assert_str_eq(t_sql_value("SELECT members_see_billing FROM organizations WHERE slug = 'acme'"), "f");
 	ck_assert_str_eq(t_sql_value("SELECT after->>'members_see_billing' FROM audit_log"
 	    " WHERE action = 'org.settings' ORDER BY id DESC LIMIT 1"), "false");
-	snprintf(body, sizeof(body), "csrf=%s&members_see_billing=0&members_see_billing=1", csrf);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", "/members/visibility", body,
+	snprintf(body, sizeof(body), "csrf=%s&members_see_billing=0&members_see_billing=1", s.csrf);
+	ck_assert_int_eq(t_http_as(s.cookie, NULL, "POST", "/members/visibility", body,
 	    "application/x-www-form-urlencoded", NULL, &r), 0);
 	ck_assert_int_eq(r.status, 303);
 	t_resp_free(&r);

@@ -103,22 +103,18 @@ advance_to(long long to)
 	fake_ctl("/_fake/clock/advance", body);
 }
 
-/* A new org with an admin API key; the id into *org, the key into key. */
+/* A new org "Inv TAG" with an admin API key; the id into *org, the key into key. */
 static void
 new_org(const char *tag, long *org, char *key, size_t keylen)
 {
 	static int n;
-	char args[512], out[256];
+	char inv_tag[64], name[64], mail[128];
 
-	snprintf(args, sizeof(args), "org create --name 'Inv %s' --slug inv-%s-%d-%ld-%d "
-	    "--billing-email billing-%s-%d@inv.test", tag, tag, (int)getpid(), (long)time(NULL), n, tag, n);
-	n++;
-	ck_assert_int_eq(t_cli(args, NULL, out, sizeof(out)), 0);
-	*org = atol(out);
-	ck_assert_int_gt(*org, 0);
-	snprintf(args, sizeof(args), "apikey create --org %ld --scopes read,write,meter,admin", *org);
-	ck_assert_int_eq(t_cli(args, NULL, key, keylen), 0);
-	ck_assert_int_eq(strncmp(key, "ob_", 3), 0);
+	snprintf(inv_tag, sizeof(inv_tag), "inv-%s", tag);
+	snprintf(name, sizeof(name), "Inv %s", tag);
+	snprintf(mail, sizeof(mail), "billing-%s-%d@inv.test", tag, n++);
+	*org = t_org_new(inv_tag, name, mail);
+	t_apikey_new(*org, "read,write,meter,admin", key, keylen);
 }
 
 /* Our API with a key; the parsed answer (status checked). */
@@ -402,7 +398,8 @@ END_TEST
 /* Partial then full refund; an over-refund and a refund of nothing are refused. */
 START_TEST(inv_refunds_partial_full_over)
 {
-	char key[128], cus[64], price[64], path[256], cookie[128], csrf[64], hc[128], body[256], q[256];
+	struct t_session staff;
+	char key[128], cus[64], price[64], path[256], hc[128], body[256], q[256];
 	const char *extra[2] = { hc, NULL };
 	long org;
 	cJSON *sub, *list, *inv, *charges, *ch = NULL, *j;
@@ -423,9 +420,8 @@ START_TEST(inv_refunds_partial_full_over)
 	inv_id = js(inv, "id");
 
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("staff@orgbill.test", "demo-password", cookie, sizeof(cookie)), 303);
-	t_csrf(cookie, csrf);
-	snprintf(hc, sizeof(hc), "X-CSRF-Token: %s", csrf);
+	t_session_new("staff@orgbill.test", &staff);
+	snprintf(hc, sizeof(hc), "X-CSRF-Token: %s", staff.csrf);
 	snprintf(path, sizeof(path), API "/refunds/%ld", org);
 
 	/* Not staff: an org admin key cannot refund. */
@@ -435,7 +431,7 @@ START_TEST(inv_refunds_partial_full_over)
 	t_resp_free(&r);
 
 	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",\"amount\":3000,\"reason\":\"service outage\"}", inv_id);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
 	j = parse(&r);
 	ck_assert_int_eq(jnum(j, "amount"), 3000);
@@ -444,13 +440,13 @@ START_TEST(inv_refunds_partial_full_over)
 	t_resp_free(&r);
 
 	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",\"amount\":7001,\"reason\":\"too much\"}", inv_id);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
 	ck_assert_int_eq(r.status, 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "amount_exceeds_refundable"));
 	t_resp_free(&r);
 
 	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",\"reason\":\"cancelled contract\"}", inv_id);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
 	j = parse(&r);
 	ck_assert_int_eq(jnum(j, "amount"), 7000);
@@ -459,7 +455,7 @@ START_TEST(inv_refunds_partial_full_over)
 	t_resp_free(&r);
 
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
 	ck_assert_int_eq(r.status, 409);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "nothing_to_refund"));
 	t_resp_free(&r);
@@ -645,7 +641,8 @@ END_TEST
 /* Credits bought through a Stripe invoice are granted once, when it is paid. */
 START_TEST(inv_credit_purchase_once)
 {
-	char key[128], cus[64], q[512], path[256], cookie[128], csrf[64], hc[128], args[256];
+	struct t_session billing;
+	char key[128], cus[64], q[512], path[256], hc[128];
 	const char *extra[2] = { hc, NULL };
 	long org;
 	struct t_resp r;
@@ -654,19 +651,16 @@ START_TEST(inv_credit_purchase_once)
 	new_org("buy", &org, key, sizeof(key));
 	org_customer(org, key, cus, sizeof(cus));
 	set_card(cus, "pm_card_visa");
-	snprintf(args, sizeof(args), "member add --org %ld --user %s --role billing", org,
-	    t_sql_value("SELECT id FROM users WHERE email = 'billing@acme.test'"));
-	ck_assert_int_eq(t_cli(args, NULL, NULL, 0), 0);
+	t_member_add(org, t_user_id("billing@acme.test"), "billing", NULL);
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("billing@acme.test", "demo-password", cookie, sizeof(cookie)), 303);
-	t_csrf(cookie, csrf);
-	snprintf(hc, sizeof(hc), "X-CSRF-Token: %s", csrf);
+	t_session_new("billing@acme.test", &billing);
+	snprintf(hc, sizeof(hc), "X-CSRF-Token: %s", billing.csrf);
 	snprintf(path, sizeof(path), API "/credit-purchases/%ld", org);
 	/* Payment actions are for people, not API keys. */
 	ck_assert_int_eq(t_http_as(NULL, key, "POST", path, "{\"credits\":5000}", "application/json", NULL, &r), 0);
 	ck_assert_int_ne(r.status, 201);
 	t_resp_free(&r);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", path, "{\"credits\":5000}", "application/json", extra, &r), 0);
+	ck_assert_int_eq(t_http_as(billing.cookie, NULL, "POST", path, "{\"credits\":5000}", "application/json", extra, &r), 0);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
 	j = parse(&r);
 	ck_assert_str_eq(js(j, "status"), "paid");

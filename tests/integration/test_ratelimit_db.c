@@ -24,13 +24,6 @@ fake_clock(void)
 	return fake_now;
 }
 
-static void
-open_db(struct ob_db *db)
-{
-	ck_assert_msg(ob_db_open(db, t_env("DATABASE_URL"), "orgbill-test", 5000) == 0,
-	    "%s", db->lasterr);
-}
-
 /* A limiter on the test clock, at the start of a window of w seconds. */
 static struct ob_rl *
 new_rl(long w)
@@ -59,7 +52,7 @@ START_TEST(rl_db_exact_per_window)
 	long t0 = fake_now;
 	int i;
 
-	open_db(&db);
+	t_db_open(&db);
 	unique_id(id, sizeof(id), "user");
 	ck_assert_int_eq(ob_rl_set(rl, OB_RL_LOGIN, 5, 900), 0);
 	fake_now = t0 + 100;
@@ -152,7 +145,7 @@ START_TEST(rl_db_exact_across_hosts)
 		    "child %d exited %d", i, WEXITSTATUS(st));
 	}
 	ck_assert_int_eq(total, 37);
-	open_db(&db);
+	t_db_open(&db);
 	ck_assert_int_eq(ob_rl_hit(rl, &db, OB_RL_LOGIN, id, &r), 0);
 	ck_assert_int_eq(r.allowed, 0);
 	ob_db_close(&db);
@@ -168,7 +161,7 @@ START_TEST(rl_db_odd_identities)
 	struct ob_rl_result r;
 	char base[96], longid[400], odd[128];
 
-	open_db(&db);
+	t_db_open(&db);
 	unique_id(base, sizeof(base), "odd");
 	memset(longid, 'a', sizeof(longid) - 1);
 	longid[sizeof(longid) - 1] = '\0';
@@ -198,7 +191,7 @@ START_TEST(rl_db_refuses_transaction)
 	struct ob_rl_result r;
 	char id[96];
 
-	open_db(&db);
+	t_db_open(&db);
 	unique_id(id, sizeof(id), "tx");
 	ck_assert_int_eq(ob_db_begin(&db), 0);
 	ck_assert_int_eq(ob_rl_hit(rl, &db, OB_RL_LOGIN, id, &r), -1);
@@ -222,7 +215,7 @@ START_TEST(rl_db_cleanup_old_windows)
 	char id[96];
 	long deleted = -1;
 
-	open_db(&db);
+	t_db_open(&db);
 	unique_id(id, sizeof(id), "old");
 	ck_assert_int_eq(ob_rl_set(rl, OB_RL_LOGIN, 2, 60), 0);
 	fake_now -= 3 * 86400;

@@ -13,7 +13,7 @@
 
 #include <cJSON.h>
 
-#include "harness.h"
+#include "integration/harness.h"
 
 #define API "/api/v1/org-billing"
 
@@ -22,27 +22,20 @@ struct org {
 	char key[128];
 };
 
-static int seq;
-
-/* A fresh org with an admin+meter key and n members (m0…@slug.test). */
+/* A fresh org with an admin+meter key and n members in two departments. */
 static void
 make_org(struct org *o, const char *tag, int members)
 {
-	char args[512], out[256], slug[64], uid[32];
+	char sub_tag[64];
+	long id;
 	int i;
 
-	snprintf(slug, sizeof(slug), "sub-%s-%d-%d", tag, (int)getpid(), seq++);
-	snprintf(args, sizeof(args), "org create --name %s --slug %s", slug, slug);
-	ck_assert_int_eq(t_cli(args, NULL, o->id, sizeof(o->id)), 0);
-	snprintf(args, sizeof(args), "apikey create --org %s --scopes admin,meter,read,write", o->id);
-	ck_assert_int_eq(t_cli(args, NULL, o->key, sizeof(o->key)), 0);
-	for (i = 0; i < members; i++) {
-		snprintf(args, sizeof(args), "user create --email m%d@%s.test", i, slug);
-		ck_assert_int_eq(t_cli(args, "a-long-password-1\n", uid, sizeof(uid)), 0);
-		snprintf(args, sizeof(args), "member add --org %s --user %s --role member --department %s",
-		    o->id, uid, i % 2 ? "Sales" : "Engineering");
-		ck_assert_int_eq(t_cli(args, NULL, out, sizeof(out)), 0);
-	}
+	snprintf(sub_tag, sizeof(sub_tag), "sub-%s", tag);
+	id = t_org_new(sub_tag, NULL, NULL);
+	snprintf(o->id, sizeof(o->id), "%ld", id);
+	t_apikey_new(id, "admin,meter,read,write", o->key, sizeof(o->key));
+	for (i = 0; i < members; i++)
+		(void)t_member_new(id, "member", i % 2 ? "Sales" : "Engineering");
 }
 
 static long

@@ -21,13 +21,13 @@ static char org_id[24], key[128];
 static void
 make_org(const char *tag)
 {
-	char args[256], slug[64];
+	char whsub_tag[64];
+	long id;
 
-	snprintf(slug, sizeof(slug), "whsub-%s-%d", tag, (int)getpid());
-	snprintf(args, sizeof(args), "org create --name %s --slug %s", slug, slug);
-	ck_assert_int_eq(t_cli(args, NULL, org_id, sizeof(org_id)), 0);
-	snprintf(args, sizeof(args), "apikey create --org %s --scopes admin,read", org_id);
-	ck_assert_int_eq(t_cli(args, NULL, key, sizeof(key)), 0);
+	snprintf(whsub_tag, sizeof(whsub_tag), "whsub-%s", tag);
+	id = t_org_new(whsub_tag, NULL, NULL);
+	snprintf(org_id, sizeof(org_id), "%ld", id);
+	t_apikey_new(id, "admin,read", key, sizeof(key));
 }
 
 static long

@@ -339,7 +339,8 @@ END_TEST
 
 START_TEST(wh_staff_console_log_and_reprocess)
 {
-	char id[96], payload[1024], sig[256], cookie[128], csrf[64], path[256], body[256], q[512];
+	struct t_session staff, owner;
+	char id[96], payload[1024], sig[256], path[256], body[256], q[512];
 	struct t_resp r;
 
 	unique_id(id, sizeof(id), "staff");
@@ -348,33 +349,32 @@ START_TEST(wh_staff_console_log_and_reprocess)
 	ck_assert_int_eq(deliver(payload, sig, &r), 200);
 	t_resp_free(&r);
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("staff@orgbill.test", "demo-password", cookie, sizeof(cookie)), 303);
+	t_session_new("staff@orgbill.test", &staff);
 	/* The log, filtered by type and status. */
-	ck_assert_int_eq(t_http_as(cookie, NULL, "GET",
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "GET",
 	    "/admin/webhooks?type=customer.subscription.trial_will_end&status=processed", NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, id));
 	ck_assert_ptr_null(strstr(r.body.data, "evt_storm_"));
 	t_resp_free(&r);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "GET", "/admin/webhooks?status=bogus", NULL, NULL, NULL, &r), 0);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "GET", "/admin/webhooks?status=bogus", NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 400);
 	t_resp_free(&r);
 	/* The detail: raw payload (escaped) and history. */
 	snprintf(path, sizeof(path), "/admin/webhooks/%s", id);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "GET", path, NULL, NULL, NULL, &r), 0);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "GET", path, NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "&quot;type&quot;:&quot;customer.subscription.trial_will_end&quot;"));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "<td>delivery</td><td>processed</td>"));
 	t_resp_free(&r);
 	/* Reprocess: a reason is required; then audited as staff with it. */
-	t_csrf(cookie, csrf);
 	snprintf(path, sizeof(path), "/admin/webhooks/%s/replay", id);
-	snprintf(body, sizeof(body), "csrf=%s&reason=", csrf);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", path, body, "application/x-www-form-urlencoded", NULL, &r), 0);
+	snprintf(body, sizeof(body), "csrf=%s&reason=", staff.csrf);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/x-www-form-urlencoded", NULL, &r), 0);
 	ck_assert_int_eq(r.status, 400);
 	t_resp_free(&r);
-	snprintf(body, sizeof(body), "csrf=%s&reason=customer+asked+for+a+resync", csrf);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "POST", path, body, "application/x-www-form-urlencoded", NULL, &r), 0);
+	snprintf(body, sizeof(body), "csrf=%s&reason=customer+asked+for+a+resync", staff.csrf);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/x-www-form-urlencoded", NULL, &r), 0);
 	ck_assert_int_eq(r.status, 303);
 	t_resp_free(&r);
 	snprintf(q, sizeof(q), "SELECT string_agg(source || '/' || outcome, ',' ORDER BY attempt)"
@@ -385,8 +385,8 @@ START_TEST(wh_staff_console_log_and_reprocess)
 	ck_assert_str_eq(t_sql_value(q), "staff:customer asked for a resync");
 	/* Not for anyone else. */
 	t_reset_rate_limits();
-	ck_assert_int_eq(t_login("owner@acme.test", "demo-password", cookie, sizeof(cookie)), 303);
-	ck_assert_int_eq(t_http_as(cookie, NULL, "GET", "/admin/webhooks", NULL, NULL, NULL, &r), 0);
+	t_session_new("owner@acme.test", &owner);
+	ck_assert_int_eq(t_http_as(owner.cookie, NULL, "GET", "/admin/webhooks", NULL, NULL, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 404);
 	t_resp_free(&r);
 }
