@@ -1,33 +1,24 @@
 // Signing in, the org switcher, members and API keys — as a person would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, watchProblems, shot } from "./lib.mjs";
+import { BASE, openBrowser, watchProblems, shot, newPage, submitSignIn, signIn, signedIn } from "./lib.mjs";
 
 let browser, context;
 before(async () => ({ browser, context } = await openBrowser()));
 after(async () => browser && (await browser.close()));
 
-async function signIn(page, email, password = "demo-password") {
-  await page.goto(`${BASE}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
 test("a wrong password gets one uniform message", async () => {
   const page = await context.newPage();
-  await signIn(page, "owner@acme.test", "not-the-password");
+  await submitSignIn(page, "owner@acme.test", "not-the-password");
   assert.match(await page.locator(".flash-error").innerText(), /Incorrect email or password\./);
   assert.equal(await page.getByLabel("E-mail").inputValue(), "owner@acme.test");
   await page.close();
 });
 
 test("owner signs in, manages members and creates an API key", async () => {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
+  const { ctx, page } = await newPage(browser, { width: 1280, height: 900 });
   const problems = watchProblems(page);
   await signIn(page, "owner@acme.test");
-  await page.waitForURL(`${BASE}/`);
   assert.equal(await page.locator("h1").first().innerText(), "Acme Corporation");
   assert.match(await page.locator(".who").innerText(), /Olivia Owner · owner/);
 
@@ -79,10 +70,7 @@ test("owner signs in, manages members and creates an API key", async () => {
 });
 
 test("a member sees a read-only member list and no key management", async () => {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
-  const page = await ctx.newPage();
-  await signIn(page, "member@acme.test");
-  await page.waitForURL(`${BASE}/`);
+  const { ctx, page } = await signedIn(browser, "member@acme.test");
   await page.goto(`${BASE}/members`);
   assert.match(await page.locator("p.muted").first().innerText(), /owners and admins manage members/);
   assert.equal(await page.locator("#members select").count(), 0);

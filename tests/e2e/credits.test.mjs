@@ -3,27 +3,17 @@
 // it; a member sees only their own allowance.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, watchProblems, shot } from "./lib.mjs";
+import { BASE, openBrowser, watchProblems, shot, signedIn } from "./lib.mjs";
 
 let browser;
 before(async () => ({ browser } = await openBrowser()));
 after(async () => browser && (await browser.close()));
 
-async function signedIn(email) {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  await page.goto(`${BASE}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill("demo-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${BASE}/`);
-  return { ctx, page };
-}
-
+const VIEWPORT = { width: 1280, height: 900 };
 const num = (s) => Number(s.replace(/[^0-9-]/g, ""));
 
 test("owner: cards, chart with hover values, allocations, extra tasks saved", async () => {
-  const { ctx, page } = await signedIn("owner@acme.test");
+  const { ctx, page } = await signedIn(browser, "owner@acme.test", { viewport: VIEWPORT });
   const problems = watchProblems(page);
   await page.getByRole("link", { name: "Credits" }).click();
   await page.waitForURL(`${BASE}/credits`);
@@ -78,7 +68,7 @@ test("owner: cards, chart with hover values, allocations, extra tasks saved", as
 });
 
 test("member: own allowance only, read-only", async () => {
-  const { ctx, page } = await signedIn("member@acme.test");
+  const { ctx, page } = await signedIn(browser, "member@acme.test", { viewport: VIEWPORT });
   const problems = watchProblems(page);
   await page.goto(`${BASE}/credits`);
   assert.equal(await page.locator("h1").first().innerText(), "Credits");

@@ -1,23 +1,16 @@
 // Invoices and billing details as a billing manager sees them; staff refunds page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, watchProblems, shot } from "./lib.mjs";
+import { BASE, openBrowser, watchProblems, shot, newPage, signIn, signedIn } from "./lib.mjs";
 
 let browser;
 before(async () => ({ browser } = await openBrowser()));
 after(async () => browser && (await browser.close()));
 
-async function signIn(page, email) {
-  await page.goto(`${BASE}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill("demo-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${BASE}/`);
-}
+const VIEWPORT = { width: 1280, height: 900 };
 
 test("billing manager sees invoices, edits billing details", async () => {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
+  const { ctx, page } = await newPage(browser, VIEWPORT);
   const problems = watchProblems(page);
   await signIn(page, "billing@acme.test");
   await page.getByRole("link", { name: "Invoices" }).click();
@@ -52,17 +45,14 @@ test("billing manager sees invoices, edits billing details", async () => {
 });
 
 test("a plain member cannot open the invoices page", async () => {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
-  const page = await ctx.newPage();
-  await signIn(page, "member@acme.test");
+  const { ctx, page } = await signedIn(browser, "member@acme.test");
   const res = await page.goto(`${BASE}/invoices`);
   assert.equal(res.status(), 403);
   await ctx.close();
 });
 
 test("staff open the refunds page for an org", async () => {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
+  const { ctx, page } = await newPage(browser, VIEWPORT);
   const problems = watchProblems(page);
   await signIn(page, "staff@orgbill.test");
   await page.goto(`${BASE}/admin/refunds`);

@@ -2,6 +2,7 @@
 // by playwright-core (no browser download). The stack's URL comes from
 // OB_TEST_BASE_URL; screenshots go to OB_E2E_OUT (under the build tree).
 import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
@@ -52,4 +53,65 @@ export function watchProblems(page) {
 
 export function shot(name) {
   return path.join(OUT, `${name}.png`);
+}
+
+// ---- Fixtures: signing in, and orgs and members made with the CLI ----
+
+// The password of every demo login the stack is seeded with.
+export const DEMO_PASSWORD = "demo-password";
+
+// A new browser context (the stack's self-signed certificate accepted) and
+// a page in it; viewport as for browser.newContext (undefined: Playwright's
+// default). Close it with ctx.close().
+export async function newPage(browser, viewport) {
+  const ctx = await browser.newContext(viewport ? { ignoreHTTPSErrors: true, viewport } : { ignoreHTTPSErrors: true });
+  return { ctx, page: await ctx.newPage() };
+}
+
+// Fill in and send the sign-in form on page; does not wait for the answer
+// (a wrong password stays on the form).
+export async function submitSignIn(page, email, password = DEMO_PASSWORD) {
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+// Sign in on page and wait for the overview the console lands on; throws
+// with the page's message if the sign-in did not get there.
+export async function signIn(page, email, password = DEMO_PASSWORD) {
+  await submitSignIn(page, email, password);
+  await page.waitForURL(`${BASE}/`).catch(async () => {
+    throw new Error("sign-in failed: " + (await page.locator("main").innerText()));
+  });
+}
+
+// A new context and page (see newPage), signed in as email (see signIn).
+export async function signedIn(browser, email, { password = DEMO_PASSWORD, viewport } = {}) {
+  const { ctx, page } = await newPage(browser, viewport);
+  await signIn(page, email, password);
+  return { ctx, page };
+}
+
+// The orgbill CLI of the stack under test is usable (it needs the stack's
+// settings, ORGBILL_CONFIG, which tests/run-all.sh sets).
+export const haveCli = !!process.env.ORGBILL_CONFIG;
+const BIN = process.env.OB_TEST_BIN_DIR || path.resolve("../../build");
+
+// Run `orgbill ARGS` with input on stdin; its output, trimmed. Throws if it fails.
+export function cli(args, input) {
+  return execFileSync(path.join(BIN, "orgbill"), args, { input: input || "", encoding: "utf8" }).trim();
+}
+
+// A new organization with this slug and name; its id (a string).
+export function makeOrg(slug, name) {
+  return cli(["org", "create", "--name", name, "--slug", slug]);
+}
+
+// A new user (email, name, password) made a member of org with role and
+// department; the user's id (a string).
+export function makeMember(org, { email, name, password, role, department }) {
+  const uid = cli(["user", "create", "--email", email, "--name", name], `${password}\n`);
+  cli(["member", "add", "--org", org, "--user", uid, "--role", role, "--department", department]);
+  return uid;
 }

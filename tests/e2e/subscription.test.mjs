@@ -5,44 +5,27 @@
 // hour), made with the orgbill CLI of the stack under test.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import path from "node:path";
-import { BASE, openBrowser, watchProblems, shot } from "./lib.mjs";
+import { BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember, newPage, signIn } from "./lib.mjs";
 
-const BIN = process.env.OB_TEST_BIN_DIR || path.resolve("../../build");
-const haveCli = !!process.env.ORGBILL_CONFIG;
 let browser;
 before(async () => ({ browser } = await openBrowser()));
 after(async () => browser && (await browser.close()));
 
-function cli(args, input) {
-  return execFileSync(path.join(BIN, "orgbill"), args, { input: input || "", encoding: "utf8" }).trim();
-}
-
-async function signIn(page, email, password) {
-  await page.goto(`${BASE}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
 test("billing manager buys, previews seats, cancels and reactivates", { skip: !haveCli && "needs ORGBILL_CONFIG" }, async () => {
   const tag = `e2e-sub-${Date.now()}`;
-  const org = cli(["org", "create", "--name", `Sub ${tag}`, "--slug", tag]);
+  const password = "e2e-password-123";
+  const org = makeOrg(tag, `Sub ${tag}`);
   const email = `billing@${tag}.test`;
-  const uid = cli(["user", "create", "--email", email, "--name", "Bea Billing"], "e2e-password-123\n");
-  cli(["member", "add", "--org", org, "--user", uid, "--role", "billing", "--department", "Finance"]);
+  makeMember(org, { email, name: "Bea Billing", password, role: "billing", department: "Finance" });
   for (let i = 0; i < 3; i++) {
-    const m = cli(["user", "create", "--email", `m${i}@${tag}.test`, "--name", `Member ${i}`], "e2e-password-123\n");
-    cli(["member", "add", "--org", org, "--user", m, "--role", "member", "--department", i % 2 ? "Sales" : "Engineering"]);
+    makeMember(org, {
+      email: `m${i}@${tag}.test`, name: `Member ${i}`, password,
+      role: "member", department: i % 2 ? "Sales" : "Engineering",
+    });
   }
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 1000 } });
-  const page = await ctx.newPage();
+  const { ctx, page } = await newPage(browser, { width: 1280, height: 1000 });
   const problems = watchProblems(page);
-  await signIn(page, email, "e2e-password-123");
-  await page.waitForURL(`${BASE}/`).catch(async () => {
-    throw new Error("sign-in failed: " + (await page.locator("main").innerText()));
-  });
+  await signIn(page, email, password);
   await page.goto(`${BASE}/subscription`);
   assert.equal(await page.locator("h1").first().innerText(), "Subscription");
   assert.match(await page.locator("#billing-hero").innerText(), /No plan/);
