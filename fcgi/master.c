@@ -113,102 +113,167 @@ reap(const struct ob_master_conf *mc, struct slot *slots, int stopping)
 	}
 }
 
+/* The master's state while it runs. */
+struct master {
+	const struct ob_master_conf *mc;
+	struct slot *slots;
+	sigset_t set, old;	/* the signals waited for; the mask before */
+	int stopping;
+	long deadline;		/* stopping: SIGKILL for those alive then */
+	long next_term;		/* stopping: when to repeat SIGTERM */
+};
+
+/* Start stopping: SIGTERM to every worker, SIGKILL after the deadline. */
+static void
+begin_stop(struct master *m)
+{
+	m->stopping = 1;
+	m->deadline = now_ms() + m->mc->shutdown_timeout_ms;
+	signal_all(m->slots, m->mc->workers, SIGTERM);
+}
+
+/* SIGKILL every worker still alive and wait for them. */
+static void
+kill_remaining(struct master *m)
+{
+	const struct ob_master_conf *mc = m->mc;
+	int i;
+
+	ob_log(OB_LOG_WARN, "master_kill", "%d workers still alive after %ld ms: SIGKILL",
+	    alive(m->slots, mc->workers), mc->shutdown_timeout_ms);
+	signal_all(m->slots, mc->workers, SIGKILL);
+	while (alive(m->slots, mc->workers) > 0) {
+		pid_t pid = waitpid(-1, NULL, 0);
+
+		if (pid < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < mc->workers; i++)
+			if (m->slots[i].pid == pid)
+				m->slots[i].pid = 0;
+	}
+}
+
+/*
+ * One turn of stopping at time t: done when no worker is left (after
+ * killing those past the deadline); otherwise SIGTERM again now and then.
+ * Returns 1 when the master may exit.
+ */
+static int
+stop_step(struct master *m, long t)
+{
+	if (alive(m->slots, m->mc->workers) == 0)
+		return 1;
+	if (t >= m->deadline) {
+		kill_remaining(m);
+		return 1;
+	}
+	/* A worker may have been between checks: say it again. */
+	if (t >= m->next_term) {
+		signal_all(m->slots, m->mc->workers, SIGTERM);
+		m->next_term = t + 1000;
+	}
+	return 0;
+}
+
+/* How long to wait for a signal at time t: until the next respawn or the deadline. */
+static long
+wait_for_ms(const struct master *m, long t)
+{
+	const struct ob_master_conf *mc = m->mc;
+	long wait_ms = 1000;
+	int i;
+
+	for (i = 0; !m->stopping && i < mc->workers; i++)
+		if (m->slots[i].pid == 0 && m->slots[i].respawn_at_ms - t < wait_ms)
+			wait_ms = m->slots[i].respawn_at_ms - t;
+	if (m->stopping && m->deadline - t < wait_ms)
+		wait_ms = m->deadline - t;
+	if (wait_ms < 1)
+		wait_ms = 1;
+	return wait_ms;
+}
+
+/* Act on signal sig (0: none came): stop on SIGTERM/SIGINT, restart workers on SIGHUP. */
+static void
+on_signal(struct master *m, int sig)
+{
+	const struct ob_master_conf *mc = m->mc;
+	int i;
+
+	if (sig == SIGTERM || sig == SIGINT) {
+		if (!m->stopping) {
+			ob_log(OB_LOG_INFO, "master_stop", "%s: signal %d, stopping workers",
+			    mc->name, sig);
+			begin_stop(m);
+			m->next_term = now_ms() + 1000;
+		}
+	} else if (sig == SIGHUP && !m->stopping) {
+		/* Rolling restart: each worker finishes its request and
+		 * is started again and reads its templates afresh. */
+		ob_log(OB_LOG_INFO, "master_reload", "%s: restarting workers", mc->name);
+		for (i = 0; i < mc->workers; i++)
+			if (m->slots[i].pid > 0) {
+				m->slots[i].reloading = 1;
+				kill(m->slots[i].pid, SIGTERM);
+			}
+	}
+}
+
+/* Start every worker; if one cannot be forked, stop the others. 0 or 1. */
+static int
+start_all(struct master *m)
+{
+	const struct ob_master_conf *mc = m->mc;
+	int i;
+
+	for (i = 0; i < mc->workers; i++)
+		if (slot_start(mc, &m->slots[i], &m->old) != 0) {
+			begin_stop(m);
+			return 1;
+		}
+	ob_log(OB_LOG_INFO, "master_start", "%s: %d workers", mc->name, mc->workers);
+	return 0;
+}
+
 int
 ob_master_run(const struct ob_master_conf *mc)
 {
-	struct slot *slots;
-	sigset_t set, old;
+	struct master m;
 	struct timespec ts;
 	siginfo_t info;
-	long deadline = 0, next_term = 0, t, wait_ms;
-	int i, sig, stopping = 0, rc = 0;
+	long t, wait_ms;
+	int i, rc;
 
-	slots = ob_xcalloc((size_t)mc->workers, sizeof(*slots));
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, &old);
+	memset(&m, 0, sizeof(m));
+	m.mc = mc;
+	m.slots = ob_xcalloc((size_t)mc->workers, sizeof(*m.slots));
+	sigemptyset(&m.set);
+	sigaddset(&m.set, SIGCHLD);
+	sigaddset(&m.set, SIGTERM);
+	sigaddset(&m.set, SIGINT);
+	sigaddset(&m.set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &m.set, &m.old);
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 0; i < mc->workers; i++)
-		if (slot_start(mc, &slots[i], &old) != 0) {
-			rc = 1;
-			stopping = 1;
-			deadline = now_ms() + mc->shutdown_timeout_ms;
-			signal_all(slots, mc->workers, SIGTERM);
-			break;
-		}
-	if (!stopping)
-		ob_log(OB_LOG_INFO, "master_start", "%s: %d workers", mc->name, mc->workers);
-
+	rc = start_all(&m);
 	for (;;) {
 		t = now_ms();
-		if (stopping) {
-			if (alive(slots, mc->workers) == 0)
+		if (m.stopping) {
+			if (stop_step(&m, t))
 				break;
-			if (t >= deadline) {
-				ob_log(OB_LOG_WARN, "master_kill",
-				    "%d workers still alive after %ld ms: SIGKILL",
-				    alive(slots, mc->workers), mc->shutdown_timeout_ms);
-				signal_all(slots, mc->workers, SIGKILL);
-				while (alive(slots, mc->workers) > 0) {
-					pid_t pid = waitpid(-1, NULL, 0);
-
-					if (pid < 0 && errno != EINTR)
-						break;
-					for (i = 0; i < mc->workers; i++)
-						if (slots[i].pid == pid)
-							slots[i].pid = 0;
-				}
-				break;
-			}
-			/* A worker may have been between checks: say it again. */
-			if (t >= next_term) {
-				signal_all(slots, mc->workers, SIGTERM);
-				next_term = t + 1000;
-			}
 		} else {
 			for (i = 0; i < mc->workers; i++)
-				if (slots[i].pid == 0 && t >= slots[i].respawn_at_ms)
-					slot_start(mc, &slots[i], &old);
+				if (m.slots[i].pid == 0 && t >= m.slots[i].respawn_at_ms)
+					slot_start(mc, &m.slots[i], &m.old);
 		}
-
-		wait_ms = 1000;
-		for (i = 0; !stopping && i < mc->workers; i++)
-			if (slots[i].pid == 0 && slots[i].respawn_at_ms - t < wait_ms)
-				wait_ms = slots[i].respawn_at_ms - t;
-		if (stopping && deadline - t < wait_ms)
-			wait_ms = deadline - t;
-		if (wait_ms < 1)
-			wait_ms = 1;
+		wait_ms = wait_for_ms(&m, t);
 		ts.tv_sec = wait_ms / 1000;
 		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
-		sig = sigtimedwait(&set, &info, &ts);
-		if (sig == SIGTERM || sig == SIGINT) {
-			if (!stopping) {
-				ob_log(OB_LOG_INFO, "master_stop", "%s: signal %d, stopping workers",
-				    mc->name, sig);
-				stopping = 1;
-				deadline = now_ms() + mc->shutdown_timeout_ms;
-				signal_all(slots, mc->workers, SIGTERM);
-				next_term = now_ms() + 1000;
-			}
-		} else if (sig == SIGHUP && !stopping) {
-			/* Rolling restart: each worker finishes its request and
-			 * is started again and reads its templates afresh. */
-			ob_log(OB_LOG_INFO, "master_reload", "%s: restarting workers", mc->name);
-			for (i = 0; i < mc->workers; i++)
-				if (slots[i].pid > 0) {
-					slots[i].reloading = 1;
-					kill(slots[i].pid, SIGTERM);
-				}
-		}
-		reap(mc, slots, stopping);
+		on_signal(&m, sigtimedwait(&m.set, &info, &ts));
+		reap(mc, m.slots, m.stopping);
 	}
 	ob_log(OB_LOG_INFO, "master_exit", "%s: stopped", mc->name);
-	free(slots);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(m.slots);
+	sigprocmask(SIG_SETMASK, &m.old, NULL);
 	return rc;
 }
