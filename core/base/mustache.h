@@ -62,4 +62,12 @@ int ob_mustache_render(const char *tpl, size_t tpl_len, const cJSON *data,
 int ob_mustache_check(const char *tpl, size_t tpl_len, char *err,
     size_t errlen);
 
+/**
+ * Write the printf-style message fmt into err (errlen bytes, NUL-terminated,
+ * cut to fit), the way the ob_mustache_* and ob_tmpl_* functions report;
+ * nothing if err is NULL or errlen is 0.
+ */
+void ob_mustache_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -22,22 +22,6 @@
 
 #define MAX_DELIM	16	/* bytes in a {{=x y=}} delimiter */
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static size_t
 line_of(const char *src, size_t pos)
 {
@@ -176,7 +160,7 @@ tag_name(struct tpl *t, size_t k, size_t p, size_t q, size_t c, char *err,
 		if (is_ws(src[i]))
 			break;
 	if (ns == ne || i != ne) {
-		set_err(err, errlen, "line %zu: bad tag name '%.*s'",
+		ob_mustache_set_err(err, errlen, "line %zu: bad tag name '%.*s'",
 		    line_of(src, p), (int)(c - q), src + q);
 		return -1;
 	}
@@ -217,7 +201,7 @@ lex(struct tpl *t, char *err, size_t errlen)
 		nlen += clen;
 		c = find(src, q, t->len, needle, nlen);
 		if (c == NPOS) {
-			set_err(err, errlen, "line %zu: unclosed tag",
+			ob_mustache_set_err(err, errlen, "line %zu: unclosed tag",
 			    line_of(src, p));
 			return -1;
 		}
@@ -228,7 +212,7 @@ lex(struct tpl *t, char *err, size_t errlen)
 		if (type == T_DELIM) {
 			if (parse_delims(src, q, c, otag, &olen, ctag,
 			    &clen) == -1) {
-				set_err(err, errlen,
+				ob_mustache_set_err(err, errlen,
 				    "line %zu: bad set-delimiter tag",
 				    line_of(src, p));
 				return -1;
@@ -260,7 +244,7 @@ match(struct tpl *t, char *err, size_t errlen)
 		k = &t->tok[i];
 		if (ob_mustache_is_element(k->type)) {
 			if (n == OB_MUSTACHE_MAX_DEPTH) {
-				set_err(err, errlen, "line %zu: sections "
+				ob_mustache_set_err(err, errlen, "line %zu: sections "
 				    "nested deeper than %d",
 				    line_of(t->src, k->s),
 				    OB_MUSTACHE_MAX_DEPTH);
@@ -272,14 +256,14 @@ match(struct tpl *t, char *err, size_t errlen)
 			stack[n++] = i;
 		} else if (k->type == T_CLOSE) {
 			if (n == 0) {
-				set_err(err, errlen, "line %zu: unexpected "
+				ob_mustache_set_err(err, errlen, "line %zu: unexpected "
 				    "section end '%.*s'", line_of(t->src, k->s),
 				    (int)k->nl, t->src + k->ns);
 				return -1;
 			}
 			o = stack[--n];
 			if (!ob_mustache_name_eq(t, &t->tok[o], t, k)) {
-				set_err(err, errlen, "line %zu: mismatched "
+				ob_mustache_set_err(err, errlen, "line %zu: mismatched "
 				    "section end '%.*s' (open section is "
 				    "'%.*s')", line_of(t->src, k->s),
 				    (int)k->nl, t->src + k->ns,
@@ -292,7 +276,7 @@ match(struct tpl *t, char *err, size_t errlen)
 	}
 	if (n > 0) {
 		k = &t->tok[stack[n - 1]];
-		set_err(err, errlen, "line %zu: unclosed section '%.*s'",
+		ob_mustache_set_err(err, errlen, "line %zu: unclosed section '%.*s'",
 		    line_of(t->src, k->s), (int)k->nl, t->src + k->ns);
 		return -1;
 	}
@@ -429,6 +413,20 @@ block_whitespace(struct tpl *t, size_t i, int lc, size_t ls)
 	}
 }
 
+/*
+ * A partial or parent tag whose line start was trimmed expands indented by
+ * the blanks before it (from offset ls).
+ */
+static void
+alone_at(struct tok *k, size_t ls)
+{
+	if (k->flags & F_TRIML) {
+		k->flags |= F_ALONE;
+		k->is = ls;
+		k->il = k->s - ls;
+	}
+}
+
 /* Apply the standalone rules: trim text, record indentation. */
 static void
 whitespace(struct tpl *t)
@@ -451,11 +449,7 @@ whitespace(struct tpl *t)
 		lc = lclear(t, k->s, &ls);
 		switch (k->type) {
 		case T_PARTIAL:
-			if (k->flags & F_TRIML) {
-				k->flags |= F_ALONE;
-				k->is = ls;
-				k->il = k->s - ls;
-			}
+			alone_at(k, ls);
 			break;
 		case T_PARENT:
 			c = &t->tok[k->match];
@@ -463,11 +457,7 @@ whitespace(struct tpl *t)
 				trim_left(t, i);
 				trim_right(t, k->match);
 			}
-			if (k->flags & F_TRIML) {
-				k->flags |= F_ALONE;
-				k->is = ls;
-				k->il = k->s - ls;
-			}
+			alone_at(k, ls);
 			break;
 		case T_BLOCK:
 			block_whitespace(t, i, lc, ls);
@@ -478,6 +468,18 @@ whitespace(struct tpl *t)
 	}
 }
 
+void
+ob_mustache_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 int
 ob_mustache_tpl_parse(struct tpl *t, const char *src, size_t len, char *err,
     size_t errlen)
@@ -486,7 +488,7 @@ ob_mustache_tpl_parse(struct tpl *t, const char *src, size_t len, char *err,
 	t->src = src;
 	t->len = len;
 	if (len > OB_MUSTACHE_MAX_TPL) {
-		set_err(err, errlen, "template larger than %d bytes",
+		ob_mustache_set_err(err, errlen, "template larger than %d bytes",
 		    OB_MUSTACHE_MAX_TPL);
 		return -1;
 	}

@@ -30,22 +30,6 @@ struct ob_tmpl_store {
 	size_t n, cap;
 };
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Read path (at most OB_MUSTACHE_MAX_TPL bytes) into *text / *len. */
 static int
 read_file(const char *path, char **text, size_t *len, char *err,
@@ -57,7 +41,7 @@ read_file(const char *path, char **text, size_t *len, char *err,
 	int fd, rc = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		ob_mustache_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	ob_buf_append(&b, "", 0);	/* "" rather than NULL when empty */
@@ -66,13 +50,13 @@ read_file(const char *path, char **text, size_t *len, char *err,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			set_err(err, errlen, "%s: %s", path, strerror(errno));
+			ob_mustache_set_err(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		if (b.len + (size_t)n > OB_MUSTACHE_MAX_TPL) {
-			set_err(err, errlen, "%s: template larger than %d "
+			ob_mustache_set_err(err, errlen, "%s: template larger than %d "
 			    "bytes", path, OB_MUSTACHE_MAX_TPL);
 			goto out;
 		}
@@ -99,14 +83,14 @@ add_file(struct ob_tmpl_store *s, const char *path, const char *rel,
 	size_t len = 0;
 
 	if (s->n == OB_TMPL_MAX_FILES) {
-		set_err(err, errlen, "%s: more than %d templates", path,
+		ob_mustache_set_err(err, errlen, "%s: more than %d templates", path,
 		    OB_TMPL_MAX_FILES);
 		return -1;
 	}
 	if (read_file(path, &text, &len, err, errlen) == -1)
 		return -1;
 	if (ob_mustache_check(text, len, msg, sizeof(msg)) == -1) {
-		set_err(err, errlen, "%s: %s", path, msg);
+		ob_mustache_set_err(err, errlen, "%s: %s", path, msg);
 		free(text);
 		return -1;
 	}
@@ -141,17 +125,17 @@ walk(struct ob_tmpl_store *s, const char *root, const char *rel, int depth,
 	int n, rc = -1;
 
 	if (depth > OB_TMPL_MAX_DIRDEPTH) {
-		set_err(err, errlen, "%s/%s: directories nested deeper than "
+		ob_mustache_set_err(err, errlen, "%s/%s: directories nested deeper than "
 		    "%d", root, rel, OB_TMPL_MAX_DIRDEPTH);
 		goto out;
 	}
 	n = snprintf(dir, sizeof(dir), "%s%s%s", root, *rel ? "/" : "", rel);
 	if (n < 0 || (size_t)n >= sizeof(dir)) {
-		set_err(err, errlen, "%s/%s: path too long", root, rel);
+		ob_mustache_set_err(err, errlen, "%s/%s: path too long", root, rel);
 		goto out;
 	}
 	if ((d = opendir(dir)) == NULL) {
-		set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		ob_mustache_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -162,12 +146,12 @@ walk(struct ob_tmpl_store *s, const char *root, const char *rel, int depth,
 		if (n >= 0 && (size_t)n < sizeof(sub))
 			n = snprintf(path, sizeof(path), "%s/%s", root, sub);
 		if (n < 0 || (size_t)n >= sizeof(path)) {
-			set_err(err, errlen, "%s/%s: path too long", dir,
+			ob_mustache_set_err(err, errlen, "%s/%s: path too long", dir,
 			    de->d_name);
 			goto out;
 		}
 		if (lstat(path, &st) == -1) {
-			set_err(err, errlen, "%s: %s", path, strerror(errno));
+			ob_mustache_set_err(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode)) {
@@ -180,7 +164,7 @@ walk(struct ob_tmpl_store *s, const char *root, const char *rel, int depth,
 		/* A link to a file counts; a link to a directory does not
 		 * (no cycles). */
 		if (S_ISLNK(st.st_mode) && stat(path, &st) == -1) {
-			set_err(err, errlen, "%s: %s", path, strerror(errno));
+			ob_mustache_set_err(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (!S_ISREG(st.st_mode))
@@ -263,12 +247,12 @@ ob_tmpl_render(const struct ob_tmpl_store *s, const char *name,
 	char msg[256];
 
 	if ((t = find(s, name, strlen(name))) == NULL) {
-		set_err(err, errlen, "no template '%s'", name);
+		ob_mustache_set_err(err, errlen, "no template '%s'", name);
 		return -1;
 	}
 	if (ob_mustache_render(t->text, t->len, data, store_partial,
 	    (void *)s, out, msg, sizeof(msg)) == -1) {
-		set_err(err, errlen, "%s: %s", name, msg);
+		ob_mustache_set_err(err, errlen, "%s: %s", name, msg);
 		return -1;
 	}
 	return 0;
