@@ -5,11 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/row.h"
 #include "stripe/client.h"
 #include "billing/proration.h"
 
 static const char *const res_names[OB_RES__MAX] = {
 	"users", "agents", "executions", "storage_mb", "gateways",
+};
+
+/* The plan statements' limit columns, in enum ob_resource order. */
+static const char *const limit_cols[OB_RES__MAX] = {
+	"max_users", "max_agents", "max_executions_month", "max_storage_mb", "max_gateways",
 };
 
 int64_t
@@ -62,31 +68,25 @@ copy(char *dst, size_t n, const char *s)
 	snprintf(dst, n, "%s", s);
 }
 
-static int64_t
-num(PGresult *res, int row, int col)
-{
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
 static void
 plan_from_row(PGresult *res, int row, struct ob_plan *p)
 {
 	int i;
 
 	memset(p, 0, sizeof(*p));
-	copy(p->code, sizeof(p->code), PQgetvalue(res, row, 0));
-	copy(p->name, sizeof(p->name), PQgetvalue(res, row, 1));
-	p->tier = (int)num(res, row, 2);
-	copy(p->pricing, sizeof(p->pricing), PQgetvalue(res, row, 3));
-	copy(p->currency, sizeof(p->currency), PQgetvalue(res, row, 4));
-	p->price_month = num(res, row, 5);
-	p->price_year = num(res, row, 6);
+	copy(p->code, sizeof(p->code), ob_row_str(res, row, "code"));
+	copy(p->name, sizeof(p->name), ob_row_str(res, row, "name"));
+	p->tier = (int)ob_row_i64(res, row, "tier");
+	copy(p->pricing, sizeof(p->pricing), ob_row_str(res, row, "pricing"));
+	copy(p->currency, sizeof(p->currency), ob_row_str(res, row, "currency"));
+	p->price_month = ob_row_i64(res, row, "price_month");
+	p->price_year = ob_row_i64(res, row, "price_year");
 	for (i = 0; i < OB_RES__MAX; i++)
-		p->limits[i] = num(res, row, 7 + i);
-	p->contacts_per_agent = num(res, row, 12);
-	p->credits_per_seat = num(res, row, 13);
-	p->trial_days = (int)num(res, row, 14);
-	p->self_serve = strcmp(PQgetvalue(res, row, 15), "t") == 0;
+		p->limits[i] = ob_row_i64(res, row, limit_cols[i]);
+	p->contacts_per_agent = ob_row_i64(res, row, "contacts_per_agent");
+	p->credits_per_seat = ob_row_i64(res, row, "credits_per_seat");
+	p->trial_days = (int)ob_row_i64(res, row, "trial_days");
+	p->self_serve = ob_row_bool(res, row, "self_serve");
 }
 
 int
@@ -405,7 +405,7 @@ current_use(struct ob_db *db, int64_t org_id, int64_t use[OB_RES__MAX])
 	if ((res = ob_db_exec(db, OB_STMT_USAGE_CURRENT, params, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < OB_RES__MAX; i++)
-		use[i] = num(res, 0, i);
+		use[i] = ob_row_i64(res, 0, res_names[i]);
 	PQclear(res);
 	return 0;
 }
@@ -426,10 +426,10 @@ org_plan(struct ob_db *db, int64_t org_id, struct ob_plan *p, int64_t *seats)
 	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	if ((res = ob_db_exec(db, OB_STMT_SUB_GET, params, NULL)) == NULL)
 		return -1;
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 5), "canceled") != 0 &&
-	    strcmp(PQgetvalue(res, 0, 5), "incomplete_expired") != 0) {
-		copy(plan, sizeof(plan), PQgetvalue(res, 0, 0));
-		*seats = num(res, 0, 2);
+	if (PQntuples(res) == 1 && strcmp(ob_row_str(res, 0, "status"), "canceled") != 0 &&
+	    strcmp(ob_row_str(res, 0, "status"), "incomplete_expired") != 0) {
+		copy(plan, sizeof(plan), ob_row_str(res, 0, "plan_code"));
+		*seats = ob_row_i64(res, 0, "seats");
 		code = plan;
 	}
 	PQclear(res);
@@ -470,7 +470,8 @@ ob_plans_usage_report(struct ob_db *db, int64_t org_id, const int64_t set[OB_RES
 	cJSON_AddStringToObject(*out, "object", "usage");
 	cJSON_AddStringToObject(*out, "org_id", org);
 	for (i = 0; i < OB_RES__MAX; i++)
-		ob_json_add_i64(*out, i == OB_RES_EXECUTIONS ? "executions_today" : res_names[i], num(res, 0, i));
+		ob_json_add_i64(*out, i == OB_RES_EXECUTIONS ? "executions_today" : res_names[i],
+		    ob_row_i64(res, 0, res_names[i]));
 	PQclear(res);
 	return 0;
 }
@@ -493,7 +494,7 @@ effective_limit(struct ob_db *db, int64_t org_id, const struct ob_plan *p, int64
 		*err = 1;
 		return lim;
 	}
-	on = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	on = PQntuples(res) == 1 && ob_row_bool(res, 0, "auto_seat_increase");
 	PQclear(res);
 	if (on)
 		return lim;
@@ -579,9 +580,9 @@ ob_plans_usage_view(struct ob_db *db, int64_t org_id, int days)
 	hist = cJSON_AddArrayToObject(o, "history");
 	for (i = 0; i < PQntuples(res); i++) {
 		row = cJSON_CreateObject();
-		cJSON_AddStringToObject(row, "day", PQgetvalue(res, i, 0));
+		cJSON_AddStringToObject(row, "day", ob_row_str(res, i, "day"));
 		for (j = 0; j < OB_RES__MAX; j++)
-			ob_json_add_i64(row, res_names[j], num(res, i, j + 1));
+			ob_json_add_i64(row, res_names[j], ob_row_i64(res, i, res_names[j]));
 		cJSON_AddItemToArray(hist, row);
 	}
 	PQclear(res);

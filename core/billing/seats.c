@@ -1,5 +1,6 @@
 #include "billing/seats.h"
 #include "base/json.h"
+#include "base/row.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ ob_seats_count(struct ob_db *db, int64_t org_id, int64_t *assigned)
 	fmt_i64(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_SEATS_COUNT, params, NULL)) == NULL)
 		return -1;
-	*assigned = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*assigned = ob_row_i64(res, 0, "assigned");
 	PQclear(res);
 	return 0;
 }
@@ -40,7 +41,7 @@ purchased(struct ob_db *db, int64_t org_id, int64_t *n)
 	fmt_i64(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_SEATS_PURCHASED, params, NULL)) == NULL)
 		return -1;
-	*n = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	*n = PQntuples(res) == 1 ? ob_row_i64(res, 0, "seats") : 0;
 	PQclear(res);
 	return 0;
 }
@@ -55,7 +56,7 @@ ob_seats_auto_increase(struct ob_db *db, int64_t org_id, int *on)
 	fmt_i64(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_BILLING_SETTINGS_GET, params, NULL)) == NULL)
 		return -1;
-	*on = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	*on = PQntuples(res) == 1 && ob_row_bool(res, 0, "auto_seat_increase");
 	PQclear(res);
 	return 0;
 }
@@ -128,10 +129,11 @@ ob_seats_list(struct ob_db *db, int64_t org_id, const char *q, const char *statu
 	data = cJSON_AddArrayToObject(o, "data");
 	deps = cJSON_AddArrayToObject(o, "departments");
 	for (i = 0; i < PQntuples(res); i++) {
-		const char *email = PQgetvalue(res, i, 1), *name = PQgetvalue(res, i, 2);
-		const char *d = PQgetvalue(res, i, 4);
+		const char *email = ob_row_str(res, i, "email"), *name = ob_row_str(res, i, "name");
+		const char *d = ob_row_str(res, i, "department");
+		const char *at = ob_row_str(res, i, "assigned_at");
 
-		licensed = strcmp(PQgetvalue(res, i, 6), "t") == 0;
+		licensed = ob_row_bool(res, i, "licensed");
 		if (q != NULL && *q != '\0' && !contains_ci(email, q) && !contains_ci(name, q))
 			continue;
 		if (status != NULL && strcmp(status, "licensed") == 0 && !licensed)
@@ -142,15 +144,15 @@ ob_seats_list(struct ob_db *db, int64_t org_id, const char *q, const char *statu
 			continue;
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "object", "seat");
-		cJSON_AddStringToObject(m, "user_id", PQgetvalue(res, i, 0));
+		cJSON_AddStringToObject(m, "user_id", ob_row_str(res, i, "user_id"));
 		cJSON_AddStringToObject(m, "email", email);
 		cJSON_AddStringToObject(m, "name", name);
-		cJSON_AddStringToObject(m, "role", PQgetvalue(res, i, 3));
+		cJSON_AddStringToObject(m, "role", ob_row_str(res, i, "role"));
 		cJSON_AddStringToObject(m, "department", d);
-		cJSON_AddStringToObject(m, "member_status", PQgetvalue(res, i, 5));
+		cJSON_AddStringToObject(m, "member_status", ob_row_str(res, i, "member_status"));
 		cJSON_AddBoolToObject(m, "licensed", licensed);
-		if (*PQgetvalue(res, i, 7) != '\0')
-			cJSON_AddStringToObject(m, "assigned_at", PQgetvalue(res, i, 7));
+		if (*at != '\0')
+			cJSON_AddStringToObject(m, "assigned_at", at);
 		else
 			cJSON_AddNullToObject(m, "assigned_at");
 		if (cur_dep == NULL || strcmp(cur_dep, d) != 0) {
@@ -307,7 +309,7 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 	params[0] = org;
 	if ((res = ob_db_exec(ax->db, OB_STMT_SEATS_LOCK, params, NULL)) == NULL)
 		goto fail;
-	bought = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	bought = PQntuples(res) == 1 ? ob_row_i64(res, 0, "seats") : 0;
 	PQclear(res);
 	if (ob_seats_count(ax->db, org_id, &used) != 0)
 		goto fail;
@@ -326,13 +328,13 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 		}
 		if (res == NULL)
 			goto fail;
-		if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 1), "active") != 0) {
+		if (PQntuples(res) != 1 || strcmp(ob_row_str(res, 0, "status"), "active") != 0) {
 			bad_row(errors, rows[i].line, what, "not_a_member",
 			    "No active member of this organization has this address.");
 			PQclear(res);
 			continue;
 		}
-		ids[i] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		ids[i] = ob_row_i64(res, 0, "user_id");
 		for (j = 0; j < i; j++)
 			if (ids[j] == ids[i]) {
 				bad_row(errors, rows[i].line, what, "duplicate",
@@ -341,7 +343,7 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 				break;
 			}
 		if (ids[i] != 0) {
-			int has = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+			int has = ob_row_bool(res, 0, "licensed");
 
 			act[i] = rows[i].assign ? (has ? 0 : 1) : (has ? -1 : 0);
 			if (act[i] > 0)

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "base/buf.h"
+#include "base/row.h"
 #include "stripe/client.h"
 #include "credits/credits.h"
 #include "stripe/form.h"
@@ -123,12 +124,6 @@ add_time(cJSON *o, const char *name, int64_t t)
 	cJSON_AddStringToObject(o, name, buf);
 }
 
-static int64_t
-col_i64(PGresult *res, int row, int col)
-{
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
 /* ---- loading and the view ---- */
 
 int
@@ -146,26 +141,27 @@ ob_subscription_load(struct ob_db *db, int64_t org_id, struct ob_sub *s)
 		return -1;
 	if (PQntuples(res) == 1) {
 		s->org_id = org_id;
-		copy(s->plan, sizeof(s->plan), PQgetvalue(res, 0, 0));
-		copy(s->cycle, sizeof(s->cycle), PQgetvalue(res, 0, 1));
-		s->seats = col_i64(res, 0, 2);
-		s->unit_amount = col_i64(res, 0, 3);
-		copy(s->currency, sizeof(s->currency), PQgetvalue(res, 0, 4));
-		copy(s->status, sizeof(s->status), PQgetvalue(res, 0, 5));
-		copy(s->customer, sizeof(s->customer), PQgetvalue(res, 0, 6));
-		copy(s->subscription, sizeof(s->subscription), PQgetvalue(res, 0, 7));
-		copy(s->item, sizeof(s->item), PQgetvalue(res, 0, 8));
-		copy(s->price, sizeof(s->price), PQgetvalue(res, 0, 9));
-		s->period_start = col_i64(res, 0, 10);
-		s->period_end = col_i64(res, 0, 11);
-		s->trial_end = col_i64(res, 0, 12);
-		s->cancel_at_period_end = strcmp(PQgetvalue(res, 0, 13), "t") == 0;
-		copy(s->cancel_reason, sizeof(s->cancel_reason), PQgetvalue(res, 0, 14));
-		s->canceled_at = col_i64(res, 0, 15);
-		copy(s->sched_plan, sizeof(s->sched_plan), PQgetvalue(res, 0, 16));
-		copy(s->sched_cycle, sizeof(s->sched_cycle), PQgetvalue(res, 0, 17));
-		s->sched_seats = col_i64(res, 0, 18);
-		s->credits_period = col_i64(res, 0, 19);
+		copy(s->plan, sizeof(s->plan), ob_row_str(res, 0, "plan_code"));
+		copy(s->cycle, sizeof(s->cycle), ob_row_str(res, 0, "cycle"));
+		s->seats = ob_row_i64(res, 0, "seats");
+		s->unit_amount = ob_row_i64(res, 0, "unit_amount");
+		copy(s->currency, sizeof(s->currency), ob_row_str(res, 0, "currency"));
+		copy(s->status, sizeof(s->status), ob_row_str(res, 0, "status"));
+		copy(s->customer, sizeof(s->customer), ob_row_str(res, 0, "stripe_customer_id"));
+		copy(s->subscription, sizeof(s->subscription),
+		    ob_row_str(res, 0, "stripe_subscription_id"));
+		copy(s->item, sizeof(s->item), ob_row_str(res, 0, "stripe_item_id"));
+		copy(s->price, sizeof(s->price), ob_row_str(res, 0, "stripe_price_id"));
+		s->period_start = ob_row_i64(res, 0, "current_period_start");
+		s->period_end = ob_row_i64(res, 0, "current_period_end");
+		s->trial_end = ob_row_i64(res, 0, "trial_end");
+		s->cancel_at_period_end = ob_row_bool(res, 0, "cancel_at_period_end");
+		copy(s->cancel_reason, sizeof(s->cancel_reason), ob_row_str(res, 0, "cancel_reason"));
+		s->canceled_at = ob_row_i64(res, 0, "canceled_at");
+		copy(s->sched_plan, sizeof(s->sched_plan), ob_row_str(res, 0, "scheduled_plan_code"));
+		copy(s->sched_cycle, sizeof(s->sched_cycle), ob_row_str(res, 0, "scheduled_cycle"));
+		s->sched_seats = ob_row_i64(res, 0, "scheduled_seats");
+		s->credits_period = ob_row_i64(res, 0, "credits_granted_period");
 		rc = 0;
 	}
 	PQclear(res);
@@ -362,8 +358,8 @@ apply_internal(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const
 	if ((res = ob_db_exec(ax->db, OB_STMT_PLAN_BY_PRICE, sp, NULL)) == NULL)
 		return tx_fail(ax, f);
 	if (PQntuples(res) == 1) {
-		copy(plan, sizeof(plan), PQgetvalue(res, 0, 0));
-		copy(cycle, sizeof(cycle), PQgetvalue(res, 0, 1));
+		copy(plan, sizeof(plan), ob_row_str(res, 0, "plan_code"));
+		copy(cycle, sizeof(cycle), ob_row_str(res, 0, "cycle"));
 	} else if (had == 0 && strcmp(before.price, x.price) == 0) {
 		copy(plan, sizeof(plan), before.plan);
 		copy(cycle, sizeof(cycle), before.cycle);
@@ -492,7 +488,7 @@ lock_org(struct ob_db *db, int64_t org_id, int *got)
 	*got = 0;
 	if ((res = ob_db_exec(db, OB_STMT_BILLING_LOCK, params, NULL)) == NULL)
 		return -1;
-	*got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	*got = ob_row_bool(res, 0, "locked");
 	PQclear(res);
 	return 0;
 }
@@ -756,9 +752,9 @@ out:
 static int
 op_from_row(PGresult *res, int row, struct op *op)
 {
-	op->id = col_i64(res, row, 0);
-	copy(op->kind, sizeof(op->kind), PQgetvalue(res, row, 1));
-	op->params = cJSON_Parse(PQgetvalue(res, row, 2));
+	op->id = ob_row_i64(res, row, "id");
+	copy(op->kind, sizeof(op->kind), ob_row_str(res, row, "kind"));
+	op->params = cJSON_Parse(ob_row_str(res, row, "params"));
 	return op->params != NULL ? 0 : -1;
 }
 
@@ -1227,17 +1223,17 @@ claim_lookup(struct ob_db *db, int64_t org_id, const char *key, const char *hash
 		return ob_fail_db(f, db->lasterr);
 	if (PQntuples(res) == 0)
 		goto out;
-	if (strcmp(PQgetvalue(res, 0, 3), hash_hex) != 0) {
+	if (strcmp(ob_row_str(res, 0, "request_hash"), hash_hex) != 0) {
 		rc = ob_fail(f, OB_FAIL_IDEMPOTENCY, "idempotency_key_reused", "Idempotency-Key",
 		    "This Idempotency-Key was used with a different request.");
 		goto out;
 	}
-	if (strcmp(PQgetvalue(res, 0, 4), "pending") == 0) {
+	if (strcmp(ob_row_str(res, 0, "status"), "pending") == 0) {
 		rc = op_from_row(res, 0, op) == 0 ? 2 : ob_fail_db(f, "bad operation params");
 		goto out;
 	}
-	*status = (int)col_i64(res, 0, 5);
-	*out = cJSON_Parse(PQgetvalue(res, 0, 6));
+	*status = (int)ob_row_i64(res, 0, "response_status");
+	*out = cJSON_Parse(ob_row_str(res, 0, "response_body"));
 	rc = *out != NULL ? 1 : ob_fail_db(f, "bad stored answer");
 out:
 	PQclear(res);
@@ -1330,7 +1326,7 @@ ob_subscription_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t o
 			ob_fail_db(f, ax->db->lasterr);
 			goto out;
 		}
-		op.id = col_i64(res, 0, 0);
+		op.id = ob_row_i64(res, 0, "id");
 		PQclear(res);
 		copy(op.kind, sizeof(op.kind), kind);
 		op.params = params;
@@ -1396,7 +1392,7 @@ ob_subscription_apply_scheduled(const struct ob_actx *ax, struct ob_stripe *st,
 		ob_fail_db(f, ax->db->lasterr);
 		goto out;
 	}
-	op.id = col_i64(res, 0, 0);
+	op.id = ob_row_i64(res, 0, "id");
 	PQclear(res);
 	rc = exec_op(ax, st, org_id, &op, &status, &out, f) == 0 ? 0 : -1;
 out:
@@ -1423,7 +1419,7 @@ ob_subscription_reconcile(const struct ob_actx *ax, struct ob_stripe *st,
 		return ob_fail_db(f, ax->db->lasterr);
 	n = PQntuples(res);
 	for (i = 0; i < n && rc == 0; i++) {
-		org = col_i64(res, i, 0);
+		org = ob_row_i64(res, i, "org_id");
 		if (lock_org(ax->db, org, &locked) != 0) {
 			rc = ob_fail_db(f, ax->db->lasterr);
 			break;
