@@ -1,0 +1,169 @@
+/*
+ * Private to core/billing/subscription_*.c: what the subscription's files
+ * share. Other modules use billing/subscription.h.
+ *
+ *   subscription_util.c     JSON reading, times, hex
+ *   subscription_view.c     loading the mirror, the API view, audit pictures
+ *   subscription_mirror.c   applying Stripe's subscription object locally
+ *   subscription_request.c  checking a request, resolving it into an
+ *                           operation's parameters
+ *   subscription_preview.c  the proration preview
+ *   subscription_ops.c      the operation queue: the per-org lock, running an
+ *                           operation's Stripe call and recording its answer,
+ *                           pending operations, renewal changes
+ *   subscription_change.c   ob_subscription_change: idempotency, resolution,
+ *                           scheduling or queueing, running
+ *   subscription_portal.c   the billing-portal session
+ */
+#ifndef OB_SUBSCRIPTION_INT_H
+#define OB_SUBSCRIPTION_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cJSON.h>
+#include <libpq-fe.h>
+
+#include "billing/plans.h"
+#include "billing/subscription.h"
+
+struct ob_stripe;
+
+/* Copy s (NULL: "") into dst of n bytes, truncating. */
+static inline void
+ob_sub_copy(char *dst, size_t n, const char *s)
+{
+	snprintf(dst, n, "%s", s != NULL ? s : "");
+}
+
+/* v as decimal text into buf (n >= 24 holds any value). */
+static inline void
+ob_sub_fmt_i64(char *buf, size_t n, int64_t v)
+{
+	snprintf(buf, n, "%lld", (long long)v);
+}
+
+/* ---- subscription_util.c ---- */
+
+/**
+ * An integer JSON number into *out: 0, or -1 when it is absent, not a
+ * number, fractional or outside int's range (cJSON saturates valueint).
+ */
+int ob_sub_json_int(const cJSON *it, int64_t *out);
+
+/** The string member name of o; NULL if absent or not a string. */
+const char *ob_sub_json_str(const cJSON *o, const char *name);
+
+/** A Stripe id member that may be expanded into an object ({id}); NULL if neither. */
+const char *ob_sub_json_id(const cJSON *o, const char *name);
+
+/** o[name] = v as a JSON string of decimal digits (operation parameters). */
+void ob_sub_put_i64(cJSON *o, const char *name, int64_t v);
+
+/** Unix seconds t as "YYYY-MM-DDTHH:MM:SSZ" into buf; "" when t <= 0. */
+void ob_sub_iso_time(int64_t t, char *buf, size_t n);
+
+/** o[name] = t as ob_sub_iso_time text, or null when t <= 0. */
+void ob_sub_add_time(cJSON *o, const char *name, int64_t t);
+
+/** n bytes of p as lower-case hex into out (2n + 1 bytes). */
+void ob_sub_hex(const unsigned char *p, size_t n, char *out);
+
+/* ---- subscription_view.c ---- */
+
+/** The compact before/after picture of s for audit rows (a new object). */
+cJSON *ob_sub_audit_state(const struct ob_sub *s);
+
+/* ---- subscription_mirror.c ---- */
+
+/**
+ * Roll back ax's transaction and return -1; f gets a database failure
+ * unless it already holds one.
+ */
+int ob_sub_tx_fail(const struct ob_actx *ax, struct ob_fail *f);
+
+/**
+ * Apply a Stripe subscription object to org_id's row (0: the org in its
+ * metadata), in one transaction with one audit row (action). cancel_reason:
+ * set it (NULL: keep; "": clear); clear_schedule: forget a scheduled
+ * change. A canceled old subscription never replaces a live newer one (0,
+ * nothing written). 0, or -1 with f (rolled back).
+ */
+int ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj,
+    const char *action, const char *cancel_reason, int clear_schedule, struct ob_fail *f);
+
+/* ---- subscription_request.c ---- */
+
+/* What an update asks for, checked against the current subscription. */
+struct ob_sub_change {
+	struct ob_plan from, to;
+	char cycle[8];
+	int64_t seats;
+	int64_t proration_date;
+	int immediate;		/* 1: now with proration; 0: at period end */
+};
+
+/**
+ * Check an update (body: plan, cycle, seats, proration_date, immediate)
+ * against cur at time now into *c, deciding its timing. 0 or -1 with f.
+ */
+int ob_sub_resolve_change(struct ob_db *db, int64_t org_id, const struct ob_sub *cur,
+    const cJSON *body, int64_t now, struct ob_sub_change *c, struct ob_fail *f);
+
+/**
+ * Resolve a request of kind (create, update, cancel, reactivate) into an
+ * operation's parameters (*params, a new object): checked, Stripe price
+ * looked up or made. cur/had: the org's subscription as loaded (had 1:
+ * none). *local_only = 1 for an update scheduled for the period's end
+ * (recorded locally, no Stripe call). 0 or -1 with f.
+ */
+int ob_sub_resolve(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    const char *kind, const struct ob_sub *cur, int had, const cJSON *body,
+    cJSON **params, int *local_only, struct ob_fail *f);
+
+/* ---- subscription_ops.c ---- */
+
+/* One billing_operations row being run. */
+struct ob_sub_op {
+	int64_t id;
+	char kind[24];		/* create, update, cancel, reactivate, apply_scheduled */
+	cJSON *params;		/* resolved parameters; owned by the caller */
+};
+
+/**
+ * Try the org's change lock (a session advisory lock): *got 1 when taken.
+ * 0, or -1 on a database failure.
+ */
+int ob_sub_lock(struct ob_db *db, int64_t org_id, int *got);
+
+/** Release the org's change lock. */
+void ob_sub_unlock(struct ob_db *db, int64_t org_id);
+
+/** Fill op from a result row (columns id, kind, params). 0, or -1 on bad params. */
+int ob_sub_op_from_row(const PGresult *res, int row, struct ob_sub_op *op);
+
+/**
+ * Write op (kind and params set) pending under (org_id, key) with the
+ * request's hash (hex), in its own statement; sets op->id. 0 or -1 with f.
+ */
+int ob_sub_op_insert(struct ob_db *db, int64_t org_id, const char *key,
+    const char *hash_hex, struct ob_sub_op *op, struct ob_fail *f);
+
+/**
+ * Run op's Stripe call(s) and apply the answer. 0: done (answer in
+ * *status and *out, op finished); 1: Stripe refused (op finished failed, f
+ * set); -1: unknown outcome or database failure (op left pending, f set).
+ */
+int ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    const struct ob_sub_op *op, int *status, cJSON **out, struct ob_fail *f);
+
+/**
+ * Finish the org's oldest pending operation, if any (the caller holds the
+ * org's lock). 0 (none, done, or refused and recorded), or -1 with f
+ * (conflict "operation_pending" when its outcome is still unknown).
+ */
+int ob_sub_drain_pending(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    struct ob_fail *f);
+
+#endif

@@ -1,0 +1,497 @@
+/*
+ * The operation queue (billing_operations): one change per org at a time
+ * under an advisory lock; each operation's ONE Stripe call, keyed by the
+ * operation's id so retries replay; Stripe's answer applied and the
+ * operation finished with the answer given, or finished failed, or left
+ * pending when the outcome is unknown. Pending operations are finished by
+ * the org's next change or by ob_subscription_reconcile; scheduled changes
+ * reach Stripe at renewal (ob_subscription_apply_scheduled).
+ */
+#include "billing/subscription_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/row.h"
+#include "stripe/client.h"
+#include "stripe/form.h"
+
+int
+ob_sub_lock(struct ob_db *db, int64_t org_id, int *got)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+
+	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	*got = 0;
+	if ((res = ob_db_exec(db, OB_STMT_BILLING_LOCK, params, NULL)) == NULL)
+		return -1;
+	*got = ob_row_bool(res, 0, "locked");
+	PQclear(res);
+	return 0;
+}
+
+void
+ob_sub_unlock(struct ob_db *db, int64_t org_id)
+{
+	char org[24];
+	const char *params[1] = { org };
+
+	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	(void)ob_db_run(db, OB_STMT_BILLING_UNLOCK, params);
+}
+
+/* Finish op as failed with the error answer f, in its own transaction. */
+static void
+finish_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f, int status)
+{
+	char id[24], st[8];
+	const char *params[4] = { id, "failed", st, NULL };
+	cJSON *err = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(err, "error");
+	char *txt;
+
+	cJSON_AddStringToObject(e, "type", f->kind == OB_FAIL_UPSTREAM ? "api_error" : "invalid_request_error");
+	cJSON_AddStringToObject(e, "code", f->code != NULL ? f->code : "error");
+	cJSON_AddStringToObject(e, "message", f->message);
+	if (f->param != NULL)
+		cJSON_AddStringToObject(e, "param", f->param);
+	else
+		cJSON_AddNullToObject(e, "param");
+	txt = cJSON_PrintUnformatted(err);
+	ob_sub_fmt_i64(id, sizeof(id), op_id);
+	snprintf(st, sizeof(st), "%d", status);
+	params[3] = txt;
+	(void)ob_db_run(db, OB_STMT_BOP_FINISH, params);
+	free(txt);
+	cJSON_Delete(err);
+}
+
+/* Stripe call for op; 0, or -1 with f and *transient. */
+static int
+op_call(struct ob_stripe *st, const char *method, const char *path, const cJSON *params,
+    const char *what, int64_t op_id, struct ob_stripe_result *res, int *transient,
+    struct ob_fail *f)
+{
+	char key[OB_STRIPE_IDEM_KEY_MAX + 1], opid[32];
+
+	snprintf(opid, sizeof(opid), "op%lld", (long long)op_id);
+	if (ob_stripe_idem_key(key, sizeof(key), what, opid) != 0)
+		return ob_fail(f, OB_FAIL_INVALID, "bad_key", NULL, "Bad operation key.");
+	if (st == NULL) {
+		*transient = 1;
+		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unconfigured", NULL,
+		    "Stripe is not configured (STRIPE_SECRET_KEY).");
+	}
+	if (ob_stripe_request(st, method, path, params, key, res) == 0)
+		return 0;
+	*transient = ob_plans_stripe_transient(res);
+	return ob_plans_stripe_fail(res, f);
+}
+
+/* The invoice Stripe made for an immediate change, as lines. */
+static cJSON *
+invoice_json(const cJSON *inv)
+{
+	cJSON *o, *lines, *l;
+	const cJSON *it;
+	const char *s;
+	int64_t v;
+
+	if (!cJSON_IsObject(inv))
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", (s = ob_sub_json_str(inv, "id")) != NULL ? s : "");
+	if (ob_sub_json_int(cJSON_GetObjectItem(inv, "total"), &v) == 0)
+		ob_json_add_i64(o, "total", v);
+	if (ob_sub_json_int(cJSON_GetObjectItem(inv, "amount_due"), &v) == 0)
+		ob_json_add_i64(o, "amount_due", v);
+	cJSON_AddStringToObject(o, "status", (s = ob_sub_json_str(inv, "status")) != NULL ? s : "");
+	lines = cJSON_AddArrayToObject(o, "lines");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(inv, "lines"), "data")) {
+		l = cJSON_CreateObject();
+		if (ob_sub_json_int(cJSON_GetObjectItem(it, "amount"), &v) == 0)
+			ob_json_add_i64(l, "amount", v);
+		cJSON_AddStringToObject(l, "description",
+		    (s = ob_sub_json_str(it, "description")) != NULL ? s : "");
+		cJSON_AddItemToArray(lines, l);
+	}
+	return o;
+}
+
+/* The Stripe request that carries out an operation, and how to apply its answer. */
+struct op_req {
+	const char *method;	/* "POST" or "DELETE" */
+	struct ob_buf path;
+	cJSON *q;		/* the request's parameters */
+	const char *what;	/* names the Stripe idempotency key */
+	const char *action;	/* the audit action */
+	const char *reason;	/* the cancel reason to set (NULL: keep; "": clear) */
+	int clear_schedule;
+};
+
+/*
+ * The Stripe customer for a create: the org's own (params.customer), else
+ * a new one. *customer: malloc'd id. 0, or -1 with f and *transient.
+ */
+static int
+create_customer(struct ob_stripe *st, const struct ob_sub_op *op, const char *org,
+    char **customer, int *transient, struct ob_fail *f)
+{
+	struct ob_stripe_result res = { 0 };
+	const cJSON *p = op->params;
+	const char *pcust = ob_sub_json_str(p, "customer"), *id = NULL;
+	cJSON *q;
+	int rc;
+
+	*customer = NULL;
+	if (pcust != NULL && *pcust != '\0') {
+		*customer = strdup(pcust);
+		return 0;
+	}
+	q = cJSON_CreateObject();
+	if (ob_sub_json_str(p, "email") != NULL)
+		cJSON_AddStringToObject(q, "email", ob_sub_json_str(p, "email"));
+	if (ob_sub_json_str(p, "name") != NULL)
+		cJSON_AddStringToObject(q, "name", ob_sub_json_str(p, "name"));
+	if (ob_sub_json_str(p, "payment_method") != NULL)
+		cJSON_AddStringToObject(q, "payment_method", ob_sub_json_str(p, "payment_method"));
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "metadata"), "orgbill_org", org);
+	rc = op_call(st, "POST", "/v1/customers", q, "customer-create", op->id, &res, transient, f);
+	cJSON_Delete(q);
+	if (rc == 0 && (id = ob_sub_json_str(res.body, "id")) == NULL) {
+		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "No customer id.");
+		*transient = 1;
+		rc = -1;
+	}
+	if (rc == 0)
+		*customer = strdup(id);
+	ob_stripe_result_clear(&res);
+	return rc;
+}
+
+/* The request of a create (after its customer). 0, or -1 with f and *transient. */
+static int
+req_create(struct ob_stripe *st, const struct ob_sub_op *op, const char *org,
+    struct op_req *rq, int *transient, struct ob_fail *f)
+{
+	const cJSON *p = op->params;
+	const char *trial = ob_sub_json_str(p, "trial_days");
+	cJSON *items, *item;
+	char *customer;
+
+	rq->action = "subscription.create";
+	if (create_customer(st, op, org, &customer, transient, f) != 0)
+		return -1;
+	rq->q = cJSON_CreateObject();
+	cJSON_AddStringToObject(rq->q, "customer", customer);
+	free(customer);
+	items = cJSON_AddArrayToObject(rq->q, "items");
+	item = cJSON_CreateObject();
+	cJSON_AddStringToObject(item, "price", ob_sub_json_str(p, "price"));
+	cJSON_AddStringToObject(item, "quantity", ob_sub_json_str(p, "seats"));
+	cJSON_AddItemToArray(items, item);
+	if (trial != NULL && strcmp(trial, "0") != 0)
+		cJSON_AddStringToObject(rq->q, "trial_period_days", trial);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(rq->q, "metadata"), "orgbill_org", org);
+	ob_buf_puts(&rq->path, "/v1/subscriptions");
+	rq->what = "subscription-create";
+	return 0;
+}
+
+/* The items change of an update or a renewal change. */
+static void
+req_items(const struct ob_sub_op *op, struct op_req *rq)
+{
+	const cJSON *p = op->params;
+	cJSON *items = cJSON_AddArrayToObject(rq->q, "items"), *item = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(item, "id", ob_sub_json_str(p, "item"));
+	cJSON_AddStringToObject(item, "price", ob_sub_json_str(p, "price"));
+	cJSON_AddStringToObject(item, "quantity", ob_sub_json_str(p, "seats"));
+	cJSON_AddItemToArray(items, item);
+	cJSON_AddStringToObject(rq->q, "proration_behavior", ob_sub_json_str(p, "proration_behavior"));
+	if (ob_sub_json_str(p, "proration_date") != NULL)
+		cJSON_AddStringToObject(rq->q, "proration_date", ob_sub_json_str(p, "proration_date"));
+	if (strcmp(op->kind, "apply_scheduled") == 0) {
+		rq->what = "subscription-renewal-change";
+		rq->action = "subscription.scheduled_applied";
+		rq->clear_schedule = 1;
+	} else {
+		rq->what = "subscription-update";
+		rq->clear_schedule = cJSON_IsTrue(cJSON_GetObjectItem(p, "clear_schedule"));
+	}
+}
+
+/* The request of a change to the existing subscription. 0, or -1 with f. */
+static int
+req_change(const struct ob_sub_op *op, struct op_req *rq, struct ob_fail *f)
+{
+	const cJSON *p = op->params;
+	const char *sub_id = ob_sub_json_str(p, "subscription");
+
+	if (sub_id == NULL)
+		return ob_fail(f, OB_FAIL_CONFLICT, "no_subscription", NULL,
+		    "The org has no subscription.");
+	ob_buf_puts(&rq->path, "/v1/subscriptions/");
+	ob_stripe_form_escape(&rq->path, sub_id, strlen(sub_id));
+	rq->q = cJSON_CreateObject();
+	if (strcmp(op->kind, "update") == 0 || strcmp(op->kind, "apply_scheduled") == 0) {
+		req_items(op, rq);
+	} else if (strcmp(op->kind, "cancel") == 0) {
+		rq->reason = ob_sub_json_str(p, "reason");
+		rq->action = "subscription.cancel";
+		rq->clear_schedule = 1;
+		if (cJSON_IsTrue(cJSON_GetObjectItem(p, "at_period_end"))) {
+			cJSON_AddStringToObject(rq->q, "cancel_at_period_end", "true");
+			rq->what = "subscription-cancel-at-period-end";
+		} else {
+			rq->method = "DELETE";
+			rq->what = "subscription-cancel-now";
+		}
+	} else {	/* reactivate */
+		cJSON_AddStringToObject(rq->q, "cancel_at_period_end", "false");
+		rq->reason = "";
+		rq->action = "subscription.reactivate";
+		rq->what = "subscription-reactivate";
+	}
+	return 0;
+}
+
+/*
+ * Stripe's answer is the truth: apply it, audit, and finish op with the
+ * view as its answer, in one transaction. 0 (answer in *status, *out);
+ * 1 when applying it failed (rolled back, f set: the caller decides
+ * whether that is final); -1 on a database failure (rolled back, f set).
+ */
+static int
+finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op,
+    const struct op_req *rq, const cJSON *answer, int *status, cJSON **out, struct ob_fail *f)
+{
+	char id[24], st_s[8];
+	const char *fparams[4];
+	cJSON *view;
+	char *txt;
+	int rc;
+
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (ob_sub_apply(ax, org_id, answer, rq->action, rq->reason, rq->clear_schedule, f) != 0) {
+		ob_db_rollback(ax->db);
+		return 1;
+	}
+	if ((view = ob_subscription_view(ax->db, org_id)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		ob_db_rollback(ax->db);
+		return -1;
+	}
+	if (strcmp(op->kind, "update") == 0) {
+		const cJSON *inv = cJSON_GetObjectItem(answer, "latest_invoice");
+		const char *br = ob_sub_json_str(inv, "billing_reason");
+
+		if (br != NULL && strcmp(br, "subscription_update") == 0)
+			cJSON_AddItemToObject(view, "invoice", invoice_json(inv));
+		else
+			cJSON_AddNullToObject(view, "invoice");
+	}
+	*status = strcmp(op->kind, "create") == 0 ? 201 : 200;
+	txt = cJSON_PrintUnformatted(view);
+	ob_sub_fmt_i64(id, sizeof(id), op->id);
+	snprintf(st_s, sizeof(st_s), "%d", *status);
+	fparams[0] = id;
+	fparams[1] = "done";
+	fparams[2] = st_s;
+	fparams[3] = txt;
+	rc = ob_db_run(ax->db, OB_STMT_BOP_FINISH, fparams) != 0 || ob_db_commit(ax->db) != 0;
+	free(txt);
+	if (rc) {
+		ob_fail_db(f, ax->db->lasterr);
+		ob_db_rollback(ax->db);
+		cJSON_Delete(view);
+		return -1;
+	}
+	*out = view;
+	return 0;
+}
+
+int
+ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    const struct ob_sub_op *op, int *status, cJSON **out, struct ob_fail *f)
+{
+	struct ob_stripe_result res = { 0 };
+	struct op_req rq = { "POST", OB_BUF_INIT, NULL, op->kind, "subscription.update", NULL, 0 };
+	char org[24];
+	int transient = 0, rc = -1;
+
+	*out = NULL;
+	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	if (strcmp(op->kind, "create") == 0 ? req_create(st, op, org, &rq, &transient, f) != 0 :
+	    req_change(op, &rq, f) != 0)
+		goto refused;
+	if (strcmp(rq.method, "DELETE") != 0)
+		cJSON_AddItemToObject(rq.q, "expand",
+		    cJSON_CreateStringArray((const char *[]){ "latest_invoice" }, 1));
+	if (op_call(st, rq.method, rq.path.data, rq.q, rq.what, op->id, &res, &transient, f) != 0)
+		goto refused;
+	switch (finish_done(ax, org_id, op, &rq, res.body, status, out, f)) {
+	case 0:
+		rc = 0;
+		goto out;
+	case 1:
+		transient = f->kind == OB_FAIL_DB;
+		goto refused;
+	default:
+		goto out;
+	}
+refused:
+	if (!transient) {
+		finish_failed(ax->db, op->id, f, f->kind == OB_FAIL_PAYMENT ? 402 :
+		    f->kind == OB_FAIL_CONFLICT ? 409 : f->kind == OB_FAIL_INVALID ? 400 : 502);
+		rc = 1;
+	}
+out:
+	cJSON_Delete(rq.q);
+	ob_buf_free(&rq.path);
+	ob_stripe_result_clear(&res);
+	return rc;
+}
+
+int
+ob_sub_op_from_row(const PGresult *res, int row, struct ob_sub_op *op)
+{
+	op->id = ob_row_i64(res, row, "id");
+	ob_sub_copy(op->kind, sizeof(op->kind), ob_row_str(res, row, "kind"));
+	op->params = cJSON_Parse(ob_row_str(res, row, "params"));
+	return op->params != NULL ? 0 : -1;
+}
+
+int
+ob_sub_op_insert(struct ob_db *db, int64_t org_id, const char *key, const char *hash_hex,
+    struct ob_sub_op *op, struct ob_fail *f)
+{
+	char org[24];
+	const char *ip[5];
+	char *ptxt = cJSON_PrintUnformatted(op->params);
+	PGresult *res;
+
+	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ip[0] = org;
+	ip[1] = op->kind;
+	ip[2] = key;
+	ip[3] = hash_hex;
+	ip[4] = ptxt;
+	res = ob_db_exec(db, OB_STMT_BOP_INSERT, ip, NULL);
+	free(ptxt);
+	if (res == NULL)
+		return ob_fail_db(f, db->lasterr);
+	op->id = ob_row_i64(res, 0, "id");
+	PQclear(res);
+	return 0;
+}
+
+int
+ob_sub_drain_pending(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    struct ob_fail *f)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+	struct ob_sub_op op = { 0 };
+	cJSON *out = NULL;
+	int status, rc;
+
+	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	if ((res = ob_db_exec(ax->db, OB_STMT_BOP_PENDING, params, NULL)) == NULL)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	rc = ob_sub_op_from_row(res, 0, &op);
+	PQclear(res);
+	if (rc != 0)
+		return ob_fail_db(f, "bad operation params");
+	rc = ob_sub_op_exec(ax, st, org_id, &op, &status, &out, f);
+	cJSON_Delete(out);
+	cJSON_Delete(op.params);
+	if (rc < 0) {
+		f->kind = OB_FAIL_CONFLICT;
+		f->code = "operation_pending";
+		return -1;
+	}
+	return 0;	/* done, or refused and recorded */
+}
+
+int
+ob_subscription_apply_scheduled(const struct ob_actx *ax, struct ob_stripe *st,
+    int64_t org_id, struct ob_fail *f)
+{
+	struct ob_sub cur;
+	struct ob_plan p;
+	struct ob_sub_op op = { 0 };
+	char price[96], key[64], hash_hex[65];
+	unsigned char zero[32] = { 0 };
+	cJSON *out = NULL;
+	int status, rc = -1, locked = 0;
+
+	if (ob_subscription_load(ax->db, org_id, &cur) != 0 || cur.sched_plan[0] == '\0')
+		return 0;
+	if (ob_plans_get(ax->db, cur.sched_plan, org_id, &p) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (ob_plans_stripe_price(ax->db, st, &p, cur.sched_cycle, org_id, price, sizeof(price), f) != 0)
+		return -1;
+	if (ob_sub_lock(ax->db, org_id, &locked) != 0 || !locked)
+		return ob_fail(f, OB_FAIL_CONFLICT, "change_in_progress", NULL, "A change is in progress.");
+	op.params = cJSON_CreateObject();
+	cJSON_AddStringToObject(op.params, "subscription", cur.subscription);
+	cJSON_AddStringToObject(op.params, "item", cur.item);
+	cJSON_AddStringToObject(op.params, "price", price);
+	ob_sub_put_i64(op.params, "seats", cur.sched_seats);
+	cJSON_AddStringToObject(op.params, "proration_behavior", "none");
+	ob_sub_copy(op.kind, sizeof(op.kind), "apply_scheduled");
+	snprintf(key, sizeof(key), "renewal-%lld", (long long)cur.period_end);
+	ob_sub_hex(zero, 32, hash_hex);
+	if (ob_sub_op_insert(ax->db, org_id, key, hash_hex, &op, f) != 0)
+		goto out;
+	rc = ob_sub_op_exec(ax, st, org_id, &op, &status, &out, f) == 0 ? 0 : -1;
+out:
+	ob_sub_unlock(ax->db, org_id);
+	cJSON_Delete(out);
+	cJSON_Delete(op.params);
+	return rc;
+}
+
+int
+ob_subscription_reconcile(const struct ob_actx *ax, struct ob_stripe *st,
+    long min_age_s, int *done, struct ob_fail *f)
+{
+	char age[24];
+	const char *params[1] = { age };
+	PGresult *res;
+	int i, n, locked, rc = 0;
+	int64_t org;
+
+	*done = 0;
+	snprintf(age, sizeof(age), "%ld", min_age_s);
+	if ((res = ob_db_exec(ax->db, OB_STMT_BOP_STALE_ORGS, params, NULL)) == NULL)
+		return ob_fail_db(f, ax->db->lasterr);
+	n = PQntuples(res);
+	for (i = 0; i < n && rc == 0; i++) {
+		org = ob_row_i64(res, i, "org_id");
+		if (ob_sub_lock(ax->db, org, &locked) != 0) {
+			rc = ob_fail_db(f, ax->db->lasterr);
+			break;
+		}
+		if (!locked)
+			continue;
+		if (ob_sub_drain_pending(ax, st, org, f) == 0)
+			(*done)++;
+		else
+			rc = -1;
+		ob_sub_unlock(ax->db, org);
+	}
+	PQclear(res);
+	return rc;
+}

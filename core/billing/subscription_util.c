@@ -1,0 +1,100 @@
+/*
+ * Small helpers the subscription's files share (subscription_int.h):
+ * reading Stripe objects and request bodies, times, hex.
+ */
+#include "billing/subscription_int.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * cJSON keeps valueint beside the parsed value, saturated at INT_MAX /
+ * INT_MIN, which we treat as out of range.
+ */
+int
+ob_sub_json_int(const cJSON *it, int64_t *out)
+{
+	char buf[32];
+	char *txt;
+	int same;
+
+	if (!cJSON_IsNumber(it) || it->valueint == INT_MAX || it->valueint == INT_MIN)
+		return -1;
+	/* Reject fractions: the printed value must be the integer. */
+	snprintf(buf, sizeof(buf), "%d", it->valueint);
+	txt = cJSON_PrintUnformatted(it);
+	same = txt != NULL && strcmp(txt, buf) == 0;
+	free(txt);
+	if (!same)
+		return -1;
+	*out = it->valueint;
+	return 0;
+}
+
+const char *
+ob_sub_json_str(const cJSON *o, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
+}
+
+const char *
+ob_sub_json_id(const cJSON *o, const char *name)
+{
+	const cJSON *it = cJSON_GetObjectItem(o, name);
+
+	if (cJSON_IsString(it))
+		return it->valuestring;
+	if (cJSON_IsObject(it))
+		return ob_sub_json_str(it, "id");
+	return NULL;
+}
+
+void
+ob_sub_put_i64(cJSON *o, const char *name, int64_t v)
+{
+	char buf[24];
+
+	ob_sub_fmt_i64(buf, sizeof(buf), v);
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+void
+ob_sub_iso_time(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+ob_sub_add_time(cJSON *o, const char *name, int64_t t)
+{
+	char buf[32];
+
+	if (t <= 0) {
+		cJSON_AddNullToObject(o, name);
+		return;
+	}
+	ob_sub_iso_time(t, buf, sizeof(buf));
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+void
+ob_sub_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
