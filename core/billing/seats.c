@@ -276,58 +276,48 @@ ob_seats_csv_parse(const char *text, struct ob_seat_row **rows, cJSON *errors)
 	return n;
 }
 
-int
-ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_row *rows,
-    int n, cJSON *errors, int64_t *needed, cJSON **result, struct ob_fail *f)
+/* What a bulk change does: licenses to assign, to revoke, rows already so. */
+struct tally {
+	int add, del, same;
+};
+
+/*
+ * The member row names, by id or e-mail: its result (the caller clears
+ * it), NULL on a database failure. *what: the row's text for reports
+ * (uid, 24 bytes, holds an id's).
+ */
+static PGresult *
+member_of(struct ob_db *db, const char *org, const struct ob_seat_row *row, char *uid,
+    const char **what)
 {
-	char org[24], uid[24], by[24];
-	const char *params[3];
+	const char *params[2] = { org, row->email };
+
+	*what = row->email;
+	if (row->user_id == 0)
+		return ob_db_exec(db, OB_STMT_SEATS_MEMBER_BY_EMAIL, params, NULL);
+	fmt_i64(uid, 24, row->user_id);
+	params[1] = uid;
+	*what = uid;
+	return ob_db_exec(db, OB_STMT_SEATS_MEMBER_BY_ID, params, NULL);
+}
+
+/*
+ * Check every row against the org's members: ids[i] the member (0 for a
+ * bad row, reported in errors), act[i] 1 assign, -1 revoke, 0 nothing to
+ * do; counted in *t. 0, or -1 on a database failure.
+ */
+static int
+check_rows(struct ob_db *db, const char *org, const struct ob_seat_row *rows, int n,
+    cJSON *errors, int64_t *ids, int *act, struct tally *t)
+{
+	char uid[24];
+	const char *what;
 	PGresult *res;
-	int64_t bought = 0, used = 0, *ids = NULL;
-	int i, j, add = 0, del = 0, same = 0, rc, *act = NULL;
-	cJSON *after, *seats;
+	int i, j, has;
 
-	*result = NULL;
-	*needed = 0;
-	if (n < 0 || n > OB_SEATS_ROWS_MAX)
-		return ob_fail(f, OB_FAIL_INVALID, "too_many_rows", "rows",
-		    "At most %d rows at once.", OB_SEATS_ROWS_MAX);
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(by, sizeof(by), ax->who != NULL ? ax->who->user_id : 0);
-	ids = calloc((size_t)n + 1, sizeof(*ids));
-	act = calloc((size_t)n + 1, sizeof(*act));
-	if (ids == NULL || act == NULL) {
-		free(ids);
-		free(act);
-		return ob_fail(f, OB_FAIL_DB, "out_of_memory", NULL, "Out of memory.");
-	}
-	if (ob_db_begin(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail_nodb;
-	}
-	/* Lock the subscription row: assignments and seat changes serialize. */
-	params[0] = org;
-	if ((res = ob_db_exec(ax->db, OB_STMT_SEATS_LOCK, params, NULL)) == NULL)
-		goto fail;
-	bought = PQntuples(res) == 1 ? ob_row_i64(res, 0, "seats") : 0;
-	PQclear(res);
-	if (ob_seats_count(ax->db, org_id, &used) != 0)
-		goto fail;
 	for (i = 0; i < n; i++) {
-		const char *what = rows[i].email;
-
-		params[0] = org;
-		if (rows[i].user_id != 0) {
-			fmt_i64(uid, sizeof(uid), rows[i].user_id);
-			params[1] = uid;
-			what = uid;
-			res = ob_db_exec(ax->db, OB_STMT_SEATS_MEMBER_BY_ID, params, NULL);
-		} else {
-			params[1] = rows[i].email;
-			res = ob_db_exec(ax->db, OB_STMT_SEATS_MEMBER_BY_EMAIL, params, NULL);
-		}
-		if (res == NULL)
-			goto fail;
+		if ((res = member_of(db, org, &rows[i], uid, &what)) == NULL)
+			return -1;
 		if (PQntuples(res) != 1 || strcmp(ob_row_str(res, 0, "status"), "active") != 0) {
 			bad_row(errors, rows[i].line, what, "not_a_member",
 			    "No active member of this organization has this address.");
@@ -343,33 +333,30 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 				break;
 			}
 		if (ids[i] != 0) {
-			int has = ob_row_bool(res, 0, "licensed");
-
+			has = ob_row_bool(res, 0, "licensed");
 			act[i] = rows[i].assign ? (has ? 0 : 1) : (has ? -1 : 0);
 			if (act[i] > 0)
-				add++;
+				t->add++;
 			else if (act[i] < 0)
-				del++;
+				t->del++;
 			else
-				same++;
+				t->same++;
 		}
 		PQclear(res);
 	}
-	if (cJSON_GetArraySize(errors) > 0) {
-		ob_db_rollback(ax->db);
-		ob_fail(f, OB_FAIL_INVALID, "bad_rows", "rows",
-		    "%d row(s) are not valid; nothing was changed.",
-		    cJSON_GetArraySize(errors));
-		goto fail_nodb;
-	}
-	if (used + add - del > bought) {
-		*needed = used + add - del - bought;
-		ob_db_rollback(ax->db);
-		ob_fail(f, OB_FAIL_CONFLICT, "seats_exhausted", "rows",
-		    "%lld more seat(s) are needed: %lld purchased, %lld assigned.",
-		    (long long)*needed, (long long)bought, (long long)used);
-		goto fail_nodb;
-	}
+	return 0;
+}
+
+/* Assign and revoke as act[] says. 0 or -1. */
+static int
+write_rows(const struct ob_actx *ax, const char *org, const int64_t *ids, const int *act,
+    int n)
+{
+	char uid[24], by[24];
+	const char *params[3];
+	int i;
+
+	fmt_i64(by, sizeof(by), ax->who != NULL ? ax->who->user_id : 0);
 	for (i = 0; i < n; i++) {
 		if (act[i] == 0)
 			continue;
@@ -379,23 +366,92 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 		params[2] = ax->who != NULL && ax->who->user_id != 0 ? by : NULL;
 		if (ob_db_run(ax->db, act[i] > 0 ? OB_STMT_SEATS_ASSIGN : OB_STMT_SEATS_REVOKE,
 		    params) != 0)
-			goto fail;
+			return -1;
 	}
-	after = cJSON_CreateObject();
-	ob_json_add_i64(after, "assigned", add);
-	ob_json_add_i64(after, "revoked", del);
-	ob_json_add_i64(after, "unchanged", same);
-	rc = ob_audit_write(ax, org_id, "seats.change", "organization", org, NULL, after);
-	if (rc != 0 || ob_db_commit(ax->db) != 0) {
+	return 0;
+}
+
+/*
+ * Audit the change and commit; the answer {object:"seat_change", assigned,
+ * revoked, unchanged, seats:{purchased, assigned, available}}, or NULL on
+ * a database failure (not rolled back).
+ */
+static cJSON *
+commit_change(const struct ob_actx *ax, int64_t org_id, const char *org, const struct tally *t,
+    int64_t bought, int64_t used)
+{
+	cJSON *after = cJSON_CreateObject(), *seats;
+
+	ob_json_add_i64(after, "assigned", t->add);
+	ob_json_add_i64(after, "revoked", t->del);
+	ob_json_add_i64(after, "unchanged", t->same);
+	if (ob_audit_write(ax, org_id, "seats.change", "organization", org, NULL, after) != 0 ||
+	    ob_db_commit(ax->db) != 0) {
 		cJSON_Delete(after);
-		goto fail;
+		return NULL;
 	}
 	cJSON_AddStringToObject(after, "object", "seat_change");
 	seats = cJSON_AddObjectToObject(after, "seats");
 	ob_json_add_i64(seats, "purchased", bought);
-	ob_json_add_i64(seats, "assigned", used + add - del);
-	ob_json_add_i64(seats, "available", bought - (used + add - del));
-	*result = after;
+	ob_json_add_i64(seats, "assigned", used + t->add - t->del);
+	ob_json_add_i64(seats, "available", bought - (used + t->add - t->del));
+	return after;
+}
+
+int
+ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_row *rows,
+    int n, cJSON *errors, int64_t *needed, cJSON **result, struct ob_fail *f)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+	struct tally t = { 0, 0, 0 };
+	int64_t bought = 0, used = 0, *ids = NULL;
+	int *act = NULL;
+
+	*result = NULL;
+	*needed = 0;
+	if (n < 0 || n > OB_SEATS_ROWS_MAX)
+		return ob_fail(f, OB_FAIL_INVALID, "too_many_rows", "rows",
+		    "At most %d rows at once.", OB_SEATS_ROWS_MAX);
+	fmt_i64(org, sizeof(org), org_id);
+	ids = calloc((size_t)n + 1, sizeof(*ids));
+	act = calloc((size_t)n + 1, sizeof(*act));
+	if (ids == NULL || act == NULL) {
+		free(ids);
+		free(act);
+		return ob_fail(f, OB_FAIL_DB, "out_of_memory", NULL, "Out of memory.");
+	}
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail_nodb;
+	}
+	/* Lock the subscription row: assignments and seat changes serialize. */
+	if ((res = ob_db_exec(ax->db, OB_STMT_SEATS_LOCK, params, NULL)) == NULL)
+		goto fail;
+	bought = PQntuples(res) == 1 ? ob_row_i64(res, 0, "seats") : 0;
+	PQclear(res);
+	if (ob_seats_count(ax->db, org_id, &used) != 0 ||
+	    check_rows(ax->db, org, rows, n, errors, ids, act, &t) != 0)
+		goto fail;
+	if (cJSON_GetArraySize(errors) > 0) {
+		ob_db_rollback(ax->db);
+		ob_fail(f, OB_FAIL_INVALID, "bad_rows", "rows",
+		    "%d row(s) are not valid; nothing was changed.",
+		    cJSON_GetArraySize(errors));
+		goto fail_nodb;
+	}
+	if (used + t.add - t.del > bought) {
+		*needed = used + t.add - t.del - bought;
+		ob_db_rollback(ax->db);
+		ob_fail(f, OB_FAIL_CONFLICT, "seats_exhausted", "rows",
+		    "%lld more seat(s) are needed: %lld purchased, %lld assigned.",
+		    (long long)*needed, (long long)bought, (long long)used);
+		goto fail_nodb;
+	}
+	if (write_rows(ax, org, ids, act, n) != 0 ||
+	    (*result = commit_change(ax, org_id, org, &t, bought, used)) == NULL)
+		goto fail;
 	free(ids);
 	free(act);
 	return 0;
