@@ -49,12 +49,24 @@ api_fail(struct ob_req *r, const struct ob_fail *f)
 	return 0;
 }
 
+/*
+ * The HTTP status of a subscription change's answer: a replayed refusal's
+ * by its kind, else 201 for a new subscription and 200 for the rest.
+ */
+static int
+answer_status(const struct ob_sub_answer *ans)
+{
+	if (ans->fail != OB_FAIL_NONE)
+		return ob_api_fail_status(ans->fail);
+	return ans->created ? 201 : 200;
+}
+
 /* The serialized answer of a subscription change (may be a replayed error). */
 static void
-api_answer(struct ob_req *r, int status, const cJSON *out, int replayed)
+api_answer(struct ob_req *r, const struct ob_sub_answer *ans)
 {
-	ob_api_json(r, status, out);
-	if (replayed)
+	ob_api_json(r, answer_status(ans), ans->body);
+	if (ans->replayed)
 		ob_resp_header(r, "Idempotent-Replayed", "true");
 }
 
@@ -136,11 +148,12 @@ api_change(struct ob_req *r, const char *kind, int require_plan)
 {
 	struct ob_fail f = { 0 };
 	struct ob_actx ax;
+	struct ob_sub_answer ans = { 0 };
 	unsigned char hash[32];
 	const char *key;
-	cJSON *body = NULL, *out = NULL;
+	cJSON *body = NULL;
 	int64_t org_id = r->who.org_id;
-	int status = 0, replayed = 0, rc = 0;
+	int rc = 0;
 
 	if ((body = ob_api_body(r)) == NULL)
 		return 0;
@@ -154,14 +167,14 @@ api_change(struct ob_req *r, const char *kind, int require_plan)
 	}
 	ob_api_actx(r, &ax);
 	if (ob_subscription_change(&ax, stripe(r), org_id, kind, key, key ? hash : NULL, body,
-	    &status, &out, &replayed, &f) != 0)
+	    &ans, &f) != 0)
 		goto fail;
-	api_answer(r, status, out, replayed);
+	api_answer(r, &ans);
 	goto out;
 fail:
 	rc = api_fail(r, &f);
 out:
-	cJSON_Delete(out);
+	cJSON_Delete(ans.body);
 	cJSON_Delete(body);
 	return rc;
 }
@@ -195,10 +208,11 @@ ob_h_api_sub_reactivate(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
 	struct ob_actx ax;
+	struct ob_sub_answer ans = { 0 };
 	unsigned char hash[32];
 	const char *key;
-	cJSON *out = NULL, *body = cJSON_CreateObject();
-	int status = 0, replayed = 0, rc = 0;
+	cJSON *body = cJSON_CreateObject();
+	int rc = 0;
 
 	if (idem_key(r, &key, hash, &f) != 0) {
 		rc = api_fail(r, &f);
@@ -206,13 +220,13 @@ ob_h_api_sub_reactivate(struct ob_req *r)
 	}
 	ob_api_actx(r, &ax);
 	if (ob_subscription_change(&ax, stripe(r), r->who.org_id, "reactivate", key,
-	    key ? hash : NULL, body, &status, &out, &replayed, &f) != 0)
+	    key ? hash : NULL, body, &ans, &f) != 0)
 		rc = api_fail(r, &f);
 	else
-		api_answer(r, status, out, replayed);
+		api_answer(r, &ans);
 out:
 	cJSON_Delete(body);
-	cJSON_Delete(out);
+	cJSON_Delete(ans.body);
 	return rc;
 }
 
@@ -381,9 +395,10 @@ seats_apply(struct ob_req *r, const struct ob_seat_row *rows, int n, cJSON *erro
 {
 	struct ob_actx ax;
 	struct ob_sub s;
+	struct ob_sub_answer ans;
 	int64_t needed = 0;
-	int on = 0, status, replayed;
-	cJSON *body, *out = NULL;
+	int on = 0;
+	cJSON *body;
 	char seats[24];
 
 	ob_api_actx(r, &ax);
@@ -400,12 +415,12 @@ seats_apply(struct ob_req *r, const struct ob_seat_row *rows, int n, cJSON *erro
 	cJSON_AddStringToObject(body, "seats", seats);
 	memset(f, 0, sizeof(*f));
 	if (ob_subscription_change(&ax, stripe(r), r->who.org_id, "update", NULL, NULL, body,
-	    &status, &out, &replayed, f) != 0) {
+	    &ans, f) != 0) {
 		cJSON_Delete(body);
 		return -1;
 	}
 	cJSON_Delete(body);
-	cJSON_Delete(out);
+	cJSON_Delete(ans.body);
 	return ob_seats_apply(&ax, r->who.org_id, rows, n, errors, &needed, result, f);
 }
 
@@ -776,37 +791,39 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 	struct ob_fail f = { 0 };
 	struct ob_actx ax;
 	unsigned char hash[32];
+	struct ob_sub_answer ans = { 0 };
 	const char *key = ob_form_get(r, "idem");
-	cJSON *body = form_body(r, fields), *out = NULL;
+	cJSON *body = form_body(r, fields);
 	const cJSON *sched;
-	int status = 0, replayed = 0, rc;
+	int rc;
 
 	if (key != NULL && !ob_idem_key_ok(key))
 		key = NULL;
 	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 	ob_api_actx(r, &ax);
 	rc = ob_subscription_change(&ax, stripe(r), r->who.org_id, kind, key, key ? hash : NULL,
-	    body, &status, &out, &replayed, &f);
+	    body, &ans, &f);
 	cJSON_Delete(body);
-	if (rc == 0 && status >= 400) {
-		const cJSON *e = cJSON_GetObjectItem(out, "error");
+	if (rc == 0 && ans.fail != OB_FAIL_NONE) {
+		/* A replayed refusal: a payment failure stays one, the rest show as Stripe's. */
+		const cJSON *e = cJSON_GetObjectItem(ans.body, "error");
 
-		ob_fail(&f, status == 402 ? OB_FAIL_PAYMENT : OB_FAIL_UPSTREAM, "replayed", NULL, "%s",
+		ob_fail(&f, ans.fail == OB_FAIL_PAYMENT ? OB_FAIL_PAYMENT : OB_FAIL_UPSTREAM, "replayed", NULL, "%s",
 		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")) ?
 		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")) : "The change failed.");
 		rc = -1;
 	}
 	if (rc != 0) {
-		cJSON_Delete(out);
+		cJSON_Delete(ans.body);
 		if (f.kind == OB_FAIL_DB)
 			return -1;
 		return render_subscription(r, ob_api_fail_status(f.kind), &f, NULL);
 	}
-	sched = cJSON_GetObjectItem(out, "scheduled_change");
+	sched = cJSON_GetObjectItem(ans.body, "scheduled_change");
 	if (strcmp(kind, "update") == 0 && cJSON_IsObject(sched) &&
-	    cJSON_GetObjectItem(out, "invoice") == NULL)
+	    cJSON_GetObjectItem(ans.body, "invoice") == NULL)
 		done = "scheduled";
-	cJSON_Delete(out);
+	cJSON_Delete(ans.body);
 	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/subscription?done=%s", done));
 	return 0;
 }
@@ -846,8 +863,9 @@ ob_h_subscription_cancel_form(struct ob_req *r)
 		struct ob_actx ax;
 		unsigned char hash[32];
 		const char *key = ob_form_get(r, "idem");
-		cJSON *body = form_body(r, f2), *out = NULL;
-		int status, replayed, rc;
+		struct ob_sub_answer ans;
+		cJSON *body = form_body(r, f2);
+		int rc;
 
 		cJSON_AddStringToObject(body, "at_period_end", "false");
 		if (key != NULL && !ob_idem_key_ok(key))
@@ -855,9 +873,9 @@ ob_h_subscription_cancel_form(struct ob_req *r)
 		ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 		ob_api_actx(r, &ax);
 		rc = ob_subscription_change(&ax, stripe(r), r->who.org_id, "cancel", key,
-		    key ? hash : NULL, body, &status, &out, &replayed, &f);
+		    key ? hash : NULL, body, &ans, &f);
 		cJSON_Delete(body);
-		cJSON_Delete(out);
+		cJSON_Delete(ans.body);
 		if (rc != 0)
 			return f.kind == OB_FAIL_DB ? -1 :
 			    render_subscription(r, ob_api_fail_status(f.kind), &f, NULL);

@@ -86,9 +86,10 @@ int ob_plans_stripe_price(struct ob_db *db, struct ob_stripe *st, const struct o
     const char *cycle, int64_t org_id, char *price_id, size_t len, struct ob_fail *f);
 
 /**
- * Map a failed Stripe request to f: card errors are 402 payment failures,
- * other definitive refusals 502 "stripe_rejected", the rest (network, 5xx,
- * 429, 409 after retries) 502 "stripe_unavailable". Returns -1.
+ * Map a failed Stripe request to f: card errors are payment failures
+ * (OB_FAIL_PAYMENT "payment_failed"), other definitive refusals upstream
+ * failures "stripe_rejected", the rest (network, 5xx, 429, 409 after
+ * retries) upstream failures "stripe_unavailable". Returns -1.
  */
 struct ob_stripe_result;
 int ob_plans_stripe_fail(const struct ob_stripe_result *res, struct ob_fail *f);

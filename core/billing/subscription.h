@@ -67,19 +67,33 @@ int ob_subscription_live(const struct ob_sub *s);
  */
 cJSON *ob_subscription_view(struct ob_db *db, int64_t org_id);
 
+/*
+ * The answer to a subscription change, for the caller to present: the
+ * subscription as ob_subscription_view shows it after the change (an
+ * update made now adds its "invoice"), or — replayed only — the error body
+ * {"error":{type, code, message, param}} of a change Stripe refused.
+ */
+struct ob_sub_answer {
+	cJSON *body;			/* a new object; the caller frees it */
+	enum ob_fail_kind fail;		/* OB_FAIL_NONE, or the refusal's kind */
+	int created;			/* the change made a new subscription */
+	int replayed;			/* the answer recorded for an earlier request */
+};
+
 /**
  * Make a change. kind: "create" (body: plan, seats, cycle, trial_days,
  * payment_method, email), "update" (plan, seats, cycle, proration_date,
  * immediate), "cancel" (reason, at_period_end), "reactivate". idem_key may
  * be NULL (a random one is used); hash is the request's hash (32 bytes,
- * may be NULL when idem_key is NULL). On 0, *status and *out (a new object,
- * the caller frees) hold the answer — possibly a replayed earlier answer
- * (*replayed = 1), which may be an error body with a 4xx/5xx status. -1
- * with f set when nothing was done.
+ * may be NULL when idem_key is NULL). On 0, *ans holds the answer —
+ * possibly one recorded for an earlier request with the same key
+ * (ans->replayed), which may be a refusal (ans->fail set, ans->body the
+ * error). -1 with f set when nothing was done, or when Stripe refused the
+ * change now (the refusal is recorded for replays).
  */
 int ob_subscription_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const char *kind, const char *idem_key, const unsigned char *hash, const cJSON *body,
-    int *status, cJSON **out, int *replayed, struct ob_fail *f);
+    struct ob_sub_answer *ans, struct ob_fail *f);
 
 /**
  * The exact proration lines a change (body as for "update") would produce

@@ -17,7 +17,7 @@
 /* Record a scheduled change (no Stripe call): one transaction, one audit row. */
 static int
 schedule_change(const struct ob_actx *ax, int64_t org_id, const struct ob_sub *cur,
-    const cJSON *params, int *status, cJSON **out, struct ob_fail *f)
+    const cJSON *params, struct ob_sub_answer *ans, struct ob_fail *f)
 {
 	char org[24];
 	const char *sp[4] = { org, ob_sub_json_str(params, "plan"),
@@ -38,24 +38,23 @@ schedule_change(const struct ob_actx *ax, int64_t org_id, const struct ob_sub *c
 	    cur->subscription, b, a);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
-	if (rc != 0 || (*out = ob_subscription_view(ax->db, org_id)) == NULL)
+	if (rc != 0 || (ans->body = ob_subscription_view(ax->db, org_id)) == NULL)
 		return ob_sub_tx_fail(ax, f);
 	if (ob_db_commit(ax->db) != 0) {
-		cJSON_Delete(*out);
-		*out = NULL;
+		cJSON_Delete(ans->body);
+		ans->body = NULL;
 		return ob_sub_tx_fail(ax, f);
 	}
-	*status = 200;
 	return 0;
 }
 
 /*
- * Look up (org, key): 0 not found; 1 replay (*status and *out set); 2 resume
- * (op filled); -1 with f (mismatch or database failure).
+ * Look up (org, key): 0 not found; 1 replay (*ans set from the recorded
+ * answer); 2 resume (op filled); -1 with f (mismatch or database failure).
  */
 static int
 claim_lookup(struct ob_db *db, int64_t org_id, const char *key, const char *hash_hex,
-    struct ob_sub_op *op, int *status, cJSON **out, struct ob_fail *f)
+    struct ob_sub_op *op, struct ob_sub_answer *ans, struct ob_fail *f)
 {
 	char org[24];
 	const char *params[2] = { org, key };
@@ -76,9 +75,11 @@ claim_lookup(struct ob_db *db, int64_t org_id, const char *key, const char *hash
 		rc = ob_sub_op_from_row(res, 0, op) == 0 ? 2 : ob_fail_db(f, "bad operation params");
 		goto out;
 	}
-	*status = (int)ob_row_i64(res, 0, "response_status");
-	*out = cJSON_Parse(ob_row_str(res, 0, "response_body"));
-	rc = *out != NULL ? 1 : ob_fail_db(f, "bad stored answer");
+	ans->fail = ob_sub_op_outcome(ob_row_i64(res, 0, "outcome"));
+	ans->created = ans->fail == OB_FAIL_NONE && strcmp(ob_row_str(res, 0, "kind"), "create") == 0;
+	ans->replayed = 1;
+	ans->body = cJSON_Parse(ob_row_str(res, 0, "response_body"));
+	rc = ans->body != NULL ? 1 : ob_fail_db(f, "bad stored answer");
 out:
 	PQclear(res);
 	return rc;
@@ -112,13 +113,13 @@ idem_setup(const char **idem_key, const unsigned char **hash, char keybuf[64],
 /*
  * A new change (the caller holds the org's lock): finish another pending
  * operation first, resolve the request, then record it. 1: scheduled
- * locally, answered (*status, *out); 2: written as a pending operation
+ * locally, answered (*ans); 2: written as a pending operation
  * (op filled, op->params owned by the caller); -1 with f.
  */
 static int
 start_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const char *kind, const char *idem_key, const char *hash_hex, const cJSON *body,
-    struct ob_sub_op *op, int *status, cJSON **out, struct ob_fail *f)
+    struct ob_sub_op *op, struct ob_sub_answer *ans, struct ob_fail *f)
 {
 	struct ob_sub cur;
 	cJSON *params = NULL;
@@ -133,7 +134,7 @@ start_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 		return -1;
 	}
 	if (local_only) {
-		rc = schedule_change(ax, org_id, &cur, params, status, out, f);
+		rc = schedule_change(ax, org_id, &cur, params, ans, f);
 		cJSON_Delete(params);
 		return rc == 0 ? 1 : -1;
 	}
@@ -146,15 +147,14 @@ start_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 int
 ob_subscription_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const char *kind, const char *idem_key, const unsigned char *hash, const cJSON *body,
-    int *status, cJSON **out, int *replayed, struct ob_fail *f)
+    struct ob_sub_answer *ans, struct ob_fail *f)
 {
 	unsigned char h[32];
 	char keybuf[64], hash_hex[65];
 	struct ob_sub_op op = { 0 };
 	int locked = 0, rc = -1, r;
 
-	*out = NULL;
-	*replayed = 0;
+	memset(ans, 0, sizeof(*ans));
 	idem_setup(&idem_key, &hash, keybuf, h, hash_hex);
 	if (ob_sub_lock(ax->db, org_id, &locked) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
@@ -162,21 +162,18 @@ ob_subscription_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t o
 		return ob_fail(f, OB_FAIL_CONFLICT, "change_in_progress", NULL,
 		    "Another change to this subscription is in progress; try again.");
 	/* The same key again: replay its answer (1), or resume it (2). */
-	r = claim_lookup(ax->db, org_id, idem_key, hash_hex, &op, status, out, f);
-	if (r == 1) {
-		*replayed = 1;
-		rc = 0;
-	} else if (r == 0 && (r = start_change(ax, st, org_id, kind, idem_key, hash_hex, body,
-	    &op, status, out, f)) == 1) {
-		rc = 0;
-	}
+	r = claim_lookup(ax->db, org_id, idem_key, hash_hex, &op, ans, f);
+	if (r == 0)
+		r = start_change(ax, st, org_id, kind, idem_key, hash_hex, body, &op, ans, f);
+	if (r == 1)
+		rc = 0;	/* replayed, or scheduled */
 	/*
 	 * (2) the Stripe call and (3) its application. When Stripe refuses,
 	 * the operation records the error as its answer and this call fails
 	 * with f.
 	 */
 	if (r == 2)
-		rc = ob_sub_op_exec(ax, st, org_id, &op, status, out, f) == 0 ? 0 : -1;
+		rc = ob_sub_op_exec(ax, st, org_id, &op, ans, f) == 0 ? 0 : -1;
 	ob_sub_unlock(ax->db, org_id);
 	cJSON_Delete(op.params);
 	return rc;

@@ -151,12 +151,19 @@ int ob_sub_op_insert(struct ob_db *db, int64_t org_id, const char *key,
     const char *hash_hex, struct ob_sub_op *op, struct ob_fail *f);
 
 /**
- * Run op's Stripe call(s) and apply the answer. 0: done (answer in
- * *status and *out, op finished); 1: Stripe refused (op finished failed, f
+ * Run op's Stripe call(s) and apply the answer. 0: done (the answer in
+ * *ans, op finished with it); 1: Stripe refused (op finished failed, f
  * set); -1: unknown outcome or database failure (op left pending, f set).
  */
 int ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    const struct ob_sub_op *op, int *status, cJSON **out, struct ob_fail *f);
+    const struct ob_sub_op *op, struct ob_sub_answer *ans, struct ob_fail *f);
+
+/**
+ * The recorded outcome of a finished operation (billing_operations.
+ * response_status, written by ob_sub_op_exec): OB_FAIL_NONE when it is
+ * done, else the kind of its refusal.
+ */
+enum ob_fail_kind ob_sub_op_outcome(int64_t stored);
 
 /**
  * Finish the org's oldest pending operation, if any (the caller holds the

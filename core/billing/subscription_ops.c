@@ -18,6 +18,40 @@
 #include "stripe/client.h"
 #include "stripe/form.h"
 
+/*
+ * A finished operation records its outcome in response_status: 0 when
+ * done, else the enum ob_fail_kind of the refusal, so these values are
+ * stored data and must not move.
+ */
+_Static_assert(OB_FAIL_NONE == 0 && OB_FAIL_INVALID == 1 && OB_FAIL_FORBIDDEN == 2 &&
+    OB_FAIL_NOT_FOUND == 3 && OB_FAIL_CONFLICT == 4 && OB_FAIL_IDEMPOTENCY == 5 &&
+    OB_FAIL_PAYMENT == 6 && OB_FAIL_UPSTREAM == 7 && OB_FAIL_DB == 8,
+    "billing_operations.response_status stores enum ob_fail_kind values");
+
+enum ob_fail_kind
+ob_sub_op_outcome(int64_t stored)
+{
+	/*
+	 * Operations finished before outcomes were recorded as kinds hold
+	 * the answer's HTTP status instead (always >= 100): 200 and 201
+	 * done, 402 a payment refusal, 409 a conflict, 400 an invalid
+	 * change, 502 any other refusal.
+	 */
+	if (stored >= 100) {
+		switch (stored) {
+		case 200:
+		case 201: return OB_FAIL_NONE;
+		case 400: return OB_FAIL_INVALID;
+		case 402: return OB_FAIL_PAYMENT;
+		case 409: return OB_FAIL_CONFLICT;
+		default: return OB_FAIL_UPSTREAM;
+		}
+	}
+	if (stored > OB_FAIL_NONE && stored <= OB_FAIL_DB)
+		return (enum ob_fail_kind)stored;
+	return OB_FAIL_NONE;
+}
+
 int
 ob_sub_lock(struct ob_db *db, int64_t org_id, int *got)
 {
@@ -44,15 +78,22 @@ ob_sub_unlock(struct ob_db *db, int64_t org_id)
 	(void)ob_db_run(db, OB_STMT_BILLING_UNLOCK, params);
 }
 
-/* Finish op as failed with the error answer f, in its own transaction. */
+/*
+ * Finish op as failed with the error answer f, in its own transaction. The
+ * outcome recorded is f's kind when it is a payment refusal, a conflict or
+ * an invalid change, else an upstream (Stripe) failure.
+ */
 static void
-finish_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f, int status)
+finish_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f)
 {
-	char id[24], st[8];
-	const char *params[4] = { id, "failed", st, NULL };
+	char id[24], kind[8];
+	const char *params[4] = { id, "failed", kind, NULL };
 	cJSON *err = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(err, "error");
+	enum ob_fail_kind k = f->kind;
 	char *txt;
 
+	if (k != OB_FAIL_PAYMENT && k != OB_FAIL_CONFLICT && k != OB_FAIL_INVALID)
+		k = OB_FAIL_UPSTREAM;
 	cJSON_AddStringToObject(e, "type", f->kind == OB_FAIL_UPSTREAM ? "api_error" : "invalid_request_error");
 	cJSON_AddStringToObject(e, "code", f->code != NULL ? f->code : "error");
 	cJSON_AddStringToObject(e, "message", f->message);
@@ -62,7 +103,7 @@ finish_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f, int stat
 		cJSON_AddNullToObject(e, "param");
 	txt = cJSON_PrintUnformatted(err);
 	ob_sub_fmt_i64(id, sizeof(id), op_id);
-	snprintf(st, sizeof(st), "%d", status);
+	snprintf(kind, sizeof(kind), "%d", (int)k);
 	params[3] = txt;
 	(void)ob_db_run(db, OB_STMT_BOP_FINISH, params);
 	free(txt);
@@ -262,15 +303,15 @@ req_change(const struct ob_sub_op *op, struct op_req *rq, struct ob_fail *f)
 
 /*
  * Stripe's answer is the truth: apply it, audit, and finish op with the
- * view as its answer, in one transaction. 0 (answer in *status, *out);
+ * view as its answer, in one transaction. 0 (the answer in *ans);
  * 1 when applying it failed (rolled back, f set: the caller decides
  * whether that is final); -1 on a database failure (rolled back, f set).
  */
 static int
 finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op,
-    const struct op_req *rq, const cJSON *answer, int *status, cJSON **out, struct ob_fail *f)
+    const struct op_req *rq, const cJSON *answer, struct ob_sub_answer *ans, struct ob_fail *f)
 {
-	char id[24], st_s[8];
+	char id[24];
 	const char *fparams[4];
 	cJSON *view;
 	char *txt;
@@ -296,13 +337,11 @@ finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op
 		else
 			cJSON_AddNullToObject(view, "invoice");
 	}
-	*status = strcmp(op->kind, "create") == 0 ? 201 : 200;
 	txt = cJSON_PrintUnformatted(view);
 	ob_sub_fmt_i64(id, sizeof(id), op->id);
-	snprintf(st_s, sizeof(st_s), "%d", *status);
 	fparams[0] = id;
 	fparams[1] = "done";
-	fparams[2] = st_s;
+	fparams[2] = "0";	/* OB_FAIL_NONE */
 	fparams[3] = txt;
 	rc = ob_db_run(ax->db, OB_STMT_BOP_FINISH, fparams) != 0 || ob_db_commit(ax->db) != 0;
 	free(txt);
@@ -312,20 +351,22 @@ finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op
 		cJSON_Delete(view);
 		return -1;
 	}
-	*out = view;
+	ans->body = view;
+	ans->fail = OB_FAIL_NONE;
+	ans->created = strcmp(op->kind, "create") == 0;
 	return 0;
 }
 
 int
 ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    const struct ob_sub_op *op, int *status, cJSON **out, struct ob_fail *f)
+    const struct ob_sub_op *op, struct ob_sub_answer *ans, struct ob_fail *f)
 {
 	struct ob_stripe_result res = { 0 };
 	struct op_req rq = { "POST", OB_BUF_INIT, NULL, op->kind, "subscription.update", NULL, 0 };
 	char org[24];
 	int transient = 0, rc = -1;
 
-	*out = NULL;
+	memset(ans, 0, sizeof(*ans));
 	ob_sub_fmt_i64(org, sizeof(org), org_id);
 	if (strcmp(op->kind, "create") == 0 ? req_create(st, op, org, &rq, &transient, f) != 0 :
 	    req_change(op, &rq, f) != 0)
@@ -335,7 +376,7 @@ ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 		    cJSON_CreateStringArray((const char *[]){ "latest_invoice" }, 1));
 	if (op_call(st, rq.method, rq.path.data, rq.q, rq.what, op->id, &res, &transient, f) != 0)
 		goto refused;
-	switch (finish_done(ax, org_id, op, &rq, res.body, status, out, f)) {
+	switch (finish_done(ax, org_id, op, &rq, res.body, ans, f)) {
 	case 0:
 		rc = 0;
 		goto out;
@@ -347,8 +388,7 @@ ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	}
 refused:
 	if (!transient) {
-		finish_failed(ax->db, op->id, f, f->kind == OB_FAIL_PAYMENT ? 402 :
-		    f->kind == OB_FAIL_CONFLICT ? 409 : f->kind == OB_FAIL_INVALID ? 400 : 502);
+		finish_failed(ax->db, op->id, f);
 		rc = 1;
 	}
 out:
@@ -399,8 +439,8 @@ ob_sub_drain_pending(const struct ob_actx *ax, struct ob_stripe *st, int64_t org
 	const char *params[1] = { org };
 	PGresult *res;
 	struct ob_sub_op op = { 0 };
-	cJSON *out = NULL;
-	int status, rc;
+	struct ob_sub_answer ans;
+	int rc;
 
 	ob_sub_fmt_i64(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(ax->db, OB_STMT_BOP_PENDING, params, NULL)) == NULL)
@@ -413,8 +453,8 @@ ob_sub_drain_pending(const struct ob_actx *ax, struct ob_stripe *st, int64_t org
 	PQclear(res);
 	if (rc != 0)
 		return ob_fail_db(f, "bad operation params");
-	rc = ob_sub_op_exec(ax, st, org_id, &op, &status, &out, f);
-	cJSON_Delete(out);
+	rc = ob_sub_op_exec(ax, st, org_id, &op, &ans, f);
+	cJSON_Delete(ans.body);
 	cJSON_Delete(op.params);
 	if (rc < 0) {
 		f->kind = OB_FAIL_CONFLICT;
@@ -433,8 +473,8 @@ ob_subscription_apply_scheduled(const struct ob_actx *ax, struct ob_stripe *st,
 	struct ob_sub_op op = { 0 };
 	char price[96], key[64], hash_hex[65];
 	unsigned char zero[32] = { 0 };
-	cJSON *out = NULL;
-	int status, rc = -1, locked = 0;
+	struct ob_sub_answer ans = { 0 };
+	int rc = -1, locked = 0;
 
 	if (ob_subscription_load(ax->db, org_id, &cur) != 0 || cur.sched_plan[0] == '\0')
 		return 0;
@@ -455,10 +495,10 @@ ob_subscription_apply_scheduled(const struct ob_actx *ax, struct ob_stripe *st,
 	ob_sub_hex(zero, 32, hash_hex);
 	if (ob_sub_op_insert(ax->db, org_id, key, hash_hex, &op, f) != 0)
 		goto out;
-	rc = ob_sub_op_exec(ax, st, org_id, &op, &status, &out, f) == 0 ? 0 : -1;
+	rc = ob_sub_op_exec(ax, st, org_id, &op, &ans, f) == 0 ? 0 : -1;
 out:
 	ob_sub_unlock(ax->db, org_id);
-	cJSON_Delete(out);
+	cJSON_Delete(ans.body);
 	cJSON_Delete(op.params);
 	return rc;
 }
