@@ -1,7 +1,8 @@
 /*
  * Plans, subscriptions, seats, usage and limits: the console pages and
  * forms, and the API under /api/v1/org-billing (fcgi/routes_billing.def,
- * docs/BILLING.md).
+ * docs/BILLING.md). Implemented in fcgi/h_billing*.c (h_billing_int.h
+ * lists them).
  */
 #ifndef OB_H_BILLING_H
 #define OB_H_BILLING_H

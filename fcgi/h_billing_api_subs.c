@@ -1,0 +1,222 @@
+/*
+ * Subscriptions in the API: create (the org in the path or the body), get,
+ * update and upgrade, preview, cancel, reactivate. Changes run through
+ * ob_subscription_change with the request's Idempotency-Key; its answer's
+ * outcome picks the HTTP status here.
+ */
+#include "fcgi/h_billing.h"
+#include "fcgi/h_billing_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/idem.h"
+#include "fcgi/api.h"
+#include "fcgi/input.h"
+#include "fcgi/router.h"
+#include "fcgi/worker.h"
+#include "identity/org.h"
+#include "identity/policy.h"
+#include "billing/subscription.h"
+
+/*
+ * The HTTP status of a subscription change's answer: a replayed refusal's
+ * by its kind, else 201 for a new subscription and 200 for the rest.
+ */
+static int
+answer_status(const struct ob_sub_answer *ans)
+{
+	if (ans->fail != OB_FAIL_NONE)
+		return ob_api_fail_status(ans->fail);
+	return ans->created ? 201 : 200;
+}
+
+/* The serialized answer of a subscription change (may be a replayed error). */
+static void
+api_answer(struct ob_req *r, const struct ob_sub_answer *ans)
+{
+	ob_api_json(r, answer_status(ans), ans->body);
+	if (ans->replayed)
+		ob_resp_header(r, "Idempotent-Replayed", "true");
+}
+
+/*
+ * The request's Idempotency-Key (NULL when absent) and, with one, the
+ * request's hash. 0, or -1 with f for a malformed key.
+ */
+static int
+idem_key(struct ob_req *r, const char **key, unsigned char hash[32], struct ob_fail *f)
+{
+	*key = ob_header(r, "HTTP_IDEMPOTENCY_KEY");
+	if (*key == NULL)
+		return 0;
+	if (!ob_idem_key_ok(*key))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_idempotency_key", "Idempotency-Key",
+		    "Idempotency-Key must be 1 to 255 printable ASCII characters.");
+	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
+	return 0;
+}
+
+/*
+ * POST /subscriptions names the org in its body: the gate checked the
+ * caller against the session's (or key's) org, so check it again here for
+ * the org named. Orgs the caller cannot see are 404.
+ */
+static int
+body_org(struct ob_req *r, const cJSON *body, int64_t *org_id, struct ob_fail *f)
+{
+	const cJSON *it = cJSON_GetObjectItem(body, "org_id");
+	struct ob_principal p;
+	int64_t id = 0;
+	char buf[24];
+
+	if (ob_route_param(r, "org_id") != NULL) {
+		*org_id = r->who.org_id;
+		return 0;
+	}
+	if (cJSON_IsString(it))
+		id = ob_parse_id(it->valuestring);
+	else if (cJSON_IsNumber(it) && it->valueint > 0) {
+		snprintf(buf, sizeof(buf), "%d", it->valueint);
+		id = ob_parse_id(buf);
+	}
+	if (id == 0)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "org_id",
+		    "org_id is required.");
+	if (id == r->who.org_id) {
+		*org_id = id;
+		return 0;
+	}
+	p = r->who;
+	if (p.kind == OB_PRINCIPAL_USER) {
+		if (ob_member_standing(&r->w->db, id, &p) != 0)
+			return ob_fail_db(f, r->w->db.lasterr);
+	} else {
+		p.org_id = id;
+	}
+	switch (ob_policy_decide(OB_ACT_SUBSCRIPTION_CHANGE, &p)) {
+	case OB_ALLOW:
+		*org_id = id;
+		return 0;
+	case OB_DENY_FORBIDDEN:
+		return ob_fail(f, OB_FAIL_FORBIDDEN, "forbidden", "org_id",
+		    "You may not change this organization's subscription.");
+	default:
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id",
+		    "No such organization.");
+	}
+}
+
+static int
+api_change(struct ob_req *r, const char *kind, int require_plan)
+{
+	struct ob_fail f = { 0 };
+	struct ob_actx ax;
+	struct ob_sub_answer ans = { 0 };
+	unsigned char hash[32];
+	const char *key;
+	cJSON *body = NULL;
+	int64_t org_id = r->who.org_id;
+	int rc = 0;
+
+	if ((body = ob_api_body(r)) == NULL)
+		return 0;
+	if (idem_key(r, &key, hash, &f) != 0)
+		goto fail;
+	if (strcmp(kind, "create") == 0 && body_org(r, body, &org_id, &f) != 0)
+		goto fail;
+	if (require_plan && ob_api_str(body, "plan") == NULL) {
+		ob_fail(&f, OB_FAIL_INVALID, "parameter_missing", "plan", "plan is required.");
+		goto fail;
+	}
+	ob_api_actx(r, &ax);
+	if (ob_subscription_change(&ax, ob_h_billing_stripe(r), org_id, kind, key, key ? hash : NULL, body,
+	    &ans, &f) != 0)
+		goto fail;
+	api_answer(r, &ans);
+	goto out;
+fail:
+	rc = ob_h_billing_fail(r, &f);
+out:
+	cJSON_Delete(ans.body);
+	cJSON_Delete(body);
+	return rc;
+}
+
+int
+ob_h_api_sub_create(struct ob_req *r)
+{
+	return api_change(r, "create", 1);
+}
+
+int
+ob_h_api_sub_update(struct ob_req *r)
+{
+	return api_change(r, "update", 0);
+}
+
+int
+ob_h_api_sub_upgrade(struct ob_req *r)
+{
+	return api_change(r, "update", 1);
+}
+
+int
+ob_h_api_sub_cancel(struct ob_req *r)
+{
+	return api_change(r, "cancel", 0);
+}
+
+int
+ob_h_api_sub_reactivate(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	struct ob_actx ax;
+	struct ob_sub_answer ans = { 0 };
+	unsigned char hash[32];
+	const char *key;
+	cJSON *body = cJSON_CreateObject();
+	int rc = 0;
+
+	if (idem_key(r, &key, hash, &f) != 0) {
+		rc = ob_h_billing_fail(r, &f);
+		goto out;
+	}
+	ob_api_actx(r, &ax);
+	if (ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, "reactivate", key,
+	    key ? hash : NULL, body, &ans, &f) != 0)
+		rc = ob_h_billing_fail(r, &f);
+	else
+		api_answer(r, &ans);
+out:
+	cJSON_Delete(body);
+	cJSON_Delete(ans.body);
+	return rc;
+}
+
+int
+ob_h_api_sub_get(struct ob_req *r)
+{
+	cJSON *o = ob_subscription_view(&r->w->db, r->who.org_id);
+
+	return ob_api_answer(r, o);
+}
+
+int
+ob_h_api_sub_preview(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	cJSON *body, *out = NULL;
+	int rc = 0;
+
+	if ((body = ob_api_body(r)) == NULL)
+		return 0;
+	if (ob_subscription_preview(&r->w->db, r->who.org_id, body, (int64_t)time(NULL), &out, &f) != 0)
+		rc = ob_h_billing_fail(r, &f);
+	else
+		ob_api_json(r, 200, out);
+	cJSON_Delete(out);
+	cJSON_Delete(body);
+	return rc;
+}

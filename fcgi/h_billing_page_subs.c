@@ -1,0 +1,301 @@
+/*
+ * The console's subscription page: the billing hero, plan cards, the seat
+ * stepper and proration preview, cancel and reactivate; its forms post
+ * changes through ob_subscription_change and redirect with ?done=.
+ */
+#include "fcgi/h_billing.h"
+#include "fcgi/h_billing_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "base/idem.h"
+#include "fcgi/api.h"
+#include "fcgi/input.h"
+#include "fcgi/page.h"
+#include "fcgi/worker.h"
+#include "billing/plans.h"
+#include "billing/subscription.h"
+
+static void
+money(char *buf, size_t n, int64_t cents)
+{
+	int64_t a = cents < 0 ? -cents : cents;
+
+	snprintf(buf, n, "%s$%lld.%02lld", cents < 0 ? "-" : "", (long long)(a / 100),
+	    (long long)(a % 100));
+}
+
+static void
+add_money(cJSON *o, const char *name, const cJSON *cents)
+{
+	char buf[40];
+	char *end;
+	long long v;
+
+	if (cents == NULL || !cJSON_IsRaw(cents))
+		return;
+	v = strtoll(cents->valuestring, &end, 10);
+	if (*end != '\0')
+		return;
+	money(buf, sizeof(buf), v);
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+/* A fresh Idempotency-Key for a form (a retry of the same page replays). */
+static void
+form_key(cJSON *d)
+{
+	unsigned char rnd[16];
+	char hex[40];
+	int i;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	cJSON_AddStringToObject(d, "idem", hex);
+}
+
+/* The hero summary, also for the overview page (partials/billing_hero). */
+static void
+hero(cJSON *d, const cJSON *sub)
+{
+	cJSON *h = cJSON_AddObjectToObject(d, "billing_hero");
+	const cJSON *seats = cJSON_GetObjectItem(sub, "seats"), *plan = cJSON_GetObjectItem(sub, "plan");
+	const char *status = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "status"));
+	const char *end = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "current_period_end"));
+
+	cJSON_AddStringToObject(h, "plan", cJSON_IsObject(plan) ?
+	    cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")) : "No plan");
+	cJSON_AddStringToObject(h, "status", status != NULL ? status : "none");
+	cJSON_AddItemToObject(h, "seats_used", cJSON_Duplicate(cJSON_GetObjectItem(seats, "assigned"), 1));
+	cJSON_AddItemToObject(h, "seats_purchased", cJSON_Duplicate(cJSON_GetObjectItem(seats, "purchased"), 1));
+	cJSON_AddStringToObject(h, "period_end", end != NULL ? end : "");
+	cJSON_AddBoolToObject(h, "canceling", cJSON_IsTrue(cJSON_GetObjectItem(sub, "cancel_at_period_end")));
+	cJSON_AddBoolToObject(h, "has_subscription", status != NULL && strcmp(status, "none") != 0);
+}
+
+int
+ob_h_billing_hero(struct ob_req *r, cJSON *page)
+{
+	cJSON *sub = ob_subscription_view(&r->w->db, r->who.org_id);
+
+	if (sub == NULL)
+		return -1;
+	hero(page, sub);
+	ob_h_billing_raw_to_text(cJSON_GetObjectItem(page, "billing_hero"));
+	cJSON_Delete(sub);
+	return 0;
+}
+
+static int
+render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON *preview)
+{
+	cJSON *d, *sub, *plans, *cards, *p, *card, *lines, *l;
+	const char *cur_plan, *cur_cycle, *st;
+	int live;
+
+	if ((sub = ob_subscription_view(&r->w->db, r->who.org_id)) == NULL)
+		return -1;
+	if ((plans = ob_plans_list(&r->w->db)) == NULL) {
+		cJSON_Delete(sub);
+		return -1;
+	}
+	d = ob_page_new(r, "Subscription", "subscription");
+	ob_h_billing_done_flash(r, d);
+	if (f != NULL)
+		ob_page_flash(d, "error", f->message);
+	hero(d, sub);
+	st = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "status"));
+	live = st != NULL && strcmp(st, "none") != 0 && strcmp(st, "canceled") != 0;
+	cur_plan = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "plan_id"));
+	cur_cycle = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "cycle"));
+	cards = cJSON_AddArrayToObject(d, "plans");
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(plans, "data")) {
+		const cJSON *ua = cJSON_GetObjectItem(p, "unit_amount");
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(p, "id"));
+
+		card = cJSON_Duplicate(p, 1);
+		add_money(card, "price_month", cJSON_GetObjectItem(ua, "month"));
+		add_money(card, "price_year", cJSON_GetObjectItem(ua, "year"));
+		cJSON_AddBoolToObject(card, "priced", cJSON_IsRaw(cJSON_GetObjectItem(ua, "month")));
+		cJSON_AddBoolToObject(card, "current", cur_plan != NULL && strcmp(cur_plan, code) == 0);
+		cJSON_AddItemToArray(cards, card);
+	}
+	cJSON_AddItemToObject(d, "subscription", sub);
+	cJSON_AddBoolToObject(d, "live", live);
+	cJSON_AddBoolToObject(d, "cycle_year", cur_cycle != NULL && strcmp(cur_cycle, "year") == 0);
+	add_money(d, "amount_per_period_text", cJSON_GetObjectItem(sub, "amount_per_period"));
+	add_money(d, "unit_price", cJSON_GetObjectItem(sub, "unit_amount"));
+	cJSON_AddBoolToObject(d, "can_change", r->who.role == OB_ROLE_OWNER ||
+	    r->who.role == OB_ROLE_ADMIN || r->who.role == OB_ROLE_BILLING);
+	if (preview != NULL) {
+		lines = cJSON_GetObjectItem(preview, "lines");
+		cJSON_ArrayForEach(l, lines)
+			add_money(l, "amount_text", cJSON_GetObjectItem(l, "amount"));
+		add_money(preview, "total_text", cJSON_GetObjectItem(preview, "total"));
+		add_money(cJSON_GetObjectItem(preview, "plain"), "total_text",
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(preview, "plain"), "total"));
+		add_money(preview, "next_text", cJSON_GetObjectItem(preview, "next_period_amount"));
+		cJSON_AddBoolToObject(preview, "now", strcmp(cJSON_GetStringValue(
+		    cJSON_GetObjectItem(preview, "effective")), "now") == 0);
+		cJSON_AddItemReferenceToObject(d, "preview", preview);
+	}
+	form_key(d);
+	ob_h_billing_raw_to_text(d);
+	if (preview != NULL)
+		ob_h_billing_raw_to_text(preview);
+	ob_page_render(r, status, "pages/subscription", d);
+	cJSON_Delete(d);
+	cJSON_Delete(plans);
+	return 0;
+}
+
+int
+ob_h_subscription_page(struct ob_req *r)
+{
+	return render_subscription(r, 200, NULL, NULL);
+}
+
+/* The form's fields as a JSON body for core (strings, as typed). */
+static cJSON *
+form_body(struct ob_req *r, const char *const *names)
+{
+	cJSON *b = cJSON_CreateObject();
+	const char *v;
+
+	for (; *names != NULL; names++)
+		if ((v = ob_form_get(r, *names)) != NULL && *v != '\0')
+			cJSON_AddStringToObject(b, *names, v);
+	return b;
+}
+
+static int
+form_change(struct ob_req *r, const char *kind, const char *const *fields, const char *done)
+{
+	struct ob_fail f = { 0 };
+	struct ob_actx ax;
+	unsigned char hash[32];
+	struct ob_sub_answer ans = { 0 };
+	const char *key = ob_form_get(r, "idem");
+	cJSON *body = form_body(r, fields);
+	const cJSON *sched;
+	int rc;
+
+	if (key != NULL && !ob_idem_key_ok(key))
+		key = NULL;
+	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
+	ob_api_actx(r, &ax);
+	rc = ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, kind, key, key ? hash : NULL,
+	    body, &ans, &f);
+	cJSON_Delete(body);
+	if (rc == 0 && ans.fail != OB_FAIL_NONE) {
+		/* A replayed refusal: a payment failure stays one, the rest show as Stripe's. */
+		const cJSON *e = cJSON_GetObjectItem(ans.body, "error");
+
+		ob_fail(&f, ans.fail == OB_FAIL_PAYMENT ? OB_FAIL_PAYMENT : OB_FAIL_UPSTREAM, "replayed", NULL, "%s",
+		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")) ?
+		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")) : "The change failed.");
+		rc = -1;
+	}
+	if (rc != 0) {
+		cJSON_Delete(ans.body);
+		if (f.kind == OB_FAIL_DB)
+			return -1;
+		return render_subscription(r, ob_api_fail_status(f.kind), &f, NULL);
+	}
+	sched = cJSON_GetObjectItem(ans.body, "scheduled_change");
+	if (strcmp(kind, "update") == 0 && cJSON_IsObject(sched) &&
+	    cJSON_GetObjectItem(ans.body, "invoice") == NULL)
+		done = "scheduled";
+	cJSON_Delete(ans.body);
+	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/subscription?done=%s", done));
+	return 0;
+}
+
+int
+ob_h_subscription_create_form(struct ob_req *r)
+{
+	static const char *const fields[] = { "plan", "cycle", "seats", "trial_days",
+		"payment_method", "email", NULL };
+
+	return form_change(r, "create", fields, "created");
+}
+
+int
+ob_h_subscription_change_form(struct ob_req *r)
+{
+	static const char *const fields[] = { "plan", "cycle", "seats", "proration_date",
+		"immediate", NULL };
+
+	return form_change(r, "update", fields, "changed");
+}
+
+int
+ob_h_subscription_cancel_form(struct ob_req *r)
+{
+	static const char *const fields[] = { "reason", "at_period_end", NULL };
+	const char *when = ob_form_get(r, "when");
+	struct ob_fail f = { 0 };
+
+	/* The form says when: "period_end" (default) or "now". */
+	if (when != NULL && strcmp(when, "now") != 0 && strcmp(when, "period_end") != 0) {
+		ob_fail(&f, OB_FAIL_INVALID, "invalid_when", "when", "Choose when to cancel.");
+		return render_subscription(r, 400, &f, NULL);
+	}
+	if (when != NULL && strcmp(when, "now") == 0) {
+		static const char *const f2[] = { "reason", NULL };
+		struct ob_actx ax;
+		unsigned char hash[32];
+		const char *key = ob_form_get(r, "idem");
+		struct ob_sub_answer ans;
+		cJSON *body = form_body(r, f2);
+		int rc;
+
+		cJSON_AddStringToObject(body, "at_period_end", "false");
+		if (key != NULL && !ob_idem_key_ok(key))
+			key = NULL;
+		ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
+		ob_api_actx(r, &ax);
+		rc = ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, "cancel", key,
+		    key ? hash : NULL, body, &ans, &f);
+		cJSON_Delete(body);
+		cJSON_Delete(ans.body);
+		if (rc != 0)
+			return f.kind == OB_FAIL_DB ? -1 :
+			    render_subscription(r, ob_api_fail_status(f.kind), &f, NULL);
+		ob_resp_redirect(r, 303, "/subscription?done=canceled");
+		return 0;
+	}
+	return form_change(r, "cancel", fields, "canceled");
+}
+
+int
+ob_h_subscription_reactivate_form(struct ob_req *r)
+{
+	static const char *const fields[] = { NULL };
+
+	return form_change(r, "reactivate", fields, "reactivated");
+}
+
+int
+ob_h_subscription_preview_form(struct ob_req *r)
+{
+	static const char *const fields[] = { "plan", "cycle", "seats", NULL };
+	struct ob_fail f = { 0 };
+	cJSON *body = form_body(r, fields), *out = NULL;
+	int rc;
+
+	rc = ob_subscription_preview(&r->w->db, r->who.org_id, body, (int64_t)time(NULL), &out, &f);
+	cJSON_Delete(body);
+	if (rc != 0)
+		return f.kind == OB_FAIL_DB ? -1 :
+		    render_subscription(r, ob_api_fail_status(f.kind), &f, NULL);
+	rc = render_subscription(r, 200, NULL, out);
+	cJSON_Delete(out);
+	return rc;
+}
