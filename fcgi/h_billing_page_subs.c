@@ -190,14 +190,15 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 		key = NULL;
 	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 	ob_api_actx(r, &ax);
-	rc = ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, kind, key, key ? hash : NULL,
-	    body, &ans, &f);
+	rc = ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, kind, key,
+	    key ? hash : NULL, body, &ans, &f);
 	cJSON_Delete(body);
 	if (rc == 0 && ans.fail != OB_FAIL_NONE) {
 		/* A replayed refusal: a payment failure stays one, the rest show as Stripe's. */
 		const cJSON *e = cJSON_GetObjectItem(ans.body, "error");
 
-		ob_fail(&f, ans.fail == OB_FAIL_PAYMENT ? OB_FAIL_PAYMENT : OB_FAIL_UPSTREAM, "replayed", NULL, "%s",
+		ob_fail(&f, ans.fail == OB_FAIL_PAYMENT ? OB_FAIL_PAYMENT : OB_FAIL_UPSTREAM,
+		    "replayed", NULL, "%s",
 		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")) ?
 		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")) : "The change failed.");
 		rc = -1;

@@ -94,7 +94,8 @@ finish_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f)
 
 	if (k != OB_FAIL_PAYMENT && k != OB_FAIL_CONFLICT && k != OB_FAIL_INVALID)
 		k = OB_FAIL_UPSTREAM;
-	cJSON_AddStringToObject(e, "type", f->kind == OB_FAIL_UPSTREAM ? "api_error" : "invalid_request_error");
+	cJSON_AddStringToObject(e, "type",
+	    f->kind == OB_FAIL_UPSTREAM ? "api_error" : "invalid_request_error");
 	cJSON_AddStringToObject(e, "code", f->code != NULL ? f->code : "error");
 	cJSON_AddStringToObject(e, "message", f->message);
 	if (f->param != NULL)
