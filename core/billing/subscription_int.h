@@ -160,7 +160,7 @@ int ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_i
 
 /**
  * The recorded outcome of a finished operation (billing_operations.
- * response_status, written by ob_sub_op_exec): OB_FAIL_NONE when it is
+ * outcome_kind, written by ob_sub_op_exec): OB_FAIL_NONE when it is
  * done, else the kind of its refusal.
  */
 enum ob_fail_kind ob_sub_op_outcome(int64_t stored);

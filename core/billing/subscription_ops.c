@@ -19,34 +19,18 @@
 #include "stripe/form.h"
 
 /*
- * A finished operation records its outcome in response_status: 0 when
- * done, else the enum ob_fail_kind of the refusal, so these values are
- * stored data and must not move.
+ * A finished operation records its outcome in outcome_kind: 0 when done,
+ * else the enum ob_fail_kind of the refusal, so these values are stored
+ * data and must not move (the column's CHECK allows 0 to 8).
  */
 _Static_assert(OB_FAIL_NONE == 0 && OB_FAIL_INVALID == 1 && OB_FAIL_FORBIDDEN == 2 &&
     OB_FAIL_NOT_FOUND == 3 && OB_FAIL_CONFLICT == 4 && OB_FAIL_IDEMPOTENCY == 5 &&
     OB_FAIL_PAYMENT == 6 && OB_FAIL_UPSTREAM == 7 && OB_FAIL_DB == 8,
-    "billing_operations.response_status stores enum ob_fail_kind values");
+    "billing_operations.outcome_kind stores enum ob_fail_kind values");
 
 enum ob_fail_kind
 ob_sub_op_outcome(int64_t stored)
 {
-	/*
-	 * Operations finished before outcomes were recorded as kinds hold
-	 * the answer's HTTP status instead (always >= 100): 200 and 201
-	 * done, 402 a payment refusal, 409 a conflict, 400 an invalid
-	 * change, 502 any other refusal.
-	 */
-	if (stored >= 100) {
-		switch (stored) {
-		case 200:
-		case 201: return OB_FAIL_NONE;
-		case 400: return OB_FAIL_INVALID;
-		case 402: return OB_FAIL_PAYMENT;
-		case 409: return OB_FAIL_CONFLICT;
-		default: return OB_FAIL_UPSTREAM;
-		}
-	}
 	if (stored > OB_FAIL_NONE && stored <= OB_FAIL_DB)
 		return (enum ob_fail_kind)stored;
 	return OB_FAIL_NONE;
