@@ -52,6 +52,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 step "settings documented" tests/check-env-example.sh
+step "layers (includes, statements, rows by name)" tests/check-layers.sh
 step "unit" "$B/test-unit"
 step "unit (asan+ubsan)" "$B/asan/test-unit"
 # The webhook parsers under libFuzzer for a short, fixed time (a long run:
