@@ -19,20 +19,6 @@
 #include "billing/plans.h"
 #include "billing/subscription.h"
 
-static struct ob_stripe *billing_stripe;	/* this process's client */
-
-struct ob_stripe *
-ob_h_billing_stripe(struct ob_req *r)
-{
-	const struct ob_cfg *c = r->w->cfg;
-
-	if (billing_stripe == NULL && c != NULL && c->stripe_secret_key != NULL &&
-	    *c->stripe_secret_key != '\0')
-		billing_stripe = ob_stripe_new(c->stripe_api_base, c->stripe_secret_key,
-		    5000, 30000, 3);
-	return billing_stripe;
-}
-
 int
 ob_h_billing_fail(struct ob_req *r, const struct ob_fail *f)
 {
@@ -108,7 +94,7 @@ ob_h_billing_portal(struct ob_req *r)
 	cJSON *o;
 
 	snprintf(ret, sizeof(ret), "%s/subscription", base);
-	if (ob_subscription_portal(&r->w->db, ob_h_billing_stripe(r), r->who.org_id,
+	if (ob_subscription_portal(&r->w->db, ob_worker_stripe(r->w), r->who.org_id,
 	    *base != '\0' ? ret : NULL, ob_header(r, "HTTP_IDEMPOTENCY_KEY"), url,
 	    sizeof(url), &f) != 0)
 		return ob_h_billing_fail(r, &f);

@@ -43,7 +43,7 @@ ob_h_billing_seats_apply(struct ob_req *r, const struct ob_seat_row *rows, int n
 	snprintf(seats, sizeof(seats), "%lld", (long long)(s.seats + needed));
 	cJSON_AddStringToObject(body, "seats", seats);
 	memset(f, 0, sizeof(*f));
-	if (ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, "update", NULL, NULL, body,
+	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, "update", NULL, NULL, body,
 	    &ans, f) != 0) {
 		cJSON_Delete(body);
 		return -1;

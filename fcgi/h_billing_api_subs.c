@@ -51,9 +51,8 @@ idem_key(struct ob_req *r, const char **key, unsigned char hash[32], struct ob_f
 	*key = ob_header(r, "HTTP_IDEMPOTENCY_KEY");
 	if (*key == NULL)
 		return 0;
-	if (!ob_idem_key_ok(*key))
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_idempotency_key", "Idempotency-Key",
-		    "Idempotency-Key must be 1 to 255 printable ASCII characters.");
+	if (ob_idem_check_key(*key, f) != 0)
+		return -1;
 	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 	return 0;
 }
@@ -131,7 +130,7 @@ api_change(struct ob_req *r, const char *kind, int require_plan)
 		goto fail;
 	}
 	ob_api_actx(r, &ax);
-	if (ob_subscription_change(&ax, ob_h_billing_stripe(r), org_id, kind, key, key ? hash : NULL, body,
+	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), org_id, kind, key, key ? hash : NULL, body,
 	    &ans, &f) != 0)
 		goto fail;
 	api_answer(r, &ans);
@@ -184,7 +183,7 @@ ob_h_api_sub_reactivate(struct ob_req *r)
 		goto out;
 	}
 	ob_api_actx(r, &ax);
-	if (ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, "reactivate", key,
+	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, "reactivate", key,
 	    key ? hash : NULL, body, &ans, &f) != 0)
 		rc = ob_h_billing_fail(r, &f);
 	else

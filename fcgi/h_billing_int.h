@@ -18,9 +18,6 @@
 #include "billing/seats.h"
 #include "fcgi/req.h"
 
-/** This worker's Stripe client, made on first use from the settings; NULL if unconfigured. */
-struct ob_stripe *ob_h_billing_stripe(struct ob_req *r);
-
 /** Answer a core failure: 0 when answered, -1 (the worker's 503) for a database failure. */
 int ob_h_billing_fail(struct ob_req *r, const struct ob_fail *f);
 

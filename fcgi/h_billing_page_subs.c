@@ -15,6 +15,7 @@
 
 #include "base/idem.h"
 #include "fcgi/api.h"
+#include "fcgi/authz.h"
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
@@ -131,8 +132,7 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 	cJSON_AddBoolToObject(d, "cycle_year", cur_cycle != NULL && strcmp(cur_cycle, "year") == 0);
 	add_money(d, "amount_per_period_text", cJSON_GetObjectItem(sub, "amount_per_period"));
 	add_money(d, "unit_price", cJSON_GetObjectItem(sub, "unit_amount"));
-	cJSON_AddBoolToObject(d, "can_change", r->who.role == OB_ROLE_OWNER ||
-	    r->who.role == OB_ROLE_ADMIN || r->who.role == OB_ROLE_BILLING);
+	cJSON_AddBoolToObject(d, "can_change", ob_authz_can(r, OB_ACT_SUBSCRIPTION_CHANGE));
 	if (preview != NULL) {
 		lines = cJSON_GetObjectItem(preview, "lines");
 		cJSON_ArrayForEach(l, lines)
@@ -190,7 +190,7 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 		key = NULL;
 	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 	ob_api_actx(r, &ax);
-	rc = ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, kind, key,
+	rc = ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, kind, key,
 	    key ? hash : NULL, body, &ans, &f);
 	cJSON_Delete(body);
 	if (rc == 0 && ans.fail != OB_FAIL_NONE) {
@@ -262,7 +262,7 @@ ob_h_subscription_cancel_form(struct ob_req *r)
 			key = NULL;
 		ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 		ob_api_actx(r, &ax);
-		rc = ob_subscription_change(&ax, ob_h_billing_stripe(r), r->who.org_id, "cancel", key,
+		rc = ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, "cancel", key,
 		    key ? hash : NULL, body, &ans, &f);
 		cJSON_Delete(body);
 		cJSON_Delete(ans.body);

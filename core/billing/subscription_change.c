@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "base/idem.h"
 #include "base/row.h"
 
 /* Record a scheduled change (no Stripe call): one transaction, one audit row. */
@@ -67,8 +68,7 @@ claim_lookup(struct ob_db *db, int64_t org_id, const char *key, const char *hash
 	if (PQntuples(res) == 0)
 		goto out;
 	if (strcmp(ob_row_str(res, 0, "request_hash"), hash_hex) != 0) {
-		rc = ob_fail(f, OB_FAIL_IDEMPOTENCY, "idempotency_key_reused", "Idempotency-Key",
-		    "This Idempotency-Key was used with a different request.");
+		rc = ob_idem_fail_reused(f);
 		goto out;
 	}
 	if (strcmp(ob_row_str(res, 0, "status"), "pending") == 0) {

@@ -18,9 +18,7 @@
 static struct ob_stripe *
 cli_stripe(struct ob_cli *c)
 {
-	if (c->cfg.stripe_secret_key == NULL || *c->cfg.stripe_secret_key == '\0')
-		return NULL;
-	return ob_stripe_new(c->cfg.stripe_api_base, c->cfg.stripe_secret_key, 5000, 30000, 3);
+	return ob_stripe_new_default(c->cfg.stripe_api_base, c->cfg.stripe_secret_key);
 }
 
 int
