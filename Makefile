@@ -145,10 +145,10 @@ deps:
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE \
                -D_GNU_SOURCE -Icore -I. $(PKG_CFLAGS)
-$(O)/fuzz/fuzz_webhook: tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c stripe/event.h stripe/webhook_sig.h
+$(O)/fuzz/fuzz_webhook: tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c core/base/num.c stripe/event.h stripe/webhook_sig.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	@clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c $(PKG_LIBS)
+	@clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c core/base/num.c $(PKG_LIBS)
 fuzz: $(O)/fuzz/fuzz_webhook
 	@mkdir -p $(O)/fuzz/corpus && cp -n tests/fuzz/corpus/webhook/* $(O)/fuzz/corpus/ 2>/dev/null || true
 	$(O)/fuzz/fuzz_webhook -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(O)/fuzz/corpus

@@ -12,6 +12,7 @@
 #include "identity/policy.h"
 #include "base/ratelimit.h"
 #include "fcgi/router.h"
+#include "base/num.h"
 
 static int
 unsafe_method(const char *m)
@@ -235,7 +236,7 @@ ob_authz(struct ob_req *r)
 	if (rule->need == OB_NEED_ORG) {
 		org_param = ob_route_param(r, "org_id");
 		if (org_param != NULL) {
-			if ((org_id = ob_parse_id(org_param)) == 0)
+			if ((org_id = ob_num_id(org_param)) == 0)
 				return refuse(r, r->who.kind == OB_PRINCIPAL_ANON ?
 				    OB_DENY_UNAUTHENTICATED : OB_DENY_NOT_FOUND);
 		} else if (r->who.kind == OB_PRINCIPAL_USER) {

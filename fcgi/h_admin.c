@@ -12,6 +12,7 @@
 #include "fcgi/router.h"
 #include "sync/webhook.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 static int
 id_ok(const char *s)
@@ -48,7 +49,7 @@ ob_h_admin_webhooks(struct ob_req *r)
 		    "status is one of received, processed, failed, skipped.", "status");
 		return 0;
 	}
-	if (org != NULL && *org != '\0' && (org_id = ob_parse_id(org)) == 0) {
+	if (org != NULL && *org != '\0' && (org_id = ob_num_id(org)) == 0) {
 		ob_worker_error(r, 400, "invalid_request_error", "invalid_org", "org_id is an id.", "org_id");
 		return 0;
 	}

@@ -16,6 +16,7 @@
 #include "identity/org.h"
 #include "billing/seats.h"
 #include "billing/subscription.h"
+#include "base/num.h"
 
 /* Shared with the seats page (h_billing_int.h). */
 int
@@ -97,7 +98,7 @@ rows_from_body(const cJSON *body, int assign, struct ob_seat_row **rows, struct 
 		row->assign = assign;
 		if (list == ids) {
 			if (cJSON_IsString(it))
-				row->user_id = ob_parse_id(it->valuestring);
+				row->user_id = ob_num_id(it->valuestring);
 			if (row->user_id == 0) {
 				free(*rows);
 				*rows = NULL;

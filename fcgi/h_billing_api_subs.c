@@ -19,6 +19,7 @@
 #include "identity/org.h"
 #include "identity/policy.h"
 #include "billing/subscription.h"
+#include "base/num.h"
 
 /*
  * The HTTP status of a subscription change's answer: a replayed refusal's
@@ -68,18 +69,15 @@ body_org(struct ob_req *r, const cJSON *body, int64_t *org_id, struct ob_fail *f
 	const cJSON *it = cJSON_GetObjectItem(body, "org_id");
 	struct ob_principal p;
 	int64_t id = 0;
-	char buf[24];
 
 	if (ob_route_param(r, "org_id") != NULL) {
 		*org_id = r->who.org_id;
 		return 0;
 	}
 	if (cJSON_IsString(it))
-		id = ob_parse_id(it->valuestring);
-	else if (cJSON_IsNumber(it) && it->valueint > 0) {
-		snprintf(buf, sizeof(buf), "%d", it->valueint);
-		id = ob_parse_id(buf);
-	}
+		id = ob_num_id(it->valuestring);
+	else if (cJSON_IsNumber(it) && ob_num_json(it, 1, INT64_MAX, &id) != 0)
+		id = 0;
 	if (id == 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "org_id",
 		    "org_id is required.");

@@ -15,6 +15,7 @@
 #include "fcgi/worker.h"
 #include "identity/org.h"
 #include "billing/seats.h"
+#include "base/num.h"
 
 static int
 render_seats(struct ob_req *r, int status, const struct ob_fail *f, cJSON *errors)
@@ -71,10 +72,10 @@ form_rows(struct ob_req *r, int assign, struct ob_seat_row **rows)
 	if (*rows == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (strcmp(names[i], "user_id") != 0 || ob_parse_id(values[i]) == 0)
+		if (strcmp(names[i], "user_id") != 0 || ob_num_id(values[i]) == 0)
 			continue;
 		(*rows)[k].line = k + 1;
-		(*rows)[k].user_id = ob_parse_id(values[i]);
+		(*rows)[k].user_id = ob_num_id(values[i]);
 		(*rows)[k].assign = assign;
 		k++;
 	}

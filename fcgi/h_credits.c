@@ -27,6 +27,7 @@
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 /* Who sees the whole overview (else only their own allowance). */
 static int
@@ -120,7 +121,7 @@ form_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	if (s == NULL)
 		return -1;
 	str = cJSON_CreateString(s);
-	rc = ob_credits_json_int(str, min, max, out);
+	rc = ob_num_json(str, min, max, out);
 	cJSON_Delete(str);
 	return rc;
 }
@@ -162,7 +163,7 @@ ob_h_credits_alloc_form(struct ob_req *r)
 		rc = ob_credits_allocate_bulk(&ax, r->who.org_id, bulk, &n, &f);
 		return form_done(r, rc, &f, "allocations");
 	}
-	if ((uid = ob_parse_id(ob_form_get(r, "user_id"))) == 0)
+	if ((uid = ob_num_id(ob_form_get(r, "user_id"))) == 0)
 		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
 	else if (form_int(ob_form_get(r, "limit"), 0, OB_CREDITS_AMOUNT_MAX, &limit) != 0)
 		rc = ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "limit",
@@ -215,10 +216,10 @@ allocate_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 	struct ob_actx ax;
 	int64_t uid, limit;
 
-	if (ob_credits_json_id(cJSON_GetObjectItemCaseSensitive(body, "user_id"), &uid) != 0)
+	if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "user_id"), 1, INT64_MAX, &uid) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "user_id",
 		    "user_id must be a user id.");
-	if (ob_credits_json_int(cJSON_GetObjectItemCaseSensitive(body, "limit"), 0,
+	if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "limit"), 0,
 	    OB_CREDITS_AMOUNT_MAX, &limit) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "limit",
 		    "limit must be a whole number of credits, 0 or more.");
@@ -246,7 +247,7 @@ ob_h_api_credits_allocations(struct ob_req *r)
 
 	if ((limit = query_limit(r, 20, 100)) < 0)
 		return 0;
-	if (s != NULL && (after = ob_parse_id(s)) == 0) {
+	if (s != NULL && (after = ob_num_id(s)) == 0) {
 		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
 		    "starting_after must be a user_id from a previous page.", "starting_after");
 		return 0;
@@ -294,10 +295,10 @@ ob_h_api_credits_check(struct ob_req *r)
 
 	if (body == NULL)
 		return 0;
-	if (ob_credits_json_id(cJSON_GetObjectItemCaseSensitive(body, "user_id"), &uid) != 0)
+	if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "user_id"), 1, INT64_MAX, &uid) != 0)
 		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "user_id",
 		    "user_id must be a user id.");
-	else if (ob_credits_json_int(cJSON_GetObjectItemCaseSensitive(body, "amount"), 1,
+	else if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "amount"), 1,
 	    OB_CREDITS_AMOUNT_MAX, &amount) != 0)
 		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount must be a whole number of credits from 1 to %lld.",
@@ -437,7 +438,7 @@ settings_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 			    "allow_extra_tasks must be true or false.");
 		allow = cJSON_IsTrue(a);
 	}
-	if (m != NULL && ob_credits_json_int(m, -1, OB_CREDITS_AMOUNT_MAX, &max) != 0)
+	if (m != NULL && ob_num_json(m, -1, OB_CREDITS_AMOUNT_MAX, &max) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "max_extra_tasks",
 		    "max_extra_tasks must be -1 (unlimited), 0 (none) or a positive number.");
 	ob_api_actx(r, &ax);

@@ -12,6 +12,7 @@
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 /* limit (1–100, default 20) and starting_after (an id) from the query. */
 static int
@@ -32,7 +33,7 @@ paging(struct ob_req *r, int *limit, int64_t *after)
 		}
 		*limit = (int)v;
 	}
-	if (s != NULL && (*after = ob_parse_id(s)) == 0) {
+	if (s != NULL && (*after = ob_num_id(s)) == 0) {
 		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
 		    "starting_after must be an id from a previous page.", "starting_after");
 		return -1;

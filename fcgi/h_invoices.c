@@ -16,6 +16,7 @@
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 int
 ob_h_invoices_page(struct ob_req *r)
@@ -48,7 +49,7 @@ ob_h_invoices_page(struct ob_req *r)
 	if (pm != NULL) {
 		int64_t m, y;
 
-		if (ob_invoices_jint(pm, "exp_month", &m) == 0 && ob_invoices_jint(pm, "exp_year", &y) == 0)
+		if (ob_num_json_get(pm, "exp_month", &m) == 0 && ob_num_json_get(pm, "exp_year", &y) == 0)
 			cJSON_AddStringToObject(pm, "expiry", ob_arena_printf(r->a, "%02lld/%lld", (long long)m,
 			    (long long)y));
 		cJSON_AddItemToObject(d, "payment_method", pm);

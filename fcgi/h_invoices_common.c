@@ -15,6 +15,7 @@
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 void
 ob_h_inv_done_flash(struct ob_req *r, cJSON *d)
@@ -54,7 +55,7 @@ ob_h_inv_paging(struct ob_req *r, int *limit, int64_t *after)
 		}
 		*limit = (int)v;
 	}
-	if (s != NULL && *s != '\0' && (*after = ob_parse_id(s)) == 0) {
+	if (s != NULL && *s != '\0' && (*after = ob_num_id(s)) == 0) {
 		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
 		    "starting_after must be an id from a previous page.", "starting_after");
 		return -1;
@@ -86,7 +87,7 @@ ob_h_inv_money(struct ob_req *r, const cJSON *o, const char *name, const char *c
 	char cur[4] = "";
 	size_t i;
 
-	(void)ob_invoices_jint(o, name, &v);
+	(void)ob_num_json_get(o, name, &v);
 	ob_invoices_money(&b, v);
 	for (i = 0; currency != NULL && i < 3 && currency[i] != '\0'; i++)
 		cur[i] = (char)(currency[i] >= 'a' && currency[i] <= 'z' ? currency[i] - 32 : currency[i]);
@@ -111,7 +112,7 @@ ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 	cJSON_AddStringToObject(inv, "paid_display", ob_h_inv_money(r, inv, "amount_paid", cur));
 	cJSON_AddStringToObject(inv, "due_display", ob_h_inv_money(r, inv, "amount_due", cur));
 	cJSON_AddStringToObject(inv, "refunded_display", ob_h_inv_money(r, inv, "amount_refunded", cur));
-	cJSON_AddBoolToObject(inv, "has_refunds", ob_invoices_jint(inv, "amount_refunded", &v) == 0 && v > 0);
+	cJSON_AddBoolToObject(inv, "has_refunds", ob_num_json_get(inv, "amount_refunded", &v) == 0 && v > 0);
 	cJSON_AddStringToObject(inv, "created_date", created != NULL ? ob_arena_printf(r->a, "%.10s", created) : "");
 	if (ob_invoices_jstr(inv, "period_start") != NULL)
 		cJSON_AddStringToObject(inv, "period_display", ob_arena_printf(r->a, "%.10s – %.10s",
@@ -121,7 +122,7 @@ ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 	cJSON_AddBoolToObject(inv, "is_open", st != NULL && strcmp(st, "open") == 0);
 	cJSON_ArrayForEach(l, lines) {
 		cJSON_AddStringToObject(l, "amount_display", ob_h_inv_money(r, l, "amount", cur));
-		if (ob_invoices_jint(l, "unit_amount", &v) == 0)
+		if (ob_num_json_get(l, "unit_amount", &v) == 0)
 			cJSON_AddStringToObject(l, "unit_display", ob_h_inv_money(r, l, "unit_amount", cur));
 	}
 }
@@ -152,7 +153,7 @@ ob_h_inv_staff_actx(struct ob_req *r, struct ob_actx *ax, const char *reason)
 int64_t
 ob_h_inv_staff_org(struct ob_req *r, const char *value)
 {
-	int64_t id = ob_parse_id(value);
+	int64_t id = ob_num_id(value);
 	int rc;
 
 	if (id == 0)

@@ -13,6 +13,7 @@
 #include "fcgi/input.h"
 #include "invoices/invoices.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 /* credits from a form or JSON value: 1..OB_INVOICES_CREDITS_MAX. */
 static int
@@ -76,7 +77,7 @@ purchase_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fai
 	int declined = 0;
 	cJSON *o;
 
-	if (c == NULL || ob_credits_json_int(c, 1, OB_INVOICES_CREDITS_MAX, &credits) != 0)
+	if (c == NULL || ob_num_json(c, 1, OB_INVOICES_CREDITS_MAX, &credits) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "credits",
 		    "credits is an integer from 1 to %lld.", (long long)OB_INVOICES_CREDITS_MAX);
 	ob_api_actx(r, &ax);

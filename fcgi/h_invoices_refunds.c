@@ -18,6 +18,7 @@
 #include "invoices/refunds.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 static int
 render_admin_refunds(struct ob_req *r, int64_t org_id, int status, const struct ob_fail *f)
@@ -99,7 +100,7 @@ ob_h_admin_refund_form(struct ob_req *r)
 	if (org < 0)
 		return -1;
 	ob_h_inv_staff_actx(r, &ax, reason);
-	inv = ob_parse_id(ob_form_get(r, "invoice_id"));
+	inv = ob_num_id(ob_form_get(r, "invoice_id"));
 	if (org == 0)
 		ob_fail(&f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
 	else if (inv == 0)
@@ -172,10 +173,10 @@ refund_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 	struct ob_actx ax;
 	int64_t invoice = 0, amount = 0;
 
-	if (inv == NULL || ob_credits_json_id(inv, &invoice) != 0)
+	if (inv == NULL || ob_num_json(inv, 1, INT64_MAX, &invoice) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "invoice_id",
 		    "invoice_id is the invoice's id.");
-	if (amt != NULL && !cJSON_IsNull(amt) && ob_credits_json_int(amt, 1, 1LL << 50, &amount) != 0)
+	if (amt != NULL && !cJSON_IsNull(amt) && ob_num_json(amt, 1, 1LL << 50, &amount) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount is a positive integer of minor units (omit it for a full refund).");
 	ob_h_inv_staff_actx(r, &ax, reason);

@@ -13,6 +13,7 @@
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 static int
 render_members(struct ob_req *r, int status, const struct ob_fail *f)
@@ -84,7 +85,7 @@ ob_h_member_role_form(struct ob_req *r)
 {
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	int64_t uid = ob_parse_id(ob_route_param(r, "user_id"));
+	int64_t uid = ob_num_id(ob_route_param(r, "user_id"));
 	int rc;
 
 	ob_api_actx(r, &ax);
@@ -100,7 +101,7 @@ ob_h_member_remove_form(struct ob_req *r)
 {
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	int64_t uid = ob_parse_id(ob_route_param(r, "user_id"));
+	int64_t uid = ob_num_id(ob_route_param(r, "user_id"));
 	int rc;
 
 	ob_api_actx(r, &ax);

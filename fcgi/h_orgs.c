@@ -11,11 +11,12 @@
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
+#include "base/num.h"
 
 int
 ob_h_org_switch(struct ob_req *r)
 {
-	int64_t org = ob_parse_id(ob_form_get(r, "org_id"));
+	int64_t org = ob_num_id(ob_form_get(r, "org_id"));
 	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, NULL, 0 };
 
 	/* Only an org the user is an active member of; others do not exist. */

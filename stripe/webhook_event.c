@@ -4,9 +4,12 @@
  */
 #include "stripe/event.h"
 
+#include "base/num.h"
+
 #include <string.h>
 
 #define PAYLOAD_MAX (1024 * 1024)
+#define OB_WHEVENT_CREATED_MAX 1000000000000LL	/* seconds: year 33658 */
 
 static int
 copy_str(char *dst, size_t len, const cJSON *v)
@@ -21,6 +24,7 @@ int
 ob_whevent_parse(const char *payload, size_t len, struct ob_whevent *ev, cJSON **root)
 {
 	cJSON *j, *data, *obj, *v;
+	int64_t created;
 	int rc = -1;
 
 	memset(ev, 0, sizeof(*ev));
@@ -35,9 +39,9 @@ ob_whevent_parse(const char *payload, size_t len, struct ob_whevent *ev, cJSON *
 	    ev->type[0] == '\0')
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(j, "created");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e12)
+	if (!cJSON_IsNumber(v) || ob_num_json(v, 0, OB_WHEVENT_CREATED_MAX, &created) != 0)
 		goto out;
-	ev->created = (long long)v->valuedouble;
+	ev->created = (long long)created;
 	ev->livemode = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "livemode"));
 	data = cJSON_GetObjectItemCaseSensitive(j, "data");
 	obj = cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, "object") : NULL;

@@ -39,7 +39,7 @@ ob_num_json(const cJSON *item, int64_t min, int64_t max, int64_t *out)
 
 	if (item == NULL)
 		return -1;
-	if (cJSON_IsString(item))
+	if (cJSON_IsString(item) || cJSON_IsRaw(item))
 		return ob_num_parse(item->valuestring, min, max, out);
 	if (!cJSON_IsNumber(item))
 		return -1;
@@ -61,6 +61,22 @@ ob_num_json_member(const cJSON *obj, const char *name, int64_t min, int64_t max,
 	if (!cJSON_IsObject(obj))
 		return -1;
 	return ob_num_json(cJSON_GetObjectItemCaseSensitive(obj, name), min, max, out);
+}
+
+int
+ob_num_json_get(const cJSON *obj, const char *name, int64_t *out)
+{
+	return ob_num_json_member(obj, name, INT64_MIN, INT64_MAX, out);
+}
+
+int64_t
+ob_num_id(const char *s)
+{
+	int64_t v;
+
+	if (s == NULL || *s < '1' || *s > '9' || ob_num_parse(s, 1, INT64_MAX, &v) != 0)
+		return 0;
+	return v;
 }
 
 const char *

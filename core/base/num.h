@@ -28,15 +28,25 @@ int ob_num_parse(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /**
  * An integer from a JSON value: a number with no fraction within
- * ±OB_NUM_JSON_MAX, or a string that ob_num_parse accepts (so values
- * beyond 2^53 can travel as strings). Within [min, max]. 0 or -1 (absent,
- * wrong type, fractional, out of range).
+ * ±OB_NUM_JSON_MAX, or a string (or a raw value, as our own objects carry
+ * exact integers) that ob_num_parse accepts, so values beyond 2^53 can
+ * travel as strings. Within [min, max]. 0 or -1 (absent, wrong type,
+ * fractional, out of range).
  */
 int ob_num_json(const cJSON *item, int64_t min, int64_t max, int64_t *out);
 
-/** ob_num_json on member name of obj. */
+/** ob_num_json on member name of obj (-1 if obj is not an object). */
 int ob_num_json_member(const cJSON *obj, const char *name, int64_t min, int64_t max,
     int64_t *out);
+
+/** ob_num_json_member over the whole int64 range: any exact integer member. */
+int ob_num_json_get(const cJSON *obj, const char *name, int64_t *out);
+
+/**
+ * A positive id from text (a route parameter, a form field): decimal
+ * digits, no leading zero, within int64. The id, or 0 for anything else.
+ */
+int64_t ob_num_id(const char *s);
 
 /**
  * Print v in decimal into buf (n >= 21 always suffices) and return buf,

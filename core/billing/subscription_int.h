@@ -46,12 +46,6 @@ ob_sub_fmt_i64(char *buf, size_t n, int64_t v)
 
 /* ---- subscription_util.c ---- */
 
-/**
- * An integer JSON number into *out: 0, or -1 when it is absent, not a
- * number, fractional or outside int's range (cJSON saturates valueint).
- */
-int ob_sub_json_int(const cJSON *it, int64_t *out);
-
 /** The string member name of o; NULL if absent or not a string. */
 const char *ob_sub_json_str(const cJSON *o, const char *name);
 

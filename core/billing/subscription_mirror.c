@@ -10,6 +10,7 @@
 
 #include "base/row.h"
 #include "credits/credits.h"
+#include "base/num.h"
 
 /* What we read from a Stripe subscription object. */
 struct stripe_sub {
@@ -37,17 +38,17 @@ parse_stripe_sub(const cJSON *o, struct stripe_sub *x, struct ob_fail *f)
 	x->currency = ob_sub_json_str(price, "currency");
 	if (x->id == NULL || x->customer == NULL || x->status == NULL || x->item == NULL ||
 	    x->price == NULL || x->currency == NULL || strlen(x->currency) != 3 ||
-	    ob_sub_json_int(cJSON_GetObjectItem(it, "quantity"), &x->quantity) != 0 ||
-	    ob_sub_json_int(cJSON_GetObjectItem(price, "unit_amount"), &x->unit_amount) != 0 ||
-	    ob_sub_json_int(cJSON_GetObjectItem(it, "current_period_start"), &x->period_start) != 0 ||
-	    ob_sub_json_int(cJSON_GetObjectItem(it, "current_period_end"), &x->period_end) != 0 ||
+	    ob_num_json_get(it, "quantity", &x->quantity) != 0 ||
+	    ob_num_json_get(price, "unit_amount", &x->unit_amount) != 0 ||
+	    ob_num_json_get(it, "current_period_start", &x->period_start) != 0 ||
+	    ob_num_json_get(it, "current_period_end", &x->period_end) != 0 ||
 	    strlen(x->id) >= 96 || strlen(x->customer) >= 96 || strlen(x->item) >= 96 ||
 	    strlen(x->price) >= 96 || strlen(x->status) >= 24)
 		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL,
 		    "Stripe's subscription object lacks a field we need.");
-	if (ob_sub_json_int(cJSON_GetObjectItem(o, "trial_end"), &x->trial_end) != 0)
+	if (ob_num_json_get(o, "trial_end", &x->trial_end) != 0)
 		x->trial_end = 0;
-	if (ob_sub_json_int(cJSON_GetObjectItem(o, "canceled_at"), &x->canceled_at) != 0)
+	if (ob_num_json_get(o, "canceled_at", &x->canceled_at) != 0)
 		x->canceled_at = 0;
 	x->cancel_at_period_end = cJSON_IsTrue(cJSON_GetObjectItem(o, "cancel_at_period_end"));
 	md = cJSON_GetObjectItem(o, "metadata");

@@ -17,6 +17,7 @@
 #include "base/row.h"
 #include "stripe/client.h"
 #include "stripe/form.h"
+#include "base/num.h"
 
 /*
  * A finished operation records its outcome in outcome_kind: 0 when done,
@@ -130,15 +131,15 @@ invoice_json(const cJSON *inv)
 		return cJSON_CreateNull();
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", (s = ob_sub_json_str(inv, "id")) != NULL ? s : "");
-	if (ob_sub_json_int(cJSON_GetObjectItem(inv, "total"), &v) == 0)
+	if (ob_num_json_get(inv, "total", &v) == 0)
 		ob_json_add_i64(o, "total", v);
-	if (ob_sub_json_int(cJSON_GetObjectItem(inv, "amount_due"), &v) == 0)
+	if (ob_num_json_get(inv, "amount_due", &v) == 0)
 		ob_json_add_i64(o, "amount_due", v);
 	cJSON_AddStringToObject(o, "status", (s = ob_sub_json_str(inv, "status")) != NULL ? s : "");
 	lines = cJSON_AddArrayToObject(o, "lines");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(inv, "lines"), "data")) {
 		l = cJSON_CreateObject();
-		if (ob_sub_json_int(cJSON_GetObjectItem(it, "amount"), &v) == 0)
+		if (ob_num_json_get(it, "amount", &v) == 0)
 			ob_json_add_i64(l, "amount", v);
 		cJSON_AddStringToObject(l, "description",
 		    (s = ob_sub_json_str(it, "description")) != NULL ? s : "");

@@ -9,33 +9,25 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/num.h"
 #include "billing/seats.h"
 
 #define REASON_MAX	500
 #define TRIAL_MAX	90
 #define SEATS_MAX	100000
+#define BODY_INT_MAX	999999999999LL	/* 12 digits */
 
 static int
 body_int(const cJSON *body, const char *name, int64_t *v, int *present, struct ob_fail *f)
 {
 	const cJSON *it = cJSON_GetObjectItem(body, name);
-	const char *s;
-	char *end;
 
 	*present = 0;
 	if (it == NULL || cJSON_IsNull(it))
 		return 0;
 	*present = 1;
-	if (cJSON_IsString(it)) {	/* console forms send strings */
-		s = it->valuestring;
-		if (*s == '\0' || strlen(s) > 12)
-			return ob_fail(f, OB_FAIL_INVALID, "invalid_integer", name, "%s must be an integer.", name);
-		*v = strtoll(s, &end, 10);
-		if (*end != '\0')
-			return ob_fail(f, OB_FAIL_INVALID, "invalid_integer", name, "%s must be an integer.", name);
-		return 0;
-	}
-	if (ob_sub_json_int(it, v) != 0)
+	/* A number, or a string of digits (console forms send strings). */
+	if (ob_num_json(it, -BODY_INT_MAX, BODY_INT_MAX, v) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "invalid_integer", name, "%s must be an integer.", name);
 	return 0;
 }

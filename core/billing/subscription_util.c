@@ -9,30 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-/*
- * cJSON keeps valueint beside the parsed value, saturated at INT_MAX /
- * INT_MIN, which we treat as out of range.
- */
-int
-ob_sub_json_int(const cJSON *it, int64_t *out)
-{
-	char buf[32];
-	char *txt;
-	int same;
-
-	if (!cJSON_IsNumber(it) || it->valueint == INT_MAX || it->valueint == INT_MIN)
-		return -1;
-	/* Reject fractions: the printed value must be the integer. */
-	snprintf(buf, sizeof(buf), "%d", it->valueint);
-	txt = cJSON_PrintUnformatted(it);
-	same = txt != NULL && strcmp(txt, buf) == 0;
-	free(txt);
-	if (!same)
-		return -1;
-	*out = it->valueint;
-	return 0;
-}
-
 const char *
 ob_sub_json_str(const cJSON *o, const char *name)
 {

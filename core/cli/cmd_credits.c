@@ -10,6 +10,7 @@
 
 #include "credits/credits.h"
 #include "identity/org.h"
+#include "base/num.h"
 
 static const char credits_usage[] =
     "credits add (--org ID | --user ID) --amount N [--source S] [--expires T] "
@@ -92,9 +93,9 @@ ob_cli_credits(struct ob_cli *c, int argc, char **argv)
 	}
 	if ((in.amount = num_arg(amount)) < 0)
 		return ob_cli_fail(c, "credits: --amount must be a positive number");
-	if (org != NULL && (org_id = ob_parse_id(org)) == 0)
+	if (org != NULL && (org_id = ob_num_id(org)) == 0)
 		return ob_cli_fail(c, "credits: --org must be an id");
-	if (user != NULL && (user_id = ob_parse_id(user)) == 0)
+	if (user != NULL && (user_id = ob_num_id(user)) == 0)
 		return ob_cli_fail(c, "credits: --user must be an id");
 	memset(&ax, 0, sizeof(ax));
 	ax.db = &c->db;

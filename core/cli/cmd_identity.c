@@ -12,6 +12,7 @@
 #include "identity/auth.h"
 #include "cli/cli.h"
 #include "identity/org.h"
+#include "base/num.h"
 
 #define PASSWORD_READ_MAX 1100
 
@@ -89,7 +90,7 @@ report(struct ob_cli *c, const struct ob_fail *f)
 static int
 id_arg(struct ob_cli *c, const char *s, const char *what, int64_t *id)
 {
-	if ((*id = ob_parse_id(s)) == 0) {
+	if ((*id = ob_num_id(s)) == 0) {
 		ob_cli_fail(c, "%s must be a positive integer id", what);
 		return -1;
 	}

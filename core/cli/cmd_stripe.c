@@ -14,6 +14,7 @@
 #include "identity/org.h"
 #include "billing/plans.h"
 #include "billing/subscription.h"
+#include "base/num.h"
 
 static struct ob_stripe *
 cli_stripe(struct ob_cli *c)
@@ -53,7 +54,7 @@ ob_cli_stripe(struct ob_cli *c, int argc, char **argv)
 			rc = 0;
 		printf("%d\n", done);
 	} else if (strcmp(argv[1], "apply-scheduled") == 0 && argc > 2 &&
-	    (org = ob_parse_id(argv[2])) != 0) {
+	    (org = ob_num_id(argv[2])) != 0) {
 		if (ob_subscription_apply_scheduled(&ax, st, org, &f) != 0)
 			ob_cli_fail(c, "apply-scheduled: %s", f.message);
 		else

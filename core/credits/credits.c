@@ -4,6 +4,7 @@
 #include "credits/credits.h"
 #include "base/json.h"
 #include "base/row.h"
+#include "base/num.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,55 +16,6 @@ static void
 fmt_i64(char *buf, size_t len, int64_t v)
 {
 	snprintf(buf, len, "%lld", (long long)v);
-}
-
-/* Strict decimal: optional '-', 1–19 digits, within [min, max]. */
-static int
-parse_dec(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-	const char *p = s;
-	long long v;
-	char *end;
-
-	if (s == NULL)
-		return -1;
-	if (*p == '-')
-		p++;
-	if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 19)
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
-int
-ob_credits_json_int(const cJSON *item, int64_t min, int64_t max, int64_t *out)
-{
-	char *printed;
-	int rc;
-
-	if (item == NULL)
-		return -1;
-	if (cJSON_IsString(item))
-		return parse_dec(item->valuestring, min, max, out);
-	if (!cJSON_IsNumber(item))
-		return -1;
-	/* cJSON prints integral values as plain digits; anything with a
-	 * fraction or an exponent is refused by parse_dec. */
-	if ((printed = cJSON_PrintUnformatted(item)) == NULL)
-		return -1;
-	rc = parse_dec(printed, min, max, out);
-	cJSON_free(printed);
-	return rc;
-}
-
-int
-ob_credits_json_id(const cJSON *item, int64_t *out)
-{
-	return ob_credits_json_int(item, 1, INT64_MAX, out);
 }
 
 int
@@ -102,14 +54,14 @@ ob_credits_parse_deduct(const cJSON *body, struct ob_credits_deduct_in *in, stru
 	if (it == NULL)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "user_id",
 		    "user_id is required.");
-	if (ob_credits_json_id(it, &in->user_id) != 0)
+	if (ob_num_json(it, 1, INT64_MAX, &in->user_id) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "user_id",
 		    "user_id must be a user id.");
 	it = cJSON_GetObjectItemCaseSensitive(body, "amount");
 	if (it == NULL)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "amount",
 		    "amount is required.");
-	if (ob_credits_json_int(it, 1, OB_CREDITS_AMOUNT_MAX, &in->amount) != 0)
+	if (ob_num_json(it, 1, OB_CREDITS_AMOUNT_MAX, &in->amount) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount must be a whole number of credits from 1 to %lld.",
 		    (long long)OB_CREDITS_AMOUNT_MAX);

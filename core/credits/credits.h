@@ -21,6 +21,7 @@
 #include "identity/audit.h"
 #include "base/db.h"
 #include "base/fail.h"
+#include "base/num.h"
 
 #define OB_CREDITS_AMOUNT_MAX	1000000000000LL	/* 10^12 per request */
 #define OB_CREDITS_SERVICE_MAX	64
@@ -62,19 +63,6 @@ struct ob_credits_deduct_out {
 	int64_t org_id;			/* the pool's org (0: personal) */
 	char created_at[32];		/* RFC 3339 UTC, "" if none */
 };
-
-/**
- * A JSON integer within [min, max] from item: a JSON number printed without
- * fraction or exponent, or a string of decimal digits (an optional leading
- * '-'). Returns 0 with *out set, -1 otherwise. No floating point is read:
- * the number is taken from its printed form.
- */
-int ob_credits_json_int(const cJSON *item, int64_t min, int64_t max, int64_t *out);
-
-/**
- * An id from JSON: a string or number of decimal digits, > 0. Returns 0 or -1.
- */
-int ob_credits_json_id(const cJSON *item, int64_t *out);
 
 /** True if s is a service name: 1–64 of [a-z0-9_.:-], starting with a letter or digit. */
 int ob_credits_service_ok(const char *s);

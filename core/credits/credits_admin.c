@@ -5,6 +5,7 @@
 #include "credits/credits.h"
 #include "base/json.h"
 #include "base/row.h"
+#include "base/num.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -63,7 +64,7 @@ ob_credits_parse_grant(const cJSON *body, struct ob_credits_grant_in *in, struct
 
 	memset(in, 0, sizeof(*in));
 	in->priority = -1;
-	if (ob_credits_json_int(cJSON_GetObjectItemCaseSensitive(body, "amount"), 1,
+	if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "amount"), 1,
 	    OB_CREDITS_AMOUNT_MAX, &in->amount) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount must be a whole number of credits from 1 to %lld.",
@@ -89,7 +90,7 @@ ob_credits_parse_grant(const cJSON *body, struct ob_credits_grant_in *in, struct
 	}
 	it = cJSON_GetObjectItemCaseSensitive(body, "priority");
 	if (it != NULL && !cJSON_IsNull(it)) {
-		if (ob_credits_json_int(it, 0, 1000, &v) != 0)
+		if (ob_num_json(it, 0, 1000, &v) != 0)
 			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "priority",
 			    "priority must be a whole number from 0 to 1000.");
 		in->priority = (int)v;

@@ -10,21 +10,7 @@
 
 #include "base/row.h"
 #include "identity/mutation.h"
-
-int64_t
-ob_parse_id(const char *s)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || *s < '1' || *s > '9' || strlen(s) > 18)
-		return 0;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v <= 0)
-		return 0;
-	return (int64_t)v;
-}
+#include "base/num.h"
 
 int
 ob_org_create(const struct ob_actx *ax, const char *name, const char *slug,

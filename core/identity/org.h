@@ -15,6 +15,7 @@
 #include "identity/auth.h"
 #include "base/fail.h"
 #include "identity/principal.h"
+#include "base/num.h"
 
 /** Create an org; *id receives its id. -1 with f set (bad name/slug, slug taken). */
 int ob_org_create(const struct ob_actx *ax, const char *name, const char *slug,
@@ -123,7 +124,5 @@ int ob_apikey_revoke_named(struct ob_db *db, int64_t org_id, const char *name);
 int ob_org_set_members_see_billing(const struct ob_actx *ax, int64_t org_id, int on,
     struct ob_fail *f);
 
-/** Parse a positive decimal id; 0 on anything else. */
-int64_t ob_parse_id(const char *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include <hpdf.h>
 
 #include "invoices/invoices.h"
+#include "base/num.h"
 
 #define PAGE_W	595.0f	/* A4, points */
 #define PAGE_H	842.0f
@@ -129,7 +130,7 @@ money(char *out, size_t n, const cJSON *o, const char *name, const char *currenc
 	char cur[4];
 	size_t i;
 
-	(void)ob_invoices_jint(o, name, &v);
+	(void)ob_num_json_get(o, name, &v);
 	ob_invoices_money(&b, v);
 	for (i = 0; i < 3 && currency[i] != '\0'; i++)
 		cur[i] = (char)(currency[i] >= 'a' && currency[i] <= 'z' ? currency[i] - 32 : currency[i]);
@@ -247,11 +248,11 @@ render_lines(struct pdf *p, const cJSON *inv, const char *cur)
 
 		ob_invoice_pdf_winansi(js(l, "description"), desc, 60);
 		text(p, MARGIN, 0, 9, 0, desc);
-		if (ob_invoices_jint(l, "quantity", &q) == 0) {
+		if (ob_num_json_get(l, "quantity", &q) == 0) {
 			snprintf(buf, sizeof(buf), "%lld", (long long)q);
 			text(p, 360, 0, 9, 1, buf);
 		}
-		if (ob_invoices_jint(l, "unit_amount", &u) == 0) {
+		if (ob_num_json_get(l, "unit_amount", &u) == 0) {
 			money(m, sizeof(m), l, "unit_amount", cur);
 			text(p, 450, 0, 9, 1, m);
 		}

@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "base/db.h"
 #include "base/fail.h"
+#include "base/num.h"
 
 struct ob_stripe;
 
@@ -32,13 +33,6 @@ struct ob_stripe;
 
 /** A string member of o, or NULL. */
 const char *ob_invoices_jstr(const cJSON *o, const char *name);
-
-/**
- * An integer member of o (a JSON number without fraction, read from its
- * printed form — never through floating point); 0 with *v set, -1 if
- * absent, null or not an integer.
- */
-int ob_invoices_jint(const cJSON *o, const char *name, int64_t *v);
 
 /** An id member that may be expanded: the string, or the object's "id". */
 const char *ob_invoices_jid(const cJSON *o, const char *name);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "base/row.h"
+#include "base/num.h"
 
 /* A line's kind from Stripe's line: proration, seats (a subscription item), or other. */
 static const char *
@@ -76,7 +77,7 @@ num_param(char *buf, size_t n, const cJSON *o, const char *name, const char **sl
 {
 	int64_t v;
 
-	if (ob_invoices_jint(o, name, &v) == 0 && v > 0) {
+	if (ob_num_json_get(o, name, &v) == 0 && v > 0) {
 		ob_inv_fmt_i64(buf, n, v);
 		*slot = buf;
 	} else {
@@ -205,7 +206,7 @@ insert_line(struct ob_db *db, const char *inv_id, const char *org, int n, const 
 	if (line_unit(line, &u) == 0) {
 		ob_inv_fmt_i64(unit, sizeof(unit), u);
 		lp[7] = unit;
-	} else if (q64 > 0 && ob_invoices_jint(line, "amount", &v) == 0 && v % q64 == 0) {
+	} else if (q64 > 0 && ob_num_json_get(line, "amount", &v) == 0 && v % q64 == 0) {
 		ob_inv_fmt_i64(unit, sizeof(unit), v / q64);
 		lp[7] = unit;
 	} else {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "stripe/form.h"
+#include "base/num.h"
 
 cJSON *
 ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
@@ -67,9 +68,9 @@ ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_t org_i
 	cJSON_AddStringToObject(o, "id", ob_invoices_jstr(res.body, "id") ? ob_invoices_jstr(res.body, "id") : "");
 	cJSON_AddStringToObject(o, "brand", ob_invoices_jstr(card, "brand") ? ob_invoices_jstr(card, "brand") : "card");
 	cJSON_AddStringToObject(o, "last4", ob_invoices_jstr(card, "last4") ? ob_invoices_jstr(card, "last4") : "");
-	if (ob_invoices_jint(card, "exp_month", &v) == 0)
+	if (ob_num_json_get(card, "exp_month", &v) == 0)
 		ob_json_add_i64(o, "exp_month", v);
-	if (ob_invoices_jint(card, "exp_year", &v) == 0)
+	if (ob_num_json_get(card, "exp_year", &v) == 0)
 		ob_json_add_i64(o, "exp_year", v);
 	ob_stripe_result_clear(&res);
 out:

@@ -12,6 +12,7 @@
 #include "invoices/invoices.h"
 #include "base/log.h"
 #include "base/row.h"
+#include "base/num.h"
 
 static void
 fmt_i64(char *buf, size_t n, int64_t v)
@@ -437,7 +438,7 @@ ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoi
 		if ((q = ob_db_exec(db, OB_STMT_REF_SET_BY_ID, params, NULL)) == NULL)
 			return ob_fail_db(f, db->lasterr);
 	}
-	if (PQntuples(q) == 0 && invoice_hint != NULL && ob_invoices_jint(refund, "amount", &amount) == 0 &&
+	if (PQntuples(q) == 0 && invoice_hint != NULL && ob_num_json_get(refund, "amount", &amount) == 0 &&
 	    amount > 0 && ours == NULL) {
 		PQclear(q);
 		fmt_i64(amt, sizeof(amt), amount);
@@ -474,7 +475,7 @@ ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id, 
 		inv = ob_invoices_jstr(md, "invoice");
 	if (inv == NULL)
 		return 0;
-	(void)ob_invoices_jint(charge, "amount_refunded", &refunded);
+	(void)ob_num_json_get(charge, "amount_refunded", &refunded);
 	params[0] = inv;
 	if ((q = ob_db_exec(db, OB_STMT_INV_ORG_OF_STRIPE, params, NULL)) == NULL)
 		return ob_fail_db(f, db->lasterr);

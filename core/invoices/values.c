@@ -12,6 +12,7 @@
 
 #include "credits/credits.h"
 #include "base/row.h"
+#include "base/num.h"
 
 void
 ob_inv_fmt_i64(char *buf, size_t n, int64_t v)
@@ -25,35 +26,6 @@ ob_invoices_jstr(const cJSON *o, const char *name)
 	const cJSON *it = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
 
 	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-/* Decimal digits with an optional leading '-' (at most 18 digits). 0 or -1. */
-static int
-raw_int(const char *s, int64_t *v)
-{
-	const char *p = s;
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	if (*p == '-')
-		p++;
-	if (*p == '\0' || strlen(p) > 18 || strspn(p, "0123456789") != strlen(p))
-		return -1;
-	*v = strtoll(s, &end, 10);
-	return *end == '\0' ? 0 : -1;
-}
-
-int
-ob_invoices_jint(const cJSON *o, const char *name, int64_t *v)
-{
-	const cJSON *it = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
-
-	if (it != NULL && cJSON_IsRaw(it))	/* our own objects carry integers raw */
-		return raw_int(it->valuestring, v);
-	if (it == NULL || !cJSON_IsNumber(it))
-		return -1;
-	return ob_credits_json_int(it, -(1LL << 53), 1LL << 53, v);
 }
 
 /* An integer member written exactly (raw JSON digits: no floating point). */
@@ -74,7 +46,7 @@ ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt)
 {
 	int64_t v;
 
-	return ob_invoices_jint(o, name, &v) == 0 ? v : dflt;
+	return ob_num_json_get(o, name, &v) == 0 ? v : dflt;
 }
 
 int

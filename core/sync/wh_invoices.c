@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/outbox.h"
 #include "invoices/refunds.h"
+#include "base/num.h"
 
 int ob_wh_invoice_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
 int ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
@@ -57,7 +58,7 @@ current(struct ob_wh_ctx *cx, const cJSON *event, const char *kind, int64_t *see
 		ob_fail(f, OB_FAIL_INVALID, "event_malformed", NULL, "The event has no object id.");
 		return NULL;
 	}
-	(void)ob_invoices_jint(event, "created", &created);
+	(void)ob_num_json_get(event, "created", &created);
 	*seen = created;
 	if (cx->stripe != NULL) {
 		ob_buf_printf(&path, "/v1/%s/", kind);
@@ -232,7 +233,7 @@ ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, st
 		goto out;
 	if (ob_invoices_purchase_paid(&ax, inv, &granted, f) != 0)
 		goto out;
-	(void)ob_invoices_jint(inv, "amount_paid", &paid);
+	(void)ob_num_json_get(inv, "amount_paid", &paid);
 	if (paid > 0) {
 		number = ob_invoices_jstr(inv, "number");
 		url = ob_invoices_jstr(inv, "hosted_invoice_url");
@@ -277,9 +278,9 @@ ob_wh_invoice_payment_failed(struct ob_wh_ctx *cx, const cJSON *event, int64_t *
 		goto out;
 	}
 	/* The attempt this event reports (the snapshot's, not the current one). */
-	if (ob_invoices_jint(snap, "attempt_count", &attempt) != 0)
-		(void)ob_invoices_jint(inv, "attempt_count", &attempt);
-	(void)ob_invoices_jint(inv, "amount_due", &due);
+	if (ob_num_json_get(snap, "attempt_count", &attempt) != 0)
+		(void)ob_num_json_get(inv, "attempt_count", &attempt);
+	(void)ob_num_json_get(inv, "amount_due", &due);
 	number = ob_invoices_jstr(inv, "number");
 	url = ob_invoices_jstr(inv, "hosted_invoice_url");
 	money_text(money, sizeof(money), due, ob_invoices_jstr(inv, "currency"));

@@ -9,6 +9,7 @@
 #include <cJSON.h>
 
 #include "credits/credits.h"
+#include "base/num.h"
 
 static int
 jint(const char *json, int64_t min, int64_t max, int64_t *out)
@@ -17,7 +18,7 @@ jint(const char *json, int64_t min, int64_t max, int64_t *out)
 	int rc;
 
 	ck_assert_ptr_nonnull(v);
-	rc = ob_credits_json_int(v, min, max, out);
+	rc = ob_num_json(v, min, max, out);
 	cJSON_Delete(v);
 	return rc;
 }
@@ -46,7 +47,7 @@ START_TEST(json_integers)
 	ck_assert_int_eq(jint("\"99999999999999999999\"", 1, INT64_MAX, &v), -1);
 	ck_assert_int_eq(jint("true", 1, 100, &v), -1);
 	ck_assert_int_eq(jint("null", 1, 100, &v), -1);
-	ck_assert_int_eq(ob_credits_json_int(NULL, 1, 100, &v), -1);
+	ck_assert_int_eq(ob_num_json(NULL, 1, 100, &v), -1);
 }
 END_TEST
 
