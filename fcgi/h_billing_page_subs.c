@@ -19,32 +19,20 @@
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
+#include "base/money.h"
+#include "base/num.h"
 #include "billing/plans.h"
 #include "billing/subscription.h"
 
+
+/* dst's text member for src's integer member amount, as the console shows money. */
 static void
-money(char *buf, size_t n, int64_t cents)
+money_text(cJSON *dst, const cJSON *src, const char *amount, const char *text, const char *cur)
 {
-	int64_t a = cents < 0 ? -cents : cents;
+	int64_t v;
 
-	snprintf(buf, n, "%s$%lld.%02lld", cents < 0 ? "-" : "", (long long)(a / 100),
-	    (long long)(a % 100));
-}
-
-static void
-add_money(cJSON *o, const char *name, const cJSON *cents)
-{
-	char buf[40];
-	char *end;
-	long long v;
-
-	if (cents == NULL || !cJSON_IsRaw(cents))
-		return;
-	v = strtoll(cents->valuestring, &end, 10);
-	if (*end != '\0')
-		return;
-	money(buf, sizeof(buf), v);
-	cJSON_AddStringToObject(o, name, buf);
+	if (ob_num_json_get(src, amount, &v) == 0)
+		ob_money_json(dst, text, v, cur, OB_MONEY_SYMBOL);
 }
 
 /* A fresh Idempotency-Key for a form (a retry of the same page replays). */
@@ -96,7 +84,8 @@ ob_h_billing_hero(struct ob_req *r, cJSON *page)
 static int
 render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON *preview)
 {
-	cJSON *d, *sub, *plans, *cards, *p, *card, *lines, *l;
+	cJSON *d, *sub, *plans, *cards, *p, *card;
+	const char *pcur, *scur;
 	const char *cur_plan, *cur_cycle, *st;
 	int live;
 
@@ -121,8 +110,9 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(p, "id"));
 
 		card = cJSON_Duplicate(p, 1);
-		add_money(card, "price_month", cJSON_GetObjectItem(ua, "month"));
-		add_money(card, "price_year", cJSON_GetObjectItem(ua, "year"));
+		pcur = cJSON_GetStringValue(cJSON_GetObjectItem(p, "currency"));
+		money_text(card, ua, "month", "price_month", pcur);
+		money_text(card, ua, "year", "price_year", pcur);
 		cJSON_AddBoolToObject(card, "priced", cJSON_IsRaw(cJSON_GetObjectItem(ua, "month")));
 		cJSON_AddBoolToObject(card, "current", cur_plan != NULL && strcmp(cur_plan, code) == 0);
 		cJSON_AddItemToArray(cards, card);
@@ -130,17 +120,11 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 	cJSON_AddItemToObject(d, "subscription", sub);
 	cJSON_AddBoolToObject(d, "live", live);
 	cJSON_AddBoolToObject(d, "cycle_year", cur_cycle != NULL && strcmp(cur_cycle, "year") == 0);
-	add_money(d, "amount_per_period_text", cJSON_GetObjectItem(sub, "amount_per_period"));
-	add_money(d, "unit_price", cJSON_GetObjectItem(sub, "unit_amount"));
+	scur = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "currency"));
+	money_text(d, sub, "amount_per_period", "amount_per_period_text", scur);
+	money_text(d, sub, "unit_amount", "unit_price", scur);
 	cJSON_AddBoolToObject(d, "can_change", ob_authz_can(r, OB_ACT_SUBSCRIPTION_CHANGE));
 	if (preview != NULL) {
-		lines = cJSON_GetObjectItem(preview, "lines");
-		cJSON_ArrayForEach(l, lines)
-			add_money(l, "amount_text", cJSON_GetObjectItem(l, "amount"));
-		add_money(preview, "total_text", cJSON_GetObjectItem(preview, "total"));
-		add_money(cJSON_GetObjectItem(preview, "plain"), "total_text",
-		    cJSON_GetObjectItem(cJSON_GetObjectItem(preview, "plain"), "total"));
-		add_money(preview, "next_text", cJSON_GetObjectItem(preview, "next_period_amount"));
 		cJSON_AddBoolToObject(preview, "now", strcmp(cJSON_GetStringValue(
 		    cJSON_GetObjectItem(preview, "effective")), "now") == 0);
 		cJSON_AddItemReferenceToObject(d, "preview", preview);

@@ -16,6 +16,7 @@
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
 #include "base/num.h"
+#include "base/money.h"
 
 void
 ob_h_inv_done_flash(struct ob_req *r, cJSON *d)
@@ -81,20 +82,11 @@ ob_h_inv_filter(struct ob_req *r, struct ob_invoices_filter *flt)
 const char *
 ob_h_inv_money(struct ob_req *r, const cJSON *o, const char *name, const char *currency)
 {
-	struct ob_buf b = OB_BUF_INIT;
+	char buf[OB_MONEY_MAX];
 	int64_t v = 0;
-	const char *s;
-	char cur[4] = "";
-	size_t i;
 
 	(void)ob_num_json_get(o, name, &v);
-	ob_invoices_money(&b, v);
-	for (i = 0; currency != NULL && i < 3 && currency[i] != '\0'; i++)
-		cur[i] = (char)(currency[i] >= 'a' && currency[i] <= 'z' ? currency[i] - 32 : currency[i]);
-	cur[i] = '\0';
-	s = ob_arena_printf(r->a, "%s %s", b.data, cur);
-	ob_buf_free(&b);
-	return s;
+	return ob_arena_strdup(r->a, ob_money_format(buf, sizeof(buf), v, currency, OB_MONEY_CODE));
 }
 
 void

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/num.h"
+
 /* ISO 4217 codes whose minor unit is not 1/100. Lower case, sorted. */
 static const struct {
 	char code[4];
@@ -101,4 +103,25 @@ ob_money_format(char *out, size_t n, int64_t amount, const char *currency,
 	else
 		snprintf(out, n, "%s%s %s", sign, num, uc);
 	return out;
+}
+
+void
+ob_money_json(cJSON *o, const char *name, int64_t amount, const char *currency,
+    enum ob_money_style style)
+{
+	char buf[OB_MONEY_MAX];
+
+	if (o != NULL)
+		cJSON_AddStringToObject(o, name, ob_money_format(buf, sizeof(buf), amount, currency,
+		    style));
+}
+
+void
+ob_money_json_member(cJSON *o, const char *amount_name, const char *text_name,
+    const char *currency, enum ob_money_style style)
+{
+	int64_t v;
+
+	if (ob_num_json_get(o, amount_name, &v) == 0)
+		ob_money_json(o, text_name, v, currency, style);
 }

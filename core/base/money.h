@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cJSON.h>
+
 enum ob_money_style {
 	OB_MONEY_PLAIN,
 	OB_MONEY_CODE,
@@ -40,5 +42,19 @@ const char *ob_money_format(char *out, size_t n, int64_t amount, const char *cur
     enum ob_money_style style);
 
 #define OB_MONEY_MAX 40
+
+/**
+ * Add ob_money_format's text to o as string member name (view models:
+ * "total_text"). Nothing is added when o is NULL.
+ */
+void ob_money_json(cJSON *o, const char *name, int64_t amount, const char *currency,
+    enum ob_money_style style);
+
+/**
+ * For an exact integer member amount_name of o (ob_num_json_get), add its
+ * text as text_name; nothing when the member is absent or not an integer.
+ */
+void ob_money_json_member(cJSON *o, const char *amount_name, const char *text_name,
+    const char *currency, enum ob_money_style style);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/money.h"
 #include "billing/proration.h"
 
 static void
@@ -17,6 +18,20 @@ add_int_arr(cJSON *a, int64_t v)
 
 	ob_sub_fmt_i64(buf, sizeof(buf), v);
 	cJSON_AddItemToArray(a, cJSON_CreateRaw(buf));
+}
+
+/* The amounts as the console shows them (the one formatter, base/money.h). */
+static void
+add_texts(cJSON *o, const char *currency)
+{
+	cJSON *l;
+
+	cJSON_ArrayForEach(l, cJSON_GetObjectItem(o, "lines"))
+		ob_money_json_member(l, "amount", "amount_text", currency, OB_MONEY_SYMBOL);
+	ob_money_json_member(o, "total", "total_text", currency, OB_MONEY_SYMBOL);
+	ob_money_json_member(cJSON_GetObjectItem(o, "plain"), "total", "total_text", currency,
+	    OB_MONEY_SYMBOL);
+	ob_money_json_member(o, "next_period_amount", "next_text", currency, OB_MONEY_SYMBOL);
 }
 
 /* Proration lines for change c of cur, Stripe's rule, into lines; the total. */
@@ -112,6 +127,7 @@ ob_subscription_preview(struct ob_db *db, int64_t org_id, const cJSON *body,
 	ob_json_add_i64(pl, "total", plain_total);
 	cJSON_AddStringToObject(pl, "formula", "days remaining / days in period x seat price x seats");
 	ob_json_add_i64(o, "next_period_amount", ob_plans_price(&c.to, c.cycle) * c.seats);
+	add_texts(o, cur.currency);
 	*out = o;
 	return 0;
 }

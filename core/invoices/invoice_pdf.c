@@ -12,6 +12,7 @@
 
 #include "invoices/invoices.h"
 #include "base/num.h"
+#include "base/money.h"
 
 #define PAGE_W	595.0f	/* A4, points */
 #define PAGE_H	842.0f
@@ -121,22 +122,14 @@ js(const cJSON *o, const char *name)
 	return s != NULL ? s : "";
 }
 
-/* "12.34 USD" for an integer member. */
+/* "12.34 USD" for an integer member (the one formatter, base/money.h). */
 static void
 money(char *out, size_t n, const cJSON *o, const char *name, const char *currency)
 {
-	struct ob_buf b = OB_BUF_INIT;
 	int64_t v = 0;
-	char cur[4];
-	size_t i;
 
 	(void)ob_num_json_get(o, name, &v);
-	ob_invoices_money(&b, v);
-	for (i = 0; i < 3 && currency[i] != '\0'; i++)
-		cur[i] = (char)(currency[i] >= 'a' && currency[i] <= 'z' ? currency[i] - 32 : currency[i]);
-	cur[i] = '\0';
-	snprintf(out, n, "%s %s", b.data, cur);
-	ob_buf_free(&b);
+	ob_money_format(out, n, v, currency, OB_MONEY_CODE);
 }
 
 /* Wrap s at about width characters into successive lines. */

@@ -45,9 +45,6 @@ const char *ob_invoices_jid(const cJSON *o, const char *name);
  */
 void ob_invoices_csv_field(struct ob_buf *b, const char *s);
 
-/** Append amount (minor units) as "12.34" / "-0.05" (two decimals). */
-void ob_invoices_money(struct ob_buf *b, int64_t amount);
-
 /**
  * The org's Stripe customer: the subscription's, else the one made for
  * billing details or a purchase. When it has none and create is set, one

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/row.h"
+#include "base/money.h"
 
 int
 ob_invoices_filter_check(const struct ob_invoices_filter *flt, struct ob_fail *f)
@@ -193,6 +194,7 @@ ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filte
 	    flt->to ? flt->to : "", "0", lim };
 	static const char *const money_cols[] = { "subtotal", "tax", "total", "amount_paid",
 		"amount_due", "amount_refunded" };
+	char m[OB_MONEY_MAX];
 	PGresult *q;
 	int i, j;
 
@@ -218,7 +220,8 @@ ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filte
 		ob_invoices_csv_field(out, ob_row_str(q, i, "currency"));
 		for (j = 0; j < (int)(sizeof(money_cols) / sizeof(money_cols[0])); j++) {
 			ob_buf_putc(out, ',');
-			ob_invoices_money(out, ob_row_i64(q, i, money_cols[j]));
+			ob_buf_puts(out, ob_money_format(m, sizeof(m), ob_row_i64(q, i, money_cols[j]),
+			    ob_row_str(q, i, "currency"), OB_MONEY_PLAIN));
 		}
 		ob_buf_putc(out, ',');
 		ob_invoices_csv_field(out, ob_row_str(q, i, "paid_at"));

@@ -100,11 +100,3 @@ ob_invoices_csv_field(struct ob_buf *b, const char *s)
 	ob_buf_putc(b, '"');
 }
 
-void
-ob_invoices_money(struct ob_buf *b, int64_t amount)
-{
-	uint64_t a = amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount;
-
-	ob_buf_printf(b, "%s%llu.%02llu", amount < 0 ? "-" : "", (unsigned long long)(a / 100),
-	    (unsigned long long)(a % 100));
-}

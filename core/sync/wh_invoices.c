@@ -20,6 +20,7 @@
 #include "base/outbox.h"
 #include "invoices/refunds.h"
 #include "base/num.h"
+#include "base/money.h"
 
 int ob_wh_invoice_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
 int ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
@@ -195,22 +196,6 @@ ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	return 0;
 }
 
-/* "12.34 USD" into out. */
-static void
-money_text(char *out, size_t len, int64_t amount, const char *currency)
-{
-	struct ob_buf b = OB_BUF_INIT;
-	size_t i;
-	char cur[4] = "";
-
-	ob_invoices_money(&b, amount);
-	for (i = 0; currency != NULL && i < 3 && currency[i] != '\0'; i++)
-		cur[i] = (char)(currency[i] >= 'a' && currency[i] <= 'z' ? currency[i] - 32 : currency[i]);
-	cur[i] = '\0';
-	snprintf(out, len, "%s %s", b.data, cur);
-	ob_buf_free(&b);
-}
-
 int
 ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
 {
@@ -237,7 +222,7 @@ ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, st
 	if (paid > 0) {
 		number = ob_invoices_jstr(inv, "number");
 		url = ob_invoices_jstr(inv, "hosted_invoice_url");
-		money_text(money, sizeof(money), paid, ob_invoices_jstr(inv, "currency"));
+		ob_money_format(money, sizeof(money), paid, ob_invoices_jstr(inv, "currency"), OB_MONEY_CODE);
 		snprintf(subject, sizeof(subject), "Receipt for invoice %.60s", number ? number : id);
 		snprintf(body, sizeof(body),
 		    "Thank you: we received your payment of %s for invoice %.60s.\n\n"
@@ -283,7 +268,7 @@ ob_wh_invoice_payment_failed(struct ob_wh_ctx *cx, const cJSON *event, int64_t *
 	(void)ob_num_json_get(inv, "amount_due", &due);
 	number = ob_invoices_jstr(inv, "number");
 	url = ob_invoices_jstr(inv, "hosted_invoice_url");
-	money_text(money, sizeof(money), due, ob_invoices_jstr(inv, "currency"));
+	ob_money_format(money, sizeof(money), due, ob_invoices_jstr(inv, "currency"), OB_MONEY_CODE);
 	snprintf(body, sizeof(body),
 	    "We could not collect the payment of %s for invoice %.60s.\n\n"
 	    "Please update your payment method on the Billing page, or pay the invoice here:\n%.400s\n\n"

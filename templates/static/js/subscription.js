@@ -8,12 +8,7 @@
 (function () {
   'use strict';
 
-  function money(cents) {
-    var neg = cents < 0, a = Math.abs(cents);
-    var s = '$' + Math.floor(a / 100) + '.' + String(a % 100).padStart(2, '0');
-    return neg ? '-' + s : s;
-  }
-
+  // Money arrives formatted by the server (base/money.h): *_text fields.
   function text(tag, s, cls) {
     var e = document.createElement(tag);
     e.textContent = s;
@@ -50,22 +45,22 @@
           var tr = document.createElement('tr');
           tr.appendChild(text('td', l.description + ' (' + l.plan + ')'));
           tr.appendChild(text('td', String(l.quantity)));
-          tr.appendChild(text('td', money(l.amount), 'num'));
+          tr.appendChild(text('td', l.amount_text, 'num'));
           t.appendChild(tr);
         });
         var f = document.createElement('tr');
         f.appendChild(text('th', 'Charged now (Stripe, to the second)'));
         f.appendChild(text('td', ''));
-        var tot = text('td', money(p.total), 'num');
+        var tot = text('td', p.total_text, 'num');
         tot.id = 'preview-total';
         f.appendChild(tot);
         t.appendChild(f);
         out.appendChild(t);
         out.appendChild(text('p', 'Check it by hand: ' + p.plain.days_remaining + ' days remaining ÷ ' +
-          p.plain.days_in_period + ' days in period × seat price × seats = ' + money(p.plain.total) +
+          p.plain.days_in_period + ' days in period × seat price × seats = ' + p.plain.total_text +
           ' (whole days; the charge counts seconds).', 'muted'));
       }
-      out.appendChild(text('p', 'Next period: ' + money(p.next_period_amount) + '.'));
+      out.appendChild(text('p', 'Next period: ' + p.next_text + '.'));
     };
     var preview = function () {
       var org = input.getAttribute('data-org');
