@@ -137,7 +137,9 @@ function addInterval(ts, interval, count, anchorTs) {
   }
 }
 
-const clone = (o) => (o === undefined ? undefined : JSON.parse(JSON.stringify(o)));
+/* A deep copy without the fake's private fields (keys starting with "_"),
+ * which never reach an answer or an event. */
+const clone = (o) => (o === undefined ? undefined : JSON.parse(JSON.stringify(o, (k, v) => (k.startsWith('_') ? undefined : v))));
 
 module.exports = {
   StripeError, invalid, missing, decodeForm, canonical, randomId, toInt, toBool,
