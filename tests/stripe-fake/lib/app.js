@@ -13,6 +13,7 @@ const { StripeError, invalid, missing, toInt, toBool, clone } = U;
 const DAY = 86400;
 const TRIAL_WARNING = 3 * DAY;
 const RETRY_SCHEDULE = [3 * DAY, 5 * DAY, 7 * DAY]; /* after failed attempts 1, 2, 3 */
+const INCOMPLETE_EXPIRY = 23 * 3600; /* an unpaid first invoice expires the subscription */
 
 /* Test payment methods: magic ids accepted by attach / customer create, and
  * card tokens accepted by POST /v1/payment_methods. */
@@ -54,6 +55,7 @@ function createApp(config) {
   };
   const all = (kind) => [...(S.store[kind] || new Map()).values()];
   let reqCtx = null;
+  const jobHooks = []; /* (consider) => void: scheduled work of other modules */
 
   function emit(type, obj, prev) {
     const ev = O.event(U.randomId('evt', 24), type, clone(obj), prev ? clone(prev) : undefined, now(), reqCtx);
@@ -565,8 +567,15 @@ function createApp(config) {
   function nextScheduled(until) {
     let best = null;
     const consider = (at, fn) => { if (at <= until && (!best || at < best.at)) best = { at, fn }; };
+    /* Jobs of other modules (schedule phases, Checkout expiry) come first:
+     * at the same instant a phase change runs before the renewal. */
+    for (const hook of jobHooks) hook(consider);
     for (const { obj: sub } of all('subscription')) {
-      if (['canceled', 'incomplete', 'incomplete_expired', 'paused'].includes(sub.status)) continue;
+      if (sub.status === 'incomplete') {
+        consider(sub.created + INCOMPLETE_EXPIRY, () => expireIncomplete(sub));
+        continue;
+      }
+      if (['canceled', 'incomplete_expired', 'paused'].includes(sub.status)) continue;
       const per = periodOf(sub);
       if (sub.status === 'trialing') {
         if (!sub._trial_warned && sub.trial_end - TRIAL_WARNING > sub.trial_start) {
@@ -581,6 +590,18 @@ function createApp(config) {
       if (inv.status === 'open' && inv.next_payment_attempt) consider(inv.next_payment_attempt, () => attemptPayment(inv));
     }
     return best;
+  }
+
+  /* The first invoice of an incomplete subscription was not paid within
+   * 23 hours: the subscription ends (incomplete_expired, a terminal
+   * state) and the invoice is voided. */
+  function expireIncomplete(sub) {
+    const inv = sub.latest_invoice && S.store.invoice && S.store.invoice.get(sub.latest_invoice);
+    if (inv && (inv.obj.status === 'open' || inv.obj.status === 'uncollectible')) voidInvoice(inv.obj);
+    const prev = { status: sub.status };
+    sub.status = 'incomplete_expired';
+    sub.ended_at = now();
+    emit('customer.subscription.deleted', sub, prev);
   }
 
   function renew(sub, at) {
