@@ -55,7 +55,10 @@ function createApp(config) {
   };
   const all = (kind) => [...(S.store[kind] || new Map()).values()];
   let reqCtx = null;
+  let reqVersion = O.API_VERSION; /* Stripe-Version of the request being answered */
   const jobHooks = []; /* (consider) => void: scheduled work of other modules */
+  const pageHooks = []; /* (req, res, path, form) => true when it answered */
+  const cancelHooks = []; /* (sub) => void: a subscription was canceled */
 
   function emit(type, obj, prev) {
     const ev = O.event(U.randomId('evt', 24), type, clone(obj), prev ? clone(prev) : undefined, now(), reqCtx);
@@ -97,7 +100,11 @@ function createApp(config) {
     return { object: 'list', data: page, has_more: start + limit < end, url };
   }
 
-  const KIND_OF = { cus: 'customer', prod: 'product', price: 'price', sub: 'subscription', in: 'invoice', pm: 'payment_method', ch: 'charge', ii: 'invoiceitem' };
+  const KIND_OF = {
+    cus: 'customer', prod: 'product', price: 'price', sub: 'subscription', in: 'invoice', pm: 'payment_method', ch: 'charge',
+    ii: 'invoiceitem', sub_sched: 'subscription_schedule', cs: 'checkout_session', pi: 'payment_intent',
+  };
+  const kindOf = (id) => KIND_OF[id.startsWith('sub_sched_') ? 'sub_sched' : id.split('_')[0]];
   function expandPath(obj, parts) {
     if (obj === null || typeof obj !== 'object') return;
     const [head, ...rest] = parts;
@@ -106,7 +113,7 @@ function createApp(config) {
     if (rest.length === 0) {
       const v = obj[head];
       if (typeof v === 'string') {
-        const kind = KIND_OF[v.split('_')[0]];
+        const kind = kindOf(v);
         const e = kind && S.store[kind] && S.store[kind].get(v);
         if (e) obj[head] = clone(e.obj);
       }
@@ -114,10 +121,16 @@ function createApp(config) {
     }
     expandPath(obj[head], rest);
   }
+  const expanders = {}; /* object type -> (out, field) => bool: expansions that are not ids */
   function render(obj, q) {
     const out = clone(obj);
     const ex = q && q.expand;
-    if (Array.isArray(ex)) for (const p of ex) expandPath(out, String(p).split('.'));
+    if (Array.isArray(ex)) {
+      for (const p of ex) {
+        const x = out && expanders[out.object];
+        if (!(x && x(out, String(p)))) expandPath(out, String(p).split('.'));
+      }
+    }
     return out;
   }
 
@@ -247,13 +260,13 @@ function createApp(config) {
     return inv;
   }
 
-  function finalize(inv) {
+  function finalize(inv, opts = {}) {
     if (inv.status !== 'draft') throw invalid(`This invoice is already ${inv.status}.`, undefined, 'invoice_not_editable');
     const cus = get('customer', inv.customer, 'customer');
     inv.starting_balance = cus.balance;
     let due = inv.total;
     let bal = cus.balance;
-    if (due < 0) { bal += due; due = 0; } else if (bal < 0) { const use = Math.min(due, -bal); due -= use; bal += use; }
+    if (opts.keepBalance) { /* paid already: the balance is left alone */ } else if (due < 0) { bal += due; due = 0; } else if (bal < 0) { const use = Math.min(due, -bal); due -= use; bal += use; }
     cus.balance = bal;
     inv.ending_balance = bal;
     inv.amount_due = inv.amount_remaining = due;
@@ -264,7 +277,7 @@ function createApp(config) {
     inv.invoice_pdf = `${cfg.publicUrl}/invoice/${inv.id}/pdf`;
     if (inv.collection_method === 'send_invoice') inv.due_date = inv.due_date || now() + 30 * DAY;
     emit('invoice.finalized', inv);
-    if (due === 0) markPaid(inv);
+    if (due === 0 && !opts.keepBalance) markPaid(inv);
   }
 
   function markPaid(inv) {
@@ -370,7 +383,9 @@ function createApp(config) {
     });
   }
 
-  function createSubscription(p) {
+  /* opts.oneTime: [{pr, quantity}] one-time prices for the first invoice
+   * only (Checkout's line items with one-time prices). */
+  function createSubscription(p, opts = {}) {
     const cus = get('customer', p.customer, 'customer', 'customer');
     const items = resolveItems(p.items);
     const interval = `${items[0].pr.recurring.interval}/${items[0].pr.recurring.interval_count}`;
@@ -393,6 +408,7 @@ function createApp(config) {
       sub.trial_settings.end_behavior.missing_payment_method = p.trial_settings.end_behavior.missing_payment_method;
     }
     sub.cancel_at_period_end = toBool(p.cancel_at_period_end, 'cancel_at_period_end') || false;
+    if (opts.schedule) sub.schedule = opts.schedule;
     for (const it of items) {
       const si = O.subscriptionItem(U.randomId('si'), sub.id, it.pr, it.quantity, t, t, t);
       setMetadata(si, it.metadata);
@@ -411,6 +427,13 @@ function createApp(config) {
     }
     emit('customer.subscription.created', sub);
     const per = periodOf(sub);
+    for (const { pr, quantity } of opts.oneTime || []) {
+      const ii = put('invoiceitem', O.invoiceItem(U.randomId('ii'), {
+        amount: pr.unit_amount * quantity, currency: pr.currency, customer: cus.id, description: productName(pr),
+        subscription: sub.id, price: pr.id, product: pr.product, unit_amount: pr.unit_amount, quantity,
+      }, t));
+      emit('invoiceitem.created', ii);
+    }
     const inv = cycleInvoice(sub, 'subscription_create', per.start, per.end);
     if (inv.status !== 'paid' && sub.status !== 'trialing') {
       sub.status = 'incomplete';
@@ -520,6 +543,7 @@ function createApp(config) {
     sub.ended_at = t;
     sub.cancellation_details.reason = reason || 'cancellation_requested';
     emit('customer.subscription.deleted', sub, prev);
+    for (const hook of cancelHooks) hook(sub);
     if (opts.invoice_now) {
       const cus = get('customer', sub.customer, 'customer');
       const inv = newInvoice(cus, { subscription: sub.id, billing_reason: 'subscription_update', auto_advance: false });
@@ -814,7 +838,7 @@ function createApp(config) {
   // Derived from the charges the fake makes for invoices.
   route('GET', '/v1/invoice_payments', (prm, q) => {
     if (!q.invoice) throw invalid('Missing required param: invoice.', 'invoice');
-    const items = all('charge').filter((e) => (e.obj.invoice || (e.obj.metadata || {}).invoice) === q.invoice)
+    const items = all('charge').filter((e) => (e.obj._invoice || (e.obj.metadata || {}).invoice) === q.invoice)
       .map((e) => ({ seq: e.seq, obj: {
         id: `inpay_${e.obj.id.slice(3)}`, object: 'invoice_payment', amount_paid: e.obj.paid ? e.obj.amount : null,
         amount_requested: e.obj.amount, created: e.obj.created, currency: e.obj.currency, invoice: q.invoice,
@@ -832,7 +856,8 @@ function createApp(config) {
     let ch;
     if (p.charge) ch = get('charge', p.charge, 'charge', 'charge');
     else if (p.payment_intent) {
-      const e = all('charge').find((x) => x.obj.payment_intent === p.payment_intent);
+      const ofPi = all('charge').filter((x) => x.obj.payment_intent === p.payment_intent);
+      const e = ofPi.find((x) => x.obj.paid) || ofPi[0]; /* the successful attempt */
       if (!e) throw missing('payment_intent', p.payment_intent, 'payment_intent');
       ch = e.obj;
     } else throw invalid('One of the following params should be provided for this request: payment_intent or charge.', undefined, 'parameter_missing');
@@ -860,6 +885,16 @@ function createApp(config) {
   route('GET', '/v1/events', filterList('event', '/v1/events', (o, q) => (!q.type || o.type === q.type ||
     (q.type.endsWith('*') && o.type.startsWith(q.type.slice(0, -1)))) && (!Array.isArray(q.types) || q.types.includes(o.type))));
   route('GET', '/v1/events/:id', byId('event', 'event'));
+
+  /* ---------- Checkout (lib/checkout.js) ---------- */
+
+  const ctx = {
+    cfg, state: () => S, now, apiVersion: () => reqVersion, put, get, all, emit, list, route, byId, filterList, setMetadata, expanders,
+    jobHooks, pageHooks, cancelHooks, send: (...a) => send(...a), esc: (x) => esc(x), money: (...a) => money(...a),
+    attachPm, newCard, pmFails, createCustomer, createPrice, resolveItems, createSubscription, updateSubscription,
+    cancelNow, periodOf, newInvoice, addLine, finalize, markPaid, voidInvoice, productName, TEST_CARDS,
+  };
+  require('./checkout').install(ctx);
 
   /* ---------- HTTP ---------- */
 
@@ -989,7 +1024,9 @@ function createApp(config) {
   const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const money = (n, cur) => `${n < 0 ? '-' : ''}${Math.floor(Math.abs(n) / 100)}.${String(Math.abs(n) % 100).padStart(2, '0')} ${String(cur).toUpperCase()}`;
 
-  function pages(req, res, path) {
+  function pages(req, res, path, form) {
+    for (const hook of pageHooks) if (hook(req, res, path, form)) return true;
+    if (req.method !== 'GET') return null;
     let m = /^\/invoice\/(in_[A-Za-z0-9]+)(\/pdf)?$/.exec(path);
     if (m) {
       const e = S.store.invoice && S.store.invoice.get(m[1]);
@@ -1047,8 +1084,11 @@ function createApp(config) {
         if (raw) body = (req.headers['content-type'] || '').includes('json') ? JSON.parse(raw) : U.decodeForm(raw);
         return await control(req, res, path, body, U.decodeForm(url.search.slice(1)));
       }
-      if (req.method === 'GET' && !path.startsWith('/v1/')) {
-        if (pages(req, res, path) !== null) return;
+      if ((req.method === 'GET' || req.method === 'POST') && !path.startsWith('/v1/')) {
+        const form = req.method === 'POST' ? U.decodeForm(raw) : U.decodeForm(url.search.slice(1));
+        const answered = pages(req, res, path, form) !== null;
+        if (answered && req.method === 'POST' && cfg.webhookAuto && cfg.webhookUrl) deliver().catch(() => {});
+        if (answered) return;
         return send(res, 404, 'Not found', { 'Content-Type': 'text/plain' });
       }
       S.received++;
@@ -1089,6 +1129,7 @@ function createApp(config) {
       const m = r.re.exec(path);
       r.keys.forEach((k, i) => { prm[k] = decodeURIComponent(m[i + 1]); });
       reqCtx = r.mutates ? { id: reqId, idem } : null;
+      reqVersion = req.headers['stripe-version'] || O.API_VERSION;
       let status = 200;
       let body;
       let store = true;
@@ -1101,6 +1142,7 @@ function createApp(config) {
         store = !!e.extra.store; /* validation errors are not saved */
       } finally {
         reqCtx = null;
+        reqVersion = O.API_VERSION;
       }
       if (r.mutates && (status < 400 || store)) { S.applied++; entry.applied = true; }
       if (idemKey && r.mutates && (status < 400 || store)) {

@@ -236,6 +236,106 @@ function portalSession(id, p, url, now) {
   };
 }
 
+/* A Checkout Session (hosted page). */
+function checkoutSession(id, p, now) {
+  return {
+    id, object: 'checkout.session', adaptive_pricing: { enabled: false }, after_expiration: null,
+    allow_promotion_codes: null, amount_subtotal: p.amount, amount_total: p.amount,
+    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+    billing_address_collection: null, cancel_url: p.cancel_url || null,
+    client_reference_id: p.client_reference_id || null, client_secret: null, collected_information: null,
+    consent: null, consent_collection: null, created: now, currency: p.currency, currency_conversion: null,
+    custom_fields: [], custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    customer: p.customer || null, customer_account: null, customer_creation: p.customer_creation || null,
+    customer_details: null, customer_email: p.customer_email || null, discounts: [], expires_at: p.expires_at,
+    integration_identifier: null, invoice: null, invoice_creation: p.invoice_creation || null, livemode: false,
+    locale: p.locale || null, managed_payments: null, metadata: {}, mode: p.mode, origin_context: null,
+    payment_intent: null, payment_link: null, payment_method_collection: p.mode === 'subscription' ? 'always' : null,
+    payment_method_configuration_details: null, payment_method_options: {}, payment_method_types: ['card'],
+    payment_status: 'unpaid', permissions: null, phone_number_collection: { enabled: false }, recovered_from: null,
+    saved_payment_method_options: null, setup_intent: null, shipping_address_collection: null, shipping_cost: null,
+    shipping_options: [], status: 'open', submit_type: null, subscription: null, success_url: p.success_url || null,
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 }, ui_mode: 'hosted_page', url: p.url,
+    wallet_options: null,
+  };
+}
+
+/* The invoice_creation field of a payment-mode session. */
+function invoiceCreation(enabled, data = {}) {
+  return {
+    enabled,
+    invoice_data: {
+      account_tax_ids: null, custom_fields: null, description: data.description || null, footer: data.footer || null,
+      issuer: { type: 'self' }, metadata: data.metadata || {}, rendering_options: null,
+    },
+  };
+}
+
+/* A line item of a Checkout Session. */
+function checkoutItem(id, pr, quantity, description) {
+  const amount = pr.unit_amount * quantity;
+  return {
+    id, object: 'item', adjustable_quantity: null, amount_discount: 0, amount_subtotal: amount, amount_tax: 0,
+    amount_total: amount, currency: pr.currency, description, metadata: {}, price: pr, quantity,
+  };
+}
+
+function customerDetails(email, cus) {
+  return {
+    address: address(cus && cus.address ? cus.address : {}), business_name: null, email: email || null,
+    individual_name: null, name: cus ? cus.name : null, phone: cus ? cus.phone : null, tax_exempt: 'none', tax_ids: [],
+  };
+}
+
+/* A PaymentIntent (only those Checkout makes in payment mode). */
+function paymentIntent(id, p, now) {
+  return {
+    id, object: 'payment_intent', amount: p.amount, amount_capturable: 0, amount_details: { tip: {} },
+    amount_received: 0, application: null, application_fee_amount: null, automatic_payment_methods: null,
+    canceled_at: null, cancellation_reason: null, capture_method: 'automatic_async',
+    client_secret: `${id}_secret_${id.slice(-10)}`, confirmation_method: 'automatic', created: now, currency: p.currency,
+    customer: p.customer || null, customer_account: null, description: p.description || null,
+    excluded_payment_method_types: null, last_payment_error: null, latest_charge: null, livemode: false,
+    managed_payments: null, metadata: {}, next_action: null, on_behalf_of: null, payment_method: null,
+    payment_method_configuration_details: null, payment_method_options: {}, payment_method_types: ['card'],
+    processing: null, receipt_email: null, review: null, setup_future_usage: p.setup_future_usage || null, shipping: null,
+    source: null, statement_descriptor: null, statement_descriptor_suffix: null, status: 'requires_payment_method',
+    transfer_data: null, transfer_group: null,
+  };
+}
+
+/* A subscription schedule; phases are built with schedulePhase. */
+function subscriptionSchedule(id, customerId, now) {
+  return {
+    id, object: 'subscription_schedule', application: null, billing_mode: { flexible: null, type: 'flexible' },
+    canceled_at: null, completed_at: null, created: now, current_phase: null, customer: customerId,
+    customer_account: null,
+    default_settings: {
+      application_fee_percent: null, automatic_tax: { disabled_reason: null, enabled: false, liability: null },
+      billing_cycle_anchor: 'automatic', billing_thresholds: null, collection_method: 'charge_automatically',
+      default_payment_method: null, description: null,
+      invoice_settings: { account_tax_ids: null, custom_fields: null, days_until_due: null, description: null, footer: null, issuer: { type: 'self' } },
+      on_behalf_of: null, transfer_data: null,
+    },
+    end_behavior: 'release', livemode: false, metadata: {}, phases: [], released_at: null,
+    released_subscription: null, status: 'not_started', subscription: null, test_clock: null,
+  };
+}
+
+/* items: [{price (id), quantity, metadata}] */
+function schedulePhase(p) {
+  return {
+    add_invoice_items: [], application_fee_percent: null, billing_cycle_anchor: null, billing_thresholds: null,
+    collection_method: null, currency: p.currency, default_payment_method: null, default_tax_rates: [],
+    description: null, discounts: [], end_date: p.end_date, invoice_settings: null,
+    items: p.items.map((it) => ({
+      billing_thresholds: null, discounts: [], metadata: it.metadata || {}, price: it.price, quantity: it.quantity, tax_rates: [],
+    })),
+    metadata: p.metadata || {}, on_behalf_of: null, proration_behavior: p.proration_behavior || 'create_prorations',
+    start_date: p.start_date, transfer_data: null, trial_end: p.trial_end || null,
+  };
+}
+
 function event(id, type, obj, prev, now, req) {
   const data = { object: obj };
   if (prev) data.previous_attributes = prev;
@@ -248,5 +348,6 @@ function event(id, type, obj, prev, now, req) {
 
 module.exports = {
   API_VERSION, customer, product, price, planOf, paymentMethod, subscriptionItem, subscription,
-  invoice, invoiceItem, lineItem, charge, refund, portalSession, event,
+  invoice, invoiceItem, lineItem, charge, refund, portalSession, event, checkoutSession, invoiceCreation,
+  checkoutItem, customerDetails, paymentIntent, subscriptionSchedule, schedulePhase,
 };
