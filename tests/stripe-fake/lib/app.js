@@ -886,7 +886,7 @@ function createApp(config) {
     (q.type.endsWith('*') && o.type.startsWith(q.type.slice(0, -1)))) && (!Array.isArray(q.types) || q.types.includes(o.type))));
   route('GET', '/v1/events/:id', byId('event', 'event'));
 
-  /* ---------- Checkout (lib/checkout.js) ---------- */
+  /* ---------- Checkout and subscription schedules (lib/checkout.js, lib/schedules.js) ---------- */
 
   const ctx = {
     cfg, state: () => S, now, apiVersion: () => reqVersion, put, get, all, emit, list, route, byId, filterList, setMetadata, expanders,
@@ -894,6 +894,7 @@ function createApp(config) {
     attachPm, newCard, pmFails, createCustomer, createPrice, resolveItems, createSubscription, updateSubscription,
     cancelNow, periodOf, newInvoice, addLine, finalize, markPaid, voidInvoice, productName, TEST_CARDS,
   };
+  require('./schedules').install(ctx);
   require('./checkout').install(ctx);
 
   /* ---------- HTTP ---------- */
