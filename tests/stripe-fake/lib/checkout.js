@@ -307,7 +307,7 @@ function install(c) {
     const error = opts.error ? `<p id="error" role="alert" style="color:#b00">${esc(opts.error)}</p>` : '';
     const button = s.mode === 'subscription' ? (trialDays ? 'Start trial' : 'Subscribe') : 'Pay';
     const cancel = s.cancel_url ? `<p><a id="cancel" href="${esc(s.cancel_url)}">← Back (cancel)</a></p>` : '';
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Checkout (Stripe fake)</title></head><body>
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Checkout (Stripe fake)</title><style>body{font-family:sans-serif;max-width:32em;margin:2em auto}td{padding:2px 1em 2px 0}</style></head><body>
 <h1>Checkout (Stripe fake)</h1>
 <table id="items">${rows}</table>
 ${trialDays ? `<p id="trial">${trialDays} days free, then billed every period.</p>` : ''}

@@ -337,3 +337,31 @@ test('expire, expiry by the clock, list, line items', async () => {
     assert.deepStrictEqual(expired.map((e) => e.data.object.id).sort(), [a.id, c.id].sort());
   } finally { await f.close(); }
 });
+
+test('with automatic delivery, paying on the hosted page posts the signed events to the webhook', async () => {
+  const http = require('node:http');
+  const Stripe = require('stripe');
+  const got = [];
+  const sink = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (ch) => { body += ch; });
+    req.on('end', () => { got.push({ body, sig: req.headers['stripe-signature'] }); res.end('ok'); });
+  });
+  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+  const f = await start({ webhookUrl: `http://127.0.0.1:${sink.address().port}/hook`, webhookAuto: true });
+  try {
+    const plan = await setupPlan(f);
+    const cs = (await f.api('POST', '/v1/checkout/sessions', {
+      mode: 'subscription', customer: plan.cus.id, success_url: SUCCESS, line_items: [{ price: plan.price.id, quantity: 1 }],
+    })).body;
+    assert.strictEqual((await pay(f, cs, { cardNumber: '4242424242424242' })).status, 303);
+    const stripe = new Stripe('sk_test_x');
+    let types = [];
+    for (let i = 0; i < 50 && !types.includes('checkout.session.completed'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      types = got.map((g) => stripe.webhooks.constructEvent(g.body, g.sig, 'whsec_test').type);
+    }
+    assert.ok(types.includes('checkout.session.completed'), types.join(','));
+    assert.ok(types.indexOf('customer.subscription.created') < types.indexOf('checkout.session.completed'));
+  } finally { await f.close(); sink.close(); }
+});
