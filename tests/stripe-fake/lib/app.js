@@ -626,6 +626,7 @@ function createApp(config) {
     sub.status = 'incomplete_expired';
     sub.ended_at = now();
     emit('customer.subscription.deleted', sub, prev);
+    for (const hook of cancelHooks) hook(sub);
   }
 
   function renew(sub, at) {
