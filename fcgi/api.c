@@ -78,6 +78,8 @@ ob_api_body(struct ob_req *r)
 {
 	cJSON *j;
 
+	if (r->json != NULL)
+		return r->json;
 	if (r->content_type == NULL ||
 	    strncasecmp(r->content_type, "application/json", 16) != 0) {
 		ob_resp_error(r, 415, "invalid_request_error", "unsupported_media_type",
@@ -91,6 +93,7 @@ ob_api_body(struct ob_req *r)
 		    "The body is not a JSON object.", NULL);
 		return NULL;
 	}
+	r->json = j;
 	return j;
 }
 
@@ -200,5 +203,4 @@ ob_api_idempotent_json(struct ob_req *r, int require_key, ob_api_op_fn op)
 	if (body == NULL)
 		return;
 	ob_api_idempotent(r, r->who.org_id, require_key, op, body);
-	cJSON_Delete(body);
 }

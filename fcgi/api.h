@@ -33,7 +33,10 @@ int ob_api_fail_status(enum ob_fail_kind k);
 
 /**
  * The request body as a JSON object: requires Content-Type
- * application/json and an object at the top. NULL after answering 400/415.
+ * application/json and an object at the top. Parsed once and kept on the
+ * request (r->json, freed with it: callers do not delete it); a route
+ * with a JSON field table has it parsed before its handler runs. NULL
+ * after answering 400/415.
  */
 cJSON *ob_api_body(struct ob_req *r);
 

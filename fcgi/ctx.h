@@ -15,12 +15,14 @@
 #include "base/tmpl.h"
 #include "fcgi/router.h"
 
+struct ob_fields;
 struct ob_stripe;
 
 struct ob_worker {
 	const char *name;		/* "app" or "webhook": logs, db app name */
 	const struct ob_cfg *cfg;
 	const struct ob_router *router;
+	const struct ob_fields *const *fields;	/* router's routes' field tables (NULL: none) */
 	int want_templates;		/* load cfg->templates_dir at start */
 	long body_limit;		/* bytes; at most cfg->body_limit */
 	struct ob_db db;

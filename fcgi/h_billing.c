@@ -171,7 +171,6 @@ ob_h_api_usage(struct ob_req *r)
 		return 0;
 	a.body = body;
 	ob_api_idempotent(r, r->who.org_id, 1, usage_op, &a);
-	cJSON_Delete(body);
 	return 0;
 }
 
@@ -196,7 +195,6 @@ ob_h_api_limit_check(struct ob_req *r)
 	else
 		rc = ob_h_billing_fail(r, &f);
 	cJSON_Delete(out);
-	cJSON_Delete(body);
 	return rc;
 }
 

@@ -155,7 +155,6 @@ api_seats_change(struct ob_req *r, int assign, int csv)
 	free(rows);
 	cJSON_Delete(result);
 	cJSON_Delete(errors);
-	cJSON_Delete(body);
 	return rc;
 }
 
@@ -211,6 +210,5 @@ ob_h_api_seats_settings(struct ob_req *r)
 		ob_api_json(r, 200, o);
 		cJSON_Delete(o);
 	}
-	cJSON_Delete(body);
 	return rc;
 }

@@ -137,7 +137,6 @@ fail:
 	rc = ob_h_billing_fail(r, &f);
 out:
 	cJSON_Delete(ans.body);
-	cJSON_Delete(body);
 	return rc;
 }
 
@@ -214,6 +213,5 @@ ob_h_api_sub_preview(struct ob_req *r)
 	else
 		ob_api_json(r, 200, out);
 	cJSON_Delete(out);
-	cJSON_Delete(body);
 	return rc;
 }

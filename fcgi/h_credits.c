@@ -303,7 +303,6 @@ ob_h_api_credits_check(struct ob_req *r)
 		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "amount",
 		    "amount must be a whole number of credits from 1 to %lld.",
 		    (long long)OB_CREDITS_AMOUNT_MAX);
-	cJSON_Delete(body);
 	if (f.kind != OB_FAIL_NONE) {
 		ob_api_fail(r, &f);
 		return 0;
@@ -334,7 +333,6 @@ ob_h_api_credits_deduct(struct ob_req *r)
 	if ((body = ob_api_body(r)) == NULL)
 		return 0;
 	if (ob_credits_parse_deduct(body, &in, &f) != 0) {
-		cJSON_Delete(body);
 		ob_api_fail(r, &f);
 		return 0;
 	}
@@ -345,14 +343,12 @@ ob_h_api_credits_deduct(struct ob_req *r)
 	sodium_bin2hex(in.hash_hex, sizeof(in.hash_hex), hash, sizeof(hash));
 	if (ob_credits_deduct(&r->w->db, &in, &out, &f) != 0) {
 		ob_credits_deduct_in_free(&in);
-		cJSON_Delete(body);
 		if (f.kind == OB_FAIL_DB)
 			return -1;
 		ob_api_fail(r, &f);
 		return 0;
 	}
 	ob_credits_deduct_in_free(&in);
-	cJSON_Delete(body);
 	switch (out.status) {
 	case OB_CREDITS_OK:
 		if (out.replayed)
@@ -400,7 +396,6 @@ ob_h_api_credits_reverse(struct ob_req *r)
 	}
 	ob_api_actx(r, &ax);
 	o = ob_credits_reverse(&ax, r->who.org_id, key, reason, &replayed, &f);
-	cJSON_Delete(body);
 	if (o == NULL) {
 		if (f.kind == OB_FAIL_DB)
 			return -1;

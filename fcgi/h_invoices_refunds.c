@@ -210,7 +210,6 @@ staff_mutation(struct ob_req *r, ob_api_op_fn op)
 		return 0;
 	a.body = body;
 	ob_api_idempotent(r, a.org, 0, op, &a);
-	cJSON_Delete(body);
 	return 0;
 }
 

@@ -10,6 +10,7 @@ main(int argc, char **argv)
 	static const struct ob_serve_conf sc = {
 		.name = "app",
 		.router = &ob_app_router,
+		.fields = ob_app_fields,
 		.want_templates = 1,
 		.webhook = 0,
 	};

@@ -90,6 +90,8 @@ ob_req_clear(struct ob_req *r)
 {
 	ob_buf_free(&r->resp_headers);
 	ob_buf_free(&r->resp_body);
+	cJSON_Delete(r->json);
+	r->json = NULL;
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <cJSON.h>
 #include <fcgiapp.h>
 
 #include "base/arena.h"
@@ -21,6 +22,8 @@
 #define OB_ROUTE_PARAMS_MAX	4
 
 struct ob_worker;
+struct ob_fields;
+struct ob_field_val;
 
 struct ob_req {
 	FCGX_Request *fr;
@@ -40,8 +43,11 @@ struct ob_req {
 	char *body;			/* NUL-terminated; NULL until read */
 	size_t body_len;
 
-	void *form_cache;		/* form.c */
+	void *form_cache;		/* input.c */
 	void *query_cache;
+	cJSON *json;			/* the body parsed (ob_api_body); freed by ob_req_clear */
+	const struct ob_fields *ftab;	/* the route's field table, once checked (fields.h) */
+	struct ob_field_val *fvals;	/* its values, one per row (arena) */
 
 	/* Identity (fcgi/authz.c). */
 	struct ob_principal who;
@@ -69,7 +75,7 @@ struct ob_req {
 void ob_req_init(struct ob_req *r, FCGX_Request *fr, struct ob_arena *a,
     struct ob_worker *w);
 
-/** Release the response buffers (the arena is reset by the caller). */
+/** Release the response buffers and the parsed body (the arena is reset by the caller). */
 void ob_req_clear(struct ob_req *r);
 
 /** A FastCGI parameter copied into the arena, or NULL. */

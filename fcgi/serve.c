@@ -176,6 +176,7 @@ worker_init(const struct ob_serve_conf *sc, const struct ob_cfg *cfg, const char
 	w->name = sc->name;
 	w->cfg = cfg;
 	w->router = sc->router;
+	w->fields = sc->fields;
 	w->want_templates = sc->want_templates;
 	/* Stripe's events are small: the webhook pool takes at most 1 MiB,
 	 * whatever the app's limit (nginx caps the location the same). */

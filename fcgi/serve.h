@@ -10,6 +10,7 @@
 struct ob_serve_conf {
 	const char *name;		/* "app" or "webhook" */
 	const struct ob_router *router;
+	const struct ob_fields *const *fields;	/* per route of router, or NULL (fields.h) */
 	int want_templates;
 	int webhook;			/* take the worker count from ORGBILL_WEBHOOK_WORKERS */
 };

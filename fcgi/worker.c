@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "fcgi/authz.h"
+#include "fcgi/fields.h"
 #include "base/json.h"
 #include "base/log.h"
 
@@ -43,9 +44,38 @@ worker_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Every route's field table is well formed and fits its route. */
+static int
+worker_fields_ok(const struct ob_worker *w, char *err, size_t errlen)
+{
+	const struct ob_route *ro;
+	char why[200];
+	size_t i;
+
+	for (i = 0; w->fields != NULL && i < w->router->nroutes; i++) {
+		if (w->fields[i] == NULL)
+			continue;
+		ro = &w->router->routes[i];
+		if (ob_fields_table_ok(w->fields[i], why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s route %s %s: %s", w->router->name, ro->method,
+			    ro->pattern, why);
+			return -1;
+		}
+		if (strcmp(ro->method, "GET") == 0 ||
+		    (w->fields[i]->body == OB_BODY_FORM) == (strncmp(ro->pattern, "/api/", 5) == 0)) {
+			snprintf(err, errlen, "%s route %s %s: a %s field table does not fit it",
+			    w->router->name, ro->method, ro->pattern,
+			    w->fields[i]->body == OB_BODY_FORM ? "form" : "JSON");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 {
+	const struct ob_fields *t;
 	const char *allow = NULL;
 	enum ob_match m;
 
@@ -74,7 +104,10 @@ ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 	}
 	if (ob_authz(r) != 0)
 		return;
-	if (w->router->routes[r->route].fn(r) != 0 && r->status == 0) {
+	/* The route's fields, then its handler (a refusal is answered). */
+	t = w->fields != NULL ? w->fields[r->route] : NULL;
+	if (((t != NULL && ob_fields_check(r, t) != 0) || w->router->routes[r->route].fn(r) != 0) &&
+	    r->status == 0) {
 		ob_worker_error(r, 503, "api_error", "unavailable",
 		    "The service is temporarily unavailable; try again.", NULL);
 		ob_resp_header(r, "Retry-After", "1");
@@ -124,7 +157,8 @@ ob_worker_main(struct ob_worker *w, int listen_fd)
 		ob_log(OB_LOG_ERROR, "worker_start", "libsodium failed to start");
 		return 1;
 	}
-	if (ob_router_validate(w->router, err, sizeof(err)) != 0) {
+	if (ob_router_validate(w->router, err, sizeof(err)) != 0 ||
+	    worker_fields_ok(w, err, sizeof(err)) != 0) {
 		ob_log(OB_LOG_ERROR, "worker_start", "%s", err);
 		return 1;
 	}
