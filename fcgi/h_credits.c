@@ -19,6 +19,7 @@
 
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
+#include "fcgi/fields.h"
 #include "billing/entitlement.h"
 #include "credits/credits.h"
 #include "base/idem.h"
@@ -126,25 +127,41 @@ form_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	return rc;
 }
 
+static int
+form_fail(struct ob_req *r, const struct ob_fail *f)
+{
+	return form_done(r, -1, f, NULL);
+}
+
+#define MAX_EXTRA_FORM_MSG "The limit must be -1 (unlimited), 0 or a positive number."
+
+static const struct ob_field settings_form_rows[] = {
+	{ .name = "allow_extra_tasks", .type = OB_FIELD_BOOL },
+	{ .name = "unlimited", .type = OB_FIELD_BOOL },
+	{ .name = "max_extra_tasks", .type = OB_FIELD_INT, .min = -1, .max = OB_CREDITS_AMOUNT_MAX,
+	    .message = MAX_EXTRA_FORM_MSG },
+};
+const struct ob_fields ob_h_credits_settings_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, settings_form_rows, form_fail);
+
 int
 ob_h_credits_settings_form(struct ob_req *r)
 {
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	const char *allow = ob_form_get(r, "allow_extra_tasks");
-	const char *unlimited = ob_form_get(r, "unlimited");
-	int64_t max = 0;
+	int64_t max = -1;
 	int rc;
 
 	ob_api_actx(r, &ax);
-	if (unlimited != NULL && strcmp(unlimited, "on") == 0)
-		max = -1;
-	else if (form_int(ob_form_get(r, "max_extra_tasks"), -1, OB_CREDITS_AMOUNT_MAX, &max) != 0)
-		return form_done(r, ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid",
-		    "max_extra_tasks", "The limit must be -1 (unlimited), 0 or a positive number."),
-		    &f, NULL);
-	rc = ob_credits_settings_set(&ax, r->who.org_id, allow != NULL &&
-	    strcmp(allow, "on") == 0, max, &f);
+	/* The limit is needed unless "unlimited" is ticked. */
+	if (!ob_field_bool(r, "unlimited", 0)) {
+		if (!ob_field_has(r, "max_extra_tasks"))
+			return form_done(r, ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid",
+			    "max_extra_tasks", MAX_EXTRA_FORM_MSG), &f, NULL);
+		max = ob_field_i64(r, "max_extra_tasks", 0);
+	}
+	rc = ob_credits_settings_set(&ax, r->who.org_id, ob_field_bool(r, "allow_extra_tasks", 0),
+	    max, &f);
 	return form_done(r, rc, &f, "settings");
 }
 
@@ -179,6 +196,78 @@ ob_h_credits_alloc_form(struct ob_req *r)
 
 /* ---- API ---------------------------------------------------------------- */
 
+#define AMOUNT_MSG "amount must be a whole number of credits from {min} to {max}."
+#define USER_ID_MSG "user_id must be a user id."
+
+/* The grant's fields; ob_credits_parse_grant adds the timestamp's format. */
+static const char *const grant_sources[] = { "purchase", "manual", "promo", "rollover", NULL };
+static const struct ob_field add_rows[] = {
+	{ .name = "amount", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
+	    .min = 1, .max = OB_CREDITS_AMOUNT_MAX, .message = AMOUNT_MSG },
+	{ .name = "source", .type = OB_FIELD_ENUM, .flags = OB_FIELD_REQUIRED,
+	    .allowed = grant_sources,
+	    .missing = "source is required: purchase, manual, promo or rollover.",
+	    .message = "source must be purchase, manual, promo or rollover (plan grants come "
+	    "from subscriptions)." },
+	{ .name = "expires_at", .type = OB_FIELD_STRING, .max = 40,
+	    .message = "expires_at must be an RFC 3339 UTC timestamp (2026-01-31T00:00:00Z)." },
+	{ .name = "priority", .type = OB_FIELD_INT, .min = 0, .max = 1000,
+	    .message = "priority must be a whole number from {min} to {max}." },
+	{ .name = "reason", .type = OB_FIELD_STRING, .max = OB_CREDITS_REASON_MAX,
+	    .message = "reason must be a string of at most {max} bytes." },
+};
+const struct ob_fields ob_h_api_credits_add_fields = OB_FIELDS_TABLE(OB_BODY_JSON, add_rows, NULL);
+
+static const struct ob_field allocate_rows[] = {
+	{ .name = "user_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
+	    .message = USER_ID_MSG },
+	{ .name = "limit", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
+	    .min = 0, .max = OB_CREDITS_AMOUNT_MAX,
+	    .message = "limit must be a whole number of credits, 0 or more." },
+};
+const struct ob_fields ob_h_api_credits_allocate_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, allocate_rows, NULL);
+
+static const struct ob_field check_rows[] = {
+	{ .name = "user_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
+	    .message = USER_ID_MSG },
+	{ .name = "amount", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
+	    .min = 1, .max = OB_CREDITS_AMOUNT_MAX, .message = AMOUNT_MSG },
+};
+const struct ob_fields ob_h_api_credits_check_fields = OB_FIELDS_TABLE(OB_BODY_JSON, check_rows, NULL);
+
+static const struct ob_field deduct_rows[] = {
+	{ .name = "user_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED, .message = USER_ID_MSG },
+	{ .name = "amount", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED,
+	    .min = 1, .max = OB_CREDITS_AMOUNT_MAX, .message = AMOUNT_MSG },
+	{ .name = "service", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .ok = ob_credits_service_ok,
+	    .message = "service must be 1 to 64 characters of a-z, 0-9, _ . : -." },
+	{ .name = "model", .type = OB_FIELD_STRING, .min = 1, .max = OB_CREDITS_MODEL_MAX,
+	    .chars = OB_CHARS_TEXT,
+	    .message = "model must be a string of {min} to {max} printable characters." },
+	{ .name = "metadata", .type = OB_FIELD_OBJECT, .max = OB_CREDITS_METADATA_MAX,
+	    .message = "metadata must be an object of at most {max} bytes of JSON." },
+};
+const struct ob_fields ob_h_api_credits_deduct_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, deduct_rows, NULL);
+
+/* The body is optional: {"reason": "..."}. */
+static const struct ob_field reverse_rows[] = {
+	{ .name = "reason", .type = OB_FIELD_STRING, .max = OB_CREDITS_REASON_MAX,
+	    .message = "reason must be at most {max} bytes." },
+};
+const struct ob_fields ob_h_api_credits_reverse_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON_OPTIONAL, reverse_rows, NULL);
+
+static const struct ob_field settings_rows[] = {
+	{ .name = "allow_extra_tasks", .type = OB_FIELD_BOOL,
+	    .message = "allow_extra_tasks must be true or false." },
+	{ .name = "max_extra_tasks", .type = OB_FIELD_INT, .min = -1, .max = OB_CREDITS_AMOUNT_MAX,
+	    .message = "max_extra_tasks must be -1 (unlimited), 0 (none) or a positive number." },
+};
+const struct ob_fields ob_h_api_credits_settings_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, settings_rows, NULL);
+
 int
 ob_h_api_credits_status(struct ob_req *r)
 {
@@ -212,19 +301,12 @@ ob_h_api_credits_add(struct ob_req *r)
 static int
 allocate_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
-	const cJSON *body = arg;
 	struct ob_actx ax;
-	int64_t uid, limit;
 
-	if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "user_id"), 1, INT64_MAX, &uid) != 0)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "user_id",
-		    "user_id must be a user id.");
-	if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "limit"), 0,
-	    OB_CREDITS_AMOUNT_MAX, &limit) != 0)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "limit",
-		    "limit must be a whole number of credits, 0 or more.");
+	(void)arg;
 	ob_api_actx(r, &ax);
-	if ((*out = ob_credits_allocate(&ax, r->who.org_id, uid, limit, f)) == NULL)
+	if ((*out = ob_credits_allocate(&ax, r->who.org_id, ob_field_i64(r, "user_id", 0),
+	    ob_field_i64(r, "limit", 0), f)) == NULL)
 		return -1;
 	*status = 200;
 	return 0;
@@ -290,24 +372,10 @@ int
 ob_h_api_credits_check(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
-	cJSON *body = ob_api_body(r), *o;
-	int64_t uid, amount;
+	cJSON *o;
 
-	if (body == NULL)
-		return 0;
-	if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "user_id"), 1, INT64_MAX, &uid) != 0)
-		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "user_id",
-		    "user_id must be a user id.");
-	else if (ob_num_json(cJSON_GetObjectItemCaseSensitive(body, "amount"), 1,
-	    OB_CREDITS_AMOUNT_MAX, &amount) != 0)
-		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "amount",
-		    "amount must be a whole number of credits from 1 to %lld.",
-		    (long long)OB_CREDITS_AMOUNT_MAX);
-	if (f.kind != OB_FAIL_NONE) {
-		ob_api_fail(r, &f);
-		return 0;
-	}
-	if ((o = ob_credits_check(&r->w->db, r->who.org_id, uid, amount, &f)) == NULL) {
+	if ((o = ob_credits_check(&r->w->db, r->who.org_id, ob_field_i64(r, "user_id", 0),
+	    ob_field_i64(r, "amount", 0), &f)) == NULL) {
 		if (f.kind == OB_FAIL_DB)
 			return -1;
 		ob_api_fail(r, &f);
@@ -326,13 +394,12 @@ ob_h_api_credits_deduct(struct ob_req *r)
 	struct ob_fail f = { 0 };
 	unsigned char hash[32];
 	const char *key;
-	cJSON *body, *o;
+	cJSON *o;
 
 	if (ob_api_idem_key(r, 1, &key) != 0)
 		return 0;
-	if ((body = ob_api_body(r)) == NULL)
-		return 0;
-	if (ob_credits_parse_deduct(body, &in, &f) != 0) {
+	/* The table checked the body; the domain's parse builds the request. */
+	if (ob_credits_parse_deduct(ob_api_body(r), &in, &f) != 0) {
 		ob_api_fail(r, &f);
 		return 0;
 	}
@@ -384,18 +451,12 @@ ob_h_api_credits_reverse(struct ob_req *r)
 {
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	const char *key = ob_route_param(r, "key"), *reason = NULL;
-	cJSON *body = NULL, *o;
+	const char *key = ob_route_param(r, "key");
+	cJSON *o;
 	int replayed;
 
-	/* The body is optional: {"reason": "..."}. */
-	if (r->content_length > 0) {
-		if ((body = ob_api_body(r)) == NULL)
-			return 0;
-		reason = ob_api_str(body, "reason");
-	}
 	ob_api_actx(r, &ax);
-	o = ob_credits_reverse(&ax, r->who.org_id, key, reason, &replayed, &f);
+	o = ob_credits_reverse(&ax, r->who.org_id, key, ob_field_str(r, "reason"), &replayed, &f);
 	if (o == NULL) {
 		if (f.kind == OB_FAIL_DB)
 			return -1;
@@ -412,30 +473,22 @@ ob_h_api_credits_reverse(struct ob_req *r)
 static int
 settings_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
-	const cJSON *body = arg, *a = cJSON_GetObjectItemCaseSensitive(body, "allow_extra_tasks");
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(body, "max_extra_tasks");
 	struct ob_actx ax;
-	int64_t max;
+	int64_t max = 0;
 	int allow;
 	cJSON *cur;
 
+	(void)arg;
 	if ((cur = ob_credits_status(&r->w->db, r->who.org_id)) == NULL)
 		return ob_fail_db(f, r->w->db.lasterr);
-	allow = cJSON_IsTrue(cJSON_GetObjectItem(cur, "allow_extra_tasks"));
-	max = strtoll(cJSON_GetObjectItem(cur, "max_extra_tasks")->valuestring, NULL, 10);
+	allow = ob_field_bool(r, "allow_extra_tasks",
+	    cJSON_IsTrue(cJSON_GetObjectItem(cur, "allow_extra_tasks")));
+	(void)ob_num_json_get(cur, "max_extra_tasks", &max);
+	max = ob_field_i64(r, "max_extra_tasks", max);
 	cJSON_Delete(cur);
-	if (a == NULL && m == NULL)
+	if (!ob_field_has(r, "allow_extra_tasks") && !ob_field_has(r, "max_extra_tasks"))
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "allow_extra_tasks",
 		    "Give allow_extra_tasks and/or max_extra_tasks.");
-	if (a != NULL) {
-		if (!cJSON_IsBool(a))
-			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "allow_extra_tasks",
-			    "allow_extra_tasks must be true or false.");
-		allow = cJSON_IsTrue(a);
-	}
-	if (m != NULL && ob_num_json(m, -1, OB_CREDITS_AMOUNT_MAX, &max) != 0)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "max_extra_tasks",
-		    "max_extra_tasks must be -1 (unlimited), 0 (none) or a positive number.");
 	ob_api_actx(r, &ax);
 	if (ob_credits_settings_set(&ax, r->who.org_id, allow, max, f) != 0)
 		return -1;

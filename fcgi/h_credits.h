@@ -6,6 +6,7 @@
 #ifndef OB_H_CREDITS_H
 #define OB_H_CREDITS_H
 
+#include "fcgi/fields.h"
 #include "fcgi/req.h"
 
 /** GET /credits: the Credits page (members: their own allowance only). */
@@ -13,6 +14,7 @@ int ob_h_credits_page(struct ob_req *r);
 
 /** POST /credits/settings: extra tasks toggle and limit (form). */
 int ob_h_credits_settings_form(struct ob_req *r);
+extern const struct ob_fields ob_h_credits_settings_form_fields;
 
 /** POST /credits/allocations: one limit (user_id, limit) or bulk lines (form). */
 int ob_h_credits_alloc_form(struct ob_req *r);
@@ -22,9 +24,11 @@ int ob_h_api_credits_status(struct ob_req *r);
 
 /** POST …/credits/{org_id}/add: a grant (Idempotency-Key accepted). */
 int ob_h_api_credits_add(struct ob_req *r);
+extern const struct ob_fields ob_h_api_credits_add_fields;
 
 /** POST …/credits/{org_id}/allocate: a member's limit (Idempotency-Key accepted). */
 int ob_h_api_credits_allocate(struct ob_req *r);
+extern const struct ob_fields ob_h_api_credits_allocate_fields;
 
 /** GET …/credits/{org_id}/allocations: paginated allocations. */
 int ob_h_api_credits_allocations(struct ob_req *r);
@@ -34,15 +38,19 @@ int ob_h_api_credits_usage(struct ob_req *r);
 
 /** POST …/credits/{org_id}/check: would a deduction go through? */
 int ob_h_api_credits_check(struct ob_req *r);
+extern const struct ob_fields ob_h_api_credits_check_fields;
 
 /** POST …/credits/{org_id}/deduct: the metering call (Idempotency-Key required). */
 int ob_h_api_credits_deduct(struct ob_req *r);
+extern const struct ob_fields ob_h_api_credits_deduct_fields;
 
 /** POST …/credits/{org_id}/deductions/{key}/reverse: refund a deduction. */
 int ob_h_api_credits_reverse(struct ob_req *r);
+extern const struct ob_fields ob_h_api_credits_reverse_fields;
 
 /** PATCH …/credits/{org_id}/settings: allow_extra_tasks, max_extra_tasks. */
 int ob_h_api_credits_settings(struct ob_req *r);
+extern const struct ob_fields ob_h_api_credits_settings_fields;
 
 /** GET …/billing/user: the caller's credits across their orgs. */
 int ob_h_api_billing_user(struct ob_req *r);
