@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fcgi/api.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
@@ -112,50 +113,48 @@ ob_h_billing_portal(struct ob_req *r)
 
 /* ---- usage and limits ---- */
 
-struct usage_arg {
-	const cJSON *body;
+/* A count of a usage report or a limit check: a whole number up to 10^12. */
+#define COUNT_ROW(n) \
+	{ .name = n, .type = OB_FIELD_INT, .min = 0, .max = 1000000000000LL, \
+	    .code = "invalid_integer", .message = n " must be a whole number from 0 to 10^12." }
+
+static const struct ob_field usage_rows[] = {
+	{ .name = "users", .type = OB_FIELD_ABSENT, .code = "users_from_seats",
+	    .message = "Users are counted from assigned seats." },
+	COUNT_ROW("agents"),
+	COUNT_ROW("gateways"),
+	COUNT_ROW("storage_mb"),
+	COUNT_ROW("executions"),
 };
+const struct ob_fields ob_h_api_usage_fields = OB_FIELDS_TABLE(OB_BODY_JSON, usage_rows, NULL);
 
 static int
-json_count(const cJSON *body, const char *name, int64_t *v, struct ob_fail *f)
+resource_ok(const char *s)
 {
-	const cJSON *it = cJSON_GetObjectItem(body, name);
-	char *txt;
-	char *end;
-	long long x;
-
-	if (it == NULL || cJSON_IsNull(it))
-		return 0;
-	txt = cJSON_IsNumber(it) ? cJSON_PrintUnformatted(it) : NULL;
-	if (txt == NULL)
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_integer", name,
-		    "%s must be a whole number.", name);
-	x = strtoll(txt, &end, 10);
-	if (*end != '\0' || x < 0 || strlen(txt) > 13) {
-		free(txt);
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_integer", name,
-		    "%s must be a whole number from 0 to 10^12.", name);
-	}
-	free(txt);
-	*v = x;
-	return 0;
+	return ob_plans_resource_parse(s) >= 0;
 }
+
+static const struct ob_field limit_check_rows[] = {
+	{ .name = "resource", .type = OB_FIELD_STRING,
+	    .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID, .ok = resource_ok,
+	    .code = "invalid_resource",
+	    .message = "resource must be users, agents, executions, storage_mb or gateways." },
+	COUNT_ROW("quantity"),
+};
+const struct ob_fields ob_h_api_limit_check_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, limit_check_rows, NULL);
 
 static int
 usage_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
-	const cJSON *body = ((struct usage_arg *)arg)->body;
-	int64_t set[OB_RES__MAX] = { -1, -1, -1, -1, -1 }, add = 0;
+	int64_t set[OB_RES__MAX] = { -1, -1, -1, -1, -1 };
 
-	if (cJSON_GetObjectItem(body, "users") != NULL)
-		return ob_fail(f, OB_FAIL_INVALID, "users_from_seats", "users",
-		    "Users are counted from assigned seats.");
-	if (json_count(body, "agents", &set[OB_RES_AGENTS], f) != 0 ||
-	    json_count(body, "gateways", &set[OB_RES_GATEWAYS], f) != 0 ||
-	    json_count(body, "storage_mb", &set[OB_RES_STORAGE_MB], f) != 0 ||
-	    json_count(body, "executions", &add, f) != 0)
-		return -1;
-	if (ob_plans_usage_report(&r->w->db, r->who.org_id, set, add, out, f) != 0)
+	(void)arg;
+	set[OB_RES_AGENTS] = ob_field_i64(r, "agents", -1);
+	set[OB_RES_GATEWAYS] = ob_field_i64(r, "gateways", -1);
+	set[OB_RES_STORAGE_MB] = ob_field_i64(r, "storage_mb", -1);
+	if (ob_plans_usage_report(&r->w->db, r->who.org_id, set, ob_field_i64(r, "executions", 0),
+	    out, f) != 0)
 		return -1;
 	*status = 200;
 	return 0;
@@ -164,13 +163,7 @@ usage_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *
 int
 ob_h_api_usage(struct ob_req *r)
 {
-	struct usage_arg a;
-	cJSON *body = ob_api_body(r);
-
-	if (body == NULL)
-		return 0;
-	a.body = body;
-	ob_api_idempotent(r, r->who.org_id, 1, usage_op, &a);
+	ob_api_idempotent(r, r->who.org_id, 1, usage_op, NULL);
 	return 0;
 }
 
@@ -178,18 +171,12 @@ int
 ob_h_api_limit_check(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
-	cJSON *body = ob_api_body(r), *out = NULL;
-	int64_t qty = 1;
-	int res, rc = 0;
+	cJSON *out = NULL;
+	int rc = 0;
 
-	if (body == NULL)
-		return 0;
-	res = ob_plans_resource_parse(ob_api_str(body, "resource"));
-	if (res < 0)
-		ob_fail(&f, OB_FAIL_INVALID, "invalid_resource", "resource",
-		    "resource must be users, agents, executions, storage_mb or gateways.");
-	else if (json_count(body, "quantity", &qty, &f) == 0)
-		ob_plans_limit_check(&r->w->db, r->who.org_id, (enum ob_resource)res, qty, &out, &f);
+	ob_plans_limit_check(&r->w->db, r->who.org_id,
+	    (enum ob_resource)ob_plans_resource_parse(ob_field_str(r, "resource")),
+	    ob_field_i64(r, "quantity", 1), &out, &f);
 	if (out != NULL)
 		ob_api_json(r, 200, out);
 	else

@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 
+#include "fcgi/fields.h"
 #include "fcgi/req.h"
 
 /**
@@ -43,6 +44,8 @@ int ob_h_api_plans(struct ob_req *r);
 
 /** POST /api/…/subscriptions (org_id in the body) and /subscriptions/{org_id}. */
 int ob_h_api_sub_create(struct ob_req *r);
+extern const struct ob_fields ob_h_api_sub_create_body_fields;
+extern const struct ob_fields ob_h_api_sub_create_fields;
 
 /** GET /api/…/subscriptions/{org_id}. */
 int ob_h_api_sub_get(struct ob_req *r);
@@ -50,18 +53,23 @@ int ob_h_api_sub_get(struct ob_req *r);
 /** PUT /api/…/subscriptions/{org_id}/upgrade and PATCH /subscriptions/{org_id}. */
 int ob_h_api_sub_upgrade(struct ob_req *r);
 int ob_h_api_sub_update(struct ob_req *r);
+extern const struct ob_fields ob_h_api_sub_upgrade_fields;
+extern const struct ob_fields ob_h_api_sub_update_fields;	/* and the preview's */
 
 /** POST /api/…/subscriptions/{org_id}/preview. */
 int ob_h_api_sub_preview(struct ob_req *r);
 
-/** POST /api/…/subscriptions/{org_id}/cancel and /reactivate. */
+/** POST /api/…/subscriptions/{org_id}/cancel and /reactivate (no fields). */
 int ob_h_api_sub_cancel(struct ob_req *r);
 int ob_h_api_sub_reactivate(struct ob_req *r);
+extern const struct ob_fields ob_h_api_sub_cancel_fields;
 
 /** POST /api/…/usage/{org_id}; POST /api/…/limits/{org_id}/check; GET /limits/{org_id}. */
 int ob_h_api_usage(struct ob_req *r);
 int ob_h_api_limit_check(struct ob_req *r);
 int ob_h_api_limits(struct ob_req *r);
+extern const struct ob_fields ob_h_api_usage_fields;
+extern const struct ob_fields ob_h_api_limit_check_fields;
 
 /** GET /api/…/seats/{org_id}; POST …/assign, …/revoke, …/csv; PATCH …/settings. */
 int ob_h_api_seats(struct ob_req *r);
@@ -69,5 +77,8 @@ int ob_h_api_seats_assign(struct ob_req *r);
 int ob_h_api_seats_revoke(struct ob_req *r);
 int ob_h_api_seats_csv(struct ob_req *r);
 int ob_h_api_seats_settings(struct ob_req *r);
+extern const struct ob_fields ob_h_api_seats_members_fields;	/* assign, revoke */
+extern const struct ob_fields ob_h_api_seats_csv_fields;
+extern const struct ob_fields ob_h_api_seats_settings_fields;
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fcgi/api.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
 #include "fcgi/worker.h"
 #include "identity/org.h"
@@ -72,17 +73,51 @@ seats_fail_json(struct ob_req *r, const struct ob_fail *f, cJSON *errors)
 	cJSON_Delete(o);
 }
 
-/* Rows from {"user_ids":[…]} or {"emails":[…]}. */
+/* The fields of the seat changes (docs/openapi.yaml: SeatMembers, SeatCsv, SeatSettings). */
 static int
-rows_from_body(const cJSON *body, int assign, struct ob_seat_row **rows, struct ob_fail *f)
+user_id_ok(const char *s)
 {
-	const cJSON *ids = cJSON_GetObjectItem(body, "user_ids");
-	const cJSON *emails = cJSON_GetObjectItem(body, "emails");
-	const cJSON *list = cJSON_IsArray(ids) ? ids : emails, *it;
+	return ob_num_id(s) != 0;
+}
+
+static int
+email_ok(const char *s)
+{
+	return strlen(s) < sizeof(((struct ob_seat_row *)0)->email);
+}
+
+static const struct ob_field members_rows[] = {
+	{ .name = "user_ids", .type = OB_FIELD_LIST, .ok = user_id_ok, .code = "invalid_user_id",
+	    .message = "user_ids must be id strings." },
+	{ .name = "emails", .type = OB_FIELD_LIST, .ok = email_ok, .code = "invalid_email",
+	    .message = "emails must be e-mail address strings." },
+};
+const struct ob_fields ob_h_api_seats_members_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, members_rows, NULL);
+
+static const struct ob_field csv_rows[] = {
+	{ .name = "csv", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED },
+};
+const struct ob_fields ob_h_api_seats_csv_fields = OB_FIELDS_TABLE(OB_BODY_JSON, csv_rows, NULL);
+
+#define AUTO_SEAT_MSG "auto_seat_increase (true or false) is required."
+static const struct ob_field settings_rows[] = {
+	{ .name = "auto_seat_increase", .type = OB_FIELD_BOOL, .flags = OB_FIELD_REQUIRED,
+	    .missing = AUTO_SEAT_MSG, .message = AUTO_SEAT_MSG },
+};
+const struct ob_fields ob_h_api_seats_settings_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, settings_rows, NULL);
+
+/* Rows from the checked {"user_ids":[…]} or {"emails":[…]}. */
+static int
+rows_from_body(struct ob_req *r, int assign, struct ob_seat_row **rows, struct ob_fail *f)
+{
+	const cJSON *ids = ob_field_json(r, "user_ids"), *list, *it;
 	int n = 0;
 
+	list = ids != NULL ? ids : ob_field_json(r, "emails");
 	*rows = NULL;
-	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+	if (cJSON_GetArraySize(list) == 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "user_ids",
 		    "user_ids or emails (a non-empty list) is required.");
 	if (cJSON_GetArraySize(list) > OB_SEATS_ROWS_MAX)
@@ -96,24 +131,10 @@ rows_from_body(const cJSON *body, int assign, struct ob_seat_row **rows, struct 
 
 		row->line = n + 1;
 		row->assign = assign;
-		if (list == ids) {
-			if (cJSON_IsString(it))
-				row->user_id = ob_num_id(it->valuestring);
-			if (row->user_id == 0) {
-				free(*rows);
-				*rows = NULL;
-				return ob_fail(f, OB_FAIL_INVALID, "invalid_user_id", "user_ids",
-				    "user_ids must be id strings.");
-			}
-		} else {
-			if (!cJSON_IsString(it) || strlen(it->valuestring) >= sizeof(row->email)) {
-				free(*rows);
-				*rows = NULL;
-				return ob_fail(f, OB_FAIL_INVALID, "invalid_email", "emails",
-				    "emails must be e-mail address strings.");
-			}
+		if (list == ids)
+			row->user_id = ob_num_id(it->valuestring);
+		else
 			snprintf(row->email, sizeof(row->email), "%s", it->valuestring);
-		}
 		n++;
 	}
 	return n;
@@ -124,23 +145,15 @@ api_seats_change(struct ob_req *r, int assign, int csv)
 {
 	struct ob_fail f = { 0 };
 	struct ob_seat_row *rows = NULL;
-	cJSON *body = ob_api_body(r), *errors = cJSON_CreateArray(), *result = NULL;
-	const char *text;
+	cJSON *errors = cJSON_CreateArray(), *result = NULL;
 	int n, rc = 0;
 
-	if (body == NULL) {
-		cJSON_Delete(errors);
-		return 0;
-	}
 	if (csv) {
-		text = ob_api_str(body, "csv");
-		if (text == NULL)
-			n = ob_fail(&f, OB_FAIL_INVALID, "parameter_missing", "csv", "csv is required.");
-		else if ((n = ob_seats_csv_parse(text, &rows, errors)) < 0)
+		if ((n = ob_seats_csv_parse(ob_field_str(r, "csv"), &rows, errors)) < 0)
 			ob_fail(&f, OB_FAIL_INVALID, "csv_too_large", "csv",
 			    "The CSV is over %d rows or %d bytes.", OB_SEATS_ROWS_MAX, OB_SEATS_CSV_MAX);
 	} else {
-		n = rows_from_body(body, assign, &rows, &f);
+		n = rows_from_body(r, assign, &rows, &f);
 	}
 	if (n < 0)
 		rc = ob_h_billing_fail(r, &f);
@@ -190,25 +203,16 @@ ob_h_api_seats_settings(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
 	struct ob_actx ax;
-	cJSON *body = ob_api_body(r), *o;
-	const cJSON *it;
-	int rc = 0;
+	int on = ob_field_bool(r, "auto_seat_increase", 0);
+	cJSON *o;
 
-	if (body == NULL)
-		return 0;
-	it = cJSON_GetObjectItem(body, "auto_seat_increase");
 	ob_api_actx(r, &ax);
-	if (!cJSON_IsBool(it))
-		rc = ob_h_billing_fail(r, (ob_fail(&f, OB_FAIL_INVALID, "parameter_missing",
-		    "auto_seat_increase", "auto_seat_increase (true or false) is required."), &f));
-	else if (ob_seats_set_auto_increase(&ax, r->who.org_id, cJSON_IsTrue(it), &f) != 0)
-		rc = ob_h_billing_fail(r, &f);
-	else {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "object", "billing_settings");
-		cJSON_AddBoolToObject(o, "auto_seat_increase", cJSON_IsTrue(it));
-		ob_api_json(r, 200, o);
-		cJSON_Delete(o);
-	}
-	return rc;
+	if (ob_seats_set_auto_increase(&ax, r->who.org_id, on, &f) != 0)
+		return ob_h_billing_fail(r, &f);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "billing_settings");
+	cJSON_AddBoolToObject(o, "auto_seat_increase", on);
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
 }

@@ -13,13 +13,83 @@
 
 #include "base/idem.h"
 #include "fcgi/api.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
 #include "identity/org.h"
 #include "identity/policy.h"
 #include "billing/subscription.h"
-#include "base/num.h"
+
+/*
+ * The fields of the subscription routes, as docs/openapi.yaml states them
+ * (SubscriptionCreate, SubscriptionChange, SubscriptionCancel), with the
+ * codes core gives the same mistakes; the rules that need the plan
+ * catalogue, the seats in use or the current period stay in core.
+ */
+static const char *const cycles[] = { "month", "year", NULL };
+
+static int
+email_ok(const char *s)
+{
+	return strchr(s, '@') != NULL;
+}
+
+#define SEATS_ROW \
+	{ .name = "seats", .type = OB_FIELD_INT, .min = 1, .max = 100000, .code = "invalid_seats", \
+	    .message = "seats must be between {min} and {max}." }
+#define CYCLE_ROW \
+	{ .name = "cycle", .type = OB_FIELD_ENUM, .allowed = cycles, .code = "invalid_cycle", \
+	    .message = "cycle must be month or year." }
+#define CHANGE_ROWS \
+	CYCLE_ROW, SEATS_ROW, \
+	{ .name = "proration_date", .type = OB_FIELD_INT, .min = INT64_MIN, .max = INT64_MAX, \
+	    .code = "invalid_integer", .message = "proration_date must be an integer." }, \
+	{ .name = "immediate", .type = OB_FIELD_BOOL }
+
+#define CREATE_ROWS \
+	{ .name = "plan", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED }, \
+	CYCLE_ROW, SEATS_ROW, \
+	{ .name = "trial_days", .type = OB_FIELD_INT, .min = 0, .max = 90, .code = "invalid_trial", \
+	    .message = "trial_days must be between {min} and {max}." }, \
+	{ .name = "payment_method", .type = OB_FIELD_STRING, .min = 1, .max = 64, \
+	    .chars = OB_CHARS_SET, \
+	    .set = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", \
+	    .code = "invalid_payment_method", \
+	    .message = "payment_method must be a Stripe PaymentMethod id." }, \
+	{ .name = "email", .type = OB_FIELD_STRING, .max = 320, .ok = email_ok, \
+	    .code = "invalid_email", .message = "email is not valid." }
+
+/* POST /subscriptions/{org_id}, and POST /subscriptions with the org in the body. */
+static const struct ob_field create_rows[] = { CREATE_ROWS };
+const struct ob_fields ob_h_api_sub_create_fields = OB_FIELDS_TABLE(OB_BODY_JSON, create_rows, NULL);
+static const struct ob_field create_body_rows[] = {
+	{ .name = "org_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED },
+	CREATE_ROWS,
+};
+const struct ob_fields ob_h_api_sub_create_body_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, create_body_rows, NULL);
+
+static const struct ob_field change_rows[] = {
+	{ .name = "plan", .type = OB_FIELD_STRING },
+	CHANGE_ROWS,
+};
+const struct ob_fields ob_h_api_sub_update_fields = OB_FIELDS_TABLE(OB_BODY_JSON, change_rows, NULL);
+
+static const struct ob_field upgrade_rows[] = {
+	{ .name = "plan", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED },
+	CHANGE_ROWS,
+};
+const struct ob_fields ob_h_api_sub_upgrade_fields = OB_FIELDS_TABLE(OB_BODY_JSON, upgrade_rows, NULL);
+
+/* Core refuses an empty reason and control characters. */
+static const struct ob_field cancel_rows[] = {
+	{ .name = "reason", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 500,
+	    .code = "reason_too_long", .missing = "A reason is required to cancel.",
+	    .message = "The reason must be at most {max} characters." },
+	{ .name = "at_period_end", .type = OB_FIELD_BOOL },
+};
+const struct ob_fields ob_h_api_sub_cancel_fields = OB_FIELDS_TABLE(OB_BODY_JSON, cancel_rows, NULL);
 
 /*
  * The HTTP status of a subscription change's answer: a replayed refusal's
@@ -64,24 +134,16 @@ idem_key(struct ob_req *r, const char **key, unsigned char hash[32], struct ob_f
  * the org named. Orgs the caller cannot see are 404.
  */
 static int
-body_org(struct ob_req *r, const cJSON *body, int64_t *org_id, struct ob_fail *f)
+body_org(struct ob_req *r, int64_t *org_id, struct ob_fail *f)
 {
-	const cJSON *it = cJSON_GetObjectItem(body, "org_id");
 	struct ob_principal p;
-	int64_t id = 0;
+	int64_t id;
 
 	if (ob_route_param(r, "org_id") != NULL) {
 		*org_id = r->who.org_id;
 		return 0;
 	}
-	if (cJSON_IsString(it))
-		id = ob_num_id(it->valuestring);
-	else if (cJSON_IsNumber(it) && ob_num_json(it, 1, INT64_MAX, &id) != 0)
-		id = 0;
-	if (id == 0)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "org_id",
-		    "org_id is required.");
-	if (id == r->who.org_id) {
+	if ((id = ob_field_i64(r, "org_id", 0)) == r->who.org_id) {
 		*org_id = id;
 		return 0;
 	}
@@ -105,37 +167,27 @@ body_org(struct ob_req *r, const cJSON *body, int64_t *org_id, struct ob_fail *f
 	}
 }
 
+/* A change of kind with the checked body (the route's table, fields above). */
 static int
-api_change(struct ob_req *r, const char *kind, int require_plan)
+api_change(struct ob_req *r, const char *kind)
 {
 	struct ob_fail f = { 0 };
 	struct ob_actx ax;
 	struct ob_sub_answer ans = { 0 };
 	unsigned char hash[32];
 	const char *key;
-	cJSON *body = NULL;
 	int64_t org_id = r->who.org_id;
 	int rc = 0;
 
-	if ((body = ob_api_body(r)) == NULL)
-		return 0;
-	if (idem_key(r, &key, hash, &f) != 0)
-		goto fail;
-	if (strcmp(kind, "create") == 0 && body_org(r, body, &org_id, &f) != 0)
-		goto fail;
-	if (require_plan && ob_api_str(body, "plan") == NULL) {
-		ob_fail(&f, OB_FAIL_INVALID, "parameter_missing", "plan", "plan is required.");
-		goto fail;
-	}
+	if (idem_key(r, &key, hash, &f) != 0 ||
+	    (strcmp(kind, "create") == 0 && body_org(r, &org_id, &f) != 0))
+		return ob_h_billing_fail(r, &f);
 	ob_api_actx(r, &ax);
-	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), org_id, kind, key, key ? hash : NULL, body,
-	    &ans, &f) != 0)
-		goto fail;
-	api_answer(r, &ans);
-	goto out;
-fail:
-	rc = ob_h_billing_fail(r, &f);
-out:
+	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), org_id, kind, key, key ? hash : NULL,
+	    ob_api_body(r), &ans, &f) != 0)
+		rc = ob_h_billing_fail(r, &f);
+	else
+		api_answer(r, &ans);
 	cJSON_Delete(ans.body);
 	return rc;
 }
@@ -143,25 +195,25 @@ out:
 int
 ob_h_api_sub_create(struct ob_req *r)
 {
-	return api_change(r, "create", 1);
+	return api_change(r, "create");
 }
 
 int
 ob_h_api_sub_update(struct ob_req *r)
 {
-	return api_change(r, "update", 0);
+	return api_change(r, "update");
 }
 
 int
 ob_h_api_sub_upgrade(struct ob_req *r)
 {
-	return api_change(r, "update", 1);
+	return api_change(r, "update");
 }
 
 int
 ob_h_api_sub_cancel(struct ob_req *r)
 {
-	return api_change(r, "cancel", 0);
+	return api_change(r, "cancel");
 }
 
 int
@@ -203,12 +255,11 @@ int
 ob_h_api_sub_preview(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
-	cJSON *body, *out = NULL;
+	cJSON *out = NULL;
 	int rc = 0;
 
-	if ((body = ob_api_body(r)) == NULL)
-		return 0;
-	if (ob_subscription_preview(&r->w->db, r->who.org_id, body, (int64_t)time(NULL), &out, &f) != 0)
+	if (ob_subscription_preview(&r->w->db, r->who.org_id, ob_api_body(r), (int64_t)time(NULL),
+	    &out, &f) != 0)
 		rc = ob_h_billing_fail(r, &f);
 	else
 		ob_api_json(r, 200, out);
