@@ -10,6 +10,7 @@
 #ifndef OB_H_INVOICES_H
 #define OB_H_INVOICES_H
 
+#include "fcgi/fields.h"
 #include "fcgi/req.h"
 
 /** GET /billing/invoices: payment method, history, credit purchase, dunning banner. */
@@ -35,15 +36,18 @@ int ob_h_payment_method_form(struct ob_req *r);
 
 /** POST /billing/credits/purchase: buy credits through a Stripe invoice (form). */
 int ob_h_credit_purchase_form(struct ob_req *r);
+extern const struct ob_fields ob_h_credit_purchase_form_fields;
 
 /** GET /admin/refunds?org_id=: staff refund page with the org's invoices and refunds. */
 int ob_h_admin_refunds_page(struct ob_req *r);
 
 /** POST /admin/refunds: a staff refund (form: org_id, invoice_id, amount, reason). */
 int ob_h_admin_refund_form(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_refund_form_fields;
 
 /** POST /admin/dunning/{org_id}/override: staff lift dunning with a reason (form). */
 int ob_h_admin_dunning_override_form(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_dunning_override_form_fields;
 
 /** GET …/invoices/{org_id}: cursor list with status, from, to filters. */
 int ob_h_api_invoices(struct ob_req *r);
@@ -56,6 +60,7 @@ int ob_h_api_billing_details(struct ob_req *r);
 
 /** POST …/billing-details/{org_id}: update (Idempotency-Key accepted). */
 int ob_h_api_billing_details_set(struct ob_req *r);
+extern const struct ob_fields ob_h_api_billing_details_set_fields;
 
 /** GET …/payment-method/{org_id}: brand, last4, expiry. */
 int ob_h_api_payment_method(struct ob_req *r);
@@ -68,17 +73,20 @@ int ob_h_api_purchases(struct ob_req *r);
 
 /** POST …/credit-purchases/{org_id} {"credits"}: buy (Idempotency-Key accepted). */
 int ob_h_api_purchase(struct ob_req *r);
+extern const struct ob_fields ob_h_api_purchase_fields;
 
 /** GET …/refunds/{org_id}: the org's refund history. */
 int ob_h_api_refunds(struct ob_req *r);
 
 /** POST …/refunds/{org_id} {"invoice_id","amount"?,"reason"}: staff refund. */
 int ob_h_api_refund(struct ob_req *r);
+extern const struct ob_fields ob_h_api_refund_fields;
 
 /** GET …/dunning/{org_id}: the org's dunning state. */
 int ob_h_api_dunning(struct ob_req *r);
 
 /** POST …/dunning/{org_id}/override {"reason"}: staff lift dunning. */
 int ob_h_api_dunning_override(struct ob_req *r);
+extern const struct ob_fields ob_h_api_dunning_override_fields;
 
 #endif

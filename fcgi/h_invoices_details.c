@@ -8,6 +8,7 @@
 
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
 #include "invoices/invoices.h"
 #include "identity/org.h"
@@ -103,13 +104,29 @@ ob_h_api_billing_details(struct ob_req *r)
 	return ob_api_answer(r, d);
 }
 
+/*
+ * The details' fields are strings (null clears one) and the address an
+ * object; core bounds each one and checks the address's members.
+ */
+#define TEXT_ROW(n) { .name = n, .type = OB_FIELD_STRING, .message = n " must be a string." }
+static const struct ob_field details_rows[] = {
+	TEXT_ROW("email"),
+	TEXT_ROW("tax_id"),
+	TEXT_ROW("po_number"),
+	TEXT_ROW("invoice_notes"),
+	{ .name = "address", .type = OB_FIELD_OBJECT, .message = "address is an object." },
+};
+const struct ob_fields ob_h_api_billing_details_set_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, details_rows, NULL);
+
 static int
 details_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
 	struct ob_actx ax;
 
 	ob_api_actx(r, &ax);
-	if ((*out = ob_invoices_details_set(&ax, ob_worker_stripe(r->w), r->who.org_id, arg, f)) == NULL)
+	if ((*out = ob_invoices_details_set(&ax, ob_worker_stripe(r->w), r->who.org_id, arg,
+	    f)) == NULL)
 		return -1;
 	*status = 200;
 	return 0;

@@ -9,45 +9,39 @@
 #include <string.h>
 
 #include "fcgi/api.h"
+#include "fcgi/fields.h"
 #include "credits/credits.h"
 #include "fcgi/input.h"
 #include "invoices/invoices.h"
 #include "fcgi/worker.h"
 #include "base/num.h"
 
-/* credits from a form or JSON value: 1..OB_INVOICES_CREDITS_MAX. */
-static int
-parse_credits(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
+/* How many credits to buy: the form's and the API's one field. */
+static const struct ob_field form_rows[] = {
+	{ .name = "credits", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
+	    .min = 1, .max = OB_INVOICES_CREDITS_MAX,
+	    .message = "Enter a number of credits from {min} to {max}." },
+};
+const struct ob_fields ob_h_credit_purchase_form_fields = OB_FIELDS_TABLE(OB_BODY_FORM, form_rows, NULL);
 
-	if (s == NULL || *s == '\0' || strlen(s) > 12 || strspn(s, "0123456789") != strlen(s))
-		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v < 1 || v > OB_INVOICES_CREDITS_MAX)
-		return -1;
-	*out = v;
-	return 0;
-}
+static const struct ob_field api_rows[] = {
+	{ .name = "credits", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
+	    .min = 1, .max = OB_INVOICES_CREDITS_MAX,
+	    .message = "credits is an integer from {min} to {max}." },
+};
+const struct ob_fields ob_h_api_purchase_fields = OB_FIELDS_TABLE(OB_BODY_JSON, api_rows, NULL);
 
 int
 ob_h_credit_purchase_form(struct ob_req *r)
 {
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	int64_t credits;
 	int declined = 0;
 	cJSON *out;
 
-	if (parse_credits(ob_form_get(r, "credits"), &credits) != 0) {
-		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "credits",
-		    "Enter a number of credits from 1 to %lld.", (long long)OB_INVOICES_CREDITS_MAX);
-		ob_api_fail(r, &f);
-		return 0;
-	}
 	ob_api_actx(r, &ax);
-	out = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id, credits, &declined, &f);
+	out = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id,
+	    ob_field_i64(r, "credits", 0), &declined, &f);
 	if (out == NULL) {
 		if (f.kind == OB_FAIL_DB)
 			return -1;
@@ -71,17 +65,14 @@ ob_h_api_purchases(struct ob_req *r)
 static int
 purchase_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(arg, "credits");
 	struct ob_actx ax;
-	int64_t credits = 0;
 	int declined = 0;
 	cJSON *o;
 
-	if (c == NULL || ob_num_json(c, 1, OB_INVOICES_CREDITS_MAX, &credits) != 0)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "credits",
-		    "credits is an integer from 1 to %lld.", (long long)OB_INVOICES_CREDITS_MAX);
+	(void)arg;
 	ob_api_actx(r, &ax);
-	if ((o = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id, credits, &declined, f)) == NULL)
+	if ((o = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id,
+	    ob_field_i64(r, "credits", 0), &declined, f)) == NULL)
 		return -1;
 	if (declined) {
 		/* Kept (the purchase and its open invoice exist): a 402 with the purchase. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fcgi/api.h"
+#include "fcgi/fields.h"
 #include "credits/credits.h"
 #include "invoices/dunning.h"
 #include "fcgi/input.h"
@@ -75,71 +76,104 @@ ob_h_admin_refunds_page(struct ob_req *r)
 	return render_admin_refunds(r, org, 200, NULL);
 }
 
-/* An amount in minor units from text: "" means everything left. */
-static int
-parse_amount(const char *s, int64_t *out)
+/* A staff action's reason, as core takes it (core also refuses control characters). */
+#define REASON_ROW \
+	{ .name = "reason", .type = OB_FIELD_STRING, \
+	    .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID, .min = 3, .max = 500, \
+	    .message = "Give a reason of {min} to {max} characters." }
+
+/* The org a staff form names: in its path, else its org_id field. */
+static const char *
+form_org_value(struct ob_req *r)
 {
-	*out = 0;
-	if (s == NULL || *s == '\0')
-		return 0;
-	if (strlen(s) > 15 || strspn(s, "0123456789") != strlen(s))
-		return -1;
-	*out = strtoll(s, NULL, 10);
-	return *out > 0 ? 0 : -1;
+	const char *v = ob_route_param(r, "org_id");
+
+	return v != NULL ? v : ob_form_get(r, "org_id");
 }
+
+/* A staff form's outcome: back to the org's refunds with done, or the page again with f. */
+static int
+staff_form_done(struct ob_req *r, int64_t org, int rc, const struct ob_fail *f, const char *done)
+{
+	if (rc == 0) {
+		ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/admin/refunds?org_id=%lld&done=%s",
+		    (long long)org, done));
+		return 0;
+	}
+	if (f->kind == OB_FAIL_DB)
+		return -1;
+	return render_admin_refunds(r, org, ob_api_fail_status(f->kind), f);
+}
+
+/* A staff form's fields refused: the page again, for the org it names. */
+static int
+staff_form_fail(struct ob_req *r, const struct ob_fail *f)
+{
+	int64_t org = ob_h_inv_staff_org(r, form_org_value(r));
+
+	return org < 0 ? -1 : staff_form_done(r, org, -1, f, NULL);
+}
+
+/*
+ * The org a staff form acts on and its staff context into ax: the org's
+ * id; 0 with f set when there is no such org; -1 on a database failure.
+ */
+static int64_t
+staff_form_org(struct ob_req *r, struct ob_actx *ax, struct ob_fail *f)
+{
+	int64_t org = ob_h_inv_staff_org(r, form_org_value(r));
+
+	ob_h_inv_staff_actx(r, ax, ob_field_str(r, "reason"));
+	if (org == 0)
+		ob_fail(f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
+	return org;
+}
+
+static const struct ob_field refund_form_rows[] = {
+	{ .name = "org_id", .type = OB_FIELD_ID },
+	{ .name = "invoice_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED,
+	    .missing = "Choose an invoice.", .message = "Choose an invoice." },
+	{ .name = "amount", .type = OB_FIELD_INT, .min = 1, .max = 999999999999999LL,
+	    .message = "amount is a whole number of cents (empty: everything left)." },
+	REASON_ROW,
+};
+const struct ob_fields ob_h_admin_refund_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, refund_form_rows, staff_form_fail);
 
 int
 ob_h_admin_refund_form(struct ob_req *r)
 {
-	const char *reason = ob_form_get(r, "reason");
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	int64_t org = ob_h_inv_staff_org(r, ob_form_get(r, "org_id")), inv, amount;
-	cJSON *out;
+	int64_t org = staff_form_org(r, &ax, &f);
+	cJSON *out = NULL;
 
 	if (org < 0)
 		return -1;
-	ob_h_inv_staff_actx(r, &ax, reason);
-	inv = ob_num_id(ob_form_get(r, "invoice_id"));
-	if (org == 0)
-		ob_fail(&f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
-	else if (inv == 0)
-		ob_fail(&f, OB_FAIL_INVALID, "parameter_missing", "invoice_id", "Choose an invoice.");
-	else if (parse_amount(ob_form_get(r, "amount"), &amount) != 0)
-		ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "amount",
-		    "amount is a whole number of cents (empty: everything left).");
-	else if ((out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, inv, amount, reason, NULL, &f)) != NULL) {
-		cJSON_Delete(out);
-		ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/admin/refunds?org_id=%lld&done=refunded",
-		    (long long)org));
-		return 0;
-	}
-	if (f.kind == OB_FAIL_DB)
-		return -1;
-	return render_admin_refunds(r, org, ob_api_fail_status(f.kind), &f);
+	if (org > 0)
+		out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, ob_field_i64(r, "invoice_id", 0),
+		    ob_field_i64(r, "amount", 0), ax.reason, NULL, &f);
+	cJSON_Delete(out);
+	return staff_form_done(r, org, out != NULL ? 0 : -1, &f, "refunded");
 }
+
+static const struct ob_field override_form_rows[] = { REASON_ROW };
+const struct ob_fields ob_h_admin_dunning_override_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, override_form_rows, staff_form_fail);
 
 int
 ob_h_admin_dunning_override_form(struct ob_req *r)
 {
-	const char *reason = ob_form_get(r, "reason");
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	int64_t org = ob_h_inv_staff_org(r, ob_route_param(r, "org_id"));
+	int64_t org = staff_form_org(r, &ax, &f);
+	int rc = -1;
 
 	if (org < 0)
 		return -1;
-	ob_h_inv_staff_actx(r, &ax, reason);
-	if (org == 0)
-		ob_fail(&f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
-	else if (ob_dunning_override(&ax, org, reason, &f) == 0) {
-		ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/admin/refunds?org_id=%lld&done=overridden",
-		    (long long)org));
-		return 0;
-	}
-	if (f.kind == OB_FAIL_DB)
-		return -1;
-	return render_admin_refunds(r, org, ob_api_fail_status(f.kind), &f);
+	if (org > 0)
+		rc = ob_dunning_override(&ax, org, ax.reason, &f);
+	return staff_form_done(r, org, rc, &f, "overridden");
 }
 
 int
@@ -158,29 +192,29 @@ ob_h_api_refunds(struct ob_req *r)
 	return 0;
 }
 
-struct refund_arg {
-	const cJSON *body;
+static const struct ob_field refund_rows[] = {
+	{ .name = "invoice_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED,
+	    .missing = "invoice_id is the invoice's id.", .message = "invoice_id is the invoice's id." },
+	{ .name = "amount", .type = OB_FIELD_INT, .min = 1, .max = 1LL << 50,
+	    .message = "amount is a positive integer of minor units (omit it for a full refund)." },
+	REASON_ROW,
+};
+const struct ob_fields ob_h_api_refund_fields = OB_FIELDS_TABLE(OB_BODY_JSON, refund_rows, NULL);
+
+/* The org a staff API call acts on (its path's). */
+struct staff_arg {
 	int64_t org;
 };
 
 static int
 refund_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
-	const struct refund_arg *a = arg;
-	const cJSON *inv = cJSON_GetObjectItemCaseSensitive(a->body, "invoice_id");
-	const cJSON *amt = cJSON_GetObjectItemCaseSensitive(a->body, "amount");
-	const char *reason = ob_api_str(a->body, "reason");
+	const struct staff_arg *a = arg;
 	struct ob_actx ax;
-	int64_t invoice = 0, amount = 0;
 
-	if (inv == NULL || ob_num_json(inv, 1, INT64_MAX, &invoice) != 0)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "invoice_id",
-		    "invoice_id is the invoice's id.");
-	if (amt != NULL && !cJSON_IsNull(amt) && ob_num_json(amt, 1, 1LL << 50, &amount) != 0)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
-		    "amount is a positive integer of minor units (omit it for a full refund).");
-	ob_h_inv_staff_actx(r, &ax, reason);
-	if ((*out = ob_refunds_create(&ax, ob_worker_stripe(r->w), a->org, invoice, amount, reason,
+	ob_h_inv_staff_actx(r, &ax, ob_field_str(r, "reason"));
+	if ((*out = ob_refunds_create(&ax, ob_worker_stripe(r->w), a->org,
+	    ob_field_i64(r, "invoice_id", 0), ob_field_i64(r, "amount", 0), ax.reason,
 	    ob_header(r, "HTTP_IDEMPOTENCY_KEY"), f)) == NULL)
 		return -1;
 	*status = 201;
@@ -189,14 +223,13 @@ refund_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 
 /*
  * A staff mutation on the org named in the path: the org must exist (404
- * otherwise), then op runs in the idempotency envelope with the body.
+ * otherwise), then op runs in the idempotency envelope.
  */
 static int
 staff_mutation(struct ob_req *r, ob_api_op_fn op)
 {
-	struct refund_arg a;
+	struct staff_arg a;
 	struct ob_fail f = { 0 };
-	cJSON *body;
 
 	a.org = ob_h_inv_staff_org(r, ob_route_param(r, "org_id"));
 	if (a.org < 0)
@@ -206,9 +239,6 @@ staff_mutation(struct ob_req *r, ob_api_op_fn op)
 		ob_api_fail(r, &f);
 		return 0;
 	}
-	if ((body = ob_api_body(r)) == NULL)
-		return 0;
-	a.body = body;
 	ob_api_idempotent(r, a.org, 0, op, &a);
 	return 0;
 }
@@ -227,15 +257,18 @@ ob_h_api_dunning(struct ob_req *r)
 	return ob_api_answer(r, d);
 }
 
+static const struct ob_field override_rows[] = { REASON_ROW };
+const struct ob_fields ob_h_api_dunning_override_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, override_rows, NULL);
+
 static int
 override_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
-	const struct refund_arg *a = arg;
-	const char *reason = ob_api_str(a->body, "reason");
+	const struct staff_arg *a = arg;
 	struct ob_actx ax;
 
-	ob_h_inv_staff_actx(r, &ax, reason);
-	if (ob_dunning_override(&ax, a->org, reason, f) != 0)
+	ob_h_inv_staff_actx(r, &ax, ob_field_str(r, "reason"));
+	if (ob_dunning_override(&ax, a->org, ax.reason, f) != 0)
 		return -1;
 	if ((*out = ob_dunning_view(&r->w->db, a->org)) == NULL)
 		return ob_fail_db(f, r->w->db.lasterr);
