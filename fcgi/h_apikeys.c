@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "fcgi/api.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
@@ -40,6 +41,25 @@ ob_h_apikeys_page(struct ob_req *r)
 	return render_keys(r, 200, NULL, NULL);
 }
 
+/* A form's fields refused: the page again with the error. */
+static int
+form_fail(struct ob_req *r, const struct ob_fail *f)
+{
+	return render_keys(r, ob_api_fail_status(f->kind), NULL, f);
+}
+
+/* The key's name (as core bounds it) and one checkbox per scope. */
+static const struct ob_field create_rows[] = {
+	{ .name = "name", .type = OB_FIELD_STRING, .max = 100, .chars = OB_CHARS_TEXT,
+	    .code = "invalid_name", .message = "The name must be at most {max} characters." },
+	{ .name = "scope_read", .type = OB_FIELD_BOOL },
+	{ .name = "scope_write", .type = OB_FIELD_BOOL },
+	{ .name = "scope_meter", .type = OB_FIELD_BOOL },
+	{ .name = "scope_admin", .type = OB_FIELD_BOOL },
+};
+const struct ob_fields ob_h_apikey_create_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, create_rows, form_fail);
+
 int
 ob_h_apikey_create_form(struct ob_req *r)
 {
@@ -51,14 +71,11 @@ ob_h_apikey_create_form(struct ob_req *r)
 	int rc;
 
 	scopes[0] = '\0';
-	for (i = 0; i < 4; i++) {
-		const char *v = ob_form_get(r, ob_arena_printf(r->a, "scope_%s", scope_fields[i]));
-
-		if (v != NULL && *v != '\0')
+	for (i = 0; i < 4; i++)
+		if (ob_field_bool(r, ob_arena_printf(r->a, "scope_%s", scope_fields[i]), 0))
 			used += (size_t)snprintf(scopes + used, sizeof(scopes) - used, "%s%s",
 			    used ? "," : "", scope_fields[i]);
-	}
-	rc = ob_apikey_create_audited(&ax, r->who.org_id, ob_form_get(r, "name"), scopes,
+	rc = ob_apikey_create_audited(&ax, r->who.org_id, ob_field_str(r, "name"), scopes,
 	    key, prefix, &f);
 	if (rc != 0)
 		return f.kind == OB_FAIL_DB ? -1 :

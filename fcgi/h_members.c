@@ -8,7 +8,9 @@
 
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
+#include "identity/mutation.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
@@ -66,6 +68,44 @@ form_done(struct ob_req *r, int rc, const struct ob_fail *f, const char *flash)
 	return render_members(r, ob_api_fail_status(f->kind), f);
 }
 
+/* A form's fields refused: the page again with the error. */
+static int
+form_fail(struct ob_req *r, const struct ob_fail *f)
+{
+	return form_done(r, -1, f, NULL);
+}
+
+/*
+ * A member's fields, with the codes core gives the same mistakes. The
+ * form answers a missing e-mail address or role as an invalid one; the
+ * API names it missing.
+ */
+static int
+role_ok(const char *s)
+{
+	return ob_role_parse(s) != OB_ROLE_NONE;
+}
+
+#define EMAIL_ROW(absent) \
+	{ .name = "email", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED | (absent), \
+	    .ok = ob_mutation_email_ok, .code = "invalid_email", \
+	    .message = "The e-mail address is not valid." }
+#define ROLE_ROW(absent) \
+	{ .name = "role", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED | (absent), \
+	    .ok = role_ok, .code = "invalid_role", \
+	    .message = "The role must be owner, admin, billing or member." }
+#define DEPARTMENT_ROW \
+	{ .name = "department", .type = OB_FIELD_STRING, .max = 100, .chars = OB_CHARS_TEXT, \
+	    .code = "invalid_department", .message = "The department must be at most {max} characters." }
+
+static const struct ob_field invite_form_rows[] = {
+	EMAIL_ROW(OB_FIELD_ABSENT_INVALID),
+	ROLE_ROW(OB_FIELD_ABSENT_INVALID),
+	DEPARTMENT_ROW,
+};
+const struct ob_fields ob_h_member_invite_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, invite_form_rows, form_fail);
+
 int
 ob_h_member_invite_form(struct ob_req *r)
 {
@@ -75,41 +115,44 @@ ob_h_member_invite_form(struct ob_req *r)
 	int rc;
 
 	ob_api_actx(r, &ax);
-	rc = ob_member_invite(&ax, r->who.org_id, ob_form_get(r, "email"),
-	    ob_form_get(r, "role"), ob_form_get(r, "department"), &uid, &f);
+	rc = ob_member_invite(&ax, r->who.org_id, ob_field_str(r, "email"),
+	    ob_field_str(r, "role"), ob_field_str(r, "department"), &uid, &f);
 	return form_done(r, rc, &f, "member_invited");
+}
+
+static const struct ob_field role_form_rows[] = { ROLE_ROW(OB_FIELD_ABSENT_INVALID) };
+const struct ob_fields ob_h_member_role_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, role_form_rows, form_fail);
+
+/* A change to the member in the path: a new role, or (role NULL) removal. */
+static int
+member_form(struct ob_req *r, const char *role, const char *flash)
+{
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	int64_t uid = ob_num_id(ob_route_param(r, "user_id"));
+	int rc;
+
+	ob_api_actx(r, &ax);
+	if (uid == 0)
+		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
+	else if (role != NULL)
+		rc = ob_member_set_role(&ax, r->who.org_id, uid, role, &f);
+	else
+		rc = ob_member_remove(&ax, r->who.org_id, uid, &f);
+	return form_done(r, rc, &f, flash);
 }
 
 int
 ob_h_member_role_form(struct ob_req *r)
 {
-	struct ob_actx ax;
-	struct ob_fail f = { 0 };
-	int64_t uid = ob_num_id(ob_route_param(r, "user_id"));
-	int rc;
-
-	ob_api_actx(r, &ax);
-	if (uid == 0)
-		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
-	else
-		rc = ob_member_set_role(&ax, r->who.org_id, uid, ob_form_get(r, "role"), &f);
-	return form_done(r, rc, &f, "member_updated");
+	return member_form(r, ob_field_str(r, "role"), "member_updated");
 }
 
 int
 ob_h_member_remove_form(struct ob_req *r)
 {
-	struct ob_actx ax;
-	struct ob_fail f = { 0 };
-	int64_t uid = ob_num_id(ob_route_param(r, "user_id"));
-	int rc;
-
-	ob_api_actx(r, &ax);
-	if (uid == 0)
-		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
-	else
-		rc = ob_member_remove(&ax, r->who.org_id, uid, &f);
-	return form_done(r, rc, &f, "member_removed");
+	return member_form(r, NULL, "member_removed");
 }
 
 int
@@ -120,23 +163,25 @@ ob_h_api_members(struct ob_req *r)
 	return ob_api_answer(r, list);
 }
 
+static const struct ob_field invite_rows[] = {
+	EMAIL_ROW(0),
+	ROLE_ROW(0),
+	DEPARTMENT_ROW,
+};
+const struct ob_fields ob_h_api_member_invite_fields = OB_FIELDS_TABLE(OB_BODY_JSON, invite_rows, NULL);
+
 static int
 invite_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
-	const cJSON *body = arg;
 	struct ob_actx ax;
-	const char *email = ob_api_str(body, "email");
-	const char *role = ob_api_str(body, "role");
+	const char *email = ob_field_str(r, "email"), *role = ob_field_str(r, "role");
 	int64_t uid;
 	char id[24];
 
-	if (email == NULL)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "email", "email is required.");
-	if (role == NULL)
-		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "role", "role is required.");
+	(void)arg;
 	ob_api_actx(r, &ax);
-	if (ob_member_invite(&ax, r->who.org_id, email, role,
-	    ob_api_str(body, "department"), &uid, f) != 0)
+	if (ob_member_invite(&ax, r->who.org_id, email, role, ob_field_str(r, "department"),
+	    &uid, f) != 0)
 		return -1;
 	snprintf(id, sizeof(id), "%lld", (long long)uid);
 	*out = cJSON_CreateObject();
@@ -156,17 +201,24 @@ ob_h_api_member_invite(struct ob_req *r)
 	return 0;
 }
 
+/* A checkbox after its hidden default: "0", or "0" then "1" (the last counts). */
+static const struct ob_field visibility_form_rows[] = {
+	{ .name = "members_see_billing", .type = OB_FIELD_BOOL },
+};
+const struct ob_fields ob_h_members_visibility_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, visibility_form_rows, form_fail);
+
 int
 ob_h_members_visibility_form(struct ob_req *r)
 {
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	const char *v = ob_form_get(r, "members_see_billing");
+	int on = ob_field_bool(r, "members_see_billing", 0);
 	int rc;
 
 	ob_api_actx(r, &ax);
-	rc = ob_org_set_members_see_billing(&ax, r->who.org_id, v != NULL && strcmp(v, "1") == 0, &f);
+	rc = ob_org_set_members_see_billing(&ax, r->who.org_id, on, &f);
 	if (rc == 0)
-		r->who.members_see_billing = v != NULL && strcmp(v, "1") == 0;
+		r->who.members_see_billing = on;
 	return form_done(r, rc, &f, "member_updated");
 }

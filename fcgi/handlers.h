@@ -6,6 +6,7 @@
 #ifndef OB_HANDLERS_H
 #define OB_HANDLERS_H
 
+#include "fcgi/fields.h"
 #include "fcgi/req.h"
 
 /** GET /healthz: 200 while the process serves. */
@@ -34,19 +35,24 @@ int ob_h_members_page(struct ob_req *r);
 
 /** POST /members/invite, /members/{user_id}/role, /members/{user_id}/remove. */
 int ob_h_member_invite_form(struct ob_req *r);
+extern const struct ob_fields ob_h_member_invite_form_fields;
 int ob_h_member_role_form(struct ob_req *r);
+extern const struct ob_fields ob_h_member_role_form_fields;
 int ob_h_member_remove_form(struct ob_req *r);
 
 /** POST /members/visibility: whether members see the billing summary. */
 int ob_h_members_visibility_form(struct ob_req *r);
+extern const struct ob_fields ob_h_members_visibility_form_fields;
 
 /** GET, POST /api/v1/org-billing/{org_id}/members. */
 int ob_h_api_members(struct ob_req *r);
 int ob_h_api_member_invite(struct ob_req *r);
+extern const struct ob_fields ob_h_api_member_invite_fields;
 
 /** GET /api-keys, POST /api-keys, POST /api-keys/{prefix}/revoke. */
 int ob_h_apikeys_page(struct ob_req *r);
 int ob_h_apikey_create_form(struct ob_req *r);
+extern const struct ob_fields ob_h_apikey_create_form_fields;
 int ob_h_apikey_revoke_form(struct ob_req *r);
 
 /** GET /api/v1/org-billing/{org_id}/history and GET /activity. */
