@@ -6,6 +6,7 @@
 
 #include "identity/audit.h"
 #include "stripe/client.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
@@ -117,18 +118,31 @@ ob_h_admin_webhook(struct ob_req *r)
 	return rc;
 }
 
+/* The reason refused: the event's page again (404 for no such event) with the message. */
+static int
+replay_fail(struct ob_req *r, const struct ob_fail *f)
+{
+	return render_event(r, 400, ob_route_param(r, "event_id"), f->message);
+}
+
+static const struct ob_field replay_rows[] = {
+	{ .name = "reason", .type = OB_FIELD_STRING,
+	    .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID, .min = 3, .max = 500,
+	    .message = "Give a reason ({min} to {max} characters) for reprocessing." },
+};
+const struct ob_fields ob_h_admin_webhook_replay_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, replay_rows, replay_fail);
+
 int
 ob_h_admin_webhook_replay(struct ob_req *r)
 {
-	const char *id = ob_route_param(r, "event_id"), *reason = ob_form_get(r, "reason");
+	const char *id = ob_route_param(r, "event_id"), *reason = ob_field_str(r, "reason");
 	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, reason, 1 };
 	struct ob_wh_ctx cx = { &r->w->db, NULL, "replay" };
 	int rc;
 
 	if (!id_ok(id))
 		return render_event(r, 404, id, NULL);
-	if (reason == NULL || strlen(reason) < 3 || strlen(reason) > 500)
-		return render_event(r, 400, id, "Give a reason (3 to 500 characters) for reprocessing.");
 	cx.stripe = ob_worker_stripe(r->w);
 	if (ob_db_begin(&r->w->db) != 0)
 		return -1;

@@ -4,6 +4,7 @@
 #ifndef OB_H_ADMIN_H
 #define OB_H_ADMIN_H
 
+#include "fcgi/fields.h"
 #include "fcgi/req.h"
 
 /** GET /admin/webhooks: the event log (type, status, org filters; cursor). */
@@ -14,5 +15,6 @@ int ob_h_admin_webhook(struct ob_req *r);
 
 /** POST /admin/webhooks/{event_id}/replay: reprocess now (reason required, audited). */
 int ob_h_admin_webhook_replay(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_webhook_replay_fields;
 
 #endif

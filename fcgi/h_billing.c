@@ -29,6 +29,16 @@ ob_h_billing_fail(struct ob_req *r, const struct ob_fail *f)
 	return 0;
 }
 
+/* ---- fields ---- */
+
+const char *const ob_h_billing_cycles[] = { "month", "year", NULL };
+
+int
+ob_h_billing_email_ok(const char *s)
+{
+	return strchr(s, '@') != NULL;
+}
+
 /* ---- console helpers ---- */
 
 /* The templates print strings: integers become their text before rendering. */

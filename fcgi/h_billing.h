@@ -28,6 +28,11 @@ int ob_h_subscription_change_form(struct ob_req *r);
 int ob_h_subscription_preview_form(struct ob_req *r);
 int ob_h_subscription_cancel_form(struct ob_req *r);
 int ob_h_subscription_reactivate_form(struct ob_req *r);
+extern const struct ob_fields ob_h_subscription_create_form_fields;
+extern const struct ob_fields ob_h_subscription_change_form_fields;
+extern const struct ob_fields ob_h_subscription_preview_form_fields;
+extern const struct ob_fields ob_h_subscription_cancel_form_fields;
+extern const struct ob_fields ob_h_subscription_reactivate_form_fields;
 
 /** POST /billing/portal (console: redirect; API: {"url"}). */
 int ob_h_billing_portal(struct ob_req *r);
@@ -38,6 +43,8 @@ int ob_h_seats_assign_form(struct ob_req *r);
 int ob_h_seats_revoke_form(struct ob_req *r);
 int ob_h_seats_csv_form(struct ob_req *r);
 int ob_h_seats_settings_form(struct ob_req *r);
+extern const struct ob_fields ob_h_seats_csv_form_fields;
+extern const struct ob_fields ob_h_seats_settings_form_fields;
 
 /** GET /api/…/plans: the public catalogue. */
 int ob_h_api_plans(struct ob_req *r);

@@ -22,43 +22,15 @@
 #include "billing/subscription.h"
 
 /*
- * The fields of the subscription routes, as docs/openapi.yaml states them
- * (SubscriptionCreate, SubscriptionChange, SubscriptionCancel), with the
- * codes core gives the same mistakes; the rules that need the plan
- * catalogue, the seats in use or the current period stay in core.
+ * The fields of the subscription routes (docs/openapi.yaml:
+ * SubscriptionCreate, SubscriptionChange, SubscriptionCancel; the rows in
+ * h_billing_int.h).
  */
-static const char *const cycles[] = { "month", "year", NULL };
-
-static int
-email_ok(const char *s)
-{
-	return strchr(s, '@') != NULL;
-}
-
-#define SEATS_ROW \
-	{ .name = "seats", .type = OB_FIELD_INT, .min = 1, .max = 100000, .code = "invalid_seats", \
-	    .message = "seats must be between {min} and {max}." }
-#define CYCLE_ROW \
-	{ .name = "cycle", .type = OB_FIELD_ENUM, .allowed = cycles, .code = "invalid_cycle", \
-	    .message = "cycle must be month or year." }
-#define CHANGE_ROWS \
-	CYCLE_ROW, SEATS_ROW, \
-	{ .name = "proration_date", .type = OB_FIELD_INT, .min = INT64_MIN, .max = INT64_MAX, \
-	    .code = "invalid_integer", .message = "proration_date must be an integer." }, \
-	{ .name = "immediate", .type = OB_FIELD_BOOL }
-
 #define CREATE_ROWS \
-	{ .name = "plan", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED }, \
-	CYCLE_ROW, SEATS_ROW, \
-	{ .name = "trial_days", .type = OB_FIELD_INT, .min = 0, .max = 90, .code = "invalid_trial", \
-	    .message = "trial_days must be between {min} and {max}." }, \
-	{ .name = "payment_method", .type = OB_FIELD_STRING, .min = 1, .max = 64, \
-	    .chars = OB_CHARS_SET, \
-	    .set = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", \
-	    .code = "invalid_payment_method", \
-	    .message = "payment_method must be a Stripe PaymentMethod id." }, \
-	{ .name = "email", .type = OB_FIELD_STRING, .max = 320, .ok = email_ok, \
-	    .code = "invalid_email", .message = "email is not valid." }
+	OB_H_SUB_PLAN_ROW(OB_FIELD_REQUIRED), OB_H_SUB_CYCLE_ROW, OB_H_SUB_SEATS_ROW, \
+	OB_H_SUB_TRIAL_ROW, OB_H_SUB_PAYMENT_METHOD_ROW, OB_H_SUB_EMAIL_ROW
+#define CHANGE_ROWS \
+	OB_H_SUB_CYCLE_ROW, OB_H_SUB_SEATS_ROW, OB_H_SUB_PRORATION_ROW, OB_H_SUB_IMMEDIATE_ROW
 
 /* POST /subscriptions/{org_id}, and POST /subscriptions with the org in the body. */
 static const struct ob_field create_rows[] = { CREATE_ROWS };
@@ -71,22 +43,19 @@ const struct ob_fields ob_h_api_sub_create_body_fields =
     OB_FIELDS_TABLE(OB_BODY_JSON, create_body_rows, NULL);
 
 static const struct ob_field change_rows[] = {
-	{ .name = "plan", .type = OB_FIELD_STRING },
+	OB_H_SUB_PLAN_ROW(0),
 	CHANGE_ROWS,
 };
 const struct ob_fields ob_h_api_sub_update_fields = OB_FIELDS_TABLE(OB_BODY_JSON, change_rows, NULL);
 
 static const struct ob_field upgrade_rows[] = {
-	{ .name = "plan", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED },
+	OB_H_SUB_PLAN_ROW(OB_FIELD_REQUIRED),
 	CHANGE_ROWS,
 };
 const struct ob_fields ob_h_api_sub_upgrade_fields = OB_FIELDS_TABLE(OB_BODY_JSON, upgrade_rows, NULL);
 
-/* Core refuses an empty reason and control characters. */
 static const struct ob_field cancel_rows[] = {
-	{ .name = "reason", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 500,
-	    .code = "reason_too_long", .missing = "A reason is required to cancel.",
-	    .message = "The reason must be at most {max} characters." },
+	OB_H_SUB_REASON_ROW,
 	{ .name = "at_period_end", .type = OB_FIELD_BOOL },
 };
 const struct ob_fields ob_h_api_sub_cancel_fields = OB_FIELDS_TABLE(OB_BODY_JSON, cancel_rows, NULL);

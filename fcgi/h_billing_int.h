@@ -16,7 +16,49 @@
 
 #include "base/fail.h"
 #include "billing/seats.h"
+#include "fcgi/fields.h"
 #include "fcgi/req.h"
+
+/*
+ * The subscription fields (rows of fields.h tables) for the API's routes
+ * and the console's forms, as docs/openapi.yaml states them and with the
+ * codes core gives the same mistakes; the rules that need the plan
+ * catalogue, the seats in use or the current period stay in core.
+ */
+extern const char *const ob_h_billing_cycles[];	/* month, year */
+
+/** An e-mail address as the subscription takes it: has an '@'. */
+int ob_h_billing_email_ok(const char *s);
+
+#define OB_H_SUB_PLAN_ROW(fl) \
+	{ .name = "plan", .type = OB_FIELD_STRING, .flags = (fl) }
+#define OB_H_SUB_CYCLE_ROW \
+	{ .name = "cycle", .type = OB_FIELD_ENUM, .allowed = ob_h_billing_cycles, \
+	    .code = "invalid_cycle", .message = "cycle must be month or year." }
+#define OB_H_SUB_SEATS_ROW \
+	{ .name = "seats", .type = OB_FIELD_INT, .min = 1, .max = 100000, .code = "invalid_seats", \
+	    .message = "seats must be between {min} and {max}." }
+#define OB_H_SUB_TRIAL_ROW \
+	{ .name = "trial_days", .type = OB_FIELD_INT, .min = 0, .max = 90, .code = "invalid_trial", \
+	    .message = "trial_days must be between {min} and {max}." }
+#define OB_H_SUB_PAYMENT_METHOD_ROW \
+	{ .name = "payment_method", .type = OB_FIELD_STRING, .min = 1, .max = 64, \
+	    .chars = OB_CHARS_SET, \
+	    .set = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", \
+	    .code = "invalid_payment_method", \
+	    .message = "payment_method must be a Stripe PaymentMethod id." }
+#define OB_H_SUB_EMAIL_ROW \
+	{ .name = "email", .type = OB_FIELD_STRING, .max = 320, .ok = ob_h_billing_email_ok, \
+	    .code = "invalid_email", .message = "email is not valid." }
+#define OB_H_SUB_PRORATION_ROW \
+	{ .name = "proration_date", .type = OB_FIELD_INT, .min = INT64_MIN, .max = INT64_MAX, \
+	    .code = "invalid_integer", .message = "proration_date must be an integer." }
+#define OB_H_SUB_IMMEDIATE_ROW { .name = "immediate", .type = OB_FIELD_BOOL }
+/* Core also refuses an empty reason and control characters. */
+#define OB_H_SUB_REASON_ROW \
+	{ .name = "reason", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 500, \
+	    .code = "reason_too_long", .missing = "A reason is required to cancel.", \
+	    .message = "The reason must be at most {max} characters." }
 
 /** Answer a core failure: 0 when answered, -1 (the worker's 503) for a database failure. */
 int ob_h_billing_fail(struct ob_req *r, const struct ob_fail *f);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fcgi/api.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
@@ -82,6 +83,24 @@ form_rows(struct ob_req *r, int assign, struct ob_seat_row **rows)
 	return k;
 }
 
+/* The forms' fields refused: the page again with the error. */
+static int
+form_fail(struct ob_req *r, const struct ob_fail *f)
+{
+	return render_seats(r, ob_api_fail_status(f->kind), f, NULL);
+}
+
+static const struct ob_field csv_rows[] = {
+	{ .name = "csv", .type = OB_FIELD_STRING },
+};
+const struct ob_fields ob_h_seats_csv_form_fields = OB_FIELDS_TABLE(OB_BODY_FORM, csv_rows, form_fail);
+
+static const struct ob_field settings_rows[] = {
+	{ .name = "auto_seat_increase", .type = OB_FIELD_BOOL },
+};
+const struct ob_fields ob_h_seats_settings_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, settings_rows, form_fail);
+
 static int
 seats_form(struct ob_req *r, int assign, int csv)
 {
@@ -92,7 +111,7 @@ seats_form(struct ob_req *r, int assign, int csv)
 	int n, rc = 0;
 
 	if (csv) {
-		text = ob_form_get(r, "csv");
+		text = ob_field_str(r, "csv");
 		n = ob_seats_csv_parse(text != NULL ? text : "", &rows, errors);
 		if (n < 0)
 			ob_fail(&f, OB_FAIL_INVALID, "csv_too_large", "csv",
@@ -140,10 +159,10 @@ ob_h_seats_settings_form(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
 	struct ob_actx ax;
-	const char *v = ob_form_get(r, "auto_seat_increase");
 
 	ob_api_actx(r, &ax);
-	if (ob_seats_set_auto_increase(&ax, r->who.org_id, v != NULL && strcmp(v, "on") == 0, &f) != 0)
+	if (ob_seats_set_auto_increase(&ax, r->who.org_id, ob_field_bool(r, "auto_seat_increase", 0),
+	    &f) != 0)
 		return f.kind == OB_FAIL_DB ? -1 : render_seats(r, ob_api_fail_status(f.kind), &f, NULL);
 	ob_resp_redirect(r, 303, "/seats?done=settings");
 	return 0;

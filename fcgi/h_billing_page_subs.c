@@ -16,6 +16,7 @@
 #include "base/idem.h"
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
+#include "fcgi/fields.h"
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
@@ -145,7 +146,52 @@ ob_h_subscription_page(struct ob_req *r)
 	return render_subscription(r, 200, NULL, NULL);
 }
 
-/* The form's fields as a JSON body for core (strings, as typed). */
+/* The forms' fields refused: the page again with the error. */
+static int
+form_fail(struct ob_req *r, const struct ob_fail *f)
+{
+	return render_subscription(r, ob_api_fail_status(f->kind), f, NULL);
+}
+
+/* The key the page put in the form (one that is not a key is left out). */
+#define IDEM_ROW { .name = "idem", .type = OB_FIELD_STRING }
+
+static const struct ob_field create_rows[] = {
+	IDEM_ROW, OB_H_SUB_PLAN_ROW(OB_FIELD_REQUIRED), OB_H_SUB_CYCLE_ROW, OB_H_SUB_SEATS_ROW,
+	OB_H_SUB_TRIAL_ROW, OB_H_SUB_PAYMENT_METHOD_ROW, OB_H_SUB_EMAIL_ROW,
+};
+const struct ob_fields ob_h_subscription_create_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, create_rows, form_fail);
+
+static const struct ob_field change_rows[] = {
+	IDEM_ROW, OB_H_SUB_PLAN_ROW(0), OB_H_SUB_CYCLE_ROW, OB_H_SUB_SEATS_ROW,
+	OB_H_SUB_PRORATION_ROW, OB_H_SUB_IMMEDIATE_ROW,
+};
+const struct ob_fields ob_h_subscription_change_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, change_rows, form_fail);
+
+static const struct ob_field preview_rows[] = {
+	OB_H_SUB_PLAN_ROW(0), OB_H_SUB_CYCLE_ROW, OB_H_SUB_SEATS_ROW,
+};
+const struct ob_fields ob_h_subscription_preview_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, preview_rows, form_fail);
+
+/* The form says when: "period_end" (the default) or "now". */
+static const char *const whens[] = { "period_end", "now", NULL };
+static const struct ob_field cancel_rows[] = {
+	IDEM_ROW, OB_H_SUB_REASON_ROW,
+	{ .name = "at_period_end", .type = OB_FIELD_BOOL },
+	{ .name = "when", .type = OB_FIELD_ENUM, .allowed = whens, .code = "invalid_when",
+	    .message = "Choose when to cancel." },
+};
+const struct ob_fields ob_h_subscription_cancel_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, cancel_rows, form_fail);
+
+static const struct ob_field reactivate_rows[] = { IDEM_ROW };
+const struct ob_fields ob_h_subscription_reactivate_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, reactivate_rows, form_fail);
+
+/* The form's checked fields names as a JSON body for core (their text). */
 static cJSON *
 form_body(struct ob_req *r, const char *const *names)
 {
@@ -153,9 +199,18 @@ form_body(struct ob_req *r, const char *const *names)
 	const char *v;
 
 	for (; *names != NULL; names++)
-		if ((v = ob_form_get(r, *names)) != NULL && *v != '\0')
+		if ((v = ob_field_str(r, *names)) != NULL)
 			cJSON_AddStringToObject(b, *names, v);
 	return b;
+}
+
+/* The form's Idempotency-Key: its idem field when that is a key, else NULL. */
+static const char *
+posted_key(struct ob_req *r)
+{
+	const char *key = ob_field_str(r, "idem");
+
+	return key != NULL && ob_idem_key_ok(key) ? key : NULL;
 }
 
 static int
@@ -165,13 +220,11 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 	struct ob_actx ax;
 	unsigned char hash[32];
 	struct ob_sub_answer ans = { 0 };
-	const char *key = ob_form_get(r, "idem");
+	const char *key = posted_key(r);
 	cJSON *body = form_body(r, fields);
 	const cJSON *sched;
 	int rc;
 
-	if (key != NULL && !ob_idem_key_ok(key))
-		key = NULL;
 	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 	ob_api_actx(r, &ax);
 	rc = ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, kind, key,
@@ -224,26 +277,19 @@ int
 ob_h_subscription_cancel_form(struct ob_req *r)
 {
 	static const char *const fields[] = { "reason", "at_period_end", NULL };
-	const char *when = ob_form_get(r, "when");
+	const char *when = ob_field_str(r, "when");
 	struct ob_fail f = { 0 };
 
-	/* The form says when: "period_end" (default) or "now". */
-	if (when != NULL && strcmp(when, "now") != 0 && strcmp(when, "period_end") != 0) {
-		ob_fail(&f, OB_FAIL_INVALID, "invalid_when", "when", "Choose when to cancel.");
-		return render_subscription(r, 400, &f, NULL);
-	}
 	if (when != NULL && strcmp(when, "now") == 0) {
 		static const char *const f2[] = { "reason", NULL };
 		struct ob_actx ax;
 		unsigned char hash[32];
-		const char *key = ob_form_get(r, "idem");
+		const char *key = posted_key(r);
 		struct ob_sub_answer ans;
 		cJSON *body = form_body(r, f2);
 		int rc;
 
 		cJSON_AddStringToObject(body, "at_period_end", "false");
-		if (key != NULL && !ob_idem_key_ok(key))
-			key = NULL;
 		ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 		ob_api_actx(r, &ax);
 		rc = ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, "cancel", key,
