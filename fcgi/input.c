@@ -4,7 +4,7 @@
 #include <strings.h>
 
 struct form_cache {
-	int parsed, n;
+	int n;
 	const char *names[OB_FORM_FIELDS_MAX];
 	const char *values[OB_FORM_FIELDS_MAX];
 };
@@ -90,37 +90,34 @@ lookup(struct form_cache *fc, const char *name)
 	return NULL;
 }
 
+/* The pairs of s[0..len) (none for NULL), parsed on first use into *slot. */
+static struct form_cache *
+cached(struct ob_req *r, void **slot, const char *s, size_t len)
+{
+	struct form_cache *c = *slot;
+
+	if (c == NULL) {
+		c = *slot = ob_arena_calloc(r->a, sizeof(*c));
+		if (s != NULL && (c->n = ob_form_parse(r->a, s, len, c->names, c->values,
+		    OB_FORM_FIELDS_MAX)) < 0)
+			c->n = 0;
+	}
+	return c;
+}
+
 const char *
 ob_form_get(struct ob_req *r, const char *name)
 {
-	struct form_cache *fc = r->form_cache;
+	int form = r->body != NULL && r->content_type != NULL &&
+	    strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33) == 0;
 
-	if (fc == NULL) {
-		fc = r->form_cache = ob_arena_calloc(r->a, sizeof(*fc));
-		if (r->body != NULL && r->content_type != NULL &&
-		    strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33) == 0) {
-			fc->n = ob_form_parse(r->a, r->body, r->body_len, fc->names,
-			    fc->values, OB_FORM_FIELDS_MAX);
-			if (fc->n < 0)
-				fc->n = 0;
-		}
-	}
-	return lookup(fc, name);
+	return lookup(cached(r, &r->form_cache, form ? r->body : NULL, r->body_len), name);
 }
 
 const char *
 ob_query_get(struct ob_req *r, const char *name)
 {
-	struct form_cache *qc = r->query_cache;
-
-	if (qc == NULL) {
-		qc = r->query_cache = ob_arena_calloc(r->a, sizeof(*qc));
-		qc->n = ob_form_parse(r->a, r->query, strlen(r->query), qc->names,
-		    qc->values, OB_FORM_FIELDS_MAX);
-		if (qc->n < 0)
-			qc->n = 0;
-	}
-	return lookup(qc, name);
+	return lookup(cached(r, &r->query_cache, r->query, strlen(r->query)), name);
 }
 
 const char *
