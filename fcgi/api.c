@@ -7,6 +7,7 @@
 #include "fcgi/input.h"
 #include "base/idem.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "fcgi/worker.h"
 
 void
@@ -48,6 +49,53 @@ ob_api_fail_status(enum ob_fail_kind k)
 	case OB_FAIL_NONE: break;
 	}
 	return 500;
+}
+
+int
+ob_api_failed(struct ob_req *r, const struct ob_fail *f)
+{
+	if (f->kind == OB_FAIL_DB)
+		return -1;
+	ob_api_fail(r, f);
+	return 0;
+}
+
+void
+ob_api_url(struct ob_req *r, const char *object, const char *url)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "object", object);
+	cJSON_AddStringToObject(o, "url", url);
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
+}
+
+int
+ob_api_paging(struct ob_req *r, int def, int max, int *limit, int64_t *after)
+{
+	const char *l = ob_query_get(r, "limit"), *s;
+	int64_t v;
+
+	*limit = def;
+	if (l != NULL) {
+		if (ob_num_parse(l, 1, max, &v) != 0) {
+			ob_worker_error(r, 400, "invalid_request_error", "invalid_limit",
+			    ob_arena_printf(r->a, "limit must be an integer from 1 to %d.", max), "limit");
+			return -1;
+		}
+		*limit = (int)v;
+	}
+	if (after == NULL)
+		return 0;
+	*after = 0;
+	s = ob_query_get(r, "starting_after");
+	if (s != NULL && *s != '\0' && (*after = ob_num_id(s)) == 0) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
+		    "starting_after must be an id from a previous page.", "starting_after");
+		return -1;
+	}
+	return 0;
 }
 
 static const char *

@@ -32,6 +32,23 @@ void ob_api_fail(struct ob_req *r, const struct ob_fail *f);
 int ob_api_fail_status(enum ob_fail_kind k);
 
 /**
+ * A handler's outcome for a core failure: ob_api_fail and 0, or -1
+ * without an answer for a database failure (the worker's 503).
+ */
+int ob_api_failed(struct ob_req *r, const struct ob_fail *f);
+
+/** Answer 200 {"object": object, "url": url} (a portal session). */
+void ob_api_url(struct ob_req *r, const char *object, const char *url);
+
+/**
+ * A list's paging from the query: limit (1 to max, def when absent; 400
+ * invalid_limit) and, when after is not NULL, starting_after (an id from
+ * a previous page, 0 when absent or empty; 400 invalid_cursor). 0, or -1
+ * after answering.
+ */
+int ob_api_paging(struct ob_req *r, int def, int max, int *limit, int64_t *after);
+
+/**
  * The request body as a JSON object: requires Content-Type
  * application/json and an object at the top. Parsed once and kept on the
  * request (r->json, freed with it: callers do not delete it); a route

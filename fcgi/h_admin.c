@@ -35,7 +35,7 @@ ob_h_admin_webhooks(struct ob_req *r)
 	static const char *const statuses[] = { "", "received", "processed", "failed", "skipped" };
 	const char *type = ob_query_get(r, "type"), *status = ob_query_get(r, "status");
 	const char *org = ob_query_get(r, "org_id"), *after = ob_query_get(r, "starting_after");
-	cJSON *d, *list, *data, *last, *opts, *o;
+	cJSON *d, *list, *data, *opts, *o;
 	int64_t org_id = 0;
 	size_t i;
 	int ok_status = 0;
@@ -74,9 +74,7 @@ ob_h_admin_webhooks(struct ob_req *r)
 		cJSON_AddBoolToObject(o, "selected", status != NULL && strcmp(status, statuses[i]) == 0);
 		cJSON_AddItemToArray(opts, o);
 	}
-	if (cJSON_IsTrue(cJSON_GetObjectItem(list, "has_more")) &&
-	    (last = cJSON_GetArrayItem(data, cJSON_GetArraySize(data) - 1)) != NULL)
-		cJSON_AddStringToObject(d, "next_cursor", cJSON_GetObjectItem(last, "id")->valuestring);
+	ob_page_next_cursor(d, list);
 	ob_page_render(r, 200, "pages/admin_webhooks", d);
 	cJSON_Delete(d);
 	cJSON_Delete(list);

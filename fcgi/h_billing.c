@@ -20,15 +20,6 @@
 #include "billing/plans.h"
 #include "billing/subscription.h"
 
-int
-ob_h_billing_fail(struct ob_req *r, const struct ob_fail *f)
-{
-	if (f->kind == OB_FAIL_DB)
-		return -1;
-	ob_api_fail(r, f);
-	return 0;
-}
-
 /* ---- fields ---- */
 
 const char *const ob_h_billing_cycles[] = { "month", "year", NULL };
@@ -58,29 +49,22 @@ ob_h_billing_raw_to_text(cJSON *o)
 }
 
 /* Outcome codes for ?done= (a fixed table: links cannot make us say anything). */
-static const struct {
-	const char *code, *message;
-} done_msgs[] = {
-	{ "created", "Subscription started." },
-	{ "changed", "Subscription changed." },
-	{ "scheduled", "Change scheduled for the end of the period." },
-	{ "canceled", "Subscription canceled." },
-	{ "reactivated", "Subscription reactivated." },
-	{ "assigned", "Licenses assigned." },
-	{ "revoked", "Licenses revoked." },
-	{ "imported", "CSV applied." },
-	{ "settings", "Settings saved." },
+static const struct ob_page_flash_msg done_msgs[] = {
+	{ "created", "success", "Subscription started." },
+	{ "changed", "success", "Subscription changed." },
+	{ "scheduled", "success", "Change scheduled for the end of the period." },
+	{ "canceled", "success", "Subscription canceled." },
+	{ "reactivated", "success", "Subscription reactivated." },
+	{ "assigned", "success", "Licenses assigned." },
+	{ "revoked", "success", "Licenses revoked." },
+	{ "imported", "success", "CSV applied." },
+	{ "settings", "success", "Settings saved." },
 };
 
 void
 ob_h_billing_done_flash(struct ob_req *r, cJSON *d)
 {
-	const char *code = ob_query_get(r, "done");
-	size_t i;
-
-	for (i = 0; code != NULL && i < sizeof(done_msgs) / sizeof(done_msgs[0]); i++)
-		if (strcmp(code, done_msgs[i].code) == 0)
-			ob_page_flash(d, "success", done_msgs[i].message);
+	ob_page_flash_code(d, ob_query_get(r, "done"), done_msgs, sizeof(done_msgs) / sizeof(done_msgs[0]));
 }
 
 /* ---- plans ---- */
@@ -102,22 +86,16 @@ ob_h_billing_portal(struct ob_req *r)
 	const char *base = r->w->cfg != NULL && r->w->cfg->public_url != NULL ?
 	    r->w->cfg->public_url : "";
 	char url[1024], ret[512];
-	cJSON *o;
 
 	snprintf(ret, sizeof(ret), "%s/subscription", base);
 	if (ob_subscription_portal(&r->w->db, ob_worker_stripe(r->w), r->who.org_id,
 	    *base != '\0' ? ret : NULL, ob_header(r, "HTTP_IDEMPOTENCY_KEY"), url,
 	    sizeof(url), &f) != 0)
-		return ob_h_billing_fail(r, &f);
-	if (!ob_req_is_api(r)) {
+		return ob_api_failed(r, &f);
+	if (ob_req_is_api(r))
+		ob_api_url(r, "billing_portal.session", url);
+	else
 		ob_resp_redirect(r, 303, url);
-		return 0;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "object", "billing_portal.session");
-	cJSON_AddStringToObject(o, "url", url);
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
 	return 0;
 }
 
@@ -190,7 +168,7 @@ ob_h_api_limit_check(struct ob_req *r)
 	if (out != NULL)
 		ob_api_json(r, 200, out);
 	else
-		rc = ob_h_billing_fail(r, &f);
+		rc = ob_api_failed(r, &f);
 	cJSON_Delete(out);
 	return rc;
 }

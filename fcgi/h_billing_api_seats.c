@@ -156,7 +156,7 @@ api_seats_change(struct ob_req *r, int assign, int csv)
 		n = rows_from_body(r, assign, &rows, &f);
 	}
 	if (n < 0)
-		rc = ob_h_billing_fail(r, &f);
+		rc = ob_api_failed(r, &f);
 	else if (ob_h_billing_seats_apply(r, rows, n, errors, &result, &f) != 0) {
 		if (f.kind == OB_FAIL_DB)
 			rc = -1;
@@ -208,7 +208,7 @@ ob_h_api_seats_settings(struct ob_req *r)
 
 	ob_api_actx(r, &ax);
 	if (ob_seats_set_auto_increase(&ax, r->who.org_id, on, &f) != 0)
-		return ob_h_billing_fail(r, &f);
+		return ob_api_failed(r, &f);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "billing_settings");
 	cJSON_AddBoolToObject(o, "auto_seat_increase", on);

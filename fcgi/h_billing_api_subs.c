@@ -150,11 +150,11 @@ api_change(struct ob_req *r, const char *kind)
 
 	if (idem_key(r, &key, hash, &f) != 0 ||
 	    (strcmp(kind, "create") == 0 && body_org(r, &org_id, &f) != 0))
-		return ob_h_billing_fail(r, &f);
+		return ob_api_failed(r, &f);
 	ob_api_actx(r, &ax);
 	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), org_id, kind, key, key ? hash : NULL,
 	    ob_api_body(r), &ans, &f) != 0)
-		rc = ob_h_billing_fail(r, &f);
+		rc = ob_api_failed(r, &f);
 	else
 		api_answer(r, &ans);
 	cJSON_Delete(ans.body);
@@ -197,13 +197,13 @@ ob_h_api_sub_reactivate(struct ob_req *r)
 	int rc = 0;
 
 	if (idem_key(r, &key, hash, &f) != 0) {
-		rc = ob_h_billing_fail(r, &f);
+		rc = ob_api_failed(r, &f);
 		goto out;
 	}
 	ob_api_actx(r, &ax);
 	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, "reactivate", key,
 	    key ? hash : NULL, body, &ans, &f) != 0)
-		rc = ob_h_billing_fail(r, &f);
+		rc = ob_api_failed(r, &f);
 	else
 		api_answer(r, &ans);
 out:
@@ -229,7 +229,7 @@ ob_h_api_sub_preview(struct ob_req *r)
 
 	if (ob_subscription_preview(&r->w->db, r->who.org_id, ob_api_body(r), (int64_t)time(NULL),
 	    &out, &f) != 0)
-		rc = ob_h_billing_fail(r, &f);
+		rc = ob_api_failed(r, &f);
 	else
 		ob_api_json(r, 200, out);
 	cJSON_Delete(out);

@@ -1,8 +1,8 @@
 /*
  * Private to fcgi/h_billing*.c: what the billing handlers' files share.
  *
- *   h_billing.c             the Stripe client, failures; plans, portal,
- *                           usage and limits (API)
+ *   h_billing.c             the subscription fields' helpers, the ?done=
+ *                           flash; plans, portal, usage and limits (API)
  *   h_billing_api_subs.c    subscriptions (API)
  *   h_billing_api_seats.c   seats (API) and the automatic seat increase
  *   h_billing_page_subs.c   the subscription page and its forms, the
@@ -59,9 +59,6 @@ int ob_h_billing_email_ok(const char *s);
 	{ .name = "reason", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 500, \
 	    .code = "reason_too_long", .missing = "A reason is required to cancel.", \
 	    .message = "The reason must be at most {max} characters." }
-
-/** Answer a core failure: 0 when answered, -1 (the worker's 503) for a database failure. */
-int ob_h_billing_fail(struct ob_req *r, const struct ob_fail *f);
 
 /**
  * Apply rows to the request's org (ob_seats_apply); when seats run out and

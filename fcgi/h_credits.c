@@ -37,25 +37,6 @@ is_manager(const struct ob_req *r)
 	return ob_authz_can(r, OB_ACT_BILLING_VIEW);
 }
 
-/* limit (1–max, default def) from the query; -1 after answering 400. */
-static int
-query_limit(struct ob_req *r, int def, int max)
-{
-	const char *l = ob_query_get(r, "limit");
-	char *end;
-	long v;
-
-	if (l == NULL)
-		return def;
-	v = strtol(l, &end, 10);
-	if (*l == '\0' || *end != '\0' || v < 1 || v > max) {
-		ob_worker_error(r, 400, "invalid_request_error", "invalid_limit",
-		    "limit must be an integer from 1 to 100.", "limit");
-		return -1;
-	}
-	return (int)v;
-}
-
 /*
  * The billing overview of the caller's org: the credits overview with the
  * plan's entitlement per seat filled in. NULL with the database's error.
@@ -322,23 +303,12 @@ ob_h_api_credits_allocate(struct ob_req *r)
 int
 ob_h_api_credits_allocations(struct ob_req *r)
 {
-	const char *s = ob_query_get(r, "starting_after");
-	int64_t after = 0;
+	int64_t after;
 	int limit;
-	cJSON *list;
 
-	if ((limit = query_limit(r, 20, 100)) < 0)
+	if (ob_api_paging(r, 20, 100, &limit, &after) != 0)
 		return 0;
-	if (s != NULL && (after = ob_num_id(s)) == 0) {
-		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
-		    "starting_after must be a user_id from a previous page.", "starting_after");
-		return 0;
-	}
-	if ((list = ob_credits_allocations(&r->w->db, r->who.org_id, after, limit, 0)) == NULL)
-		return -1;
-	ob_api_json(r, 200, list);
-	cJSON_Delete(list);
-	return 0;
+	return ob_api_answer(r, ob_credits_allocations(&r->w->db, r->who.org_id, after, limit, 0));
 }
 
 int
@@ -348,42 +318,56 @@ ob_h_api_credits_usage(struct ob_req *r)
 	enum ob_credits_group g;
 	char from[11], to[11];
 	int limit;
-	cJSON *list;
 
 	if (ob_credits_group_parse(ob_query_get(r, "group_by"), &g) != 0) {
 		ob_worker_error(r, 400, "invalid_request_error", "parameter_invalid",
 		    "group_by must be day, user or service.", "group_by");
 		return 0;
 	}
-	if ((limit = query_limit(r, 20, 100)) < 0)
+	if (ob_api_paging(r, 20, 100, &limit, NULL) != 0)
 		return 0;
 	if (ob_credits_range(ob_query_get(r, "from"), ob_query_get(r, "to"), from, to, &f) != 0) {
 		ob_api_fail(r, &f);
 		return 0;
 	}
-	if ((list = ob_credits_usage(&r->w->db, r->who.org_id, from, to, g, limit)) == NULL)
-		return -1;
-	ob_api_json(r, 200, list);
-	cJSON_Delete(list);
-	return 0;
+	return ob_api_answer(r, ob_credits_usage(&r->w->db, r->who.org_id, from, to, g, limit));
 }
 
 int
 ob_h_api_credits_check(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
-	cJSON *o;
+	cJSON *o = ob_credits_check(&r->w->db, r->who.org_id, ob_field_i64(r, "user_id", 0),
+	    ob_field_i64(r, "amount", 0), &f);
 
-	if ((o = ob_credits_check(&r->w->db, r->who.org_id, ob_field_i64(r, "user_id", 0),
-	    ob_field_i64(r, "amount", 0), &f)) == NULL) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
+	return o != NULL ? ob_api_answer(r, o) : ob_api_failed(r, &f);
+}
+
+/* Why a deduction that ran was refused, into f. */
+static void
+deduct_refusal(const struct ob_credits_deduct_out *out, struct ob_fail *f)
+{
+	switch (out->status) {
+	case OB_CREDITS_INSUFFICIENT_POOL:
+		ob_fail(f, OB_FAIL_PAYMENT, "insufficient_credits", "pool",
+		    "The organization's credit pool has %lld credits left; the deduction "
+		    "needs more.", (long long)out->pool_remaining);
+		break;
+	case OB_CREDITS_INSUFFICIENT_ALLOCATION:
+		ob_fail(f, OB_FAIL_PAYMENT, "insufficient_credits", "allocation",
+		    "The member's allocation has %lld credits left this period; the "
+		    "deduction needs more.", (long long)out->allocation_remaining);
+		break;
+	case OB_CREDITS_NOT_MEMBER:
+		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No active member with this user_id in the organization.");
+		break;
+	case OB_CREDITS_IDEMPOTENCY_MISMATCH:
+		ob_idem_fail_reused(f);
+		break;
+	case OB_CREDITS_OK:
+		break;
 	}
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
 }
 
 int
@@ -394,7 +378,7 @@ ob_h_api_credits_deduct(struct ob_req *r)
 	struct ob_fail f = { 0 };
 	unsigned char hash[32];
 	const char *key;
-	cJSON *o;
+	int rc;
 
 	if (ob_api_idem_key(r, 1, &key) != 0)
 		return 0;
@@ -408,42 +392,18 @@ ob_h_api_credits_deduct(struct ob_req *r)
 	in.key = key;
 	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 	sodium_bin2hex(in.hash_hex, sizeof(in.hash_hex), hash, sizeof(hash));
-	if (ob_credits_deduct(&r->w->db, &in, &out, &f) != 0) {
-		ob_credits_deduct_in_free(&in);
-		if (f.kind == OB_FAIL_DB)
-			return -1;
+	rc = ob_credits_deduct(&r->w->db, &in, &out, &f);
+	ob_credits_deduct_in_free(&in);
+	if (rc != 0)
+		return ob_api_failed(r, &f);
+	if (out.status != OB_CREDITS_OK) {
+		deduct_refusal(&out, &f);
 		ob_api_fail(r, &f);
 		return 0;
 	}
-	ob_credits_deduct_in_free(&in);
-	switch (out.status) {
-	case OB_CREDITS_OK:
-		if (out.replayed)
-			ob_resp_header(r, "Idempotent-Replayed", "true");
-		o = ob_credits_deduct_json(&out);
-		ob_api_json(r, 200, o);
-		cJSON_Delete(o);
-		return 0;
-	case OB_CREDITS_INSUFFICIENT_POOL:
-		ob_fail(&f, OB_FAIL_PAYMENT, "insufficient_credits", "pool",
-		    "The organization's credit pool has %lld credits left; the deduction "
-		    "needs more.", (long long)out.pool_remaining);
-		break;
-	case OB_CREDITS_INSUFFICIENT_ALLOCATION:
-		ob_fail(&f, OB_FAIL_PAYMENT, "insufficient_credits", "allocation",
-		    "The member's allocation has %lld credits left this period; the "
-		    "deduction needs more.", (long long)out.allocation_remaining);
-		break;
-	case OB_CREDITS_NOT_MEMBER:
-		ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
-		    "No active member with this user_id in the organization.");
-		break;
-	case OB_CREDITS_IDEMPOTENCY_MISMATCH:
-		ob_idem_fail_reused(&f);
-		break;
-	}
-	ob_api_fail(r, &f);
-	return 0;
+	if (out.replayed)
+		ob_resp_header(r, "Idempotent-Replayed", "true");
+	return ob_api_answer(r, ob_credits_deduct_json(&out));
 }
 
 int
@@ -457,12 +417,8 @@ ob_h_api_credits_reverse(struct ob_req *r)
 
 	ob_api_actx(r, &ax);
 	o = ob_credits_reverse(&ax, r->who.org_id, key, ob_field_str(r, "reason"), &replayed, &f);
-	if (o == NULL) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
-	}
+	if (o == NULL)
+		return ob_api_failed(r, &f);
 	if (replayed)
 		ob_resp_header(r, "Idempotent-Replayed", "true");
 	ob_api_json(r, replayed ? 200 : 201, o);

@@ -23,12 +23,12 @@ ob_h_invoices_page(struct ob_req *r)
 {
 	struct ob_invoices_filter flt = { NULL, NULL, NULL };
 	struct ob_fail f = { 0 };
-	cJSON *d, *list, *data, *pm, *last, *purchases;
+	cJSON *d, *list, *data, *pm, *purchases;
 	char latest[24];
 	int limit, i;
 	int64_t after;
 
-	if (ob_h_inv_paging(r, &limit, &after) != 0 || ob_h_inv_filter(r, &flt) != 0)
+	if (ob_api_paging(r, 20, 100, &limit, &after) != 0 || ob_h_inv_filter(r, &flt) != 0)
 		return 0;
 	if ((list = ob_invoices_list(&r->w->db, r->who.org_id, &flt, after, limit)) == NULL)
 		return -1;
@@ -38,9 +38,7 @@ ob_h_invoices_page(struct ob_req *r)
 	for (i = 0; i < cJSON_GetArraySize(data); i++)
 		ob_h_inv_decorate(r, cJSON_GetArrayItem(data, i));
 	cJSON_AddItemReferenceToObject(d, "invoices", data);
-	if (cJSON_IsTrue(cJSON_GetObjectItem(list, "has_more")) &&
-	    (last = cJSON_GetArrayItem(data, cJSON_GetArraySize(data) - 1)) != NULL)
-		cJSON_AddStringToObject(d, "next_cursor", ob_invoices_jstr(last, "id"));
+	ob_page_next_cursor(d, list);
 	if (flt.status != NULL)
 		cJSON_AddStringToObject(d, "filter_status", flt.status);
 	if (ob_invoices_latest(&r->w->db, r->who.org_id, latest, sizeof(latest)) == 0)
@@ -78,12 +76,8 @@ ob_h_invoice_page(struct ob_req *r)
 	struct ob_fail f = { 0 };
 	cJSON *d, *inv;
 
-	if ((inv = ob_invoices_get(&r->w->db, r->who.org_id, ob_route_param(r, "invoice_id"), &f)) == NULL) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
-	}
+	if ((inv = ob_invoices_get(&r->w->db, r->who.org_id, ob_route_param(r, "invoice_id"), &f)) == NULL)
+		return ob_api_failed(r, &f);
 	ob_h_inv_decorate(r, inv);
 	d = ob_page_new(r, "Invoice", "invoices");
 	cJSON_AddItemToObject(d, "invoice", inv);
@@ -109,12 +103,8 @@ ob_h_invoice_pdf(struct ob_req *r)
 	char err[160];
 	int rc;
 
-	if ((inv = ob_invoices_get(&r->w->db, req_org(r), ob_route_param(r, "invoice_id"), &f)) == NULL) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
-	}
+	if ((inv = ob_invoices_get(&r->w->db, req_org(r), ob_route_param(r, "invoice_id"), &f)) == NULL)
+		return ob_api_failed(r, &f);
 	url = ob_invoices_jstr(inv, "invoice_pdf");
 	if (url != NULL && *url != '\0' && ob_query_get(r, "render") == NULL &&
 	    (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0)) {
@@ -162,17 +152,12 @@ int
 ob_h_api_invoices(struct ob_req *r)
 {
 	struct ob_invoices_filter flt = { NULL, NULL, NULL };
-	cJSON *list;
 	int limit;
 	int64_t after;
 
-	if (ob_h_inv_paging(r, &limit, &after) != 0 || ob_h_inv_filter(r, &flt) != 0)
+	if (ob_api_paging(r, 20, 100, &limit, &after) != 0 || ob_h_inv_filter(r, &flt) != 0)
 		return 0;
-	if ((list = ob_invoices_list(&r->w->db, r->who.org_id, &flt, after, limit)) == NULL)
-		return -1;
-	ob_api_json(r, 200, list);
-	cJSON_Delete(list);
-	return 0;
+	return ob_api_answer(r, ob_invoices_list(&r->w->db, r->who.org_id, &flt, after, limit));
 }
 
 int
@@ -181,13 +166,5 @@ ob_h_api_invoice(struct ob_req *r)
 	struct ob_fail f = { 0 };
 	cJSON *inv = ob_invoices_get(&r->w->db, r->who.org_id, ob_route_param(r, "invoice_id"), &f);
 
-	if (inv == NULL) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
-	}
-	ob_api_json(r, 200, inv);
-	cJSON_Delete(inv);
-	return 0;
+	return inv != NULL ? ob_api_answer(r, inv) : ob_api_failed(r, &f);
 }

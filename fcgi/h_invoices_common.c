@@ -1,6 +1,6 @@
 /*
  * What the invoices handlers share (h_invoices_int.h): the Stripe client,
- * form flashes, paging and filters from the query, money for display, the
+ * form flashes, filters from the query, money for display, the
  * dunning banner, and the staff routes' org and context.
  */
 #include "fcgi/h_invoices_int.h"
@@ -21,47 +21,15 @@
 void
 ob_h_inv_done_flash(struct ob_req *r, cJSON *d)
 {
-	static const struct {
-		const char *code, *kind, *message;
-	} msgs[] = {
+	static const struct ob_page_flash_msg msgs[] = {
 		{ "details_saved", "success", "Billing details saved; they print on your next invoice." },
 		{ "credits_bought", "success", "Credits ordered: they are added as soon as the payment succeeds." },
 		{ "credits_declined", "error", "The card was declined. The invoice stays open: update your payment method and pay it to receive the credits." },
 		{ "refunded", "success", "Refund issued." },
 		{ "overridden", "success", "Dunning lifted." },
 	};
-	const char *code = ob_query_get(r, "done");
-	size_t i;
 
-	for (i = 0; code != NULL && i < sizeof(msgs) / sizeof(msgs[0]); i++)
-		if (strcmp(code, msgs[i].code) == 0)
-			ob_page_flash(d, msgs[i].kind, msgs[i].message);
-}
-
-int
-ob_h_inv_paging(struct ob_req *r, int *limit, int64_t *after)
-{
-	const char *l = ob_query_get(r, "limit"), *s = ob_query_get(r, "starting_after");
-	char *end;
-	long v;
-
-	*limit = 20;
-	*after = 0;
-	if (l != NULL) {
-		v = strtol(l, &end, 10);
-		if (*l == '\0' || *end != '\0' || v < 1 || v > 100) {
-			ob_worker_error(r, 400, "invalid_request_error", "invalid_limit",
-			    "limit must be an integer from 1 to 100.", "limit");
-			return -1;
-		}
-		*limit = (int)v;
-	}
-	if (s != NULL && *s != '\0' && (*after = ob_num_id(s)) == 0) {
-		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
-		    "starting_after must be an id from a previous page.", "starting_after");
-		return -1;
-	}
-	return 0;
+	ob_page_flash_code(d, ob_query_get(r, "done"), msgs, sizeof(msgs) / sizeof(msgs[0]));
 }
 
 int

@@ -79,21 +79,31 @@ ob_h_billing_details_form(struct ob_req *r)
 	return rc;
 }
 
-int
-ob_h_payment_method_form(struct ob_req *r)
+/*
+ * A billing-portal session that returns to the invoices, answered as the
+ * route wants it: the console is redirected there, the API gets its url.
+ */
+static int
+portal(struct ob_req *r)
 {
 	struct ob_fail f = { 0 };
 	char url[1024];
 	const char *ret = ob_arena_printf(r->a, "%s/billing/invoices", r->w->cfg->public_url);
 
-	if (ob_invoices_portal(&r->w->db, ob_worker_stripe(r->w), r->who.org_id, ret, url, sizeof(url), &f) != 0) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
-	}
-	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "%s", url));
+	if (ob_invoices_portal(&r->w->db, ob_worker_stripe(r->w), r->who.org_id, ret, url,
+	    sizeof(url), &f) != 0)
+		return ob_api_failed(r, &f);
+	if (ob_req_is_api(r))
+		ob_api_url(r, "billing_portal_session", url);
+	else
+		ob_resp_redirect(r, 303, ob_arena_printf(r->a, "%s", url));
 	return 0;
+}
+
+int
+ob_h_payment_method_form(struct ob_req *r)
+{
+	return portal(r);
 }
 
 int
@@ -145,35 +155,11 @@ ob_h_api_payment_method(struct ob_req *r)
 	struct ob_fail f = { 0 };
 	cJSON *pm = ob_invoices_payment_method(&r->w->db, ob_worker_stripe(r->w), r->who.org_id, &f);
 
-	if (pm == NULL) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
-	}
-	ob_api_json(r, 200, pm);
-	cJSON_Delete(pm);
-	return 0;
+	return pm != NULL ? ob_api_answer(r, pm) : ob_api_failed(r, &f);
 }
 
 int
 ob_h_api_portal(struct ob_req *r)
 {
-	struct ob_fail f = { 0 };
-	char url[1024];
-	const char *ret = ob_arena_printf(r->a, "%s/billing/invoices", r->w->cfg->public_url);
-	cJSON *o;
-
-	if (ob_invoices_portal(&r->w->db, ob_worker_stripe(r->w), r->who.org_id, ret, url, sizeof(url), &f) != 0) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "object", "billing_portal_session");
-	cJSON_AddStringToObject(o, "url", url);
-	ob_api_json(r, 200, o);
-	cJSON_Delete(o);
-	return 0;
+	return portal(r);
 }

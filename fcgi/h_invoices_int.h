@@ -18,12 +18,6 @@ struct ob_stripe;
 /** The flash for ?done= after a form (fixed codes, never free text) into page data d. */
 void ob_h_inv_done_flash(struct ob_req *r, cJSON *d);
 
-/**
- * limit (1–100, default 20) and starting_after (an id, 0 if none) from the
- * query: 0, or -1 after answering 400.
- */
-int ob_h_inv_paging(struct ob_req *r, int *limit, int64_t *after);
-
 /** The list filters (status, from, to) from the query into flt: 0, or -1 after answering 400. */
 int ob_h_inv_filter(struct ob_req *r, struct ob_invoices_filter *flt);
 

@@ -42,12 +42,8 @@ ob_h_credit_purchase_form(struct ob_req *r)
 	ob_api_actx(r, &ax);
 	out = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id,
 	    ob_field_i64(r, "credits", 0), &declined, &f);
-	if (out == NULL) {
-		if (f.kind == OB_FAIL_DB)
-			return -1;
-		ob_api_fail(r, &f);
-		return 0;
-	}
+	if (out == NULL)
+		return ob_api_failed(r, &f);
 	cJSON_Delete(out);
 	ob_resp_redirect(r, 303, declined ? "/billing/invoices?done=credits_declined" :
 	    "/billing/invoices?done=credits_bought");

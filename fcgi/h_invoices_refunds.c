@@ -179,17 +179,12 @@ ob_h_admin_dunning_override_form(struct ob_req *r)
 int
 ob_h_api_refunds(struct ob_req *r)
 {
-	cJSON *list;
 	int limit;
 	int64_t after;
 
-	if (ob_h_inv_paging(r, &limit, &after) != 0)
+	if (ob_api_paging(r, 20, 100, &limit, &after) != 0)
 		return 0;
-	if ((list = ob_refunds_list(&r->w->db, r->who.org_id, after, limit)) == NULL)
-		return -1;
-	ob_api_json(r, 200, list);
-	cJSON_Delete(list);
-	return 0;
+	return ob_api_answer(r, ob_refunds_list(&r->w->db, r->who.org_id, after, limit));
 }
 
 static const struct ob_field refund_rows[] = {

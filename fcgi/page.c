@@ -9,9 +9,7 @@
 
 /* Flash codes that may be named in a redirect's ?flash= (never free text,
  * so nobody can make the console say something through a link). */
-static const struct {
-	const char *code, *kind, *message;
-} flashes[] = {
+static const struct ob_page_flash_msg flashes[] = {
 	{ "signed_out", "success", "You have signed out." },
 	{ "member_invited", "success", "Member invited." },
 	{ "member_updated", "success", "Member updated." },
@@ -84,10 +82,32 @@ ob_page_new(struct ob_req *r, const char *title, const char *nav_key)
 			}
 		}
 	}
-	for (i = 0; code != NULL && i < sizeof(flashes) / sizeof(flashes[0]); i++)
-		if (strcmp(code, flashes[i].code) == 0)
-			ob_page_flash(d, flashes[i].kind, flashes[i].message);
+	ob_page_flash_code(d, code, flashes, sizeof(flashes) / sizeof(flashes[0]));
 	return d;
+}
+
+void
+ob_page_flash_code(cJSON *d, const char *code, const struct ob_page_flash_msg *msgs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; code != NULL && i < n; i++)
+		if (strcmp(code, msgs[i].code) == 0)
+			ob_page_flash(d, msgs[i].kind, msgs[i].message);
+}
+
+void
+ob_page_next_cursor(cJSON *d, const cJSON *list)
+{
+	const cJSON *data = cJSON_GetObjectItem(list, "data");
+	const char *id;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(list, "has_more")))
+		return;
+	id = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(data,
+	    cJSON_GetArraySize(data) - 1), "id"));
+	if (id != NULL)
+		cJSON_AddStringToObject(d, "next_cursor", id);
 }
 
 void

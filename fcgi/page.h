@@ -5,6 +5,8 @@
 #ifndef OB_PAGE_H
 #define OB_PAGE_H
 
+#include <stddef.h>
+
 #include <cJSON.h>
 
 #include "fcgi/req.h"
@@ -21,6 +23,17 @@ void ob_page_render(struct ob_req *r, int status, const char *name, cJSON *data)
 
 /** Add a flash message {kind, message} to a page's data. */
 void ob_page_flash(cJSON *data, const char *kind, const char *message);
+
+/** A flash message a form's outcome code stands for (a fixed table: links cannot make us say anything). */
+struct ob_page_flash_msg {
+	const char *code, *kind, *message;
+};
+
+/** Flash the message of code (NULL: none) from msgs (n rows) on page data d. */
+void ob_page_flash_code(cJSON *d, const char *code, const struct ob_page_flash_msg *msgs, size_t n);
+
+/** A list page's next_cursor: the last item's id when list says it has more. */
+void ob_page_next_cursor(cJSON *d, const cJSON *list);
 
 /** Redirect (303) to path with ?flash=code (a known flash code). */
 void ob_page_redirect_flash(struct ob_req *r, const char *path, const char *code);
