@@ -145,14 +145,6 @@ ob_api_body(struct ob_req *r)
 	return j;
 }
 
-const char *
-ob_api_str(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 int
 ob_api_idem_key(struct ob_req *r, int required, const char **key)
 {

@@ -57,9 +57,6 @@ int ob_api_paging(struct ob_req *r, int def, int max, int *limit, int64_t *after
  */
 cJSON *ob_api_body(struct ob_req *r);
 
-/** A string member of obj (NULL if absent or not a string). */
-const char *ob_api_str(const cJSON *obj, const char *name);
-
 /**
  * The request's Idempotency-Key into *key (NULL when absent and not
  * required). Returns 0, or -1 after answering 400 with the one error code
