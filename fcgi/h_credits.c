@@ -93,21 +93,6 @@ form_done(struct ob_req *r, int rc, const struct ob_fail *f, const char *saved)
 	return render_page(r, ob_api_fail_status(f->kind), f);
 }
 
-/* A form's whole-number field: 0, or -1 if malformed. */
-static int
-form_int(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-	cJSON *str;
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	str = cJSON_CreateString(s);
-	rc = ob_num_json(str, min, max, out);
-	cJSON_Delete(str);
-	return rc;
-}
-
 static int
 form_fail(struct ob_req *r, const struct ob_fail *f)
 {
@@ -163,7 +148,7 @@ ob_h_credits_alloc_form(struct ob_req *r)
 	}
 	if ((uid = ob_num_id(ob_form_get(r, "user_id"))) == 0)
 		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
-	else if (form_int(ob_form_get(r, "limit"), 0, OB_CREDITS_AMOUNT_MAX, &limit) != 0)
+	else if (ob_num_parse(ob_form_get(r, "limit"), 0, OB_CREDITS_AMOUNT_MAX, &limit) != 0)
 		rc = ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "limit",
 		    "The limit must be a whole number of credits, 0 or more.");
 	else if ((o = ob_credits_allocate(&ax, r->who.org_id, uid, limit, &f)) == NULL)
