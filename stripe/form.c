@@ -8,6 +8,7 @@
 
 #include "stripe/form.h"
 #include "base/mem.h"
+#include "base/num.h"
 
 /* Characters encodeURIComponent leaves alone, minus !*'() which stripe-node
  * re-encodes, plus [ ] which it decodes again for readability. */
@@ -223,7 +224,7 @@ form_value(struct ob_buf *b, struct ob_buf *key, const cJSON *v, int depth,
 		return form_object(b, key, v, depth, npairs);
 	if (cJSON_IsArray(v)) {
 		for (c = v->child; c != NULL; c = c->next, i++) {
-			snprintf(name, sizeof(name), "%d", i);
+			ob_num_str(name, sizeof(name), i);
 			if (form_member(b, key, name, c, depth, npairs) != 0)
 				return -1;
 		}

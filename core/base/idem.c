@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "base/row.h"
+#include "base/num.h"
 
 int
 ob_idem_key_ok(const char *key)
@@ -67,7 +68,7 @@ ob_idem_claim(struct ob_db *db, int64_t org_id, const char *key,
 	size_t n;
 	enum ob_idem_state st;
 
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	hex[0] = '\\';
 	hex[1] = 'x';
 	sodium_bin2hex(hex + 2, 65, hash, 32);
@@ -103,7 +104,7 @@ ob_idem_finish(struct ob_db *db, int64_t org_id, const char *key, int status,
 	char org[24], st[16];
 	const char *params[4] = { org, key, st, body };
 
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
-	snprintf(st, sizeof(st), "%d", status);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(st, sizeof(st), status);
 	return ob_db_run(db, OB_STMT_IDEM_FINISH, params);
 }

@@ -1,4 +1,5 @@
 #include "base/json.h"
+#include "base/num.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,6 @@ ob_json_add_i64(cJSON *o, const char *name, int64_t v)
 {
 	char buf[24];
 
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	ob_num_str(buf, sizeof(buf), v);
 	cJSON_AddRawToObject(o, name, buf);
 }

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/row.h"
+#include "base/num.h"
 
 #define MIGRATION_MAX	(4L * 1024 * 1024)
 
@@ -64,7 +65,7 @@ migrate_one(struct ob_db *db, const char *dir, const char *file, int *applied,
 	char *sql = NULL;
 	int rc = -1, done;
 
-	snprintf(version, sizeof(version), "%d", atoi(file));
+	ob_num_str(version, sizeof(version), atoi(file));
 	params[0] = version;
 	params[1] = file;
 	if ((res = ob_db_exec(db, OB_STMT_MIGRATION_APPLIED, params, NULL)) == NULL) {

@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "base/mustache_tpl.h"
+#include "base/num.h"
 
 #define MAX_STEPS	(16L * 1024 * 1024)	/* tokens visited per render */
 
@@ -89,7 +90,7 @@ fmt_number(const cJSON *v, char *buf, size_t len)
 	int prec;
 
 	if ((double)v->valueint == d) {
-		snprintf(buf, len, "%d", v->valueint);
+		ob_num_str(buf, len, v->valueint);
 		return;
 	}
 	if (d != d) {			/* NaN: not JSON */
@@ -98,7 +99,7 @@ fmt_number(const cJSON *v, char *buf, size_t len)
 	}
 	if (d > -9007199254740992.0 && d < 9007199254740992.0 &&
 	    (double)(long long)d == d) {
-		snprintf(buf, len, "%lld", (long long)d);
+		ob_num_str(buf, len, (int64_t)d);
 		return;
 	}
 	for (prec = 1; prec < 17; prec++) {

@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "base/row.h"
+#include "base/num.h"
 
 void
 ob_outbox_smtp_from_env(struct ob_outbox_smtp *s)
@@ -51,7 +52,7 @@ ob_outbox_enqueue(struct ob_db *db, int64_t org_id, const char *kind, const char
 		ob_log(OB_LOG_WARN, "outbox_skip", "unusable address for %s", kind);
 		return 0;
 	}
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	snprintf(subj, sizeof(subj), "%s", subject);
 	for (i = 0; subj[i] != '\0'; i++)
 		if (subj[i] == '\r' || subj[i] == '\n' || subj[i] == '\t')
@@ -73,7 +74,7 @@ ob_outbox_notify(struct ob_db *db, int64_t org_id, int members, const char *kind
 
 	if (queued != NULL)
 		*queued = 0;
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((q = ob_db_exec(db, OB_STMT_OUT_CONTACTS, params, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(q) && rc == 0; i++) {
@@ -225,8 +226,8 @@ ob_outbox_send_due(struct ob_db *db, const struct ob_outbox_smtp *s, int limit, 
 			continue;
 		}
 		ob_log(OB_LOG_WARN, "outbox_failed", "message %s: %s", params[0], err);
-		snprintf(backoff, sizeof(backoff), "%ld", 60L << (attempts < 10 ? attempts : 10));
-		snprintf(maxs, sizeof(maxs), "%d", OB_OUTBOX_MAX_ATTEMPTS);
+		ob_num_str(backoff, sizeof(backoff), 60L << (attempts < 10 ? attempts : 10));
+		ob_num_str(maxs, sizeof(maxs), OB_OUTBOX_MAX_ATTEMPTS);
 		params[1] = err;
 		params[2] = backoff;
 		params[3] = maxs;

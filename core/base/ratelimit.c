@@ -17,6 +17,7 @@
 #include "base/db.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "base/num.h"
 
 /*
  * The shared table: buckets of RL_WAYS slots, one spinlock per bucket. A
@@ -350,12 +351,12 @@ rl_db_hit(struct ob_rl *rl, struct ob_db *db, enum ob_rl_class c,
 		goto out;
 	}
 	rl_bucket_name(c, id, bucket, sizeof(bucket));
-	snprintf(win, sizeof(win), "%ld", rl->lim[c].window);
+	ob_num_str(win, sizeof(win), rl->lim[c].window);
 	params[0] = bucket;
 	params[1] = win;
 	params[2] = NULL;
 	if (rl->now != NULL) {
-		snprintf(at, sizeof(at), "%ld", rl->now());
+		ob_num_str(at, sizeof(at), rl->now());
 		params[2] = at;
 	}
 	if ((res = ob_db_exec(db, OB_STMT_RATE_LIMIT_HIT, params, NULL)) == NULL)

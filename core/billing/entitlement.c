@@ -5,6 +5,7 @@
 #include "billing/plans.h"
 #include "billing/subscription.h"
 #include "credits/credits.h"
+#include "base/num.h"
 
 #include <stdio.h>
 
@@ -29,7 +30,7 @@ ob_entitlement_overview(struct ob_db *db, int64_t org_id, cJSON *overview)
 	    ob_plans_get(db, sub.plan, org_id, &plan) != 0 || plan.credits_per_seat < 0)
 		return;
 	/* Exact integers, as ob_json_add_i64 writes them. */
-	snprintf(raw, sizeof(raw), "%lld", (long long)plan.credits_per_seat);
+	ob_num_str(raw, sizeof(raw), plan.credits_per_seat);
 	ob_credits_fmt(fmt, plan.credits_per_seat);
 	put(overview, "entitlement_per_seat", cJSON_CreateRaw(raw));
 	put(overview, "entitlement_per_seat_fmt", cJSON_CreateString(fmt));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/row.h"
+#include "base/num.h"
 #include "stripe/client.h"
 #include "billing/proration.h"
 
@@ -99,7 +100,7 @@ ob_plans_get(struct ob_db *db, const char *code, int64_t org_id, struct ob_plan 
 
 	if (code == NULL || strlen(code) >= sizeof(p->code))
 		return 1;
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_PLAN_GET, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(res) == 1) {
@@ -310,7 +311,7 @@ ob_plans_stripe_price(struct ob_db *db, struct ob_stripe *st, const struct ob_pl
 		snprintf(pid, sizeof(pid), "orgbill_%s", p->code);
 		q = cJSON_CreateObject();
 		cJSON_AddStringToObject(q, "product", pid);
-		snprintf(amount_s, sizeof(amount_s), "%lld", (long long)amount);
+		ob_num_str(amount_s, sizeof(amount_s), amount);
 		cJSON_AddStringToObject(q, "unit_amount", amount_s);
 		cJSON_AddStringToObject(q, "currency", p->currency);
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "recurring"), "interval", cycle);
@@ -328,8 +329,8 @@ ob_plans_stripe_price(struct ob_db *db, struct ob_stripe *st, const struct ob_pl
 		}
 		snprintf(price_id, len, "%s", id);
 	}
-	snprintf(amount_s, sizeof(amount_s), "%lld", (long long)amount);
-	snprintf(org_s, sizeof(org_s), "%lld", (long long)org_id);
+	ob_num_str(amount_s, sizeof(amount_s), amount);
+	ob_num_str(org_s, sizeof(org_s), org_id);
 	params_db[0] = p->code;
 	params_db[1] = cycle;
 	params_db[2] = org_s;
@@ -401,7 +402,7 @@ current_use(struct ob_db *db, int64_t org_id, int64_t use[OB_RES__MAX])
 	PGresult *res;
 	int i;
 
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_USAGE_CURRENT, params, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < OB_RES__MAX; i++)
@@ -423,7 +424,7 @@ org_plan(struct ob_db *db, int64_t org_id, struct ob_plan *p, int64_t *seats)
 	int rc;
 
 	*seats = -1;
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_SUB_GET, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(res) == 1 && strcmp(ob_row_str(res, 0, "status"), "canceled") != 0 &&
@@ -454,11 +455,11 @@ ob_plans_usage_report(struct ob_db *db, int64_t org_id, const int64_t set[OB_RES
 		if (i != OB_RES_EXECUTIONS && (set[i] < -1 || set[i] > 1000000000LL))
 			return ob_fail(f, OB_FAIL_INVALID, "invalid_quantity", res_names[i],
 			    "%s must be between 0 and 10^9.", res_names[i]);
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
-	snprintf(v[0], sizeof(v[0]), "%lld", (long long)set[OB_RES_AGENTS]);
-	snprintf(v[1], sizeof(v[1]), "%lld", (long long)set[OB_RES_STORAGE_MB]);
-	snprintf(v[2], sizeof(v[2]), "%lld", (long long)set[OB_RES_GATEWAYS]);
-	snprintf(ex, sizeof(ex), "%lld", (long long)add_executions);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(v[0], sizeof(v[0]), set[OB_RES_AGENTS]);
+	ob_num_str(v[1], sizeof(v[1]), set[OB_RES_STORAGE_MB]);
+	ob_num_str(v[2], sizeof(v[2]), set[OB_RES_GATEWAYS]);
+	ob_num_str(ex, sizeof(ex), add_executions);
 	params[0] = org;
 	params[1] = set[OB_RES_AGENTS] >= 0 ? v[0] : NULL;
 	params[2] = add_executions > 0 ? ex : NULL;
@@ -489,7 +490,7 @@ effective_limit(struct ob_db *db, int64_t org_id, const struct ob_plan *p, int64
 	*err = 0;
 	if (r != OB_RES_USERS || seats < 0)
 		return lim;
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_BILLING_SETTINGS_GET, params, NULL)) == NULL) {
 		*err = 1;
 		return lim;
@@ -571,8 +572,8 @@ ob_plans_usage_view(struct ob_db *db, int64_t org_id, int days)
 		cJSON_AddItemToArray(arr, row);
 	}
 	add_limit(o, "contacts_per_agent", p.contacts_per_agent);
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
-	snprintf(n, sizeof(n), "%d", days < 1 ? 1 : days > 366 ? 366 : days);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(n, sizeof(n), days < 1 ? 1 : days > 366 ? 366 : days);
 	if ((res = ob_db_exec(db, OB_STMT_USAGE_HISTORY, params, NULL)) == NULL) {
 		cJSON_Delete(o);
 		return NULL;

@@ -1,6 +1,7 @@
 #include "billing/seats.h"
 #include "base/json.h"
 #include "base/row.h"
+#include "base/num.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -9,12 +10,6 @@
 
 #define LINE_MAX_LEN	1024
 
-static void
-fmt_i64(char *buf, size_t n, int64_t v)
-{
-	snprintf(buf, n, "%lld", (long long)v);
-}
-
 int
 ob_seats_count(struct ob_db *db, int64_t org_id, int64_t *assigned)
 {
@@ -22,7 +17,7 @@ ob_seats_count(struct ob_db *db, int64_t org_id, int64_t *assigned)
 	const char *params[1] = { org };
 	PGresult *res;
 
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_SEATS_COUNT, params, NULL)) == NULL)
 		return -1;
 	*assigned = ob_row_i64(res, 0, "assigned");
@@ -38,7 +33,7 @@ purchased(struct ob_db *db, int64_t org_id, int64_t *n)
 	const char *params[1] = { org };
 	PGresult *res;
 
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_SEATS_PURCHASED, params, NULL)) == NULL)
 		return -1;
 	*n = PQntuples(res) == 1 ? ob_row_i64(res, 0, "seats") : 0;
@@ -53,7 +48,7 @@ ob_seats_auto_increase(struct ob_db *db, int64_t org_id, int *on)
 	const char *params[1] = { org };
 	PGresult *res;
 
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_BILLING_SETTINGS_GET, params, NULL)) == NULL)
 		return -1;
 	*on = PQntuples(res) == 1 && ob_row_bool(res, 0, "auto_seat_increase");
@@ -70,7 +65,7 @@ ob_seats_set_auto_increase(const struct ob_actx *ax, int64_t org_id, int on,
 	cJSON *after;
 	int was = 0, rc;
 
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (ob_seats_auto_increase(ax->db, org_id, &was) != 0 ||
@@ -114,7 +109,7 @@ ob_seats_list(struct ob_db *db, int64_t org_id, const char *q, const char *statu
 	int64_t bought = 0, used = 0;
 	int i, licensed, on = 0;
 
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (purchased(db, org_id, &bought) != 0 || ob_seats_count(db, org_id, &used) != 0 ||
 	    ob_seats_auto_increase(db, org_id, &on) != 0)
 		return NULL;
@@ -295,7 +290,7 @@ member_of(struct ob_db *db, const char *org, const struct ob_seat_row *row, char
 	*what = row->email;
 	if (row->user_id == 0)
 		return ob_db_exec(db, OB_STMT_SEATS_MEMBER_BY_EMAIL, params, NULL);
-	fmt_i64(uid, 24, row->user_id);
+	ob_num_str(uid, 24, row->user_id);
 	params[1] = uid;
 	*what = uid;
 	return ob_db_exec(db, OB_STMT_SEATS_MEMBER_BY_ID, params, NULL);
@@ -356,11 +351,11 @@ write_rows(const struct ob_actx *ax, const char *org, const int64_t *ids, const 
 	const char *params[3];
 	int i;
 
-	fmt_i64(by, sizeof(by), ax->who != NULL ? ax->who->user_id : 0);
+	ob_num_str(by, sizeof(by), ax->who != NULL ? ax->who->user_id : 0);
 	for (i = 0; i < n; i++) {
 		if (act[i] == 0)
 			continue;
-		fmt_i64(uid, sizeof(uid), ids[i]);
+		ob_num_str(uid, sizeof(uid), ids[i]);
 		params[0] = org;
 		params[1] = uid;
 		params[2] = ax->who != NULL && ax->who->user_id != 0 ? by : NULL;
@@ -414,7 +409,7 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 	if (n < 0 || n > OB_SEATS_ROWS_MAX)
 		return ob_fail(f, OB_FAIL_INVALID, "too_many_rows", "rows",
 		    "At most %d rows at once.", OB_SEATS_ROWS_MAX);
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	ids = calloc((size_t)n + 1, sizeof(*ids));
 	act = calloc((size_t)n + 1, sizeof(*act));
 	if (ids == NULL || act == NULL) {

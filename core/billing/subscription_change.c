@@ -14,6 +14,7 @@
 
 #include "base/idem.h"
 #include "base/row.h"
+#include "base/num.h"
 
 /* Record a scheduled change (no Stripe call): one transaction, one audit row. */
 static int
@@ -27,7 +28,7 @@ schedule_change(const struct ob_actx *ax, int64_t org_id, const struct ob_sub *c
 	cJSON *b, *a;
 	int rc;
 
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (ob_db_run(ax->db, OB_STMT_SUB_SET_SCHEDULE, sp) != 0 ||
@@ -62,7 +63,7 @@ claim_lookup(struct ob_db *db, int64_t org_id, const char *key, const char *hash
 	PGresult *res;
 	int rc = 0;
 
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_BOP_GET, params, NULL)) == NULL)
 		return ob_fail_db(f, db->lasterr);
 	if (PQntuples(res) == 0)

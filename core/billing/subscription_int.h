@@ -37,13 +37,6 @@ ob_sub_copy(char *dst, size_t n, const char *s)
 	snprintf(dst, n, "%s", s != NULL ? s : "");
 }
 
-/* v as decimal text into buf (n >= 24 holds any value). */
-static inline void
-ob_sub_fmt_i64(char *buf, size_t n, int64_t v)
-{
-	snprintf(buf, n, "%lld", (long long)v);
-}
-
 /* ---- subscription_util.c ---- */
 
 /** The string member name of o; NULL if absent or not a string. */

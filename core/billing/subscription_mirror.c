@@ -104,13 +104,13 @@ upsert_row(struct ob_db *db, int64_t org_id, const struct stripe_sub *x, const c
 	char org[24], seats[24], unit[24], ps[24], pe[24], te[24], ca[24];
 	const char *params[16];
 
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
-	ob_sub_fmt_i64(seats, sizeof(seats), x->quantity);
-	ob_sub_fmt_i64(unit, sizeof(unit), x->unit_amount);
-	ob_sub_fmt_i64(ps, sizeof(ps), x->period_start);
-	ob_sub_fmt_i64(pe, sizeof(pe), x->period_end);
-	ob_sub_fmt_i64(te, sizeof(te), x->trial_end);
-	ob_sub_fmt_i64(ca, sizeof(ca), x->canceled_at);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(seats, sizeof(seats), x->quantity);
+	ob_num_str(unit, sizeof(unit), x->unit_amount);
+	ob_num_str(ps, sizeof(ps), x->period_start);
+	ob_num_str(pe, sizeof(pe), x->period_end);
+	ob_num_str(te, sizeof(te), x->trial_end);
+	ob_num_str(ca, sizeof(ca), x->canceled_at);
 	params[0] = org;
 	params[1] = plan;
 	params[2] = cycle;
@@ -138,7 +138,7 @@ set_reason_schedule(struct ob_db *db, int64_t org_id, const char *cancel_reason,
 	char org[24];
 	const char *sp[4] = { org, NULL, NULL, NULL };
 
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (cancel_reason != NULL) {
 		sp[1] = *cancel_reason != '\0' ? cancel_reason : NULL;
 		if (ob_db_run(db, OB_STMT_SUB_SET_CANCEL_REASON, sp) != 0)
@@ -226,7 +226,7 @@ ob_subscription_on_new_period(const struct ob_actx *ax, const struct ob_sub *s)
 	    ob_credits_grant_plan_period(ax, s->org_id, start, end,
 	    p.credits_per_seat * s->seats, &grant_id, &created, &f) != 0)
 		return -1;
-	ob_sub_fmt_i64(org, sizeof(org), s->org_id);
-	ob_sub_fmt_i64(ps, sizeof(ps), s->period_start);
+	ob_num_str(org, sizeof(org), s->org_id);
+	ob_num_str(ps, sizeof(ps), s->period_start);
 	return ob_db_run(ax->db, OB_STMT_SUB_SET_CREDITS_PERIOD, params);
 }

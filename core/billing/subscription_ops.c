@@ -44,7 +44,7 @@ ob_sub_lock(struct ob_db *db, int64_t org_id, int *got)
 	const char *params[1] = { org };
 	PGresult *res;
 
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	*got = 0;
 	if ((res = ob_db_exec(db, OB_STMT_BILLING_LOCK, params, NULL)) == NULL)
 		return -1;
@@ -59,7 +59,7 @@ ob_sub_unlock(struct ob_db *db, int64_t org_id)
 	char org[24];
 	const char *params[1] = { org };
 
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	(void)ob_db_run(db, OB_STMT_BILLING_UNLOCK, params);
 }
 
@@ -88,8 +88,8 @@ finish_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f)
 	else
 		cJSON_AddNullToObject(e, "param");
 	txt = cJSON_PrintUnformatted(err);
-	ob_sub_fmt_i64(id, sizeof(id), op_id);
-	snprintf(kind, sizeof(kind), "%d", (int)k);
+	ob_num_str(id, sizeof(id), op_id);
+	ob_num_str(kind, sizeof(kind), (int)k);
 	params[3] = txt;
 	(void)ob_db_run(db, OB_STMT_BOP_FINISH, params);
 	free(txt);
@@ -324,7 +324,7 @@ finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op
 			cJSON_AddNullToObject(view, "invoice");
 	}
 	txt = cJSON_PrintUnformatted(view);
-	ob_sub_fmt_i64(id, sizeof(id), op->id);
+	ob_num_str(id, sizeof(id), op->id);
 	fparams[0] = id;
 	fparams[1] = "done";
 	fparams[2] = "0";	/* OB_FAIL_NONE */
@@ -353,7 +353,7 @@ ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	int transient = 0, rc = -1;
 
 	memset(ans, 0, sizeof(*ans));
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (strcmp(op->kind, "create") == 0 ? req_create(st, op, org, &rq, &transient, f) != 0 :
 	    req_change(op, &rq, f) != 0)
 		goto refused;
@@ -402,7 +402,7 @@ ob_sub_op_insert(struct ob_db *db, int64_t org_id, const char *key, const char *
 	char *ptxt = cJSON_PrintUnformatted(op->params);
 	PGresult *res;
 
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	ip[0] = org;
 	ip[1] = op->kind;
 	ip[2] = key;
@@ -428,7 +428,7 @@ ob_sub_drain_pending(const struct ob_actx *ax, struct ob_stripe *st, int64_t org
 	struct ob_sub_answer ans;
 	int rc;
 
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(ax->db, OB_STMT_BOP_PENDING, params, NULL)) == NULL)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (PQntuples(res) == 0) {
@@ -500,7 +500,7 @@ ob_subscription_reconcile(const struct ob_actx *ax, struct ob_stripe *st,
 	int64_t org;
 
 	*done = 0;
-	snprintf(age, sizeof(age), "%ld", min_age_s);
+	ob_num_str(age, sizeof(age), min_age_s);
 	if ((res = ob_db_exec(ax->db, OB_STMT_BOP_STALE_ORGS, params, NULL)) == NULL)
 		return ob_fail_db(f, ax->db->lasterr);
 	n = PQntuples(res);

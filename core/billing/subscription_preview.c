@@ -9,6 +9,7 @@
 
 #include "base/json.h"
 #include "base/money.h"
+#include "base/num.h"
 #include "billing/proration.h"
 
 static void
@@ -16,7 +17,7 @@ add_int_arr(cJSON *a, int64_t v)
 {
 	char buf[24];
 
-	ob_sub_fmt_i64(buf, sizeof(buf), v);
+	ob_num_str(buf, sizeof(buf), v);
 	cJSON_AddItemToArray(a, cJSON_CreateRaw(buf));
 }
 

@@ -3,6 +3,7 @@
  * reading Stripe objects and request bodies, times, hex.
  */
 #include "billing/subscription_int.h"
+#include "base/num.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ ob_sub_put_i64(cJSON *o, const char *name, int64_t v)
 {
 	char buf[24];
 
-	ob_sub_fmt_i64(buf, sizeof(buf), v);
+	ob_num_str(buf, sizeof(buf), v);
 	cJSON_AddStringToObject(o, name, buf);
 }
 

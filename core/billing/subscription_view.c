@@ -8,6 +8,7 @@
 
 #include "base/json.h"
 #include "base/row.h"
+#include "base/num.h"
 #include "billing/seats.h"
 
 int
@@ -20,7 +21,7 @@ ob_subscription_load(struct ob_db *db, int64_t org_id, struct ob_sub *s)
 
 	memset(s, 0, sizeof(*s));
 	s->sched_seats = -1;
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_SUB_GET, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(res) == 1) {
@@ -96,7 +97,7 @@ ob_subscription_view(struct ob_db *db, int64_t org_id)
 		return NULL;
 	if (ob_seats_count(db, org_id, &used) != 0)
 		return NULL;
-	ob_sub_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "subscription");
 	cJSON_AddStringToObject(o, "org_id", org);

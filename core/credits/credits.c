@@ -12,12 +12,6 @@
 
 #include <libpq-fe.h>
 
-static void
-fmt_i64(char *buf, size_t len, int64_t v)
-{
-	snprintf(buf, len, "%lld", (long long)v);
-}
-
 int
 ob_credits_service_ok(const char *s)
 {
@@ -116,10 +110,10 @@ ob_credits_deduct(struct ob_db *db, const struct ob_credits_deduct_in *in,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	fmt_i64(org, sizeof(org), in->org_id);
-	fmt_i64(user, sizeof(user), in->user_id);
-	fmt_i64(amount, sizeof(amount), in->amount);
-	fmt_i64(keyid, sizeof(keyid), in->api_key_id);
+	ob_num_str(org, sizeof(org), in->org_id);
+	ob_num_str(user, sizeof(user), in->user_id);
+	ob_num_str(amount, sizeof(amount), in->amount);
+	ob_num_str(keyid, sizeof(keyid), in->api_key_id);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_DEDUCT, params, &state)) == NULL) {
 		if (state != NULL && strncmp(state, "22", 2) == 0)
 			return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", NULL,
@@ -170,7 +164,7 @@ ob_credits_deduct_json(const struct ob_credits_deduct_out *out)
 	cJSON *o = cJSON_CreateObject();
 	char id[24];
 
-	fmt_i64(id, sizeof(id), out->deduction_id);
+	ob_num_str(id, sizeof(id), out->deduction_id);
 	cJSON_AddStringToObject(o, "object", "deduction");
 	cJSON_AddStringToObject(o, "deduction_id", id);
 	cJSON_AddBoolToObject(o, "replayed", out->replayed);
@@ -193,9 +187,9 @@ ob_credits_check(struct ob_db *db, int64_t org_id, int64_t user_id, int64_t amou
 	PGresult *res;
 	cJSON *o = NULL;
 
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(user, sizeof(user), user_id);
-	fmt_i64(amt, sizeof(amt), amount);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	ob_num_str(amt, sizeof(amt), amount);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_CHECK, params, NULL)) == NULL) {
 		ob_fail_db(f, db->lasterr);
 		return NULL;

@@ -13,12 +13,6 @@
 
 #include <libpq-fe.h>
 
-static void
-fmt_i64(char *buf, size_t len, int64_t v)
-{
-	snprintf(buf, len, "%lld", (long long)v);
-}
-
 /* Who acts, for the ledger's actor column (the audit row says it fully). */
 static void
 actor(const struct ob_actx *ax, char *buf, size_t len)
@@ -116,10 +110,10 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	PGresult *res = NULL;
 	cJSON *o = NULL, *ret = NULL;
 
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(user, sizeof(user), user_id);
-	fmt_i64(amount, sizeof(amount), in->amount);
-	snprintf(prio, sizeof(prio), "%d", in->priority);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	ob_num_str(amount, sizeof(amount), in->amount);
+	ob_num_str(prio, sizeof(prio), in->priority);
 	actor(ax, who, sizeof(who));
 	if (ob_db_begin(ax->db) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
@@ -133,7 +127,7 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 			ob_fail_db(f, ax->db->lasterr);
 		goto out;
 	}
-	fmt_i64(gid, sizeof(gid), ob_row_i64(res, 0, "grant_id"));
+	ob_num_str(gid, sizeof(gid), ob_row_i64(res, 0, "grant_id"));
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_grant");
 	cJSON_AddStringToObject(o, "id", gid);
@@ -186,8 +180,8 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
 	    !rfc3339_ok(period_end) || strcmp(period_start, period_end) >= 0)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "period",
 		    "The period must be two RFC 3339 UTC times, start before end.");
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(amt, sizeof(amt), credits);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(amt, sizeof(amt), credits);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_GRANT_PLAN, params, &state)) == NULL) {
@@ -201,7 +195,7 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
 	*grant_id = ob_row_i64(res, 0, "grant_id");
 	*created = ob_row_bool(res, 0, "created");
 	if (*created) {
-		fmt_i64(gid, sizeof(gid), *grant_id);
+		ob_num_str(gid, sizeof(gid), *grant_id);
 		after = cJSON_CreateObject();
 		cJSON_AddStringToObject(after, "source", "plan");
 		ob_json_add_i64(after, "amount", credits);
@@ -237,9 +231,9 @@ allocate_one(const struct ob_actx *ax, int64_t org_id, int64_t user_id, int64_t 
 	cJSON *o = NULL, *before = NULL;
 	int64_t used;
 
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(user, sizeof(user), user_id);
-	fmt_i64(lim, sizeof(lim), limit);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	ob_num_str(lim, sizeof(lim), limit);
 	actor(ax, who, sizeof(who));
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_ALLOCATE, params, NULL)) == NULL) {
 		ob_fail_db(f, ax->db->lasterr);
@@ -354,7 +348,7 @@ ob_credits_allocate_bulk(const struct ob_actx *ax, int64_t org_id, const char *t
 	if (text == NULL || strlen(text) > 64 * 1024)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "allocations",
 		    "Give one \"email, limit\" per line (at most 64 KB).");
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	while (*p != '\0') {
@@ -425,7 +419,7 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 		    "reason must be at most %d bytes.", OB_CREDITS_REASON_MAX);
 		return NULL;
 	}
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	actor(ax, who, sizeof(who));
 	if (ob_db_begin(ax->db) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
@@ -449,10 +443,10 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 	*replayed = ob_row_bool(res, 0, "replayed");
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "reversal");
-	fmt_i64(id, sizeof(id), ob_row_i64(res, 0, "reversal_id"));
+	ob_num_str(id, sizeof(id), ob_row_i64(res, 0, "reversal_id"));
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddStringToObject(o, "key", ob_row_str(res, 0, "reversal_key"));
-	fmt_i64(id, sizeof(id), ob_row_i64(res, 0, "deduction_id"));
+	ob_num_str(id, sizeof(id), ob_row_i64(res, 0, "deduction_id"));
 	cJSON_AddStringToObject(o, "deduction_id", id);
 	cJSON_AddStringToObject(o, "deduction_key", key);
 	ob_json_add_i64(o, "amount", ob_row_i64(res, 0, "amount"));
@@ -497,8 +491,8 @@ ob_credits_settings_set(const struct ob_actx *ax, int64_t org_id, int allow, int
 	if (max < -1 || max > OB_CREDITS_AMOUNT_MAX)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "max_extra_tasks",
 		    "max_extra_tasks must be -1 (unlimited), 0 (none) or a positive number.");
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(mx, sizeof(mx), max);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(mx, sizeof(mx), max);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_SETTINGS_GET, p1, NULL)) == NULL) {

@@ -6,6 +6,7 @@
 #include "credits/credits.h"
 #include "base/json.h"
 #include "base/row.h"
+#include "base/num.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -14,12 +15,6 @@
 
 #include <libpq-fe.h>
 
-static void
-fmt_i64(char *buf, size_t len, int64_t v)
-{
-	snprintf(buf, len, "%lld", (long long)v);
-}
-
 void
 ob_credits_fmt(char out[OB_CREDITS_FMT_LEN], int64_t v)
 {
@@ -27,7 +22,7 @@ ob_credits_fmt(char out[OB_CREDITS_FMT_LEN], int64_t v)
 	size_t n, i, j = 0;
 	int neg = v < 0;
 
-	fmt_i64(raw, sizeof(raw), neg ? -v : v);
+	ob_num_str(raw, sizeof(raw), neg ? -v : v);
 	n = strlen(raw);
 	if (neg)
 		out[j++] = '-';
@@ -77,7 +72,7 @@ ob_credits_status(struct ob_db *db, int64_t org_id)
 	int64_t max, expired;
 	int allow;
 
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_STATUS, params, NULL)) == NULL)
 		return NULL;
 	o = cJSON_CreateObject();
@@ -128,10 +123,10 @@ ob_credits_allocations(struct ob_db *db, int64_t org_id, int64_t after, int limi
 	int i, n;
 	int64_t lm, used;
 
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(aft, sizeof(aft), after);
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	fmt_i64(only, sizeof(only), only_user);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(aft, sizeof(aft), after);
+	ob_num_str(lim, sizeof(lim), limit + 1);
+	ob_num_str(only, sizeof(only), only_user);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_ALLOC_LIST, params, NULL)) == NULL)
 		return NULL;
 	list = list_new(&data);
@@ -279,8 +274,8 @@ ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, const char 
 	int64_t amount, count;
 	int i, n, max;
 
-	fmt_i64(org, sizeof(org), org_id);
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(lim, sizeof(lim), limit + 1);
 	if ((res = ob_db_exec(db, s, params, NULL)) == NULL)
 		return NULL;
 	list = list_new(&data);
@@ -322,7 +317,7 @@ ob_credits_extra_usage(struct ob_db *db, int64_t org_id, const char *period_star
 	struct tm tm;
 	PGresult *res;
 
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (period_start == NULL) {
 		gmtime_r(&now, &tm);
 		strftime(today, sizeof(today), "%Y-%m-01", &tm);
@@ -347,7 +342,7 @@ ob_credits_metrics(struct ob_db *db, int64_t org_id)
 	cJSON *o;
 	int i, one;
 
-	fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_METRICS, params, NULL)) == NULL)
 		return NULL;
 	one = PQntuples(res) > 0;
@@ -371,7 +366,7 @@ ob_credits_user_summary(struct ob_db *db, int64_t user_id)
 	int64_t lim, used;
 	int i;
 
-	fmt_i64(user, sizeof(user), user_id);
+	ob_num_str(user, sizeof(user), user_id);
 	if ((res = ob_db_exec(db, OB_STMT_CREDITS_USER_ORGS, params, NULL)) == NULL)
 		return NULL;
 	o = cJSON_CreateObject();

@@ -10,6 +10,7 @@
 
 #include "base/db_json.h"
 #include "base/row.h"
+#include "base/num.h"
 #include "identity/auth.h"
 #include "identity/mutation.h"
 
@@ -24,7 +25,7 @@ ob_apikey_list(struct ob_db *db, int64_t org_id)
 	char org[24];
 	const char *params[1] = { org };
 
-	ob_mutation_id(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	return ob_db_exec_list(db, OB_STMT_APIKEY_LIST, params, cols, -1, NULL);
 }
 
@@ -77,7 +78,7 @@ ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
 	int64_t key_org;
 	int rc;
 
-	ob_mutation_id(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if ((res = ob_db_exec(ax->db, OB_STMT_APIKEY_REVOKE, params, NULL)) == NULL)
@@ -103,6 +104,6 @@ ob_apikey_revoke_named(struct ob_db *db, int64_t org_id, const char *name)
 	char org[24];
 	const char *params[2] = { org, name };
 
-	ob_mutation_id(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	return ob_db_run(db, OB_STMT_APIKEY_REVOKE_NAMED, params);
 }

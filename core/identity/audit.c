@@ -5,6 +5,7 @@
 
 #include "base/db_json.h"
 #include "base/mem.h"
+#include "base/num.h"
 
 int
 ob_audit_write(const struct ob_actx *ax, int64_t org_id, const char *action,
@@ -21,7 +22,7 @@ ob_audit_write(const struct ob_actx *ax, int64_t org_id, const char *action,
 	if (p != NULL && p->kind == OB_PRINCIPAL_USER) {
 		/* Staff-console actions are the staff's, with their reason. */
 		actor_type = (ax->as_staff && p->is_staff) ? "staff" : "user";
-		snprintf(actor, sizeof(actor), "%lld", (long long)p->user_id);
+		ob_num_str(actor, sizeof(actor), p->user_id);
 	} else if (p != NULL && p->kind == OB_PRINCIPAL_KEY) {
 		actor_type = "api_key";
 		snprintf(actor, sizeof(actor), "%s", p->key_prefix);
@@ -30,7 +31,7 @@ ob_audit_write(const struct ob_actx *ax, int64_t org_id, const char *action,
 		b = cJSON_PrintUnformatted(before);
 	if (after != NULL)
 		a = cJSON_PrintUnformatted(after);
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	params[0] = org;
 	params[1] = actor_type;
 	params[2] = actor[0] ? actor : NULL;
@@ -60,8 +61,8 @@ ob_audit_list(struct ob_db *db, int64_t org_id, int64_t before_id, int limit)
 	char org[24], before[24], lim[16];
 	const char *params[3] = { org, before, lim };
 
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
-	snprintf(before, sizeof(before), "%lld", (long long)before_id);
-	snprintf(lim, sizeof(lim), "%d", limit + 1);	/* one more: has_more */
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(before, sizeof(before), before_id);
+	ob_num_str(lim, sizeof(lim), limit + 1);	/* one more: has_more */
 	return ob_db_exec_list(db, OB_STMT_AUDIT_LIST, params, cols, limit, "audit_event");
 }

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/row.h"
+#include "base/num.h"
 
 #define CSRF_LABEL "orgbill-csrf-v1"
 
@@ -122,8 +123,8 @@ ob_auth_session_create(struct ob_db *db, int64_t user_id, long max_age_s,
 
 	ob_auth_token_new(raw, token_text);
 	ob_auth_token_hash_param(raw, sizeof(raw), hash);
-	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-	snprintf(age, sizeof(age), "%ld", max_age_s);
+	ob_num_str(uid, sizeof(uid), user_id);
+	ob_num_str(age, sizeof(age), max_age_s);
 	snprintf(ua, sizeof(ua), "%s", user_agent ? user_agent : "");
 	params[0] = hash;
 	params[1] = uid;
@@ -152,7 +153,7 @@ ob_auth_session_lookup(struct ob_db *db, const char *token_text, long idle_s,
 		return 0;
 	ob_auth_token_hash_param(raw, sizeof(raw), hash);
 	sodium_memzero(raw, sizeof(raw));
-	snprintf(idle, sizeof(idle), "%ld", idle_s);
+	ob_num_str(idle, sizeof(idle), idle_s);
 	params[0] = hash;
 	params[1] = idle;
 	if ((res = ob_db_exec(db, OB_STMT_SESSION_LOOKUP, params, NULL)) == NULL)
@@ -252,8 +253,8 @@ ob_auth_apikey_create(struct ob_db *db, int64_t org_id, const char *name,
 	ob_auth_token_new(raw, secret);
 	ob_auth_token_hash_param((const unsigned char *)secret, strlen(secret), hash);
 	snprintf(key_text, OB_APIKEY_TEXT, "ob_%s_%s", prefix, secret);
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
-	snprintf(by, sizeof(by), "%lld", (long long)created_by);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(by, sizeof(by), created_by);
 	params[0] = org;
 	params[1] = prefix;
 	params[2] = hash;
@@ -303,7 +304,7 @@ keycache_fill(struct ob_db *db, struct keycache_entry *e, const char *prefix)
 			char id[24];
 			const char *p1[1] = { id };
 
-			snprintf(id, sizeof(id), "%lld", (long long)e->id);
+			ob_num_str(id, sizeof(id), e->id);
 			if (ob_db_run(db, OB_STMT_APIKEY_TOUCH, p1) != 0)
 				ob_log(OB_LOG_WARN, "apikey_touch", "%s", db->lasterr);
 		}

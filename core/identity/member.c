@@ -9,6 +9,7 @@
 
 #include "base/db_json.h"
 #include "base/row.h"
+#include "base/num.h"
 #include "identity/mutation.h"
 
 /* Inside a transaction: upsert the membership and audit it. */
@@ -23,8 +24,8 @@ member_add_tx(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	cJSON *after;
 	int rc;
 
-	ob_mutation_id(org, sizeof(org), org_id);
-	ob_mutation_id(user, sizeof(user), user_id);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
 	if ((res = ob_db_exec(ax->db, OB_STMT_MEMBER_UPSERT, params, &state)) == NULL) {
 		if (state != NULL && strcmp(state, "23503") == 0) {
 			ob_db_rollback(ax->db);
@@ -152,8 +153,8 @@ ob_member_set_role(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	if (ob_role_parse(role) == OB_ROLE_NONE)
 		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
 		    "The role must be owner, admin, billing or member.");
-	ob_mutation_id(org, sizeof(org), org_id);
-	ob_mutation_id(user, sizeof(user), user_id);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (strcmp(role, "owner") != 0 && keep_an_owner(ax, org, user_id, f) != 0)
@@ -189,8 +190,8 @@ ob_member_remove(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	cJSON *before;
 	int rc;
 
-	ob_mutation_id(org, sizeof(org), org_id);
-	ob_mutation_id(user, sizeof(user), user_id);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (keep_an_owner(ax, org, user_id, f) != 0)
@@ -227,8 +228,8 @@ ob_member_standing(struct ob_db *db, int64_t org_id, struct ob_principal *p)
 	p->billing_state[0] = '\0';
 	if (org_id <= 0 || p->kind != OB_PRINCIPAL_USER)
 		return 0;
-	ob_mutation_id(org, sizeof(org), org_id);
-	ob_mutation_id(user, sizeof(user), p->user_id);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), p->user_id);
 	if ((res = ob_db_exec(db, OB_STMT_MEMBER_GET, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(res) == 1 && strcmp(ob_row_str(res, 0, "status"), "active") == 0) {
@@ -253,7 +254,7 @@ ob_member_list(struct ob_db *db, int64_t org_id)
 	char org[24];
 	const char *params[1] = { org };
 
-	ob_mutation_id(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	return ob_db_exec_list(db, OB_STMT_MEMBER_LIST, params, cols, -1, NULL);
 }
 
@@ -263,7 +264,7 @@ ob_member_touch(struct ob_db *db, int64_t org_id, int64_t user_id)
 	char org[24], user[24];
 	const char *params[2] = { org, user };
 
-	ob_mutation_id(org, sizeof(org), org_id);
-	ob_mutation_id(user, sizeof(user), user_id);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
 	return ob_db_run(db, OB_STMT_MEMBER_TOUCH, params);
 }

@@ -7,12 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void
-ob_mutation_id(char *buf, size_t len, int64_t id)
-{
-	snprintf(buf, len, "%lld", (long long)id);
-}
-
 int
 ob_mutation_slug_ok(const char *s)
 {

@@ -12,9 +12,6 @@
 #include "base/fail.h"
 #include "identity/audit.h"
 
-/** id as decimal text into buf (24 bytes hold any id). */
-void ob_mutation_id(char *buf, size_t len, int64_t id);
-
 /** 1 if s is 2 to 63 lowercase letters, digits or dashes, not starting with a dash. */
 int ob_mutation_slug_ok(const char *s);
 

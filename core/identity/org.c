@@ -40,7 +40,7 @@ ob_org_create(const struct ob_actx *ax, const char *name, const char *slug,
 		    "An organization with this slug exists.");
 	*id = ob_row_i64(res, 0, "id");
 	PQclear(res);
-	ob_mutation_id(idbuf, sizeof(idbuf), *id);
+	ob_num_str(idbuf, sizeof(idbuf), *id);
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "name", name);
 	cJSON_AddStringToObject(after, "slug", slug);
@@ -59,7 +59,7 @@ ob_org_get(struct ob_db *db, int64_t org_id)
 	PGresult *res;
 	cJSON *o = NULL;
 
-	ob_mutation_id(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((res = ob_db_exec(db, OB_STMT_ORG_GET, params, NULL)) == NULL)
 		return NULL;
 	if (PQntuples(res) == 1) {
@@ -88,7 +88,7 @@ ob_org_set_members_see_billing(const struct ob_actx *ax, int64_t org_id, int on,
 	cJSON *before, *after;
 	int rc;
 
-	ob_mutation_id(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if ((res = ob_db_exec(ax->db, OB_STMT_ORG_SET_MEMBERS_SEE_BILLING, params, NULL)) == NULL)

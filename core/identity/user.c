@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "base/row.h"
+#include "base/num.h"
 #include "identity/auth.h"
 #include "identity/mutation.h"
 
@@ -54,7 +55,7 @@ ob_user_create(const struct ob_actx *ax, const char *email, const char *name,
 		    "A user with this e-mail address exists.");
 	*id = ob_row_i64(res, 0, "id");
 	PQclear(res);
-	ob_mutation_id(idbuf, sizeof(idbuf), *id);
+	ob_num_str(idbuf, sizeof(idbuf), *id);
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "email", email);
 	cJSON_AddBoolToObject(after, "is_staff", is_staff);
@@ -74,7 +75,7 @@ ob_user_orgs(struct ob_db *db, int64_t user_id, int64_t current_org)
 	cJSON *arr, *row;
 	int i, n;
 
-	ob_mutation_id(user, sizeof(user), user_id);
+	ob_num_str(user, sizeof(user), user_id);
 	if ((res = ob_db_exec(db, OB_STMT_USER_ORGS, params, NULL)) == NULL)
 		return NULL;
 	arr = cJSON_CreateArray();
@@ -129,7 +130,7 @@ ob_user_login(const struct ob_actx *ax, int64_t user_id, long max_age_s,
 	char uid[24];
 	const char *params[1] = { uid };
 
-	ob_mutation_id(uid, sizeof(uid), user_id);
+	ob_num_str(uid, sizeof(uid), user_id);
 	if (ob_db_begin(ax->db) != 0)
 		return -1;
 	if (ob_auth_session_create(ax->db, user_id, max_age_s, ax->ip, user_agent, token_text) < 0 ||
@@ -148,9 +149,9 @@ ob_user_switch_org(const struct ob_actx *ax, int64_t org_id)
 	char sid[24], uid[24], oid[24];
 	const char *p2[2] = { sid, oid }, *p3[3] = { uid, oid, "true" };
 
-	ob_mutation_id(sid, sizeof(sid), ax->who->session_id);
-	ob_mutation_id(uid, sizeof(uid), ax->who->user_id);
-	ob_mutation_id(oid, sizeof(oid), org_id);
+	ob_num_str(sid, sizeof(sid), ax->who->session_id);
+	ob_num_str(uid, sizeof(uid), ax->who->user_id);
+	ob_num_str(oid, sizeof(oid), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return -1;
 	if (ob_db_run(ax->db, OB_STMT_SESSION_SET_ORG, p2) != 0 ||

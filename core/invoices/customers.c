@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "base/row.h"
+#include "base/num.h"
 
 int
 ob_invoices_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int create,
@@ -21,7 +22,7 @@ ob_invoices_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int
 	int rc = -1;
 
 	out[0] = '\0';
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((q = ob_db_exec(db, OB_STMT_INV_CUSTOMER_OF_ORG, params, NULL)) == NULL)
 		return ob_fail_db(f, db->lasterr);
 	if (PQntuples(q) == 1 && !ob_row_null(q, 0, "stripe_customer_id"))
@@ -94,7 +95,7 @@ ob_invoices_org_exists(struct ob_db *db, int64_t org_id)
 
 	if (org_id <= 0)
 		return 0;
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((q = ob_db_exec(db, OB_STMT_INV_ORG_INFO, params, NULL)) == NULL)
 		return -1;
 	n = PQntuples(q);

@@ -12,6 +12,7 @@
 
 #include "stripe/form.h"
 #include "base/row.h"
+#include "base/num.h"
 
 cJSON *
 ob_invoices_details_get(struct ob_db *db, int64_t org_id)
@@ -21,7 +22,7 @@ ob_invoices_details_get(struct ob_db *db, int64_t org_id)
 	PGresult *q;
 	cJSON *o, *a;
 
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((q = ob_db_exec(db, OB_STMT_INV_DETAILS_GET, params, NULL)) == NULL)
 		return NULL;
 	if (PQntuples(q) != 1) {
@@ -136,7 +137,7 @@ details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const cJSON
 
 	if (ob_invoices_customer(db, st, org_id, 1, customer, sizeof(customer), f) != 0)
 		goto out;
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	q = customer_update(d, org);
 	/* The key follows the content: the same details pushed twice is one change. */
 	txt = cJSON_PrintUnformatted(q);
@@ -233,7 +234,7 @@ details_store(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	cJSON *after = NULL;
 	int rc = -1;
 
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (ob_db_run(ax->db, OB_STMT_INV_DETAILS_SET, params) != 0 ||

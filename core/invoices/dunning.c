@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/row.h"
 #include "base/outbox.h"
+#include "base/num.h"
 
 static const char *const state_names[] = { "active", "past_due", "restricted", "suspended" };
 
@@ -179,7 +180,7 @@ ob_dunning_on_failed(const struct ob_actx *ax, int64_t org_id, const char *invoi
 	enum ob_dunning_state to;
 
 	*changed = 0;
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (lock_row(ax->db, org, &r) != 0)
@@ -214,7 +215,7 @@ ob_dunning_on_paid(const struct ob_actx *ax, int64_t org_id, const char *invoice
 	struct dun_row r;
 
 	*changed = 0;
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (lock_row(ax->db, org, &r) != 0)
@@ -326,7 +327,7 @@ tick_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int64_t grace_s
 	struct dun_row r;
 	enum ob_dunning_state to;
 
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(db) != 0)
 		return -1;
 	if (lock_row(db, org, &r) != 0)
@@ -398,7 +399,7 @@ ob_dunning_override(const struct ob_actx *ax, int64_t org_id, const char *reason
 	if (reason == NULL || strlen(reason) < 3 || strlen(reason) > 500)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
 		    "Give a reason of 3 to 500 characters.");
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (lock_row(ax->db, org, &r) != 0) {
@@ -434,7 +435,7 @@ ob_dunning_view(struct ob_db *db, int64_t org_id)
 	cJSON *o;
 	int i;
 
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((q = ob_db_exec(db, OB_STMT_DUN_VIEW, params, NULL)) == NULL)
 		return NULL;
 	if (PQntuples(q) != 1) {

@@ -12,6 +12,7 @@
 #include "credits/credits.h"
 #include "base/log.h"
 #include "base/row.h"
+#include "base/num.h"
 
 /* One org's extra tasks of one period, being billed: the figures as statement text. */
 struct extra {
@@ -34,10 +35,10 @@ extra_claim(struct ob_db *db, struct extra *x)
 
 	if (ob_credits_extra_usage(db, x->org_id, x->period, &tasks, &credits) != 0)
 		return -1;
-	ob_inv_fmt_i64(x->org, sizeof(x->org), x->org_id);
-	ob_inv_fmt_i64(x->tasks, sizeof(x->tasks), tasks);
-	ob_inv_fmt_i64(x->credits, sizeof(x->credits), credits);
-	ob_inv_fmt_i64(x->amount, sizeof(x->amount),
+	ob_num_str(x->org, sizeof(x->org), x->org_id);
+	ob_num_str(x->tasks, sizeof(x->tasks), tasks);
+	ob_num_str(x->credits, sizeof(x->credits), credits);
+	ob_num_str(x->amount, sizeof(x->amount),
 	    ob_invoices_credit_price(credits, ob_invoices_price_per_1000()));
 	if (ob_db_begin(db) != 0)
 		return -1;

@@ -242,7 +242,7 @@ render_lines(struct pdf *p, const cJSON *inv, const char *cur)
 		ob_invoice_pdf_winansi(js(l, "description"), desc, 60);
 		text(p, MARGIN, 0, 9, 0, desc);
 		if (ob_num_json_get(l, "quantity", &q) == 0) {
-			snprintf(buf, sizeof(buf), "%lld", (long long)q);
+			ob_num_str(buf, sizeof(buf), q);
 			text(p, 360, 0, 9, 1, buf);
 		}
 		if (ob_num_json_get(l, "unit_amount", &u) == 0) {

@@ -18,9 +18,6 @@
 
 #define OB_INV_STRIPE_ID_MAX	255	/* a Stripe id we store */
 
-/** v as decimal text into buf (n bytes), for a statement parameter. */
-void ob_inv_fmt_i64(char *buf, size_t n, int64_t v);
-
 /** The integer member name of o (as ob_invoices_jint reads it), or dflt when it has none. */
 int64_t ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt);
 

@@ -11,6 +11,7 @@
 
 #include "base/row.h"
 #include "base/money.h"
+#include "base/num.h"
 
 int
 ob_invoices_filter_check(const struct ob_invoices_filter *flt, struct ob_fail *f)
@@ -95,9 +96,9 @@ ob_invoices_list(struct ob_db *db, int64_t org_id, const struct ob_invoices_filt
 	PGresult *q;
 	int i, n;
 
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	ob_inv_fmt_i64(after, sizeof(after), starting_after);
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(after, sizeof(after), starting_after);
+	ob_num_str(lim, sizeof(lim), limit + 1);
 	if ((q = ob_db_exec(db, OB_STMT_INV_LIST, params, NULL)) == NULL)
 		return NULL;
 	list = cJSON_CreateObject();
@@ -124,7 +125,7 @@ ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail
 		ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
 		return NULL;
 	}
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	q = ob_db_exec(db, ob_inv_digits(id) ? OB_STMT_INV_GET_BY_ID : OB_STMT_INV_GET_BY_STRIPE, params, NULL);
 	if (q == NULL) {
 		ob_fail_db(f, db->lasterr);
@@ -174,7 +175,7 @@ ob_invoices_latest(struct ob_db *db, int64_t org_id, char *out, size_t len)
 	PGresult *q;
 	int rc = 1;
 
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if ((q = ob_db_exec(db, OB_STMT_INV_LATEST, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(q) == 1) {
@@ -198,8 +199,8 @@ ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filte
 	PGresult *q;
 	int i, j;
 
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	snprintf(lim, sizeof(lim), "%d", OB_INVOICES_CSV_MAX);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(lim, sizeof(lim), OB_INVOICES_CSV_MAX);
 	if ((q = ob_db_exec(db, OB_STMT_INV_LIST, params, NULL)) == NULL)
 		return -1;
 	ob_buf_puts(out, "id,number,status,created,period_start,period_end,currency,subtotal,tax,"

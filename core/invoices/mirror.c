@@ -78,7 +78,7 @@ num_param(char *buf, size_t n, const cJSON *o, const char *name, const char **sl
 	int64_t v;
 
 	if (ob_num_json_get(o, name, &v) == 0 && v > 0) {
-		ob_inv_fmt_i64(buf, n, v);
+		ob_num_str(buf, n, v);
 		*slot = buf;
 	} else {
 		*slot = NULL;
@@ -117,12 +117,12 @@ upsert_amounts(struct upsert *u, const cJSON *inv)
 	int64_t total = ob_inv_jint_or(inv, "total", subtotal);
 	int64_t excl = ob_inv_jint_or(inv, "total_excluding_tax", total);
 
-	ob_inv_fmt_i64(u->sub_, sizeof(u->sub_), subtotal);
-	ob_inv_fmt_i64(u->tax, sizeof(u->tax), total - excl);
-	ob_inv_fmt_i64(u->tot, sizeof(u->tot), total);
-	ob_inv_fmt_i64(u->paid, sizeof(u->paid), ob_inv_jint_or(inv, "amount_paid", 0));
-	ob_inv_fmt_i64(u->due, sizeof(u->due), ob_inv_jint_or(inv, "amount_due", 0));
-	ob_inv_fmt_i64(u->rem, sizeof(u->rem), ob_inv_jint_or(inv, "amount_remaining", 0));
+	ob_num_str(u->sub_, sizeof(u->sub_), subtotal);
+	ob_num_str(u->tax, sizeof(u->tax), total - excl);
+	ob_num_str(u->tot, sizeof(u->tot), total);
+	ob_num_str(u->paid, sizeof(u->paid), ob_inv_jint_or(inv, "amount_paid", 0));
+	ob_num_str(u->due, sizeof(u->due), ob_inv_jint_or(inv, "amount_due", 0));
+	ob_num_str(u->rem, sizeof(u->rem), ob_inv_jint_or(inv, "amount_remaining", 0));
 	u->p[8] = u->sub_;
 	u->p[9] = u->tax;
 	u->p[10] = u->tot;
@@ -147,8 +147,8 @@ upsert_params(struct upsert *u, int64_t org_id, const cJSON *inv, int64_t seen, 
 		sub = ob_invoices_jid(cJSON_GetObjectItemCaseSensitive(parent, "subscription_details"),
 		    "subscription");
 	}
-	ob_inv_fmt_i64(u->org, sizeof(u->org), org_id);
-	ob_inv_fmt_i64(u->seen_s, sizeof(u->seen_s), seen);
+	ob_num_str(u->org, sizeof(u->org), org_id);
+	ob_num_str(u->seen_s, sizeof(u->seen_s), seen);
 	params[0] = u->org;
 	params[1] = ob_invoices_jstr(inv, "id");
 	params[2] = ob_invoices_jid(inv, "customer") ? ob_invoices_jid(inv, "customer") : "";
@@ -166,7 +166,7 @@ upsert_params(struct upsert *u, int64_t org_id, const cJSON *inv, int64_t seen, 
 	params[19] = ob_invoices_jstr(inv, "invoice_pdf") ? ob_invoices_jstr(inv, "invoice_pdf") : "";
 	num_param(u->cr, sizeof(u->cr), inv, "created", &params[20]);
 	if (params[20] == NULL) {
-		ob_inv_fmt_i64(u->cr, sizeof(u->cr), (int64_t)time(NULL));
+		ob_num_str(u->cr, sizeof(u->cr), (int64_t)time(NULL));
 		params[20] = u->cr;
 	}
 	params[21] = u->seen_s;
@@ -191,9 +191,9 @@ insert_line(struct ob_db *db, const char *inv_id, const char *org, int n, const 
 	const char *desc = ob_invoices_jstr(line, "description");
 	int64_t q64 = ob_inv_jint_or(line, "quantity", 1), u, v;
 
-	snprintf(lineno, sizeof(lineno), "%d", n);
-	ob_inv_fmt_i64(qty, sizeof(qty), q64);
-	ob_inv_fmt_i64(amt, sizeof(amt), ob_inv_jint_or(line, "amount", 0));
+	ob_num_str(lineno, sizeof(lineno), n);
+	ob_num_str(qty, sizeof(qty), q64);
+	ob_num_str(amt, sizeof(amt), ob_inv_jint_or(line, "amount", 0));
 	lp[0] = inv_id;
 	lp[1] = lineno;
 	lp[2] = org;
@@ -204,10 +204,10 @@ insert_line(struct ob_db *db, const char *inv_id, const char *org, int n, const 
 		lp[5] = "";
 	lp[6] = qty;
 	if (line_unit(line, &u) == 0) {
-		ob_inv_fmt_i64(unit, sizeof(unit), u);
+		ob_num_str(unit, sizeof(unit), u);
 		lp[7] = unit;
 	} else if (q64 > 0 && ob_num_json_get(line, "amount", &v) == 0 && v % q64 == 0) {
-		ob_inv_fmt_i64(unit, sizeof(unit), v / q64);
+		ob_num_str(unit, sizeof(unit), v / q64);
 		lp[7] = unit;
 	} else {
 		lp[7] = NULL;
@@ -251,7 +251,7 @@ ob_invoices_apply_stripe(struct ob_db *db, int64_t org_id, const cJSON *inv,
 	}
 	*local_id = ob_row_i64(q, 0, "id");
 	PQclear(q);
-	ob_inv_fmt_i64(idbuf, sizeof(idbuf), *local_id);
+	ob_num_str(idbuf, sizeof(idbuf), *local_id);
 	if (ob_db_run(db, OB_STMT_INV_LINES_DELETE, lp) != 0)
 		goto fail;
 	lines = cJSON_GetObjectItemCaseSensitive(inv, "lines");

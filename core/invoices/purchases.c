@@ -14,6 +14,7 @@
 #include "credits/credits.h"
 #include "stripe/form.h"
 #include "base/row.h"
+#include "base/num.h"
 
 int64_t
 ob_invoices_credit_price(int64_t credits, int64_t per_1000)
@@ -50,13 +51,13 @@ purchase_record(const struct ob_actx *ax, int64_t org_id, int64_t credits, int64
 	cJSON *after;
 	int rc;
 
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	ob_inv_fmt_i64(cr, sizeof(cr), credits);
-	ob_inv_fmt_i64(amt, sizeof(amt), amount);
-	ob_inv_fmt_i64(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(cr, sizeof(cr), credits);
+	ob_num_str(amt, sizeof(amt), amount);
+	ob_num_str(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
 	if ((q = ob_db_exec(ax->db, OB_STMT_CP_INSERT, params, NULL)) == NULL)
 		return ob_fail_db(f, ax->db->lasterr);
-	ob_inv_fmt_i64(pid, len, ob_row_i64(q, 0, "id"));
+	ob_num_str(pid, len, ob_row_i64(q, 0, "id"));
 	PQclear(q);
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "credits", cr);
@@ -82,8 +83,8 @@ purchase_invoice(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const c
 	cJSON *body, *md;
 	int rc = -1;
 
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	ob_inv_fmt_i64(amt, sizeof(amt), amount);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(amt, sizeof(amt), amount);
 	snprintf(desc, sizeof(desc), "Purchase of %lld credits", (long long)credits);
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "customer", customer);
@@ -293,8 +294,8 @@ ob_invoices_purchases(struct ob_db *db, int64_t org_id, int limit)
 	PGresult *q;
 	int i;
 
-	ob_inv_fmt_i64(org, sizeof(org), org_id);
-	snprintf(lim, sizeof(lim), "%d", limit);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(lim, sizeof(lim), limit);
 	if ((q = ob_db_exec(db, OB_STMT_CP_LIST, params, NULL)) == NULL)
 		return NULL;
 	list = cJSON_CreateObject();

@@ -14,12 +14,6 @@
 #include "base/row.h"
 #include "base/num.h"
 
-static void
-fmt_i64(char *buf, size_t n, int64_t v)
-{
-	snprintf(buf, n, "%lld", (long long)v);
-}
-
 int64_t
 ob_refunds_refundable(int64_t amount_paid, int64_t already)
 {
@@ -151,7 +145,7 @@ refund_json(const char *id, int64_t invoice_id, const char *stripe_invoice, cons
 
 	cJSON_AddStringToObject(o, "object", "refund");
 	cJSON_AddStringToObject(o, "id", id);
-	fmt_i64(buf, sizeof(buf), invoice_id);
+	ob_num_str(buf, sizeof(buf), invoice_id);
 	cJSON_AddStringToObject(o, "invoice_id", buf);
 	cJSON_AddStringToObject(o, "stripe_invoice_id", stripe_invoice);
 	if (stripe_refund != NULL && *stripe_refund != '\0')
@@ -246,8 +240,8 @@ refund_insert(const struct ob_actx *ax, const char *org, const char *inv,
 	const char *params[7] = { org, inv, li->charge, amt, li->currency, reason, uid };
 	PGresult *q;
 
-	fmt_i64(amt, sizeof(amt), take);
-	fmt_i64(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
+	ob_num_str(amt, sizeof(amt), take);
+	ob_num_str(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
 	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INSERT, params, NULL)) == NULL)
 		return ob_fail_db(f, ax->db->lasterr);
 	snprintf(rid, len, "%s", ob_row_str(q, 0, "id"));
@@ -269,7 +263,7 @@ stripe_refund(struct ob_stripe *st, const char *org, const char *rid, const char
 	size_t i;
 	int rc = 0;
 
-	fmt_i64(amt, sizeof(amt), take);
+	ob_num_str(amt, sizeof(amt), take);
 	/* A payment intent or a charge: Stripe refunds either. */
 	cJSON_AddStringToObject(body, strncmp(charge, "pi_", 3) == 0 ? "payment_intent" : "charge",
 	    charge);
@@ -353,8 +347,8 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe is not configured.");
 		return NULL;
 	}
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(inv, sizeof(inv), invoice_id);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(inv, sizeof(inv), invoice_id);
 	if (ob_db_begin(ax->db) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
 		return NULL;
@@ -397,7 +391,7 @@ sync_invoice(struct ob_db *db, const char *invoice_id, int64_t charge_refunded, 
 	const char *params[2] = { invoice_id, cr };
 	PGresult *q;
 
-	fmt_i64(cr, sizeof(cr), charge_refunded);
+	ob_num_str(cr, sizeof(cr), charge_refunded);
 	if ((q = ob_db_exec(db, OB_STMT_REF_INVOICE_SYNC, params, NULL)) == NULL)
 		return -1;
 	if (PQntuples(q) == 1 && org_id != NULL)
@@ -441,7 +435,7 @@ ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoi
 	if (PQntuples(q) == 0 && invoice_hint != NULL && ob_num_json_get(refund, "amount", &amount) == 0 &&
 	    amount > 0 && ours == NULL) {
 		PQclear(q);
-		fmt_i64(amt, sizeof(amt), amount);
+		ob_num_str(amt, sizeof(amt), amount);
 		params[0] = id;
 		params[1] = ob_invoices_jid(refund, "charge") ? ob_invoices_jid(refund, "charge") : "";
 		params[2] = amt;
@@ -499,9 +493,9 @@ ob_refunds_list(struct ob_db *db, int64_t org_id, int64_t before, int limit)
 	PGresult *q;
 	int i, n;
 
-	fmt_i64(org, sizeof(org), org_id);
-	fmt_i64(b, sizeof(b), before);
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(b, sizeof(b), before);
+	ob_num_str(lim, sizeof(lim), limit + 1);
 	if ((q = ob_db_exec(db, OB_STMT_REF_LIST, params, NULL)) == NULL)
 		return NULL;
 	list = cJSON_CreateObject();

@@ -14,12 +14,6 @@
 #include "base/row.h"
 #include "base/num.h"
 
-void
-ob_inv_fmt_i64(char *buf, size_t n, int64_t v)
-{
-	snprintf(buf, n, "%lld", (long long)v);
-}
-
 const char *
 ob_invoices_jstr(const cJSON *o, const char *name)
 {

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/row.h"
+#include "base/num.h"
 
 /* "\x<hex>" for a bytea parameter; malloc'd. */
 static char *
@@ -31,7 +32,7 @@ ob_wh_store(struct ob_db *db, const struct ob_whevent *ev, const char *payload, 
 	PGresult *res;
 	enum ob_wh_store st;
 
-	snprintf(created, sizeof(created), "%lld", ev->created);
+	ob_num_str(created, sizeof(created), ev->created);
 	res = ob_db_exec(db, OB_STMT_WH_INSERT, params, NULL);
 	free(hex);
 	if (res == NULL)
@@ -68,7 +69,7 @@ fail_event(struct ob_wh_ctx *cx, const char *id, int attempts, const char *error
 	char secs[24];
 	const char *params[3] = { id, error, secs };
 
-	snprintf(secs, sizeof(secs), "%ld", ob_wh_backoff(attempts + 1));
+	ob_num_str(secs, sizeof(secs), ob_wh_backoff(attempts + 1));
 	if (ob_db_begin(cx->db) != 0)
 		return OB_WH_ERROR;
 	if (ob_db_run(cx->db, OB_STMT_WH_FAILED, params) != 0) {
@@ -121,7 +122,7 @@ superseded(struct ob_db *db, const struct ob_whevent *ev, const char *event_id)
 	PGresult *res;
 	int n;
 
-	snprintf(created, sizeof(created), "%lld", ev->created);
+	ob_num_str(created, sizeof(created), ev->created);
 	if ((res = ob_db_exec(db, OB_STMT_WH_NEWER, params, NULL)) == NULL)
 		return -1;
 	n = PQntuples(res);
@@ -137,7 +138,7 @@ finish_event(struct ob_wh_ctx *cx, const char *event_id, const char *outcome,
 	char org[24];
 	const char *params[3] = { event_id, outcome, org };
 
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_run(cx->db, OB_STMT_WH_DONE, params) != 0)
 		return -1;
 	record_attempt(cx->db, event_id, cx->source, outcome, NULL);
@@ -214,8 +215,8 @@ ob_wh_run_due(struct ob_wh_ctx *cx, int limit, int *applied)
 	enum ob_wh_result r;
 
 	*applied = 0;
-	snprintf(max, sizeof(max), "%d", OB_WH_MAX_ATTEMPTS);
-	snprintf(lim, sizeof(lim), "%d", limit);
+	ob_num_str(max, sizeof(max), OB_WH_MAX_ATTEMPTS);
+	ob_num_str(lim, sizeof(lim), limit);
 	if ((res = ob_db_exec(cx->db, OB_STMT_WH_DUE, params, NULL)) == NULL)
 		return -1;
 	n = PQntuples(res);

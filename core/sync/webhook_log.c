@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/row.h"
+#include "base/num.h"
 
 static void
 add_row(cJSON *o, PGresult *res, int i)
@@ -34,8 +35,8 @@ ob_wh_list(struct ob_db *db, const char *type, const char *status, int64_t org_i
 	cJSON *list, *data, *row;
 	int i, n;
 
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(lim, sizeof(lim), limit + 1);
 	if ((res = ob_db_exec(db, OB_STMT_WH_LIST, params, NULL)) == NULL)
 		return NULL;
 	list = cJSON_CreateObject();

@@ -145,7 +145,7 @@ org_of(struct ob_wh_ctx *cx, const cJSON *obj, struct ob_fail *f)
 	}
 	if (org == 0)
 		return 0;
-	snprintf(buf, sizeof(buf), "%lld", (long long)org);
+	ob_num_str(buf, sizeof(buf), org);
 	if ((ex = org_exists(cx->db, buf)) < 0) {
 		ob_fail_db(f, cx->db->lasterr);
 		return -1;
@@ -409,7 +409,7 @@ ob_wh_customer_updated(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 		static const size_t max[6] = { 200, 200, 100, 100, 20, 2 };
 
 		*org_id = o;
-		snprintf(org, sizeof(org), "%lld", (long long)o);
+		ob_num_str(org, sizeof(org), o);
 		a = cJSON_GetObjectItemCaseSensitive(cus, "address");
 		params[0] = org;
 		params[1] = ob_invoices_jstr(cus, "email") ? ob_invoices_jstr(cus, "email") : "";
