@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "stripe/client_int.h"
 #include "stripe/form.h"
 
@@ -166,18 +167,12 @@ parse_error(const cJSON *body, struct ob_stripe_result *out)
 
 	if (!cJSON_IsObject(e))
 		return;
-	copy_str(out->err_type, sizeof(out->err_type), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(e, "type")));
-	copy_str(out->err_code, sizeof(out->err_code), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(e, "code")));
+	copy_str(out->err_type, sizeof(out->err_type), ob_json_str(e, "type"));
+	copy_str(out->err_code, sizeof(out->err_code), ob_json_str(e, "code"));
 	copy_str(out->err_decline_code, sizeof(out->err_decline_code),
-	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e,
-	    "decline_code")));
-	copy_str(out->err_param, sizeof(out->err_param), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(e, "param")));
-	copy_str(out->err_message, sizeof(out->err_message),
-	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e,
-	    "message")));
+	    ob_json_str(e, "decline_code"));
+	copy_str(out->err_param, sizeof(out->err_param), ob_json_str(e, "param"));
+	copy_str(out->err_message, sizeof(out->err_message), ob_json_str(e, "message"));
 }
 
 static void

@@ -68,3 +68,31 @@ ob_json_add_i64(cJSON *o, const char *name, int64_t v)
 	ob_num_str(buf, sizeof(buf), v);
 	cJSON_AddRawToObject(o, name, buf);
 }
+
+const char *
+ob_json_str(const cJSON *o, const char *name)
+{
+	const cJSON *it = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+const char *
+ob_json_str_or(const cJSON *o, const char *name, const char *dflt)
+{
+	const char *s = ob_json_str(o, name);
+
+	return s != NULL ? s : dflt;
+}
+
+const char *
+ob_json_id(const cJSON *o, const char *name)
+{
+	const cJSON *it = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
+
+	if (cJSON_IsString(it))
+		return it->valuestring;
+	if (cJSON_IsObject(it))
+		return ob_json_str(it, "id");
+	return NULL;
+}

@@ -31,4 +31,19 @@ void ob_json_put_error(struct ob_buf *b, const char *type, const char *code,
  */
 void ob_json_add_i64(cJSON *o, const char *name, int64_t v);
 
+/**
+ * The string member name of o, looked up by its exact name; NULL when o
+ * is NULL or not an object, has no such member, or it is not a string.
+ */
+const char *ob_json_str(const cJSON *o, const char *name);
+
+/** ob_json_str, or dflt where that is NULL. */
+const char *ob_json_str_or(const cJSON *o, const char *name, const char *dflt);
+
+/**
+ * A member that Stripe may expand: a string (an id), or an object whose
+ * "id" is a string; that id, or NULL for anything else.
+ */
+const char *ob_json_id(const cJSON *o, const char *name);
+
 #endif

@@ -241,7 +241,7 @@ ensure_product(struct ob_stripe *st, const struct ob_plan *p, struct ob_fail *f)
 		goto out;
 	}
 	if (ob_stripe_request(st, "GET", path, NULL, NULL, &res) == 0) {
-		name = cJSON_GetStringValue(cJSON_GetObjectItem(res.body, "name"));
+		name = ob_json_str(res.body, "name");
 		if (name != NULL && strcmp(name, p->name) == 0) {
 			rc = 0;
 			goto out;
@@ -300,7 +300,7 @@ ob_plans_stripe_price(struct ob_db *db, struct ob_stripe *st, const struct ob_pl
 	if (call(st, "GET", "/v1/prices", q, NULL, &res, f) != 0)
 		goto out;
 	data = cJSON_GetObjectItem(res.body, "data");
-	id = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 0), "id"));
+	id = ob_json_str(cJSON_GetArrayItem(data, 0), "id");
 	if (id != NULL) {
 		snprintf(price_id, len, "%s", id);
 	} else {
@@ -322,7 +322,7 @@ ob_plans_stripe_price(struct ob_db *db, struct ob_stripe *st, const struct ob_pl
 		snprintf(key, sizeof(key), "orgbill-price-create-%s", lookup);
 		if (call(st, "POST", "/v1/prices", q, key, &res, f) != 0)
 			goto out;
-		id = cJSON_GetStringValue(cJSON_GetObjectItem(res.body, "id"));
+		id = ob_json_str(res.body, "id");
 		if (id == NULL) {
 			ob_fail(f, OB_FAIL_UPSTREAM, "stripe_rejected", NULL, "Stripe answered without a price id.");
 			goto out;
@@ -365,7 +365,7 @@ ob_plans_sync_catalog(struct ob_db *db, struct ob_stripe *st, cJSON **report,
 	*report = cJSON_CreateArray();
 	data = cJSON_GetObjectItem(list, "data");
 	for (i = 0; i < cJSON_GetArraySize(data); i++) {
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(data, i), "id"));
+		const char *code = ob_json_str(cJSON_GetArrayItem(data, i), "id");
 
 		if (ob_plans_get(db, code, 0, &p) != 0) {
 			ob_fail_db(f, db->lasterr);

@@ -15,6 +15,7 @@
 #include "base/idem.h"
 #include "base/row.h"
 #include "base/num.h"
+#include "base/json.h"
 
 /* Record a scheduled change (no Stripe call): one transaction, one audit row. */
 static int
@@ -22,8 +23,8 @@ schedule_change(const struct ob_actx *ax, int64_t org_id, const struct ob_sub *c
     const cJSON *params, struct ob_sub_answer *ans, struct ob_fail *f)
 {
 	char org[24];
-	const char *sp[4] = { org, ob_sub_json_str(params, "plan"),
-		ob_sub_json_str(params, "cycle"), ob_sub_json_str(params, "seats") };
+	const char *sp[4] = { org, ob_json_str(params, "plan"),
+		ob_json_str(params, "cycle"), ob_json_str(params, "seats") };
 	struct ob_sub after;
 	cJSON *b, *a;
 	int rc;

@@ -2,7 +2,7 @@
  * Private to core/billing/subscription_*.c: what the subscription's files
  * share. Other modules use billing/subscription.h.
  *
- *   subscription_util.c     JSON reading, times, hex
+ *   subscription_util.c     operation parameters, times, hex
  *   subscription_view.c     loading the mirror, the API view, audit pictures
  *   subscription_mirror.c   applying Stripe's subscription object locally
  *   subscription_request.c  checking a request, resolving it into an
@@ -38,12 +38,6 @@ ob_sub_copy(char *dst, size_t n, const char *s)
 }
 
 /* ---- subscription_util.c ---- */
-
-/** The string member name of o; NULL if absent or not a string. */
-const char *ob_sub_json_str(const cJSON *o, const char *name);
-
-/** A Stripe id member that may be expanded into an object ({id}); NULL if neither. */
-const char *ob_sub_json_id(const cJSON *o, const char *name);
 
 /** o[name] = v as a JSON string of decimal digits (operation parameters). */
 void ob_sub_put_i64(cJSON *o, const char *name, int64_t v);

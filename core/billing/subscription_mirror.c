@@ -11,6 +11,7 @@
 #include "base/row.h"
 #include "credits/credits.h"
 #include "base/num.h"
+#include "base/json.h"
 
 /* What we read from a Stripe subscription object. */
 struct stripe_sub {
@@ -27,15 +28,15 @@ parse_stripe_sub(const cJSON *o, struct stripe_sub *x, struct ob_fail *f)
 	const char *org;
 
 	memset(x, 0, sizeof(*x));
-	x->id = ob_sub_json_str(o, "id");
-	x->customer = ob_sub_json_id(o, "customer");
-	x->status = ob_sub_json_str(o, "status");
+	x->id = ob_json_str(o, "id");
+	x->customer = ob_json_id(o, "customer");
+	x->status = ob_json_str(o, "status");
 	items = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "items"), "data");
 	it = cJSON_GetArrayItem(items, 0);
 	price = cJSON_GetObjectItem(it, "price");
-	x->item = ob_sub_json_str(it, "id");
-	x->price = ob_sub_json_str(price, "id");
-	x->currency = ob_sub_json_str(price, "currency");
+	x->item = ob_json_str(it, "id");
+	x->price = ob_json_str(price, "id");
+	x->currency = ob_json_str(price, "currency");
 	if (x->id == NULL || x->customer == NULL || x->status == NULL || x->item == NULL ||
 	    x->price == NULL || x->currency == NULL || strlen(x->currency) != 3 ||
 	    ob_num_json_get(it, "quantity", &x->quantity) != 0 ||
@@ -52,7 +53,7 @@ parse_stripe_sub(const cJSON *o, struct stripe_sub *x, struct ob_fail *f)
 		x->canceled_at = 0;
 	x->cancel_at_period_end = cJSON_IsTrue(cJSON_GetObjectItem(o, "cancel_at_period_end"));
 	md = cJSON_GetObjectItem(o, "metadata");
-	org = ob_sub_json_str(md, "orgbill_org");
+	org = ob_json_str(md, "orgbill_org");
 	x->org_id = org != NULL ? strtoll(org, NULL, 10) : 0;
 	return 0;
 }

@@ -124,25 +124,23 @@ invoice_json(const cJSON *inv)
 {
 	cJSON *o, *lines, *l;
 	const cJSON *it;
-	const char *s;
 	int64_t v;
 
 	if (!cJSON_IsObject(inv))
 		return cJSON_CreateNull();
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "id", (s = ob_sub_json_str(inv, "id")) != NULL ? s : "");
+	cJSON_AddStringToObject(o, "id", ob_json_str_or(inv, "id", ""));
 	if (ob_num_json_get(inv, "total", &v) == 0)
 		ob_json_add_i64(o, "total", v);
 	if (ob_num_json_get(inv, "amount_due", &v) == 0)
 		ob_json_add_i64(o, "amount_due", v);
-	cJSON_AddStringToObject(o, "status", (s = ob_sub_json_str(inv, "status")) != NULL ? s : "");
+	cJSON_AddStringToObject(o, "status", ob_json_str_or(inv, "status", ""));
 	lines = cJSON_AddArrayToObject(o, "lines");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(inv, "lines"), "data")) {
 		l = cJSON_CreateObject();
 		if (ob_num_json_get(it, "amount", &v) == 0)
 			ob_json_add_i64(l, "amount", v);
-		cJSON_AddStringToObject(l, "description",
-		    (s = ob_sub_json_str(it, "description")) != NULL ? s : "");
+		cJSON_AddStringToObject(l, "description", ob_json_str_or(it, "description", ""));
 		cJSON_AddItemToArray(lines, l);
 	}
 	return o;
@@ -169,7 +167,7 @@ create_customer(struct ob_stripe *st, const struct ob_sub_op *op, const char *or
 {
 	struct ob_stripe_result res = { 0 };
 	const cJSON *p = op->params;
-	const char *pcust = ob_sub_json_str(p, "customer"), *id = NULL;
+	const char *pcust = ob_json_str(p, "customer"), *id = NULL;
 	cJSON *q;
 	int rc;
 
@@ -179,16 +177,16 @@ create_customer(struct ob_stripe *st, const struct ob_sub_op *op, const char *or
 		return 0;
 	}
 	q = cJSON_CreateObject();
-	if (ob_sub_json_str(p, "email") != NULL)
-		cJSON_AddStringToObject(q, "email", ob_sub_json_str(p, "email"));
-	if (ob_sub_json_str(p, "name") != NULL)
-		cJSON_AddStringToObject(q, "name", ob_sub_json_str(p, "name"));
-	if (ob_sub_json_str(p, "payment_method") != NULL)
-		cJSON_AddStringToObject(q, "payment_method", ob_sub_json_str(p, "payment_method"));
+	if (ob_json_str(p, "email") != NULL)
+		cJSON_AddStringToObject(q, "email", ob_json_str(p, "email"));
+	if (ob_json_str(p, "name") != NULL)
+		cJSON_AddStringToObject(q, "name", ob_json_str(p, "name"));
+	if (ob_json_str(p, "payment_method") != NULL)
+		cJSON_AddStringToObject(q, "payment_method", ob_json_str(p, "payment_method"));
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "metadata"), "orgbill_org", org);
 	rc = op_call(st, "POST", "/v1/customers", q, "customer-create", op->id, &res, transient, f);
 	cJSON_Delete(q);
-	if (rc == 0 && (id = ob_sub_json_str(res.body, "id")) == NULL) {
+	if (rc == 0 && (id = ob_json_str(res.body, "id")) == NULL) {
 		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "No customer id.");
 		*transient = 1;
 		rc = -1;
@@ -205,7 +203,7 @@ req_create(struct ob_stripe *st, const struct ob_sub_op *op, const char *org,
     struct op_req *rq, int *transient, struct ob_fail *f)
 {
 	const cJSON *p = op->params;
-	const char *trial = ob_sub_json_str(p, "trial_days");
+	const char *trial = ob_json_str(p, "trial_days");
 	cJSON *items, *item;
 	char *customer;
 
@@ -217,8 +215,8 @@ req_create(struct ob_stripe *st, const struct ob_sub_op *op, const char *org,
 	free(customer);
 	items = cJSON_AddArrayToObject(rq->q, "items");
 	item = cJSON_CreateObject();
-	cJSON_AddStringToObject(item, "price", ob_sub_json_str(p, "price"));
-	cJSON_AddStringToObject(item, "quantity", ob_sub_json_str(p, "seats"));
+	cJSON_AddStringToObject(item, "price", ob_json_str(p, "price"));
+	cJSON_AddStringToObject(item, "quantity", ob_json_str(p, "seats"));
 	cJSON_AddItemToArray(items, item);
 	if (trial != NULL && strcmp(trial, "0") != 0)
 		cJSON_AddStringToObject(rq->q, "trial_period_days", trial);
@@ -235,13 +233,13 @@ req_items(const struct ob_sub_op *op, struct op_req *rq)
 	const cJSON *p = op->params;
 	cJSON *items = cJSON_AddArrayToObject(rq->q, "items"), *item = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(item, "id", ob_sub_json_str(p, "item"));
-	cJSON_AddStringToObject(item, "price", ob_sub_json_str(p, "price"));
-	cJSON_AddStringToObject(item, "quantity", ob_sub_json_str(p, "seats"));
+	cJSON_AddStringToObject(item, "id", ob_json_str(p, "item"));
+	cJSON_AddStringToObject(item, "price", ob_json_str(p, "price"));
+	cJSON_AddStringToObject(item, "quantity", ob_json_str(p, "seats"));
 	cJSON_AddItemToArray(items, item);
-	cJSON_AddStringToObject(rq->q, "proration_behavior", ob_sub_json_str(p, "proration_behavior"));
-	if (ob_sub_json_str(p, "proration_date") != NULL)
-		cJSON_AddStringToObject(rq->q, "proration_date", ob_sub_json_str(p, "proration_date"));
+	cJSON_AddStringToObject(rq->q, "proration_behavior", ob_json_str(p, "proration_behavior"));
+	if (ob_json_str(p, "proration_date") != NULL)
+		cJSON_AddStringToObject(rq->q, "proration_date", ob_json_str(p, "proration_date"));
 	if (strcmp(op->kind, "apply_scheduled") == 0) {
 		rq->what = "subscription-renewal-change";
 		rq->action = "subscription.scheduled_applied";
@@ -257,7 +255,7 @@ static int
 req_change(const struct ob_sub_op *op, struct op_req *rq, struct ob_fail *f)
 {
 	const cJSON *p = op->params;
-	const char *sub_id = ob_sub_json_str(p, "subscription");
+	const char *sub_id = ob_json_str(p, "subscription");
 
 	if (sub_id == NULL)
 		return ob_fail(f, OB_FAIL_CONFLICT, "no_subscription", NULL,
@@ -268,7 +266,7 @@ req_change(const struct ob_sub_op *op, struct op_req *rq, struct ob_fail *f)
 	if (strcmp(op->kind, "update") == 0 || strcmp(op->kind, "apply_scheduled") == 0) {
 		req_items(op, rq);
 	} else if (strcmp(op->kind, "cancel") == 0) {
-		rq->reason = ob_sub_json_str(p, "reason");
+		rq->reason = ob_json_str(p, "reason");
 		rq->action = "subscription.cancel";
 		rq->clear_schedule = 1;
 		if (cJSON_IsTrue(cJSON_GetObjectItem(p, "at_period_end"))) {
@@ -316,7 +314,7 @@ finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op
 	}
 	if (strcmp(op->kind, "update") == 0) {
 		const cJSON *inv = cJSON_GetObjectItem(answer, "latest_invoice");
-		const char *br = ob_sub_json_str(inv, "billing_reason");
+		const char *br = ob_json_str(inv, "billing_reason");
 
 		if (br != NULL && strcmp(br, "subscription_update") == 0)
 			cJSON_AddItemToObject(view, "invoice", invoice_json(inv));

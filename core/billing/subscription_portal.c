@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "stripe/client.h"
+#include "base/json.h"
 
 int
 ob_subscription_portal(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
@@ -48,7 +49,7 @@ ob_subscription_portal(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
 		ob_stripe_result_clear(&res);
 		return -1;
 	}
-	u = ob_sub_json_str(res.body, "url");
+	u = ob_json_str(res.body, "url");
 	snprintf(url, len, "%s", u != NULL ? u : "");
 	ob_stripe_result_clear(&res);
 	if (url[0] == '\0')

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/num.h"
+#include "base/json.h"
 #include "billing/seats.h"
 
 #define REASON_MAX	500
@@ -20,7 +21,7 @@
 static int
 body_int(const cJSON *body, const char *name, int64_t *v, int *present, struct ob_fail *f)
 {
-	const cJSON *it = cJSON_GetObjectItem(body, name);
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(body, name);
 
 	*present = 0;
 	if (it == NULL || cJSON_IsNull(it))
@@ -35,7 +36,7 @@ body_int(const cJSON *body, const char *name, int64_t *v, int *present, struct o
 static int
 body_bool(const cJSON *body, const char *name, int dflt)
 {
-	const cJSON *it = cJSON_GetObjectItem(body, name);
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(body, name);
 
 	if (cJSON_IsBool(it))
 		return cJSON_IsTrue(it);
@@ -69,8 +70,8 @@ resolve_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 {
 	struct ob_sub cur;
 	struct ob_plan p;
-	const char *plan = ob_sub_json_str(body, "plan"), *cycle = ob_sub_json_str(body, "cycle");
-	const char *pm = ob_sub_json_str(body, "payment_method"), *email = ob_sub_json_str(body, "email");
+	const char *plan = ob_json_str(body, "plan"), *cycle = ob_json_str(body, "cycle");
+	const char *pm = ob_json_str(body, "payment_method"), *email = ob_json_str(body, "email");
 	int64_t seats = 1, trial = 0, used = 0;
 	int present, had;
 	char price[96];
@@ -135,7 +136,7 @@ int
 ob_sub_resolve_change(struct ob_db *db, int64_t org_id, const struct ob_sub *cur,
     const cJSON *body, int64_t now, struct ob_sub_change *c, struct ob_fail *f)
 {
-	const char *plan = ob_sub_json_str(body, "plan"), *cycle = ob_sub_json_str(body, "cycle");
+	const char *plan = ob_json_str(body, "plan"), *cycle = ob_json_str(body, "cycle");
 	int64_t used = 0, pd = now;
 	int present, rc, force_now = body_bool(body, "immediate", 0);
 
@@ -235,7 +236,7 @@ resolve_update(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 static int
 resolve_cancel(const struct ob_sub *cur, const cJSON *body, cJSON **params, struct ob_fail *f)
 {
-	const char *reason = ob_sub_json_str(body, "reason");
+	const char *reason = ob_json_str(body, "reason");
 	size_t i, n;
 
 	if (!ob_subscription_live(cur))

@@ -1,6 +1,6 @@
 /*
  * Small helpers the subscription's files share (subscription_int.h):
- * reading Stripe objects and request bodies, times, hex.
+ * operation parameters, times, hex.
  */
 #include "billing/subscription_int.h"
 #include "base/num.h"
@@ -9,24 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-const char *
-ob_sub_json_str(const cJSON *o, const char *name)
-{
-	return cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
-}
-
-const char *
-ob_sub_json_id(const cJSON *o, const char *name)
-{
-	const cJSON *it = cJSON_GetObjectItem(o, name);
-
-	if (cJSON_IsString(it))
-		return it->valuestring;
-	if (cJSON_IsObject(it))
-		return ob_sub_json_str(it, "id");
-	return NULL;
-}
 
 void
 ob_sub_put_i64(cJSON *o, const char *name, int64_t v)

@@ -9,6 +9,7 @@
 
 #include "base/row.h"
 #include "base/num.h"
+#include "base/json.h"
 
 int
 ob_invoices_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int create,
@@ -47,12 +48,12 @@ ob_invoices_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int
 	cJSON_AddStringToObject(md, "orgbill_org", org);
 	if (ob_inv_stripe_call(st, "POST", "/v1/customers", body, "customer-org", org, &res, f) != 0)
 		goto out;
-	if (ob_invoices_jstr(res.body, "id") == NULL) {
+	if (ob_json_str(res.body, "id") == NULL) {
 		ob_stripe_result_clear(&res);
 		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "Stripe gave no customer id.");
 		goto out;
 	}
-	params[1] = ob_invoices_jstr(res.body, "id");
+	params[1] = ob_json_str(res.body, "id");
 	q = ob_db_exec(db, OB_STMT_INV_SET_CUSTOMER, params, NULL);
 	ob_stripe_result_clear(&res);
 	if (q == NULL) {

@@ -13,6 +13,7 @@
 #include "stripe/form.h"
 #include "base/row.h"
 #include "base/num.h"
+#include "base/json.h"
 
 cJSON *
 ob_invoices_details_get(struct ob_db *db, int64_t org_id)
@@ -85,38 +86,38 @@ customer_update(const cJSON *d, const char *org)
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(d, "address");
 	cJSON *q = cJSON_CreateObject(), *addr, *is, *cf, *fld, *md;
 
-	if (*ob_invoices_jstr(d, "email") != '\0')
-		cJSON_AddStringToObject(q, "email", ob_invoices_jstr(d, "email"));
+	if (*ob_json_str(d, "email") != '\0')
+		cJSON_AddStringToObject(q, "email", ob_json_str(d, "email"));
 	addr = cJSON_AddObjectToObject(q, "address");
-	cJSON_AddStringToObject(addr, "line1", ob_invoices_jstr(a, "line1"));
-	cJSON_AddStringToObject(addr, "line2", ob_invoices_jstr(a, "line2"));
-	cJSON_AddStringToObject(addr, "city", ob_invoices_jstr(a, "city"));
-	cJSON_AddStringToObject(addr, "state", ob_invoices_jstr(a, "state"));
-	cJSON_AddStringToObject(addr, "postal_code", ob_invoices_jstr(a, "postal_code"));
-	cJSON_AddStringToObject(addr, "country", ob_invoices_jstr(a, "country"));
+	cJSON_AddStringToObject(addr, "line1", ob_json_str(a, "line1"));
+	cJSON_AddStringToObject(addr, "line2", ob_json_str(a, "line2"));
+	cJSON_AddStringToObject(addr, "city", ob_json_str(a, "city"));
+	cJSON_AddStringToObject(addr, "state", ob_json_str(a, "state"));
+	cJSON_AddStringToObject(addr, "postal_code", ob_json_str(a, "postal_code"));
+	cJSON_AddStringToObject(addr, "country", ob_json_str(a, "country"));
 	is = cJSON_AddObjectToObject(q, "invoice_settings");
-	if (*ob_invoices_jstr(d, "po_number") != '\0' || *ob_invoices_jstr(d, "tax_id") != '\0') {
+	if (*ob_json_str(d, "po_number") != '\0' || *ob_json_str(d, "tax_id") != '\0') {
 		cf = cJSON_AddArrayToObject(is, "custom_fields");
-		if (*ob_invoices_jstr(d, "po_number") != '\0') {
+		if (*ob_json_str(d, "po_number") != '\0') {
 			fld = cJSON_CreateObject();
 			cJSON_AddStringToObject(fld, "name", "PO number");
-			cJSON_AddStringToObject(fld, "value", ob_invoices_jstr(d, "po_number"));
+			cJSON_AddStringToObject(fld, "value", ob_json_str(d, "po_number"));
 			cJSON_AddItemToArray(cf, fld);
 		}
-		if (*ob_invoices_jstr(d, "tax_id") != '\0') {
+		if (*ob_json_str(d, "tax_id") != '\0') {
 			fld = cJSON_CreateObject();
 			cJSON_AddStringToObject(fld, "name", "Tax ID");
-			cJSON_AddStringToObject(fld, "value", ob_invoices_jstr(d, "tax_id"));
+			cJSON_AddStringToObject(fld, "value", ob_json_str(d, "tax_id"));
 			cJSON_AddItemToArray(cf, fld);
 		}
 	} else {
 		cJSON_AddStringToObject(is, "custom_fields", "");
 	}
-	cJSON_AddStringToObject(is, "footer", ob_invoices_jstr(d, "invoice_notes"));
+	cJSON_AddStringToObject(is, "footer", ob_json_str(d, "invoice_notes"));
 	md = cJSON_AddObjectToObject(q, "metadata");
 	cJSON_AddStringToObject(md, "orgbill_org", org);
-	cJSON_AddStringToObject(md, "orgbill_po_number", ob_invoices_jstr(d, "po_number"));
-	cJSON_AddStringToObject(md, "orgbill_tax_id", ob_invoices_jstr(d, "tax_id"));
+	cJSON_AddStringToObject(md, "orgbill_po_number", ob_json_str(d, "po_number"));
+	cJSON_AddStringToObject(md, "orgbill_tax_id", ob_json_str(d, "tax_id"));
 	return q;
 }
 
@@ -175,26 +176,26 @@ details_take(const cJSON *body, const cJSON *before, struct details_in *in, stru
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "address");
 	const cJSON *ca = cJSON_GetObjectItemCaseSensitive(before, "address");
 
-	if (take_field(body, "email", "email", 320, ob_invoices_jstr(before, "email"), in->email,
+	if (take_field(body, "email", "email", 320, ob_json_str(before, "email"), in->email,
 	    sizeof(in->email), f) != 0 ||
-	    take_field(a, "line1", "address[line1]", 200, ob_invoices_jstr(ca, "line1"), in->l1,
+	    take_field(a, "line1", "address[line1]", 200, ob_json_str(ca, "line1"), in->l1,
 	    sizeof(in->l1), f) != 0 ||
-	    take_field(a, "line2", "address[line2]", 200, ob_invoices_jstr(ca, "line2"), in->l2,
+	    take_field(a, "line2", "address[line2]", 200, ob_json_str(ca, "line2"), in->l2,
 	    sizeof(in->l2), f) != 0 ||
-	    take_field(a, "city", "address[city]", 100, ob_invoices_jstr(ca, "city"), in->city,
+	    take_field(a, "city", "address[city]", 100, ob_json_str(ca, "city"), in->city,
 	    sizeof(in->city), f) != 0 ||
-	    take_field(a, "state", "address[state]", 100, ob_invoices_jstr(ca, "state"), in->state,
+	    take_field(a, "state", "address[state]", 100, ob_json_str(ca, "state"), in->state,
 	    sizeof(in->state), f) != 0 ||
-	    take_field(a, "postal_code", "address[postal_code]", 20, ob_invoices_jstr(ca, "postal_code"),
+	    take_field(a, "postal_code", "address[postal_code]", 20, ob_json_str(ca, "postal_code"),
 	    in->pc, sizeof(in->pc), f) != 0 ||
-	    take_field(a, "country", "address[country]", 2, ob_invoices_jstr(ca, "country"), in->country,
+	    take_field(a, "country", "address[country]", 2, ob_json_str(ca, "country"), in->country,
 	    sizeof(in->country), f) != 0 ||
-	    take_field(body, "tax_id", "tax_id", 30, ob_invoices_jstr(before, "tax_id"), in->tax,
+	    take_field(body, "tax_id", "tax_id", 30, ob_json_str(before, "tax_id"), in->tax,
 	    sizeof(in->tax), f) != 0 ||
-	    take_field(body, "po_number", "po_number", 30, ob_invoices_jstr(before, "po_number"), in->po,
+	    take_field(body, "po_number", "po_number", 30, ob_json_str(before, "po_number"), in->po,
 	    sizeof(in->po), f) != 0 ||
 	    take_field(body, "invoice_notes", "invoice_notes", 500,
-	    ob_invoices_jstr(before, "invoice_notes"), in->notes, sizeof(in->notes), f) != 0)
+	    ob_json_str(before, "invoice_notes"), in->notes, sizeof(in->notes), f) != 0)
 		return -1;
 	return 0;
 }

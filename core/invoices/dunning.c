@@ -15,6 +15,7 @@
 #include "base/row.h"
 #include "base/outbox.h"
 #include "base/num.h"
+#include "base/json.h"
 
 static const char *const state_names[] = { "active", "past_due", "restricted", "suspended" };
 
@@ -306,7 +307,7 @@ cancel_subscription(struct ob_db *db, struct ob_stripe *st, int64_t org_id, cons
 	}
 	data = cJSON_GetObjectItemCaseSensitive(res.body, "data");
 	cJSON_ArrayForEach(s, data) {
-		const char *id = ob_invoices_jstr(s, "id"), *status = ob_invoices_jstr(s, "status");
+		const char *id = ob_json_str(s, "id"), *status = ob_json_str(s, "status");
 
 		if (id != NULL && status != NULL && strcmp(status, "canceled") != 0 &&
 		    strcmp(status, "incomplete_expired") != 0 && cancel_one(st, org, invoice, id) != 0)

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/row.h"
 #include "base/num.h"
+#include "base/json.h"
 
 /* One org's extra tasks of one period, being billed: the figures as statement text. */
 struct extra {
@@ -111,7 +112,7 @@ extra_bill(struct ob_db *db, struct ob_stripe *st, const struct extra *x, const 
 		ob_log(OB_LOG_WARN, "extra_tasks", "org %s period %s: %s", x->org, x->period, f.message);
 		goto out;
 	}
-	params[3] = ob_invoices_jstr(res.body, "id");
+	params[3] = ob_json_str(res.body, "id");
 	if (params[3] == NULL || ob_db_run(db, OB_STMT_ETI_DONE, params) != 0)
 		goto out;
 	after = cJSON_CreateObject();

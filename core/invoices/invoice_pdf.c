@@ -13,6 +13,7 @@
 #include "invoices/invoices.h"
 #include "base/num.h"
 #include "base/money.h"
+#include "base/json.h"
 
 #define PAGE_W	595.0f	/* A4, points */
 #define PAGE_H	842.0f
@@ -114,14 +115,6 @@ rule(struct pdf *p)
 	HPDF_Page_Stroke(p->page);
 }
 
-static const char *
-js(const cJSON *o, const char *name)
-{
-	const char *s = ob_invoices_jstr(o, name);
-
-	return s != NULL ? s : "";
-}
-
 /* "12.34 USD" for an integer member (the one formatter, base/money.h). */
 static void
 money(char *out, size_t n, const cJSON *o, const char *name, const char *currency)
@@ -161,41 +154,53 @@ paragraph(struct pdf *p, const char *s, size_t width)
 	}
 }
 
+/* s as one line of 10-point text at the margin; nothing when s is empty. */
+static void
+head_line(struct pdf *p, const char *s)
+{
+	if (*s == '\0')
+		return;
+	text(p, MARGIN, 0, 10, 0, s);
+	line_break(p, 13);
+}
+
 /* The title, and the org's name, address, e-mail, tax id and PO number (d may be NULL). */
 static void
 render_head(struct pdf *p, const cJSON *inv, const cJSON *d)
 {
+	const char *number = ob_json_str_or(inv, "number", "");
+	const char *city, *postal, *tax, *po;
 	const cJSON *a;
 	char buf[256];
 
-	snprintf(buf, sizeof(buf), "Invoice %s", *js(inv, "number") ? js(inv, "number") : js(inv, "stripe_invoice_id"));
+	snprintf(buf, sizeof(buf), "Invoice %s",
+	    *number ? number : ob_json_str_or(inv, "stripe_invoice_id", ""));
 	text(p, MARGIN, 1, 20, 0, buf);
-	snprintf(buf, sizeof(buf), "Status: %s", js(inv, "status"));
+	snprintf(buf, sizeof(buf), "Status: %s", ob_json_str_or(inv, "status", ""));
 	text(p, PAGE_W - MARGIN, 0, 10, 1, buf);
 	line_break(p, 26);
 	if (d == NULL)
 		return;
-	text(p, MARGIN, 1, 11, 0, js(d, "org_name"));
+	text(p, MARGIN, 1, 11, 0, ob_json_str_or(d, "org_name", ""));
 	line_break(p, 14);
 	a = cJSON_GetObjectItemCaseSensitive(d, "address");
-	if (*js(a, "line1")) { text(p, MARGIN, 0, 10, 0, js(a, "line1")); line_break(p, 13); }
-	if (*js(a, "line2")) { text(p, MARGIN, 0, 10, 0, js(a, "line2")); line_break(p, 13); }
-	if (*js(a, "city") || *js(a, "postal_code")) {
-		snprintf(buf, sizeof(buf), "%s %s %s %s", js(a, "postal_code"), js(a, "city"),
-		    js(a, "state"), js(a, "country"));
-		text(p, MARGIN, 0, 10, 0, buf);
-		line_break(p, 13);
+	head_line(p, ob_json_str_or(a, "line1", ""));
+	head_line(p, ob_json_str_or(a, "line2", ""));
+	city = ob_json_str_or(a, "city", "");
+	postal = ob_json_str_or(a, "postal_code", "");
+	if (*city || *postal) {
+		snprintf(buf, sizeof(buf), "%s %s %s %s", postal, city,
+		    ob_json_str_or(a, "state", ""), ob_json_str_or(a, "country", ""));
+		head_line(p, buf);
 	}
-	if (*js(d, "email")) { text(p, MARGIN, 0, 10, 0, js(d, "email")); line_break(p, 13); }
-	if (*js(d, "tax_id")) {
-		snprintf(buf, sizeof(buf), "Tax ID: %s", js(d, "tax_id"));
-		text(p, MARGIN, 0, 10, 0, buf);
-		line_break(p, 13);
+	head_line(p, ob_json_str_or(d, "email", ""));
+	if (*(tax = ob_json_str_or(d, "tax_id", ""))) {
+		snprintf(buf, sizeof(buf), "Tax ID: %s", tax);
+		head_line(p, buf);
 	}
-	if (*js(d, "po_number")) {
-		snprintf(buf, sizeof(buf), "PO number: %s", js(d, "po_number"));
-		text(p, MARGIN, 0, 10, 0, buf);
-		line_break(p, 13);
+	if (*(po = ob_json_str_or(d, "po_number", ""))) {
+		snprintf(buf, sizeof(buf), "PO number: %s", po);
+		head_line(p, buf);
 	}
 }
 
@@ -206,15 +211,16 @@ render_dates(struct pdf *p, const cJSON *inv)
 	char buf[256];
 
 	line_break(p, 8);
-	snprintf(buf, sizeof(buf), "Issued: %.10s", js(inv, "created"));
+	snprintf(buf, sizeof(buf), "Issued: %.10s", ob_json_str_or(inv, "created", ""));
 	text(p, MARGIN, 0, 10, 0, buf);
-	if (*js(inv, "period_start")) {
-		snprintf(buf, sizeof(buf), "Period: %.10s to %.10s", js(inv, "period_start"), js(inv, "period_end"));
+	if (*ob_json_str_or(inv, "period_start", "")) {
+		snprintf(buf, sizeof(buf), "Period: %.10s to %.10s",
+		    ob_json_str_or(inv, "period_start", ""), ob_json_str_or(inv, "period_end", ""));
 		text(p, 250, 0, 10, 0, buf);
 	}
 	line_break(p, 13);
-	if (*js(inv, "due_date")) {
-		snprintf(buf, sizeof(buf), "Due: %.10s", js(inv, "due_date"));
+	if (*ob_json_str_or(inv, "due_date", "")) {
+		snprintf(buf, sizeof(buf), "Due: %.10s", ob_json_str_or(inv, "due_date", ""));
 		text(p, MARGIN, 0, 10, 0, buf);
 		line_break(p, 13);
 	}
@@ -239,7 +245,7 @@ render_lines(struct pdf *p, const cJSON *inv, const char *cur)
 	cJSON_ArrayForEach(l, lines) {
 		char desc[80];
 
-		ob_invoice_pdf_winansi(js(l, "description"), desc, 60);
+		ob_invoice_pdf_winansi(ob_json_str_or(l, "description", ""), desc, 60);
 		text(p, MARGIN, 0, 9, 0, desc);
 		if (ob_num_json_get(l, "quantity", &q) == 0) {
 			ob_num_str(buf, sizeof(buf), q);
@@ -272,18 +278,18 @@ render_totals(struct pdf *p, const cJSON *inv, const cJSON *d, const char *cur)
 		text(p, PAGE_W - MARGIN, i == 2, 10, 1, m);
 		line_break(p, 14);
 	}
-	if (d != NULL && *js(d, "invoice_notes")) {
+	if (d != NULL && *ob_json_str_or(d, "invoice_notes", "")) {
 		line_break(p, 10);
 		text(p, MARGIN, 1, 10, 0, "Notes");
 		line_break(p, 13);
-		paragraph(p, js(d, "invoice_notes"), 95);
+		paragraph(p, ob_json_str_or(d, "invoice_notes", ""), 95);
 	}
 }
 
 static void
 render(struct pdf *p, const cJSON *inv, const cJSON *d)
 {
-	const char *cur = js(inv, "currency");
+	const char *cur = ob_json_str_or(inv, "currency", "");
 
 	p->font = HPDF_GetFont(p->doc, "Helvetica", "WinAnsiEncoding");
 	p->bold = HPDF_GetFont(p->doc, "Helvetica-Bold", "WinAnsiEncoding");

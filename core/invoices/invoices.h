@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "base/db.h"
 #include "base/fail.h"
+#include "base/json.h"
 #include "base/num.h"
 
 struct ob_stripe;
@@ -31,11 +32,12 @@ struct ob_stripe;
 #define OB_INVOICES_CSV_MAX	10000	/* rows in one CSV export */
 #define OB_INVOICES_CREDITS_MAX	100000000LL	/* credits in one purchase */
 
-/** A string member of o, or NULL. */
-const char *ob_invoices_jstr(const cJSON *o, const char *name);
-
-/** An id member that may be expanded: the string, or the object's "id". */
-const char *ob_invoices_jid(const cJSON *o, const char *name);
+/** ob_json_str (base/json.h) under the name fcgi/ still calls it by. */
+static inline const char *
+ob_invoices_jstr(const cJSON *o, const char *name)
+{
+	return ob_json_str(o, name);
+}
 
 /**
  * Append s to b as one CSV field (RFC 4180): quoted when it holds a comma,

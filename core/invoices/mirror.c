@@ -12,17 +12,18 @@
 
 #include "base/row.h"
 #include "base/num.h"
+#include "base/json.h"
 
 /* A line's kind from Stripe's line: proration, seats (a subscription item), or other. */
 static const char *
 line_kind(const cJSON *line, const char *invoice_kind)
 {
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(line, "parent"), *d;
-	const char *t = ob_invoices_jstr(parent, "type");
+	const char *t = ob_json_str(parent, "type");
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(line, "metadata");
 
-	if (ob_invoices_jstr(md, "orgbill_kind") != NULL) {
-		const char *k = ob_invoices_jstr(md, "orgbill_kind");
+	if (ob_json_str(md, "orgbill_kind") != NULL) {
+		const char *k = ob_json_str(md, "orgbill_kind");
 
 		if (strcmp(k, "extra_tasks") == 0 || strcmp(k, "credit_purchase") == 0)
 			return k;
@@ -49,11 +50,11 @@ line_invoice_item(const cJSON *line)
 {
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(line, "parent");
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(parent, "invoice_item_details");
-	const char *ii = ob_invoices_jid(d, "invoice_item");
+	const char *ii = ob_json_id(d, "invoice_item");
 
 	if (ii == NULL) {
 		d = cJSON_GetObjectItemCaseSensitive(parent, "subscription_item_details");
-		ii = ob_invoices_jid(d, "invoice_item");
+		ii = ob_json_id(d, "invoice_item");
 	}
 	return ii;
 }
@@ -63,7 +64,7 @@ static int
 line_unit(const cJSON *line, int64_t *unit)
 {
 	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(line, "pricing");
-	const char *u = ob_invoices_jstr(pr, "unit_amount_decimal");
+	const char *u = ob_json_str(pr, "unit_amount_decimal");
 	char *end;
 
 	if (u == NULL || *u == '\0' || strlen(u) > 18)
@@ -89,8 +90,8 @@ num_param(char *buf, size_t n, const cJSON *o, const char *name, const char **sl
 static int
 invoice_check(const cJSON *inv, struct ob_fail *f)
 {
-	const char *id = ob_invoices_jstr(inv, "id"), *status = ob_invoices_jstr(inv, "status");
-	const char *currency = ob_invoices_jstr(inv, "currency");
+	const char *id = ob_json_str(inv, "id"), *status = ob_json_str(inv, "status");
+	const char *currency = ob_json_str(inv, "currency");
 
 	if (id == NULL || strlen(id) > OB_INV_STRIPE_ID_MAX || status == NULL || currency == NULL ||
 	    strlen(currency) != 3)
@@ -138,32 +139,32 @@ upsert_amounts(struct upsert *u, const cJSON *inv)
 static int
 upsert_params(struct upsert *u, int64_t org_id, const cJSON *inv, int64_t seen, struct ob_fail *f)
 {
-	const char *sub = ob_invoices_jid(inv, "subscription");
+	const char *sub = ob_json_id(inv, "subscription");
 	const cJSON *parent, *st_tr = cJSON_GetObjectItemCaseSensitive(inv, "status_transitions");
 	const char **params = u->p;
 
 	if (sub == NULL) {
 		parent = cJSON_GetObjectItemCaseSensitive(inv, "parent");
-		sub = ob_invoices_jid(cJSON_GetObjectItemCaseSensitive(parent, "subscription_details"),
+		sub = ob_json_id(cJSON_GetObjectItemCaseSensitive(parent, "subscription_details"),
 		    "subscription");
 	}
 	ob_num_str(u->org, sizeof(u->org), org_id);
 	ob_num_str(u->seen_s, sizeof(u->seen_s), seen);
 	params[0] = u->org;
-	params[1] = ob_invoices_jstr(inv, "id");
-	params[2] = ob_invoices_jid(inv, "customer") ? ob_invoices_jid(inv, "customer") : "";
+	params[1] = ob_json_str(inv, "id");
+	params[2] = ob_json_id(inv, "customer") ? ob_json_id(inv, "customer") : "";
 	params[3] = sub ? sub : "";
-	params[4] = ob_invoices_jstr(inv, "number") ? ob_invoices_jstr(inv, "number") : "";
-	params[5] = ob_invoices_jstr(inv, "status");
-	params[6] = ob_invoices_jstr(inv, "billing_reason") ? ob_invoices_jstr(inv, "billing_reason") : "";
-	params[7] = ob_invoices_jstr(inv, "currency");
+	params[4] = ob_json_str_or(inv, "number", "");
+	params[5] = ob_json_str(inv, "status");
+	params[6] = ob_json_str_or(inv, "billing_reason", "");
+	params[7] = ob_json_str(inv, "currency");
 	upsert_amounts(u, inv);
 	num_param(u->ps, sizeof(u->ps), inv, "period_start", &params[14]);
 	num_param(u->pe, sizeof(u->pe), inv, "period_end", &params[15]);
 	num_param(u->dd, sizeof(u->dd), inv, "due_date", &params[16]);
 	num_param(u->pa, sizeof(u->pa), st_tr, "paid_at", &params[17]);
-	params[18] = ob_invoices_jstr(inv, "hosted_invoice_url") ? ob_invoices_jstr(inv, "hosted_invoice_url") : "";
-	params[19] = ob_invoices_jstr(inv, "invoice_pdf") ? ob_invoices_jstr(inv, "invoice_pdf") : "";
+	params[18] = ob_json_str_or(inv, "hosted_invoice_url", "");
+	params[19] = ob_json_str_or(inv, "invoice_pdf", "");
 	num_param(u->cr, sizeof(u->cr), inv, "created", &params[20]);
 	if (params[20] == NULL) {
 		ob_num_str(u->cr, sizeof(u->cr), (int64_t)time(NULL));
@@ -188,7 +189,7 @@ insert_line(struct ob_db *db, const char *inv_id, const char *org, int n, const 
 	char lineno[16], qty[24], unit[24], amt[24], lps[24], lpe[24];
 	const char *lp[13];
 	const cJSON *per = cJSON_GetObjectItemCaseSensitive(line, "period");
-	const char *desc = ob_invoices_jstr(line, "description");
+	const char *desc = ob_json_str(line, "description");
 	int64_t q64 = ob_inv_jint_or(line, "quantity", 1), u, v;
 
 	ob_num_str(lineno, sizeof(lineno), n);
@@ -197,7 +198,7 @@ insert_line(struct ob_db *db, const char *inv_id, const char *org, int n, const 
 	lp[0] = inv_id;
 	lp[1] = lineno;
 	lp[2] = org;
-	lp[3] = ob_invoices_jstr(line, "id") ? ob_invoices_jstr(line, "id") : "";
+	lp[3] = ob_json_str_or(line, "id", "");
 	lp[4] = line_kind(line, invoice_kind);
 	lp[5] = desc ? desc : "";
 	if (strlen(lp[5]) > 1000)
@@ -213,8 +214,8 @@ insert_line(struct ob_db *db, const char *inv_id, const char *org, int n, const 
 		lp[7] = NULL;
 	}
 	lp[8] = amt;
-	lp[9] = ob_invoices_jstr(line, "currency") && strlen(ob_invoices_jstr(line, "currency")) == 3 ?
-	    ob_invoices_jstr(line, "currency") : currency;
+	lp[9] = ob_json_str(line, "currency") && strlen(ob_json_str(line, "currency")) == 3 ?
+	    ob_json_str(line, "currency") : currency;
 	num_param(lps, sizeof(lps), per, "start", &lp[10]);
 	num_param(lpe, sizeof(lpe), per, "end", &lp[11]);
 	lp[12] = line_invoice_item(line);
@@ -237,7 +238,7 @@ ob_invoices_apply_stripe(struct ob_db *db, int64_t org_id, const cJSON *inv,
 	*local_id = 0;
 	if (invoice_check(inv, f) != 0)
 		return -1;
-	if (ob_invoices_jstr(md, "orgbill_credit_purchase") != NULL)
+	if (ob_json_str(md, "orgbill_credit_purchase") != NULL)
 		invoice_kind = "credit_purchase";
 	if (upsert_params(&u, org_id, inv, seen, f) != 0)
 		return -1;

@@ -44,7 +44,7 @@ ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_t org_i
 		goto out;
 	}
 	is = cJSON_GetObjectItemCaseSensitive(res.body, "invoice_settings");
-	pm = ob_invoices_jid(is, "default_payment_method");
+	pm = ob_json_id(is, "default_payment_method");
 	ob_stripe_result_clear(&res);
 	if (pm == NULL) {
 		cJSON_AddBoolToObject(o, "none", 1);
@@ -65,9 +65,9 @@ ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_t org_i
 	}
 	card = cJSON_GetObjectItemCaseSensitive(res.body, "card");
 	cJSON_AddBoolToObject(o, "none", 0);
-	cJSON_AddStringToObject(o, "id", ob_invoices_jstr(res.body, "id") ? ob_invoices_jstr(res.body, "id") : "");
-	cJSON_AddStringToObject(o, "brand", ob_invoices_jstr(card, "brand") ? ob_invoices_jstr(card, "brand") : "card");
-	cJSON_AddStringToObject(o, "last4", ob_invoices_jstr(card, "last4") ? ob_invoices_jstr(card, "last4") : "");
+	cJSON_AddStringToObject(o, "id", ob_json_str_or(res.body, "id", ""));
+	cJSON_AddStringToObject(o, "brand", ob_json_str_or(card, "brand", "card"));
+	cJSON_AddStringToObject(o, "last4", ob_json_str_or(card, "last4", ""));
 	if (ob_num_json_get(card, "exp_month", &v) == 0)
 		ob_json_add_i64(o, "exp_month", v);
 	if (ob_num_json_get(card, "exp_year", &v) == 0)
@@ -98,11 +98,11 @@ ob_invoices_portal(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const
 	    (long)(random() & 0x7fffffff));
 	if (ob_inv_stripe_call(st, "POST", "/v1/billing_portal/sessions", q, "portal", opid, &res, f) != 0)
 		goto out;
-	if (ob_invoices_jstr(res.body, "url") == NULL ||
-	    strlen(ob_invoices_jstr(res.body, "url")) >= len) {
+	if (ob_json_str(res.body, "url") == NULL ||
+	    strlen(ob_json_str(res.body, "url")) >= len) {
 		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "Stripe gave no portal URL.");
 	} else {
-		snprintf(url, len, "%s", ob_invoices_jstr(res.body, "url"));
+		snprintf(url, len, "%s", ob_json_str(res.body, "url"));
 		rc = 0;
 	}
 	ob_stripe_result_clear(&res);

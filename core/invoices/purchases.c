@@ -98,7 +98,7 @@ purchase_invoice(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const c
 	if (ob_inv_stripe_call(st, "POST", "/v1/invoices", body, "credit-purchase-invoice", pid, &res,
 	    f) != 0)
 		goto out;
-	if ((inv_id = ob_invoices_jstr(res.body, "id")) == NULL) {
+	if ((inv_id = ob_json_str(res.body, "id")) == NULL) {
 		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "Stripe gave no invoice id.");
 		goto out;
 	}
@@ -151,7 +151,7 @@ purchase_pay(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char 
 		return f->kind == OB_FAIL_PAYMENT ? "payment_failed" : NULL;
 	}
 	ob_buf_free(&path);
-	status = strcmp(ob_invoices_jstr(res.body, "status") ? ob_invoices_jstr(res.body, "status") : "",
+	status = strcmp(ob_json_str_or(res.body, "status", ""),
 	    "paid") == 0 ? "paid" : "open";
 	(void)ob_invoices_apply_stripe(db, org_id, res.body, (int64_t)time(NULL), &local, &f2);
 	ob_stripe_result_clear(&res);
@@ -218,9 +218,9 @@ int
 ob_invoices_purchase_paid(const struct ob_actx *ax, const cJSON *inv, int *granted,
     struct ob_fail *f)
 {
-	const char *id = ob_invoices_jstr(inv, "id"), *status = ob_invoices_jstr(inv, "status");
+	const char *id = ob_json_str(inv, "id"), *status = ob_json_str(inv, "status");
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(inv, "metadata");
-	const char *pid = ob_invoices_jstr(md, "orgbill_credit_purchase");
+	const char *pid = ob_json_str(md, "orgbill_credit_purchase");
 	const char *params[3];
 	struct ob_credits_grant_in g;
 	char reason[160], gid[24];
@@ -268,7 +268,7 @@ ob_invoices_purchase_paid(const struct ob_actx *ax, const cJSON *inv, int *grant
 	if ((grant = ob_credits_add(ax, org, 0, &g, f)) == NULL)
 		goto fail;
 	params[0] = gid;
-	params[1] = ob_invoices_jstr(grant, "id") ? ob_invoices_jstr(grant, "id") : "0";
+	params[1] = ob_json_str_or(grant, "id", "0");
 	params[2] = id;
 	if (ob_db_run(ax->db, OB_STMT_CP_GRANTED, params) != 0) {
 		cJSON_Delete(grant);

@@ -11,6 +11,7 @@
 #include "stripe/form.h"
 #include "base/log.h"
 #include "base/row.h"
+#include "base/json.h"
 
 /* Reconcile one customer's newest invoices. */
 static int
@@ -34,7 +35,7 @@ reconcile_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const
 	cJSON_ArrayForEach(inv, data) {
 		if (ob_invoices_apply_stripe(db, org_id, inv, (int64_t)time(NULL), &local, &f) != 0) {
 			ob_log(OB_LOG_WARN, "invoices_reconcile", "%s: %s",
-			    ob_invoices_jstr(inv, "id") ? ob_invoices_jstr(inv, "id") : "?", f.message);
+			    ob_json_str_or(inv, "id", "?"), f.message);
 			if (f.kind == OB_FAIL_DB) {
 				ob_stripe_result_clear(&res);
 				goto out;

@@ -66,14 +66,14 @@ find_invoice_payment(struct ob_stripe *st, const char *invoice, char *out, size_
 	}
 	data = cJSON_GetObjectItemCaseSensitive(res.body, "data");
 	cJSON_ArrayForEach(ip, data) {
-		const char *status = ob_invoices_jstr(ip, "status");
+		const char *status = ob_json_str(ip, "status");
 
 		pay = cJSON_GetObjectItemCaseSensitive(ip, "payment");
 		if (status == NULL || strcmp(status, "paid") != 0 || !cJSON_IsObject(pay))
 			continue;
-		id = ob_invoices_jid(pay, "payment_intent");
+		id = ob_json_id(pay, "payment_intent");
 		if (id == NULL)
-			id = ob_invoices_jid(pay, "charge");
+			id = ob_json_id(pay, "charge");
 		if (id != NULL) {
 			snprintf(out, len, "%s", id);
 			rc = 0;
@@ -115,14 +115,14 @@ find_charge(struct ob_stripe *st, const char *customer, const char *invoice, cha
 	data = cJSON_GetObjectItemCaseSensitive(res.body, "data");
 	cJSON_ArrayForEach(ch, data) {
 		const cJSON *md = cJSON_GetObjectItemCaseSensitive(ch, "metadata");
-		const char *inv = ob_invoices_jid(ch, "invoice");
+		const char *inv = ob_json_id(ch, "invoice");
 
 		if (inv == NULL)
-			inv = ob_invoices_jstr(md, "invoice");
+			inv = ob_json_str(md, "invoice");
 		if (inv != NULL && strcmp(inv, invoice) == 0 &&
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ch, "paid")) &&
-		    ob_invoices_jstr(ch, "id") != NULL) {
-			snprintf(out, len, "%s", ob_invoices_jstr(ch, "id"));
+		    ob_json_str(ch, "id") != NULL) {
+			snprintf(out, len, "%s", ob_json_str(ch, "id"));
 			break;
 		}
 	}
@@ -303,7 +303,7 @@ static const char *
 refund_finish(struct ob_db *db, const char *rid, const char *inv,
     const struct ob_stripe_result *res, struct ob_fail *f)
 {
-	const char *status = ob_invoices_jstr(res->body, "status");
+	const char *status = ob_json_str(res->body, "status");
 	const char *params[4];
 	PGresult *q;
 
@@ -312,7 +312,7 @@ refund_finish(struct ob_db *db, const char *rid, const char *inv,
 	    strcmp(status, "requires_action") != 0))
 		status = "pending";
 	params[0] = rid;
-	params[1] = ob_invoices_jstr(res->body, "id") ? ob_invoices_jstr(res->body, "id") : "";
+	params[1] = ob_json_str_or(res->body, "id", "");
 	params[2] = status;
 	params[3] = "";
 	if (ob_db_run(db, OB_STMT_REF_FINISH, params) != 0) {
@@ -360,7 +360,7 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 	    stripe_refund(st, org, rid, opkey, li.charge, take, &res, f) != 0 ||
 	    (status = refund_finish(ax->db, rid, inv, &res, f)) == NULL)
 		goto fail;
-	out = refund_json(rid, invoice_id, li.sinv, ob_invoices_jstr(res.body, "id"), take, li.currency,
+	out = refund_json(rid, invoice_id, li.sinv, ob_json_str(res.body, "id"), take, li.currency,
 	    reason, status, ob_refunds_refundable(li.paid, li.already + take));
 	after = cJSON_Duplicate(out, 1);
 	if (ob_audit_write(ax, org_id, "invoice.refund", "invoice", inv, NULL, after) != 0) {
@@ -404,9 +404,9 @@ int
 ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoice_hint,
     int64_t *org_id, struct ob_fail *f)
 {
-	const char *id = ob_invoices_jstr(refund, "id"), *status = ob_invoices_jstr(refund, "status");
+	const char *id = ob_json_str(refund, "id"), *status = ob_json_str(refund, "status");
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(refund, "metadata");
-	const char *ours = ob_invoices_jstr(md, "orgbill_refund");
+	const char *ours = ob_json_str(md, "orgbill_refund");
 	const char *params[5];
 	char amt[24], inv[24] = "";
 	PGresult *q = NULL;
@@ -437,7 +437,7 @@ ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoi
 		PQclear(q);
 		ob_num_str(amt, sizeof(amt), amount);
 		params[0] = id;
-		params[1] = ob_invoices_jid(refund, "charge") ? ob_invoices_jid(refund, "charge") : "";
+		params[1] = ob_json_id(refund, "charge") ? ob_json_id(refund, "charge") : "";
 		params[2] = amt;
 		params[3] = status;
 		params[4] = invoice_hint;
@@ -458,7 +458,7 @@ int
 ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id, struct ob_fail *f)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(charge, "metadata");
-	const char *inv = ob_invoices_jid(charge, "invoice");
+	const char *inv = ob_json_id(charge, "invoice");
 	const char *params[1];
 	char local[24];
 	int64_t refunded = 0;
@@ -466,7 +466,7 @@ ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id, 
 
 	*org_id = 0;
 	if (inv == NULL)
-		inv = ob_invoices_jstr(md, "invoice");
+		inv = ob_json_str(md, "invoice");
 	if (inv == NULL)
 		return 0;
 	(void)ob_num_json_get(charge, "amount_refunded", &refunded);

@@ -14,27 +14,6 @@
 #include "base/row.h"
 #include "base/num.h"
 
-const char *
-ob_invoices_jstr(const cJSON *o, const char *name)
-{
-	const cJSON *it = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
-
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-/* An integer member written exactly (raw JSON digits: no floating point). */
-const char *
-ob_invoices_jid(const cJSON *o, const char *name)
-{
-	const cJSON *it = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
-
-	if (cJSON_IsString(it))
-		return it->valuestring;
-	if (cJSON_IsObject(it))
-		return ob_invoices_jstr(it, "id");
-	return NULL;
-}
-
 int64_t
 ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt)
 {

@@ -21,6 +21,7 @@
 #include "invoices/refunds.h"
 #include "base/num.h"
 #include "base/money.h"
+#include "base/json.h"
 
 int ob_wh_invoice_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
 int ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
@@ -49,7 +50,7 @@ static cJSON *
 current(struct ob_wh_ctx *cx, const cJSON *event, const char *kind, int64_t *seen, struct ob_fail *f)
 {
 	const cJSON *obj = event_object(event);
-	const char *id = ob_invoices_jstr(obj, "id");
+	const char *id = ob_json_str(obj, "id");
 	struct ob_stripe_result res = { 0 };
 	struct ob_buf path = OB_BUF_INIT;
 	cJSON *out = NULL;
@@ -103,7 +104,7 @@ org_exists(struct ob_db *db, const char *org)
 static int64_t
 md_org(const cJSON *obj)
 {
-	const char *s = ob_invoices_jstr(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "orgbill_org");
+	const char *s = ob_json_str(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "orgbill_org");
 	char *end;
 	int64_t v;
 
@@ -121,7 +122,7 @@ md_org(const cJSON *obj)
 static int64_t
 org_of(struct ob_wh_ctx *cx, const cJSON *obj, struct ob_fail *f)
 {
-	const char *cus = ob_invoices_jid(obj, "customer");
+	const char *cus = ob_json_id(obj, "customer");
 	struct ob_stripe_result res = { 0 };
 	struct ob_buf path = OB_BUF_INIT;
 	char buf[24];
@@ -167,7 +168,7 @@ sync_invoice(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, cJSON **
 		return -1;
 	if (org == 0) {
 		ob_log(OB_LOG_INFO, "invoice_unknown_customer", "%s: no org for its customer",
-		    ob_invoices_jstr(*inv, "id") ? ob_invoices_jstr(*inv, "id") : "?");
+		    ob_json_str_or(*inv, "id", "?"));
 		return 0;
 	}
 	*org_id = org;
@@ -208,8 +209,8 @@ ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, st
 
 	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
 		goto out;
-	status = ob_invoices_jstr(inv, "status");
-	id = ob_invoices_jstr(inv, "id");
+	status = ob_json_str(inv, "status");
+	id = ob_json_str(inv, "id");
 	if (*org_id == 0 || status == NULL || id == NULL || strcmp(status, "paid") != 0) {
 		rc = 0;	/* not paid (any more), or not ours */
 		goto out;
@@ -220,9 +221,9 @@ ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, st
 		goto out;
 	(void)ob_num_json_get(inv, "amount_paid", &paid);
 	if (paid > 0) {
-		number = ob_invoices_jstr(inv, "number");
-		url = ob_invoices_jstr(inv, "hosted_invoice_url");
-		ob_money_format(money, sizeof(money), paid, ob_invoices_jstr(inv, "currency"), OB_MONEY_CODE);
+		number = ob_json_str(inv, "number");
+		url = ob_json_str(inv, "hosted_invoice_url");
+		ob_money_format(money, sizeof(money), paid, ob_json_str(inv, "currency"), OB_MONEY_CODE);
 		snprintf(subject, sizeof(subject), "Receipt for invoice %.60s", number ? number : id);
 		snprintf(body, sizeof(body),
 		    "Thank you: we received your payment of %s for invoice %.60s.\n\n"
@@ -255,8 +256,8 @@ ob_wh_invoice_payment_failed(struct ob_wh_ctx *cx, const cJSON *event, int64_t *
 
 	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
 		goto out;
-	status = ob_invoices_jstr(inv, "status");
-	id = ob_invoices_jstr(inv, "id");
+	status = ob_json_str(inv, "status");
+	id = ob_json_str(inv, "id");
 	/* A failure already made good (the invoice is paid, void …) changes nothing. */
 	if (*org_id == 0 || id == NULL || status == NULL || strcmp(status, "open") != 0) {
 		rc = 0;
@@ -266,9 +267,9 @@ ob_wh_invoice_payment_failed(struct ob_wh_ctx *cx, const cJSON *event, int64_t *
 	if (ob_num_json_get(snap, "attempt_count", &attempt) != 0)
 		(void)ob_num_json_get(inv, "attempt_count", &attempt);
 	(void)ob_num_json_get(inv, "amount_due", &due);
-	number = ob_invoices_jstr(inv, "number");
-	url = ob_invoices_jstr(inv, "hosted_invoice_url");
-	ob_money_format(money, sizeof(money), due, ob_invoices_jstr(inv, "currency"), OB_MONEY_CODE);
+	number = ob_json_str(inv, "number");
+	url = ob_json_str(inv, "hosted_invoice_url");
+	ob_money_format(money, sizeof(money), due, ob_json_str(inv, "currency"), OB_MONEY_CODE);
 	snprintf(body, sizeof(body),
 	    "We could not collect the payment of %s for invoice %.60s.\n\n"
 	    "Please update your payment method on the Billing page, or pay the invoice here:\n%.400s\n\n"
@@ -294,10 +295,10 @@ ob_wh_invoice_action_required(struct ob_wh_ctx *cx, const cJSON *event, int64_t 
 
 	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
 		goto out;
-	id = ob_invoices_jstr(inv, "id");
-	if (*org_id != 0 && id != NULL && ob_invoices_jstr(inv, "status") != NULL &&
-	    strcmp(ob_invoices_jstr(inv, "status"), "open") == 0) {
-		url = ob_invoices_jstr(inv, "hosted_invoice_url");
+	id = ob_json_str(inv, "id");
+	if (*org_id != 0 && id != NULL && ob_json_str(inv, "status") != NULL &&
+	    strcmp(ob_json_str(inv, "status"), "open") == 0) {
+		url = ob_json_str(inv, "hosted_invoice_url");
 		snprintf(body, sizeof(body), "Your bank asks you to confirm a payment.\n"
 		    "Complete it here: %.400s\n", url ? url : "(see the Billing page)");
 		snprintf(key, sizeof(key), "action_required:%.250s", id);
@@ -326,9 +327,9 @@ ob_wh_charge_refunded(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
 
 	if ((ch = current(cx, event, "charges", &seen, f)) == NULL)
 		return -1;
-	cid = ob_invoices_jstr(ch, "id");
+	cid = ob_json_str(ch, "id");
 	md = cJSON_GetObjectItemCaseSensitive(ch, "metadata");
-	inv = ob_invoices_jid(ch, "invoice") ? ob_invoices_jid(ch, "invoice") : ob_invoices_jstr(md, "invoice");
+	inv = ob_json_id(ch, "invoice") ? ob_json_id(ch, "invoice") : ob_json_str(md, "invoice");
 	/* Every refund of the charge, so one made outside orgbill is recorded too. */
 	if (cx->stripe != NULL && cid != NULL) {
 		ob_buf_puts(&path, "/v1/refunds?limit=100&charge=");
@@ -366,15 +367,15 @@ ob_wh_refund(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct o
 
 	if ((re = current(cx, event, "refunds", &seen, f)) == NULL)
 		return -1;
-	cid = ob_invoices_jid(re, "charge");
+	cid = ob_json_id(re, "charge");
 	if (cx->stripe != NULL && cid != NULL) {
 		ob_buf_puts(&path, "/v1/charges/");
 		ob_stripe_form_escape(&path, cid, strlen(cid));
 		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) == 0) {
 			ch = res.body;
-			inv = ob_invoices_jid(ch, "invoice");
+			inv = ob_json_id(ch, "invoice");
 			if (inv == NULL)
-				inv = ob_invoices_jstr(cJSON_GetObjectItemCaseSensitive(ch, "metadata"), "invoice");
+				inv = ob_json_str(cJSON_GetObjectItemCaseSensitive(ch, "metadata"), "invoice");
 		}
 	}
 	if (ob_refunds_apply_stripe(cx->db, re, inv, org_id, f) != 0)
@@ -399,7 +400,7 @@ ob_wh_customer_updated(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 
 	if ((cus = current(cx, event, "customers", &seen, f)) == NULL)
 		return -1;
-	o = ob_invoices_org_of_customer(cx->db, ob_invoices_jstr(cus, "id"));
+	o = ob_invoices_org_of_customer(cx->db, ob_json_str(cus, "id"));
 	if (o < 0) {
 		cJSON_Delete(cus);
 		return ob_fail_db(f, cx->db->lasterr);
@@ -412,11 +413,11 @@ ob_wh_customer_updated(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 		ob_num_str(org, sizeof(org), o);
 		a = cJSON_GetObjectItemCaseSensitive(cus, "address");
 		params[0] = org;
-		params[1] = ob_invoices_jstr(cus, "email") ? ob_invoices_jstr(cus, "email") : "";
+		params[1] = ob_json_str_or(cus, "email", "");
 		if (strlen(params[1]) > 320 || strchr(params[1], '@') == NULL)
 			params[1] = "";
 		for (i = 0; i < 6; i++) {
-			const char *v = ob_invoices_jstr(a, keys[i]);
+			const char *v = ob_json_str(a, keys[i]);
 
 			params[2 + i] = v != NULL && strlen(v) <= max[i] ? v : "";
 		}
