@@ -169,6 +169,18 @@ ob_db_exec(struct ob_db *db, enum ob_stmt s, const char *const *params,
 }
 
 int
+ob_db_one(struct ob_db *db, enum ob_stmt s, const char *const *params, PGresult **res)
+{
+	if ((*res = ob_db_exec(db, s, params, NULL)) == NULL)
+		return -1;
+	if (PQntuples(*res) == 1)
+		return 0;
+	PQclear(*res);
+	*res = NULL;
+	return 1;
+}
+
+int
 ob_db_run(struct ob_db *db, enum ob_stmt s, const char *const *params)
 {
 	PGresult *res = ob_db_exec(db, s, params, NULL);

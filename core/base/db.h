@@ -56,6 +56,13 @@ int ob_db_ensure(struct ob_db *db);
 PGresult *ob_db_exec(struct ob_db *db, enum ob_stmt s,
     const char *const *params, const char **sqlstate);
 
+/**
+ * Run s for one row: 0 with *res holding exactly one row (the caller
+ * PQclear()s it); 1 when s returned no row, or more than one (*res NULL,
+ * nothing to clear); -1 on a failure (*res NULL, db->lasterr set).
+ */
+int ob_db_one(struct ob_db *db, enum ob_stmt s, const char *const *params, PGresult **res);
+
 /** Run s and discard the result. Returns 0 or -1. */
 int ob_db_run(struct ob_db *db, enum ob_stmt s, const char *const *params);
 

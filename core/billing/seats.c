@@ -69,19 +69,16 @@ ob_seats_set_auto_increase(const struct ob_actx *ax, int64_t org_id, int on,
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (ob_seats_auto_increase(ax->db, org_id, &was) != 0 ||
-	    ob_db_run(ax->db, OB_STMT_BILLING_SETTINGS_SET, params) != 0)
-		goto fail;
+	    ob_db_run(ax->db, OB_STMT_BILLING_SETTINGS_SET, params) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		ob_db_rollback(ax->db);
+		return -1;
+	}
 	after = cJSON_CreateObject();
 	cJSON_AddBoolToObject(after, "auto_seat_increase", on);
-	rc = ob_audit_write(ax, org_id, "billing.settings", "organization", org, NULL, after);
+	rc = ob_audit_commit(ax, org_id, "billing.settings", "organization", org, NULL, after, f);
 	cJSON_Delete(after);
-	if (rc != 0 || ob_db_commit(ax->db) != 0)
-		goto fail;
-	return 0;
-fail:
-	ob_fail_db(f, ax->db->lasterr);
-	ob_db_rollback(ax->db);
-	return -1;
+	return rc;
 }
 
 static int
@@ -368,20 +365,19 @@ write_rows(const struct ob_actx *ax, const char *org, const int64_t *ids, const 
 
 /*
  * Audit the change and commit; the answer {object:"seat_change", assigned,
- * revoked, unchanged, seats:{purchased, assigned, available}}, or NULL on
- * a database failure (not rolled back).
+ * revoked, unchanged, seats:{purchased, assigned, available}}, or NULL
+ * with f (rolled back).
  */
 static cJSON *
 commit_change(const struct ob_actx *ax, int64_t org_id, const char *org, const struct tally *t,
-    int64_t bought, int64_t used)
+    int64_t bought, int64_t used, struct ob_fail *f)
 {
 	cJSON *after = cJSON_CreateObject(), *seats;
 
 	ob_json_add_i64(after, "assigned", t->add);
 	ob_json_add_i64(after, "revoked", t->del);
 	ob_json_add_i64(after, "unchanged", t->same);
-	if (ob_audit_write(ax, org_id, "seats.change", "organization", org, NULL, after) != 0 ||
-	    ob_db_commit(ax->db) != 0) {
+	if (ob_audit_commit(ax, org_id, "seats.change", "organization", org, NULL, after, f) != 0) {
 		cJSON_Delete(after);
 		return NULL;
 	}
@@ -444,9 +440,10 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 		    (long long)*needed, (long long)bought, (long long)used);
 		goto fail_nodb;
 	}
-	if (write_rows(ax, org, ids, act, n) != 0 ||
-	    (*result = commit_change(ax, org_id, org, &t, bought, used)) == NULL)
+	if (write_rows(ax, org, ids, act, n) != 0)
 		goto fail;
+	if ((*result = commit_change(ax, org_id, org, &t, bought, used, f)) == NULL)
+		goto fail_nodb;
 	free(ids);
 	free(act);
 	return 0;

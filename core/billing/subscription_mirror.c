@@ -190,13 +190,11 @@ ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const c
 		return ob_sub_tx_fail(ax, f);
 	b = had == 0 ? ob_sub_audit_state(&before) : NULL;
 	a = ob_sub_audit_state(&after);
-	rc = ob_audit_write(ax, org_id, action != NULL ? action : "subscription.stripe_sync",
-	    "subscription", x.id, b, a);
+	rc = ob_audit_commit(ax, org_id, action != NULL ? action : "subscription.stripe_sync",
+	    "subscription", x.id, b, a, f);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
-	if (rc != 0 || ob_db_commit(ax->db) != 0)
-		return ob_sub_tx_fail(ax, f);
-	return 0;
+	return rc;
 }
 
 int

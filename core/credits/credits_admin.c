@@ -143,14 +143,8 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	ob_json_add_i64(o, "available", ob_row_i64(res, 0, "available"));
 	ob_json_add_i64(o, "granted", ob_row_i64(res, 0, "granted"));
 	ob_json_add_i64(o, "used", ob_row_i64(res, 0, "used"));
-	if (ob_audit_write(ax, org_id, "credits.add", "credit_grant", gid, NULL, o) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
+	if (ob_audit_commit(ax, org_id, "credits.add", "credit_grant", gid, NULL, o, f) != 0)
 		goto out;
-	}
-	if (ob_db_commit(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto out;
-	}
 	ret = o;
 	o = NULL;
 out:
@@ -166,7 +160,7 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
     const char *period_start, const char *period_end, int64_t credits,
     int64_t *grant_id, int *created, struct ob_fail *f)
 {
-	char org[24], amt[24], gid[24];
+	char org[24], amt[24], gid[24] = "";
 	const char *params[4] = { org, period_start, period_end, amt };
 	const char *state = NULL;
 	PGresult *res = NULL;
@@ -201,16 +195,10 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
 		ob_json_add_i64(after, "amount", credits);
 		cJSON_AddStringToObject(after, "period_start", period_start);
 		cJSON_AddStringToObject(after, "expires_at", period_end);
-		if (ob_audit_write(ax, org_id, "credits.plan_grant", "credit_grant", gid,
-		    NULL, after) != 0) {
-			ob_fail_db(f, ax->db->lasterr);
-			goto out;
-		}
 	}
-	if (ob_db_commit(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
+	if (ob_audit_commit(ax, org_id, *created ? "credits.plan_grant" : NULL, "credit_grant",
+	    gid, NULL, after, f) != 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	if (rc != 0)
@@ -458,15 +446,9 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 		ob_json_add_i64(o, "allocation_remaining",
 		    ob_row_i64(res, 0, "allocation_remaining"));
 	cJSON_AddStringToObject(o, "created_at", ob_row_str(res, 0, "created_at"));
-	if (!*replayed && ob_audit_write(ax, org_id, "credits.reverse", "deduction", key,
-	    NULL, o) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
+	if (ob_audit_commit(ax, org_id, *replayed ? NULL : "credits.reverse", "deduction", key,
+	    NULL, o, f) != 0)
 		goto out;
-	}
-	if (ob_db_commit(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto out;
-	}
 	ret = o;
 	o = NULL;
 out:
@@ -515,11 +497,9 @@ ob_credits_settings_set(const struct ob_actx *ax, int64_t org_id, int allow, int
 	after = cJSON_CreateObject();
 	cJSON_AddBoolToObject(after, "allow_extra_tasks", allow);
 	ob_json_add_i64(after, "max_extra_tasks", max);
-	if (ob_audit_write(ax, org_id, "credits.settings", "organization", org, before,
-	    after) != 0 || ob_db_commit(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
+	if (ob_audit_commit(ax, org_id, "credits.settings", "organization", org, before, after,
+	    f) != 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	if (rc != 0)

@@ -59,13 +59,11 @@ ob_apikey_create_audited(const struct ob_actx *ax, int64_t org_id, const char *n
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "name", name ? name : "");
 	cJSON_AddStringToObject(after, "scopes", scopes);
-	rc = ob_audit_write(ax, org_id, "apikey.create", "api_key", prefix, NULL, after);
+	rc = ob_audit_commit(ax, org_id, "apikey.create", "api_key", prefix, NULL, after, f);
 	cJSON_Delete(after);
-	if (rc != 0 || ob_db_commit(ax->db) != 0) {
+	if (rc != 0)
 		sodium_memzero(key_text, OB_APIKEY_TEXT);
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	}
-	return 0;
+	return rc;
 }
 
 int
@@ -76,7 +74,6 @@ ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
 	const char *params[2] = { prefix, org };
 	PGresult *res;
 	int64_t key_org;
-	int rc;
 
 	ob_num_str(org, sizeof(org), org_id);
 	if (ob_db_begin(ax->db) != 0)
@@ -91,9 +88,8 @@ ob_apikey_revoke(const struct ob_actx *ax, int64_t org_id, const char *prefix,
 	}
 	key_org = ob_row_i64(res, 0, "org_id");
 	PQclear(res);
-	rc = ob_audit_write(ax, key_org, "apikey.revoke", "api_key", prefix, NULL, NULL);
-	if (rc != 0 || ob_db_commit(ax->db) != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	if (ob_audit_commit(ax, key_org, "apikey.revoke", "api_key", prefix, NULL, NULL, f) != 0)
+		return -1;
 	ob_auth_apikey_cache_clear();
 	return 0;
 }

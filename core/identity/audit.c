@@ -49,6 +49,20 @@ ob_audit_write(const struct ob_actx *ax, int64_t org_id, const char *action,
 	return rc;
 }
 
+int
+ob_audit_commit(const struct ob_actx *ax, int64_t org_id, const char *action,
+    const char *target_type, const char *target_id, const cJSON *before,
+    const cJSON *after, struct ob_fail *f)
+{
+	if ((action == NULL ||
+	    ob_audit_write(ax, org_id, action, target_type, target_id, before, after) == 0) &&
+	    ob_db_commit(ax->db) == 0)
+		return 0;
+	ob_fail_db(f, ax->db->lasterr);
+	ob_db_rollback(ax->db);
+	return -1;
+}
+
 cJSON *
 ob_audit_list(struct ob_db *db, int64_t org_id, int64_t before_id, int limit)
 {

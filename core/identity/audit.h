@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include "base/db.h"
+#include "base/fail.h"
 #include "identity/principal.h"
 
 /* The context of one mutation: who does it, from where, and why. */
@@ -31,6 +32,16 @@ struct ob_actx {
 int ob_audit_write(const struct ob_actx *ax, int64_t org_id, const char *action,
     const char *target_type, const char *target_id, const cJSON *before,
     const cJSON *after);
+
+/**
+ * End a mutation: write its audit row (as ob_audit_write) and commit the
+ * transaction; action NULL writes no row (nothing changed, e.g. a replay)
+ * and only commits. 0, or -1 with f holding a database failure and the
+ * whole transaction rolled back. before/after stay the caller's.
+ */
+int ob_audit_commit(const struct ob_actx *ax, int64_t org_id, const char *action,
+    const char *target_type, const char *target_id, const cJSON *before,
+    const cJSON *after, struct ob_fail *f);
 
 /**
  * An org's audit rows, newest first: at most limit rows with id below

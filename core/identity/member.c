@@ -12,13 +12,30 @@
 #include "base/num.h"
 #include "identity/mutation.h"
 
-/* Inside a transaction: upsert the membership and audit it. */
+/* The role and department of a new membership. 0, or -1 with f. */
 static int
-member_add_tx(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+member_input_ok(const char *role, const char *department, struct ob_fail *f)
+{
+	if (ob_role_parse(role) == OB_ROLE_NONE)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
+		    "The role must be owner, admin, billing or member.");
+	if (!ob_mutation_text_ok(department, 0, 100))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_department", "department",
+		    "The department must be at most 100 characters.");
+	return 0;
+}
+
+/*
+ * Inside the caller's transaction: upsert the membership, audit it and
+ * commit. 0, or -1 with f (rolled back).
+ */
+static int
+member_add_commit(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     const char *role, const char *department, struct ob_fail *f)
 {
 	char org[24], user[24];
 	const char *params[5] = { org, user, role, department ? department : "", "active" };
+	const char *p3[3] = { user, org, "false" };
 	const char *state = NULL;
 	PGresult *res;
 	cJSON *after;
@@ -36,39 +53,25 @@ member_add_tx(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	}
 	PQclear(res);
 	/* The first org a user joins becomes their default. */
-	{
-		const char *p3[3] = { user, org, "false" };
-
-		if (ob_db_run(ax->db, OB_STMT_USER_SET_DEFAULT_ORG, p3) != 0)
-			return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	}
+	if (ob_db_run(ax->db, OB_STMT_USER_SET_DEFAULT_ORG, p3) != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "role", role);
 	cJSON_AddStringToObject(after, "department", department ? department : "");
-	rc = ob_audit_write(ax, org_id, "member.add", "user", user, NULL, after);
+	rc = ob_audit_commit(ax, org_id, "member.add", "user", user, NULL, after, f);
 	cJSON_Delete(after);
-	if (rc != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	return 0;
+	return rc;
 }
 
 int
 ob_member_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     const char *role, const char *department, struct ob_fail *f)
 {
-	if (ob_role_parse(role) == OB_ROLE_NONE)
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
-		    "The role must be owner, admin, billing or member.");
-	if (!ob_mutation_text_ok(department, 0, 100))
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_department", "department",
-		    "The department must be at most 100 characters.");
+	if (member_input_ok(role, department, f) != 0)
+		return -1;
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if (member_add_tx(ax, org_id, user_id, role, department, f) != 0)
-		return -1;
-	if (ob_db_commit(ax->db) != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	return 0;
+	return member_add_commit(ax, org_id, user_id, role, department, f);
 }
 
 int
@@ -81,12 +84,8 @@ ob_member_invite(const struct ob_actx *ax, int64_t org_id, const char *email,
 	if (!ob_mutation_email_ok(email))
 		return ob_fail(f, OB_FAIL_INVALID, "invalid_email", "email",
 		    "The e-mail address is not valid.");
-	if (ob_role_parse(role) == OB_ROLE_NONE)
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
-		    "The role must be owner, admin, billing or member.");
-	if (!ob_mutation_text_ok(department, 0, 100))
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_department", "department",
-		    "The department must be at most 100 characters.");
+	if (member_input_ok(role, department, f) != 0)
+		return -1;
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	params[0] = email;
@@ -107,11 +106,7 @@ ob_member_invite(const struct ob_actx *ax, int64_t org_id, const char *email,
 		*user_id = ob_row_i64(res, 0, "id");
 		PQclear(res);
 	}
-	if (member_add_tx(ax, org_id, *user_id, role, department, f) != 0)
-		return -1;
-	if (ob_db_commit(ax->db) != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	return 0;
+	return member_add_commit(ax, org_id, *user_id, role, department, f);
 }
 
 /*
@@ -140,29 +135,32 @@ keep_an_owner(const struct ob_actx *ax, const char *org, int64_t user_id, struct
 	return 0;
 }
 
-int
-ob_member_set_role(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
-    const char *role, struct ob_fail *f)
+/*
+ * Change user_id's membership of org_id in one transaction: keep an owner
+ * unless role is "owner", run s (org, user, role), which returns the
+ * member's old role as old_role (no row: no such member), and audit action
+ * with before {role: old}, after {role} (role NULL: the member is removed,
+ * no after). 0, or -1 with f (rolled back).
+ */
+static int
+member_change(const struct ob_actx *ax, int64_t org_id, int64_t user_id, enum ob_stmt s,
+    const char *role, const char *action, struct ob_fail *f)
 {
 	char org[24], user[24];
 	const char *params[3] = { org, user, role };
 	PGresult *res;
-	cJSON *before, *after;
+	cJSON *before, *after = NULL;
 	int rc;
 
-	if (ob_role_parse(role) == OB_ROLE_NONE)
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
-		    "The role must be owner, admin, billing or member.");
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(user, sizeof(user), user_id);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if (strcmp(role, "owner") != 0 && keep_an_owner(ax, org, user_id, f) != 0)
+	if ((role == NULL || strcmp(role, "owner") != 0) && keep_an_owner(ax, org, user_id, f) != 0)
 		return -1;
-	if ((res = ob_db_exec(ax->db, OB_STMT_MEMBER_SET_ROLE, params, NULL)) == NULL)
+	if ((rc = ob_db_one(ax->db, s, params, &res)) < 0)
 		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	if (rc > 0) {
 		ob_db_rollback(ax->db);
 		return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
 		    "No such member.");
@@ -170,48 +168,31 @@ ob_member_set_role(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	before = cJSON_CreateObject();
 	cJSON_AddStringToObject(before, "role", ob_row_str(res, 0, "old_role"));
 	PQclear(res);
-	after = cJSON_CreateObject();
-	cJSON_AddStringToObject(after, "role", role);
-	rc = ob_audit_write(ax, org_id, "member.role", "user", user, before, after);
+	if (role != NULL) {
+		after = cJSON_CreateObject();
+		cJSON_AddStringToObject(after, "role", role);
+	}
+	rc = ob_audit_commit(ax, org_id, action, "user", user, before, after, f);
 	cJSON_Delete(before);
 	cJSON_Delete(after);
-	if (rc != 0 || ob_db_commit(ax->db) != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	return 0;
+	return rc;
+}
+
+int
+ob_member_set_role(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, struct ob_fail *f)
+{
+	if (ob_role_parse(role) == OB_ROLE_NONE)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_role", "role",
+		    "The role must be owner, admin, billing or member.");
+	return member_change(ax, org_id, user_id, OB_STMT_MEMBER_SET_ROLE, role, "member.role", f);
 }
 
 int
 ob_member_remove(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     struct ob_fail *f)
 {
-	char org[24], user[24];
-	const char *params[2] = { org, user };
-	PGresult *res;
-	cJSON *before;
-	int rc;
-
-	ob_num_str(org, sizeof(org), org_id);
-	ob_num_str(user, sizeof(user), user_id);
-	if (ob_db_begin(ax->db) != 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	if (keep_an_owner(ax, org, user_id, f) != 0)
-		return -1;
-	if ((res = ob_db_exec(ax->db, OB_STMT_MEMBER_REMOVE, params, NULL)) == NULL)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		ob_db_rollback(ax->db);
-		return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
-		    "No such member.");
-	}
-	before = cJSON_CreateObject();
-	cJSON_AddStringToObject(before, "role", ob_row_str(res, 0, "role"));
-	PQclear(res);
-	rc = ob_audit_write(ax, org_id, "member.remove", "user", user, before, NULL);
-	cJSON_Delete(before);
-	if (rc != 0 || ob_db_commit(ax->db) != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	return 0;
+	return member_change(ax, org_id, user_id, OB_STMT_MEMBER_REMOVE, NULL, "member.remove", f);
 }
 
 int

@@ -44,11 +44,9 @@ ob_org_create(const struct ob_actx *ax, const char *name, const char *slug,
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "name", name);
 	cJSON_AddStringToObject(after, "slug", slug);
-	rc = ob_audit_write(ax, *id, "org.create", "organization", idbuf, NULL, after);
+	rc = ob_audit_commit(ax, *id, "org.create", "organization", idbuf, NULL, after, f);
 	cJSON_Delete(after);
-	if (rc != 0 || ob_db_commit(ax->db) != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	return 0;
+	return rc;
 }
 
 cJSON *
@@ -104,12 +102,10 @@ ob_org_set_members_see_billing(const struct ob_actx *ax, int64_t org_id, int on,
 	PQclear(res);
 	after = cJSON_CreateObject();
 	cJSON_AddBoolToObject(after, "members_see_billing", on);
-	rc = ob_audit_write(ax, org_id, "org.settings", "organization", org, before, after);
+	rc = ob_audit_commit(ax, org_id, "org.settings", "organization", org, before, after, f);
 	cJSON_Delete(before);
 	cJSON_Delete(after);
-	if (rc != 0 || ob_db_commit(ax->db) != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	return 0;
+	return rc;
 }
 
 int64_t

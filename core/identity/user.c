@@ -59,11 +59,9 @@ ob_user_create(const struct ob_actx *ax, const char *email, const char *name,
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "email", email);
 	cJSON_AddBoolToObject(after, "is_staff", is_staff);
-	rc = ob_audit_write(ax, 0, "user.create", "user", idbuf, NULL, after);
+	rc = ob_audit_commit(ax, 0, "user.create", "user", idbuf, NULL, after, f);
 	cJSON_Delete(after);
-	if (rc != 0 || ob_db_commit(ax->db) != 0)
-		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	return 0;
+	return rc;
 }
 
 cJSON *

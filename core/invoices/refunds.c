@@ -338,7 +338,7 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 	struct locked_invoice li;
 	struct ob_stripe_result res = { 0 };
 	const char *status = NULL;
-	cJSON *out = NULL, *after;
+	cJSON *out = NULL;
 	int64_t take = 0;
 
 	if (reason_check(reason, f) != 0)
@@ -362,17 +362,8 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		goto fail;
 	out = refund_json(rid, invoice_id, li.sinv, ob_json_str(res.body, "id"), take, li.currency,
 	    reason, status, ob_refunds_refundable(li.paid, li.already + take));
-	after = cJSON_Duplicate(out, 1);
-	if (ob_audit_write(ax, org_id, "invoice.refund", "invoice", inv, NULL, after) != 0) {
-		cJSON_Delete(after);
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
-	}
-	cJSON_Delete(after);
-	if (ob_db_commit(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
+	if (ob_audit_commit(ax, org_id, "invoice.refund", "invoice", inv, NULL, out, f) != 0)
 		goto fail_nort;
-	}
 	ob_stripe_result_clear(&res);
 	return out;
 fail:
