@@ -1,4 +1,5 @@
 #include "billing/seats.h"
+#include "base/db_json.h"
 #include "base/json.h"
 #include "base/row.h"
 #include "base/num.h"
@@ -123,7 +124,6 @@ ob_seats_list(struct ob_db *db, int64_t org_id, const char *q, const char *statu
 	for (i = 0; i < PQntuples(res); i++) {
 		const char *email = ob_row_str(res, i, "email"), *name = ob_row_str(res, i, "name");
 		const char *d = ob_row_str(res, i, "department");
-		const char *at = ob_row_str(res, i, "assigned_at");
 
 		licensed = ob_row_bool(res, i, "licensed");
 		if (q != NULL && *q != '\0' && !contains_ci(email, q) && !contains_ci(name, q))
@@ -143,10 +143,7 @@ ob_seats_list(struct ob_db *db, int64_t org_id, const char *q, const char *statu
 		cJSON_AddStringToObject(m, "department", d);
 		cJSON_AddStringToObject(m, "member_status", ob_row_str(res, i, "member_status"));
 		cJSON_AddBoolToObject(m, "licensed", licensed);
-		if (*at != '\0')
-			cJSON_AddStringToObject(m, "assigned_at", at);
-		else
-			cJSON_AddNullToObject(m, "assigned_at");
+		ob_db_add_text(m, res, i, "assigned_at");
 		if (cur_dep == NULL || strcmp(cur_dep, d) != 0) {
 			dep = cJSON_CreateObject();
 			cJSON_AddStringToObject(dep, "name", *d != '\0' ? d : "No department");

@@ -2,6 +2,7 @@
  * Credits: input checks and the metering hot path (deduct, check).
  */
 #include "credits/credits.h"
+#include "base/db_json.h"
 #include "base/json.h"
 #include "base/row.h"
 #include "base/num.h"
@@ -209,11 +210,7 @@ ob_credits_check(struct ob_db *db, int64_t org_id, int64_t user_id, int64_t amou
 	cJSON_AddStringToObject(o, "reason", ob_row_str(res, 0, "reason"));
 	ob_json_add_i64(o, "amount", amount);
 	ob_json_add_i64(o, "pool_available", ob_row_i64(res, 0, "pool_available"));
-	if (ob_row_null(res, 0, "allocation_remaining"))
-		cJSON_AddNullToObject(o, "allocation_remaining");
-	else
-		ob_json_add_i64(o, "allocation_remaining",
-		    ob_row_i64(res, 0, "allocation_remaining"));
+	ob_db_add_i64(o, res, 0, "allocation_remaining");
 out:
 	PQclear(res);
 	return o;

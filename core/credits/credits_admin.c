@@ -3,6 +3,7 @@
  * the extra-task setting. Each is one transaction with its audit row.
  */
 #include "credits/credits.h"
+#include "base/db_json.h"
 #include "base/json.h"
 #include "base/row.h"
 #include "base/num.h"
@@ -440,11 +441,7 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 	ob_json_add_i64(o, "amount", ob_row_i64(res, 0, "amount"));
 	cJSON_AddBoolToObject(o, "replayed", *replayed);
 	ob_json_add_i64(o, "pool_remaining", ob_row_i64(res, 0, "pool_remaining"));
-	if (ob_row_null(res, 0, "allocation_remaining"))
-		cJSON_AddNullToObject(o, "allocation_remaining");
-	else
-		ob_json_add_i64(o, "allocation_remaining",
-		    ob_row_i64(res, 0, "allocation_remaining"));
+	ob_db_add_i64(o, res, 0, "allocation_remaining");
 	cJSON_AddStringToObject(o, "created_at", ob_row_str(res, 0, "created_at"));
 	if (ob_audit_commit(ax, org_id, *replayed ? NULL : "credits.reverse", "deduction", key,
 	    NULL, o, f) != 0)

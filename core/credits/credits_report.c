@@ -5,6 +5,7 @@
  */
 #include "credits/credits.h"
 #include "base/json.h"
+#include "base/db_json.h"
 #include "base/row.h"
 #include "base/num.h"
 
@@ -44,23 +45,6 @@ ob_credits_add_fmt(cJSON *o, const char *name, int64_t v)
 	cJSON_AddStringToObject(o, key, out);
 }
 
-static cJSON *
-list_new(cJSON **data)
-{
-	cJSON *list = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(list, "object", "list");
-	*data = cJSON_AddArrayToObject(list, "data");
-	cJSON_AddBoolToObject(list, "has_more", 0);
-	return list;
-}
-
-static void
-list_more(cJSON *list, int more)
-{
-	cJSON_ReplaceItemInObject(list, "has_more", cJSON_CreateBool(more));
-}
-
 cJSON *
 ob_credits_status(struct ob_db *db, int64_t org_id)
 {
@@ -68,7 +52,6 @@ ob_credits_status(struct ob_db *db, int64_t org_id)
 	const char *params[1] = { org };
 	PGresult *res;
 	cJSON *o = NULL;
-	const char *next;
 	int64_t max, expired;
 	int allow;
 
@@ -87,7 +70,6 @@ ob_credits_status(struct ob_db *db, int64_t org_id)
 	allow = ob_row_bool(res, 0, "allow_extra_tasks");
 	max = ob_row_i64(res, 0, "max_extra_tasks");
 	expired = ob_row_i64(res, 0, "expired");
-	next = ob_row_str(res, 0, "next_expiry");
 	ob_json_add_i64(o, "available", ob_row_i64(res, 0, "available"));
 	ob_json_add_i64(o, "granted", ob_row_i64(res, 0, "granted"));
 	ob_json_add_i64(o, "used", ob_row_i64(res, 0, "used"));
@@ -104,11 +86,47 @@ ob_credits_status(struct ob_db *db, int64_t org_id)
 	ob_json_add_i64(o, "members", ob_row_i64(res, 0, "members"));
 	cJSON_AddStringToObject(o, "period_start", ob_row_str(res, 0, "period_start"));
 	ob_json_add_i64(o, "active_grants", ob_row_i64(res, 0, "active_grants"));
-	if (next[0] != '\0')
-		cJSON_AddStringToObject(o, "next_expiry", next);
-	else
-		cJSON_AddNullToObject(o, "next_expiry");
+	ob_db_add_text(o, res, 0, "next_expiry");
 	PQclear(res);
+	return o;
+}
+
+/* A row of OB_STMT_CREDITS_ALLOC_LIST as the API's allocation (an ob_db_row_fn). */
+static cJSON *
+allocation_row(const PGresult *res, int i, const void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+	int64_t lm, used;
+
+	(void)arg;
+	cJSON_AddStringToObject(o, "object", "credit_allocation");
+	cJSON_AddStringToObject(o, "user_id", ob_row_str(res, i, "user_id"));
+	cJSON_AddStringToObject(o, "email", ob_row_str(res, i, "email"));
+	cJSON_AddStringToObject(o, "name", ob_row_str(res, i, "name"));
+	cJSON_AddStringToObject(o, "role", ob_row_str(res, i, "role"));
+	if (ob_row_null(res, i, "limit_amount")) {
+		/* No limit: what the member used this period. */
+		used = ob_row_i64(res, i, "period_usage");
+		cJSON_AddNullToObject(o, "limit");
+		ob_json_add_i64(o, "used", used);
+		ob_credits_add_fmt(o, "used", used);
+		cJSON_AddStringToObject(o, "limit_value", "");
+		cJSON_AddNullToObject(o, "remaining");
+		cJSON_AddStringToObject(o, "limit_fmt", "no limit");
+	} else {
+		lm = ob_row_i64(res, i, "limit_amount");
+		used = ob_row_i64(res, i, "used");
+		ob_json_add_i64(o, "limit", lm);
+		ob_json_add_i64(o, "used", used);
+		ob_json_add_i64(o, "remaining", lm > used ? lm - used : 0);
+		ob_credits_add_fmt(o, "limit", lm);
+		ob_credits_add_fmt(o, "used", used);
+		cJSON_AddStringToObject(o, "limit_value",
+		    ob_row_str(res, i, "limit_amount"));
+		ob_credits_add_fmt(o, "remaining", lm > used ? lm - used : 0);
+		cJSON_AddNumberToObject(o, "percent", lm > 0 ? (int)(used >= lm ? 100 :
+		    (used * 100 + lm / 2) / lm) : 100);
+	}
 	return o;
 }
 
@@ -118,54 +136,12 @@ ob_credits_allocations(struct ob_db *db, int64_t org_id, int64_t after, int limi
 {
 	char org[24], aft[24], lim[16], only[24];
 	const char *params[4] = { org, aft, lim, only };
-	PGresult *res;
-	cJSON *list, *data, *o;
-	int i, n;
-	int64_t lm, used;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(aft, sizeof(aft), after);
 	ob_num_str(lim, sizeof(lim), limit + 1);
 	ob_num_str(only, sizeof(only), only_user);
-	if ((res = ob_db_exec(db, OB_STMT_CREDITS_ALLOC_LIST, params, NULL)) == NULL)
-		return NULL;
-	list = list_new(&data);
-	n = PQntuples(res);
-	for (i = 0; i < n && i < limit; i++) {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "object", "credit_allocation");
-		cJSON_AddStringToObject(o, "user_id", ob_row_str(res, i, "user_id"));
-		cJSON_AddStringToObject(o, "email", ob_row_str(res, i, "email"));
-		cJSON_AddStringToObject(o, "name", ob_row_str(res, i, "name"));
-		cJSON_AddStringToObject(o, "role", ob_row_str(res, i, "role"));
-		if (ob_row_null(res, i, "limit_amount")) {
-			/* No limit: what the member used this period. */
-			used = ob_row_i64(res, i, "period_usage");
-			cJSON_AddNullToObject(o, "limit");
-			ob_json_add_i64(o, "used", used);
-			ob_credits_add_fmt(o, "used", used);
-			cJSON_AddStringToObject(o, "limit_value", "");
-			cJSON_AddNullToObject(o, "remaining");
-			cJSON_AddStringToObject(o, "limit_fmt", "no limit");
-		} else {
-			lm = ob_row_i64(res, i, "limit_amount");
-			used = ob_row_i64(res, i, "used");
-			ob_json_add_i64(o, "limit", lm);
-			ob_json_add_i64(o, "used", used);
-			ob_json_add_i64(o, "remaining", lm > used ? lm - used : 0);
-			ob_credits_add_fmt(o, "limit", lm);
-			ob_credits_add_fmt(o, "used", used);
-			cJSON_AddStringToObject(o, "limit_value",
-			    ob_row_str(res, i, "limit_amount"));
-			ob_credits_add_fmt(o, "remaining", lm > used ? lm - used : 0);
-			cJSON_AddNumberToObject(o, "percent", lm > 0 ? (int)(used >= lm ? 100 :
-			    (used * 100 + lm / 2) / lm) : 100);
-		}
-		cJSON_AddItemToArray(data, o);
-	}
-	list_more(list, n > limit);
-	PQclear(res);
-	return list;
+	return ob_db_exec_rows(db, OB_STMT_CREDITS_ALLOC_LIST, params, limit, allocation_row, NULL);
 }
 
 int
@@ -260,6 +236,29 @@ ob_credits_range(const char *from_s, const char *to_s, char from[11], char to[11
 	return 0;
 }
 
+/* A usage row grouped by *arg (an enum ob_credits_group; an ob_db_row_fn). */
+static cJSON *
+usage_row(const PGresult *res, int i, const void *arg)
+{
+	enum ob_credits_group g = *(const enum ob_credits_group *)arg;
+	const char *key = g == OB_CREDITS_BY_DAY ? "day" : "service";
+	cJSON *o = cJSON_CreateObject();
+	int64_t amount = ob_row_i64(res, i, "amount"), count = ob_row_i64(res, i, "n");
+
+	if (g == OB_CREDITS_BY_USER) {
+		cJSON_AddStringToObject(o, "user_id", ob_row_str(res, i, "user_id"));
+		cJSON_AddStringToObject(o, "email", ob_row_str(res, i, "email"));
+		cJSON_AddStringToObject(o, "name", ob_row_str(res, i, "name"));
+	} else {
+		cJSON_AddStringToObject(o, key, ob_row_str(res, i, key));
+	}
+	ob_json_add_i64(o, "amount", amount);
+	ob_json_add_i64(o, "count", count);
+	ob_credits_add_fmt(o, "amount", amount);
+	ob_credits_add_fmt(o, "count", count);
+	return o;
+}
+
 cJSON *
 ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, const char *to,
     enum ob_credits_group g, int limit)
@@ -268,42 +267,18 @@ ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, const char 
 	const char *params[4] = { org, from, to, lim };
 	enum ob_stmt s = g == OB_CREDITS_BY_DAY ? OB_STMT_CREDITS_USAGE_DAY :
 	    g == OB_CREDITS_BY_USER ? OB_STMT_CREDITS_USAGE_USER : OB_STMT_CREDITS_USAGE_SERVICE;
-	const char *key = g == OB_CREDITS_BY_DAY ? "day" : "service";
-	PGresult *res;
-	cJSON *list, *data, *o;
-	int64_t amount, count;
-	int i, n, max;
+	cJSON *list;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(lim, sizeof(lim), limit + 1);
-	if ((res = ob_db_exec(db, s, params, NULL)) == NULL)
+	/* By day: every day of the range, never more to page through. */
+	list = ob_db_exec_rows(db, s, params, g == OB_CREDITS_BY_DAY ? -1 : limit, usage_row, &g);
+	if (list == NULL)
 		return NULL;
-	list = list_new(&data);
 	cJSON_AddStringToObject(list, "from", from);
 	cJSON_AddStringToObject(list, "to", to);
 	cJSON_AddStringToObject(list, "group_by", g == OB_CREDITS_BY_DAY ? "day" :
 	    g == OB_CREDITS_BY_USER ? "user" : "service");
-	n = PQntuples(res);
-	max = g == OB_CREDITS_BY_DAY ? n : (n < limit ? n : limit);
-	for (i = 0; i < max; i++) {
-		o = cJSON_CreateObject();
-		amount = ob_row_i64(res, i, "amount");
-		count = ob_row_i64(res, i, "n");
-		if (g == OB_CREDITS_BY_USER) {
-			cJSON_AddStringToObject(o, "user_id", ob_row_str(res, i, "user_id"));
-			cJSON_AddStringToObject(o, "email", ob_row_str(res, i, "email"));
-			cJSON_AddStringToObject(o, "name", ob_row_str(res, i, "name"));
-		} else {
-			cJSON_AddStringToObject(o, key, ob_row_str(res, i, key));
-		}
-		ob_json_add_i64(o, "amount", amount);
-		ob_json_add_i64(o, "count", count);
-		ob_credits_add_fmt(o, "amount", amount);
-		ob_credits_add_fmt(o, "count", count);
-		cJSON_AddItemToArray(data, o);
-	}
-	list_more(list, g != OB_CREDITS_BY_DAY && n > limit);
-	PQclear(res);
 	return list;
 }
 

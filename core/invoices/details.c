@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "stripe/form.h"
+#include "base/db_json.h"
 #include "base/row.h"
 #include "base/num.h"
 #include "base/json.h"
@@ -47,7 +48,7 @@ ob_invoices_details_get(struct ob_db *db, int64_t org_id)
 	cJSON_AddStringToObject(o, "po_number", ob_row_str(q, 0, "po_number"));
 	cJSON_AddStringToObject(o, "invoice_notes", ob_row_str(q, 0, "invoice_notes"));
 	cJSON_AddBoolToObject(o, "has_stripe_customer", ob_row_str(q, 0, "stripe_customer_id")[0] != '\0');
-	ob_inv_add_ts(o, "pushed_at", q, 0, "pushed_at");
+	ob_db_add_text(o, q, 0, "pushed_at");
 	PQclear(q);
 	return o;
 }

@@ -11,6 +11,7 @@
 #include "stripe/client.h"
 #include "stripe/form.h"
 #include "invoices/invoices.h"
+#include "base/db_json.h"
 #include "base/log.h"
 #include "base/row.h"
 #include "base/outbox.h"
@@ -454,12 +455,8 @@ ob_dunning_view(struct ob_db *db, int64_t org_id)
 		cJSON_AddStringToObject(o, "invoice", ob_row_str(q, 0, "invoice_id"));
 	else
 		cJSON_AddNullToObject(o, "invoice");
-	for (i = 0; i < 5; i++) {
-		if (ob_row_null(q, 0, names[i]))
-			cJSON_AddNullToObject(o, names[i]);
-		else
-			cJSON_AddStringToObject(o, names[i], ob_row_str(q, 0, names[i]));
-	}
+	for (i = 0; i < 5; i++)
+		ob_db_add_text(o, q, 0, names[i]);	/* timestamps: null or never empty */
 	if (ob_row_str(q, 0, "override_reason")[0] != '\0')
 		cJSON_AddStringToObject(o, "override_reason", ob_row_str(q, 0, "override_reason"));
 	cJSON_AddBoolToObject(o, "restricted", strcmp(state, "restricted") == 0 ||

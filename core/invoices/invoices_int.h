@@ -1,8 +1,7 @@
 /*
  * Helpers shared by the files of core/invoices/ (not part of the module's
- * API; see invoices.h for that): statement parameters as text, integer
- * members of Stripe objects with a default, timestamps of result rows as
- * JSON members, and Stripe calls with the module's failure mapping.
+ * API; see invoices.h for that): integer members of Stripe objects with a
+ * default, our ids, and Stripe calls with the module's failure mapping.
  */
 #ifndef OB_INVOICES_INT_H
 #define OB_INVOICES_INT_H
@@ -11,8 +10,6 @@
 #include <stdint.h>
 
 #include <cJSON.h>
-#include <libpq-fe.h>
-
 #include "base/fail.h"
 #include "stripe/client.h"
 
@@ -23,12 +20,6 @@ int64_t ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt);
 
 /** 1 when s is 1 to 18 decimal digits (one of our ids), else 0. */
 int ob_inv_digits(const char *s);
-
-/**
- * Column col of q's row as member name of o: its text, or null when the
- * column is SQL NULL or empty (timestamps leave the statements as text).
- */
-void ob_inv_add_ts(cJSON *o, const char *name, const PGresult *q, int row, const char *col);
 
 /**
  * A Stripe call: method on path with params (NULL: none); anything but GET

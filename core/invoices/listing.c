@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/db_json.h"
 #include "base/row.h"
 #include "base/money.h"
 #include "base/num.h"
@@ -44,21 +45,18 @@ ob_invoices_filter_check(const struct ob_invoices_filter *flt, struct ob_fail *f
 	return 0;
 }
 
-/* One row of OB_INV_COLS as the API's invoice object. */
+/* One row of OB_INV_COLS as the API's invoice object (an ob_db_row_fn). */
 static cJSON *
-invoice_json(const PGresult *q, int row)
+invoice_json(const PGresult *q, int row, const void *arg)
 {
 	cJSON *o = cJSON_CreateObject();
-	const char *s;
 
+	(void)arg;
 	cJSON_AddStringToObject(o, "object", "invoice");
 	cJSON_AddStringToObject(o, "id", ob_row_str(q, row, "id"));
 	cJSON_AddStringToObject(o, "org_id", ob_row_str(q, row, "org_id"));
 	cJSON_AddStringToObject(o, "stripe_invoice_id", ob_row_str(q, row, "stripe_invoice_id"));
-	if (*(s = ob_row_str(q, row, "number")) != '\0')
-		cJSON_AddStringToObject(o, "number", s);
-	else
-		cJSON_AddNullToObject(o, "number");
+	ob_db_add_text(o, q, row, "number");
 	cJSON_AddStringToObject(o, "status", ob_row_str(q, row, "status"));
 	cJSON_AddStringToObject(o, "billing_reason", ob_row_str(q, row, "billing_reason"));
 	cJSON_AddStringToObject(o, "currency", ob_row_str(q, row, "currency"));
@@ -69,19 +67,13 @@ invoice_json(const PGresult *q, int row)
 	ob_json_add_i64(o, "amount_due", ob_row_i64(q, row, "amount_due"));
 	ob_json_add_i64(o, "amount_remaining", ob_row_i64(q, row, "amount_remaining"));
 	ob_json_add_i64(o, "amount_refunded", ob_row_i64(q, row, "amount_refunded"));
-	ob_inv_add_ts(o, "period_start", q, row, "period_start");
-	ob_inv_add_ts(o, "period_end", q, row, "period_end");
-	ob_inv_add_ts(o, "due_date", q, row, "due_date");
-	ob_inv_add_ts(o, "paid_at", q, row, "paid_at");
-	if (*(s = ob_row_str(q, row, "hosted_invoice_url")) != '\0')
-		cJSON_AddStringToObject(o, "hosted_invoice_url", s);
-	else
-		cJSON_AddNullToObject(o, "hosted_invoice_url");
-	if (*(s = ob_row_str(q, row, "invoice_pdf")) != '\0')
-		cJSON_AddStringToObject(o, "invoice_pdf", s);
-	else
-		cJSON_AddNullToObject(o, "invoice_pdf");
-	ob_inv_add_ts(o, "created", q, row, "created");
+	ob_db_add_text(o, q, row, "period_start");
+	ob_db_add_text(o, q, row, "period_end");
+	ob_db_add_text(o, q, row, "due_date");
+	ob_db_add_text(o, q, row, "paid_at");
+	ob_db_add_text(o, q, row, "hosted_invoice_url");
+	ob_db_add_text(o, q, row, "invoice_pdf");
+	ob_db_add_text(o, q, row, "created");
 	return o;
 }
 
@@ -92,24 +84,11 @@ ob_invoices_list(struct ob_db *db, int64_t org_id, const struct ob_invoices_filt
 	char org[24], after[24], lim[16];
 	const char *params[6] = { org, flt->status ? flt->status : "", flt->from ? flt->from : "",
 	    flt->to ? flt->to : "", after, lim };
-	cJSON *list, *data;
-	PGresult *q;
-	int i, n;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(after, sizeof(after), starting_after);
 	ob_num_str(lim, sizeof(lim), limit + 1);
-	if ((q = ob_db_exec(db, OB_STMT_INV_LIST, params, NULL)) == NULL)
-		return NULL;
-	list = cJSON_CreateObject();
-	cJSON_AddStringToObject(list, "object", "list");
-	data = cJSON_AddArrayToObject(list, "data");
-	n = PQntuples(q);
-	for (i = 0; i < n && i < limit; i++)
-		cJSON_AddItemToArray(data, invoice_json(q, i));
-	cJSON_AddBoolToObject(list, "has_more", n > limit);
-	PQclear(q);
-	return list;
+	return ob_db_exec_rows(db, OB_STMT_INV_LIST, params, limit, invoice_json, NULL);
 }
 
 cJSON *
@@ -136,7 +115,7 @@ ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail
 		ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
 		return NULL;
 	}
-	o = invoice_json(q, 0);
+	o = invoice_json(q, 0, NULL);
 	params[0] = ob_row_str(q, 0, "id");
 	ql = ob_db_exec(db, OB_STMT_INV_LINES, params, NULL);
 	PQclear(q);
@@ -153,14 +132,11 @@ ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail
 		cJSON_AddStringToObject(l, "kind", ob_row_str(ql, i, "kind"));
 		cJSON_AddStringToObject(l, "description", ob_row_str(ql, i, "description"));
 		ob_json_add_i64(l, "quantity", ob_row_i64(ql, i, "quantity"));
-		if (ob_row_null(ql, i, "unit_amount"))
-			cJSON_AddNullToObject(l, "unit_amount");
-		else
-			ob_json_add_i64(l, "unit_amount", ob_row_i64(ql, i, "unit_amount"));
+		ob_db_add_i64(l, ql, i, "unit_amount");
 		ob_json_add_i64(l, "amount", ob_row_i64(ql, i, "amount"));
 		cJSON_AddStringToObject(l, "currency", ob_row_str(ql, i, "currency"));
-		ob_inv_add_ts(l, "period_start", ql, i, "period_start");
-		ob_inv_add_ts(l, "period_end", ql, i, "period_end");
+		ob_db_add_text(l, ql, i, "period_start");
+		ob_db_add_text(l, ql, i, "period_end");
 		cJSON_AddItemToArray(lines, l);
 	}
 	PQclear(ql);

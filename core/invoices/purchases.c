@@ -13,6 +13,7 @@
 
 #include "credits/credits.h"
 #include "stripe/form.h"
+#include "base/db_json.h"
 #include "base/row.h"
 #include "base/num.h"
 
@@ -285,36 +286,33 @@ fail:
 	return -1;
 }
 
+/* A row of OB_STMT_CP_LIST as the API's purchase (an ob_db_row_fn). */
+static cJSON *
+purchase_row(const PGresult *q, int i, const void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	(void)arg;
+	cJSON_AddStringToObject(o, "object", "credit_purchase");
+	cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "id"));
+	ob_json_add_i64(o, "credits", ob_row_i64(q, i, "credits"));
+	ob_json_add_i64(o, "amount", ob_row_i64(q, i, "amount"));
+	cJSON_AddStringToObject(o, "currency", ob_row_str(q, i, "currency"));
+	cJSON_AddStringToObject(o, "status", ob_row_str(q, i, "status"));
+	cJSON_AddStringToObject(o, "invoice", ob_row_str(q, i, "stripe_invoice_id"));
+	ob_db_add_text(o, q, i, "created");
+	ob_db_add_text(o, q, i, "granted_at");
+	return o;
+}
+
 cJSON *
 ob_invoices_purchases(struct ob_db *db, int64_t org_id, int limit)
 {
 	char org[24], lim[16];
 	const char *params[2] = { org, lim };
-	cJSON *list, *data, *o;
-	PGresult *q;
-	int i;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(lim, sizeof(lim), limit);
-	if ((q = ob_db_exec(db, OB_STMT_CP_LIST, params, NULL)) == NULL)
-		return NULL;
-	list = cJSON_CreateObject();
-	cJSON_AddStringToObject(list, "object", "list");
-	data = cJSON_AddArrayToObject(list, "data");
-	for (i = 0; i < PQntuples(q); i++) {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "object", "credit_purchase");
-		cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "id"));
-		ob_json_add_i64(o, "credits", ob_row_i64(q, i, "credits"));
-		ob_json_add_i64(o, "amount", ob_row_i64(q, i, "amount"));
-		cJSON_AddStringToObject(o, "currency", ob_row_str(q, i, "currency"));
-		cJSON_AddStringToObject(o, "status", ob_row_str(q, i, "status"));
-		cJSON_AddStringToObject(o, "invoice", ob_row_str(q, i, "stripe_invoice_id"));
-		ob_inv_add_ts(o, "created", q, i, "created");
-		ob_inv_add_ts(o, "granted_at", q, i, "granted_at");
-		cJSON_AddItemToArray(data, o);
-	}
-	cJSON_AddBoolToObject(list, "has_more", 0);
-	PQclear(q);
-	return list;
+	/* The statement stops at limit: the list is all it gives, has_more false. */
+	return ob_db_exec_rows(db, OB_STMT_CP_LIST, params, -1, purchase_row, NULL);
 }

@@ -10,6 +10,7 @@
 #include "stripe/client.h"
 #include "stripe/form.h"
 #include "invoices/invoices.h"
+#include "base/db_json.h"
 #include "base/log.h"
 #include "base/row.h"
 #include "base/num.h"
@@ -475,42 +476,37 @@ ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id, 
 	return 0;
 }
 
+/* A row of OB_STMT_REF_LIST as the API's refund (an ob_db_row_fn). */
+static cJSON *
+refund_row(const PGresult *q, int i, const void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	(void)arg;
+	cJSON_AddStringToObject(o, "object", "refund");
+	cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "id"));
+	cJSON_AddStringToObject(o, "invoice_id", ob_row_str(q, i, "invoice_id"));
+	cJSON_AddStringToObject(o, "stripe_invoice_id", ob_row_str(q, i, "stripe_invoice_id"));
+	cJSON_AddStringToObject(o, "invoice_number", ob_row_str(q, i, "invoice_number"));
+	cJSON_AddStringToObject(o, "stripe_refund_id", ob_row_str(q, i, "stripe_refund_id"));
+	ob_json_add_i64(o, "amount", ob_row_i64(q, i, "amount"));
+	cJSON_AddStringToObject(o, "currency", ob_row_str(q, i, "currency"));
+	cJSON_AddStringToObject(o, "reason", ob_row_str(q, i, "reason"));
+	cJSON_AddStringToObject(o, "status", ob_row_str(q, i, "status"));
+	cJSON_AddStringToObject(o, "failure", ob_row_str(q, i, "failure"));
+	cJSON_AddStringToObject(o, "requested_by", ob_row_str(q, i, "requested_by"));
+	cJSON_AddStringToObject(o, "created", ob_row_str(q, i, "created"));
+	return o;
+}
+
 cJSON *
 ob_refunds_list(struct ob_db *db, int64_t org_id, int64_t before, int limit)
 {
 	char org[24], b[24], lim[16];
 	const char *params[3] = { org, b, lim };
-	cJSON *list, *data, *o;
-	PGresult *q;
-	int i, n;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(b, sizeof(b), before);
 	ob_num_str(lim, sizeof(lim), limit + 1);
-	if ((q = ob_db_exec(db, OB_STMT_REF_LIST, params, NULL)) == NULL)
-		return NULL;
-	list = cJSON_CreateObject();
-	cJSON_AddStringToObject(list, "object", "list");
-	data = cJSON_AddArrayToObject(list, "data");
-	n = PQntuples(q);
-	for (i = 0; i < n && i < limit; i++) {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "object", "refund");
-		cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "id"));
-		cJSON_AddStringToObject(o, "invoice_id", ob_row_str(q, i, "invoice_id"));
-		cJSON_AddStringToObject(o, "stripe_invoice_id", ob_row_str(q, i, "stripe_invoice_id"));
-		cJSON_AddStringToObject(o, "invoice_number", ob_row_str(q, i, "invoice_number"));
-		cJSON_AddStringToObject(o, "stripe_refund_id", ob_row_str(q, i, "stripe_refund_id"));
-		ob_json_add_i64(o, "amount", ob_row_i64(q, i, "amount"));
-		cJSON_AddStringToObject(o, "currency", ob_row_str(q, i, "currency"));
-		cJSON_AddStringToObject(o, "reason", ob_row_str(q, i, "reason"));
-		cJSON_AddStringToObject(o, "status", ob_row_str(q, i, "status"));
-		cJSON_AddStringToObject(o, "failure", ob_row_str(q, i, "failure"));
-		cJSON_AddStringToObject(o, "requested_by", ob_row_str(q, i, "requested_by"));
-		cJSON_AddStringToObject(o, "created", ob_row_str(q, i, "created"));
-		cJSON_AddItemToArray(data, o);
-	}
-	cJSON_AddBoolToObject(list, "has_more", n > limit);
-	PQclear(q);
-	return list;
+	return ob_db_exec_rows(db, OB_STMT_REF_LIST, params, limit, refund_row, NULL);
 }

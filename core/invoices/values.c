@@ -1,6 +1,6 @@
 /*
- * Values in and out: members of Stripe's JSON objects read exactly (no
- * floating point), money and CSV fields as text, and the small helpers
+ * Values in and out: integer members of Stripe's JSON objects read exactly
+ * (no floating point), our ids, CSV fields as text — the small helpers
  * the module's files share (invoices_int.h). See invoices.h.
  */
 #include "invoices/invoices.h"
@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "credits/credits.h"
-#include "base/row.h"
 #include "base/num.h"
 
 int64_t
@@ -33,17 +32,6 @@ ob_inv_digits(const char *s)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
 	return 1;
-}
-
-void
-ob_inv_add_ts(cJSON *o, const char *name, const PGresult *q, int row, const char *col)
-{
-	const char *s = ob_row_str(q, row, col);
-
-	if (*s == '\0')
-		cJSON_AddNullToObject(o, name);
-	else
-		cJSON_AddStringToObject(o, name, s);
 }
 
 void

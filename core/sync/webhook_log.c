@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/db_json.h"
 #include "base/row.h"
 #include "base/num.h"
 
 static void
-add_row(cJSON *o, PGresult *res, int i)
+add_row(cJSON *o, const PGresult *res, int i)
 {
 	const char *org = ob_row_str(res, i, "org_id");
 
@@ -24,6 +25,19 @@ add_row(cJSON *o, PGresult *res, int i)
 	cJSON_AddStringToObject(o, "last_error", ob_row_str(res, i, "last_error"));
 }
 
+/* A row of OB_STMT_WH_LIST as the console lists it (an ob_db_row_fn). */
+static cJSON *
+list_row(const PGresult *res, int i, const void *arg)
+{
+	cJSON *row = cJSON_CreateObject();
+
+	(void)arg;
+	add_row(row, res, i);
+	cJSON_AddStringToObject(row, "received_at", ob_row_str(res, i, "received_iso"));
+	cJSON_AddBoolToObject(row, "failed", strcmp(ob_row_str(res, i, "status"), "failed") == 0);
+	return row;
+}
+
 cJSON *
 ob_wh_list(struct ob_db *db, const char *type, const char *status, int64_t org_id,
     const char *starting_after, int limit)
@@ -31,28 +45,10 @@ ob_wh_list(struct ob_db *db, const char *type, const char *status, int64_t org_i
 	char org[24], lim[16];
 	const char *params[5] = { type ? type : "", status ? status : "", org,
 	    starting_after ? starting_after : "", lim };
-	PGresult *res;
-	cJSON *list, *data, *row;
-	int i, n;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(lim, sizeof(lim), limit + 1);
-	if ((res = ob_db_exec(db, OB_STMT_WH_LIST, params, NULL)) == NULL)
-		return NULL;
-	list = cJSON_CreateObject();
-	cJSON_AddStringToObject(list, "object", "list");
-	data = cJSON_AddArrayToObject(list, "data");
-	n = PQntuples(res);
-	for (i = 0; i < n && i < limit; i++) {
-		row = cJSON_CreateObject();
-		add_row(row, res, i);
-		cJSON_AddStringToObject(row, "received_at", ob_row_str(res, i, "received_iso"));
-		cJSON_AddBoolToObject(row, "failed", strcmp(ob_row_str(res, i, "status"), "failed") == 0);
-		cJSON_AddItemToArray(data, row);
-	}
-	cJSON_AddBoolToObject(list, "has_more", n > limit);
-	PQclear(res);
-	return list;
+	return ob_db_exec_rows(db, OB_STMT_WH_LIST, params, limit, list_row, NULL);
 }
 
 /* The event's processing history as o's "history" array. 0 or -1. */
