@@ -100,16 +100,59 @@ ob_credits_parse_grant(const cJSON *body, struct ob_credits_grant_in *in, struct
 	return 0;
 }
 
+/*
+ * End a mutation that answers o (NULL: it failed, f set): audit action on
+ * (type, id) with o as the after picture and commit, handing o back; else
+ * roll back and free o. o, or NULL with f.
+ */
+static cJSON *
+commit_answer(const struct ob_actx *ax, int64_t org_id, const char *action, const char *type,
+    const char *id, cJSON *o, struct ob_fail *f)
+{
+	if (o == NULL) {
+		ob_db_rollback(ax->db);
+		return NULL;
+	}
+	if (ob_audit_commit(ax, org_id, action, type, id, NULL, o, f) != 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The grant in (id gid) as the API shows it, with the pool after it (res's row). */
+static cJSON *
+grant_json(const struct ob_credits_grant_in *in, const char *gid, const PGresult *res)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "object", "credit_grant");
+	cJSON_AddStringToObject(o, "id", gid);
+	ob_json_add_i64(o, "amount", in->amount);
+	cJSON_AddStringToObject(o, "source", in->source);
+	if (in->expires_at != NULL)
+		cJSON_AddStringToObject(o, "expires_at", in->expires_at);
+	else
+		cJSON_AddNullToObject(o, "expires_at");
+	cJSON_AddNumberToObject(o, "priority", in->priority >= 0 ? in->priority : 100);
+	if (in->reason != NULL)
+		cJSON_AddStringToObject(o, "reason", in->reason);
+	ob_json_add_i64(o, "available", ob_row_i64(res, 0, "available"));
+	ob_json_add_i64(o, "granted", ob_row_i64(res, 0, "granted"));
+	ob_json_add_i64(o, "used", ob_row_i64(res, 0, "used"));
+	return o;
+}
+
 cJSON *
 ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     const struct ob_credits_grant_in *in, struct ob_fail *f)
 {
-	char org[24], user[24], amount[24], prio[16], who[64], gid[24];
+	char org[24], user[24], amount[24], prio[16], who[64], gid[24] = "";
 	const char *params[8] = { org_id > 0 ? org : NULL, user_id > 0 ? user : NULL, amount,
 	    in->source, in->expires_at, in->priority >= 0 ? prio : NULL, in->reason, who };
 	const char *state = NULL;
-	PGresult *res = NULL;
-	cJSON *o = NULL, *ret = NULL;
+	PGresult *res;
+	cJSON *o = NULL;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(user, sizeof(user), user_id);
@@ -126,34 +169,12 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 			    "The grant was refused: expires_at must be a valid time in the future.");
 		else
 			ob_fail_db(f, ax->db->lasterr);
-		goto out;
+	} else {
+		ob_num_str(gid, sizeof(gid), ob_row_i64(res, 0, "grant_id"));
+		o = grant_json(in, gid, res);
+		PQclear(res);
 	}
-	ob_num_str(gid, sizeof(gid), ob_row_i64(res, 0, "grant_id"));
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "object", "credit_grant");
-	cJSON_AddStringToObject(o, "id", gid);
-	ob_json_add_i64(o, "amount", in->amount);
-	cJSON_AddStringToObject(o, "source", in->source);
-	if (in->expires_at != NULL)
-		cJSON_AddStringToObject(o, "expires_at", in->expires_at);
-	else
-		cJSON_AddNullToObject(o, "expires_at");
-	cJSON_AddNumberToObject(o, "priority", in->priority >= 0 ? in->priority : 100);
-	if (in->reason != NULL)
-		cJSON_AddStringToObject(o, "reason", in->reason);
-	ob_json_add_i64(o, "available", ob_row_i64(res, 0, "available"));
-	ob_json_add_i64(o, "granted", ob_row_i64(res, 0, "granted"));
-	ob_json_add_i64(o, "used", ob_row_i64(res, 0, "used"));
-	if (ob_audit_commit(ax, org_id, "credits.add", "credit_grant", gid, NULL, o, f) != 0)
-		goto out;
-	ret = o;
-	o = NULL;
-out:
-	if (ret == NULL)
-		ob_db_rollback(ax->db);
-	PQclear(res);
-	cJSON_Delete(o);
-	return ret;
+	return commit_answer(ax, org_id, "credits.add", "credit_grant", gid, o, f);
 }
 
 int
@@ -388,15 +409,37 @@ out:
 	return rc;
 }
 
+/* The reversal of deduction key as the API shows it (res: the statement's row). */
+static cJSON *
+reversal_json(const PGresult *res, const char *key, int replayed)
+{
+	cJSON *o = cJSON_CreateObject();
+	char id[24];
+
+	cJSON_AddStringToObject(o, "object", "reversal");
+	cJSON_AddStringToObject(o, "id",
+	    ob_num_str(id, sizeof(id), ob_row_i64(res, 0, "reversal_id")));
+	cJSON_AddStringToObject(o, "key", ob_row_str(res, 0, "reversal_key"));
+	cJSON_AddStringToObject(o, "deduction_id",
+	    ob_num_str(id, sizeof(id), ob_row_i64(res, 0, "deduction_id")));
+	cJSON_AddStringToObject(o, "deduction_key", key);
+	ob_json_add_i64(o, "amount", ob_row_i64(res, 0, "amount"));
+	cJSON_AddBoolToObject(o, "replayed", replayed);
+	ob_json_add_i64(o, "pool_remaining", ob_row_i64(res, 0, "pool_remaining"));
+	ob_db_add_i64(o, res, 0, "allocation_remaining");
+	cJSON_AddStringToObject(o, "created_at", ob_row_str(res, 0, "created_at"));
+	return o;
+}
+
 cJSON *
 ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
     const char *reason, int *replayed, struct ob_fail *f)
 {
-	char org[24], who[64], id[24];
+	char org[24], who[64];
 	const char *params[4] = { org, key, reason, who };
 	const char *st;
-	PGresult *res = NULL;
-	cJSON *o = NULL, *ret = NULL;
+	PGresult *res;
+	cJSON *o = NULL;
 
 	*replayed = 0;
 	if (key == NULL || key[0] == '\0' || strlen(key) > 300) {
@@ -416,44 +459,24 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 	}
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_REVERSE, params, NULL)) == NULL) {
 		ob_fail_db(f, ax->db->lasterr);
-		goto out;
+		ob_db_rollback(ax->db);
+		return NULL;
 	}
 	st = ob_row_str(res, 0, "status");
 	if (strcmp(st, "not_found") == 0) {
 		ob_fail(f, OB_FAIL_NOT_FOUND, "deduction_not_found", "key",
 		    "No deduction with this idempotency key in the organization.");
-		goto out;
-	}
-	if (strcmp(st, "is_reversal") == 0) {
+	} else if (strcmp(st, "is_reversal") == 0) {
 		ob_fail(f, OB_FAIL_CONFLICT, "reversal_not_reversible", "key",
 		    "This key names a reversal; a reversal cannot be reversed.");
-		goto out;
+	} else {
+		*replayed = ob_row_bool(res, 0, "replayed");
+		o = reversal_json(res, key, *replayed);
 	}
-	*replayed = ob_row_bool(res, 0, "replayed");
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "object", "reversal");
-	ob_num_str(id, sizeof(id), ob_row_i64(res, 0, "reversal_id"));
-	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "key", ob_row_str(res, 0, "reversal_key"));
-	ob_num_str(id, sizeof(id), ob_row_i64(res, 0, "deduction_id"));
-	cJSON_AddStringToObject(o, "deduction_id", id);
-	cJSON_AddStringToObject(o, "deduction_key", key);
-	ob_json_add_i64(o, "amount", ob_row_i64(res, 0, "amount"));
-	cJSON_AddBoolToObject(o, "replayed", *replayed);
-	ob_json_add_i64(o, "pool_remaining", ob_row_i64(res, 0, "pool_remaining"));
-	ob_db_add_i64(o, res, 0, "allocation_remaining");
-	cJSON_AddStringToObject(o, "created_at", ob_row_str(res, 0, "created_at"));
-	if (ob_audit_commit(ax, org_id, *replayed ? NULL : "credits.reverse", "deduction", key,
-	    NULL, o, f) != 0)
-		goto out;
-	ret = o;
-	o = NULL;
-out:
-	if (ret == NULL)
-		ob_db_rollback(ax->db);
 	PQclear(res);
-	cJSON_Delete(o);
-	return ret;
+	/* A replay changed nothing: no audit row. */
+	return commit_answer(ax, org_id, *replayed ? NULL : "credits.reverse", "deduction", key, o,
+	    f);
 }
 
 int
