@@ -19,22 +19,11 @@
 cJSON *
 ob_invoices_details_get(struct ob_db *db, int64_t org_id)
 {
-	char org[24];
-	const char *params[1] = { org };
 	PGresult *q;
 	cJSON *o, *a;
 
-	ob_num_str(org, sizeof(org), org_id);
-	if ((q = ob_db_exec(db, OB_STMT_INV_DETAILS_GET, params, NULL)) == NULL)
+	if ((o = ob_inv_org_row(db, OB_STMT_INV_DETAILS_GET, org_id, "billing_details", &q)) == NULL)
 		return NULL;
-	if (PQntuples(q) != 1) {
-		PQclear(q);
-		snprintf(db->lasterr, sizeof(db->lasterr), "no such org");
-		return NULL;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "object", "billing_details");
-	cJSON_AddStringToObject(o, "org_id", org);
 	cJSON_AddStringToObject(o, "org_name", ob_row_str(q, 0, "org_name"));
 	cJSON_AddStringToObject(o, "email", ob_row_str(q, 0, "email"));
 	a = cJSON_AddObjectToObject(o, "address");

@@ -11,6 +11,7 @@
 #include "stripe/client.h"
 #include "stripe/form.h"
 #include "invoices/invoices.h"
+#include "invoices/invoices_int.h"
 #include "base/db_json.h"
 #include "base/log.h"
 #include "base/row.h"
@@ -173,6 +174,38 @@ notify(struct ob_db *db, int64_t org_id, const char *org, const char *kind, cons
 	return ob_outbox_notify(db, org_id, 1, kind, key, subject, body, NULL);
 }
 
+/*
+ * Begin a transaction and lock org_id's dunning row into *r (org: the id
+ * as text, 24 bytes). 0, or -1 with db->lasterr (rolled back).
+ */
+static int
+dun_begin(struct ob_db *db, int64_t org_id, char *org, struct dun_row *r)
+{
+	ob_num_str(org, 24, org_id);
+	if (ob_db_begin(db) != 0)
+		return -1;
+	if (lock_row(db, org, r) != 0) {
+		ob_db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * End what dun_begin began: commit when rc is 0, else roll back. 0, or -1
+ * with f (when not NULL) holding a database failure.
+ */
+static int
+dun_end(struct ob_db *db, int rc, struct ob_fail *f)
+{
+	if (rc == 0 && ob_db_commit(db) == 0)
+		return 0;
+	if (f != NULL)
+		ob_fail_db(f, db->lasterr);
+	ob_db_rollback(db);
+	return -1;
+}
+
 int
 ob_dunning_on_failed(const struct ob_actx *ax, int64_t org_id, const char *invoice,
     int64_t attempt, const char *notice, int *changed, struct ob_fail *f)
@@ -180,33 +213,23 @@ ob_dunning_on_failed(const struct ob_actx *ax, int64_t org_id, const char *invoi
 	char org[24], key[400];
 	struct dun_row r;
 	enum ob_dunning_state to;
+	int rc = 0;
 
 	*changed = 0;
-	ob_num_str(org, sizeof(org), org_id);
-	if (ob_db_begin(ax->db) != 0)
+	if (dun_begin(ax->db, org_id, org, &r) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if (lock_row(ax->db, org, &r) != 0)
-		goto fail;
 	to = ob_dunning_next(r.state, OB_DUNNING_EV_FAILED, r.since, r.now, 0, 0, r.overridden);
 	if (to == OB_DUNNING_ACTIVE && r.overridden)
 		to = OB_DUNNING_PAST_DUE;	/* a new failure after staff lifted the last one */
 	if (to != r.state || r.overridden) {
-		if (set_state(ax, org, org_id, r.state, to, invoice, 0, NULL, "billing.past_due") != 0)
-			goto fail;
-		*changed = 1;
+		rc = set_state(ax, org, org_id, r.state, to, invoice, 0, NULL, "billing.past_due");
+		*changed = rc == 0;
 	}
-	if (notice != NULL) {
+	if (rc == 0 && notice != NULL) {
 		snprintf(key, sizeof(key), "payment_failed:%.250s:%lld", invoice, (long long)attempt);
-		if (notify(ax->db, org_id, org, "payment_failed", key, "Payment failed for ", notice) != 0)
-			goto fail;
+		rc = notify(ax->db, org_id, org, "payment_failed", key, "Payment failed for ", notice);
 	}
-	if (ob_db_commit(ax->db) != 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	return 0;
-fail:
-	ob_fail_db(f, ax->db->lasterr);
-	ob_db_rollback(ax->db);
-	return -1;
+	return dun_end(ax->db, rc, f);
 }
 
 int
@@ -215,31 +238,23 @@ ob_dunning_on_paid(const struct ob_actx *ax, int64_t org_id, const char *invoice
 {
 	char org[24], key[400];
 	struct dun_row r;
+	int rc = 0;
 
 	*changed = 0;
-	ob_num_str(org, sizeof(org), org_id);
-	if (ob_db_begin(ax->db) != 0)
+	if (dun_begin(ax->db, org_id, org, &r) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if (lock_row(ax->db, org, &r) != 0)
-		goto fail;
 	if (r.state != OB_DUNNING_ACTIVE) {
-		if (set_state(ax, org, org_id, r.state, OB_DUNNING_ACTIVE, invoice, 0, NULL,
-		    "billing.recovered") != 0)
-			goto fail;
 		snprintf(key, sizeof(key), "recovered:%.250s", invoice);
-		if (notify(ax->db, org_id, org, "billing_recovered", key, "Billing restored for ",
+		if (set_state(ax, org, org_id, r.state, OB_DUNNING_ACTIVE, invoice, 0, NULL,
+		    "billing.recovered") != 0 ||
+		    notify(ax->db, org_id, org, "billing_recovered", key, "Billing restored for ",
 		    "We received your payment. Your organization's billing is in good standing again\n"
 		    "and every restriction has been lifted.\n") != 0)
-			goto fail;
-		*changed = 1;
+			rc = -1;
+		else
+			*changed = 1;
 	}
-	if (ob_db_commit(ax->db) != 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	return 0;
-fail:
-	ob_fail_db(f, ax->db->lasterr);
-	ob_db_rollback(ax->db);
-	return -1;
+	return dun_end(ax->db, rc, f);
 }
 
 /* Cancel one Stripe subscription now. 0 (canceled, or already gone) or -1. */
@@ -320,54 +335,55 @@ out:
 	return rc;
 }
 
+/* Suspend the org (row r locked): cancel at Stripe, suspend, record, notify. 0 or -1. */
+static int
+suspend(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id, const char *org,
+    const struct dun_row *r)
+{
+	char reason[320], key[300];
+	const char *p2[2] = { org, reason };
+
+	if (cancel_subscription(ax->db, st, org_id, org, r->invoice) != 0)
+		return -1;
+	snprintf(reason, sizeof(reason), "billing: payment failed (invoice %.250s)",
+	    r->invoice[0] ? r->invoice : "unknown");
+	if (ob_db_run(ax->db, OB_STMT_DUN_ORG_SUSPEND, p2) != 0 ||
+	    set_state(ax, org, org_id, r->state, OB_DUNNING_SUSPENDED, NULL, 0, NULL,
+	    "billing.suspended") != 0)
+		return -1;
+	snprintf(key, sizeof(key), "suspended:%s:%lld", org, (long long)r->now);
+	return notify(ax->db, org_id, org, "billing_suspended", key, "Organization suspended: ",
+	    "A payment stayed overdue, so the subscription was canceled and the organization\n"
+	    "suspended. Contact support or pay the open invoice to restore it.\n");
+}
+
 /* One org's timed step. 1 moved, 0 not, -1 failure. */
 static int
 tick_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int64_t grace_s, int64_t suspend_s)
 {
 	struct ob_actx ax = { db, NULL, "jobs", NULL, NULL, 0 };
-	char org[24], reason[320], key[300];
+	char org[24], key[300];
 	struct dun_row r;
 	enum ob_dunning_state to;
+	int rc = 0;
 
-	ob_num_str(org, sizeof(org), org_id);
-	if (ob_db_begin(db) != 0)
+	if (dun_begin(db, org_id, org, &r) != 0)
 		return -1;
-	if (lock_row(db, org, &r) != 0)
-		goto fail;
 	to = ob_dunning_next(r.state, OB_DUNNING_EV_TICK, r.since, r.now, grace_s, suspend_s,
 	    r.overridden);
 	if (to == r.state)
-		return ob_db_commit(db) == 0 ? 0 : -1;
+		return dun_end(db, 0, NULL);
 	if (to == OB_DUNNING_RESTRICTED) {
-		if (set_state(&ax, org, org_id, r.state, to, NULL, 0, NULL, "billing.restricted") != 0)
-			goto fail;
 		snprintf(key, sizeof(key), "restricted:%s:%lld", org, (long long)r.now);
-		if (notify(db, org_id, org, "billing_restricted", key, "Usage restricted for ",
+		if (set_state(&ax, org, org_id, r.state, to, NULL, 0, NULL, "billing.restricted") != 0 ||
+		    notify(db, org_id, org, "billing_restricted", key, "Usage restricted for ",
 		    "A payment is still overdue, so metered usage is now paused for your organization.\n"
 		    "Update your payment method on the Billing page to restore service.\n") != 0)
-			goto fail;
+			rc = -1;
 	} else if (to == OB_DUNNING_SUSPENDED) {
-		const char *p2[2] = { org, reason };
-
-		if (cancel_subscription(db, st, org_id, org, r.invoice) != 0)
-			goto fail;
-		snprintf(reason, sizeof(reason), "billing: payment failed (invoice %.250s)",
-		    r.invoice[0] ? r.invoice : "unknown");
-		if (ob_db_run(db, OB_STMT_DUN_ORG_SUSPEND, p2) != 0 ||
-		    set_state(&ax, org, org_id, r.state, to, NULL, 0, NULL, "billing.suspended") != 0)
-			goto fail;
-		snprintf(key, sizeof(key), "suspended:%s:%lld", org, (long long)r.now);
-		if (notify(db, org_id, org, "billing_suspended", key, "Organization suspended: ",
-		    "A payment stayed overdue, so the subscription was canceled and the organization\n"
-		    "suspended. Contact support or pay the open invoice to restore it.\n") != 0)
-			goto fail;
+		rc = suspend(&ax, st, org_id, org, &r);
 	}
-	if (ob_db_commit(db) != 0)
-		return -1;
-	return 1;
-fail:
-	ob_db_rollback(db);
-	return -1;
+	return dun_end(db, rc, NULL) == 0 ? 1 : -1;
 }
 
 int
@@ -401,35 +417,20 @@ ob_dunning_override(const struct ob_actx *ax, int64_t org_id, const char *reason
 	if (reason == NULL || strlen(reason) < 3 || strlen(reason) > 500)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
 		    "Give a reason of 3 to 500 characters.");
-	ob_num_str(org, sizeof(org), org_id);
-	if (ob_db_begin(ax->db) != 0)
+	if (dun_begin(ax->db, org_id, org, &r) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if (lock_row(ax->db, org, &r) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
-	}
 	if (r.state == OB_DUNNING_ACTIVE) {
-		ob_fail(f, OB_FAIL_CONFLICT, "not_in_dunning", NULL, "The organization is not in dunning.");
-		goto fail;
+		ob_db_rollback(ax->db);
+		return ob_fail(f, OB_FAIL_CONFLICT, "not_in_dunning", NULL,
+		    "The organization is not in dunning.");
 	}
-	if (set_state(ax, org, org_id, r.state, OB_DUNNING_ACTIVE, NULL, 1, reason,
-	    "billing.dunning_override") != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
-	}
-	if (ob_db_commit(ax->db) != 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	return 0;
-fail:
-	ob_db_rollback(ax->db);
-	return -1;
+	return dun_end(ax->db, set_state(ax, org, org_id, r.state, OB_DUNNING_ACTIVE, NULL, 1, reason,
+	    "billing.dunning_override"), f);
 }
 
 cJSON *
 ob_dunning_view(struct ob_db *db, int64_t org_id)
 {
-	char org[24];
-	const char *params[1] = { org };
 	static const char *const names[] = { "state_since", "past_due_at", "restricted_at",
 		"suspended_at", "recovered_at" };
 	const char *state;
@@ -437,17 +438,8 @@ ob_dunning_view(struct ob_db *db, int64_t org_id)
 	cJSON *o;
 	int i;
 
-	ob_num_str(org, sizeof(org), org_id);
-	if ((q = ob_db_exec(db, OB_STMT_DUN_VIEW, params, NULL)) == NULL)
+	if ((o = ob_inv_org_row(db, OB_STMT_DUN_VIEW, org_id, "dunning", &q)) == NULL)
 		return NULL;
-	if (PQntuples(q) != 1) {
-		PQclear(q);
-		snprintf(db->lasterr, sizeof(db->lasterr), "no such org");
-		return NULL;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "object", "dunning");
-	cJSON_AddStringToObject(o, "org_id", org);
 	state = ob_row_str(q, 0, "billing_state");
 	cJSON_AddStringToObject(o, "state", state);
 	cJSON_AddStringToObject(o, "org_status", ob_row_str(q, 0, "org_status"));

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <cJSON.h>
+#include "base/db.h"
 #include "base/fail.h"
 #include "stripe/client.h"
 
@@ -17,6 +18,15 @@
 
 /** The integer member name of o (as ob_invoices_jint reads it), or dflt when it has none. */
 int64_t ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt);
+
+/**
+ * The org's one row from statement s (whose only parameter is the org's
+ * id) and the start of its API object: {"object": object, "org_id": …}
+ * (new), with *q holding the row (the caller clears it); NULL with
+ * db->lasterr set ("no such org" when s gave no row).
+ */
+cJSON *ob_inv_org_row(struct ob_db *db, enum ob_stmt s, int64_t org_id, const char *object,
+    PGresult **q);
 
 /** 1 when s is 1 to 18 decimal digits (one of our ids), else 0. */
 int ob_inv_digits(const char *s);

@@ -21,6 +21,27 @@ ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt)
 	return ob_num_json_get(o, name, &v) == 0 ? v : dflt;
 }
 
+cJSON *
+ob_inv_org_row(struct ob_db *db, enum ob_stmt s, int64_t org_id, const char *object,
+    PGresult **q)
+{
+	char org[24];
+	const char *params[1] = { org };
+	cJSON *o;
+	int rc;
+
+	ob_num_str(org, sizeof(org), org_id);
+	if ((rc = ob_db_one(db, s, params, q)) != 0) {
+		if (rc > 0)
+			snprintf(db->lasterr, sizeof(db->lasterr), "no such org");
+		return NULL;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", object);
+	cJSON_AddStringToObject(o, "org_id", org);
+	return o;
+}
+
 int
 ob_inv_digits(const char *s)
 {
