@@ -197,38 +197,51 @@ ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	return 0;
 }
 
+/*
+ * Sync the event's invoice (*inv: the current one, the caller deletes it)
+ * and tell whether to act on it: 1 when it is ours (*org_id), has an id
+ * (*id) and is in status want; 0 when not; -1 with f.
+ */
+static int
+invoice_in(struct ob_wh_ctx *cx, const cJSON *event, const char *want, int64_t *org_id,
+    cJSON **inv, const char **id, struct ob_fail *f)
+{
+	const char *status;
+
+	if (sync_invoice(cx, event, org_id, inv, f) != 0)
+		return -1;
+	status = ob_json_str(*inv, "status");
+	*id = ob_json_str(*inv, "id");
+	return *org_id != 0 && *id != NULL && status != NULL && strcmp(status, want) == 0;
+}
+
 int
 ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
 {
 	struct ob_actx ax = { cx->db, NULL, "webhook", NULL, NULL, 0 };
 	cJSON *inv = NULL;
-	const char *id, *status, *number, *url;
+	const char *id, *number;
 	char money[48], body[1024], subject[200], key[300];
 	int64_t paid = 0;
-	int changed = 0, granted = 0, rc = -1;
+	int changed = 0, granted = 0, rc;
 
-	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
+	/* Not paid (any more), or not ours: nothing to do. */
+	if ((rc = invoice_in(cx, event, "paid", org_id, &inv, &id, f)) <= 0)
 		goto out;
-	status = ob_json_str(inv, "status");
-	id = ob_json_str(inv, "id");
-	if (*org_id == 0 || status == NULL || id == NULL || strcmp(status, "paid") != 0) {
-		rc = 0;	/* not paid (any more), or not ours */
-		goto out;
-	}
+	rc = -1;
 	if (ob_dunning_on_paid(&ax, *org_id, id, &changed, f) != 0)
 		goto out;
 	if (ob_invoices_purchase_paid(&ax, inv, &granted, f) != 0)
 		goto out;
 	(void)ob_num_json_get(inv, "amount_paid", &paid);
 	if (paid > 0) {
-		number = ob_json_str(inv, "number");
-		url = ob_json_str(inv, "hosted_invoice_url");
+		number = ob_json_str_or(inv, "number", id);
 		ob_money_format(money, sizeof(money), paid, ob_json_str(inv, "currency"), OB_MONEY_CODE);
-		snprintf(subject, sizeof(subject), "Receipt for invoice %.60s", number ? number : id);
+		snprintf(subject, sizeof(subject), "Receipt for invoice %.60s", number);
 		snprintf(body, sizeof(body),
 		    "Thank you: we received your payment of %s for invoice %.60s.\n\n"
 		    "View the invoice: %.400s\n%s",
-		    money, number ? number : id, url ? url : "(see the Billing page)",
+		    money, number, ob_json_str_or(inv, "hosted_invoice_url", "(see the Billing page)"),
 		    granted ? "\nThe credits you bought have been added to your organization.\n" : "");
 		snprintf(key, sizeof(key), "receipt:%.250s", id);
 		if (ob_outbox_notify(cx->db, *org_id, 0, "receipt", key, subject, body, NULL) != 0) {
@@ -249,36 +262,27 @@ ob_wh_invoice_payment_failed(struct ob_wh_ctx *cx, const cJSON *event, int64_t *
 	struct ob_actx ax = { cx->db, NULL, "webhook", NULL, NULL, 0 };
 	const cJSON *snap = event_object(event);
 	cJSON *inv = NULL;
-	const char *id, *status, *number, *url;
+	const char *id;
 	char money[48], body[1024];
 	int64_t attempt = 0, due = 0;
-	int changed, rc = -1;
+	int changed, rc;
 
-	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
-		goto out;
-	status = ob_json_str(inv, "status");
-	id = ob_json_str(inv, "id");
 	/* A failure already made good (the invoice is paid, void …) changes nothing. */
-	if (*org_id == 0 || id == NULL || status == NULL || strcmp(status, "open") != 0) {
-		rc = 0;
+	if ((rc = invoice_in(cx, event, "open", org_id, &inv, &id, f)) <= 0)
 		goto out;
-	}
 	/* The attempt this event reports (the snapshot's, not the current one). */
 	if (ob_num_json_get(snap, "attempt_count", &attempt) != 0)
 		(void)ob_num_json_get(inv, "attempt_count", &attempt);
 	(void)ob_num_json_get(inv, "amount_due", &due);
-	number = ob_json_str(inv, "number");
-	url = ob_json_str(inv, "hosted_invoice_url");
 	ob_money_format(money, sizeof(money), due, ob_json_str(inv, "currency"), OB_MONEY_CODE);
 	snprintf(body, sizeof(body),
 	    "We could not collect the payment of %s for invoice %.60s.\n\n"
 	    "Please update your payment method on the Billing page, or pay the invoice here:\n%.400s\n\n"
 	    "If the invoice stays unpaid, metered usage will be paused and later the\n"
 	    "subscription canceled.\n",
-	    money, number ? number : id, url ? url : "(see the Billing page)");
-	if (ob_dunning_on_failed(&ax, *org_id, id, attempt, body, &changed, f) != 0)
-		goto out;
-	rc = 0;
+	    money, ob_json_str_or(inv, "number", id),
+	    ob_json_str_or(inv, "hosted_invoice_url", "(see the Billing page)"));
+	rc = ob_dunning_on_failed(&ax, *org_id, id, attempt, body, &changed, f) != 0 ? -1 : 0;
 out:
 	cJSON_Delete(inv);
 	return rc;
@@ -289,26 +293,20 @@ ob_wh_invoice_action_required(struct ob_wh_ctx *cx, const cJSON *event, int64_t 
     struct ob_fail *f)
 {
 	cJSON *inv = NULL;
-	const char *id, *url;
+	const char *id;
 	char body[800], key[300];
-	int rc = -1;
+	int rc;
 
-	if (sync_invoice(cx, event, org_id, &inv, f) != 0)
+	if ((rc = invoice_in(cx, event, "open", org_id, &inv, &id, f)) <= 0)
 		goto out;
-	id = ob_json_str(inv, "id");
-	if (*org_id != 0 && id != NULL && ob_json_str(inv, "status") != NULL &&
-	    strcmp(ob_json_str(inv, "status"), "open") == 0) {
-		url = ob_json_str(inv, "hosted_invoice_url");
-		snprintf(body, sizeof(body), "Your bank asks you to confirm a payment.\n"
-		    "Complete it here: %.400s\n", url ? url : "(see the Billing page)");
-		snprintf(key, sizeof(key), "action_required:%.250s", id);
-		if (ob_outbox_notify(cx->db, *org_id, 0, "payment_action_required", key,
-		    "Action required to complete a payment", body, NULL) != 0) {
-			ob_fail_db(f, cx->db->lasterr);
-			goto out;
-		}
-	}
+	snprintf(body, sizeof(body), "Your bank asks you to confirm a payment.\n"
+	    "Complete it here: %.400s\n",
+	    ob_json_str_or(inv, "hosted_invoice_url", "(see the Billing page)"));
+	snprintf(key, sizeof(key), "action_required:%.250s", id);
 	rc = 0;
+	if (ob_outbox_notify(cx->db, *org_id, 0, "payment_action_required", key,
+	    "Action required to complete a payment", body, NULL) != 0)
+		rc = ob_fail_db(f, cx->db->lasterr);
 out:
 	cJSON_Delete(inv);
 	return rc;
