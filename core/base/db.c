@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/row.h"
 
 static void
 db_notice(void *arg, const char *message)
@@ -178,6 +179,20 @@ ob_db_one(struct ob_db *db, enum ob_stmt s, const char *const *params, PGresult 
 	PQclear(*res);
 	*res = NULL;
 	return 1;
+}
+
+int
+ob_db_one_i64(struct ob_db *db, enum ob_stmt s, const char *const *params, const char *col,
+    int64_t *v)
+{
+	PGresult *res;
+	int rc = ob_db_one(db, s, params, &res);
+
+	if (rc < 0)
+		return -1;
+	*v = rc == 0 ? ob_row_i64(res, 0, col) : 0;
+	PQclear(res);
+	return 0;
 }
 
 int

@@ -12,6 +12,7 @@
 #define OB_DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libpq-fe.h>
 
@@ -62,6 +63,14 @@ PGresult *ob_db_exec(struct ob_db *db, enum ob_stmt s,
  * nothing to clear); -1 on a failure (*res NULL, db->lasterr set).
  */
 int ob_db_one(struct ob_db *db, enum ob_stmt s, const char *const *params, PGresult **res);
+
+/**
+ * Run s for one row and read its integer column col into *v (0 when s
+ * gave no row, or more than one, or the column is SQL NULL). 0, or -1 on
+ * a failure (db->lasterr set, *v untouched).
+ */
+int ob_db_one_i64(struct ob_db *db, enum ob_stmt s, const char *const *params, const char *col,
+    int64_t *v);
 
 /** Run s and discard the result. Returns 0 or -1. */
 int ob_db_run(struct ob_db *db, enum ob_stmt s, const char *const *params);

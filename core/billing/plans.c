@@ -9,6 +9,7 @@
 #include "base/num.h"
 #include "stripe/client.h"
 #include "billing/proration.h"
+#include "billing/seats.h"
 
 static const char *const res_names[OB_RES__MAX] = {
 	"users", "agents", "executions", "storage_mb", "gateways",
@@ -482,21 +483,15 @@ effective_limit(struct ob_db *db, int64_t org_id, const struct ob_plan *p, int64
     enum ob_resource r, int *err)
 {
 	int64_t lim = p->limits[r];
-	char org[24];
-	const char *params[1] = { org };
-	PGresult *res;
 	int on = 0;
 
 	*err = 0;
 	if (r != OB_RES_USERS || seats < 0)
 		return lim;
-	ob_num_str(org, sizeof(org), org_id);
-	if ((res = ob_db_exec(db, OB_STMT_BILLING_SETTINGS_GET, params, NULL)) == NULL) {
+	if (ob_seats_auto_increase(db, org_id, &on) != 0) {
 		*err = 1;
 		return lim;
 	}
-	on = PQntuples(res) == 1 && ob_row_bool(res, 0, "auto_seat_increase");
-	PQclear(res);
 	if (on)
 		return lim;
 	return lim == OB_PLAN_UNLIMITED || seats < lim ? seats : lim;

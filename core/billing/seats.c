@@ -16,14 +16,9 @@ ob_seats_count(struct ob_db *db, int64_t org_id, int64_t *assigned)
 {
 	char org[24];
 	const char *params[1] = { org };
-	PGresult *res;
 
 	ob_num_str(org, sizeof(org), org_id);
-	if ((res = ob_db_exec(db, OB_STMT_SEATS_COUNT, params, NULL)) == NULL)
-		return -1;
-	*assigned = ob_row_i64(res, 0, "assigned");
-	PQclear(res);
-	return 0;
+	return ob_db_one_i64(db, OB_STMT_SEATS_COUNT, params, "assigned", assigned);
 }
 
 /* Purchased seats: the live subscription's quantity, else 0. */
@@ -32,14 +27,9 @@ purchased(struct ob_db *db, int64_t org_id, int64_t *n)
 {
 	char org[24];
 	const char *params[1] = { org };
-	PGresult *res;
 
 	ob_num_str(org, sizeof(org), org_id);
-	if ((res = ob_db_exec(db, OB_STMT_SEATS_PURCHASED, params, NULL)) == NULL)
-		return -1;
-	*n = PQntuples(res) == 1 ? ob_row_i64(res, 0, "seats") : 0;
-	PQclear(res);
-	return 0;
+	return ob_db_one_i64(db, OB_STMT_SEATS_PURCHASED, params, "seats", n);
 }
 
 int
@@ -392,7 +382,6 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 {
 	char org[24];
 	const char *params[1] = { org };
-	PGresult *res;
 	struct tally t = { 0, 0, 0 };
 	int64_t bought = 0, used = 0, *ids = NULL;
 	int *act = NULL;
@@ -415,11 +404,8 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 		goto fail_nodb;
 	}
 	/* Lock the subscription row: assignments and seat changes serialize. */
-	if ((res = ob_db_exec(ax->db, OB_STMT_SEATS_LOCK, params, NULL)) == NULL)
-		goto fail;
-	bought = PQntuples(res) == 1 ? ob_row_i64(res, 0, "seats") : 0;
-	PQclear(res);
-	if (ob_seats_count(ax->db, org_id, &used) != 0 ||
+	if (ob_db_one_i64(ax->db, OB_STMT_SEATS_LOCK, params, "seats", &bought) != 0 ||
+	    ob_seats_count(ax->db, org_id, &used) != 0 ||
 	    check_rows(ax->db, org, rows, n, errors, ids, act, &t) != 0)
 		goto fail;
 	if (cJSON_GetArraySize(errors) > 0) {

@@ -350,7 +350,6 @@ ob_credits_allocate_bulk(const struct ob_actx *ax, int64_t org_id, const char *t
 	char email[321], org[24];
 	const char *params[2] = { org, email };
 	int64_t limit, uid;
-	PGresult *res;
 	cJSON *o;
 	int lineno = 0, rc = -1, k;
 
@@ -378,12 +377,10 @@ ob_credits_allocate_bulk(const struct ob_actx *ax, int64_t org_id, const char *t
 			goto out;
 		}
 		if (k == 1) {
-			if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_USER_BY_EMAIL, params, NULL)) == NULL) {
+			if (ob_db_one_i64(ax->db, OB_STMT_CREDITS_USER_BY_EMAIL, params, "id", &uid) != 0) {
 				ob_fail_db(f, ax->db->lasterr);
 				goto out;
 			}
-			uid = PQntuples(res) == 1 ? ob_row_i64(res, 0, "id") : 0;
-			PQclear(res);
 			if (uid == 0) {
 				ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "allocations",
 				    "Line %d: no active member with that e-mail address.", lineno);

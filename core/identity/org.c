@@ -112,12 +112,7 @@ int64_t
 ob_org_id_by_slug(struct ob_db *db, const char *slug)
 {
 	const char *params[1] = { slug };
-	PGresult *res;
 	int64_t id;
 
-	if ((res = ob_db_exec(db, OB_STMT_ORG_BY_SLUG, params, NULL)) == NULL)
-		return -1;
-	id = PQntuples(res) == 1 ? ob_row_i64(res, 0, "id") : 0;
-	PQclear(res);
-	return id;
+	return ob_db_one_i64(db, OB_STMT_ORG_BY_SLUG, params, "id", &id) == 0 ? id : -1;
 }

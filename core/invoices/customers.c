@@ -73,17 +73,11 @@ int64_t
 ob_invoices_org_of_customer(struct ob_db *db, const char *customer)
 {
 	const char *params[1] = { customer };
-	PGresult *q;
-	int64_t org = 0;
+	int64_t org;
 
 	if (customer == NULL || *customer == '\0')
 		return 0;
-	if ((q = ob_db_exec(db, OB_STMT_INV_ORG_OF_CUSTOMER, params, NULL)) == NULL)
-		return -1;
-	if (PQntuples(q) == 1)
-		org = ob_row_i64(q, 0, "org_id");
-	PQclear(q);
-	return org;
+	return ob_db_one_i64(db, OB_STMT_INV_ORG_OF_CUSTOMER, params, "org_id", &org) == 0 ? org : -1;
 }
 
 int

@@ -85,21 +85,6 @@ current(struct ob_wh_ctx *cx, const cJSON *event, const char *kind, int64_t *see
 	return out;
 }
 
-/* 1 if org (decimal text) names an existing org, 0 if not, -1 on failure. */
-static int
-org_exists(struct ob_db *db, const char *org)
-{
-	const char *params[1] = { org };
-	PGresult *q = ob_db_exec(db, OB_STMT_INV_ORG_INFO, params, NULL);
-	int n;
-
-	if (q == NULL)
-		return -1;
-	n = PQntuples(q);
-	PQclear(q);
-	return n == 1;
-}
-
 /* metadata.orgbill_org of obj as an id, or 0. */
 static int64_t
 md_org(const cJSON *obj)
@@ -125,7 +110,6 @@ org_of(struct ob_wh_ctx *cx, const cJSON *obj, struct ob_fail *f)
 	const char *cus = ob_json_id(obj, "customer");
 	struct ob_stripe_result res = { 0 };
 	struct ob_buf path = OB_BUF_INIT;
-	char buf[24];
 	int64_t org;
 	int ex;
 
@@ -146,8 +130,7 @@ org_of(struct ob_wh_ctx *cx, const cJSON *obj, struct ob_fail *f)
 	}
 	if (org == 0)
 		return 0;
-	ob_num_str(buf, sizeof(buf), org);
-	if ((ex = org_exists(cx->db, buf)) < 0) {
+	if ((ex = ob_invoices_org_exists(cx->db, org)) < 0) {
 		ob_fail_db(f, cx->db->lasterr);
 		return -1;
 	}
