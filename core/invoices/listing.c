@@ -162,6 +162,19 @@ ob_invoices_latest(struct ob_db *db, int64_t org_id, char *out, size_t len)
 	return rc;
 }
 
+/* The CSV export's columns, in order: the header names them; money is formatted. */
+static const struct {
+	const char *name;
+	int money;
+} csv_cols[] = {
+	{ "id", 0 }, { "number", 0 }, { "status", 0 }, { "created", 0 }, { "period_start", 0 },
+	{ "period_end", 0 }, { "currency", 0 }, { "subtotal", 1 }, { "tax", 1 }, { "total", 1 },
+	{ "amount_paid", 1 }, { "amount_due", 1 }, { "amount_refunded", 1 }, { "paid_at", 0 },
+	{ "stripe_invoice_id", 0 },
+};
+
+#define CSV_NCOLS	(sizeof(csv_cols) / sizeof(csv_cols[0]))
+
 int
 ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filter *flt,
     struct ob_buf *out)
@@ -169,41 +182,30 @@ ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filte
 	char org[24], lim[16];
 	const char *params[6] = { org, flt->status ? flt->status : "", flt->from ? flt->from : "",
 	    flt->to ? flt->to : "", "0", lim };
-	static const char *const money_cols[] = { "subtotal", "tax", "total", "amount_paid",
-		"amount_due", "amount_refunded" };
 	char m[OB_MONEY_MAX];
 	PGresult *q;
-	int i, j;
+	size_t j;
+	int i;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(lim, sizeof(lim), OB_INVOICES_CSV_MAX);
 	if ((q = ob_db_exec(db, OB_STMT_INV_LIST, params, NULL)) == NULL)
 		return -1;
-	ob_buf_puts(out, "id,number,status,created,period_start,period_end,currency,subtotal,tax,"
-	    "total,amount_paid,amount_due,amount_refunded,paid_at,stripe_invoice_id\r\n");
+	for (j = 0; j < CSV_NCOLS; j++) {
+		ob_buf_puts(out, csv_cols[j].name);
+		ob_buf_puts(out, j + 1 < CSV_NCOLS ? "," : "\r\n");
+	}
 	for (i = 0; i < PQntuples(q); i++) {
-		ob_invoices_csv_field(out, ob_row_str(q, i, "id"));
-		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, ob_row_str(q, i, "number"));
-		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, ob_row_str(q, i, "status"));
-		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, ob_row_str(q, i, "created"));
-		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, ob_row_str(q, i, "period_start"));
-		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, ob_row_str(q, i, "period_end"));
-		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, ob_row_str(q, i, "currency"));
-		for (j = 0; j < (int)(sizeof(money_cols) / sizeof(money_cols[0])); j++) {
-			ob_buf_putc(out, ',');
-			ob_buf_puts(out, ob_money_format(m, sizeof(m), ob_row_i64(q, i, money_cols[j]),
-			    ob_row_str(q, i, "currency"), OB_MONEY_PLAIN));
+		for (j = 0; j < CSV_NCOLS; j++) {
+			if (j > 0)
+				ob_buf_putc(out, ',');
+			if (csv_cols[j].money)
+				ob_buf_puts(out, ob_money_format(m, sizeof(m),
+				    ob_row_i64(q, i, csv_cols[j].name), ob_row_str(q, i, "currency"),
+				    OB_MONEY_PLAIN));
+			else
+				ob_invoices_csv_field(out, ob_row_str(q, i, csv_cols[j].name));
 		}
-		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, ob_row_str(q, i, "paid_at"));
-		ob_buf_putc(out, ',');
-		ob_invoices_csv_field(out, ob_row_str(q, i, "stripe_invoice_id"));
 		ob_buf_puts(out, "\r\n");
 	}
 	PQclear(q);

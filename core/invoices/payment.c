@@ -14,16 +14,30 @@
 #include "stripe/form.h"
 #include "base/num.h"
 
+/* GET /v1/<kind>/<id> (id escaped) as ob_inv_stripe_call makes it. 0 with res, or -1 with f. */
+static int
+stripe_get(struct ob_stripe *st, const char *kind, const char *id, struct ob_stripe_result *res,
+    struct ob_fail *f)
+{
+	struct ob_buf path = OB_BUF_INIT;
+	int rc;
+
+	ob_buf_printf(&path, "/v1/%s/", kind);
+	ob_stripe_form_escape(&path, id, strlen(id));
+	rc = ob_inv_stripe_call(st, "GET", path.data, NULL, "", "", res, f);
+	ob_buf_free(&path);
+	return rc;
+}
+
 cJSON *
 ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
     struct ob_fail *f)
 {
-	char customer[128];
+	char customer[128], pm[128];
 	struct ob_stripe_result res;
-	struct ob_buf path = OB_BUF_INIT;
-	const cJSON *is, *card;
-	const char *pm;
-	cJSON *o = NULL;
+	const cJSON *card;
+	const char *id;
+	cJSON *o;
 	int64_t v;
 	int rc;
 
@@ -36,33 +50,20 @@ ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_t org_i
 		cJSON_AddBoolToObject(o, "none", 1);
 		return o;
 	}
-	ob_buf_puts(&path, "/v1/customers/");
-	ob_stripe_form_escape(&path, customer, strlen(customer));
-	if (ob_inv_stripe_call(st, "GET", path.data, NULL, "", "", &res, f) != 0) {
-		cJSON_Delete(o);
-		o = NULL;
-		goto out;
-	}
-	is = cJSON_GetObjectItemCaseSensitive(res.body, "invoice_settings");
-	pm = ob_json_id(is, "default_payment_method");
+	if (stripe_get(st, "customers", customer, &res, f) != 0)
+		goto fail;
+	/* Copied out before the answer is cleared. */
+	id = ob_json_id(cJSON_GetObjectItemCaseSensitive(res.body, "invoice_settings"),
+	    "default_payment_method");
+	rc = id != NULL;
+	snprintf(pm, sizeof(pm), "%s", id != NULL ? id : "");
 	ob_stripe_result_clear(&res);
-	if (pm == NULL) {
+	if (!rc) {
 		cJSON_AddBoolToObject(o, "none", 1);
-		goto out;
+		return o;
 	}
-	ob_buf_reset(&path);
-	ob_buf_puts(&path, "/v1/payment_methods/");
-	{
-		char pmid[128];
-
-		snprintf(pmid, sizeof(pmid), "%s", pm);
-		ob_stripe_form_escape(&path, pmid, strlen(pmid));
-	}
-	if (ob_inv_stripe_call(st, "GET", path.data, NULL, "", "", &res, f) != 0) {
-		cJSON_Delete(o);
-		o = NULL;
-		goto out;
-	}
+	if (stripe_get(st, "payment_methods", pm, &res, f) != 0)
+		goto fail;
 	card = cJSON_GetObjectItemCaseSensitive(res.body, "card");
 	cJSON_AddBoolToObject(o, "none", 0);
 	cJSON_AddStringToObject(o, "id", ob_json_str_or(res.body, "id", ""));
@@ -73,9 +74,10 @@ ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_t org_i
 	if (ob_num_json_get(card, "exp_year", &v) == 0)
 		ob_json_add_i64(o, "exp_year", v);
 	ob_stripe_result_clear(&res);
-out:
-	ob_buf_free(&path);
 	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
 }
 
 int
