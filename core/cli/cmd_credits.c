@@ -10,6 +10,7 @@
 
 #include "credits/credits.h"
 #include "identity/org.h"
+#include "base/json.h"
 #include "base/num.h"
 
 static const char credits_usage[] =
@@ -32,19 +33,6 @@ ob_cli_verify_ledger(struct ob_cli *c, int argc, char **argv)
 	}
 	printf("ledger ok\n");
 	return 0;
-}
-
-/* A positive decimal number, or -1. */
-static int64_t
-num_arg(const char *s)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtoll(s, &end, 10);
-	return *end == '\0' && v > 0 ? (int64_t)v : -1;
 }
 
 int
@@ -91,7 +79,7 @@ ob_cli_credits(struct ob_cli *c, int argc, char **argv)
 		default: return ob_cli_fail(c, "usage: %s %s", c->prog, credits_usage);
 		}
 	}
-	if ((in.amount = num_arg(amount)) < 0)
+	if (ob_num_parse(amount, 1, INT64_MAX, &in.amount) != 0)
 		return ob_cli_fail(c, "credits: --amount must be a positive number");
 	if (org != NULL && (org_id = ob_num_id(org)) == 0)
 		return ob_cli_fail(c, "credits: --org must be an id");
@@ -120,7 +108,7 @@ ob_cli_credits(struct ob_cli *c, int argc, char **argv)
 		return ob_cli_fail(c, "credits add: --priority must be 0 to 1000");
 	if ((g = ob_credits_add(&ax, org_id, user_id, &in, &f)) == NULL)
 		return ob_cli_fail(c, "credits add: %s", f.message);
-	printf("%s\n", cJSON_GetObjectItem(g, "id")->valuestring);
+	printf("%s\n", ob_json_str(g, "id"));
 	cJSON_Delete(g);
 	return 0;
 }
