@@ -185,9 +185,9 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
 	char org[24], amt[24], gid[24] = "";
 	const char *params[4] = { org, period_start, period_end, amt };
 	const char *state = NULL;
-	PGresult *res = NULL;
+	PGresult *res;
 	cJSON *after = NULL;
-	int rc = -1;
+	int rc;
 
 	if (credits <= 0 || credits > OB_CREDITS_AMOUNT_MAX)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "credits",
@@ -206,10 +206,12 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
 			    "The plan grant was refused: the period has already ended.");
 		else
 			ob_fail_db(f, ax->db->lasterr);
-		goto out;
+		ob_db_rollback(ax->db);
+		return -1;
 	}
 	*grant_id = ob_row_i64(res, 0, "grant_id");
 	*created = ob_row_bool(res, 0, "created");
+	PQclear(res);
 	if (*created) {
 		ob_num_str(gid, sizeof(gid), *grant_id);
 		after = cJSON_CreateObject();
@@ -218,14 +220,9 @@ ob_credits_grant_plan_period(const struct ob_actx *ax, int64_t org_id,
 		cJSON_AddStringToObject(after, "period_start", period_start);
 		cJSON_AddStringToObject(after, "expires_at", period_end);
 	}
-	if (ob_audit_commit(ax, org_id, *created ? "credits.plan_grant" : NULL, "credit_grant",
-	    gid, NULL, after, f) != 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		ob_db_rollback(ax->db);
-	PQclear(res);
+	/* Granted before (the ledger is idempotent per period): nothing to audit. */
+	rc = ob_audit_commit(ax, org_id, *created ? "credits.plan_grant" : NULL, "credit_grant",
+	    gid, NULL, after, f);
 	cJSON_Delete(after);
 	return rc;
 }
@@ -483,9 +480,9 @@ ob_credits_settings_set(const struct ob_actx *ax, int64_t org_id, int allow, int
 	char org[24], mx[24];
 	const char *p1[1] = { org };
 	const char *p3[3] = { org, allow ? "true" : "false", mx };
-	PGresult *res = NULL;
-	cJSON *before = NULL, *after = NULL;
-	int rc = -1;
+	PGresult *res;
+	cJSON *before, *after;
+	int rc;
 
 	if (max < -1 || max > OB_CREDITS_AMOUNT_MAX)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "max_extra_tasks",
@@ -494,34 +491,29 @@ ob_credits_settings_set(const struct ob_actx *ax, int64_t org_id, int allow, int
 	ob_num_str(mx, sizeof(mx), max);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_SETTINGS_GET, p1, NULL)) == NULL) {
-		ob_fail_db(f, ax->db->lasterr);
-		goto out;
-	}
-	if (PQntuples(res) != 1) {
-		ob_fail(f, OB_FAIL_NOT_FOUND, "org_not_found", NULL, "No such organization.");
-		goto out;
+	if ((rc = ob_db_one(ax->db, OB_STMT_CREDITS_SETTINGS_GET, p1, &res)) != 0) {
+		if (rc > 0)
+			ob_fail(f, OB_FAIL_NOT_FOUND, "org_not_found", NULL, "No such organization.");
+		else
+			ob_fail_db(f, ax->db->lasterr);
+		ob_db_rollback(ax->db);
+		return -1;
 	}
 	before = cJSON_CreateObject();
 	cJSON_AddBoolToObject(before, "allow_extra_tasks",
 	    ob_row_bool(res, 0, "allow_extra_tasks"));
 	ob_json_add_i64(before, "max_extra_tasks", ob_row_i64(res, 0, "max_extra_tasks"));
 	PQclear(res);
-	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_SETTINGS_SET, p3, NULL)) == NULL) {
+	if (ob_db_run(ax->db, OB_STMT_CREDITS_SETTINGS_SET, p3) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
-		goto out;
+		ob_db_rollback(ax->db);
+		cJSON_Delete(before);
+		return -1;
 	}
 	after = cJSON_CreateObject();
 	cJSON_AddBoolToObject(after, "allow_extra_tasks", allow);
 	ob_json_add_i64(after, "max_extra_tasks", max);
-	if (ob_audit_commit(ax, org_id, "credits.settings", "organization", org, before, after,
-	    f) != 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		ob_db_rollback(ax->db);
-	PQclear(res);
+	rc = ob_audit_commit(ax, org_id, "credits.settings", "organization", org, before, after, f);
 	cJSON_Delete(before);
 	cJSON_Delete(after);
 	return rc;
