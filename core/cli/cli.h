@@ -19,6 +19,14 @@ struct ob_cli {
 /** Open the database from the settings; 0, or -1 after printing why. */
 int ob_cli_db(struct ob_cli *c);
 
+struct ob_stripe;
+
+/**
+ * A Stripe client from the settings (ob_stripe_new_default); NULL when no
+ * secret key is set. Free it with ob_stripe_free.
+ */
+struct ob_stripe *ob_cli_stripe_client(struct ob_cli *c);
+
 /** Print "orgbill: msg" to stderr and return 1 (the exit status). */
 int ob_cli_fail(struct ob_cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -27,12 +27,6 @@ on_term(int sig)
 	jobs_stop = 1;
 }
 
-static struct ob_stripe *
-cli_stripe(struct ob_cli *c)
-{
-	return ob_stripe_new_default(c->cfg.stripe_api_base, c->cfg.stripe_secret_key);
-}
-
 /* One pass of every job; returns 0 or -1. */
 static int
 jobs_pass(struct ob_cli *c, struct ob_wh_ctx *cx, int verbose)
@@ -71,7 +65,7 @@ ob_cli_jobs(struct ob_cli *c, int argc, char **argv)
 		else
 			return ob_cli_fail(c, "usage: %s jobs [--once] [--interval SECONDS]", c->prog);
 	}
-	cx.stripe = cli_stripe(c);
+	cx.stripe = ob_cli_stripe_client(c);
 	if (once) {
 		rc = jobs_pass(c, &cx, 1) == 0 ? 0 : 1;
 		goto out;
@@ -110,7 +104,7 @@ ob_cli_webhooks(struct ob_cli *c, int argc, char **argv)
 		return ob_cli_fail(c, "no such event: %s", argv[2]);
 	if (ob_audit_write(&ax, 0, "webhook.replay", "webhook_event", argv[2], NULL, NULL) != 0)
 		return ob_cli_fail(c, "%s", c->db.lasterr);
-	cx.stripe = cli_stripe(c);
+	cx.stripe = ob_cli_stripe_client(c);
 	r = ob_wh_apply(&cx, argv[2]);
 	ob_stripe_free(cx.stripe);
 	switch (r) {

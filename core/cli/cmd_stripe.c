@@ -16,12 +16,6 @@
 #include "billing/subscription.h"
 #include "base/num.h"
 
-static struct ob_stripe *
-cli_stripe(struct ob_cli *c)
-{
-	return ob_stripe_new_default(c->cfg.stripe_api_base, c->cfg.stripe_secret_key);
-}
-
 int
 ob_cli_stripe(struct ob_cli *c, int argc, char **argv)
 {
@@ -35,7 +29,7 @@ ob_cli_stripe(struct ob_cli *c, int argc, char **argv)
 
 	if (argc < 2)
 		return ob_cli_fail(c, "usage: stripe sync-catalog | reconcile | apply-scheduled ORG_ID");
-	if ((st = cli_stripe(c)) == NULL)
+	if ((st = ob_cli_stripe_client(c)) == NULL)
 		return ob_cli_fail(c, "STRIPE_SECRET_KEY is not set");
 	ax.db = &c->db;
 	if (strcmp(argv[1], "sync-catalog") == 0) {

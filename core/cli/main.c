@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "base/log.h"
+#include "stripe/client.h"
 #include "cli/cmd_credits.h"
 
 struct cli_cmd {
@@ -93,6 +94,12 @@ ob_cli_db(struct ob_cli *c)
 		return -1;
 	}
 	return 0;
+}
+
+struct ob_stripe *
+ob_cli_stripe_client(struct ob_cli *c)
+{
+	return ob_stripe_new_default(c->cfg.stripe_api_base, c->cfg.stripe_secret_key);
 }
 
 int
