@@ -254,6 +254,14 @@ ob_db_rollback(struct ob_db *db)
 }
 
 int
+ob_db_fail(struct ob_db *db, struct ob_fail *f)
+{
+	ob_fail_db(f, db->lasterr);
+	ob_db_rollback(db);
+	return -1;
+}
+
+int
 ob_db_end_request(struct ob_db *db)
 {
 	PGTransactionStatusType ts;

@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 
+#include "base/fail.h"
 #include "base/stmt.h"
 
 struct ob_db {
@@ -91,6 +92,12 @@ int ob_db_commit(struct ob_db *db);
 
 /** ROLLBACK the whole transaction, at any depth; never fails visibly. */
 void ob_db_rollback(struct ob_db *db);
+
+/**
+ * A database failure inside a transaction: f gets it (ob_fail_db with
+ * db->lasterr) and the whole transaction is rolled back. Returns -1.
+ */
+int ob_db_fail(struct ob_db *db, struct ob_fail *f);
 
 /**
  * End-of-request hygiene: if the connection is inside a transaction (a

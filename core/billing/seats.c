@@ -60,11 +60,8 @@ ob_seats_set_auto_increase(const struct ob_actx *ax, int64_t org_id, int on,
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (ob_seats_auto_increase(ax->db, org_id, &was) != 0 ||
-	    ob_db_run(ax->db, OB_STMT_BILLING_SETTINGS_SET, params) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		ob_db_rollback(ax->db);
-		return -1;
-	}
+	    ob_db_run(ax->db, OB_STMT_BILLING_SETTINGS_SET, params) != 0)
+		return ob_db_fail(ax->db, f);
 	after = cJSON_CreateObject();
 	cJSON_AddBoolToObject(after, "auto_seat_increase", on);
 	rc = ob_audit_commit(ax, org_id, "billing.settings", "organization", org, NULL, after, f);
@@ -431,8 +428,7 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 	free(act);
 	return 0;
 fail:
-	ob_fail_db(f, ax->db->lasterr);
-	ob_db_rollback(ax->db);
+	ob_db_fail(ax->db, f);
 fail_nodb:
 	free(ids);
 	free(act);

@@ -62,7 +62,7 @@ int
 ob_sub_tx_fail(const struct ob_actx *ax, struct ob_fail *f)
 {
 	if (f->kind == OB_FAIL_NONE)
-		ob_fail_db(f, ax->db->lasterr);
+		return ob_db_fail(ax->db, f);
 	ob_db_rollback(ax->db);
 	return -1;
 }

@@ -307,11 +307,8 @@ finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op
 		ob_db_rollback(ax->db);
 		return 1;
 	}
-	if ((view = ob_subscription_view(ax->db, org_id)) == NULL) {
-		ob_fail_db(f, ax->db->lasterr);
-		ob_db_rollback(ax->db);
-		return -1;
-	}
+	if ((view = ob_subscription_view(ax->db, org_id)) == NULL)
+		return ob_db_fail(ax->db, f);
 	if (strcmp(op->kind, "update") == 0) {
 		const cJSON *inv = cJSON_GetObjectItem(answer, "latest_invoice");
 		const char *br = ob_json_str(inv, "billing_reason");
@@ -330,8 +327,7 @@ finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op
 	rc = ob_db_run(ax->db, OB_STMT_BOP_FINISH, fparams) != 0 || ob_db_commit(ax->db) != 0;
 	free(txt);
 	if (rc) {
-		ob_fail_db(f, ax->db->lasterr);
-		ob_db_rollback(ax->db);
+		ob_db_fail(ax->db, f);
 		cJSON_Delete(view);
 		return -1;
 	}

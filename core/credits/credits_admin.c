@@ -452,8 +452,7 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 		return NULL;
 	}
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_REVERSE, params, NULL)) == NULL) {
-		ob_fail_db(f, ax->db->lasterr);
-		ob_db_rollback(ax->db);
+		ob_db_fail(ax->db, f);
 		return NULL;
 	}
 	st = ob_row_str(res, 0, "status");
@@ -505,8 +504,7 @@ ob_credits_settings_set(const struct ob_actx *ax, int64_t org_id, int allow, int
 	ob_json_add_i64(before, "max_extra_tasks", ob_row_i64(res, 0, "max_extra_tasks"));
 	PQclear(res);
 	if (ob_db_run(ax->db, OB_STMT_CREDITS_SETTINGS_SET, p3) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		ob_db_rollback(ax->db);
+		ob_db_fail(ax->db, f);
 		cJSON_Delete(before);
 		return -1;
 	}

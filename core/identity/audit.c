@@ -58,9 +58,7 @@ ob_audit_commit(const struct ob_actx *ax, int64_t org_id, const char *action,
 	    ob_audit_write(ax, org_id, action, target_type, target_id, before, after) == 0) &&
 	    ob_db_commit(ax->db) == 0)
 		return 0;
-	ob_fail_db(f, ax->db->lasterr);
-	ob_db_rollback(ax->db);
-	return -1;
+	return ob_db_fail(ax->db, f);
 }
 
 cJSON *

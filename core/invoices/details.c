@@ -231,8 +231,7 @@ details_store(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	if (ob_db_run(ax->db, OB_STMT_INV_DETAILS_SET, params) != 0 ||
 	    (after = ob_invoices_details_get(ax->db, org_id)) == NULL ||
 	    ob_audit_write(ax, org_id, "billing.details_update", "organization", org, before, after) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		ob_db_rollback(ax->db);
+		ob_db_fail(ax->db, f);
 		goto out;
 	}
 	if (st != NULL && details_push(ax->db, st, org_id, after, f) != 0) {

@@ -201,7 +201,7 @@ dun_end(struct ob_db *db, int rc, struct ob_fail *f)
 	if (rc == 0 && ob_db_commit(db) == 0)
 		return 0;
 	if (f != NULL)
-		ob_fail_db(f, db->lasterr);
+		return ob_db_fail(db, f);
 	ob_db_rollback(db);
 	return -1;
 }

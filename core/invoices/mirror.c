@@ -267,7 +267,5 @@ ob_invoices_apply_stripe(struct ob_db *db, int64_t org_id, const cJSON *inv,
 		return ob_fail_db(f, db->lasterr);
 	return 0;
 fail:
-	ob_fail_db(f, db->lasterr);
-	ob_db_rollback(db);
-	return -1;
+	return ob_db_fail(db, f);
 }
