@@ -70,6 +70,14 @@ ob_num_json_get(const cJSON *obj, const char *name, int64_t *out)
 }
 
 int64_t
+ob_num_json_or(const cJSON *obj, const char *name, int64_t dflt)
+{
+	int64_t v;
+
+	return ob_num_json_get(obj, name, &v) == 0 ? v : dflt;
+}
+
+int64_t
 ob_num_id(const char *s)
 {
 	int64_t v;

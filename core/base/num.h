@@ -42,6 +42,9 @@ int ob_num_json_member(const cJSON *obj, const char *name, int64_t min, int64_t 
 /** ob_num_json_member over the whole int64 range: any exact integer member. */
 int ob_num_json_get(const cJSON *obj, const char *name, int64_t *out);
 
+/** The member as ob_num_json_get reads it, or dflt when it has none (or not an integer). */
+int64_t ob_num_json_or(const cJSON *obj, const char *name, int64_t dflt);
+
 /**
  * A positive id from text (a route parameter, a form field): decimal
  * digits, no leading zero, within int64. The id, or 0 for anything else.

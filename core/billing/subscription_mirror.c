@@ -47,10 +47,8 @@ parse_stripe_sub(const cJSON *o, struct stripe_sub *x, struct ob_fail *f)
 	    strlen(x->price) >= 96 || strlen(x->status) >= 24)
 		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL,
 		    "Stripe's subscription object lacks a field we need.");
-	if (ob_num_json_get(o, "trial_end", &x->trial_end) != 0)
-		x->trial_end = 0;
-	if (ob_num_json_get(o, "canceled_at", &x->canceled_at) != 0)
-		x->canceled_at = 0;
+	x->trial_end = ob_num_json_or(o, "trial_end", 0);
+	x->canceled_at = ob_num_json_or(o, "canceled_at", 0);
 	x->cancel_at_period_end = cJSON_IsTrue(cJSON_GetObjectItem(o, "cancel_at_period_end"));
 	md = cJSON_GetObjectItem(o, "metadata");
 	org = ob_json_str(md, "orgbill_org");

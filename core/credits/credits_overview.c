@@ -5,6 +5,7 @@
  */
 #include "credits/credits.h"
 #include "base/json.h"
+#include "base/num.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,11 @@
 static void
 fmt_fields(cJSON *o, const char *const *names)
 {
-	const cJSON *it;
+	int64_t v;
 
 	for (; *names != NULL; names++)
-		if ((it = cJSON_GetObjectItem(o, *names)) != NULL && cJSON_IsRaw(it))
-			ob_credits_add_fmt(o, *names, strtoll(it->valuestring, NULL, 10));
+		if (ob_num_json_get(o, *names, &v) == 0)
+			ob_credits_add_fmt(o, *names, v);
 }
 
 /* The 30-day chart: bars as SVG geometry computed here (integers only). */
@@ -31,12 +32,12 @@ chart(cJSON *o, const cJSON *days)
 	char lbl[64];
 
 	cJSON_ArrayForEach(d, days) {
-		v = strtoll(cJSON_GetObjectItem(d, "amount")->valuestring, NULL, 10);
+		v = ob_num_json_or(d, "amount", 0);
 		if (v > max)
 			max = v;
 	}
 	cJSON_ArrayForEach(d, days) {
-		v = strtoll(cJSON_GetObjectItem(d, "amount")->valuestring, NULL, 10);
+		v = ob_num_json_or(d, "amount", 0);
 		/* 0–100 px, rounded half away from zero (v, max >= 0). */
 		h = max > 0 ? (int)((v * 200 + max) / (2 * max)) : 0;
 		if (v > 0 && h == 0)
@@ -45,8 +46,8 @@ chart(cJSON *o, const cJSON *days)
 		cJSON_AddNumberToObject(b, "x", i * 20 + 2);
 		cJSON_AddNumberToObject(b, "y", 110 - h);
 		cJSON_AddNumberToObject(b, "h", h);
-		cJSON_AddStringToObject(b, "day", cJSON_GetObjectItem(d, "day")->valuestring);
-		snprintf(lbl, sizeof(lbl), "%s", cJSON_GetObjectItem(d, "amount_fmt")->valuestring);
+		cJSON_AddStringToObject(b, "day", ob_json_str(d, "day"));
+		snprintf(lbl, sizeof(lbl), "%s", ob_json_str(d, "amount_fmt"));
 		cJSON_AddStringToObject(b, "amount_fmt", lbl);
 		cJSON_AddItemToArray(bars, b);
 		i++;
@@ -62,11 +63,11 @@ overview_new(const cJSON *st, int manager)
 	cJSON *o = cJSON_CreateObject();
 	int64_t members, granted, used;
 
-	members = strtoll(cJSON_GetObjectItem(st, "members")->valuestring, NULL, 10);
-	granted = strtoll(cJSON_GetObjectItem(st, "granted")->valuestring, NULL, 10);
-	used = strtoll(cJSON_GetObjectItem(st, "used")->valuestring, NULL, 10);
+	members = ob_num_json_or(st, "members", 0);
+	granted = ob_num_json_or(st, "granted", 0);
+	used = ob_num_json_or(st, "used", 0);
 	cJSON_AddStringToObject(o, "object", "billing_overview");
-	cJSON_AddStringToObject(o, "org_id", cJSON_GetObjectItem(st, "org_id")->valuestring);
+	cJSON_AddStringToObject(o, "org_id", ob_json_str(st, "org_id"));
 	cJSON_AddBoolToObject(o, "manager", manager);
 	/* Entitlement per seat: unknown here ("—"); the plan's included
 	 * credits per seat come from billing (ob_entitlement_overview). */

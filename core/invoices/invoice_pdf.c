@@ -119,10 +119,7 @@ rule(struct pdf *p)
 static void
 money(char *out, size_t n, const cJSON *o, const char *name, const char *currency)
 {
-	int64_t v = 0;
-
-	(void)ob_num_json_get(o, name, &v);
-	ob_money_format(out, n, v, currency, OB_MONEY_CODE);
+	ob_money_format(out, n, ob_num_json_or(o, name, 0), currency, OB_MONEY_CODE);
 }
 
 /* Wrap s at about width characters into successive lines. */

@@ -16,9 +16,6 @@
 
 #define OB_INV_STRIPE_ID_MAX	255	/* a Stripe id we store */
 
-/** The integer member name of o (as ob_invoices_jint reads it), or dflt when it has none. */
-int64_t ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt);
-
 /**
  * The org's one row from statement s (whose only parameter is the org's
  * id) and the start of its API object: {"object": object, "org_id": …}

@@ -114,16 +114,16 @@ struct upsert {
 static void
 upsert_amounts(struct upsert *u, const cJSON *inv)
 {
-	int64_t subtotal = ob_inv_jint_or(inv, "subtotal", 0);
-	int64_t total = ob_inv_jint_or(inv, "total", subtotal);
-	int64_t excl = ob_inv_jint_or(inv, "total_excluding_tax", total);
+	int64_t subtotal = ob_num_json_or(inv, "subtotal", 0);
+	int64_t total = ob_num_json_or(inv, "total", subtotal);
+	int64_t excl = ob_num_json_or(inv, "total_excluding_tax", total);
 
 	ob_num_str(u->sub_, sizeof(u->sub_), subtotal);
 	ob_num_str(u->tax, sizeof(u->tax), total - excl);
 	ob_num_str(u->tot, sizeof(u->tot), total);
-	ob_num_str(u->paid, sizeof(u->paid), ob_inv_jint_or(inv, "amount_paid", 0));
-	ob_num_str(u->due, sizeof(u->due), ob_inv_jint_or(inv, "amount_due", 0));
-	ob_num_str(u->rem, sizeof(u->rem), ob_inv_jint_or(inv, "amount_remaining", 0));
+	ob_num_str(u->paid, sizeof(u->paid), ob_num_json_or(inv, "amount_paid", 0));
+	ob_num_str(u->due, sizeof(u->due), ob_num_json_or(inv, "amount_due", 0));
+	ob_num_str(u->rem, sizeof(u->rem), ob_num_json_or(inv, "amount_remaining", 0));
 	u->p[8] = u->sub_;
 	u->p[9] = u->tax;
 	u->p[10] = u->tot;
@@ -190,11 +190,11 @@ insert_line(struct ob_db *db, const char *inv_id, const char *org, int n, const 
 	const char *lp[13];
 	const cJSON *per = cJSON_GetObjectItemCaseSensitive(line, "period");
 	const char *desc = ob_json_str(line, "description");
-	int64_t q64 = ob_inv_jint_or(line, "quantity", 1), u, v;
+	int64_t q64 = ob_num_json_or(line, "quantity", 1), u, v;
 
 	ob_num_str(lineno, sizeof(lineno), n);
 	ob_num_str(qty, sizeof(qty), q64);
-	ob_num_str(amt, sizeof(amt), ob_inv_jint_or(line, "amount", 0));
+	ob_num_str(amt, sizeof(amt), ob_num_json_or(line, "amount", 0));
 	lp[0] = inv_id;
 	lp[1] = lineno;
 	lp[2] = org;

@@ -453,7 +453,7 @@ ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id, 
 	const char *inv = ob_json_id(charge, "invoice");
 	const char *params[1];
 	char local[24];
-	int64_t refunded = 0;
+	int64_t refunded;
 	PGresult *q;
 
 	*org_id = 0;
@@ -461,7 +461,7 @@ ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id, 
 		inv = ob_json_str(md, "invoice");
 	if (inv == NULL)
 		return 0;
-	(void)ob_num_json_get(charge, "amount_refunded", &refunded);
+	refunded = ob_num_json_or(charge, "amount_refunded", 0);
 	params[0] = inv;
 	if ((q = ob_db_exec(db, OB_STMT_INV_ORG_OF_STRIPE, params, NULL)) == NULL)
 		return ob_fail_db(f, db->lasterr);

@@ -13,14 +13,6 @@
 #include "credits/credits.h"
 #include "base/num.h"
 
-int64_t
-ob_inv_jint_or(const cJSON *o, const char *name, int64_t dflt)
-{
-	int64_t v;
-
-	return ob_num_json_get(o, name, &v) == 0 ? v : dflt;
-}
-
 cJSON *
 ob_inv_org_row(struct ob_db *db, enum ob_stmt s, int64_t org_id, const char *object,
     PGresult **q)

@@ -54,13 +54,12 @@ current(struct ob_wh_ctx *cx, const cJSON *event, const char *kind, int64_t *see
 	struct ob_stripe_result res = { 0 };
 	struct ob_buf path = OB_BUF_INIT;
 	cJSON *out = NULL;
-	int64_t created = 0;
+	int64_t created = ob_num_json_or(event, "created", 0);
 
 	if (id == NULL) {
 		ob_fail(f, OB_FAIL_INVALID, "event_malformed", NULL, "The event has no object id.");
 		return NULL;
 	}
-	(void)ob_num_json_get(event, "created", &created);
 	*seen = created;
 	if (cx->stripe != NULL) {
 		ob_buf_printf(&path, "/v1/%s/", kind);
@@ -205,7 +204,7 @@ ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, st
 	cJSON *inv = NULL;
 	const char *id, *number;
 	char money[48], body[1024], subject[200], key[300];
-	int64_t paid = 0;
+	int64_t paid;
 	int changed = 0, granted = 0, rc;
 
 	/* Not paid (any more), or not ours: nothing to do. */
@@ -216,7 +215,7 @@ ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, st
 		goto out;
 	if (ob_invoices_purchase_paid(&ax, inv, &granted, f) != 0)
 		goto out;
-	(void)ob_num_json_get(inv, "amount_paid", &paid);
+	paid = ob_num_json_or(inv, "amount_paid", 0);
 	if (paid > 0) {
 		number = ob_json_str_or(inv, "number", id);
 		ob_money_format(money, sizeof(money), paid, ob_json_str(inv, "currency"), OB_MONEY_CODE);
@@ -247,16 +246,15 @@ ob_wh_invoice_payment_failed(struct ob_wh_ctx *cx, const cJSON *event, int64_t *
 	cJSON *inv = NULL;
 	const char *id;
 	char money[48], body[1024];
-	int64_t attempt = 0, due = 0;
+	int64_t attempt, due;
 	int changed, rc;
 
 	/* A failure already made good (the invoice is paid, void …) changes nothing. */
 	if ((rc = invoice_in(cx, event, "open", org_id, &inv, &id, f)) <= 0)
 		goto out;
 	/* The attempt this event reports (the snapshot's, not the current one). */
-	if (ob_num_json_get(snap, "attempt_count", &attempt) != 0)
-		(void)ob_num_json_get(inv, "attempt_count", &attempt);
-	(void)ob_num_json_get(inv, "amount_due", &due);
+	attempt = ob_num_json_or(snap, "attempt_count", ob_num_json_or(inv, "attempt_count", 0));
+	due = ob_num_json_or(inv, "amount_due", 0);
 	ob_money_format(money, sizeof(money), due, ob_json_str(inv, "currency"), OB_MONEY_CODE);
 	snprintf(body, sizeof(body),
 	    "We could not collect the payment of %s for invoice %.60s.\n\n"
