@@ -102,24 +102,32 @@ cfg_find(const char *name, size_t len)
 	return NULL;
 }
 
+/* value as integer setting it: 0 with *out, or -1 (not a number in its range). */
+static int
+cfg_int(const struct cfg_item *it, const char *value, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < it->min || v > it->max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* Store value into the field; 0 or -1 with err. */
 static int
 cfg_set(struct ob_cfg *c, const struct cfg_item *it, const char *value,
     char *err, size_t errlen)
 {
-	char *end;
-	long v;
-
 	if (it->type == CFG_INT) {
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' ||
-		    v < it->min || v > it->max) {
+		if (cfg_int(it, value, (long *)((char *)c + it->off)) != 0) {
 			snprintf(err, errlen, "%s: expected an integer from %ld to %ld",
 			    it->name, it->min, it->max);
 			return -1;
 		}
-		*(long *)((char *)c + it->off) = v;
 		return 0;
 	}
 	free(*(char **)((char *)c + it->off));
@@ -267,6 +275,20 @@ ob_cfg_dump(const struct ob_cfg *c, struct ob_buf *out)
 		else
 			ob_buf_printf(out, "%s=%s\n", it->name, s ? s : "");
 	}
+}
+
+long
+ob_cfg_env_int(const char *name)
+{
+	const struct cfg_item *it = cfg_find(name, strlen(name));
+	const char *v = getenv(name);
+	long n = 0;
+
+	if (it == NULL || it->type != CFG_INT)
+		return 0;
+	if (v == NULL || cfg_int(it, v, &n) != 0)
+		(void)cfg_int(it, it->def, &n);
+	return n;
 }
 
 void

@@ -62,4 +62,12 @@ void ob_cfg_dump(const struct ob_cfg *c, struct ob_buf *out);
 /** Append the settings table (name, default, meaning) as text. */
 void ob_cfg_help(struct ob_buf *out);
 
+/**
+ * Integer setting name as the environment holds it now (ob_cfg_load puts
+ * a config file's values there too), checked as ob_cfg_load checks it;
+ * its default when unset or not valid. For code with no struct ob_cfg at
+ * hand; name must be one of the table's integer settings.
+ */
+long ob_cfg_env_int(const char *name);
+
 #endif

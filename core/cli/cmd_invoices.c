@@ -63,8 +63,7 @@ int
 ob_cli_job_invoice_reconcile(struct ob_cli *c, struct ob_stripe *st, int verbose)
 {
 	static time_t last;
-	const char *e = getenv("ORGBILL_INVOICE_RECONCILE_S");
-	long every = e != NULL && atol(e) > 0 ? atol(e) : 600;
+	long every = c->cfg.invoice_reconcile_s;
 	int applied = 0;
 
 	if (!verbose && last != 0 && time(NULL) - last < every)

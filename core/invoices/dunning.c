@@ -12,6 +12,7 @@
 #include "stripe/form.h"
 #include "invoices/invoices.h"
 #include "invoices/invoices_int.h"
+#include "base/cfg.h"
 #include "base/db_json.h"
 #include "base/log.h"
 #include "base/row.h"
@@ -61,26 +62,11 @@ ob_dunning_next(enum ob_dunning_state cur, enum ob_dunning_event ev, int64_t sin
 	}
 }
 
-static int64_t
-env_days(const char *name, int64_t dflt)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return dflt;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < 0 || v > 365)
-		return dflt;
-	return v;
-}
-
 void
 ob_dunning_periods(int64_t *grace_s, int64_t *suspend_s)
 {
-	*grace_s = env_days("ORGBILL_DUNNING_GRACE_DAYS", 7) * 86400;
-	*suspend_s = env_days("ORGBILL_DUNNING_SUSPEND_DAYS", 14) * 86400;
+	*grace_s = (int64_t)ob_cfg_env_int("ORGBILL_DUNNING_GRACE_DAYS") * 86400;
+	*suspend_s = (int64_t)ob_cfg_env_int("ORGBILL_DUNNING_SUSPEND_DAYS") * 86400;
 }
 
 /* The locked dunning row. */

@@ -13,6 +13,7 @@
 
 #include "credits/credits.h"
 #include "stripe/form.h"
+#include "base/cfg.h"
 #include "base/db_json.h"
 #include "base/row.h"
 #include "base/num.h"
@@ -29,16 +30,7 @@ ob_invoices_credit_price(int64_t credits, int64_t per_1000)
 int64_t
 ob_invoices_price_per_1000(void)
 {
-	const char *s = getenv("ORGBILL_CREDIT_PRICE_PER_1000");
-	char *end;
-	long long v;
-
-	if (s == NULL || *s == '\0')
-		return 100;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v < 0 || v > 100000000LL)
-		return 100;
-	return v;
+	return ob_cfg_env_int("ORGBILL_CREDIT_PRICE_PER_1000");
 }
 
 /* The purchase's row and its audit row (one transaction); its id into pid. 0 or -1 with f. */
