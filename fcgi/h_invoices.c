@@ -105,7 +105,7 @@ ob_h_invoice_pdf(struct ob_req *r)
 
 	if ((inv = ob_invoices_get(&r->w->db, req_org(r), ob_route_param(r, "invoice_id"), &f)) == NULL)
 		return ob_api_failed(r, &f);
-	url = ob_invoices_jstr(inv, "invoice_pdf");
+	url = ob_json_str(inv, "invoice_pdf");
 	if (url != NULL && *url != '\0' && ob_query_get(r, "render") == NULL &&
 	    (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0)) {
 		ob_resp_redirect(r, 302, ob_arena_printf(r->a, "%s", url));
@@ -126,7 +126,7 @@ ob_h_invoice_pdf(struct ob_req *r)
 	r->status = 200;
 	r->resp_type = "application/pdf";
 	ob_resp_header(r, "Content-Disposition", ob_arena_printf(r->a, "inline; filename=\"invoice-%s.pdf\"",
-	    ob_invoices_jstr(inv, "id")));
+	    ob_json_str(inv, "id")));
 	cJSON_Delete(inv);
 	return 0;
 }

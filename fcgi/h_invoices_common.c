@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fcgi/api.h"
+#include "base/json.h"
 #include "stripe/client.h"
 #include "invoices/dunning.h"
 #include "fcgi/input.h"
@@ -60,8 +61,8 @@ ob_h_inv_money(struct ob_req *r, const cJSON *o, const char *name, const char *c
 void
 ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 {
-	const char *cur = ob_invoices_jstr(inv, "currency");
-	const char *created = ob_invoices_jstr(inv, "created"), *st = ob_invoices_jstr(inv, "status");
+	const char *cur = ob_json_str(inv, "currency");
+	const char *created = ob_json_str(inv, "created"), *st = ob_json_str(inv, "status");
 	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(inv, "lines");
 	cJSON *l;
 	int64_t v;
@@ -74,10 +75,10 @@ ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 	cJSON_AddStringToObject(inv, "refunded_display", ob_h_inv_money(r, inv, "amount_refunded", cur));
 	cJSON_AddBoolToObject(inv, "has_refunds", ob_num_json_get(inv, "amount_refunded", &v) == 0 && v > 0);
 	cJSON_AddStringToObject(inv, "created_date", created != NULL ? ob_arena_printf(r->a, "%.10s", created) : "");
-	if (ob_invoices_jstr(inv, "period_start") != NULL)
+	if (ob_json_str(inv, "period_start") != NULL)
 		cJSON_AddStringToObject(inv, "period_display", ob_arena_printf(r->a, "%.10s – %.10s",
-		    ob_invoices_jstr(inv, "period_start"),
-		    ob_invoices_jstr(inv, "period_end") ? ob_invoices_jstr(inv, "period_end") : ""));
+		    ob_json_str(inv, "period_start"),
+		    ob_json_str(inv, "period_end") ? ob_json_str(inv, "period_end") : ""));
 	cJSON_AddBoolToObject(inv, "is_paid", st != NULL && strcmp(st, "paid") == 0);
 	cJSON_AddBoolToObject(inv, "is_open", st != NULL && strcmp(st, "open") == 0);
 	cJSON_ArrayForEach(l, lines) {
@@ -95,7 +96,7 @@ ob_h_inv_add_dunning(struct ob_req *r, cJSON *d, int64_t org_id)
 
 	if (dun == NULL)
 		return;
-	st = ob_invoices_jstr(dun, "state");
+	st = ob_json_str(dun, "state");
 	cJSON_AddBoolToObject(d, "billing_past_due", st != NULL && strcmp(st, "past_due") == 0);
 	cJSON_AddBoolToObject(d, "billing_restricted", st != NULL && strcmp(st, "restricted") == 0);
 	cJSON_AddBoolToObject(d, "billing_suspended", st != NULL && strcmp(st, "suspended") == 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fcgi/api.h"
+#include "base/json.h"
 #include "fcgi/fields.h"
 #include "credits/credits.h"
 #include "invoices/dunning.h"
@@ -50,12 +51,12 @@ render_admin_refunds(struct ob_req *r, int64_t org_id, int status, const struct 
 			cJSON *x = cJSON_GetArrayItem(data, i);
 
 			cJSON_AddStringToObject(x, "amount_display", ob_h_inv_money(r, x, "amount",
-			    ob_invoices_jstr(x, "currency")));
+			    ob_json_str(x, "currency")));
 		}
 		cJSON_AddItemToObject(d, "refunds", cJSON_Duplicate(data, 1));
 		cJSON_Delete(refunds);
 		if ((dun = ob_dunning_view(&r->w->db, org_id)) != NULL) {
-			const char *st = ob_invoices_jstr(dun, "state");
+			const char *st = ob_json_str(dun, "state");
 
 			cJSON_AddBoolToObject(dun, "in_dunning", st != NULL && strcmp(st, "active") != 0);
 			cJSON_AddItemToObject(d, "dunning", dun);

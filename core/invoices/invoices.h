@@ -32,13 +32,6 @@ struct ob_stripe;
 #define OB_INVOICES_CSV_MAX	10000	/* rows in one CSV export */
 #define OB_INVOICES_CREDITS_MAX	100000000LL	/* credits in one purchase */
 
-/** ob_json_str (base/json.h) under the name fcgi/ still calls it by. */
-static inline const char *
-ob_invoices_jstr(const cJSON *o, const char *name)
-{
-	return ob_json_str(o, name);
-}
-
 /**
  * Append s to b as one CSV field (RFC 4180): quoted when it holds a comma,
  * quote, CR or LF, or starts with a space; quotes doubled. A field that
