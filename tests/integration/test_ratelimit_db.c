@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/db.h"
 #include "base/ratelimit.h"
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 static long fake_now;
 
@@ -100,6 +100,32 @@ START_TEST(rl_db_exact_per_window)
 }
 END_TEST
 
+struct host {
+	struct ob_rl *rl;
+	const char *id;
+};
+
+/* One "host": its own connection, 30 sign-in hits; how many were allowed. */
+static long
+host_hits(void *arg)
+{
+	const struct host *h = arg;
+	struct ob_rl_result r;
+	struct ob_db db;
+	long n = 0;
+	int j;
+
+	if (ob_db_open(&db, t_env("DATABASE_URL"), "orgbill-test", 5000) != 0)
+		return -2;
+	for (j = 0; j < 30; j++) {
+		if (ob_rl_hit(h->rl, &db, OB_RL_LOGIN, h->id, &r) != 0)
+			return -3;
+		n += r.allowed;
+	}
+	ob_db_close(&db);
+	return n;
+}
+
 /* Four processes, each with its own connection, on one login bucket. */
 START_TEST(rl_db_exact_across_hosts)
 {
@@ -107,44 +133,11 @@ START_TEST(rl_db_exact_across_hosts)
 	struct ob_rl_result r;
 	struct ob_db db;
 	char id[96];
-	pid_t pids[4];
-	int fds[2], i, j, st;
-	long total = 0, n;
+	struct host h = { rl, id };
 
 	unique_id(id, sizeof(id), "hosts");
 	ck_assert_int_eq(ob_rl_set(rl, OB_RL_LOGIN, 37, 900), 0);
-	ck_assert_int_eq(pipe(fds), 0);
-	for (i = 0; i < 4; i++) {
-		pids[i] = fork();
-		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0) {
-			close(fds[0]);
-			if (ob_db_open(&db, t_env("DATABASE_URL"), "orgbill-test", 5000) != 0)
-				_exit(2);
-			n = 0;
-			for (j = 0; j < 30; j++) {
-				if (ob_rl_hit(rl, &db, OB_RL_LOGIN, id, &r) != 0)
-					_exit(3);
-				n += r.allowed;
-			}
-			ob_db_close(&db);
-			if (write(fds[1], &n, sizeof(n)) != (ssize_t)sizeof(n))
-				_exit(4);
-			_exit(0);
-		}
-	}
-	close(fds[1]);
-	for (i = 0; i < 4; i++) {
-		ck_assert_int_eq(read(fds[0], &n, sizeof(n)), (ssize_t)sizeof(n));
-		total += n;
-	}
-	close(fds[0]);
-	for (i = 0; i < 4; i++) {
-		ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
-		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		    "child %d exited %d", i, WEXITSTATUS(st));
-	}
-	ck_assert_int_eq(total, 37);
+	ck_assert_int_eq(t_fork_sum(4, host_hits, &h), 37);
 	t_db_open(&db);
 	ck_assert_int_eq(ob_rl_hit(rl, &db, OB_RL_LOGIN, id, &r), 0);
 	ck_assert_int_eq(r.allowed, 0);
@@ -236,15 +229,7 @@ END_TEST
 
 Suite *ratelimit_db_suite(void)
 {
-	Suite *s = suite_create("ratelimit_db");
-	TCase *tc = tcase_create("ratelimit_db");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, rl_db_exact_per_window);
-	tcase_add_test(tc, rl_db_exact_across_hosts);
-	tcase_add_test(tc, rl_db_odd_identities);
-	tcase_add_test(tc, rl_db_refuses_transaction);
-	tcase_add_test(tc, rl_db_cleanup_old_windows);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("ratelimit_db", 60, T_TESTS(rl_db_exact_per_window,
+	    rl_db_exact_across_hosts, rl_db_odd_identities, rl_db_refuses_transaction,
+	    rl_db_cleanup_old_windows));
 }

@@ -7,11 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/ratelimit.h"
+#include "unit/unit.h"
 
 /* A window-aligned instant for every window used here (60, 3600, 86400). */
 #define T0 1700006400L
@@ -153,44 +152,30 @@ START_TEST(rl_identities_and_classes_independent)
 }
 END_TEST
 
+/* A thousand meter hits on one key: how many were allowed (-2: a hit failed). */
+static long
+thousand_hits(void *rl)
+{
+	struct ob_rl_result r;
+	long n = 0;
+	int j;
+
+	for (j = 0; j < 1000; j++) {
+		if (ob_rl_hit(rl, NULL, OB_RL_METER, "sk_shared", &r) != 0)
+			return -2;
+		n += r.allowed;
+	}
+	return n;
+}
+
 /* Four processes on one key at once: the limit holds exactly. */
 START_TEST(rl_shared_across_processes)
 {
 	struct ob_rl *rl = new_rl(0);
 	struct ob_rl_result r;
-	pid_t pids[4];
-	int fds[2], i, j, st;
-	long total = 0, n;
 
 	ck_assert_int_eq(ob_rl_set(rl, OB_RL_METER, 2500, 86400), 0);
-	ck_assert_int_eq(pipe(fds), 0);
-	for (i = 0; i < 4; i++) {
-		pids[i] = fork();
-		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0) {
-			n = 0;
-			close(fds[0]);
-			for (j = 0; j < 1000; j++) {
-				if (ob_rl_hit(rl, NULL, OB_RL_METER, "sk_shared", &r) != 0)
-					_exit(2);
-				n += r.allowed;
-			}
-			if (write(fds[1], &n, sizeof(n)) != (ssize_t)sizeof(n))
-				_exit(3);
-			_exit(0);
-		}
-	}
-	close(fds[1]);
-	for (i = 0; i < 4; i++) {
-		ck_assert_int_eq(read(fds[0], &n, sizeof(n)), (ssize_t)sizeof(n));
-		total += n;
-	}
-	close(fds[0]);
-	for (i = 0; i < 4; i++) {
-		ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
-		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	}
-	ck_assert_int_eq(total, 2500);
+	ck_assert_int_eq(t_fork_sum(4, thousand_hits, rl), 2500);
 	/* The parent sees the children's counts. */
 	ck_assert_int_eq(hit(rl, OB_RL_METER, "sk_shared", &r), 0);
 	ck_assert_int_eq(hit(rl, OB_RL_METER, "sk_other", &r), 1);
@@ -341,18 +326,8 @@ END_TEST
 
 Suite *ratelimit_suite(void)
 {
-	Suite *s = suite_create("ratelimit");
-	TCase *tc = tcase_create("ratelimit");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, rl_exact_limit_in_fresh_window);
-	tcase_add_test(tc, rl_sliding_estimate);
-	tcase_add_test(tc, rl_identities_and_classes_independent);
-	tcase_add_test(tc, rl_shared_across_processes);
-	tcase_add_test(tc, rl_eviction_tiny_table);
-	tcase_add_test(tc, rl_parse_spec_and_configure);
-	tcase_add_test(tc, rl_headers_and_body);
-	tcase_add_test(tc, rl_db_class_without_db);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("ratelimit", 30, T_TESTS(rl_exact_limit_in_fresh_window,
+	    rl_sliding_estimate, rl_identities_and_classes_independent,
+	    rl_shared_across_processes, rl_eviction_tiny_table,
+	    rl_parse_spec_and_configure, rl_headers_and_body, rl_db_class_without_db));
 }

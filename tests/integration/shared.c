@@ -1,0 +1,2 @@
+/* The helpers every suite may use (tests/unit/unit.c), built into this runner too. */
+#include "unit/unit.c"
