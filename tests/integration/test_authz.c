@@ -12,6 +12,7 @@
 #include "identity/policy.h"
 #include "fcgi/routes.h"
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 enum persona {
 	P_ANON, P_MEMBER, P_BILLING, P_ADMIN, P_OWNER, P_OTHER_OWNER, P_STAFF,
@@ -245,12 +246,5 @@ END_TEST
 
 Suite *authz_suite(void)
 {
-	Suite *s = suite_create("authz");
-	TCase *tc = tcase_create("authz");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, authz_matrix);
-	tcase_add_test(tc, authz_cross_tenant_is_404);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("authz", 120, T_TESTS(authz_matrix, authz_cross_tenant_is_404));
 }

@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 #define API "/api/v1/org-billing"
 
@@ -686,20 +687,8 @@ END_TEST
 Suite *
 credits_suite(void)
 {
-	Suite *s = suite_create("credits");
-	TCase *tc = tcase_create("credits");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, concurrent_deductions_are_exact);
-	tcase_add_test(tc, ledger_check_detects_corruption);
-	tcase_add_test(tc, expiry_and_priority_order);
-	tcase_add_test(tc, extra_task_limits);
-	tcase_add_test(tc, reversals);
-	tcase_add_test(tc, personal_and_multi_org);
-	tcase_add_test(tc, answers_and_idempotency);
-	tcase_add_test(tc, alerts_once_per_period);
-	tcase_add_test(tc, plan_grant_idempotent);
-	tcase_add_test(tc, console_page_and_forms);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("credits", 120, T_TESTS(concurrent_deductions_are_exact,
+	    ledger_check_detects_corruption, expiry_and_priority_order, extra_task_limits,
+	    reversals, personal_and_multi_org, answers_and_idempotency,
+	    alerts_once_per_period, plan_grant_idempotent, console_page_and_forms));
 }

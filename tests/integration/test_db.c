@@ -14,6 +14,7 @@
 #include "base/stmt.h"
 #include "ob_schema.h"
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 START_TEST(db_migrations_current_and_idempotent)
 {
@@ -153,16 +154,8 @@ END_TEST
 
 Suite *db_suite(void)
 {
-	Suite *s = suite_create("db");
-	TCase *tc = tcase_create("db");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, db_migrations_current_and_idempotent);
-	tcase_add_test(tc, db_migrate_concurrently);
-	tcase_add_test(tc, db_end_request_rolls_back);
-	tcase_add_test(tc, db_statements_all_prepared);
-	tcase_add_test(tc, db_result_columns_named_and_unique);
-	tcase_add_test(tc, db_reconnects_after_restart);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("db", 60, T_TESTS(db_migrations_current_and_idempotent,
+	    db_migrate_concurrently, db_end_request_rolls_back,
+	    db_statements_all_prepared, db_result_columns_named_and_unique,
+	    db_reconnects_after_restart));
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 /* Status of GET /members with this session. */
 static long
@@ -440,23 +441,11 @@ END_TEST
 
 Suite *identity_suite(void)
 {
-	Suite *s = suite_create("identity");
-	TCase *tc = tcase_create("identity");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, session_cookie_flags);
-	tcase_add_test(tc, session_is_rotated_at_login);
-	tcase_add_test(tc, session_expiry_idle_and_absolute);
-	tcase_add_test(tc, logout_invalidates_and_needs_csrf);
-	tcase_add_test(tc, login_errors_are_uniform);
-	tcase_add_test(tc, login_attempts_are_limited);
-	tcase_add_test(tc, passwords_are_argon2id);
-	tcase_add_test(tc, apikey_revocation_within_seconds);
-	tcase_add_test(tc, rate_limit_shared_by_workers);
-	tcase_add_test(tc, audit_rows_for_mutations);
-	tcase_add_test(tc, last_owner_cannot_leave);
-	tcase_add_test(tc, cli_is_scriptable);
-	tcase_add_test(tc, members_visibility_setting);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("identity", 120, T_TESTS(session_cookie_flags,
+	    session_is_rotated_at_login, session_expiry_idle_and_absolute,
+	    logout_invalidates_and_needs_csrf, login_errors_are_uniform,
+	    login_attempts_are_limited, passwords_are_argon2id,
+	    apikey_revocation_within_seconds, rate_limit_shared_by_workers,
+	    audit_rows_for_mutations, last_owner_cannot_leave, cli_is_scriptable,
+	    members_visibility_setting));
 }

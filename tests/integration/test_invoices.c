@@ -21,6 +21,7 @@
 #include <cJSON.h>
 
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 #define API "/api/v1/org-billing"
 
@@ -752,16 +753,11 @@ fake_reset(void)
 Suite *invoices_suite(void)
 {
 	Suite *s = suite_create("invoices");
-	TCase *tc = tcase_create("invoices");
+	TCase *tc = t_tcase("invoices", 240, T_TESTS(inv_renewal_lines_receipt_pdf,
+	    inv_refunds_partial_full_over, inv_dunning_end_to_end, inv_extra_tasks_once,
+	    inv_credit_purchase_once, inv_reconcile_csv_filters));
 
-	tcase_set_timeout(tc, 240);
 	tcase_add_unchecked_fixture(tc, NULL, fake_reset);
-	tcase_add_test(tc, inv_renewal_lines_receipt_pdf);
-	tcase_add_test(tc, inv_refunds_partial_full_over);
-	tcase_add_test(tc, inv_dunning_end_to_end);
-	tcase_add_test(tc, inv_extra_tasks_once);
-	tcase_add_test(tc, inv_credit_purchase_once);
-	tcase_add_test(tc, inv_reconcile_csv_filters);
 	suite_add_tcase(s, tc);
 	return s;
 }

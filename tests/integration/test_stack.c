@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 START_TEST(stack_ready_and_healthy)
 {
@@ -244,20 +245,10 @@ END_TEST
 
 Suite *stack_suite(void)
 {
-	Suite *s = suite_create("stack");
-	TCase *tc = tcase_create("stack");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, stack_ready_and_healthy);
-	tcase_add_test(tc, stack_landing_page_and_headers);
-	tcase_add_test(tc, stack_static_assets_cached);
-	tcase_add_test(tc, stack_http_redirects_to_https);
-	tcase_add_test(tc, stack_body_over_limit_is_413);
-	tcase_add_test(tc, stack_errors_have_the_api_shape);
-	tcase_add_test(tc, stack_webhook_route_goes_to_webhook_pool);
-	tcase_add_test(tc, stack_access_log_has_request_id);
-	tcase_add_test(tc, stack_killed_worker_is_respawned);
-	tcase_add_test(tc, stack_survives_database_restart);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("stack", 60, T_TESTS(stack_ready_and_healthy,
+	    stack_landing_page_and_headers, stack_static_assets_cached,
+	    stack_http_redirects_to_https, stack_body_over_limit_is_413,
+	    stack_errors_have_the_api_shape, stack_webhook_route_goes_to_webhook_pool,
+	    stack_access_log_has_request_id, stack_killed_worker_is_respawned,
+	    stack_survives_database_restart));
 }

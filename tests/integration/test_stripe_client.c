@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "stripe/client.h"
+#include "unit/unit.h"
 
 static const char *
 env_or(const char *name, const char *dflt)
@@ -569,25 +570,14 @@ END_TEST
 Suite *stripe_client_suite(void)
 {
 	Suite *s = suite_create("stripe_client");
-	TCase *tc = tcase_create("against_fake");
+	TCase *tc = t_tcase("against_fake", 60, T_TESTS(test_idem_key, test_round_trips,
+	    test_subscription_flow, test_timeout_retried_once_applied,
+	    test_429_plain_not_retried, test_429_should_retry_true,
+	    test_429_should_retry_false, test_500_retried, test_500_should_retry_false,
+	    test_500_tries_bounded, test_409_retried, test_drop_retried,
+	    test_drop_exhausted, test_error_shapes, test_usage_and_unreachable));
 
 	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_idem_key);
-	tcase_add_test(tc, test_round_trips);
-	tcase_add_test(tc, test_subscription_flow);
-	tcase_add_test(tc, test_timeout_retried_once_applied);
-	tcase_add_test(tc, test_429_plain_not_retried);
-	tcase_add_test(tc, test_429_should_retry_true);
-	tcase_add_test(tc, test_429_should_retry_false);
-	tcase_add_test(tc, test_500_retried);
-	tcase_add_test(tc, test_500_should_retry_false);
-	tcase_add_test(tc, test_500_tries_bounded);
-	tcase_add_test(tc, test_409_retried);
-	tcase_add_test(tc, test_drop_retried);
-	tcase_add_test(tc, test_drop_exhausted);
-	tcase_add_test(tc, test_error_shapes);
-	tcase_add_test(tc, test_usage_and_unreachable);
 	suite_add_tcase(s, tc);
 	return s;
 }

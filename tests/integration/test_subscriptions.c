@@ -14,6 +14,7 @@
 #include <cJSON.h>
 
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 #define API "/api/v1/org-billing"
 
@@ -411,15 +412,7 @@ END_TEST
 
 Suite *subscriptions_suite(void)
 {
-	Suite *s = suite_create("subscriptions");
-	TCase *tc = tcase_create("subscriptions");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, subscription_life);
-	tcase_add_test(tc, stripe_failure_leaves_nothing_half_made);
-	tcase_add_test(tc, seats_beyond_purchase_refused);
-	tcase_add_test(tc, csv_bad_rows_apply_none);
-	tcase_add_test(tc, usage_and_limits);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("subscriptions", 120, T_TESTS(subscription_life,
+	    stripe_failure_leaves_nothing_half_made, seats_beyond_purchase_refused,
+	    csv_bad_rows_apply_none, usage_and_limits));
 }

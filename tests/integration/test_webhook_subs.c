@@ -13,6 +13,7 @@
 #include <cJSON.h>
 
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 #define API "/api/v1/org-billing"
 
@@ -164,12 +165,6 @@ END_TEST
 
 Suite *webhook_subs_suite(void)
 {
-	Suite *s = suite_create("webhook_subs");
-	TCase *tc = tcase_create("webhook_subs");
-
-	tcase_set_timeout(tc, 180);
-	tcase_add_test(tc, wh_subscription_events_newest_first_leave_newest_state);
-	tcase_add_test(tc, wh_failed_handler_is_retried_and_succeeds);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("webhook_subs", 180, T_TESTS(wh_subscription_events_newest_first_leave_newest_state,
+	    wh_failed_handler_is_retried_and_succeeds));
 }

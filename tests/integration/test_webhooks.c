@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "integration/harness.h"
+#include "unit/unit.h"
 
 static char whsec[128];
 
@@ -394,18 +395,9 @@ END_TEST
 
 Suite *webhooks_suite(void)
 {
-	Suite *s = suite_create("webhooks");
-	TCase *tc = tcase_create("webhooks");
-
-	tcase_set_timeout(tc, 180);
-	tcase_add_test(tc, wh_valid_event_stored_and_applied);
-	tcase_add_test(tc, wh_bad_signatures_refused_nothing_stored);
-	tcase_add_test(tc, wh_duplicates_applied_once);
-	tcase_add_test(tc, wh_fifty_concurrent_deliveries_applied_once);
-	tcase_add_test(tc, wh_storm_of_a_thousand);
-	tcase_add_test(tc, wh_jobs_retry_and_replay);
-	tcase_add_test(tc, wh_delivered_by_the_stripe_fake);
-	tcase_add_test(tc, wh_staff_console_log_and_reprocess);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("webhooks", 180, T_TESTS(wh_valid_event_stored_and_applied,
+	    wh_bad_signatures_refused_nothing_stored, wh_duplicates_applied_once,
+	    wh_fifty_concurrent_deliveries_applied_once, wh_storm_of_a_thousand,
+	    wh_jobs_retry_and_replay, wh_delivered_by_the_stripe_fake,
+	    wh_staff_console_log_and_reprocess));
 }

@@ -13,6 +13,7 @@
 #include "base/cfg.h"
 #include "base/json.h"
 #include "base/stmt.h"
+#include "unit/unit.h"
 
 START_TEST(arena_alloc_reset)
 {
@@ -192,15 +193,7 @@ END_TEST
 
 Suite *core_suite(void)
 {
-	Suite *s = suite_create("core");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, arena_alloc_reset);
-	tcase_add_test(tc, buf_append_and_escape);
-	tcase_add_test(tc, json_escape_and_error);
-	tcase_add_test(tc, cfg_file_env_precedence);
-	tcase_add_test(tc, cfg_rejects_bad_values);
-	tcase_add_test(tc, stmt_table_complete);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("core", 0, T_TESTS(arena_alloc_reset, buf_append_and_escape,
+	    json_escape_and_error, cfg_file_env_precedence, cfg_rejects_bad_values,
+	    stmt_table_complete));
 }

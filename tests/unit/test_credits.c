@@ -10,6 +10,7 @@
 
 #include "credits/credits.h"
 #include "base/num.h"
+#include "unit/unit.h"
 
 static int
 jint(const char *json, int64_t min, int64_t max, int64_t *out)
@@ -220,15 +221,6 @@ END_TEST
 Suite *
 credits_suite(void)
 {
-	Suite *s = suite_create("credits");
-	TCase *tc = tcase_create("input");
-
-	tcase_add_test(tc, json_integers);
-	tcase_add_test(tc, service_names);
-	tcase_add_test(tc, deduct_bodies);
-	tcase_add_test(tc, grant_bodies);
-	tcase_add_test(tc, bulk_lines);
-	tcase_add_test(tc, ranges_and_groups);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("credits", 0, T_TESTS(json_integers, service_names, deduct_bodies,
+	    grant_bodies, bulk_lines, ranges_and_groups));
 }

@@ -11,6 +11,7 @@
 #include "identity/auth.h"
 #include "fcgi/input.h"
 #include "identity/policy.h"
+#include "unit/unit.h"
 
 static struct ob_principal
 user(enum ob_role role, int64_t org)
@@ -209,17 +210,7 @@ END_TEST
 
 Suite *identity_unit_suite(void)
 {
-	Suite *s = suite_create("identity_unit");
-	TCase *tc = tcase_create("identity_unit");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, policy_every_action_has_a_rule);
-	tcase_add_test(tc, policy_roles);
-	tcase_add_test(tc, policy_keys);
-	tcase_add_test(tc, scopes_parse_and_format);
-	tcase_add_test(tc, tokens_and_csrf);
-	tcase_add_test(tc, passwords_argon2id);
-	tcase_add_test(tc, form_parsing);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("identity_unit", 30, T_TESTS(policy_every_action_has_a_rule,
+	    policy_roles, policy_keys, scopes_parse_and_format, tokens_and_csrf,
+	    passwords_argon2id, form_parsing));
 }

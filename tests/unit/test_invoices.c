@@ -12,6 +12,7 @@
 #include "invoices/invoices.h"
 #include "base/outbox.h"
 #include "invoices/refunds.h"
+#include "unit/unit.h"
 
 static const char *
 csv(const char *s, struct ob_buf *b)
@@ -206,18 +207,7 @@ END_TEST
 
 Suite *invoices_suite(void)
 {
-	Suite *s = suite_create("invoices");
-	TCase *tc = tcase_create("pure");
-
-	tcase_add_test(tc, inv_csv_escaping);
-	tcase_add_test(tc, inv_money_text);
-	tcase_add_test(tc, inv_credit_price_rounding);
-	tcase_add_test(tc, inv_dunning_transitions);
-	tcase_add_test(tc, inv_dunning_names);
-	tcase_add_test(tc, inv_refund_arithmetic);
-	tcase_add_test(tc, inv_winansi);
-	tcase_add_test(tc, inv_mail_format);
-	tcase_add_test(tc, inv_filter_check);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("invoices", 0, T_TESTS(inv_csv_escaping, inv_money_text,
+	    inv_credit_price_rounding, inv_dunning_transitions, inv_dunning_names,
+	    inv_refund_arithmetic, inv_winansi, inv_mail_format, inv_filter_check));
 }

@@ -11,6 +11,7 @@
 
 #include "base/money.h"
 #include "base/num.h"
+#include "unit/unit.h"
 
 static const char *
 fmt(int64_t v, const char *cur, enum ob_money_style st)
@@ -117,13 +118,6 @@ END_TEST
 
 Suite *money_suite(void)
 {
-	Suite *s = suite_create("money");
-	TCase *tc = tcase_create("money");
-
-	tcase_add_test(tc, money_styles_and_exponents);
-	tcase_add_test(tc, num_parse_strict);
-	tcase_add_test(tc, num_json_64bit);
-	tcase_add_test(tc, num_checked_arithmetic);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("money", 0, T_TESTS(money_styles_and_exponents, num_parse_strict,
+	    num_json_64bit, num_checked_arithmetic));
 }

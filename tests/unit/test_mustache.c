@@ -25,6 +25,7 @@
 #include "base/buf.h"
 #include "base/mustache.h"
 #include "base/tmpl.h"
+#include "unit/unit.h"
 
 static char *
 slurp(const char *path)
@@ -564,25 +565,10 @@ END_TEST
 Suite *mustache_suite(void)
 {
 	Suite *s = suite_create("mustache");
-	TCase *spec = tcase_create("spec");
-	TCase *unit = tcase_create("unit");
 
-	tcase_add_test(spec, spec_interpolation);
-	tcase_add_test(spec, spec_sections);
-	tcase_add_test(spec, spec_inverted);
-	tcase_add_test(spec, spec_comments);
-	tcase_add_test(spec, spec_delimiters);
-	tcase_add_test(spec, spec_partials);
-	tcase_add_test(spec, spec_inheritance);
-	suite_add_tcase(s, spec);
-
-	tcase_add_test(unit, html_escaping);
-	tcase_add_test(unit, values);
-	tcase_add_test(unit, missing_partial);
-	tcase_add_test(unit, size_limit);
-	tcase_add_test(unit, depth_limit);
-	tcase_add_test(unit, syntax_errors);
-	tcase_add_test(unit, tmpl_store);
-	suite_add_tcase(s, unit);
+	suite_add_tcase(s, t_tcase("spec", 0, T_TESTS(spec_interpolation, spec_sections,
+	    spec_inverted, spec_comments, spec_delimiters, spec_partials, spec_inheritance)));
+	suite_add_tcase(s, t_tcase("unit", 0, T_TESTS(html_escaping, values, missing_partial,
+	    size_limit, depth_limit, syntax_errors, tmpl_store)));
 	return s;
 }

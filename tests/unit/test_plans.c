@@ -7,6 +7,7 @@
 
 #include "billing/plans.h"
 #include "billing/seats.h"
+#include "unit/unit.h"
 
 START_TEST(annual_is_ten_percent_off)
 {
@@ -85,13 +86,6 @@ END_TEST
 
 Suite *plans_suite(void)
 {
-	Suite *s = suite_create("plans");
-	TCase *tc = tcase_create("plans");
-
-	tcase_add_test(tc, annual_is_ten_percent_off);
-	tcase_add_test(tc, resources_and_cycles);
-	tcase_add_test(tc, csv_rows_and_errors);
-	tcase_add_test(tc, csv_too_many_rows);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("plans", 0, T_TESTS(annual_is_ten_percent_off,
+	    resources_and_cycles, csv_rows_and_errors, csv_too_many_rows));
 }

@@ -5,6 +5,7 @@
 #include <check.h>
 
 #include "billing/proration.h"
+#include "unit/unit.h"
 
 /* 2028-01-31T10:00:00Z etc., from the civil-date helper itself. */
 static int64_t
@@ -180,19 +181,8 @@ END_TEST
 
 Suite *proration_suite(void)
 {
-	Suite *s = suite_create("proration");
-	TCase *tc = tcase_create("proration");
-
-	tcase_add_test(tc, div_round_half_away);
-	tcase_add_test(tc, stripe_example_half_period);
-	tcase_add_test(tc, first_and_last_second);
-	tcase_add_test(tc, rounds_once_half_away);
-	tcase_add_test(tc, bounds_refused);
-	tcase_add_test(tc, month_ends_clamp);
-	tcase_add_test(tc, leap_years);
-	tcase_add_test(tc, annual_period_proration);
-	tcase_add_test(tc, plain_formula_days);
-	tcase_add_test(tc, civil_round_trip);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("proration", 0, T_TESTS(div_round_half_away,
+	    stripe_example_half_period, first_and_last_second, rounds_once_half_away,
+	    bounds_refused, month_ends_clamp, leap_years, annual_period_proration,
+	    plain_formula_days, civil_round_trip));
 }

@@ -7,6 +7,7 @@
 
 #include "fcgi/router.h"
 #include "fcgi/routes.h"
+#include "unit/unit.h"
 
 static int
 h_dummy(struct ob_req *r)
@@ -129,12 +130,6 @@ END_TEST
 
 Suite *router_suite(void)
 {
-	Suite *s = suite_create("router");
-	TCase *tc = tcase_create("router");
-
-	tcase_add_test(tc, router_matches_and_captures);
-	tcase_add_test(tc, router_validate_rejects_bad_tables);
-	tcase_add_test(tc, route_tables_declare_actions);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("router", 0, T_TESTS(router_matches_and_captures,
+	    router_validate_rejects_bad_tables, route_tables_declare_actions));
 }

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "stripe/form.h"
+#include "unit/unit.h"
 
 #define VECTORS_PATH "tests/unit/data/stripe_form_vectors.json"
 
@@ -190,18 +191,8 @@ END_TEST
 
 Suite *stripe_form_suite(void)
 {
-	Suite *s = suite_create("stripe_form");
-	TCase *tc = tcase_create("encode");
-
-	tcase_add_test(tc, test_vectors);
-	tcase_add_test(tc, test_null_and_non_object);
-	tcase_add_test(tc, test_js_key_order);
-	tcase_add_test(tc, test_numbers);
-	tcase_add_test(tc, test_unset_and_empty);
-	tcase_add_test(tc, test_appends_and_rolls_back);
-	tcase_add_test(tc, test_depth_within_limit);
-	tcase_add_test(tc, test_escape);
-	tcase_add_test(tc, test_bools_and_raw_ascii);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("stripe_form", 0, T_TESTS(test_vectors, test_null_and_non_object,
+	    test_js_key_order, test_numbers, test_unset_and_empty,
+	    test_appends_and_rolls_back, test_depth_within_limit, test_escape,
+	    test_bools_and_raw_ascii));
 }

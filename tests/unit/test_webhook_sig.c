@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "stripe/webhook_sig.h"
+#include "unit/unit.h"
 
 static cJSON *
 load_vectors(void)
@@ -104,11 +105,5 @@ END_TEST
 
 Suite *webhook_sig_suite(void)
 {
-	Suite *s = suite_create("webhook_sig");
-	TCase *tc = tcase_create("webhook_sig");
-
-	tcase_add_test(tc, whsig_vectors);
-	tcase_add_test(tc, whsig_parse_edges);
-	suite_add_tcase(s, tc);
-	return s;
+	return t_suite("webhook_sig", 0, T_TESTS(whsig_vectors, whsig_parse_edges));
 }
