@@ -3,6 +3,7 @@
 #include <check.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cJSON.h>
 #include <curl/curl.h>
 #include <sodium.h>
 
@@ -91,6 +93,35 @@ t_http(const char *base, const char *method, const char *path,
 	if (out->headers.data == NULL)
 		ob_buf_puts(&out->headers, "");
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* r's status; r itself into out, or freed when out is NULL. */
+static long
+answer(struct t_resp *r, struct t_resp *out)
+{
+	long status = r->status;
+
+	if (out != NULL)
+		*out = *r;
+	else
+		t_resp_free(r);
+	return status;
+}
+
+long
+t_fake(const char *method, const char *path, const char *body, const char *content_type,
+    struct t_resp *out)
+{
+	char auth[256], type[128];
+	const char *hdr[3] = { auth, type, NULL };
+	struct t_resp r;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", t_env("STRIPE_SECRET_KEY"));
+	snprintf(type, sizeof(type), "Content-Type: %s",
+	    content_type != NULL ? content_type : "application/json");
+	ck_assert_int_eq(t_http(t_env("OB_TEST_STRIPE_FAKE"), method, path, body,
+	    body != NULL ? strlen(body) : 0, hdr, &r), 0);
+	return answer(&r, out);
 }
 
 long
@@ -220,6 +251,39 @@ t_wait_status(const char *path, long status, int ms)
 	return -1;
 }
 
+/* ---- JSON answers ---- */
+
+cJSON *
+t_json(const struct t_resp *r)
+{
+	cJSON *j = cJSON_Parse(r->body.data ? r->body.data : "");
+
+	ck_assert_msg(j != NULL, "not JSON: %s", r->body.data ? r->body.data : "");
+	return j;
+}
+
+const char *
+t_jstr(const cJSON *o, const char *name)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+long long
+t_jnum(const cJSON *o, const char *name)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+	char *p;
+	long long v;
+
+	ck_assert_msg(cJSON_IsNumber(it) || cJSON_IsRaw(it), "%s is not a number", name);
+	p = cJSON_PrintUnformatted(it);
+	v = strtoll(p, NULL, 10);
+	cJSON_free(p);
+	return v;
+}
+
 /* ---- the database and the CLI ---- */
 
 void
@@ -254,6 +318,30 @@ t_sql_value(const char *sql)
 	PQclear(res);
 	PQfinish(c);
 	return out;
+}
+
+void
+t_sqlf(const char *fmt, ...)
+{
+	char sql[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	t_sql(sql);
+}
+
+const char *
+t_sql_valuef(const char *fmt, ...)
+{
+	char sql[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	return t_sql_value(sql);
 }
 
 void
@@ -326,13 +414,43 @@ t_http_as(const char *cookie, const char *bearer, const char *method, const char
 }
 
 long
-t_login(const char *email, const char *password, char *cookie, size_t len)
+t_call(const char *cookie, const char *bearer, const char *method, const char *path,
+    const char *body, const char *content_type, const char *const *extra, struct t_resp *out)
 {
 	struct t_resp r;
-	char body[1024], hcookie[256], token[128];
+
+	ck_assert_int_eq(t_http_as(cookie, bearer, method, path, body, content_type, extra, &r), 0);
+	return answer(&r, out);
+}
+
+long
+t_get_as(const char *cookie, const char *bearer, const char *path, struct t_resp *out)
+{
+	return t_call(cookie, bearer, "GET", path, NULL, NULL, NULL, out);
+}
+
+long
+t_form_as(const char *cookie, const char *path, const char *body, const char *const *extra,
+    struct t_resp *out)
+{
+	return t_call(cookie, NULL, "POST", path, body, "application/x-www-form-urlencoded", extra, out);
+}
+
+long
+t_json_as(const char *bearer, const char *method, const char *path, const char *body,
+    const char *const *extra, struct t_resp *out)
+{
+	return t_call(NULL, bearer, method, path, body, "application/json", extra, out);
+}
+
+long
+t_login_form(const char *email, const char *password, const char *more_cookies,
+    struct t_resp *out)
+{
+	struct t_resp r;
+	char body[1024], hcookie[512], token[128];
 	const char *v, *hdr[3];
 	char *e;
-	long status;
 
 	ck_assert_int_eq(t_http(NULL, "GET", "/login", NULL, 0, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
@@ -340,16 +458,25 @@ t_login(const char *email, const char *password, char *cookie, size_t len)
 	ck_assert_ptr_nonnull(v);
 	snprintf(token, sizeof(token), "%s", v);
 	t_resp_free(&r);
-	snprintf(hcookie, sizeof(hcookie), "Cookie: __Host-ob_login=%s", token);
+	snprintf(hcookie, sizeof(hcookie), "Cookie: __Host-ob_login=%s%s", token,
+	    more_cookies != NULL ? more_cookies : "");
 	hdr[0] = hcookie;
 	hdr[1] = "Content-Type: application/x-www-form-urlencoded";
 	hdr[2] = NULL;
 	e = curl_easy_escape(NULL, password, 0);
 	snprintf(body, sizeof(body), "login_token=%s&email=%s&password=%s", token, email, e);
 	curl_free(e);
-	ck_assert_int_eq(t_http(NULL, "POST", "/login", body, strlen(body), hdr, &r), 0);
-	status = r.status;
-	v = set_cookie_value(&r, "__Host-ob_session");
+	ck_assert_int_eq(t_http(NULL, "POST", "/login", body, strlen(body), hdr, out), 0);
+	return out->status;
+}
+
+long
+t_login(const char *email, const char *password, char *cookie, size_t len)
+{
+	struct t_resp r;
+	long status = t_login_form(email, password, NULL, &r);
+	const char *v = set_cookie_value(&r, "__Host-ob_session");
+
 	if (cookie != NULL)
 		snprintf(cookie, len, "%s", (status == 303 && v != NULL) ? v : "");
 	t_resp_free(&r);
@@ -396,6 +523,14 @@ t_cli(const char *args, const char *in, char *out, size_t len)
 	if (tmp[0] != '\0')
 		unlink(tmp);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int
+t_jobs_once(void)
+{
+	char out[256];
+
+	return t_cli("jobs --once", NULL, out, sizeof(out));
 }
 
 /* ---- fixtures ---- */

@@ -38,6 +38,15 @@ int t_http(const char *base, const char *method, const char *path,
     const char *body, size_t body_len, const char *const *headers,
     struct t_resp *out);
 
+/**
+ * A request to the Stripe fake (OB_TEST_STRIPE_FAKE) with the secret key
+ * (STRIPE_SECRET_KEY), the body sent as content_type (NULL: JSON); the test
+ * fails on a transport error. Its HTTP status; the answer into out, or
+ * dropped when out is NULL.
+ */
+long t_fake(const char *method, const char *path, const char *body, const char *content_type,
+    struct t_resp *out);
+
 /** Shorthand: GET path on the HTTPS base; fails the test on transport error. */
 long t_get(const char *path, struct t_resp *out);
 
@@ -62,6 +71,22 @@ int t_wait_status(const char *path, long status, int ms);
 /** Sleep ms milliseconds. */
 void t_sleep_ms(int ms);
 
+/* ---- JSON answers ---- */
+
+struct cJSON;
+
+/** The answer's body parsed (free with cJSON_Delete); the test fails unless it is JSON. */
+struct cJSON *t_json(const struct t_resp *r);
+
+/** The string member name of o, or NULL. */
+const char *t_jstr(const struct cJSON *o, const char *name);
+
+/**
+ * The integer member name of o, read from its printed digits (no floating
+ * point); the test fails unless it is a number.
+ */
+long long t_jnum(const struct cJSON *o, const char *name);
+
 /* ---- the database and the CLI ---- */
 
 /** Run SQL on the stack's database (test set-up only); fails the test on error. */
@@ -69,6 +94,12 @@ void t_sql(const char *sql);
 
 /** One value from SQL (static buffer), or NULL if no row. */
 const char *t_sql_value(const char *sql);
+
+/** t_sql with the statement formatted as printf does. */
+void t_sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** t_sql_value with the query formatted as printf does. */
+const char *t_sql_valuef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /** Forget every rate-limit window (so sign-in tests do not starve each other). */
 void t_reset_rate_limits(void);
@@ -79,6 +110,9 @@ void t_db_open(struct ob_db *db);
 /** Run the orgbill CLI with args (stdin from in, may be NULL); its stdout (first line) into out. Exit status. */
 int t_cli(const char *args, const char *in, char *out, size_t len);
 
+/** Run `orgbill jobs --once` (every due job, once): its exit status. */
+int t_jobs_once(void);
+
 /* ---- signing in ---- */
 
 /**
@@ -87,12 +121,39 @@ int t_cli(const char *args, const char *in, char *out, size_t len);
  */
 long t_login(const char *email, const char *password, char *cookie, size_t len);
 
+/**
+ * The sign-in form as a browser fills it in: GET /login (200, with its
+ * login cookie), then POST it, sending the login cookie followed by
+ * more_cookies ("; name=value...", may be NULL). The POST's answer into
+ * out; its status.
+ */
+long t_login_form(const char *email, const char *password, const char *more_cookies,
+    struct t_resp *out);
+
 /** The CSRF token for a session cookie value (out: 44 bytes). */
 void t_csrf(const char *cookie, char *out);
 
 /** Send with a session cookie (cookie may be NULL) and extra headers. */
 int t_http_as(const char *cookie, const char *bearer, const char *method, const char *path,
     const char *body, const char *content_type, const char *const *extra, struct t_resp *out);
+
+/**
+ * t_http_as that must get an answer (the test fails on a transport error):
+ * its HTTP status. The answer goes into out, or is dropped when out is NULL.
+ */
+long t_call(const char *cookie, const char *bearer, const char *method, const char *path,
+    const char *body, const char *content_type, const char *const *extra, struct t_resp *out);
+
+/** GET path with a session cookie and/or an API key (either may be NULL): t_call. */
+long t_get_as(const char *cookie, const char *bearer, const char *path, struct t_resp *out);
+
+/** POST a form body with a session cookie and extra headers (may be NULL): t_call. */
+long t_form_as(const char *cookie, const char *path, const char *body, const char *const *extra,
+    struct t_resp *out);
+
+/** POST (or another method) a JSON body with an API key and extra headers: t_call. */
+long t_json_as(const char *bearer, const char *method, const char *path, const char *body,
+    const char *const *extra, struct t_resp *out);
 
 /*
  * ---- fixtures: orgs, members, API keys, signed-in sessions ----
