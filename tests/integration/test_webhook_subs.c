@@ -40,24 +40,9 @@ api(const char *method, const char *path, const char *body, const char *idem)
 	long st;
 
 	snprintf(h, sizeof(h), "Idempotency-Key: %s", idem);
-	ck_assert_int_eq(t_http_as(NULL, key, method, path, body, "application/json", extra, &r), 0);
-	st = r.status;
+	st = t_json_as(key, method, path, body, extra, &r);
 	if (st >= 300)
 		fprintf(stderr, "%s %s: %ld %s\n", method, path, st, r.body.data);
-	t_resp_free(&r);
-	return st;
-}
-
-static long
-fake(const char *method, const char *path, const char *body)
-{
-	const char *h[2] = { "Content-Type: application/json", NULL };
-	struct t_resp r;
-	long st;
-
-	ck_assert_int_eq(t_http(t_env("OB_TEST_STRIPE_FAKE"), method, path, body,
-	    body ? strlen(body) : 0, h, &r), 0);
-	st = r.status;
 	t_resp_free(&r);
 	return st;
 }
@@ -71,12 +56,18 @@ local_seats(void)
 	return atoi(t_sql_value(q));
 }
 
+/*
+ * From a clean slate of pending events at the fake: a new org subscribes
+ * with seats[0] seats, then changes to each of the next n - 1 counts; the
+ * local copy is then made stale (1 seat), for the events to put right.
+ */
 static void
 subscribe_and_change(const char *tag, const int *seats, int n)
 {
-	char path[128], body[256], idem[64];
+	char path[128], body[256], idem[64], q[128];
 	int i;
 
+	ck_assert_int_eq(t_fake("POST", "/_fake/webhooks/deliver", "{}", NULL, NULL), 200);
 	t_reset_rate_limits();
 	make_org(tag);
 	snprintf(path, sizeof(path), API "/subscriptions/%s", org_id);
@@ -90,6 +81,8 @@ subscribe_and_change(const char *tag, const int *seats, int n)
 		ck_assert_int_eq(api("PATCH", path, body, idem), 200);
 	}
 	ck_assert_int_eq(local_seats(), seats[n - 1]);
+	snprintf(q, sizeof(q), "UPDATE subscriptions SET seats = 1 WHERE org_id = %s", org_id);
+	t_sql(q);
 }
 
 START_TEST(wh_subscription_events_newest_first_leave_newest_state)
@@ -97,16 +90,12 @@ START_TEST(wh_subscription_events_newest_first_leave_newest_state)
 	static const int seats[] = { 2, 3, 5 };
 	char q[512];
 
-	/* Start from a clean slate of pending events at the fake. */
-	ck_assert_int_eq(fake("POST", "/_fake/webhooks/deliver", "{}"), 200);
 	subscribe_and_change("order", seats, 3);
-	/* Make the local copy stale, then deliver the events newest-first,
-	 * each twice: whatever order, the newest state wins. */
-	snprintf(q, sizeof(q), "UPDATE subscriptions SET seats = 1 WHERE org_id = %s", org_id);
-	t_sql(q);
-	ck_assert_int_eq(fake("POST", "/_fake/webhooks/deliver",
+	/* The local copy is stale: deliver the events newest-first, each
+	 * twice; whatever the order, the newest state wins. */
+	ck_assert_int_eq(t_fake("POST", "/_fake/webhooks/deliver",
 	    "{\"reverse\":true,\"duplicate\":2,\"types\":[\"customer.subscription.created\","
-	    "\"customer.subscription.updated\"]}"), 200);
+	    "\"customer.subscription.updated\"]}", NULL, NULL), 200);
 	ck_assert_int_eq(local_seats(), 5);
 	/* The credits overview now knows the plan's entitlement per seat. */
 	{
@@ -114,8 +103,7 @@ START_TEST(wh_subscription_events_newest_first_leave_newest_state)
 		struct t_resp r;
 
 		snprintf(path, sizeof(path), "/api/v1/org/%s/billing-overview/", org_id);
-		ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
-		ck_assert_int_eq(r.status, 200);
+		ck_assert_int_eq(t_get_as(NULL, key, path, &r), 200);
 		snprintf(want, sizeof(want), "\"entitlement_per_seat\":%s",
 		    t_sql_value("SELECT credits_per_seat FROM plans WHERE code = 'business'"));
 		ck_assert_msg(strstr(r.body.data, want) != NULL, "%s not in %.300s", want, r.body.data);
@@ -137,25 +125,23 @@ END_TEST
 START_TEST(wh_failed_handler_is_retried_and_succeeds)
 {
 	static const int seats[] = { 2, 4 };
-	char q[256], out[256];
+	char q[256];
 
-	ck_assert_int_eq(fake("POST", "/_fake/webhooks/deliver", "{}"), 200);
 	subscribe_and_change("retry", seats, 2);
-	snprintf(q, sizeof(q), "UPDATE subscriptions SET seats = 1 WHERE org_id = %s", org_id);
-	t_sql(q);
 	/* Stripe answers 500 to every subscription fetch for a while. */
-	ck_assert_int_eq(fake("POST", "/_fake/faults",
-	    "{\"status\":500,\"method\":\"GET\",\"path_prefix\":\"/v1/subscriptions/\",\"count\":50}"), 200);
-	ck_assert_int_eq(fake("POST", "/_fake/webhooks/deliver",
-	    "{\"types\":[\"customer.subscription.updated\"]}"), 200);
+	ck_assert_int_eq(t_fake("POST", "/_fake/faults",
+	    "{\"status\":500,\"method\":\"GET\",\"path_prefix\":\"/v1/subscriptions/\",\"count\":50}",
+	    NULL, NULL), 200);
+	ck_assert_int_eq(t_fake("POST", "/_fake/webhooks/deliver",
+	    "{\"types\":[\"customer.subscription.updated\"]}", NULL, NULL), 200);
 	ck_assert_int_eq(local_seats(), 1);
 	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE type = 'customer.subscription.updated'"
 	    " AND status = 'failed' AND last_error LIKE '%%Stripe%%'");
 	ck_assert_int_ge(atoi(t_sql_value(q)), 1);
 	/* Stripe is back; the runner retries what is due. */
-	ck_assert_int_eq(fake("DELETE", "/_fake/faults", NULL), 200);
+	ck_assert_int_eq(t_fake("DELETE", "/_fake/faults", NULL, NULL, NULL), 200);
 	t_sql("UPDATE webhook_events SET next_attempt_at = now() WHERE status = 'failed'");
-	ck_assert_int_eq(t_cli("jobs --once", NULL, out, sizeof(out)), 0);
+	ck_assert_int_eq(t_jobs_once(), 0);
 	ck_assert_int_eq(local_seats(), 4);
 	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE type = 'customer.subscription.updated'"
 	    " AND org_id = %s AND status = 'processed' AND attempts >= 2", org_id);
