@@ -65,7 +65,7 @@ sqlv(const char *fmt, ...)
 	return atol(v);
 }
 
-/* POST deduct; status into the return, body kept in r. */
+/* POST deduct (idem NULL: without an Idempotency-Key); the status, the answer as t_call. */
 static long
 deduct(const char *key, long org, const char *idem, long user, long amount, const char *service,
     struct t_resp *r)
@@ -77,9 +77,18 @@ deduct(const char *key, long org, const char *idem, long user, long amount, cons
 	snprintf(body, sizeof(body), "{\"user_id\":\"%ld\",\"amount\":%ld,\"service\":\"%s\"}",
 	    user, amount, service);
 	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem);
-	ck_assert_int_eq(t_http_as(NULL, key, "POST", path, body, "application/json",
-	    idem ? extra : NULL, r), 0);
-	return r->status;
+	return t_json_as(key, "POST", path, body, idem ? extra : NULL, r);
+}
+
+/* Allocate limit credits of org's pool to user. */
+static void
+allocate(long org, long user, long limit)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT status FROM allocate_credits_to_user(%ld, %ld, %ld, 'test')",
+	    org, user, limit);
+	ck_assert_str_eq(t_sql_value(sql), "ok");
 }
 
 static int
@@ -88,6 +97,23 @@ ledger_ok(void)
 	char out[256];
 
 	return t_cli("verify-ledger", NULL, out, sizeof(out));
+}
+
+/*
+ * Put the books out of step (UPDATE table SET broken WHERE where): the
+ * ledger check fails; back in step (SET mended): it passes again.
+ */
+static void
+ledger_catches(const char *table, const char *broken, const char *mended, const char *where)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "UPDATE %s SET %s WHERE %s", table, broken, where);
+	t_sql(sql);
+	ck_assert_int_ne(ledger_ok(), 0);
+	snprintf(sql, sizeof(sql), "UPDATE %s SET %s WHERE %s", table, mended, where);
+	t_sql(sql);
+	ck_assert_int_eq(ledger_ok(), 0);
 }
 
 /* ---- 200 concurrent clients ------------------------------------------- */
@@ -212,16 +238,14 @@ START_TEST(concurrent_deductions_are_exact)
 {
 	static struct conc cs[CONC_THREADS];
 	pthread_t th[CONC_THREADS];
-	char key[128], ca[1024], sql[256];
+	char key[128], ca[1024];
 	long org, owner, user, sum = 0, accepted = 0;
 	int i, j;
 
 	org = make_org("conc", &owner, &user, 1);
 	t_apikey_new(org, "meter", key, sizeof(key));
 	grant(org, CONC_POOL, NULL);
-	snprintf(sql, sizeof(sql), "SELECT status FROM allocate_credits_to_user(%ld, %ld, %d, 'test')",
-	    org, user, CONC_LIMIT);
-	ck_assert_str_eq(t_sql_value(sql), "ok");
+	allocate(org, user, CONC_LIMIT);
 	snprintf(ca, sizeof(ca), "%s/tls/cert.pem", t_env("OB_TEST_RUN_DIR"));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (i = 0; i < CONC_THREADS; i++) {
@@ -276,36 +300,41 @@ END_TEST
 
 START_TEST(ledger_check_detects_corruption)
 {
-	char sql[256];
+	char where[128];
 	long org, owner, user;
-	struct t_resp r;
 	char key[128];
 
 	org = make_org("ledger", &owner, &user, 1);
 	t_apikey_new(org, "meter", key, sizeof(key));
 	grant(org, 500, NULL);
-	ck_assert_int_eq(deduct(key, org, "l1", user, 40, "chat", &r), 200);
-	t_resp_free(&r);
+	ck_assert_int_eq(deduct(key, org, "l1", user, 40, "chat", NULL), 200);
 	ck_assert_int_eq(ledger_ok(), 0);
-	snprintf(sql, sizeof(sql), "UPDATE credit_pools SET used = used + 1, remaining = remaining - 1"
-	    " WHERE org_id = %ld", org);
-	t_sql(sql);
-	ck_assert_int_ne(ledger_ok(), 0);
-	snprintf(sql, sizeof(sql), "UPDATE credit_pools SET used = used - 1, remaining = remaining + 1"
-	    " WHERE org_id = %ld", org);
-	t_sql(sql);
-	ck_assert_int_eq(ledger_ok(), 0);
+	snprintf(where, sizeof(where), "org_id = %ld", org);
+	ledger_catches("credit_pools", "used = used + 1, remaining = remaining - 1",
+	    "used = used - 1, remaining = remaining + 1", where);
 	/* A rollup out of step is caught too. */
-	snprintf(sql, sizeof(sql), "UPDATE credit_rollup_user_day SET amount = amount + 5 WHERE pool_id ="
-	    " (SELECT id FROM credit_pools WHERE org_id = %ld)", org);
-	t_sql(sql);
-	ck_assert_int_ne(ledger_ok(), 0);
-	snprintf(sql, sizeof(sql), "UPDATE credit_rollup_user_day SET amount = amount - 5 WHERE pool_id ="
-	    " (SELECT id FROM credit_pools WHERE org_id = %ld)", org);
-	t_sql(sql);
-	ck_assert_int_eq(ledger_ok(), 0);
+	snprintf(where, sizeof(where), "pool_id = (SELECT id FROM credit_pools WHERE org_id = %ld)", org);
+	ledger_catches("credit_rollup_user_day", "amount = amount + 5", "amount = amount - 5", where);
 }
 END_TEST
+
+/* A grant to org's pool of amount from source, expiring at expires (SQL), with priority: its id. */
+static long
+grant_of(long org, long amount, const char *source, const char *expires, int priority)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT grant_id FROM add_credits_to_pool(%ld, NULL, %ld, '%s',"
+	    " %s, %d, 't', 't', NULL)", org, amount, source, expires, priority);
+	return atol(t_sql_value(sql));
+}
+
+/* What is left of a grant. */
+static long
+grant_left(long grant_id)
+{
+	return sqlv("SELECT remaining FROM credit_grants WHERE id = %ld", grant_id);
+}
 
 START_TEST(expiry_and_priority_order)
 {
@@ -317,18 +346,10 @@ START_TEST(expiry_and_priority_order)
 	t_apikey_new(org, "meter", key, sizeof(key));
 	/* late: no expiry; soon: expires in an hour; prio: priority 10;
 	 * exp: already expired (made to expire after the grant). */
-	snprintf(sql, sizeof(sql), "SELECT grant_id FROM add_credits_to_pool(%ld, NULL, 100, 'manual',"
-	    " NULL, 100, 't', 't', NULL)", org);
-	g_late = atol(t_sql_value(sql));
-	snprintf(sql, sizeof(sql), "SELECT grant_id FROM add_credits_to_pool(%ld, NULL, 50, 'promo',"
-	    " now() + interval '1 hour', 100, 't', 't', NULL)", org);
-	g_soon = atol(t_sql_value(sql));
-	snprintf(sql, sizeof(sql), "SELECT grant_id FROM add_credits_to_pool(%ld, NULL, 30, 'purchase',"
-	    " NULL, 10, 't', 't', NULL)", org);
-	g_prio = atol(t_sql_value(sql));
-	snprintf(sql, sizeof(sql), "SELECT grant_id FROM add_credits_to_pool(%ld, NULL, 40, 'rollover',"
-	    " now() + interval '1 hour', 0, 't', 't', NULL)", org);
-	g_exp = atol(t_sql_value(sql));
+	g_late = grant_of(org, 100, "manual", "NULL", 100);
+	g_soon = grant_of(org, 50, "promo", "now() + interval '1 hour'", 100);
+	g_prio = grant_of(org, 30, "purchase", "NULL", 10);
+	g_exp = grant_of(org, 40, "rollover", "now() + interval '1 hour'", 0);
 	snprintf(sql, sizeof(sql), "UPDATE credit_grants SET expires_at = now() - interval '1 second'"
 	    " WHERE id = %ld", g_exp);
 	t_sql(sql);
@@ -336,10 +357,10 @@ START_TEST(expiry_and_priority_order)
 	ck_assert_int_eq(deduct(key, org, "p1", user, 50, "chat", &r), 200);
 	ck_assert_int_eq(json_num(r.body.data, "pool_remaining"), 130);
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_grants WHERE id = %ld", g_prio), 0);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_grants WHERE id = %ld", g_soon), 30);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_grants WHERE id = %ld", g_late), 100);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_grants WHERE id = %ld", g_exp), 40);
+	ck_assert_int_eq(grant_left(g_prio), 0);
+	ck_assert_int_eq(grant_left(g_soon), 30);
+	ck_assert_int_eq(grant_left(g_late), 100);
+	ck_assert_int_eq(grant_left(g_exp), 40);
 	/* The expired grant does not count: 130 available, not 170. */
 	ck_assert_int_eq(deduct(key, org, "p2", user, 131, "chat", &r), 402);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"param\":\"pool\""));
@@ -347,7 +368,7 @@ START_TEST(expiry_and_priority_order)
 	ck_assert_int_eq(deduct(key, org, "p3", user, 130, "chat", &r), 200);
 	ck_assert_int_eq(json_num(r.body.data, "pool_remaining"), 0);
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_grants WHERE id = %ld", g_exp), 40);
+	ck_assert_int_eq(grant_left(g_exp), 40);
 	ck_assert_int_eq(ledger_ok(), 0);
 }
 END_TEST
@@ -359,7 +380,7 @@ settings(const char *key, long org, const char *json)
 	struct t_resp r;
 
 	snprintf(path, sizeof(path), API "/credits/%ld/settings", org);
-	ck_assert_int_eq(t_http_as(NULL, key, "PATCH", path, json, "application/json", NULL, &r), 0);
+	(void)t_json_as(key, "PATCH", path, json, NULL, &r);
 	ck_assert_msg(r.status == 200, "settings: %ld %s", r.status, r.body.data);
 	t_resp_free(&r);
 }
@@ -377,12 +398,10 @@ START_TEST(extra_task_limits)
 	grant(org, 10, NULL);
 	/* Allowed but 0: none. */
 	settings(admin, org, "{\"allow_extra_tasks\":true,\"max_extra_tasks\":0}");
-	ck_assert_int_eq(deduct(key, org, "e0", user, 20, "chat", &r), 402);
-	t_resp_free(&r);
+	ck_assert_int_eq(deduct(key, org, "e0", user, 20, "chat", NULL), 402);
 	/* Not allowed, limit 5: none either. */
 	settings(admin, org, "{\"allow_extra_tasks\":false,\"max_extra_tasks\":5}");
-	ck_assert_int_eq(deduct(key, org, "e0", user, 20, "chat", &r), 402);
-	t_resp_free(&r);
+	ck_assert_int_eq(deduct(key, org, "e0", user, 20, "chat", NULL), 402);
 	/* Exactly at the limit: 2 go through, the third does not. */
 	settings(admin, org, "{\"allow_extra_tasks\":true,\"max_extra_tasks\":2}");
 	ck_assert_int_eq(deduct(key, org, "e1", user, 20, "chat", &r), 200);
@@ -393,8 +412,7 @@ START_TEST(extra_task_limits)
 	ck_assert_int_eq(deduct(key, org, "e1b", user, 4, "chat", &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"extra_task\":false"));
 	t_resp_free(&r);
-	ck_assert_int_eq(deduct(key, org, "e2", user, 20, "chat", &r), 200);
-	t_resp_free(&r);
+	ck_assert_int_eq(deduct(key, org, "e2", user, 20, "chat", NULL), 200);
 	ck_assert_int_eq(deduct(key, org, "e3", user, 20, "chat", &r), 402);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "insufficient_credits"));
 	t_resp_free(&r);
@@ -404,8 +422,7 @@ START_TEST(extra_task_limits)
 	settings(admin, org, "{\"max_extra_tasks\":-1}");
 	for (i = 0; i < 5; i++) {
 		snprintf(idem, sizeof(idem), "eu%d", i);
-		ck_assert_int_eq(deduct(key, org, idem, user, 20, "chat", &r), 200);
-		t_resp_free(&r);
+		ck_assert_int_eq(deduct(key, org, idem, user, 20, "chat", NULL), 200);
 	}
 	ck_assert_int_eq(sqlv("SELECT tasks FROM credit_extra_usage WHERE org_id = %ld", org), 7);
 	/* The status shows it. */
@@ -413,8 +430,7 @@ START_TEST(extra_task_limits)
 		char path[128];
 
 		snprintf(path, sizeof(path), API "/credits/%ld", org);
-		ck_assert_int_eq(t_http_as(NULL, admin, "GET", path, NULL, NULL, NULL, &r), 0);
-		ck_assert_int_eq(r.status, 200);
+		ck_assert_int_eq(t_get_as(NULL, admin, path, &r), 200);
 		ck_assert_int_eq(json_num(r.body.data, "extra_tasks_used"), 7);
 		ck_assert_int_eq(json_num(r.body.data, "extra_tasks_limit"), -1);
 		t_resp_free(&r);
@@ -429,8 +445,7 @@ reverse(const char *key, long org, const char *idem, struct t_resp *r)
 	char path[256];
 
 	snprintf(path, sizeof(path), API "/credits/%ld/deductions/%s/reverse", org, idem);
-	ck_assert_int_eq(t_http_as(NULL, key, "POST", path, NULL, NULL, NULL, r), 0);
-	return r->status;
+	return t_call(NULL, key, "POST", path, NULL, NULL, NULL, r);
 }
 
 START_TEST(reversals)
@@ -443,11 +458,9 @@ START_TEST(reversals)
 	t_apikey_new(org, "meter", key, sizeof(key));
 	t_apikey_new(org, "admin", admin, sizeof(admin));
 	grant(org, 100, NULL);
-	ck_assert_int_eq(deduct(key, org, "r1", user, 60, "chat", &r), 200);
-	t_resp_free(&r);
+	ck_assert_int_eq(deduct(key, org, "r1", user, 60, "chat", NULL), 200);
 	/* A meter key may not reverse. */
-	ck_assert_int_eq(reverse(key, org, "r1", &r), 403);
-	t_resp_free(&r);
+	ck_assert_int_eq(reverse(key, org, "r1", NULL), 403);
 	ck_assert_int_eq(reverse(admin, org, "r1", &r), 201);
 	ck_assert_int_eq(json_num(r.body.data, "pool_remaining"), 100);
 	t_resp_free(&r);
@@ -460,8 +473,7 @@ START_TEST(reversals)
 	ck_assert_int_eq(reverse(admin, org, "reversal:r1", &r), 409);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "reversal_not_reversible"));
 	t_resp_free(&r);
-	ck_assert_int_eq(reverse(admin, org, "nope", &r), 404);
-	t_resp_free(&r);
+	ck_assert_int_eq(reverse(admin, org, "nope", NULL), 404);
 	/* The deduction's key still replays the deduction. */
 	ck_assert_int_eq(deduct(key, org, "r1", user, 60, "chat", &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"replayed\":true"));
@@ -490,8 +502,7 @@ START_TEST(personal_and_multi_org)
 	t_resp_free(&r);
 	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_pools WHERE org_id = %ld", org_a), 100);
 	/* A key of org A cannot spend from org B. */
-	ck_assert_int_eq(deduct(key_a, org_b, "mo2", m, 30, "chat", &r), 404);
-	t_resp_free(&r);
+	ck_assert_int_eq(deduct(key_a, org_b, "mo2", m, 30, "chat", NULL), 404);
 	/* No org named: the default org (A). */
 	snprintf(sql, sizeof(sql), "SELECT status || ':' || org_id || ':' || pool_remaining FROM"
 	    " deduct_credits(NULL, %ld, 5, 'chat', NULL, 'mo3', '\\x00', NULL, NULL)", m);
@@ -524,13 +535,7 @@ START_TEST(answers_and_idempotency)
 	(void)other_org;
 	t_apikey_new(org, "meter", key, sizeof(key));
 	grant(org, 100, NULL);
-	{
-		char sql[256];
-
-		snprintf(sql, sizeof(sql), "SELECT status FROM allocate_credits_to_user(%ld, %ld, 50, 't')",
-		    org, user);
-		ck_assert_str_eq(t_sql_value(sql), "ok");
-	}
+	allocate(org, user, 50);
 	/* No Idempotency-Key. */
 	ck_assert_int_eq(deduct(key, org, NULL, user, 5, "chat", &r), 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "idempotency_key_required"));
@@ -538,15 +543,12 @@ START_TEST(answers_and_idempotency)
 	/* Bad amounts and services. */
 	snprintf(path, sizeof(path), API "/credits/%ld/deduct", org);
 	snprintf(ih, sizeof(ih), "Idempotency-Key: bad-1");
-	ck_assert_int_eq(t_http_as(NULL, key, "POST", path, "{\"user_id\":\"1\",\"amount\":1.5,\"service\":\"x\"}",
-	    "application/json", extra, &r), 0);
-	ck_assert_int_eq(r.status, 400);
+	ck_assert_int_eq(t_json_as(key, "POST", path, "{\"user_id\":\"1\",\"amount\":1.5,\"service\":\"x\"}",
+	    extra, &r), 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"param\":\"amount\""));
 	t_resp_free(&r);
-	ck_assert_int_eq(deduct(key, org, "bad-2", user, 0, "chat", &r), 400);
-	t_resp_free(&r);
-	ck_assert_int_eq(deduct(key, org, "bad-3", user, 5, "Bad Service", &r), 400);
-	t_resp_free(&r);
+	ck_assert_int_eq(deduct(key, org, "bad-2", user, 0, "chat", NULL), 400);
+	ck_assert_int_eq(deduct(key, org, "bad-3", user, 5, "Bad Service", NULL), 400);
 	/* A user of another org: 404, nothing spent. */
 	ck_assert_int_eq(deduct(key, org, "x1", stranger, 5, "chat", &r), 404);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "member_not_found"));
@@ -573,15 +575,12 @@ START_TEST(answers_and_idempotency)
 	/* check */
 	snprintf(path, sizeof(path), API "/credits/%ld/check", org);
 	snprintf(ih, sizeof(ih), "X-Nothing: 1");
-	ck_assert_int_eq(t_http_as(NULL, key, "POST", path, "{\"user_id\":\"1\",\"amount\":41}",
-	    "application/json", NULL, &r), 0);
-	t_resp_free(&r);
+	(void)t_json_as(key, "POST", path, "{\"user_id\":\"1\",\"amount\":41}", NULL, NULL);
 	{
 		char body[128];
 
 		snprintf(body, sizeof(body), "{\"user_id\":\"%ld\",\"amount\":41}", user);
-		ck_assert_int_eq(t_http_as(NULL, key, "POST", path, body, "application/json", NULL, &r), 0);
-		ck_assert_int_eq(r.status, 200);
+		ck_assert_int_eq(t_json_as(key, "POST", path, body, NULL, &r), 200);
 		ck_assert_ptr_nonnull(strstr(r.body.data, "\"sufficient\":false"));
 		ck_assert_ptr_nonnull(strstr(r.body.data, "insufficient_allocation"));
 		t_resp_free(&r);
@@ -589,9 +588,17 @@ START_TEST(answers_and_idempotency)
 }
 END_TEST
 
+/* How many credit alerts org's audit log holds (more: further SQL conditions, or ""). */
+static long
+alerts(long org, const char *more)
+{
+	return sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'credits.alert'%s",
+	    org, more);
+}
+
 START_TEST(alerts_once_per_period)
 {
-	char key[128], admin[128], path[128], sql[256];
+	char key[128], admin[128], path[128];
 	long org, owner, user;
 	struct t_resp r;
 
@@ -599,38 +606,26 @@ START_TEST(alerts_once_per_period)
 	t_apikey_new(org, "meter", key, sizeof(key));
 	t_apikey_new(org, "read", admin, sizeof(admin));
 	grant(org, 1000, NULL);
-	snprintf(sql, sizeof(sql), "SELECT status FROM allocate_credits_to_user(%ld, %ld, 100, 't')", org, user);
-	ck_assert_str_eq(t_sql_value(sql), "ok");
-	ck_assert_int_eq(deduct(key, org, "al1", user, 74, "chat", &r), 200);
-	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'credits.alert'",
-	    org), 0);
-	ck_assert_int_eq(deduct(key, org, "al2", user, 1, "chat", &r), 200);
-	t_resp_free(&r);
-	ck_assert_int_eq(deduct(key, org, "al3", user, 1, "chat", &r), 200);
-	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'credits.alert'"
-	    " AND after->>'threshold' = '75'", org), 1);
-	ck_assert_int_eq(deduct(key, org, "al4", user, 24, "chat", &r), 200);
-	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'credits.alert'"
-	    " AND after->>'scope' = 'allocation'", org), 3);
+	allocate(org, user, 100);
+	ck_assert_int_eq(deduct(key, org, "al1", user, 74, "chat", NULL), 200);
+	ck_assert_int_eq(alerts(org, ""), 0);
+	ck_assert_int_eq(deduct(key, org, "al2", user, 1, "chat", NULL), 200);
+	ck_assert_int_eq(deduct(key, org, "al3", user, 1, "chat", NULL), 200);
+	ck_assert_int_eq(alerts(org, " AND after->>'threshold' = '75'"), 1);
+	ck_assert_int_eq(deduct(key, org, "al4", user, 24, "chat", NULL), 200);
+	ck_assert_int_eq(alerts(org, " AND after->>'scope' = 'allocation'"), 3);
 	/* Reverse and spend again: still once per period. */
 	{
 		char ak[128];
 
 		t_apikey_new(org, "admin", ak, sizeof(ak));
-		ck_assert_int_eq(reverse(ak, org, "al4", &r), 201);
-		t_resp_free(&r);
+		ck_assert_int_eq(reverse(ak, org, "al4", NULL), 201);
 	}
-	ck_assert_int_eq(deduct(key, org, "al5", user, 24, "chat", &r), 200);
-	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'credits.alert'",
-	    org), 3);
+	ck_assert_int_eq(deduct(key, org, "al5", user, 24, "chat", NULL), 200);
+	ck_assert_int_eq(alerts(org, ""), 3);
 	/* The activity log shows them. */
 	snprintf(path, sizeof(path), API "/%ld/history", org);
-	ck_assert_int_eq(t_http_as(NULL, admin, "GET", path, NULL, NULL, NULL, &r), 0);
-	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(t_get_as(NULL, admin, path, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "credits.alert"));
 	t_resp_free(&r);
 }
@@ -663,23 +658,19 @@ START_TEST(console_page_and_forms)
 	t_reset_rate_limits();
 	t_session_new("owner@acme.test", &owner);
 	t_session_new("member@acme.test", &member);
-	ck_assert_int_eq(t_http_as(owner.cookie, NULL, "GET", "/credits", NULL, NULL, NULL, &r), 0);
-	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(t_get_as(owner.cookie, NULL, "/credits", &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "id=\"credits-chart\""));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "id=\"allocations\""));
 	t_resp_free(&r);
-	ck_assert_int_eq(t_http_as(member.cookie, NULL, "GET", "/credits", NULL, NULL, NULL, &r), 0);
-	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(t_get_as(member.cookie, NULL, "/credits", &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "id=\"my-allowance\""));
 	ck_assert_ptr_null(strstr(r.body.data, "id=\"allocations\""));
 	ck_assert_ptr_null(strstr(r.body.data, "id=\"credits-chart\""));
 	t_resp_free(&r);
 	/* A member cannot change settings. */
 	snprintf(body, sizeof(body), "csrf=%s&allow_extra_tasks=on&max_extra_tasks=3", member.csrf);
-	ck_assert_int_eq(t_http_as(member.cookie, NULL, "POST", "/credits/settings", body,
-	    "application/x-www-form-urlencoded", (const char *[]){ "Origin: https://localhost", NULL }, &r), 0);
-	ck_assert_int_eq(r.status, 403);
-	t_resp_free(&r);
+	ck_assert_int_eq(t_form_as(member.cookie, "/credits/settings", body,
+	    (const char *[]){ "Origin: https://localhost", NULL }, NULL), 403);
 	(void)acme;
 }
 END_TEST
