@@ -9,206 +9,18 @@
  * OB_TEST_SMTP_DIR (tests/smtp-sink).
  */
 #include <check.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
 
 #include "integration/harness.h"
+#include "integration/inv_fixture.h"
 #include "unit/unit.h"
-
-#define API "/api/v1/org-billing"
-
-/* ---- helpers ---- */
-
-static cJSON *
-parse(const struct t_resp *r)
-{
-	cJSON *j = cJSON_Parse(r->body.data ? r->body.data : "");
-
-	ck_assert_msg(j != NULL, "not JSON: %s", r->body.data ? r->body.data : "");
-	return j;
-}
-
-static const char *
-js(const cJSON *o, const char *name)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-/* An integer member, read from its printed digits (no floating point). */
-static long long
-jnum(const cJSON *o, const char *name)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-	char *p;
-	long long v;
-
-	ck_assert_msg(cJSON_IsNumber(it) || cJSON_IsRaw(it), "%s is not a number", name);
-	p = cJSON_PrintUnformatted(it);
-	v = strtoll(p, NULL, 10);
-	cJSON_free(p);
-	return v;
-}
-
-/* A Stripe API call at the fake (form body or query); the parsed answer. */
-static cJSON *
-fake(const char *method, const char *path, const char *form, long want)
-{
-	char auth[256];
-	const char *hdr[3] = { auth, "Content-Type: application/x-www-form-urlencoded", NULL };
-	struct t_resp r;
-	cJSON *j;
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", t_env("STRIPE_SECRET_KEY"));
-	ck_assert_int_eq(t_http(t_env("OB_TEST_STRIPE_FAKE"), method, path, form,
-	    form ? strlen(form) : 0, hdr, &r), 0);
-	ck_assert_msg(r.status == want, "%s %s: %ld %s", method, path, r.status, r.body.data);
-	j = parse(&r);
-	t_resp_free(&r);
-	return j;
-}
-
-/* A fake control call with a JSON body. */
-static void
-fake_ctl(const char *path, const char *json)
-{
-	const char *hdr[2] = { "Content-Type: application/json", NULL };
-	struct t_resp r;
-
-	ck_assert_int_eq(t_http(t_env("OB_TEST_STRIPE_FAKE"), "POST", path, json, strlen(json), hdr, &r), 0);
-	ck_assert_msg(r.status == 200, "%s: %ld %s", path, r.status, r.body.data);
-	t_resp_free(&r);
-}
-
-static void
-deliver(void)
-{
-	fake_ctl("/_fake/webhooks/deliver", "{}");
-}
-
-static void
-advance_to(long long to)
-{
-	char body[64];
-
-	snprintf(body, sizeof(body), "{\"to\":%lld}", to);
-	fake_ctl("/_fake/clock/advance", body);
-}
-
-/* A new org "Inv TAG" with an admin API key; the id into *org, the key into key. */
-static void
-new_org(const char *tag, long *org, char *key, size_t keylen)
-{
-	static int n;
-	char inv_tag[64], name[64], mail[128];
-
-	snprintf(inv_tag, sizeof(inv_tag), "inv-%s", tag);
-	snprintf(name, sizeof(name), "Inv %s", tag);
-	snprintf(mail, sizeof(mail), "billing-%s-%d@inv.test", tag, n++);
-	*org = t_org_new(inv_tag, name, mail);
-	t_apikey_new(*org, "read,write,meter,admin", key, keylen);
-}
-
-/* Our API with a key; the parsed answer (status checked). */
-static cJSON *
-api(const char *key, const char *method, const char *path, const char *json, long want)
-{
-	struct t_resp r;
-	cJSON *j;
-
-	ck_assert_int_eq(t_http_as(NULL, key, method, path, json, json ? "application/json" : NULL,
-	    NULL, &r), 0);
-	ck_assert_msg(r.status == want, "%s %s: %ld %s", method, path, r.status, r.body.data);
-	j = parse(&r);
-	t_resp_free(&r);
-	return j;
-}
-
-/* Billing details through our API make the Stripe customer; its id into cus. */
-static void
-org_customer(long org, const char *key, char *cus, size_t len)
-{
-	char path[128], q[256];
-	cJSON *j;
-
-	snprintf(path, sizeof(path), API "/billing-details/%ld", org);
-	j = api(key, "POST", path, "{\"address\":{\"line1\":\"1 Test Road\",\"city\":\"Springfield\","
-	    "\"postal_code\":\"12345\",\"country\":\"us\"},\"tax_id\":\"EU123\",\"po_number\":\"PO-4711\","
-	    "\"invoice_notes\":\"Thank you for your business.\"}", 200);
-	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "has_stripe_customer")));
-	cJSON_Delete(j);
-	snprintf(q, sizeof(q), "SELECT stripe_customer_id FROM org_billing_details WHERE org_id = %ld", org);
-	snprintf(cus, len, "%s", t_sql_value(q));
-	ck_assert_int_eq(strncmp(cus, "cus_", 4), 0);
-}
-
-/* Attach a test card and make it the customer's default. */
-static void
-set_card(const char *cus, const char *magic)
-{
-	char path[128], form[256];
-	cJSON *pm, *c;
-
-	snprintf(path, sizeof(path), "/v1/payment_methods/%s/attach", magic);
-	snprintf(form, sizeof(form), "customer=%s", cus);
-	pm = fake("POST", path, form, 200);
-	snprintf(path, sizeof(path), "/v1/customers/%s", cus);
-	snprintf(form, sizeof(form), "invoice_settings[default_payment_method]=%s", js(pm, "id"));
-	c = fake("POST", path, form, 200);
-	cJSON_Delete(c);
-	cJSON_Delete(pm);
-}
-
-/* A monthly price of unit cents; its id into out. */
-static void
-new_price(long unit, char *out, size_t len)
-{
-	char form[256];
-	cJSON *p;
-
-	snprintf(form, sizeof(form), "currency=usd&unit_amount=%ld&recurring[interval]=month"
-	    "&product_data[name]=Seat", unit);
-	p = fake("POST", "/v1/prices", form, 200);
-	snprintf(out, len, "%s", js(p, "id"));
-	cJSON_Delete(p);
-}
-
-static cJSON *
-new_subscription(const char *cus, const char *price, int qty, long org)
-{
-	char form[512];
-
-	snprintf(form, sizeof(form), "customer=%s&items[0][price]=%s&items[0][quantity]=%d"
-	    "&metadata[orgbill_org]=%ld", cus, price, qty, org);
-	return fake("POST", "/v1/subscriptions", form, 200);
-}
-
-static cJSON *
-invoices(const char *key, long org)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), API "/invoices/%ld?limit=100", org);
-	return api(key, "GET", path, NULL, 200);
-}
-
-static cJSON *
-invoice(const char *key, long org, const char *id)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), API "/invoices/%ld/%s", org, id);
-	return api(key, "GET", path, NULL, 200);
-}
 
 /* round(a * b / c) half away from zero, for the expected proration amounts. */
 static long long
@@ -219,114 +31,48 @@ prorate(long long unit, long long qty, long long remaining, long long period)
 	return num >= 0 ? (2 * num + period) / (2 * period) : -((2 * -num + period) / (2 * period));
 }
 
-static int
-jobs_once(void)
-{
-	char out[256];
-
-	return t_cli("jobs --once", NULL, out, sizeof(out));
-}
-
-/* The first stored message in the sink whose text contains both needles; 1 if found. */
-static int
-mail_has(const char *n1, const char *n2)
-{
-	const char *dir = t_env("OB_TEST_SMTP_DIR");
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[1024], *buf;
-	FILE *f;
-	long sz;
-	int found = 0;
-
-	if (d == NULL)
-		return 0;
-	while (!found && (e = readdir(d)) != NULL) {
-		if (strstr(e->d_name, ".eml") == NULL || strstr(e->d_name, ".tmp") != NULL)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		fseek(f, 0, SEEK_END);
-		sz = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		buf = calloc(1, (size_t)sz + 1);
-		if (fread(buf, 1, (size_t)sz, f) == (size_t)sz && strstr(buf, n1) && strstr(buf, n2))
-			found = 1;
-		free(buf);
-		fclose(f);
-	}
-	closedir(d);
-	return found;
-}
-
-static void
-smtp_env(void)
-{
-	setenv("ORGBILL_SMTP_URL", t_env("OB_TEST_SMTP_URL"), 1);
-	setenv("ORGBILL_MAIL_FROM", "billing@orgbill.test", 1);
-}
-
 /* ---- tests ---- */
 
-/*
- * A subscription's first invoice and its renewal after a mid-period seat
- * change: both appear locally with lines matching seats and prorations to
- * the cent; the receipt arrives at the SMTP sink; the PDF renders.
- */
-START_TEST(inv_renewal_lines_receipt_pdf)
+/* The first invoice of 3 seats at 49.00: paid, one line of seats. Its id and number (64 bytes each). */
+static void
+renewal_first_invoice(const struct inv_org *o, char *id, char *number)
 {
-	char key[128], cus[64], price[64], path[256], form[256], q[512], cmd[1024], file[256];
-	long org;
-	long long start, end, pdate, credit, charge;
-	cJSON *sub, *list, *data, *inv, *lines, *l, *items;
-	const char *subid, *number, *newest = NULL;
-	struct t_resp r;
-	int i, seen_credit = 0, seen_charge = 0, seen_seats = 0;
+	cJSON *list, *data, *inv, *lines, *l;
 
-	smtp_env();
-	new_org("renew", &org, key, sizeof(key));
-	org_customer(org, key, cus, sizeof(cus));
-	set_card(cus, "pm_card_visa");
-	new_price(4900, price, sizeof(price));
-	sub = new_subscription(cus, price, 3, org);
-	subid = js(sub, "id");
-	items = cJSON_GetObjectItem(cJSON_GetObjectItem(sub, "items"), "data");
-	start = jnum(cJSON_GetArrayItem(items, 0), "current_period_start");
-	end = jnum(cJSON_GetArrayItem(items, 0), "current_period_end");
-	deliver();
-
-	list = invoices(key, org);
+	list = inv_list(o);
 	data = cJSON_GetObjectItem(list, "data");
 	ck_assert_int_eq(cJSON_GetArraySize(data), 1);
-	inv = invoice(key, org, js(cJSON_GetArrayItem(data, 0), "id"));
-	ck_assert_str_eq(js(inv, "status"), "paid");
-	ck_assert_int_eq(jnum(inv, "total"), 14700);
-	ck_assert_int_eq(jnum(inv, "amount_paid"), 14700);
+	inv = inv_get(o, t_jstr(cJSON_GetArrayItem(data, 0), "id"));
+	ck_assert_str_eq(t_jstr(inv, "status"), "paid");
+	ck_assert_int_eq(t_jnum(inv, "total"), 14700);
+	ck_assert_int_eq(t_jnum(inv, "amount_paid"), 14700);
 	lines = cJSON_GetObjectItem(inv, "lines");
 	ck_assert_int_eq(cJSON_GetArraySize(lines), 1);
 	l = cJSON_GetArrayItem(lines, 0);
-	ck_assert_str_eq(js(l, "kind"), "seats");
-	ck_assert_int_eq(jnum(l, "quantity"), 3);
-	ck_assert_int_eq(jnum(l, "unit_amount"), 4900);
-	ck_assert_int_eq(jnum(l, "amount"), 14700);
-	number = js(inv, "number");
-	ck_assert_ptr_nonnull(number);
+	ck_assert_str_eq(t_jstr(l, "kind"), "seats");
+	ck_assert_int_eq(t_jnum(l, "quantity"), 3);
+	ck_assert_int_eq(t_jnum(l, "unit_amount"), 4900);
+	ck_assert_int_eq(t_jnum(l, "amount"), 14700);
+	ck_assert_ptr_nonnull(t_jstr(inv, "number"));
+	snprintf(id, 64, "%s", t_jstr(inv, "id"));
+	snprintf(number, 64, "%s", t_jstr(inv, "number"));
+	cJSON_Delete(inv);
+	cJSON_Delete(list);
+}
 
-	/* The receipt goes to the billing e-mail through the outbox. */
-	ck_assert_int_eq(jobs_once(), 0);
-	snprintf(q, sizeof(q), "Receipt for invoice %s", number);
-	ck_assert_msg(mail_has(q, "147.00 USD"), "no receipt for %s in the SMTP sink", number);
+/* Our own PDF of the invoice (render=1) renders and shows number, total and PO number; Stripe's is a redirect. */
+static void
+invoice_pdfs(const struct inv_org *o, const char *id, const char *number)
+{
+	char path[256], cmd[1024], file[256];
+	struct t_resp r;
 
-	/* Our own PDF (render=1) and Stripe's (the redirect). */
-	snprintf(path, sizeof(path), API "/invoices/%ld/%s/pdf", org, js(inv, "id"));
-	ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
-	ck_assert_int_eq(r.status, 302);
+	snprintf(path, sizeof(path), INV_API "/invoices/%ld/%s/pdf", o->id, id);
+	ck_assert_int_eq(t_get_as(NULL, o->key, path, &r), 302);
 	ck_assert_ptr_nonnull(strstr(t_header(&r, "Location"), "/pdf"));
 	t_resp_free(&r);
-	snprintf(path, sizeof(path), API "/invoices/%ld/%s/pdf?render=1", org, js(inv, "id"));
-	ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
-	ck_assert_int_eq(r.status, 200);
+	snprintf(path, sizeof(path), INV_API "/invoices/%ld/%s/pdf?render=1", o->id, id);
+	ck_assert_int_eq(t_get_as(NULL, o->key, path, &r), 200);
 	ck_assert_ptr_nonnull(strstr(t_header(&r, "Content-Type"), "application/pdf"));
 	ck_assert_int_eq(memcmp(r.body.data, "%PDF-", 5), 0);
 	snprintf(file, sizeof(file), "/tmp/ob-inv-%d.pdf", (int)getpid());
@@ -346,124 +92,147 @@ START_TEST(inv_renewal_lines_receipt_pdf)
 	ck_assert_msg(system(cmd) == 0, "the PDF lacks the number, total or PO number");
 	snprintf(cmd, sizeof(cmd), "rm -f %s /tmp/ob-inv-%d*.png", file, (int)getpid());
 	(void)system(cmd);
-	cJSON_Delete(inv);
-	cJSON_Delete(list);
+}
 
-	/* Five seats from the middle of the period, prorated into the renewal. */
-	pdate = start + (end - start) / 2;
-	snprintf(path, sizeof(path), "/v1/subscriptions/%s", subid);
-	snprintf(form, sizeof(form), "items[0][id]=%s&items[0][quantity]=5&proration_behavior=create_prorations"
-	    "&proration_date=%lld", js(cJSON_GetArrayItem(items, 0), "id"), pdate);
-	cJSON_Delete(fake("POST", path, form, 200));
-	advance_to(end + 3600);
-	deliver();
-	credit = -prorate(4900, 3, end - pdate, end - start);
-	charge = prorate(4900, 5, end - pdate, end - start);
+/*
+ * The renewal after 3 → 5 seats mid-period: paid, with the credit for the
+ * 3 seats' rest of the period, the charge for the 5, and 5 seats at 49.00
+ * for the new period.
+ */
+static void
+renewal_invoice(const struct inv_org *o, long long credit, long long charge)
+{
+	cJSON *list, *data, *inv, *lines, *l;
+	int i, seen_credit = 0, seen_charge = 0, seen_seats = 0;
 
-	list = invoices(key, org);
+	list = inv_list(o);
 	data = cJSON_GetObjectItem(list, "data");
 	ck_assert_int_eq(cJSON_GetArraySize(data), 2);
-	newest = js(cJSON_GetArrayItem(data, 0), "id");
-	inv = invoice(key, org, newest);
-	ck_assert_str_eq(js(inv, "status"), "paid");
+	inv = inv_get(o, t_jstr(cJSON_GetArrayItem(data, 0), "id"));
+	ck_assert_str_eq(t_jstr(inv, "status"), "paid");
 	lines = cJSON_GetObjectItem(inv, "lines");
 	for (i = 0; i < cJSON_GetArraySize(lines); i++) {
 		l = cJSON_GetArrayItem(lines, i);
-		if (strcmp(js(l, "kind"), "proration") == 0 && jnum(l, "amount") < 0) {
-			ck_assert_int_eq(jnum(l, "amount"), credit);
-			ck_assert_int_eq(jnum(l, "quantity"), 3);
+		if (strcmp(t_jstr(l, "kind"), "proration") == 0 && t_jnum(l, "amount") < 0) {
+			ck_assert_int_eq(t_jnum(l, "amount"), credit);
+			ck_assert_int_eq(t_jnum(l, "quantity"), 3);
 			seen_credit++;
-		} else if (strcmp(js(l, "kind"), "proration") == 0) {
-			ck_assert_int_eq(jnum(l, "amount"), charge);
-			ck_assert_int_eq(jnum(l, "quantity"), 5);
+		} else if (strcmp(t_jstr(l, "kind"), "proration") == 0) {
+			ck_assert_int_eq(t_jnum(l, "amount"), charge);
+			ck_assert_int_eq(t_jnum(l, "quantity"), 5);
 			seen_charge++;
 		} else {
-			ck_assert_str_eq(js(l, "kind"), "seats");
-			ck_assert_int_eq(jnum(l, "quantity"), 5);
-			ck_assert_int_eq(jnum(l, "unit_amount"), 4900);
-			ck_assert_int_eq(jnum(l, "amount"), 24500);
+			ck_assert_str_eq(t_jstr(l, "kind"), "seats");
+			ck_assert_int_eq(t_jnum(l, "quantity"), 5);
+			ck_assert_int_eq(t_jnum(l, "unit_amount"), 4900);
+			ck_assert_int_eq(t_jnum(l, "amount"), 24500);
 			seen_seats++;
 		}
 	}
 	ck_assert_int_eq(seen_credit, 1);
 	ck_assert_int_eq(seen_charge, 1);
 	ck_assert_int_eq(seen_seats, 1);
-	ck_assert_int_eq(jnum(inv, "total"), 24500 + credit + charge);
-	ck_assert_int_eq(jnum(inv, "subtotal"), 24500 + credit + charge);
+	ck_assert_int_eq(t_jnum(inv, "total"), 24500 + credit + charge);
+	ck_assert_int_eq(t_jnum(inv, "subtotal"), 24500 + credit + charge);
 	cJSON_Delete(inv);
 	cJSON_Delete(list);
+}
+
+/*
+ * A subscription's first invoice and its renewal after a mid-period seat
+ * change: both appear locally with lines matching seats and prorations to
+ * the cent; the receipt arrives at the SMTP sink; the PDF renders.
+ */
+START_TEST(inv_renewal_lines_receipt_pdf)
+{
+	struct inv_org o;
+	char id[64], number[64], path[256], form[256], q[128];
+	long long start, end, pdate;
+	cJSON *sub, *item;
+
+	inv_smtp_env();
+	inv_org_new(&o, "renew", "pm_card_visa");
+	sub = inv_subscription_new(&o, 4900, 3);
+	item = inv_sub_item(sub);
+	start = t_jnum(item, "current_period_start");
+	end = t_jnum(item, "current_period_end");
+	inv_deliver();
+	renewal_first_invoice(&o, id, number);
+
+	/* The receipt goes to the billing e-mail through the outbox. */
+	ck_assert_int_eq(t_jobs_once(), 0);
+	snprintf(q, sizeof(q), "Receipt for invoice %s", number);
+	ck_assert_msg(inv_mail_has(q, "147.00 USD"), "no receipt for %s in the SMTP sink", number);
+	invoice_pdfs(&o, id, number);
+
+	/* Five seats from the middle of the period, prorated into the renewal. */
+	pdate = start + (end - start) / 2;
+	snprintf(path, sizeof(path), "/v1/subscriptions/%s", t_jstr(sub, "id"));
+	snprintf(form, sizeof(form), "items[0][id]=%s&items[0][quantity]=5&proration_behavior=create_prorations"
+	    "&proration_date=%lld", t_jstr(item, "id"), pdate);
+	cJSON_Delete(inv_fake("POST", path, form, 200));
+	inv_advance_to(end + 3600);
+	inv_deliver();
+	renewal_invoice(&o, -prorate(4900, 3, end - pdate, end - start),
+	    prorate(4900, 5, end - pdate, end - start));
 	cJSON_Delete(sub);
 }
 END_TEST
 
-/* Partial then full refund; an over-refund and a refund of nothing are refused. */
-START_TEST(inv_refunds_partial_full_over)
+/* POST a refund of the invoice (fields: the rest of the JSON body) as staff: the status (answer as t_call). */
+static long
+staff_refund(const struct t_session *staff, long org, const char *inv_id, const char *fields,
+    struct t_resp *r)
 {
-	struct t_session staff;
-	char key[128], cus[64], price[64], path[256], hc[128], body[256], q[256];
+	char path[128], hc[128], body[256];
 	const char *extra[2] = { hc, NULL };
-	long org;
-	cJSON *sub, *list, *inv, *charges, *ch = NULL, *j;
+
+	snprintf(path, sizeof(path), INV_API "/refunds/%ld", org);
+	snprintf(hc, sizeof(hc), "X-CSRF-Token: %s", staff->csrf);
+	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",%s}", inv_id, fields);
+	return t_call(staff->cookie, NULL, "POST", path, body, "application/json", extra, r);
+}
+
+/* A refund staff makes (201): amount refunded, remaining still refundable. */
+static void
+refund_made(const struct t_session *staff, long org, const char *inv_id, const char *fields,
+    long long amount, long long remaining)
+{
 	struct t_resp r;
-	const char *inv_id;
+	long status = staff_refund(staff, org, inv_id, fields, &r);
+	cJSON *j;
+
+	ck_assert_msg(status == 201, "%ld %s", status, r.body.data);
+	j = t_json(&r);
+	ck_assert_int_eq(t_jnum(j, "amount"), amount);
+	ck_assert_int_eq(t_jnum(j, "refundable_remaining"), remaining);
+	cJSON_Delete(j);
+	t_resp_free(&r);
+}
+
+/* A refund refused with status want and the error code. */
+static void
+refund_refused(const struct t_session *staff, long org, const char *inv_id, const char *fields,
+    long want, const char *code)
+{
+	struct t_resp r;
+
+	ck_assert_int_eq(staff_refund(staff, org, inv_id, fields, &r), want);
+	ck_assert_ptr_nonnull(strstr(r.body.data, code));
+	t_resp_free(&r);
+}
+
+/* After refunds of 100.00 in all, in two: Stripe's charge, our invoice, the list and the audit log agree. */
+static void
+refunds_in_step(const struct inv_org *o, const char *inv_id)
+{
+	char path[256];
+	cJSON *charges, *ch = NULL, *j;
 	int i;
 
-	new_org("refund", &org, key, sizeof(key));
-	org_customer(org, key, cus, sizeof(cus));
-	set_card(cus, "pm_card_visa");
-	new_price(2500, price, sizeof(price));
-	sub = new_subscription(cus, price, 4, org);
-	deliver();
-	list = invoices(key, org);
-	inv = cJSON_GetArrayItem(cJSON_GetObjectItem(list, "data"), 0);
-	ck_assert_ptr_nonnull(inv);
-	ck_assert_int_eq(jnum(inv, "amount_paid"), 10000);
-	inv_id = js(inv, "id");
-
-	t_reset_rate_limits();
-	t_session_new("staff@orgbill.test", &staff);
-	snprintf(hc, sizeof(hc), "X-CSRF-Token: %s", staff.csrf);
-	snprintf(path, sizeof(path), API "/refunds/%ld", org);
-
-	/* Not staff: an org admin key cannot refund. */
-	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",\"amount\":100,\"reason\":\"goodwill\"}", inv_id);
-	ck_assert_int_eq(t_http_as(NULL, key, "POST", path, body, "application/json", NULL, &r), 0);
-	ck_assert_int_ne(r.status, 201);
-	t_resp_free(&r);
-
-	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",\"amount\":3000,\"reason\":\"service outage\"}", inv_id);
-	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
-	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	j = parse(&r);
-	ck_assert_int_eq(jnum(j, "amount"), 3000);
-	ck_assert_int_eq(jnum(j, "refundable_remaining"), 7000);
-	cJSON_Delete(j);
-	t_resp_free(&r);
-
-	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",\"amount\":7001,\"reason\":\"too much\"}", inv_id);
-	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
-	ck_assert_int_eq(r.status, 400);
-	ck_assert_ptr_nonnull(strstr(r.body.data, "amount_exceeds_refundable"));
-	t_resp_free(&r);
-
-	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",\"reason\":\"cancelled contract\"}", inv_id);
-	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
-	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	j = parse(&r);
-	ck_assert_int_eq(jnum(j, "amount"), 7000);
-	ck_assert_int_eq(jnum(j, "refundable_remaining"), 0);
-	cJSON_Delete(j);
-	t_resp_free(&r);
-
-	t_reset_rate_limits();
-	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "POST", path, body, "application/json", extra, &r), 0);
-	ck_assert_int_eq(r.status, 409);
-	ck_assert_ptr_nonnull(strstr(r.body.data, "nothing_to_refund"));
-	t_resp_free(&r);
-
 	/* Stripe's charge agrees; charge.refunded keeps the invoice in step. */
-	snprintf(path, sizeof(path), "/v1/charges?customer=%s", cus);
-	charges = fake("GET", path, NULL, 200);
+	snprintf(path, sizeof(path), "/v1/charges?customer=%s", o->cus);
+	charges = inv_fake("GET", path, NULL, 200);
 	for (i = 0; i < cJSON_GetArraySize(cJSON_GetObjectItem(charges, "data")); i++) {
 		cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(charges, "data"), i);
 
@@ -471,23 +240,93 @@ START_TEST(inv_refunds_partial_full_over)
 			ch = c;
 	}
 	ck_assert_ptr_nonnull(ch);
-	ck_assert_int_eq(jnum(ch, "amount_refunded"), 10000);
+	ck_assert_int_eq(t_jnum(ch, "amount_refunded"), 10000);
 	cJSON_Delete(charges);
-	deliver();
-	snprintf(q, sizeof(q), "SELECT amount_refunded || ':' || (SELECT count(*) FROM refunds WHERE invoice_id = %s"
-	    " AND status = 'succeeded') FROM invoices WHERE id = %s", inv_id, inv_id);
-	ck_assert_str_eq(t_sql_value(q), "10000:2");
-	snprintf(path, sizeof(path), API "/refunds/%ld", org);
-	j = api(key, "GET", path, NULL, 200);
+	inv_deliver();
+	ck_assert_str_eq(t_sql_valuef("SELECT amount_refunded || ':' || (SELECT count(*) FROM refunds"
+	    " WHERE invoice_id = %s AND status = 'succeeded') FROM invoices WHERE id = %s", inv_id, inv_id),
+	    "10000:2");
+	snprintf(path, sizeof(path), INV_API "/refunds/%ld", o->id);
+	j = inv_api(o->key, "GET", path, NULL, 200);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 2);
 	cJSON_Delete(j);
-	snprintf(q, sizeof(q), "SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'invoice.refund'"
-	    " AND actor_type = 'staff' AND reason IS NOT NULL", org);
-	ck_assert_str_eq(t_sql_value(q), "2");
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action ="
+	    " 'invoice.refund' AND actor_type = 'staff' AND reason IS NOT NULL", o->id), "2");
+}
+
+/* Partial then full refund; an over-refund and a refund of nothing are refused. */
+START_TEST(inv_refunds_partial_full_over)
+{
+	struct t_session staff;
+	struct inv_org o;
+	char path[256], body[256];
+	cJSON *sub, *list, *inv;
+	const char *inv_id;
+
+	inv_org_new(&o, "refund", "pm_card_visa");
+	sub = inv_subscription_new(&o, 2500, 4);
+	inv_deliver();
+	list = inv_list(&o);
+	inv = cJSON_GetArrayItem(cJSON_GetObjectItem(list, "data"), 0);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_int_eq(t_jnum(inv, "amount_paid"), 10000);
+	inv_id = t_jstr(inv, "id");
+
+	t_reset_rate_limits();
+	t_session_new("staff@orgbill.test", &staff);
+
+	/* Not staff: an org admin key cannot refund. */
+	snprintf(path, sizeof(path), INV_API "/refunds/%ld", o.id);
+	snprintf(body, sizeof(body), "{\"invoice_id\":\"%s\",\"amount\":100,\"reason\":\"goodwill\"}", inv_id);
+	ck_assert_int_ne(t_json_as(o.key, "POST", path, body, NULL, NULL), 201);
+
+	refund_made(&staff, o.id, inv_id, "\"amount\":3000,\"reason\":\"service outage\"", 3000, 7000);
+	refund_refused(&staff, o.id, inv_id, "\"amount\":7001,\"reason\":\"too much\"", 400,
+	    "amount_exceeds_refundable");
+	refund_made(&staff, o.id, inv_id, "\"reason\":\"cancelled contract\"", 7000, 0);
+	t_reset_rate_limits();
+	refund_refused(&staff, o.id, inv_id, "\"reason\":\"cancelled contract\"", 409, "nothing_to_refund");
+
+	refunds_in_step(&o, inv_id);
 	cJSON_Delete(list);
 	cJSON_Delete(sub);
 }
 END_TEST
+
+/* An SQL expression over the org's row in organizations: its value. */
+static const char *
+org_value(long org, const char *expr)
+{
+	return t_sql_valuef("SELECT %s FROM organizations WHERE id = %ld", expr, org);
+}
+
+/* The org's dunning state began days ago; the jobs runner acts on that. */
+static void
+dunning_aged(long org, int days)
+{
+	t_sqlf("UPDATE org_dunning SET state_since = now() - interval '%d days' WHERE org_id = %ld", days, org);
+	ck_assert_int_eq(t_jobs_once(), 0);
+}
+
+/* A restricted org's metered deduction for user is refused, and nothing is spent. */
+static void
+restricted_deduction_refused(const struct inv_org *o, long user)
+{
+	char path[128], body[256], idem[96];
+	const char *extra[2] = { idem, NULL };
+	struct t_resp r;
+	long status;
+
+	snprintf(path, sizeof(path), INV_API "/credits/%ld/deduct", o->id);
+	snprintf(body, sizeof(body), "{\"user_id\":\"%ld\",\"amount\":5,\"service\":\"test\"}", user);
+	snprintf(idem, sizeof(idem), "Idempotency-Key: dun-%d-%ld", (int)getpid(), (long)time(NULL));
+	status = t_json_as(o->key, "POST", path, body, extra, &r);
+	ck_assert_msg(status >= 400, "a restricted org's deduction went through: %ld", status);
+	if (status == 402)
+		ck_assert_ptr_nonnull(strstr(r.body.data, "billing_restricted"));
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM credit_usage WHERE org_id = %ld", o->id), "0");
+}
 
 /*
  * Dunning end to end: the renewal's payment fails at the fake → past_due;
@@ -497,95 +336,66 @@ END_TEST
  */
 START_TEST(inv_dunning_end_to_end)
 {
-	char key[128], cus[64], price[64], path[256], q[512], body[256], sub_id[64], open_inv[64];
-	long org;
+	struct inv_org o;
+	char path[256], sub_id[64], open_inv[64];
+	long member = t_user_id("member@acme.test");
 	long long end;
-	cJSON *sub, *items, *j, *list, *data;
-	struct t_resp r;
+	cJSON *sub, *j, *list, *data;
 	int i;
 
-	smtp_env();
-	new_org("dunning", &org, key, sizeof(key));
-	org_customer(org, key, cus, sizeof(cus));
-	set_card(cus, "pm_card_visa");
-	new_price(1000, price, sizeof(price));
-	sub = new_subscription(cus, price, 1, org);
-	snprintf(sub_id, sizeof(sub_id), "%s", js(sub, "id"));
-	items = cJSON_GetObjectItem(cJSON_GetObjectItem(sub, "items"), "data");
-	end = jnum(cJSON_GetArrayItem(items, 0), "current_period_end");
-	deliver();
-	/* Credits to meter with, and a deduction that works while active. */
-	snprintf(path, sizeof(path), API "/credits/%ld/add", org);
-	cJSON_Delete(api(key, "POST", path, "{\"amount\":1000,\"source\":\"manual\",\"reason\":\"test\"}", 201));
-	snprintf(q, sizeof(q), "member add --org %ld --user %s --role member", org,
-	    t_sql_value("SELECT id FROM users WHERE email = 'member@acme.test'"));
-	ck_assert_int_eq(t_cli(q, NULL, NULL, 0), 0);
+	inv_smtp_env();
+	inv_org_new(&o, "dunning", "pm_card_visa");
+	sub = inv_subscription_new(&o, 1000, 1);
+	snprintf(sub_id, sizeof(sub_id), "%s", t_jstr(sub, "id"));
+	end = t_jnum(inv_sub_item(sub), "current_period_end");
+	inv_deliver();
+	/* Credits to meter with, and a member to meter for. */
+	snprintf(path, sizeof(path), INV_API "/credits/%ld/add", o.id);
+	cJSON_Delete(inv_api(o.key, "POST", path, "{\"amount\":1000,\"source\":\"manual\",\"reason\":\"test\"}", 201));
+	t_member_add(o.id, member, "member", NULL);
 
 	/* The card starts to decline; the renewal fails. */
-	set_card(cus, "pm_card_chargeDeclined");
-	advance_to(end + 60);
-	deliver();
-	snprintf(path, sizeof(path), API "/dunning/%ld", org);
-	j = api(key, "GET", path, NULL, 200);
-	ck_assert_str_eq(js(j, "state"), "past_due");
-	snprintf(open_inv, sizeof(open_inv), "%s", js(j, "invoice"));
+	inv_set_card(o.cus, "pm_card_chargeDeclined");
+	inv_advance_to(end + 60);
+	inv_deliver();
+	snprintf(path, sizeof(path), INV_API "/dunning/%ld", o.id);
+	j = inv_api(o.key, "GET", path, NULL, 200);
+	ck_assert_str_eq(t_jstr(j, "state"), "past_due");
+	snprintf(open_inv, sizeof(open_inv), "%s", t_jstr(j, "invoice"));
 	cJSON_Delete(j);
-	ck_assert_int_eq(jobs_once(), 0);
-	ck_assert_msg(mail_has("Payment failed for Inv dunning", "could not collect"), "no failure notice");
-	snprintf(q, sizeof(q), "SELECT billing_state FROM organizations WHERE id = %ld", org);
-	ck_assert_str_eq(t_sql_value(q), "past_due");	/* the grace period runs */
+	ck_assert_int_eq(t_jobs_once(), 0);
+	ck_assert_msg(inv_mail_has("Payment failed for Inv dunning", "could not collect"), "no failure notice");
+	ck_assert_str_eq(org_value(o.id, "billing_state"), "past_due");	/* the grace period runs */
 
 	/* Grace over → restricted: metered deductions are refused. */
-	snprintf(q, sizeof(q), "UPDATE org_dunning SET state_since = now() - interval '8 days' WHERE org_id = %ld", org);
-	t_sql(q);
-	ck_assert_int_eq(jobs_once(), 0);
-	snprintf(q, sizeof(q), "SELECT billing_state FROM organizations WHERE id = %ld", org);
-	ck_assert_str_eq(t_sql_value(q), "restricted");
-	snprintf(path, sizeof(path), API "/credits/%ld/deduct", org);
-	snprintf(body, sizeof(body), "{\"user_id\":\"%s\",\"amount\":5,\"service\":\"test\"}",
-	    t_sql_value("SELECT id FROM users WHERE email = 'member@acme.test'"));
-	{
-		char idem[96];
-		const char *extra[2] = { idem, NULL };
-
-		snprintf(idem, sizeof(idem), "Idempotency-Key: dun-%d-%ld", (int)getpid(), (long)time(NULL));
-		ck_assert_int_eq(t_http_as(NULL, key, "POST", path, body, "application/json", extra, &r), 0);
-		ck_assert_msg(r.status >= 400, "a restricted org's deduction went through: %ld", r.status);
-		if (r.status == 402)
-			ck_assert_ptr_nonnull(strstr(r.body.data, "billing_restricted"));
-		t_resp_free(&r);
-	}
-	snprintf(q, sizeof(q), "SELECT count(*) FROM credit_usage WHERE org_id = %ld", org);
-	ck_assert_str_eq(t_sql_value(q), "0");
+	dunning_aged(o.id, 8);
+	ck_assert_str_eq(org_value(o.id, "billing_state"), "restricted");
+	restricted_deduction_refused(&o, member);
 	/* Billing pages still work. */
-	snprintf(path, sizeof(path), API "/invoices/%ld", org);
-	cJSON_Delete(api(key, "GET", path, NULL, 200));
+	snprintf(path, sizeof(path), INV_API "/invoices/%ld", o.id);
+	cJSON_Delete(inv_api(o.key, "GET", path, NULL, 200));
 
 	/* Further period over → the subscription is canceled at Stripe, the org suspended. */
-	snprintf(q, sizeof(q), "UPDATE org_dunning SET state_since = now() - interval '15 days' WHERE org_id = %ld", org);
-	t_sql(q);
-	ck_assert_int_eq(jobs_once(), 0);
-	snprintf(q, sizeof(q), "SELECT billing_state || ':' || status FROM organizations WHERE id = %ld", org);
-	ck_assert_str_eq(t_sql_value(q), "suspended:suspended");
+	dunning_aged(o.id, 15);
+	ck_assert_str_eq(org_value(o.id, "billing_state || ':' || status"), "suspended:suspended");
 	snprintf(path, sizeof(path), "/v1/subscriptions/%s", sub_id);
-	j = fake("GET", path, NULL, 200);
-	ck_assert_str_eq(js(j, "status"), "canceled");
+	j = inv_fake("GET", path, NULL, 200);
+	ck_assert_str_eq(t_jstr(j, "status"), "canceled");
 	cJSON_Delete(j);
 
 	/* A good card pays the open invoice: active again, exactly once. */
-	set_card(cus, "pm_card_visa");
+	inv_set_card(o.cus, "pm_card_visa");
 	snprintf(path, sizeof(path), "/v1/invoices/%s/pay", open_inv);
-	cJSON_Delete(fake("POST", path, "", 200));
-	fake_ctl("/_fake/webhooks/deliver", "{\"duplicate\":3}");
-	snprintf(q, sizeof(q), "SELECT billing_state || ':' || status FROM organizations WHERE id = %ld", org);
-	ck_assert_str_eq(t_sql_value(q), "active:active");
-	snprintf(q, sizeof(q), "SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'billing.recovered'", org);
-	ck_assert_str_eq(t_sql_value(q), "1");
-	list = invoices(key, org);
+	cJSON_Delete(inv_fake("POST", path, "", 200));
+	inv_fake_ctl("/_fake/webhooks/deliver", "{\"duplicate\":3}");
+	ck_assert_str_eq(org_value(o.id, "billing_state || ':' || status"), "active:active");
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM audit_log WHERE org_id = %ld"
+	    " AND action = 'billing.recovered'", o.id), "1");
+	list = inv_list(&o);
 	data = cJSON_GetObjectItem(list, "data");
 	for (i = 0; i < cJSON_GetArraySize(data); i++)
-		if (strcmp(js(cJSON_GetArrayItem(data, i), "stripe_invoice_id"), open_inv) == 0)
-			ck_assert_str_eq(js(cJSON_GetArrayItem(data, i), "status"), "paid");
+		if (strcmp(t_jstr(cJSON_GetArrayItem(data, i), "stripe_invoice_id"), open_inv) == 0)
+			ck_assert_str_eq(t_jstr(cJSON_GetArrayItem(data, i), "status"), "paid");
 	cJSON_Delete(list);
 	cJSON_Delete(sub);
 }
@@ -604,34 +414,32 @@ jobs_thread(void *arg)
 /* Extra-task usage of a finished period → one Stripe invoice item, even with two concurrent jobs. */
 START_TEST(inv_extra_tasks_once)
 {
-	char key[128], cus[64], q[512], path[256];
-	long org;
+	struct inv_org o;
+	char path[256];
 	pthread_t a, b;
 	cJSON *items;
 	int i, n = 0;
 
-	new_org("extra", &org, key, sizeof(key));
-	org_customer(org, key, cus, sizeof(cus));
-	snprintf(q, sizeof(q), "INSERT INTO credit_extra_usage (org_id, period_start, tasks, credits)"
-	    " VALUES (%ld, credit_period(now() - interval '1 month'), 7, 12345)", org);
-	t_sql(q);
+	inv_org_new(&o, "extra", NULL);
+	t_sqlf("INSERT INTO credit_extra_usage (org_id, period_start, tasks, credits)"
+	    " VALUES (%ld, credit_period(now() - interval '1 month'), 7, 12345)", o.id);
 	ck_assert_int_eq(pthread_create(&a, NULL, jobs_thread, NULL), 0);
 	ck_assert_int_eq(pthread_create(&b, NULL, jobs_thread, NULL), 0);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
-	ck_assert_int_eq(jobs_once(), 0);
-	snprintf(q, sizeof(q), "SELECT status || ':' || amount FROM extra_task_items WHERE org_id = %ld", org);
+	ck_assert_int_eq(t_jobs_once(), 0);
 	/* 12345 credits at 1.00 USD per 1000: 1234.5 cents, half away from zero. */
-	ck_assert_str_eq(t_sql_value(q), "created:1235");
-	snprintf(path, sizeof(path), "/v1/invoiceitems?customer=%s&limit=100", cus);
-	items = fake("GET", path, NULL, 200);
+	ck_assert_str_eq(t_sql_valuef("SELECT status || ':' || amount FROM extra_task_items WHERE org_id = %ld",
+	    o.id), "created:1235");
+	snprintf(path, sizeof(path), "/v1/invoiceitems?customer=%s&limit=100", o.cus);
+	items = inv_fake("GET", path, NULL, 200);
 	for (i = 0; i < cJSON_GetArraySize(cJSON_GetObjectItem(items, "data")); i++) {
 		cJSON *it = cJSON_GetArrayItem(cJSON_GetObjectItem(items, "data"), i);
 
-		if (js(cJSON_GetObjectItem(it, "metadata"), "orgbill_kind") != NULL &&
-		    strcmp(js(cJSON_GetObjectItem(it, "metadata"), "orgbill_kind"), "extra_tasks") == 0) {
+		if (t_jstr(cJSON_GetObjectItem(it, "metadata"), "orgbill_kind") != NULL &&
+		    strcmp(t_jstr(cJSON_GetObjectItem(it, "metadata"), "orgbill_kind"), "extra_tasks") == 0) {
 			n++;
-			ck_assert_int_eq(jnum(it, "amount"), 1235);
+			ck_assert_int_eq(t_jnum(it, "amount"), 1235);
 		}
 	}
 	ck_assert_int_eq(n, 1);
@@ -643,91 +451,80 @@ END_TEST
 START_TEST(inv_credit_purchase_once)
 {
 	struct t_session billing;
-	char key[128], cus[64], q[512], path[256], hc[128];
+	struct inv_org o;
+	char q[512], path[256], hc[128];
 	const char *extra[2] = { hc, NULL };
-	long org;
 	struct t_resp r;
+	long status;
 	cJSON *j;
 
-	new_org("buy", &org, key, sizeof(key));
-	org_customer(org, key, cus, sizeof(cus));
-	set_card(cus, "pm_card_visa");
-	t_member_add(org, t_user_id("billing@acme.test"), "billing", NULL);
+	inv_org_new(&o, "buy", "pm_card_visa");
+	t_member_add(o.id, t_user_id("billing@acme.test"), "billing", NULL);
 	t_reset_rate_limits();
 	t_session_new("billing@acme.test", &billing);
 	snprintf(hc, sizeof(hc), "X-CSRF-Token: %s", billing.csrf);
-	snprintf(path, sizeof(path), API "/credit-purchases/%ld", org);
+	snprintf(path, sizeof(path), INV_API "/credit-purchases/%ld", o.id);
 	/* Payment actions are for people, not API keys. */
-	ck_assert_int_eq(t_http_as(NULL, key, "POST", path, "{\"credits\":5000}", "application/json", NULL, &r), 0);
-	ck_assert_int_ne(r.status, 201);
-	t_resp_free(&r);
-	ck_assert_int_eq(t_http_as(billing.cookie, NULL, "POST", path, "{\"credits\":5000}", "application/json", extra, &r), 0);
-	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	j = parse(&r);
-	ck_assert_str_eq(js(j, "status"), "paid");
-	ck_assert_int_eq(jnum(j, "amount"), 500);
+	ck_assert_int_ne(t_json_as(o.key, "POST", path, "{\"credits\":5000}", NULL, NULL), 201);
+	status = t_call(billing.cookie, NULL, "POST", path, "{\"credits\":5000}", "application/json", extra, &r);
+	ck_assert_msg(status == 201, "%ld %s", status, r.body.data);
+	j = t_json(&r);
+	ck_assert_str_eq(t_jstr(j, "status"), "paid");
+	ck_assert_int_eq(t_jnum(j, "amount"), 500);
 	cJSON_Delete(j);
 	t_resp_free(&r);
-	snprintf(q, sizeof(q), "SELECT count(*) FROM credit_grants WHERE org_id = %ld AND source = 'purchase'", org);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM credit_grants WHERE org_id = %ld AND source = 'purchase'", o.id);
 	ck_assert_str_eq(t_sql_value(q), "0");	/* only on invoice.paid */
-	fake_ctl("/_fake/webhooks/deliver", "{\"duplicate\":3}");
+	inv_fake_ctl("/_fake/webhooks/deliver", "{\"duplicate\":3}");
 	ck_assert_str_eq(t_sql_value(q), "1");
-	snprintf(q, sizeof(q), "SELECT amount FROM credit_grants WHERE org_id = %ld AND source = 'purchase'", org);
-	ck_assert_str_eq(t_sql_value(q), "5000");
-	snprintf(q, sizeof(q), "SELECT status FROM credit_purchases WHERE org_id = %ld", org);
-	ck_assert_str_eq(t_sql_value(q), "granted");
+	ck_assert_str_eq(t_sql_valuef("SELECT amount FROM credit_grants WHERE org_id = %ld AND source = 'purchase'",
+	    o.id), "5000");
+	ck_assert_str_eq(t_sql_valuef("SELECT status FROM credit_purchases WHERE org_id = %ld", o.id), "granted");
 	/* The invoice's line is a credit purchase. */
-	snprintf(q, sizeof(q), "SELECT kind || ':' || amount FROM invoice_lines WHERE org_id = %ld", org);
-	ck_assert_str_eq(t_sql_value(q), "credit_purchase:500");
+	ck_assert_str_eq(t_sql_valuef("SELECT kind || ':' || amount FROM invoice_lines WHERE org_id = %ld", o.id),
+	    "credit_purchase:500");
 }
 END_TEST
 
 /* The reconcile pass restores invoices missed by webhooks; CSV export; filters. */
 START_TEST(inv_reconcile_csv_filters)
 {
-	char key[128], cus[64], price[64], q[512], path[256];
-	long org;
+	struct inv_org o;
+	char q[512], path[256];
 	struct t_resp r;
 	cJSON *sub, *list;
 
-	new_org("recon", &org, key, sizeof(key));
-	org_customer(org, key, cus, sizeof(cus));
-	set_card(cus, "pm_card_visa");
-	new_price(1234, price, sizeof(price));
-	sub = new_subscription(cus, price, 2, org);
+	inv_org_new(&o, "recon", "pm_card_visa");
+	sub = inv_subscription_new(&o, 1234, 2);
 	/* The webhooks are "lost": the reconcile pass must find the invoice. */
-	fake_ctl("/_fake/webhooks/deliver", "{\"url\":\"http://127.0.0.1:9/nowhere\"}");
-	snprintf(q, sizeof(q), "SELECT count(*) FROM invoices WHERE org_id = %ld", org);
+	inv_fake_ctl("/_fake/webhooks/deliver", "{\"url\":\"http://127.0.0.1:9/nowhere\"}");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM invoices WHERE org_id = %ld", o.id);
 	ck_assert_str_eq(t_sql_value(q), "0");
-	ck_assert_int_eq(jobs_once(), 0);
+	ck_assert_int_eq(t_jobs_once(), 0);
 	ck_assert_str_eq(t_sql_value(q), "1");
-	snprintf(q, sizeof(q), "SELECT status || ':' || total FROM invoices WHERE org_id = %ld", org);
-	ck_assert_str_eq(t_sql_value(q), "paid:2468");
+	ck_assert_str_eq(t_sql_valuef("SELECT status || ':' || total FROM invoices WHERE org_id = %ld", o.id),
+	    "paid:2468");
 
-	list = invoices(key, org);
-	snprintf(path, sizeof(path), API "/invoices/%ld?status=void", org);
-	cJSON_Delete(list);
-	list = api(key, "GET", path, NULL, 200);
+	cJSON_Delete(inv_list(&o));
+	snprintf(path, sizeof(path), INV_API "/invoices/%ld?status=void", o.id);
+	list = inv_api(o.key, "GET", path, NULL, 200);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(list, "data")), 0);
 	cJSON_Delete(list);
-	snprintf(path, sizeof(path), API "/invoices/%ld?status=bogus", org);
-	cJSON_Delete(api(key, "GET", path, NULL, 400));
-	snprintf(path, sizeof(path), API "/invoices/%ld?from=2020-13-01", org);
-	cJSON_Delete(api(key, "GET", path, NULL, 400));
+	snprintf(path, sizeof(path), INV_API "/invoices/%ld?status=bogus", o.id);
+	cJSON_Delete(inv_api(o.key, "GET", path, NULL, 400));
+	snprintf(path, sizeof(path), INV_API "/invoices/%ld?from=2020-13-01", o.id);
+	cJSON_Delete(inv_api(o.key, "GET", path, NULL, 400));
 
-	snprintf(path, sizeof(path), API "/invoices/%ld/export.csv", org);
-	ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
-	ck_assert_int_eq(r.status, 200);
+	snprintf(path, sizeof(path), INV_API "/invoices/%ld/export.csv", o.id);
+	ck_assert_int_eq(t_get_as(NULL, o.key, path, &r), 200);
 	ck_assert_ptr_nonnull(strstr(t_header(&r, "Content-Type"), "text/csv"));
 	ck_assert_int_eq(strncmp(r.body.data, "id,number,status,created", 24), 0);
 	ck_assert_ptr_nonnull(strstr(r.body.data, ",paid,"));
 	ck_assert_ptr_nonnull(strstr(r.body.data, ",24.68,"));
 	t_resp_free(&r);
 	/* Another org's invoices do not leak. */
-	snprintf(path, sizeof(path), API "/invoices/%ld", org + 100000);
-	ck_assert_int_eq(t_http_as(NULL, key, "GET", path, NULL, NULL, NULL, &r), 0);
-	ck_assert_int_eq(r.status, 404);
-	t_resp_free(&r);
+	snprintf(path, sizeof(path), INV_API "/invoices/%ld", o.id + 100000);
+	ck_assert_int_eq(t_get_as(NULL, o.key, path, NULL), 404);
 	cJSON_Delete(sub);
 }
 END_TEST
