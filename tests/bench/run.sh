@@ -48,20 +48,14 @@ export OB_PG_PORT="${OB_BENCH_PG_PORT:-54349}"
 export OB_STRIPE_PORT="${OB_BENCH_STRIPE_PORT:-12113}"
 export OB_APP_WORKERS="$WORKERS" OB_WEBHOOK_WORKERS=${OB_BENCH_WEBHOOK_WORKERS:-2} OB_SEED=0
 
-# Settings from the caller's environment would win over the stack's env
-# file: measure the stack as deploy/stack.sh configures it.
-for v in $(env | sed -n 's/^\(DATABASE_URL\|ORGBILL_[A-Z0-9_]*\|STRIPE_[A-Z0-9_]*\)=.*/\1/p'); do
-	unset "$v"
-done
-
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+. "$here/lib.sh"
+bench_clean_env
 
 command -v wrk >/dev/null 2>&1 || die "wrk is missing (deploy/install-deps.sh installs it)"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 [ -n "$PGBIN" ] && [ -x "$PGBIN/pgbench" ] || die "pgbench is missing (package postgresql-contrib)"
-for b in orgbill orgbill-app orgbill-webhook; do
-	[ -x "$B/$b" ] || die "$B/$b is missing: run make first"
-done
+bench_need_bins "$B"
 
 # Leftovers of an earlier bench go first. Another stack (a test run,
 # someone's demo) on our ports would be measured instead of ours, or make
@@ -75,14 +69,7 @@ if command -v ss >/dev/null 2>&1; then
 	done
 fi
 
-TMP=$(mktemp -d)
-cleanup() {
-	trap - EXIT INT TERM
-	"$ROOT/deploy/stack.sh" stop "$RUN" >/dev/null 2>&1 || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmp
 
 echo "bench: starting the stack under $RUN" >&2
 "$ROOT/deploy/stack.sh" start "$RUN" || {
@@ -96,15 +83,6 @@ for path in /static/css/app.css /healthz /readyz; do
 	[ "$code" = 200 ] || die "GET $path answered $code, not 200"
 done
 
-# wrk's latencies come as 812.00us, 1.52ms or 1.02s: milliseconds.
-to_ms='function ms(v) {
-	if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-	if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-	if (v ~ /m$/)  { sub(/m$/, "", v);  return v * 60000 }
-	if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
-	return v + 0
-}'
-
 # measure NAME PATH: one wrk run; leaves "rps p50 p99 non2xx errors" in $TMP/NAME.
 measure() {
 	name=$1
@@ -117,15 +95,7 @@ measure() {
 		cat "$TMP/$name.wrk" >&2
 		die "wrk failed on $url"
 	}
-	awk "$to_ms"'
-	/^Requests\/sec:/ { rps = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx or 3xx responses:/ { bad = $NF }
-	/Socket errors:/ {
-		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { sub(/,/, "", $i); err += $i }
-	}
-	END { printf "%s %s %s %d %d\n", rps, p50, p99, bad, err }' "$TMP/$name.wrk" >"$TMP/$name"
+	bench_wrk_summary "$TMP/$name.wrk" >"$TMP/$name"
 }
 
 measure a /static/css/app.css

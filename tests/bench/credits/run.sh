@@ -55,9 +55,10 @@ CONNS_LIST=${OB_BENCH_CREDITS_CONNS:-8 100}
 NKEYS=${OB_BENCH_CREDITS_KEYS:-64}
 WARMUP=2
 
-for v in $(env | sed -n 's/^\(DATABASE_URL\|ORGBILL_[A-Z0-9_]*\|STRIPE_[A-Z0-9_]*\)=.*/\1/p'); do
-	unset "$v"
-done
+die() { printf 'bench-credits: %s\n' "$*" >&2; exit 1; }
+say() { printf 'bench-credits: %s\n' "$*" >&2; }
+. "$HERE/../lib.sh"
+bench_clean_env
 export OB_BIN_DIR=$B
 export OB_HTTPS_PORT=${OB_BENCH_CREDITS_HTTPS_PORT:-28643}
 export OB_HTTP_PORT=${OB_BENCH_CREDITS_HTTP_PORT:-28280}
@@ -66,25 +67,13 @@ export OB_STRIPE_PORT=${OB_BENCH_CREDITS_STRIPE_PORT:-12131}
 export OB_APP_WORKERS=$WORKERS OB_WEBHOOK_WORKERS=1 OB_SEED=0
 export ORGBILL_RATE_METER=100000000/60 ORGBILL_RATE_READ=100000000/60
 
-die() { printf 'bench-credits: %s\n' "$*" >&2; exit 1; }
-say() { printf 'bench-credits: %s\n' "$*" >&2; }
-
 command -v wrk >/dev/null 2>&1 || die "wrk is missing"
 command -v pgbench >/dev/null 2>&1 || PATH=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1):$PATH
 command -v pgbench >/dev/null 2>&1 || die "pgbench is missing (postgresql-contrib)"
-for b in orgbill orgbill-app orgbill-webhook; do
-	[ -x "$B/$b" ] || die "$B/$b is missing: run make first"
-done
+bench_need_bins "$B"
 
 "$ROOT/deploy/stack.sh" stop "$RUN" >/dev/null 2>&1 || true
-TMP=$(mktemp -d)
-cleanup() {
-	trap - EXIT INT TERM
-	"$ROOT/deploy/stack.sh" stop "$RUN" >/dev/null 2>&1 || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmp
 
 say "starting the stack under $RUN ($WORKERS app workers)"
 "$ROOT/deploy/stack.sh" start "$RUN" >"$TMP/start.log" 2>&1 || {
@@ -115,13 +104,6 @@ sed -i '/^$/d' "$TMP/keys.txt"
 [ "$(wc -l <"$TMP/keys.txt")" -gt 1 ] || die "no keys"
 export BENCH_KEYS=$TMP/keys.txt
 
-to_ms='function ms(v) {
-	if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-	if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-	if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
-	return v + 0
-}'
-
 # wrk_run NAME CONNS MODE PATH → "rps p50 p99 non2xx errors" in $TMP/NAME
 wrk_run() {
 	name=$1 c=$2
@@ -132,13 +114,7 @@ wrk_run() {
 		die "wrk warm-up failed ($name)"
 	timeout $((DUR + 60)) wrk -t$t -c"$c" -d${DUR}s --latency -s "$HERE/deduct.lua" "$BASE" \
 	    >"$TMP/$name.wrk" 2>"$TMP/$name.err" || { cat "$TMP/$name.wrk" "$TMP/$name.err" >&2; die "wrk failed ($name)"; }
-	awk "$to_ms"'
-	/^Requests\/sec:/ { rps = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx or 3xx responses:/ { bad = $NF }
-	/Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { sub(/,/, "", $i); err += $i } }
-	END { printf "%.0f %.2f %.2f %d %d\n", rps, p50, p99, bad, err }' "$TMP/$name.wrk" >"$TMP/$name"
+	bench_wrk_summary "$TMP/$name.wrk" '%.0f %.2f %.2f %d %d\n' >"$TMP/$name"
 	if [ -s "$TMP/$name.err" ]; then head -n 3 "$TMP/$name.err" >&2; fi
 }
 
