@@ -14,6 +14,17 @@ ts(int64_t y, unsigned m, unsigned d, int64_t hh, int64_t mm, int64_t ss)
 	return ob_proration_days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
 }
 
+/* ob_proration_amount(unit, qty, remaining, period) succeeds with want. */
+static void
+amount_is(int64_t unit, int64_t qty, int64_t remaining, int64_t period, int64_t want)
+{
+	int64_t v;
+
+	ck_assert_int_eq(ob_proration_amount(unit, qty, remaining, period, &v), 0);
+	ck_assert_msg(v == want, "amount(%lld, %lld, %lld, %lld) = %lld, want %lld", (long long)unit,
+	    (long long)qty, (long long)remaining, (long long)period, (long long)v, (long long)want);
+}
+
 START_TEST(div_round_half_away)
 {
 	ck_assert_int_eq(ob_proration_div_round(5, 2), 3);
@@ -29,13 +40,9 @@ END_TEST
 
 START_TEST(stripe_example_half_period)
 {
-	int64_t v;
-
 	/* $10 → $20 at half the period: −$5.00 and +$10.00. */
-	ck_assert_int_eq(ob_proration_amount(-1000, 1, 50, 100, &v), 0);
-	ck_assert_int_eq(v, -500);
-	ck_assert_int_eq(ob_proration_amount(2000, 1, 50, 100, &v), 0);
-	ck_assert_int_eq(v, 1000);
+	amount_is(-1000, 1, 50, 100, -500);
+	amount_is(2000, 1, 50, 100, 1000);
 }
 END_TEST
 
@@ -43,39 +50,29 @@ START_TEST(first_and_last_second)
 {
 	int64_t start = ts(2027, 3, 1, 0, 0, 0);
 	int64_t end = ob_proration_period_end(start, OB_INTERVAL_MONTH, 0);
-	int64_t period = end - start, v;
+	int64_t period = end - start;
 
 	ck_assert_int_eq(period, 31 * 86400);
 	/* The first second: the whole period remains. */
-	ck_assert_int_eq(ob_proration_amount(4900, 3, period, period, &v), 0);
-	ck_assert_int_eq(v, 14700);
+	amount_is(4900, 3, period, period, 14700);
 	/* One second in. 14700 × 2678399 / 2678400 = 14699.9945 → 14700. */
-	ck_assert_int_eq(ob_proration_amount(4900, 3, period - 1, period, &v), 0);
-	ck_assert_int_eq(v, 14700);
+	amount_is(4900, 3, period - 1, period, 14700);
 	/* The last second: 14700 / 2678400 → 0. */
-	ck_assert_int_eq(ob_proration_amount(4900, 3, 1, period, &v), 0);
-	ck_assert_int_eq(v, 0);
+	amount_is(4900, 3, 1, period, 0);
 	/* At the end: nothing. */
-	ck_assert_int_eq(ob_proration_amount(4900, 3, 0, period, &v), 0);
-	ck_assert_int_eq(v, 0);
+	amount_is(4900, 3, 0, period, 0);
 	/* Credits are symmetric (half away from zero). */
-	ck_assert_int_eq(ob_proration_amount(-4900, 3, period / 2, period, &v), 0);
-	ck_assert_int_eq(v, -7350);
+	amount_is(-4900, 3, period / 2, period, -7350);
 }
 END_TEST
 
 START_TEST(rounds_once_half_away)
 {
-	int64_t v;
-
 	/* 2900 × 1 × 1 / 2 = 1450 exactly; 2900 × 1 × 1 / 8 = 362.5 → 363. */
-	ck_assert_int_eq(ob_proration_amount(2900, 1, 1, 8, &v), 0);
-	ck_assert_int_eq(v, 363);
-	ck_assert_int_eq(ob_proration_amount(-2900, 1, 1, 8, &v), 0);
-	ck_assert_int_eq(v, -363);
+	amount_is(2900, 1, 1, 8, 363);
+	amount_is(-2900, 1, 1, 8, -363);
 	/* Rounded once on the line, not per seat: 3 × 362.5 = 1087.5 → 1088 (not 3 × 363). */
-	ck_assert_int_eq(ob_proration_amount(2900, 3, 1, 8, &v), 0);
-	ck_assert_int_eq(v, 1088);
+	amount_is(2900, 3, 1, 8, 1088);
 }
 END_TEST
 
@@ -115,13 +112,12 @@ END_TEST
 
 START_TEST(leap_years)
 {
-	int64_t jan31 = ts(2028, 1, 31, 0, 0, 0), feb29 = ts(2028, 2, 29, 0, 0, 0), v;
+	int64_t jan31 = ts(2028, 1, 31, 0, 0, 0), feb29 = ts(2028, 2, 29, 0, 0, 0);
 
 	ck_assert_int_eq(ob_proration_period_end(jan31, OB_INTERVAL_MONTH, 0), feb29);
 	/* February 2028 has 29 days: half of it is 14.5 days. */
 	ck_assert_int_eq(ob_proration_period_end(feb29 - 29 * 86400, OB_INTERVAL_MONTH, 0), feb29);
-	ck_assert_int_eq(ob_proration_amount(2900, 1, 29 * 86400 / 2, 29 * 86400, &v), 0);
-	ck_assert_int_eq(v, 1450);
+	amount_is(2900, 1, 29 * 86400 / 2, 29 * 86400, 1450);
 	/* Annual from Feb 29 → Feb 28 of 2029; from Feb 28 2027 → Feb 28 2028 (365 days). */
 	ck_assert_int_eq(ob_proration_period_end(feb29, OB_INTERVAL_YEAR, 0), ts(2029, 2, 28, 0, 0, 0));
 	ck_assert_int_eq(ob_proration_period_end(ts(2027, 3, 1, 0, 0, 0), OB_INTERVAL_YEAR, 0) -
@@ -142,8 +138,7 @@ START_TEST(annual_period_proration)
 
 	ck_assert_int_eq(period, 366 * 86400);	/* spans Feb 29 2028 */
 	/* 52920 per seat-year, 2 seats, 100 days left: 105840 × 100 / 366 = 28918.03 → 28918. */
-	ck_assert_int_eq(ob_proration_amount(52920, 2, 100 * 86400, period, &v), 0);
-	ck_assert_int_eq(v, 28918);
+	amount_is(52920, 2, 100 * 86400, period, 28918);
 	ck_assert_int_eq(ob_proration_plain(52920, 2, 100 * 86400, period, &dr, &dp, &v), 0);
 	ck_assert_int_eq(dr, 100);
 	ck_assert_int_eq(dp, 366);
@@ -161,8 +156,7 @@ START_TEST(plain_formula_days)
 	ck_assert_int_eq(dp, 30);
 	ck_assert_int_eq(v, 1797);	/* 4900 × 11 / 30 = 1796.67 */
 	/* Stripe's rule for the same moment: 4900 × 864001 / 2592000 = 1633.33 → 1633. */
-	ck_assert_int_eq(ob_proration_amount(4900, 1, 10 * 86400 + 1, 30 * 86400, &v), 0);
-	ck_assert_int_eq(v, 1633);
+	amount_is(4900, 1, 10 * 86400 + 1, 30 * 86400, 1633);
 }
 END_TEST
 
