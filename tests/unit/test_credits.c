@@ -129,9 +129,19 @@ END_TEST
 
 START_TEST(grant_bodies)
 {
+	/* Refused bodies, and the parameter each is refused for. */
+	static const struct {
+		const char *body, *param;
+	} refused[] = {
+		{ "{\"amount\":500,\"source\":\"plan\"}", "source" },
+		{ "{\"amount\":500,\"source\":\"manual\",\"expires_at\":\"tomorrow\"}", "expires_at" },
+		{ "{\"amount\":500,\"source\":\"manual\",\"priority\":1001}", "priority" },
+		{ "{\"source\":\"manual\"}", "amount" },
+	};
 	struct ob_credits_grant_in in;
 	struct ob_fail f;
 	cJSON *b;
+	size_t i;
 
 	b = cJSON_Parse("{\"amount\":500,\"source\":\"promo\",\"expires_at\":\"2030-01-31T00:00:00Z\","
 	    "\"priority\":5,\"reason\":\"launch\"}");
@@ -140,22 +150,12 @@ START_TEST(grant_bodies)
 	ck_assert_str_eq(in.source, "promo");
 	ck_assert_int_eq(in.priority, 5);
 	cJSON_Delete(b);
-	b = cJSON_Parse("{\"amount\":500,\"source\":\"plan\"}");
-	ck_assert_int_eq(ob_credits_parse_grant(b, &in, &f), -1);
-	ck_assert_str_eq(f.param, "source");
-	cJSON_Delete(b);
-	b = cJSON_Parse("{\"amount\":500,\"source\":\"manual\",\"expires_at\":\"tomorrow\"}");
-	ck_assert_int_eq(ob_credits_parse_grant(b, &in, &f), -1);
-	ck_assert_str_eq(f.param, "expires_at");
-	cJSON_Delete(b);
-	b = cJSON_Parse("{\"amount\":500,\"source\":\"manual\",\"priority\":1001}");
-	ck_assert_int_eq(ob_credits_parse_grant(b, &in, &f), -1);
-	ck_assert_str_eq(f.param, "priority");
-	cJSON_Delete(b);
-	b = cJSON_Parse("{\"source\":\"manual\"}");
-	ck_assert_int_eq(ob_credits_parse_grant(b, &in, &f), -1);
-	ck_assert_str_eq(f.param, "amount");
-	cJSON_Delete(b);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		b = cJSON_Parse(refused[i].body);
+		ck_assert_msg(ob_credits_parse_grant(b, &in, &f) == -1, "accepted %s", refused[i].body);
+		ck_assert_str_eq(f.param, refused[i].param);
+		cJSON_Delete(b);
+	}
 }
 END_TEST
 
