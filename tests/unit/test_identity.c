@@ -62,39 +62,60 @@ START_TEST(policy_every_action_has_a_rule)
 }
 END_TEST
 
+/* One decision of the policy table: action for who, and what it must be. */
+struct decision {
+	enum ob_action act;
+	const struct ob_principal *who;
+	enum ob_decision want;
+};
+
+static void
+decide_all(const struct decision *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_msg(ob_policy_decide(d[i].act, d[i].who) == d[i].want,
+		    "case %zu (%s): %d, want %d", i, ob_action_name(d[i].act),
+		    (int)ob_policy_decide(d[i].act, d[i].who), (int)d[i].want);
+}
+
 START_TEST(policy_roles)
 {
 	struct ob_principal anon, m = user(OB_ROLE_MEMBER, 1), b = user(OB_ROLE_BILLING, 1),
 	    ad = user(OB_ROLE_ADMIN, 1), o = user(OB_ROLE_OWNER, 1), out = user(OB_ROLE_NONE, 1),
-	    st = user(OB_ROLE_NONE, 1);
+	    st = user(OB_ROLE_NONE, 1), hidden = user(OB_ROLE_MEMBER, 1);
+	const struct decision d[] = {
+		/* Billing: owner, admin, billing. */
+		{ OB_ACT_BILLING_MANAGE, &o, OB_ALLOW },
+		{ OB_ACT_BILLING_MANAGE, &ad, OB_ALLOW },
+		{ OB_ACT_BILLING_MANAGE, &b, OB_ALLOW },
+		{ OB_ACT_BILLING_MANAGE, &m, OB_DENY_FORBIDDEN },
+		{ OB_ACT_PAYMENT_ACTION, &m, OB_DENY_FORBIDDEN },
+		/* Members: the read-only summary, unless the org hides billing. */
+		{ OB_ACT_ORG_SUMMARY, &m, OB_ALLOW },
+		{ OB_ACT_ORG_SUMMARY, &hidden, OB_DENY_FORBIDDEN },
+		{ OB_ACT_ORG_SUMMARY, &b, OB_ALLOW },
+		/* Managing members: owner and admin only. */
+		{ OB_ACT_MEMBERS_MANAGE, &ad, OB_ALLOW },
+		{ OB_ACT_MEMBERS_MANAGE, &b, OB_DENY_FORBIDDEN },
+		/* Not a member: the org does not exist for them. */
+		{ OB_ACT_MEMBERS_VIEW, &out, OB_DENY_NOT_FOUND },
+		/* Staff: the staff console, not other people's orgs. */
+		{ OB_ACT_STAFF, &st, OB_ALLOW },
+		{ OB_ACT_STAFF, &o, OB_DENY_NOT_FOUND },
+		{ OB_ACT_BILLING_VIEW, &st, OB_DENY_NOT_FOUND },
+		{ OB_ACT_STAFF, &anon, OB_DENY_UNAUTHENTICATED },
+		/* Anonymous. */
+		{ OB_ACT_SESSION, &anon, OB_DENY_UNAUTHENTICATED },
+		{ OB_ACT_BILLING_VIEW, &anon, OB_DENY_UNAUTHENTICATED },
+		{ OB_ACT_PUBLIC, &anon, OB_ALLOW },
+	};
 
 	memset(&anon, 0, sizeof(anon));
 	st.is_staff = 1;
-	/* Billing: owner, admin, billing. */
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_BILLING_MANAGE, &o), OB_ALLOW);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_BILLING_MANAGE, &ad), OB_ALLOW);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_BILLING_MANAGE, &b), OB_ALLOW);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_BILLING_MANAGE, &m), OB_DENY_FORBIDDEN);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_PAYMENT_ACTION, &m), OB_DENY_FORBIDDEN);
-	/* Members: the read-only summary, unless the org hides billing. */
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_ORG_SUMMARY, &m), OB_ALLOW);
-	m.members_see_billing = 0;
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_ORG_SUMMARY, &m), OB_DENY_FORBIDDEN);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_ORG_SUMMARY, &b), OB_ALLOW);
-	/* Managing members: owner and admin only. */
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_MEMBERS_MANAGE, &ad), OB_ALLOW);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_MEMBERS_MANAGE, &b), OB_DENY_FORBIDDEN);
-	/* Not a member: the org does not exist for them. */
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_MEMBERS_VIEW, &out), OB_DENY_NOT_FOUND);
-	/* Staff: the staff console, not other people's orgs. */
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_STAFF, &st), OB_ALLOW);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_STAFF, &o), OB_DENY_NOT_FOUND);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_BILLING_VIEW, &st), OB_DENY_NOT_FOUND);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_STAFF, &anon), OB_DENY_UNAUTHENTICATED);
-	/* Anonymous. */
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_SESSION, &anon), OB_DENY_UNAUTHENTICATED);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_BILLING_VIEW, &anon), OB_DENY_UNAUTHENTICATED);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_PUBLIC, &anon), OB_ALLOW);
+	hidden.members_see_billing = 0;
+	decide_all(d, sizeof(d) / sizeof(d[0]));
 }
 END_TEST
 
@@ -102,19 +123,22 @@ START_TEST(policy_keys)
 {
 	struct ob_principal meter = key(OB_SCOPE_METER, 1, 1), read = key(OB_SCOPE_READ, 1, 1),
 	    admin = key(OB_SCOPE_ADMIN, 1, 1), other = key(0x0f, 2, 1);
+	const struct decision d[] = {
+		{ OB_ACT_CREDITS_METER, &meter, OB_ALLOW },
+		{ OB_ACT_CREDITS_METER, &read, OB_DENY_FORBIDDEN },
+		{ OB_ACT_CREDITS_MANAGE, &admin, OB_ALLOW },
+		{ OB_ACT_CREDITS_MANAGE, &meter, OB_DENY_FORBIDDEN },
+		{ OB_ACT_BILLING_VIEW, &read, OB_ALLOW },
+		/* Keys never manage keys, never reach the staff console. */
+		{ OB_ACT_APIKEYS_MANAGE, &admin, OB_DENY_FORBIDDEN },
+		{ OB_ACT_STAFF, &admin, OB_DENY_NOT_FOUND },
+		{ OB_ACT_SESSION, &admin, OB_DENY_UNAUTHENTICATED },
+		/* Another org's key: 404, whatever its scopes. */
+		{ OB_ACT_BILLING_VIEW, &other, OB_DENY_NOT_FOUND },
+		{ OB_ACT_CREDITS_METER, &other, OB_DENY_NOT_FOUND },
+	};
 
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_CREDITS_METER, &meter), OB_ALLOW);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_CREDITS_METER, &read), OB_DENY_FORBIDDEN);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_CREDITS_MANAGE, &admin), OB_ALLOW);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_CREDITS_MANAGE, &meter), OB_DENY_FORBIDDEN);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_BILLING_VIEW, &read), OB_ALLOW);
-	/* Keys never manage keys, never reach the staff console. */
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_APIKEYS_MANAGE, &admin), OB_DENY_FORBIDDEN);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_STAFF, &admin), OB_DENY_NOT_FOUND);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_SESSION, &admin), OB_DENY_UNAUTHENTICATED);
-	/* Another org's key: 404, whatever its scopes. */
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_BILLING_VIEW, &other), OB_DENY_NOT_FOUND);
-	ck_assert_int_eq(ob_policy_decide(OB_ACT_CREDITS_METER, &other), OB_DENY_NOT_FOUND);
+	decide_all(d, sizeof(d) / sizeof(d[0]));
 }
 END_TEST
 
