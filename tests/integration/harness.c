@@ -320,28 +320,36 @@ t_sql_value(const char *sql)
 	return out;
 }
 
+/* fmt formatted with ap (static buffer). */
+static const char *
+vformat(const char *fmt, va_list ap)
+{
+	static char sql[4096];
+
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	return sql;
+}
+
 void
 t_sqlf(const char *fmt, ...)
 {
-	char sql[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
+	t_sql(vformat(fmt, ap));
 	va_end(ap);
-	t_sql(sql);
 }
 
 const char *
 t_sql_valuef(const char *fmt, ...)
 {
-	char sql[4096];
+	const char *v;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
+	v = t_sql_value(vformat(fmt, ap));
 	va_end(ap);
-	return t_sql_value(sql);
+	return v;
 }
 
 void

@@ -48,6 +48,21 @@ grant(long org, long amount, const char *extra)
 	t_sql(sql);
 }
 
+/*
+ * A fresh org with an owner and one member (ids into *owner and *user), a
+ * meter key (into key, 128 bytes) and amount credits (0: none).
+ */
+static long
+metered_org(const char *tag, long *owner, long *user, char *key, long amount)
+{
+	long org = make_org(tag, owner, user, 1);
+
+	t_apikey_new(org, "meter", key, 128);
+	if (amount > 0)
+		grant(org, amount, NULL);
+	return org;
+}
+
 static long sqlv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static long
@@ -242,9 +257,7 @@ START_TEST(concurrent_deductions_are_exact)
 	long org, owner, user, sum = 0, accepted = 0;
 	int i, j;
 
-	org = make_org("conc", &owner, &user, 1);
-	t_apikey_new(org, "meter", key, sizeof(key));
-	grant(org, CONC_POOL, NULL);
+	org = metered_org("conc", &owner, &user, key, CONC_POOL);
 	allocate(org, user, CONC_LIMIT);
 	snprintf(ca, sizeof(ca), "%s/tls/cert.pem", t_env("OB_TEST_RUN_DIR"));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -304,9 +317,7 @@ START_TEST(ledger_check_detects_corruption)
 	long org, owner, user;
 	char key[128];
 
-	org = make_org("ledger", &owner, &user, 1);
-	t_apikey_new(org, "meter", key, sizeof(key));
-	grant(org, 500, NULL);
+	org = metered_org("ledger", &owner, &user, key, 500);
 	ck_assert_int_eq(deduct(key, org, "l1", user, 40, "chat", NULL), 200);
 	ck_assert_int_eq(ledger_ok(), 0);
 	snprintf(where, sizeof(where), "org_id = %ld", org);
@@ -342,8 +353,7 @@ START_TEST(expiry_and_priority_order)
 	long org, owner, user, g_late, g_soon, g_prio, g_exp;
 	struct t_resp r;
 
-	org = make_org("prio", &owner, &user, 1);
-	t_apikey_new(org, "meter", key, sizeof(key));
+	org = metered_org("prio", &owner, &user, key, 0);
 	/* late: no expiry; soon: expires in an hour; prio: priority 10;
 	 * exp: already expired (made to expire after the grant). */
 	g_late = grant_of(org, 100, "manual", "NULL", 100);
@@ -392,10 +402,8 @@ START_TEST(extra_task_limits)
 	struct t_resp r;
 	int i;
 
-	org = make_org("extra", &owner, &user, 1);
-	t_apikey_new(org, "meter", key, sizeof(key));
+	org = metered_org("extra", &owner, &user, key, 10);
 	t_apikey_new(org, "admin", admin, sizeof(admin));
-	grant(org, 10, NULL);
 	/* Allowed but 0: none. */
 	settings(admin, org, "{\"allow_extra_tasks\":true,\"max_extra_tasks\":0}");
 	ck_assert_int_eq(deduct(key, org, "e0", user, 20, "chat", NULL), 402);
@@ -454,10 +462,8 @@ START_TEST(reversals)
 	long org, owner, user;
 	struct t_resp r;
 
-	org = make_org("rev", &owner, &user, 1);
-	t_apikey_new(org, "meter", key, sizeof(key));
+	org = metered_org("rev", &owner, &user, key, 100);
 	t_apikey_new(org, "admin", admin, sizeof(admin));
-	grant(org, 100, NULL);
 	ck_assert_int_eq(deduct(key, org, "r1", user, 60, "chat", NULL), 200);
 	/* A meter key may not reverse. */
 	ck_assert_int_eq(reverse(key, org, "r1", NULL), 403);
@@ -530,11 +536,9 @@ START_TEST(answers_and_idempotency)
 	long org, owner, user, other_org, other_owner, stranger;
 	struct t_resp r;
 
-	org = make_org("ans", &owner, &user, 1);
+	org = metered_org("ans", &owner, &user, key, 100);
 	other_org = make_org("ans-x", &other_owner, &stranger, 1);
 	(void)other_org;
-	t_apikey_new(org, "meter", key, sizeof(key));
-	grant(org, 100, NULL);
 	allocate(org, user, 50);
 	/* No Idempotency-Key. */
 	ck_assert_int_eq(deduct(key, org, NULL, user, 5, "chat", &r), 400);
@@ -602,10 +606,8 @@ START_TEST(alerts_once_per_period)
 	long org, owner, user;
 	struct t_resp r;
 
-	org = make_org("alert", &owner, &user, 1);
-	t_apikey_new(org, "meter", key, sizeof(key));
+	org = metered_org("alert", &owner, &user, key, 1000);
 	t_apikey_new(org, "read", admin, sizeof(admin));
-	grant(org, 1000, NULL);
 	allocate(org, user, 100);
 	ck_assert_int_eq(deduct(key, org, "al1", user, 74, "chat", NULL), 200);
 	ck_assert_int_eq(alerts(org, ""), 0);

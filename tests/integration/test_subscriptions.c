@@ -95,6 +95,17 @@ licenses(const struct org *o)
 	return t_sql_valuef("SELECT count(*) FROM seat_licenses WHERE org_id = %s", o->id);
 }
 
+/* POST the seats body to path, which must answer 200: then want seats are assigned. */
+static void
+assign(const struct org *o, const char *path, const char *body, const char *want)
+{
+	cJSON *r;
+
+	ck_assert_int_eq(call(o, "POST", path, body, NULL, &r), 200);
+	cJSON_Delete(r);
+	ck_assert_str_eq(licenses(o), want);
+}
+
 /* The e-mail addresses of the org's first n members (by address), 128 bytes each. */
 static void
 member_emails(const struct org *o, char (*emails)[128], int n)
@@ -326,9 +337,7 @@ START_TEST(seats_beyond_purchase_refused)
 	cJSON_Delete(r);
 	ck_assert_str_eq(licenses(&o), "0");
 	snprintf(body, sizeof(body), "{\"emails\":[\"%s\",\"%s\"]}", m[0], m[1]);
-	ck_assert_int_eq(call(&o, "POST", path, body, NULL, &r), 200);
-	cJSON_Delete(r);
-	ck_assert_str_eq(licenses(&o), "2");
+	assign(&o, path, body, "2");
 	/* A seat removal never drops below the seats in use. */
 	snprintf(path, sizeof(path), API "/subscriptions/%s", o.id);
 	ck_assert_int_eq(call(&o, "PATCH", path, "{\"seats\":1}", NULL, &r), 409);
@@ -340,9 +349,7 @@ START_TEST(seats_beyond_purchase_refused)
 	cJSON_Delete(r);
 	snprintf(path, sizeof(path), API "/seats/%s/assign", o.id);
 	snprintf(body, sizeof(body), "{\"emails\":[\"%s\"]}", m[2]);
-	ck_assert_int_eq(call(&o, "POST", path, body, NULL, &r), 200);
-	cJSON_Delete(r);
-	ck_assert_str_eq(licenses(&o), "3");
+	assign(&o, path, body, "3");
 	ck_assert_str_eq(local_seats(&o), "3");
 	t_reset_rate_limits();
 }
@@ -372,9 +379,7 @@ START_TEST(csv_bad_rows_apply_none)
 	ck_assert_str_eq(licenses(&o), "0");
 	/* The good rows alone apply. */
 	snprintf(body, sizeof(body), "{\"csv\":\"%s\\n%s,assign\\n\"}", m[0], m[1]);
-	ck_assert_int_eq(call(&o, "POST", path, body, NULL, &r), 200);
-	cJSON_Delete(r);
-	ck_assert_str_eq(licenses(&o), "2");
+	assign(&o, path, body, "2");
 	/* Grouped by department in the list. */
 	snprintf(path, sizeof(path), API "/seats/%s", o.id);
 	ck_assert_int_eq(call(&o, "GET", path, NULL, NULL, &r), 200);
