@@ -437,14 +437,11 @@ remove_file(const char *dir, const char *rel)
 	(void)remove(path);
 }
 
-START_TEST(tmpl_store)
+/* A template directory in dir (a mkdtemp pattern): a layout, a partial, a page, and files not to load. */
+static void
+template_dir(char *dir)
 {
-	char dir[] = "/tmp/ob_tmpl_XXXXXX", path[512], err[256];
-	struct ob_buf out = OB_BUF_INIT;
-	struct ob_tmpl_store *s;
-	cJSON *data;
-	FILE *f;
-	size_t i;
+	char path[512];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/pages", dir);
@@ -481,6 +478,16 @@ START_TEST(tmpl_store)
 	    "{{/layout}}\n");
 	write_file(dir, "README.txt", "not a template {{");
 	write_file(dir, ".hidden.mustache", "{{#broken");
+}
+
+/* The store of template_dir renders the page in its layout, and the layout alone; nothing else is loaded. */
+static void
+store_renders(const char *dir)
+{
+	struct ob_buf out = OB_BUF_INIT;
+	struct ob_tmpl_store *s;
+	char err[256];
+	cJSON *data;
 
 	s = ob_tmpl_load_dir(dir, err, sizeof(err));
 	ck_assert_msg(s != NULL, "load: %s", err);
@@ -522,14 +529,34 @@ START_TEST(tmpl_store)
 	ck_assert_int_eq(ob_tmpl_render(s, ".hidden", data, &out, err,
 	    sizeof(err)), -1);
 	ob_tmpl_free(s);
+	cJSON_Delete(data);
+	ob_buf_free(&out);
+}
+
+/* With the file rel in dir, loading dir fails, naming rel and saying why; then rel goes. */
+static void
+load_fails(const char *dir, const char *rel, const char *why)
+{
+	char err[256];
+
+	ck_assert_ptr_null(ob_tmpl_load_dir(dir, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, rel));
+	ck_assert_ptr_nonnull(strstr(err, why));
+	remove_file(dir, rel);
+}
+
+START_TEST(tmpl_store)
+{
+	char dir[] = "/tmp/ob_tmpl_XXXXXX", path[512], err[256];
+	FILE *f;
+	size_t i;
+
+	template_dir(dir);
+	store_renders(dir);
 
 	/* A syntax error fails the load, naming the file. */
 	write_file(dir, "partials/bad.mustache", "{{#x}}\n{{/y}}\n");
-	s = ob_tmpl_load_dir(dir, err, sizeof(err));
-	ck_assert_ptr_null(s);
-	ck_assert_ptr_nonnull(strstr(err, "partials/bad.mustache"));
-	ck_assert_ptr_nonnull(strstr(err, "mismatched"));
-	remove_file(dir, "partials/bad.mustache");
+	load_fails(dir, "partials/bad.mustache", "mismatched");
 
 	/* A file over 1 MiB fails the load. */
 	snprintf(path, sizeof(path), "%s/huge.mustache", dir);
@@ -538,19 +565,12 @@ START_TEST(tmpl_store)
 	for (i = 0; i < OB_MUSTACHE_MAX_TPL + 1; i++)
 		fputc('x', f);
 	ck_assert_int_eq(fclose(f), 0);
-	s = ob_tmpl_load_dir(dir, err, sizeof(err));
-	ck_assert_ptr_null(s);
-	ck_assert_ptr_nonnull(strstr(err, "huge.mustache"));
-	ck_assert_ptr_nonnull(strstr(err, "larger than"));
-	remove_file(dir, "huge.mustache");
+	load_fails(dir, "huge.mustache", "larger than");
 
 	/* A missing directory fails the load. */
-	s = ob_tmpl_load_dir("/nonexistent/ob_tmpl", err, sizeof(err));
-	ck_assert_ptr_null(s);
+	ck_assert_ptr_null(ob_tmpl_load_dir("/nonexistent/ob_tmpl", err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/ob_tmpl"));
 
-	cJSON_Delete(data);
-	ob_buf_free(&out);
 	remove_file(dir, "layout.mustache");
 	remove_file(dir, "partials/nav.mustache");
 	remove_file(dir, "pages/landing.mustache");
