@@ -254,13 +254,15 @@ wait_ready() {
 	done
 }
 
+# Every process of the stack but PostgreSQL, in this order.
+stop_procs() {
+	for n in jobs smtp-sink nginx app webhook stripe-fake; do
+		stop_pid "$n"
+	done
+}
+
 stop_all() {
-	stop_pid jobs
-	stop_pid smtp-sink
-	stop_pid nginx
-	stop_pid app
-	stop_pid webhook
-	stop_pid stripe-fake
+	stop_procs
 	pg_stop
 }
 
@@ -268,12 +270,7 @@ case "$cmd" in
 start)
 	mkdir -p "$LOGS" "$PIDS"
 	# Whatever a previous run left behind goes first: start twice works.
-	stop_pid jobs
-	stop_pid smtp-sink
-	stop_pid nginx
-	stop_pid app
-	stop_pid webhook
-	stop_pid stripe-fake
+	stop_procs
 	for b in orgbill orgbill-app orgbill-webhook; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing: run make first"
 	done
