@@ -33,7 +33,10 @@ prorate(long long unit, long long qty, long long remaining, long long period)
 
 /* ---- tests ---- */
 
-/* The first invoice of 3 seats at 49.00: paid, one line of seats. Its id and number (64 bytes each). */
+/*
+ * The first invoice of 3 seats at 49.00: paid, one line of seats. Its id
+ * and number (64 bytes each).
+ */
 static void
 renewal_first_invoice(const struct inv_org *o, char *id, char *number)
 {
@@ -60,7 +63,10 @@ renewal_first_invoice(const struct inv_org *o, char *id, char *number)
 	cJSON_Delete(list);
 }
 
-/* Our own PDF of the invoice (render=1) renders and shows number, total and PO number; Stripe's is a redirect. */
+/*
+ * Our own PDF of the invoice (render=1) renders and shows number, total
+ * and PO number; Stripe's is a redirect.
+ */
 static void
 invoice_pdfs(const struct inv_org *o, const char *id, const char *number)
 {
@@ -179,7 +185,10 @@ START_TEST(inv_renewal_lines_receipt_pdf)
 }
 END_TEST
 
-/* POST a refund of the invoice (fields: the rest of the JSON body) as staff: the status (answer as t_call). */
+/*
+ * POST a refund of the invoice (fields: the rest of the JSON body) as
+ * staff: the status (answer as t_call).
+ */
 static long
 staff_refund(const struct t_session *staff, long org, const char *inv_id, const char *fields,
     struct t_resp *r)
@@ -222,7 +231,10 @@ refund_refused(const struct t_session *staff, long org, const char *inv_id, cons
 	t_resp_free(&r);
 }
 
-/* After refunds of 100.00 in all, in two: Stripe's charge, our invoice, the list and the audit log agree. */
+/*
+ * After refunds of 100.00 in all, in two: Stripe's charge, our invoice,
+ * the list and the audit log agree.
+ */
 static void
 refunds_in_step(const struct inv_org *o, const char *inv_id)
 {
@@ -411,7 +423,10 @@ jobs_thread(void *arg)
 	return (void *)(long)system(cmd);
 }
 
-/* Extra-task usage of a finished period → one Stripe invoice item, even with two concurrent jobs. */
+/*
+ * Extra-task usage of a finished period → one Stripe invoice item, even
+ * with two concurrent jobs.
+ */
 START_TEST(inv_extra_tasks_once)
 {
 	struct inv_org o;

@@ -39,7 +39,10 @@ make_org(struct org *o, const char *tag, int members)
 		(void)t_member_new(id, "member", i % 2 ? "Sales" : "Engineering");
 }
 
-/* Our API with the org's key (idem: an Idempotency-Key, or NULL): the status; the parsed answer into *json. */
+/*
+ * Our API with the org's key (idem: an Idempotency-Key, or NULL): the
+ * status; the parsed answer into *json.
+ */
 static long
 call(const struct org *o, const char *method, const char *path, const char *body,
     const char *idem, cJSON **json)
@@ -149,7 +152,10 @@ create_sub(const struct org *o, const char *plan, int seats, cJSON **out)
 	ck_assert_str_eq(t_jstr(*out, "status"), "active");
 }
 
-/* Three seats to five: the preview's lines are exactly what Stripe charges; a replay changes nothing. */
+/*
+ * Three seats to five: the preview's lines are exactly what Stripe
+ * charges; a replay changes nothing.
+ */
 static void
 life_add_seats(const struct org *o)
 {

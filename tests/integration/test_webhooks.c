@@ -62,7 +62,10 @@ event_json(char *out, size_t len, const char *id, const char *type)
 	    id, type, (long)time(NULL), id + 4);
 }
 
-/* POST payload to the webhook endpoint with this Stripe-Signature: the status (answer as t_call). */
+/*
+ * POST payload to the webhook endpoint with this Stripe-Signature: the
+ * status (answer as t_call).
+ */
 static long
 deliver(const char *payload, const char *sigheader, struct t_resp *r)
 {

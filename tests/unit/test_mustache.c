@@ -437,7 +437,10 @@ remove_file(const char *dir, const char *rel)
 	(void)remove(path);
 }
 
-/* A template directory in dir (a mkdtemp pattern): a layout, a partial, a page, and files not to load. */
+/*
+ * A template directory in dir (a mkdtemp pattern): a layout, a partial, a
+ * page, and files not to load.
+ */
 static void
 template_dir(char *dir)
 {
@@ -480,7 +483,10 @@ template_dir(char *dir)
 	write_file(dir, ".hidden.mustache", "{{#broken");
 }
 
-/* The store of template_dir renders the page in its layout, and the layout alone; nothing else is loaded. */
+/*
+ * The store of template_dir renders the page in its layout, and the layout
+ * alone; nothing else is loaded.
+ */
 static void
 store_renders(const char *dir)
 {
