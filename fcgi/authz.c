@@ -20,10 +20,78 @@ unsafe_method(const char *m)
 	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
 }
 
+/*
+ * A suspended org (docs/SECURITY.md, "Suspended organizations") is
+ * read-only for its own people and keys. What stays open: reading (the
+ * read actions, whatever their method: previews are POSTs), metering (it
+ * keeps its own 402 from the deduction), and the few writes the org needs
+ * to recover or to stay safe, named here by method and pattern.
+ */
+#define API "/api/v1/org-billing"
+static const struct {
+	const char *method, *pattern;
+} suspended_open[] = {
+	{ "POST", "/billing/portal" },			/* pay the open invoice */
+	{ "POST", API "/billing/portal" },
+	{ "POST", "/billing/payment-method" },		/* fix the card */
+	{ "POST", API "/payment-method/{org_id}/portal" },
+	{ "POST", "/api-keys/{prefix}/revoke" },		/* cut off a leaked key */
+};
+#undef API
+
+/* True if action a (whatever the route) is refused to a suspended org. */
+static int
+suspended_refuses_action(enum ob_action a)
+{
+	switch (a) {
+	case OB_ACT_ORG_SUMMARY:
+	case OB_ACT_MEMBERS_VIEW:
+	case OB_ACT_AUDIT_VIEW:
+	case OB_ACT_BILLING_VIEW:
+	case OB_ACT_CREDITS_METER:
+	case OB_ACT_PAYMENT_ACTION:
+		return 0;
+	default:
+		return ob_policy_rule(a)->need == OB_NEED_ORG;
+	}
+}
+
+/* True if the route stays open to a suspended org's own callers. */
+static int
+suspended_route_open(const struct ob_route *ro)
+{
+	size_t i;
+
+	if (!unsafe_method(ro->method))
+		return 1;
+	for (i = 0; i < sizeof(suspended_open) / sizeof(suspended_open[0]); i++)
+		if (strcmp(ro->method, suspended_open[i].method) == 0 &&
+		    strcmp(ro->pattern, suspended_open[i].pattern) == 0)
+			return 1;
+	if (ro->action == OB_ACT_PAYMENT_ACTION)
+		return 0;	/* buying credits is not recovering */
+	return !suspended_refuses_action(ro->action);
+}
+
+/* True if the principal is held to its org's suspension (staff are not). */
+static int
+held_by_suspension(const struct ob_principal *p)
+{
+	return !(p->kind == OB_PRINCIPAL_USER && p->is_staff) && ob_org_is_suspended(p);
+}
+
 int
 ob_authz_can(const struct ob_req *r, enum ob_action a)
 {
-	return ob_policy_decide(a, &r->who) == OB_ALLOW;
+	if (ob_policy_decide(a, &r->who) != OB_ALLOW)
+		return 0;
+	return !(suspended_refuses_action(a) && held_by_suspension(&r->who));
+}
+
+int
+ob_authz_org_read_only(const struct ob_req *r)
+{
+	return r->who.role != OB_ROLE_NONE && held_by_suspension(&r->who);
 }
 
 int
@@ -214,6 +282,27 @@ rate_limit(struct ob_req *r, enum ob_action a)
 	return -1;
 }
 
+/*
+ * A tenant write on a suspended org: 0 to go on, -1 after answering 403
+ * org_suspended (or 503). Runs after the policy and CSRF, so only a
+ * caller who could otherwise act learns that the org is suspended.
+ */
+static int
+suspended(struct ob_req *r, const struct ob_route *ro)
+{
+	if (suspended_route_open(ro))
+		return 0;
+	if (r->who.kind == OB_PRINCIPAL_KEY &&
+	    ob_org_state(&r->w->db, r->who.org_id, &r->who) != 0)
+		return unavailable(r);
+	if (!held_by_suspension(&r->who))
+		return 0;
+	ob_worker_error(r, 403, "permission_error", "org_suspended",
+	    "This organization is suspended and read-only: pay the open invoice through the "
+	    "billing portal, or contact support, to restore it.", NULL);
+	return -1;
+}
+
 int
 ob_authz(struct ob_req *r)
 {
@@ -270,6 +359,8 @@ ob_authz(struct ob_req *r)
 			return -1;
 		}
 	}
+	if (rule->need == OB_NEED_ORG && suspended(r, ro) != 0)
+		return -1;
 	if (r->who.kind == OB_PRINCIPAL_USER && r->who.role != OB_ROLE_NONE &&
 	    ob_member_touch(&r->w->db, r->who.org_id, r->who.user_id) != 0)
 		ob_log(OB_LOG_WARN, "member_touch", "%s", r->w->db.lasterr);

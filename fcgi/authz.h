@@ -1,7 +1,8 @@
 /*
  * The one gate every routed request passes before its handler: who is
  * asking (API key or session), which org the request is about, what the
- * policy says, CSRF for session-authenticated writes, and rate limits.
+ * policy says, CSRF for session-authenticated writes, rate limits, and a
+ * suspended org's read-only state (403 org_suspended).
  */
 #ifndef OB_AUTHZ_H
 #define OB_AUTHZ_H
@@ -25,6 +26,12 @@ int ob_authz(struct ob_req *r);
  * permission flags (can_manage, can_change …) from here, never from roles.
  */
 int ob_authz_can(const struct ob_req *r, enum ob_action a);
+
+/**
+ * True if the request's org is suspended and its principal is held to it
+ * (a member, not staff): the console shows the org read-only.
+ */
+int ob_authz_org_read_only(const struct ob_req *r);
 
 /** True if the request's Origin (when present) is our public origin. */
 int ob_authz_origin_ok(struct ob_req *r);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fcgi/authz.h"
 #include "fcgi/input.h"
 #include "identity/org.h"
 #include "fcgi/worker.h"
@@ -67,6 +68,12 @@ ob_page_new(struct ob_req *r, const char *title, const char *nav_key)
 				cJSON_AddBoolToObject(d, "billing_restricted", 1);
 			else if (strcmp(r->who.billing_state, "suspended") == 0)
 				cJSON_AddBoolToObject(d, "billing_suspended", 1);
+			else if (r->who.org_suspended)
+				cJSON_AddBoolToObject(d, "org_suspended", 1);
+			/* Suspended: every action the gate would refuse is
+			 * hidden or disabled (templates test org_read_only). */
+			if (ob_authz_org_read_only(r))
+				cJSON_AddBoolToObject(d, "org_read_only", 1);
 		}
 		orgs = ob_user_orgs(&r->w->db, r->who.user_id,
 		    r->who.org_id ? r->who.org_id : r->who.session_org_id);

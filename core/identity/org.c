@@ -116,3 +116,32 @@ ob_org_id_by_slug(struct ob_db *db, const char *slug)
 
 	return ob_db_one_i64(db, OB_STMT_ORG_BY_SLUG, params, "id", &id) == 0 ? id : -1;
 }
+
+int
+ob_org_state(struct ob_db *db, int64_t org_id, struct ob_principal *p)
+{
+	char org[24];
+	const char *params[1] = { org };
+	PGresult *res;
+
+	p->org_suspended = 0;
+	p->billing_state[0] = '\0';
+	if (org_id <= 0)
+		return 0;
+	ob_num_str(org, sizeof(org), org_id);
+	if ((res = ob_db_exec(db, OB_STMT_ORG_STATE, params, NULL)) == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		p->org_suspended = strcmp(ob_row_str(res, 0, "org_status"), "suspended") == 0;
+		snprintf(p->billing_state, sizeof(p->billing_state), "%s",
+		    ob_row_str(res, 0, "billing_state"));
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+ob_org_is_suspended(const struct ob_principal *p)
+{
+	return p->org_suspended || strcmp(p->billing_state, "suspended") == 0;
+}

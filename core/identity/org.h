@@ -66,6 +66,21 @@ cJSON *ob_org_get(struct ob_db *db, int64_t org_id);
 /** The id of the org with this slug: > 0, 0 if there is none, -1 on a database failure. */
 int64_t ob_org_id_by_slug(struct ob_db *db, const char *slug);
 
+/**
+ * Fill p's org state (p->org_suspended, p->billing_state) from org_id's
+ * row, as ob_member_standing does for a user: for an API key, whose
+ * standing the gate does not otherwise read. Both cleared when there is no
+ * such org. 0, or -1 on a database failure.
+ */
+int ob_org_state(struct ob_db *db, int64_t org_id, struct ob_principal *p);
+
+/**
+ * True if the org p's standing names is suspended: by staff (its status)
+ * or by dunning (its billing_state). A suspended org is read-only for its
+ * own members and keys (docs/SECURITY.md).
+ */
+int ob_org_is_suspended(const struct ob_principal *p);
+
 /** The id of the user with this e-mail (any case): > 0, 0 if none, -1 on a database failure. */
 int64_t ob_user_id_by_email(struct ob_db *db, const char *email);
 
