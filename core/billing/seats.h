@@ -71,4 +71,21 @@ int ob_seats_csv_parse(const char *text, struct ob_seat_row **rows, cJSON *error
 int ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_row *rows,
     int n, cJSON *errors, int64_t *needed, cJSON **result, struct ob_fail *f);
 
+struct ob_sub;
+
+/**
+ * Seats added mid-period (seat_credits.c; docs/CREDITS.md): when after is
+ * before's live subscription in the same period with more seats, grant the
+ * plan's per-seat credits for the added seats prorated to the rest of the
+ * period from at (Unix seconds): per_seat × added × (period_end − at) /
+ * (period_end − period_start), rounded down, expiring with the period.
+ * Seats already paid for in the period (its plan grant, an earlier seat
+ * grant) are not paid again; removed seats take nothing back. Runs inside
+ * the caller's transaction (the one applying the change), with an audit
+ * row "credits.seat_grant" when it grants. *granted (may be NULL) receives
+ * the credits granted (0: none due). 0, or -1 with f (a database failure).
+ */
+int ob_seats_grant_added(const struct ob_actx *ax, const struct ob_sub *before,
+    const struct ob_sub *after, int64_t at, int64_t *granted, struct ob_fail *f);
+
 #endif
