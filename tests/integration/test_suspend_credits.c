@@ -256,7 +256,7 @@ START_TEST(allocation_keeps_within_subscription_period)
 	subscription_period(&a, "now() - interval '20 days'", "now() + interval '10 days'");
 	alloc_used_since(&a, UTC_DAY("now() - interval '20 days'"));
 	ck_assert_int_eq(deduct(&a, 50, &r), 402);	/* 80 + 50 > 100 */
-	ck_assert_ptr_nonnull(strstr(r.body.data, "insufficient_allocation"));
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"param\":\"allocation\""));
 	t_resp_free(&r);
 	ck_assert_int_eq(deduct(&a, 20, &r), 200);	/* 80 + 20 = 100 */
 	t_resp_free(&r);
@@ -272,6 +272,7 @@ START_TEST(allocation_calendar_month_without_subscription)
 	alloc_org_new("alloc-cal", &a);
 	alloc_used_since(&a, "date_trunc('month', now() AT TIME ZONE 'UTC')::date");
 	ck_assert_int_eq(deduct(&a, 50, &r), 402);	/* this month: 80 + 50 > 100 */
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"param\":\"allocation\""));
 	t_resp_free(&r);
 	alloc_used_since(&a, "(date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 day')::date");
 	ck_assert_int_eq(deduct(&a, 50, &r), 200);	/* last month's: reset */
