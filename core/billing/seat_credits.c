@@ -2,7 +2,7 @@
  * Seats added mid-period get the plan's per-seat credits prorated for the
  * rest of the period (seats.h, docs/CREDITS.md). The arithmetic and the
  * "already paid for" mark live in the SQL function grant_seat_credits
- * (sql/migrations/010_credit_periods.sql), under the pool's lock.
+ * (sql/migrations/009_credit_periods.sql), under the pool's lock.
  */
 #include "billing/seats.h"
 #include "billing/plans.h"

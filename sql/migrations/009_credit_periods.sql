@@ -1,4 +1,4 @@
--- 010: credits follow the subscription.
+-- 009: credits follow the subscription.
 --
 -- Member allocations reset at the org's billing period: the current period
 -- of its live subscription (any status but canceled or incomplete_expired,
