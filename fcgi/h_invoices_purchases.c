@@ -36,12 +36,12 @@ ob_h_credit_purchase_form(struct ob_req *r)
 {
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	int declined = 0;
+	int declined = 0, replayed = 0;
 	cJSON *out;
 
 	ob_api_actx(r, &ax);
 	out = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id,
-	    ob_field_i64(r, "credits", 0), &declined, &f);
+	    ob_field_i64(r, "credits", 0), NULL, &declined, &replayed, &f);
 	if (out == NULL)
 		return ob_api_failed(r, &f);
 	cJSON_Delete(out);
@@ -58,37 +58,41 @@ ob_h_api_purchases(struct ob_req *r)
 	return ob_api_answer(r, list);
 }
 
-static int
-purchase_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
-{
-	struct ob_actx ax;
-	int declined = 0;
-	cJSON *o;
-
-	(void)arg;
-	ob_api_actx(r, &ax);
-	if ((o = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id,
-	    ob_field_i64(r, "credits", 0), &declined, f)) == NULL)
-		return -1;
-	if (declined) {
-		/* Kept (the purchase and its open invoice exist): a 402 with the purchase. */
-		cJSON *err = cJSON_AddObjectToObject(o, "error");
-
-		cJSON_AddStringToObject(err, "type", "invalid_request_error");
-		cJSON_AddStringToObject(err, "code", "card_declined");
-		cJSON_AddStringToObject(err, "message", f->message);
-		cJSON_AddNullToObject(err, "param");
-		*status = 402;
-	} else {
-		*status = 201;
-	}
-	*out = o;
-	return 0;
-}
-
+/*
+ * The API's purchase. Not run through ob_api_idempotent: its transaction
+ * would be open while Stripe is called, and a rollback would forget a
+ * purchase Stripe may have charged. The purchase row itself is the
+ * idempotency record (ob_invoices_buy_credits): a retry with the same key
+ * resumes it and answers it again (Idempotent-Replayed: true).
+ */
 int
 ob_h_api_purchase(struct ob_req *r)
 {
-	ob_api_idempotent_json(r, 0, purchase_op);
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	int declined = 0, replayed = 0;
+	const char *key;
+	cJSON *o, *err;
+
+	if (ob_api_body(r) == NULL || ob_api_idem_key(r, 0, &key) != 0)
+		return 0;
+	ob_api_actx(r, &ax);
+	if ((o = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id,
+	    ob_field_i64(r, "credits", 0), key, &declined, &replayed, &f)) == NULL) {
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	if (replayed)
+		ob_resp_header(r, "Idempotent-Replayed", "true");
+	if (declined) {
+		/* Kept (the purchase and its open invoice exist): a 402 with the purchase. */
+		err = cJSON_AddObjectToObject(o, "error");
+		cJSON_AddStringToObject(err, "type", "invalid_request_error");
+		cJSON_AddStringToObject(err, "code", "card_declined");
+		cJSON_AddStringToObject(err, "message", f.message);
+		cJSON_AddNullToObject(err, "param");
+	}
+	ob_api_json(r, declined ? 402 : 201, o);
+	cJSON_Delete(o);
 	return 0;
 }

@@ -84,6 +84,9 @@ static const struct cfg_item cfg_items[] = {
 	  "price of 1000 credits in minor units (USD): purchases and extra tasks" },
 	{ "ORGBILL_INVOICE_RECONCILE_S", CFG_INT, S(invoice_reconcile_s), "600", 10, 86400,
 	  "seconds between invoice reconcile passes of orgbill jobs" },
+	/* Database sessions: a transaction left idle (e.g. around a remote call) is ended. */
+	{ "ORGBILL_IDLE_IN_TX_TIMEOUT_MS", CFG_INT, S(idle_in_tx_timeout_ms), "5000", 0, 600000,
+	  "PostgreSQL idle_in_transaction_session_timeout for every connection (0: off)" },
 };
 
 #undef S

@@ -42,6 +42,8 @@ struct ob_cfg {
 	long  dunning_suspend_days;
 	long  credit_price_per_1000;	/* minor units per 1000 credits */
 	long  invoice_reconcile_s;
+	/* Database sessions (core/base/db.c). */
+	long  idle_in_tx_timeout_ms;	/* idle_in_transaction_session_timeout; 0: off */
 };
 
 /**

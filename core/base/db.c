@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cfg.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/row.h"
@@ -55,7 +56,7 @@ db_prepare_all(struct ob_db *db)
 static int
 db_connect(struct ob_db *db)
 {
-	char opts[64];
+	char opts[128];
 	const char *keys[] = { "dbname", "application_name", "options",
 	    "connect_timeout", NULL };
 	const char *vals[5];
@@ -66,8 +67,9 @@ db_connect(struct ob_db *db)
 	}
 	db->in_tx = 0;
 	memset(db->prepared, 0, sizeof(db->prepared));
-	snprintf(opts, sizeof(opts), "-c statement_timeout=%ld",
-	    db->statement_timeout_ms);
+	/* No session may sit in an open transaction (holding its locks) for long. */
+	snprintf(opts, sizeof(opts), "-c statement_timeout=%ld -c idle_in_transaction_session_timeout=%ld",
+	    db->statement_timeout_ms, ob_cfg_env_int("ORGBILL_IDLE_IN_TX_TIMEOUT_MS"));
 	vals[0] = db->conninfo;
 	vals[1] = db->appname;
 	vals[2] = opts;

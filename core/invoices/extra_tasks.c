@@ -31,16 +31,22 @@ static int
 extra_claim(struct ob_db *db, struct extra *x)
 {
 	const char *params[5] = { x->org, x->period, x->tasks, x->credits, x->amount };
-	int64_t tasks = 0, credits = 0;
+	int64_t tasks = 0, credits = 0, amount = 0;
 	PGresult *q;
 
 	if (ob_credits_extra_usage(db, x->org_id, x->period, &tasks, &credits) != 0)
 		return -1;
 	ob_num_str(x->org, sizeof(x->org), x->org_id);
+	/* Checked: a price that overflows or passes Stripe's cap is not billed (retried, logged). */
+	if (ob_invoices_credit_amount(credits, ob_invoices_price_per_1000(), OB_INVOICES_AMOUNT_MAX,
+	    &amount) != 0) {
+		ob_log(OB_LOG_ERROR, "extra_tasks", "org %s period %s: %lld credits price beyond the cap",
+		    x->org, x->period, (long long)credits);
+		return -1;
+	}
 	ob_num_str(x->tasks, sizeof(x->tasks), tasks);
 	ob_num_str(x->credits, sizeof(x->credits), credits);
-	ob_num_str(x->amount, sizeof(x->amount),
-	    ob_invoices_credit_price(credits, ob_invoices_price_per_1000()));
+	ob_num_str(x->amount, sizeof(x->amount), amount);
 	if (ob_db_begin(db) != 0)
 		return -1;
 	/* Claim the (org, period) row; a concurrent run waits here, then sees it done. */
@@ -144,7 +150,8 @@ extra_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *pe
 	x.period = period;
 	if ((rc = extra_claim(db, &x)) <= 0)
 		return rc;
-	amount = strtoll(x.amount, NULL, 10);
+	if (ob_num_parse(x.amount, INT64_MIN, INT64_MAX, &amount) != 0)
+		amount = 0;
 	/* Nothing to bill (or no customer to bill it to): recorded, not retried. */
 	if (amount <= 0 || ob_invoices_customer(db, st, org_id, 0, customer, sizeof(customer), &f) != 0)
 		rc = extra_skip(db, &x, amount <= 0 ? "zero amount" : "no Stripe customer");

@@ -31,6 +31,7 @@ struct ob_stripe;
 
 #define OB_INVOICES_CSV_MAX	10000	/* rows in one CSV export */
 #define OB_INVOICES_CREDITS_MAX	100000000LL	/* credits in one purchase */
+#define OB_INVOICES_AMOUNT_MAX	99999999LL	/* minor units in one Stripe charge (Stripe's cap) */
 
 /**
  * Append s to b as one CSV field (RFC 4180): quoted when it holds a comma,
@@ -141,8 +142,19 @@ cJSON *ob_invoices_payment_method(struct ob_db *db, struct ob_stripe *st, int64_
 int ob_invoices_portal(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
     const char *return_url, char *url, size_t len, struct ob_fail *f);
 
-/** Price of credits in minor units (usd): round half away from zero of credits × per_1000 / 1000. */
+/**
+ * Price of credits in minor units (usd): round half away from zero of
+ * credits × per_1000 / 1000; -1 when credits × per_1000 overflows (use
+ * ob_invoices_credit_amount where -1 could be a price).
+ */
 int64_t ob_invoices_credit_price(int64_t credits, int64_t per_1000);
+
+/**
+ * ob_invoices_credit_price with checked arithmetic: 0 with *amount set, or
+ * -1 (*amount untouched) when credits × per_1000 does not fit in 64 bits or
+ * the price is beyond ±cap.
+ */
+int ob_invoices_credit_amount(int64_t credits, int64_t per_1000, int64_t cap, int64_t *amount);
 
 /** ORGBILL_CREDIT_PRICE_PER_1000 (minor units per 1000 credits; default 100). */
 int64_t ob_invoices_price_per_1000(void);
@@ -156,9 +168,17 @@ int64_t ob_invoices_price_per_1000(void);
  * the object (status "payment_failed", *declined = 1, f filled with the
  * 402 card_declined reason): the invoice stays open and paying it later
  * still grants the credits.
+ *
+ * Must not run inside a transaction: the purchase row is committed before
+ * any Stripe call and every Stripe call is keyed by the purchase id. With
+ * key (the client's Idempotency-Key, or NULL), a purchase an earlier
+ * request of org made with the same key is resumed instead of starting a
+ * new one (*replayed = 1): its Stripe calls replay, so it is charged at
+ * most once; the same key with another number of credits is a 409
+ * idempotency_key_reused.
  */
 cJSON *ob_invoices_buy_credits(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    int64_t credits, int *declined, struct ob_fail *f);
+    int64_t credits, const char *key, int *declined, int *replayed, struct ob_fail *f);
 
 /**
  * A paid invoice: if it is a credit purchase not yet granted, grant its

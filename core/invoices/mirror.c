@@ -65,12 +65,9 @@ line_unit(const cJSON *line, int64_t *unit)
 {
 	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(line, "pricing");
 	const char *u = ob_json_str(pr, "unit_amount_decimal");
-	char *end;
 
-	if (u == NULL || *u == '\0' || strlen(u) > 18)
-		return -1;
-	*unit = strtoll(u, &end, 10);
-	return *end == '\0' ? 0 : -1;
+	/* A strict 64-bit decimal (a fraction or an overflow is no unit amount). */
+	return u != NULL ? ob_num_parse(u, INT64_MIN, INT64_MAX, unit) : -1;
 }
 
 static void

@@ -17,14 +17,29 @@
 #include "base/db_json.h"
 #include "base/row.h"
 #include "base/num.h"
+#include "base/idem.h"
 
 int64_t
 ob_invoices_credit_price(int64_t credits, int64_t per_1000)
 {
-	int64_t num = credits * per_1000;
+	int64_t amount = 0;
 
-	/* round(num / 1000), half away from zero, once. */
-	return num >= 0 ? (num + 500) / 1000 : -((-num + 500) / 1000);
+	return ob_invoices_credit_amount(credits, per_1000, INT64_MAX, &amount) == 0 ? amount : -1;
+}
+
+int
+ob_invoices_credit_amount(int64_t credits, int64_t per_1000, int64_t cap, int64_t *amount)
+{
+	int64_t num, a;
+
+	/* credits × per_1000 checked; then round(num / 1000), half away from zero, once. */
+	if (ob_num_mul(credits, per_1000, &num) != 0)
+		return -1;
+	a = num >= 0 ? num / 1000 + (num % 1000 >= 500) : -(-(num / 1000) + (-(num % 1000) >= 500));
+	if (a > cap || a < -cap)
+		return -1;
+	*amount = a;
+	return 0;
 }
 
 int64_t
@@ -33,31 +48,84 @@ ob_invoices_price_per_1000(void)
 	return ob_cfg_env_int("ORGBILL_CREDIT_PRICE_PER_1000");
 }
 
-/* The purchase's row and its audit row (one transaction); its id into pid. 0 or -1 with f. */
+/* A purchase being made or resumed: its row's figures. */
+struct purchase {
+	char    id[24];
+	int64_t credits, amount;
+	char    status[16];	/* the row's: pending, open, granted, failed, void */
+	char    invoice[128];	/* "" until the Stripe invoice is recorded */
+	int     existing;	/* 1: an earlier request with the same key made it */
+};
+
+/* The row an earlier request with (org, key) made, into p. 0 or -1 with f. */
 static int
-purchase_record(const struct ob_actx *ax, int64_t org_id, int64_t credits, int64_t amount,
-    char *pid, size_t len, struct ob_fail *f)
+purchase_by_key(struct ob_db *db, const char *org, const char *key, struct purchase *p,
+    struct ob_fail *f)
+{
+	const char *params[2] = { org, key };
+	PGresult *q;
+
+	if (ob_db_one(db, OB_STMT_CP_BY_KEY, params, &q) != 0)
+		return ob_db_fail(db, f);
+	snprintf(p->id, sizeof(p->id), "%s", ob_row_str(q, 0, "id"));
+	p->existing = 1;
+	if (ob_row_i64(q, 0, "credits") != p->credits) {
+		PQclear(q);
+		ob_db_rollback(db);
+		return ob_idem_fail_reused(f);
+	}
+	p->amount = ob_row_i64(q, 0, "amount");
+	snprintf(p->status, sizeof(p->status), "%s", ob_row_str(q, 0, "status"));
+	snprintf(p->invoice, sizeof(p->invoice), "%s", ob_row_str(q, 0, "stripe_invoice_id"));
+	PQclear(q);
+	return 0;
+}
+
+/*
+ * The purchase's row and its audit row, committed in their own transaction
+ * before any Stripe call (never inside a caller's: a rollback there would
+ * forget a purchase Stripe may already have charged). With key, the row an
+ * earlier request with the same key made is found instead (p->existing).
+ * 0 or -1 with f.
+ */
+static int
+purchase_record(const struct ob_actx *ax, int64_t org_id, const char *key, struct purchase *p,
+    struct ob_fail *f)
 {
 	char org[24], cr[24], amt[24], uid[24];
-	const char *params[4] = { org, cr, amt, uid };
+	const char *params[5] = { org, cr, amt, uid, key ? key : "" };
 	PGresult *q;
 	cJSON *after;
 	int rc;
 
+	if (ax->db->in_tx > 0)
+		return ob_fail(f, OB_FAIL_DB, "purchase_in_transaction", NULL,
+		    "A credit purchase must not run inside another transaction.");
 	ob_num_str(org, sizeof(org), org_id);
-	ob_num_str(cr, sizeof(cr), credits);
-	ob_num_str(amt, sizeof(amt), amount);
+	ob_num_str(cr, sizeof(cr), p->credits);
+	ob_num_str(amt, sizeof(amt), p->amount);
 	ob_num_str(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
-	if ((q = ob_db_exec(ax->db, OB_STMT_CP_INSERT, params, NULL)) == NULL)
+	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	ob_num_str(pid, len, ob_row_i64(q, 0, "id"));
+	if ((q = ob_db_exec(ax->db, OB_STMT_CP_INSERT, params, NULL)) == NULL)
+		return ob_db_fail(ax->db, f);
+	if (PQntuples(q) != 1) {
+		PQclear(q);
+		if (purchase_by_key(ax->db, org, key, p, f) != 0)
+			return -1;
+		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
+	}
+	ob_num_str(p->id, sizeof(p->id), ob_row_i64(q, 0, "id"));
+	snprintf(p->status, sizeof(p->status), "pending");
 	PQclear(q);
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "credits", cr);
 	cJSON_AddStringToObject(after, "amount", amt);
-	rc = ob_audit_write(ax, org_id, "credits.purchase", "credit_purchase", pid, NULL, after);
+	rc = ob_audit_write(ax, org_id, "credits.purchase", "credit_purchase", p->id, NULL, after);
 	cJSON_Delete(after);
-	return rc == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
+	if (rc != 0)
+		return ob_db_fail(ax->db, f);
+	return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
 }
 
 /*
@@ -169,42 +237,71 @@ purchase_json(const char *pid, int64_t credits, int64_t amount, const char *stat
 	return out;
 }
 
+/*
+ * The Stripe steps of p, resumed where an earlier attempt stopped (every
+ * call is keyed by the purchase id, so a repeated one replays): the
+ * invoice and its item unless recorded, then the charge. The status as
+ * purchase_pay gives it, or NULL with f set (an unknown outcome leaves the
+ * row as it is for a retry or invoice.paid; a refusal marks it failed).
+ */
+static const char *
+purchase_stripe(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *customer,
+    struct purchase *p, struct ob_fail *f)
+{
+	const char *status = NULL;
+
+	if (strcmp(p->status, "granted") == 0)
+		return "paid";
+	if ((p->invoice[0] != '\0' ||
+	    purchase_invoice(db, st, org_id, customer, p->id, p->credits, p->amount, p->invoice,
+	    sizeof(p->invoice), f) == 0) &&
+	    (status = purchase_pay(db, st, org_id, p->invoice, p->id, f)) != NULL)
+		return status;
+	if (f->kind != OB_FAIL_UPSTREAM) {
+		const char *params[3] = { p->id, p->invoice, "failed" };
+
+		(void)ob_db_run(db, OB_STMT_CP_SET_INVOICE, params);
+	}
+	return NULL;
+}
+
 cJSON *
 ob_invoices_buy_credits(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    int64_t credits, int *declined, struct ob_fail *f)
+    int64_t credits, const char *key, int *declined, int *replayed, struct ob_fail *f)
 {
-	char pid[24], customer[128], invoice[128] = "";
-	const char *status = NULL;
-	int64_t amount;
+	struct purchase p = { .credits = credits };
+	char customer[128];
+	const char *status;
 
 	*declined = 0;
+	*replayed = 0;
 	if (credits < 1 || credits > OB_INVOICES_CREDITS_MAX) {
 		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "credits",
 		    "credits is an integer from 1 to %lld.", (long long)OB_INVOICES_CREDITS_MAX);
 		return NULL;
 	}
-	amount = ob_invoices_credit_price(credits, ob_invoices_price_per_1000());
-	if (amount < 50) {
+	if (ob_invoices_credit_amount(credits, ob_invoices_price_per_1000(), OB_INVOICES_AMOUNT_MAX,
+	    &p.amount) != 0) {
+		ob_fail(f, OB_FAIL_INVALID, "amount_too_large", "credits",
+		    "A purchase may cost at most %lld minor units.", (long long)OB_INVOICES_AMOUNT_MAX);
+		return NULL;
+	}
+	if (p.amount < 50) {
 		ob_fail(f, OB_FAIL_INVALID, "amount_too_small", "credits",
 		    "A purchase must cost at least 0.50 USD.");
 		return NULL;
 	}
 	if (ob_invoices_customer(ax->db, st, org_id, 1, customer, sizeof(customer), f) != 0)
 		return NULL;
-	/* The purchase row first, in its own transaction: its id keys every Stripe call. */
-	if (purchase_record(ax, org_id, credits, amount, pid, sizeof(pid), f) != 0)
+	/* The purchase row first, committed: its id keys every Stripe call. */
+	if (purchase_record(ax, org_id, key, &p, f) != 0)
 		return NULL;
-	if (purchase_invoice(ax->db, st, org_id, customer, pid, credits, amount, invoice,
-	    sizeof(invoice), f) != 0 ||
-	    (status = purchase_pay(ax->db, st, org_id, invoice, pid, f)) == NULL) {
-		const char *params[3] = { pid, invoice, "failed" };
-
-		(void)ob_db_run(ax->db, OB_STMT_CP_SET_INVOICE, params);
+	*replayed = p.existing;
+	if ((status = purchase_stripe(ax->db, st, org_id, customer, &p, f)) == NULL)
 		return NULL;
-	}
 	/* Declined: the invoice stays open; paying it later still grants the credits. */
 	*declined = strcmp(status, "payment_failed") == 0;
-	return purchase_json(pid, credits, amount, status, invoice);
+	return purchase_json(p.id, p.credits, p.amount, status, p.invoice);
 }
 
 int

@@ -89,13 +89,8 @@ static int64_t
 md_org(const cJSON *obj)
 {
 	const char *s = ob_json_str(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "orgbill_org");
-	char *end;
-	int64_t v;
 
-	if (s == NULL || *s == '\0' || strlen(s) > 18)
-		return 0;
-	v = strtoll(s, &end, 10);
-	return *end == '\0' && v > 0 ? v : 0;
+	return s != NULL ? ob_num_id(s) : 0;
 }
 
 /*

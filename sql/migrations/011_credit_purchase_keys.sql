@@ -1,0 +1,9 @@
+-- 011: a credit purchase is its own idempotency record. The API's
+-- Idempotency-Key is stored on the purchase row, which is committed before
+-- any Stripe call: a retry with the same key finds the row and resumes it
+-- (the Stripe calls carry keys derived from the purchase id, so they replay
+-- rather than charge again) instead of starting a second purchase.
+ALTER TABLE credit_purchases ADD COLUMN idem_key text
+	CHECK (idem_key IS NULL OR length(idem_key) BETWEEN 1 AND 255);
+CREATE UNIQUE INDEX credit_purchases_idem ON credit_purchases (org_id, idem_key)
+	WHERE idem_key IS NOT NULL;
