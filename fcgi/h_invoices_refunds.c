@@ -202,21 +202,6 @@ struct staff_arg {
 	int64_t org;
 };
 
-static int
-refund_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
-{
-	const struct staff_arg *a = arg;
-	struct ob_actx ax;
-
-	ob_h_inv_staff_actx(r, &ax, ob_field_str(r, "reason"));
-	if ((*out = ob_refunds_create(&ax, ob_worker_stripe(r->w), a->org,
-	    ob_field_i64(r, "invoice_id", 0), ob_field_i64(r, "amount", 0), ax.reason,
-	    ob_header(r, "HTTP_IDEMPOTENCY_KEY"), f)) == NULL)
-		return -1;
-	*status = 201;
-	return 0;
-}
-
 /*
  * A staff mutation on the org named in the path: the org must exist (404
  * otherwise), then op runs in the idempotency envelope.
@@ -239,10 +224,40 @@ staff_mutation(struct ob_req *r, ob_api_op_fn op)
 	return 0;
 }
 
+/*
+ * A staff refund. Not run through ob_api_idempotent (its transaction would
+ * be open across the Stripe call): the refund's row keeps the key and is
+ * the idempotency record (ob_refunds_create); a retry with the same key
+ * answers the same refund.
+ */
 int
 ob_h_api_refund(struct ob_req *r)
 {
-	return staff_mutation(r, refund_op);
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	const char *key;
+	int64_t org;
+	cJSON *out;
+
+	org = ob_h_inv_staff_org(r, ob_route_param(r, "org_id"));
+	if (org < 0)
+		return -1;
+	if (org == 0) {
+		ob_fail(&f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	if (ob_api_body(r) == NULL || ob_api_idem_key(r, 0, &key) != 0)
+		return 0;
+	ob_h_inv_staff_actx(r, &ax, ob_field_str(r, "reason"));
+	if ((out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, ob_field_i64(r, "invoice_id", 0),
+	    ob_field_i64(r, "amount", 0), ax.reason, key, &f)) == NULL) {
+		ob_api_fail(r, &f);
+		return 0;
+	}
+	ob_api_json(r, 201, out);
+	cJSON_Delete(out);
+	return 0;
 }
 
 int

@@ -23,9 +23,9 @@ struct extra {
 };
 
 /*
- * Begin, then claim x's (org, period) row and lock it: 1 when it is still
- * pending (its claimed figures into x, the transaction left open), 0 when
- * another run dealt with it (committed), -1 (rolled back).
+ * Claim x's (org, period) row in its own transaction: 1 when it is still
+ * pending (its claimed figures into x), 0 when another run dealt with it,
+ * -1 on a failure. Committed either way.
  */
 static int
 extra_claim(struct ob_db *db, struct extra *x)
@@ -63,7 +63,12 @@ extra_claim(struct ob_db *db, struct extra *x)
 	snprintf(x->credits, sizeof(x->credits), "%s", ob_row_str(q, 0, "credits"));
 	snprintf(x->amount, sizeof(x->amount), "%s", ob_row_str(q, 0, "amount"));
 	PQclear(q);
-	return 1;
+	/*
+	 * The claim is committed before Stripe is called: no row lock is held
+	 * across the call. A concurrent run that bills the same pending row
+	 * makes the same keyed Stripe call (per org and period), which replays.
+	 */
+	return ob_db_commit(db) == 0 ? 1 : -1;
 fail:
 	ob_db_rollback(db);
 	return -1;
@@ -90,7 +95,11 @@ extra_skip(struct ob_db *db, const struct extra *x, const char *reason)
 	return rc == 0 ? 0 : -1;
 }
 
-/* x's Stripe invoice item for customer (keyed per org and period), recorded and audited. 0 or -1. */
+/*
+ * x's Stripe invoice item for customer (keyed per org and period), then
+ * recorded and audited in a transaction it begins and leaves open for the
+ * caller to commit. 0 or -1 (a transaction may be open: roll it back).
+ */
 static int
 extra_bill(struct ob_db *db, struct ob_stripe *st, const struct extra *x, const char *customer)
 {
@@ -119,7 +128,9 @@ extra_bill(struct ob_db *db, struct ob_stripe *st, const struct extra *x, const 
 		goto out;
 	}
 	params[3] = ob_json_str(res.body, "id");
-	if (params[3] == NULL || ob_db_run(db, OB_STMT_ETI_DONE, params) != 0)
+	if (params[3] == NULL || ob_db_begin(db) != 0)
+		goto out;
+	if (ob_db_run(db, OB_STMT_ETI_DONE, params) != 0)
 		goto out;
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "period_start", x->period);
@@ -152,11 +163,15 @@ extra_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *pe
 		return rc;
 	if (ob_num_parse(x.amount, INT64_MIN, INT64_MAX, &amount) != 0)
 		amount = 0;
-	/* Nothing to bill (or no customer to bill it to): recorded, not retried. */
-	if (amount <= 0 || ob_invoices_customer(db, st, org_id, 0, customer, sizeof(customer), &f) != 0)
+	/* Stripe first (no transaction open), then the record in its own transaction. */
+	if (amount <= 0 || ob_invoices_customer(db, st, org_id, 0, customer, sizeof(customer), &f) != 0) {
+		if (ob_db_begin(db) != 0)
+			return -1;
+		/* Nothing to bill (or no customer to bill it to): recorded, not retried. */
 		rc = extra_skip(db, &x, amount <= 0 ? "zero amount" : "no Stripe customer");
-	else if ((rc = extra_bill(db, st, &x, customer)) == 0)
+	} else if ((rc = extra_bill(db, st, &x, customer)) == 0) {
 		rc = 1;
+	}
 	if (rc < 0 || ob_db_commit(db) != 0) {
 		ob_db_rollback(db);
 		return -1;

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/row.h"
 #include "base/num.h"
+#include "base/idem.h"
 
 int64_t
 ob_refunds_refundable(int64_t amount_paid, int64_t already)
@@ -215,30 +216,82 @@ lock_invoice(struct ob_db *db, const char *org, const char *inv, struct locked_i
 	return 0;
 }
 
-/* The payment to refund: the stored one, else found at Stripe and stored. 0 or -1 with f. */
+/*
+ * Begin, lock invoice inv of org and read it into li with its payment
+ * known. When the payment is not stored yet the lock is let go while
+ * Stripe is asked (no lock is held across a Stripe call), the answer is
+ * stored, and the row is locked and read again. 0 with the transaction
+ * open, or -1 with f and none open.
+ */
 static int
-invoice_charge(struct ob_db *db, struct ob_stripe *st, const char *inv, struct locked_invoice *li,
-    struct ob_fail *f)
+lock_invoice_charged(struct ob_db *db, struct ob_stripe *st, const char *org, const char *inv,
+    struct locked_invoice *li, struct ob_fail *f)
 {
 	const char *params[2] = { inv, li->charge };
 
+	if (ob_db_begin(db) != 0)
+		return ob_fail_db(f, db->lasterr);
+	if (lock_invoice(db, org, inv, li, f) != 0)
+		goto fail;
 	if (li->charge[0] != '\0')
 		return 0;
+	ob_db_rollback(db);
 	if (find_charge(st, li->cust, li->sinv, li->charge, sizeof(li->charge), f) != 0)
 		return -1;
 	if (ob_db_run(db, OB_STMT_REF_INVOICE_SET_CHARGE, params) != 0)
 		return ob_fail_db(f, db->lasterr);
-	return 0;
+	if (ob_db_begin(db) != 0)
+		return ob_fail_db(f, db->lasterr);
+	if (lock_invoice(db, org, inv, li, f) == 0)
+		return 0;
+fail:
+	ob_db_rollback(db);
+	return -1;
 }
 
-/* The refund's row (pending) for take of the invoice; its id into rid. 0 or -1 with f. */
+/* A refund being made, or resumed by its Idempotency-Key. */
+struct refund_try {
+	char    rid[24];
+	int64_t take;
+	char    status[24];
+	char    stripe_id[256];	/* "" until Stripe's answer is recorded */
+	int     existing;
+};
+
+/*
+ * The refund an earlier request of org with key made, into t (t->existing
+ * = 1), if any: it must be for the same invoice and amount (0: any), else
+ * 409 idempotency_key_reused. 0 or -1 with f.
+ */
+static int
+refund_by_key(struct ob_db *db, const char *org, const char *key, int64_t invoice_id,
+    int64_t amount, struct refund_try *t, struct ob_fail *f)
+{
+	const char *params[2] = { org, key };
+	PGresult *q;
+	int rc;
+
+	if ((rc = ob_db_one(db, OB_STMT_REF_BY_KEY, params, &q)) != 0)
+		return rc > 0 ? 0 : ob_fail_db(f, db->lasterr);
+	t->existing = 1;
+	snprintf(t->rid, sizeof(t->rid), "%s", ob_row_str(q, 0, "id"));
+	t->take = ob_row_i64(q, 0, "amount");
+	snprintf(t->status, sizeof(t->status), "%s", ob_row_str(q, 0, "status"));
+	snprintf(t->stripe_id, sizeof(t->stripe_id), "%s", ob_row_str(q, 0, "stripe_refund_id"));
+	rc = ob_row_i64(q, 0, "invoice_id") != invoice_id || (amount != 0 && amount != t->take);
+	PQclear(q);
+	return rc ? ob_idem_fail_reused(f) : 0;
+}
+
+/* The refund's row (pending) for take of the invoice, with key; its id into rid. 0 or -1 with f. */
 static int
 refund_insert(const struct ob_actx *ax, const char *org, const char *inv,
-    const struct locked_invoice *li, int64_t take, const char *reason, char *rid, size_t len,
-    struct ob_fail *f)
+    const struct locked_invoice *li, int64_t take, const char *reason, const char *key, char *rid,
+    size_t len, struct ob_fail *f)
 {
 	char amt[24], uid[24];
-	const char *params[7] = { org, inv, li->charge, amt, li->currency, reason, uid };
+	const char *params[8] = { org, inv, li->charge, amt, li->currency, reason, uid,
+	    key != NULL ? key : "" };
 	PGresult *q;
 
 	ob_num_str(amt, sizeof(amt), take);
@@ -330,17 +383,49 @@ refund_finish(struct ob_db *db, const char *rid, const char *inv,
 	return status;
 }
 
+/*
+ * The intent, committed: under the invoice's lock, the refund an earlier
+ * request with opkey made (resumed), or a new pending row for what may
+ * still be refunded. 0 (no transaction open) or -1 with f.
+ */
+static int
+refund_intent(const struct ob_actx *ax, struct ob_stripe *st, const char *org, int64_t invoice_id,
+    int64_t amount, const char *reason, const char *opkey, struct locked_invoice *li,
+    struct refund_try *t, struct ob_fail *f)
+{
+	char inv[24];
+
+	ob_num_str(inv, sizeof(inv), invoice_id);
+	if (lock_invoice_charged(ax->db, st, org, inv, li, f) != 0)
+		return -1;
+	if (opkey != NULL && *opkey != '\0' &&
+	    refund_by_key(ax->db, org, opkey, invoice_id, amount, t, f) != 0)
+		goto fail;
+	if (!t->existing) {
+		if (ob_refunds_amount(li->paid, li->already, amount, &t->take, f) != 0 ||
+		    refund_insert(ax, org, inv, li, t->take, reason, opkey, t->rid, sizeof(t->rid),
+		    f) != 0)
+			goto fail;
+		snprintf(t->status, sizeof(t->status), "pending");
+		li->already += t->take;
+	}
+	return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
+fail:
+	ob_db_rollback(ax->db);
+	return -1;
+}
+
 cJSON *
 ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     int64_t invoice_id, int64_t amount, const char *reason, const char *opkey,
     struct ob_fail *f)
 {
-	char org[24], inv[24], rid[24];
+	char org[24], inv[24];
 	struct locked_invoice li;
+	struct refund_try t = { .take = 0 };
 	struct ob_stripe_result res = { 0 };
-	const char *status = NULL;
+	const char *status, *params[4];
 	cJSON *out = NULL;
-	int64_t take = 0;
 
 	if (reason_check(reason, f) != 0)
 		return NULL;
@@ -348,31 +433,46 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe is not configured.");
 		return NULL;
 	}
-	ob_num_str(org, sizeof(org), org_id);
-	ob_num_str(inv, sizeof(inv), invoice_id);
-	if (ob_db_begin(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
+	if (ax->db->in_tx > 0) {
+		ob_fail(f, OB_FAIL_DB, "refund_in_transaction", NULL,
+		    "A refund must not run inside another transaction.");
 		return NULL;
 	}
-	if (lock_invoice(ax->db, org, inv, &li, f) != 0 ||
-	    ob_refunds_amount(li.paid, li.already, amount, &take, f) != 0 ||
-	    invoice_charge(ax->db, st, inv, &li, f) != 0 ||
-	    refund_insert(ax, org, inv, &li, take, reason, rid, sizeof(rid), f) != 0 ||
-	    stripe_refund(st, org, rid, opkey, li.charge, take, &res, f) != 0 ||
-	    (status = refund_finish(ax->db, rid, inv, &res, f)) == NULL)
-		goto fail;
-	out = refund_json(rid, invoice_id, li.sinv, ob_json_str(res.body, "id"), take, li.currency,
-	    reason, status, ob_refunds_refundable(li.paid, li.already + take));
-	if (ob_audit_commit(ax, org_id, "invoice.refund", "invoice", inv, NULL, out, f) != 0)
-		goto fail_nort;
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(inv, sizeof(inv), invoice_id);
+	if (refund_intent(ax, st, org, invoice_id, amount, reason, opkey, &li, &t, f) != 0)
+		return NULL;
+	/* Known already (a replay): answered as it stands. */
+	if (t.stripe_id[0] != '\0' || strcmp(t.status, "pending") != 0)
+		return refund_json(t.rid, invoice_id, li.sinv, t.stripe_id, t.take, li.currency, reason,
+		    t.status, ob_refunds_refundable(li.paid, li.already));
+	/* Stripe with no transaction open; an unknown outcome leaves the row pending. */
+	if (stripe_refund(st, org, t.rid, opkey, li.charge, t.take, &res, f) != 0) {
+		params[0] = t.rid;
+		params[1] = "";
+		params[2] = "failed";
+		params[3] = f->message;
+		if (f->kind != OB_FAIL_UPSTREAM)
+			(void)ob_db_run(ax->db, OB_STMT_REF_FINISH, params);
+		goto out;
+	}
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto out;
+	}
+	if ((status = refund_finish(ax->db, t.rid, inv, &res, f)) == NULL) {
+		ob_db_rollback(ax->db);
+		goto out;
+	}
+	out = refund_json(t.rid, invoice_id, li.sinv, ob_json_str(res.body, "id"), t.take, li.currency,
+	    reason, status, ob_refunds_refundable(li.paid, li.already));
+	if (ob_audit_commit(ax, org_id, "invoice.refund", "invoice", inv, NULL, out, f) != 0) {
+		cJSON_Delete(out);
+		out = NULL;
+	}
+out:
 	ob_stripe_result_clear(&res);
 	return out;
-fail:
-	ob_db_rollback(ax->db);
-fail_nort:
-	cJSON_Delete(out);
-	ob_stripe_result_clear(&res);
-	return NULL;
 }
 
 /* Keep the invoice's refunded total in step (charge_refunded: the charge's figure or 0). */
@@ -399,7 +499,7 @@ ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoi
 	const char *id = ob_json_str(refund, "id"), *status = ob_json_str(refund, "status");
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(refund, "metadata");
 	const char *ours = ob_json_str(md, "orgbill_refund");
-	const char *params[5];
+	const char *params[6];
 	char amt[24], inv[24] = "";
 	PGresult *q = NULL;
 	int64_t amount;
@@ -424,8 +524,13 @@ ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoi
 		if ((q = ob_db_exec(db, OB_STMT_REF_SET_BY_ID, params, NULL)) == NULL)
 			return ob_fail_db(f, db->lasterr);
 	}
+	/*
+	 * Not recorded: made outside orgbill, or ours (metadata orgbill_refund)
+	 * whose local record was lost (its transaction failed after Stripe
+	 * refunded): added, so the refunded total is right either way.
+	 */
 	if (PQntuples(q) == 0 && invoice_hint != NULL && ob_num_json_get(refund, "amount", &amount) == 0 &&
-	    amount > 0 && ours == NULL) {
+	    amount > 0) {
 		PQclear(q);
 		ob_num_str(amt, sizeof(amt), amount);
 		params[0] = id;
@@ -433,6 +538,8 @@ ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *invoi
 		params[2] = amt;
 		params[3] = status;
 		params[4] = invoice_hint;
+		params[5] = ours != NULL ? "re-attached from Stripe (the local record was lost)" :
+		    "refunded outside orgbill";
 		if ((q = ob_db_exec(db, OB_STMT_REF_EXTERNAL, params, NULL)) == NULL)
 			return ob_fail_db(f, db->lasterr);
 	}

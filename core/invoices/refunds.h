@@ -6,8 +6,10 @@
  * are recorded too).
  *
  * The invoice's row is locked (FOR UPDATE) while the refundable amount is
- * counted and the refund is written, and stays locked through the Stripe
- * call, so two staff refunding at once are serialized and cannot exceed it.
+ * counted and the refund's row (pending, which counts against what remains)
+ * is written and committed; Stripe is then called with no transaction open
+ * and its answer recorded in a new one. Two staff refunding at once are
+ * serialized by the lock and cannot exceed what was paid.
  */
 #ifndef OB_REFUNDS_H
 #define OB_REFUNDS_H
@@ -37,9 +39,14 @@ int ob_refunds_amount(int64_t amount_paid, int64_t already, int64_t requested, i
 /**
  * Refund amount (0: all that remains) of invoice_id (our id) of org_id,
  * with reason (3–500 characters), as ax (staff: audited as staff). opkey
- * makes the Stripe Idempotency-Key (NULL: the new refund's id). Runs in one
- * transaction (joining the caller's). Returns the refund object or NULL
- * with f set.
+ * (the client's Idempotency-Key, or NULL) makes the Stripe Idempotency-Key
+ * (NULL: the new refund's id) and is kept on the refund: a request with
+ * the same key finds it and resumes it (the same Stripe key replays), or
+ * answers it as it stands; the same key for another invoice or amount is
+ * a 409 idempotency_key_reused. Must not run inside a transaction: the
+ * refund's row is committed before Stripe is called; an unknown Stripe
+ * outcome leaves it pending (its refund.* webhook, or a retry, completes
+ * it), a refusal marks it failed. Returns the refund object or NULL with f.
  */
 cJSON *ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     int64_t invoice_id, int64_t amount, const char *reason, const char *opkey,

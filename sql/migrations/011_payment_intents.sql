@@ -7,3 +7,10 @@ ALTER TABLE credit_purchases ADD COLUMN idem_key text
 	CHECK (idem_key IS NULL OR length(idem_key) BETWEEN 1 AND 255);
 CREATE UNIQUE INDEX credit_purchases_idem ON credit_purchases (org_id, idem_key)
 	WHERE idem_key IS NOT NULL;
+
+-- A staff refund is likewise its own idempotency record: its row (status
+-- pending) is committed before Stripe is called, without holding the
+-- invoice's lock across the call; a retry with the same key resumes it.
+ALTER TABLE refunds ADD COLUMN idem_key text
+	CHECK (idem_key IS NULL OR length(idem_key) BETWEEN 1 AND 255);
+CREATE UNIQUE INDEX refunds_idem ON refunds (org_id, idem_key) WHERE idem_key IS NOT NULL;
