@@ -11,6 +11,9 @@
 #include "base/row.h"
 #include "base/num.h"
 
+/* How long a claimed event is left to the worker applying it (then retried). */
+#define OB_WH_CLAIM_S 120
+
 /* "\x<hex>" for a bytea parameter; malloc'd. */
 static char *
 bytea_param(const char *p, size_t len)
@@ -85,8 +88,8 @@ fail_event(struct ob_wh_ctx *cx, const char *id, int attempts, const char *error
 
 /*
  * Lock the stored event for applying: its attempts so far and its raw
- * payload (*raw, PQfreemem it). 0; 1 if another worker holds it, it is
- * unknown or already done; -1 on a database failure.
+ * payload (*raw, PQfreemem it). 0; 1 if another worker holds or has
+ * claimed it, it is unknown or already done; -1 on a database failure.
  */
 static int
 lock_event(struct ob_db *db, const char *event_id, int *attempts,
@@ -95,6 +98,7 @@ lock_event(struct ob_db *db, const char *event_id, int *attempts,
 	const char *params[1] = { event_id };
 	PGresult *res;
 	char status[16];
+	int claimed;
 
 	if ((res = ob_db_exec(db, OB_STMT_WH_LOCK, params, NULL)) == NULL)
 		return -1;
@@ -105,10 +109,11 @@ lock_event(struct ob_db *db, const char *event_id, int *attempts,
 	}
 	*attempts = (int)ob_row_i64(res, 0, "attempts");
 	snprintf(status, sizeof(status), "%s", ob_row_str(res, 0, "status"));
+	claimed = ob_row_bool(res, 0, "claimed");
 	*raw = PQunescapeBytea((const unsigned char *)ob_row_str(res, 0, "payload"), n);
 	PQclear(res);
 	if (strcmp(status, "processed") == 0 || strcmp(status, "skipped") == 0 ||
-	    *raw == NULL)
+	    claimed || *raw == NULL)
 		return 1;
 	return 0;
 }
@@ -128,6 +133,22 @@ superseded(struct ob_db *db, const struct ob_whevent *ev, const char *event_id)
 	n = PQntuples(res);
 	PQclear(res);
 	return n > 0;
+}
+
+/*
+ * Claim the locked event for OB_WH_CLAIM_S seconds, commit (its lock goes)
+ * and begin the transaction that applies it. 0 or -1.
+ */
+static int
+claim_event(struct ob_db *db, const char *event_id)
+{
+	char secs[16];
+	const char *params[2] = { event_id, secs };
+
+	ob_num_str(secs, sizeof(secs), OB_WH_CLAIM_S);
+	if (ob_db_run(db, OB_STMT_WH_CLAIM, params) != 0 || ob_db_commit(db) != 0)
+		return -1;
+	return ob_db_begin(db);
 }
 
 /* Mark the event done with outcome, record the attempt, commit. 0 or -1. */
@@ -183,6 +204,12 @@ ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 			h = NULL;	/* superseded: skip */
 	}
 	if (h != NULL) {
+		/*
+		 * Claimed and committed, then applied in a new transaction: the
+		 * handler's Stripe fetches happen with no event row lock held.
+		 */
+		if ((k = claim_event(cx->db, event_id)) != 0)
+			goto dberr;
 		if (h->fn(cx, root, &org_id, &f) != 0) {
 			ob_db_rollback(cx->db);
 			rc = fail_event(cx, event_id, attempts, f.message[0] ? f.message : "handler failed");

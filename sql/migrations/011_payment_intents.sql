@@ -14,3 +14,9 @@ CREATE UNIQUE INDEX credit_purchases_idem ON credit_purchases (org_id, idem_key)
 ALTER TABLE refunds ADD COLUMN idem_key text
 	CHECK (idem_key IS NULL OR length(idem_key) BETWEEN 1 AND 255);
 CREATE UNIQUE INDEX refunds_idem ON refunds (org_id, idem_key) WHERE idem_key IS NOT NULL;
+
+-- A webhook event being applied is claimed (a lease committed first) rather
+-- than held locked: its handler may fetch from Stripe, and no row lock is
+-- kept across that call. A lease that runs out (a worker died) lets the
+-- retry runner take the event again.
+ALTER TABLE webhook_events ADD COLUMN claimed_until timestamptz;

@@ -468,6 +468,68 @@ START_TEST(refund_no_lock_during_stripe_call)
 }
 END_TEST
 
+/* The fake delivers its pending webhooks (a thread's body). */
+static void *
+deliver_thread(void *arg)
+{
+	const char *hdr[2] = { "Content-Type: application/json", NULL };
+	long *status = arg;
+	struct t_resp r;
+
+	*status = -1;
+	if (t_http(t_env("OB_TEST_STRIPE_FAKE"), "POST", "/_fake/webhooks/deliver", "{}", 2, hdr,
+	    &r) == 0) {
+		*status = r.status;
+		t_resp_free(&r);
+	}
+	return NULL;
+}
+
+/*
+ * A webhook whose handler waits on Stripe (the charge fetch is slow) is
+ * claimed, not held locked: another session locks its event row with
+ * NOWAIT meanwhile. The refund it reports is recorded once it is done.
+ */
+START_TEST(webhook_no_event_lock_during_fetch)
+{
+	struct buyer b;
+	char ch[64], form[256], q[256], sql[256], evt[300];
+	struct ob_db db;
+	pthread_t th;
+	long status;
+	const char *v;
+	cJSON *re;
+	int locked;
+
+	buyer_new("whlock", &b);
+	paid_purchase(&b, "buy-whlock-1", ch, sizeof(ch));
+	snprintf(form, sizeof(form), "charge=%s&amount=300", ch);
+	re = fake("POST", "/v1/refunds", form, 200);
+	cJSON_Delete(re);
+	fake_ctl("POST", "/_fake/faults", "{\"delay_ms\":4000,\"count\":1,\"method\":\"GET\","
+	    "\"path_prefix\":\"/v1/charges/\"}");
+	ck_assert_int_eq(pthread_create(&th, NULL, deliver_thread, &status), 0);
+	t_sleep_ms(2000);
+	v = t_sql_value("SELECT id FROM webhook_events WHERE claimed_until > now() LIMIT 1");
+	snprintf(evt, sizeof(evt), "%s", v != NULL ? v : "");
+	t_db_open(&db);
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT 1 FROM webhook_events WHERE id = '%s' FOR UPDATE NOWAIT",
+	    evt);
+	locked = ob_db_exec_script(&db, sql) != 0;
+	(void)ob_db_exec_script(&db, "ROLLBACK");
+	ob_db_close(&db);
+	pthread_join(th, NULL);
+	ck_assert_msg(evt[0] != '\0', "no event was claimed during the slow fetch");
+	ck_assert_msg(!locked, "event %s was locked during the Stripe fetch", evt);
+	ck_assert_int_eq(status, 200);
+	snprintf(q, sizeof(q), "SELECT count(*) || ':' || sum(amount) FROM refunds WHERE org_id = %ld",
+	    b.org);
+	ck_assert_str_eq(t_sql_value(q), "1:300");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM webhook_events WHERE claimed_until IS NOT NULL");
+	ck_assert_str_eq(t_sql_value(q), "0");
+}
+END_TEST
+
 static void
 faults_clear(void)
 {
@@ -495,6 +557,7 @@ Suite *purchases_faults_suite(void)
 	tcase_add_test(tc, purchase_key_reused_other_credits);
 	tcase_add_test(tc, refund_reattached_from_webhook);
 	tcase_add_test(tc, refund_no_lock_during_stripe_call);
+	tcase_add_test(tc, webhook_no_event_lock_during_fetch);
 	suite_add_tcase(s, tc);
 	return s;
 }
