@@ -1,4 +1,4 @@
--- 011: a credit purchase is its own idempotency record. The API's
+-- 010: a credit purchase is its own idempotency record. The API's
 -- Idempotency-Key is stored on the purchase row, which is committed before
 -- any Stripe call: a retry with the same key finds the row and resumes it
 -- (the Stripe calls carry keys derived from the purchase id, so they replay
