@@ -1,5 +1,6 @@
 /*
- * The staff console's webhook pages (action OB_ACT_STAFF).
+ * The staff console's webhook pages (action OB_ACT_STAFF, h_admin.c) and
+ * the staff credit actions (OB_ACT_STAFF_CREDITS, h_admin_credits.c).
  */
 #ifndef OB_H_ADMIN_H
 #define OB_H_ADMIN_H
@@ -16,5 +17,26 @@ int ob_h_admin_webhook(struct ob_req *r);
 /** POST /admin/webhooks/{event_id}/replay: reprocess now (reason required, audited). */
 int ob_h_admin_webhook_replay(struct ob_req *r);
 extern const struct ob_fields ob_h_admin_webhook_replay_fields;
+
+/** GET /admin/orgs/{org_id}/credits: the org's pool and the staff grant and reversal forms. */
+int ob_h_admin_credits_page(struct ob_req *r);
+
+/** POST /admin/orgs/{org_id}/credits: a free grant (amount, source, expires_at?, reason). */
+int ob_h_admin_credits_grant_form(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_credits_grant_form_fields;
+
+/** POST /admin/orgs/{org_id}/credits/reverse: reverse a deduction (key, reason). */
+int ob_h_admin_credits_reverse_form(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_credits_reverse_form_fields;
+
+/**
+ * POST …/admin/credits/{org_id}/grants {"amount","source":manual|promo|rollover,
+ * "reason","expires_at"?,"priority"?}: a staff grant (201; purchase and plan 400).
+ */
+int ob_h_admin_api_credits_grant(struct ob_req *r);
+
+/** POST …/admin/credits/{org_id}/deductions/{key}/reverse {"reason"}: staff reversal. */
+int ob_h_admin_api_credits_reverse(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_api_credits_reverse_fields;
 
 #endif

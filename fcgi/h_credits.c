@@ -165,25 +165,6 @@ ob_h_credits_alloc_form(struct ob_req *r)
 #define AMOUNT_MSG "amount must be a whole number of credits from {min} to {max}."
 #define USER_ID_MSG "user_id must be a user id."
 
-/* The grant's fields; ob_credits_parse_grant adds the timestamp's format. */
-static const char *const grant_sources[] = { "purchase", "manual", "promo", "rollover", NULL };
-static const struct ob_field add_rows[] = {
-	{ .name = "amount", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
-	    .min = 1, .max = OB_CREDITS_AMOUNT_MAX, .message = AMOUNT_MSG },
-	{ .name = "source", .type = OB_FIELD_ENUM, .flags = OB_FIELD_REQUIRED,
-	    .allowed = grant_sources,
-	    .missing = "source is required: purchase, manual, promo or rollover.",
-	    .message = "source must be purchase, manual, promo or rollover (plan grants come "
-	    "from subscriptions)." },
-	{ .name = "expires_at", .type = OB_FIELD_STRING, .max = 40,
-	    .message = "expires_at must be an RFC 3339 UTC timestamp (2026-01-31T00:00:00Z)." },
-	{ .name = "priority", .type = OB_FIELD_INT, .min = 0, .max = 1000,
-	    .message = "priority must be a whole number from {min} to {max}." },
-	{ .name = "reason", .type = OB_FIELD_STRING, .max = OB_CREDITS_REASON_MAX,
-	    .message = "reason must be a string of at most {max} bytes." },
-};
-const struct ob_fields ob_h_api_credits_add_fields = OB_FIELDS_TABLE(OB_BODY_JSON, add_rows, NULL);
-
 static const struct ob_field allocate_rows[] = {
 	{ .name = "user_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
 	    .message = USER_ID_MSG },
@@ -242,26 +223,18 @@ ob_h_api_credits_status(struct ob_req *r)
 	return ob_api_answer(r, o);
 }
 
-static int
-add_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
-{
-	struct ob_credits_grant_in in;
-	struct ob_actx ax;
-
-	if (ob_credits_parse_grant(arg, &in, f) != 0)
-		return -1;
-	ob_api_actx(r, &ax);
-	if ((*out = ob_credits_add(&ax, r->who.org_id, 0, &in, f)) == NULL)
-		return -1;
-	*status = 201;
-	return 0;
-}
-
+/*
+ * Tenants cannot create value: the policy refuses this route to every
+ * role and key scope (OB_ACT_CREDITS_GRANT), and so does the handler.
+ */
 int
 ob_h_api_credits_add(struct ob_req *r)
 {
-	ob_api_idempotent_json(r, 0, add_op);
-	return 0;
+	struct ob_fail f = { 0 };
+
+	ob_fail(&f, OB_FAIL_FORBIDDEN, "forbidden", NULL,
+	    "Credits are bought, come with a plan or are granted by staff.");
+	return ob_api_failed(r, &f);
 }
 
 static int
@@ -401,7 +374,8 @@ ob_h_api_credits_reverse(struct ob_req *r)
 	int replayed;
 
 	ob_api_actx(r, &ax);
-	o = ob_credits_reverse(&ax, r->who.org_id, key, ob_field_str(r, "reason"), &replayed, &f);
+	o = ob_credits_reverse_own(&ax, r->who.org_id, key, ob_field_str(r, "reason"),
+	    r->w->cfg->credit_reversal_window_s, &replayed, &f);
 	if (o == NULL)
 		return ob_api_failed(r, &f);
 	if (replayed)

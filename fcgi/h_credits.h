@@ -22,9 +22,8 @@ int ob_h_credits_alloc_form(struct ob_req *r);
 /** GET /api/v1/org-billing/credits/{org_id}: pool status. */
 int ob_h_api_credits_status(struct ob_req *r);
 
-/** POST …/credits/{org_id}/add: a grant (Idempotency-Key accepted). */
+/** POST …/credits/{org_id}/add: refused to every tenant (403); staff grant instead. */
 int ob_h_api_credits_add(struct ob_req *r);
-extern const struct ob_fields ob_h_api_credits_add_fields;
 
 /** POST …/credits/{org_id}/allocate: a member's limit (Idempotency-Key accepted). */
 int ob_h_api_credits_allocate(struct ob_req *r);
@@ -44,7 +43,11 @@ extern const struct ob_fields ob_h_api_credits_check_fields;
 int ob_h_api_credits_deduct(struct ob_req *r);
 extern const struct ob_fields ob_h_api_credits_deduct_fields;
 
-/** POST …/credits/{org_id}/deductions/{key}/reverse: refund a deduction. */
+/**
+ * POST …/credits/{org_id}/deductions/{key}/reverse: the meter key that made
+ * the deduction reverses it within ORGBILL_CREDIT_REVERSAL_WINDOW_S (403
+ * otherwise).
+ */
 int ob_h_api_credits_reverse(struct ob_req *r);
 extern const struct ob_fields ob_h_api_credits_reverse_fields;
 

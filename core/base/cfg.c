@@ -87,6 +87,8 @@ static const struct cfg_item cfg_items[] = {
 	/* Database sessions: a transaction left idle (e.g. around a remote call) is ended. */
 	{ "ORGBILL_IDLE_IN_TX_TIMEOUT_MS", CFG_INT, S(idle_in_tx_timeout_ms), "5000", 0, 600000,
 	  "PostgreSQL idle_in_transaction_session_timeout for every connection (0: off)" },
+	{ "ORGBILL_CREDIT_REVERSAL_WINDOW_S", CFG_INT, S(credit_reversal_window_s), "86400", 60,
+	  2592000, "seconds after a deduction in which the meter key that made it may reverse it" },
 };
 
 #undef S

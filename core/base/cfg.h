@@ -44,6 +44,7 @@ struct ob_cfg {
 	long  invoice_reconcile_s;
 	/* Database sessions (core/base/db.c). */
 	long  idle_in_tx_timeout_ms;	/* idle_in_transaction_session_timeout; 0: off */
+	long  credit_reversal_window_s;	/* a meter key reverses its own deduction */
 };
 
 /**

@@ -1,5 +1,5 @@
 /*
- * orgbill verify-ledger | credits add | credits plan-grant.
+ * orgbill verify-ledger | credits grant | credits plan-grant.
  */
 #include "cli/cmd_credits.h"
 
@@ -14,8 +14,9 @@
 #include "base/num.h"
 
 static const char credits_usage[] =
-    "credits add (--org ID | --user ID) --amount N [--source S] [--expires T] "
-    "[--priority P] [--reason R] | credits plan-grant --org ID --start T --end T --amount N";
+    "credits grant (--org ID | --user ID) --amount N --reason TEXT "
+    "[--source manual|promo|rollover] [--expires T] [--priority P] | "
+    "credits plan-grant --org ID --start T --end T --amount N";
 
 int
 ob_cli_verify_ledger(struct ob_cli *c, int argc, char **argv)
@@ -97,17 +98,21 @@ ob_cli_credits(struct ob_cli *c, int argc, char **argv)
 		printf("%lld\n", (long long)gid);
 		return 0;
 	}
-	if (strcmp(argv[1], "add") != 0)
+	/* "add" is the old name of "grant": it too needs a reason now. */
+	if (strcmp(argv[1], "grant") != 0 && strcmp(argv[1], "add") != 0)
 		return ob_cli_fail(c, "usage: %s %s", c->prog, credits_usage);
 	if ((org_id == 0) == (user_id == 0))
-		return ob_cli_fail(c, "credits add: give exactly one of --org and --user");
-	if (strcmp(in.source, "purchase") && strcmp(in.source, "manual") &&
-	    strcmp(in.source, "promo") && strcmp(in.source, "rollover"))
-		return ob_cli_fail(c, "credits add: --source must be purchase, manual, promo or rollover");
+		return ob_cli_fail(c, "credits grant: give exactly one of --org and --user");
+	if (!ob_credits_reason_ok(in.reason))
+		return ob_cli_fail(c, "credits grant: --reason is required (%d to %d characters): "
+		    "free grants are audited with their reason", OB_CREDITS_REASON_MIN,
+		    OB_CREDITS_REASON_MAX);
 	if (in.priority > 1000)
-		return ob_cli_fail(c, "credits add: --priority must be 0 to 1000");
-	if ((g = ob_credits_add(&ax, org_id, user_id, &in, &f)) == NULL)
-		return ob_cli_fail(c, "credits add: %s", f.message);
+		return ob_cli_fail(c, "credits grant: --priority must be 0 to 1000");
+	/* An operator's action: audited as the system, with the reason. */
+	ax.reason = in.reason;
+	if ((g = ob_credits_grant(&ax, org_id, user_id, &in, &f)) == NULL)
+		return ob_cli_fail(c, "credits grant: %s", f.message);
 	printf("%s\n", ob_json_str(g, "id"));
 	cJSON_Delete(g);
 	return 0;

@@ -14,8 +14,10 @@
 int ob_cli_verify_ledger(struct ob_cli *c, int argc, char **argv);
 
 /**
- * orgbill credits add (--org ID | --user ID) --amount N [--source S]
- * [--expires T] [--priority P] [--reason R]: a grant; prints its id.
+ * orgbill credits grant (--org ID | --user ID) --amount N --reason TEXT
+ * [--source manual|promo|rollover] [--expires T] [--priority P]: an
+ * operator's free grant (ob_credits_grant; audited as the system with the
+ * reason; "credits add" is the same and needs --reason too); prints its id.
  * orgbill credits plan-grant --org ID --start T --end T --amount N: the
  * period's plan grant (idempotent); prints its id.
  */

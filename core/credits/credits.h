@@ -28,6 +28,7 @@
 #define OB_CREDITS_MODEL_MAX	128
 #define OB_CREDITS_METADATA_MAX	4096	/* serialized bytes */
 #define OB_CREDITS_REASON_MAX	500
+#define OB_CREDITS_REASON_MIN	3	/* staff and operator grants and reversals */
 #define OB_CREDITS_RANGE_DAYS	366	/* usage queries: the widest range */
 
 /* A deduction request, parsed and checked (ob_credits_parse_deduct). */
@@ -104,7 +105,7 @@ cJSON *ob_credits_check(struct ob_db *db, int64_t org_id, int64_t user_id, int64
 /* A grant (ob_credits_add). */
 struct ob_credits_grant_in {
 	int64_t amount;
-	const char *source;	/* plan|purchase|manual|promo|rollover */
+	const char *source;	/* purchase|manual|promo|rollover (plan: subscriptions) */
 	const char *expires_at;	/* RFC 3339 or NULL */
 	int priority;		/* -1: default (100) */
 	const char *reason;	/* may be NULL */
@@ -119,12 +120,29 @@ int ob_credits_parse_grant(const cJSON *body, struct ob_credits_grant_in *in,
     struct ob_fail *f);
 
 /**
- * Add a grant to org's pool (org_id 0: user_id's personal pool), with an
- * audit row, in one transaction. Returns a new object {"object":"credit_grant",
+ * The payment path's grant: add a `purchase` grant to org's pool (org_id 0:
+ * user_id's personal pool), with an audit row "credits.add", in one
+ * transaction. Any other source is refused (400 source_not_allowed): free
+ * grants go through ob_credits_grant, plan grants through
+ * ob_credits_grant_plan_period. Returns a new object {"object":"credit_grant",
  * "id","amount","source","expires_at","priority","available","granted","used"}
  * or NULL with f set.
  */
 cJSON *ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const struct ob_credits_grant_in *in, struct ob_fail *f);
+
+/** True if reason is OB_CREDITS_REASON_MIN..MAX bytes without control characters. */
+int ob_credits_reason_ok(const char *reason);
+
+/**
+ * A free grant by staff (ax->as_staff) or an operator (ax->who NULL): source
+ * manual, promo or rollover only (purchase and plan: 400 source_not_allowed),
+ * in->reason required (ob_credits_reason_ok), org_id an existing org (404
+ * org_not_found) or 0 for user_id's personal pool. Audited as
+ * "credits.grant" with the reason. The object as ob_credits_add's, or NULL
+ * with f set.
+ */
+cJSON *ob_credits_grant(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     const struct ob_credits_grant_in *in, struct ob_fail *f);
 
 /**
@@ -163,13 +181,25 @@ int ob_credits_bulk_line(const char *line, size_t len, char *email, size_t email
     int64_t *limit);
 
 /**
- * Reverse the deduction whose idempotency key is key (audited). A second
- * reversal returns the first (*replayed = 1); a reversal's own key
- * ("reversal:<key>") is refused (409 reversal_not_reversible). Returns a new
- * object {"object":"reversal",…} or NULL with f set.
+ * Staff's (or an operator's) reversal of the deduction whose idempotency key
+ * is key, with a required reason (ob_credits_reason_ok; 400), at any age;
+ * audited "credits.reverse". A second reversal returns the first
+ * (*replayed = 1); a reversal's own key ("reversal:<key>") is refused (409
+ * reversal_not_reversible). Returns a new object {"object":"reversal",…} or
+ * NULL with f set.
  */
 cJSON *ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
     const char *reason, int *replayed, struct ob_fail *f);
+
+/**
+ * A tenant's reversal: allowed only to the meter API key (ax->who) that made
+ * the deduction, and only within window_s seconds of it; else 403
+ * reversal_not_allowed (someone else's, or not a key) or
+ * reversal_window_passed. reason is optional. Otherwise as
+ * ob_credits_reverse.
+ */
+cJSON *ob_credits_reverse_own(const struct ob_actx *ax, int64_t org_id, const char *key,
+    const char *reason, long window_s, int *replayed, struct ob_fail *f);
 
 /**
  * Change org's extra-task setting (audited): allow, and max (-1 unlimited,

@@ -1,5 +1,6 @@
 /*
- * Credits: grants, plan grants, allocations (one and bulk), reversals and
+ * Credits: grants (purchases; staff and operators), plan grants,
+ * allocations (one and bulk), reversals (the meter key's own; staff) and
  * the extra-task setting. Each is one transaction with its audit row.
  */
 #include "credits/credits.h"
@@ -143,9 +144,10 @@ grant_json(const struct ob_credits_grant_in *in, const char *gid, const PGresult
 	return o;
 }
 
-cJSON *
-ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
-    const struct ob_credits_grant_in *in, struct ob_fail *f)
+/* Add the grant in (sources checked by the caller) as action, in one transaction. */
+static cJSON *
+grant_run(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const struct ob_credits_grant_in *in, const char *action, struct ob_fail *f)
 {
 	char org[24], user[24], amount[24], prio[16], who[64], gid[24] = "";
 	const char *params[8] = { org_id > 0 ? org : NULL, user_id > 0 ? user : NULL, amount,
@@ -174,7 +176,76 @@ ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 		o = grant_json(in, gid, res);
 		PQclear(res);
 	}
-	return commit_answer(ax, org_id, "credits.add", "credit_grant", gid, o, f);
+	return commit_answer(ax, org_id, action, "credit_grant", gid, o, f);
+}
+
+cJSON *
+ob_credits_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const struct ob_credits_grant_in *in, struct ob_fail *f)
+{
+	if (in->source == NULL || strcmp(in->source, "purchase") != 0) {
+		ob_fail(f, OB_FAIL_INVALID, "source_not_allowed", "source",
+		    "Only a paid credit purchase adds a purchase grant here.");
+		return NULL;
+	}
+	return grant_run(ax, org_id, user_id, in, "credits.add", f);
+}
+
+int
+ob_credits_reason_ok(const char *reason)
+{
+	size_t n = reason != NULL ? strlen(reason) : 0, i;
+
+	if (n < OB_CREDITS_REASON_MIN || n > OB_CREDITS_REASON_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* 1 if org_id names an organization, 0 if not (f set), -1 on a database failure. */
+static int
+org_exists(struct ob_db *db, int64_t org_id, struct ob_fail *f)
+{
+	char org[24];
+	const char *params[1] = { org };
+	int64_t n;
+
+	ob_num_str(org, sizeof(org), org_id);
+	if (ob_db_one_i64(db, OB_STMT_CREDITS_ORG_EXISTS, params, "n", &n) != 0)
+		return ob_fail_db(f, db->lasterr);
+	if (n == 0)
+		ob_fail(f, OB_FAIL_NOT_FOUND, "org_not_found", "org_id", "No such organization.");
+	return n > 0;
+}
+
+cJSON *
+ob_credits_grant(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const struct ob_credits_grant_in *in, struct ob_fail *f)
+{
+	if (in->source == NULL || (strcmp(in->source, "manual") != 0 &&
+	    strcmp(in->source, "promo") != 0 && strcmp(in->source, "rollover") != 0)) {
+		ob_fail(f, OB_FAIL_INVALID, "source_not_allowed", "source",
+		    "source must be manual, promo or rollover: purchase grants come only from "
+		    "payments and plan grants only from subscriptions.");
+		return NULL;
+	}
+	if (!ob_credits_reason_ok(in->reason)) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
+		    "Give a reason of %d to %d characters for the grant.", OB_CREDITS_REASON_MIN,
+		    OB_CREDITS_REASON_MAX);
+		return NULL;
+	}
+	if (in->amount < 1 || in->amount > OB_CREDITS_AMOUNT_MAX) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "amount",
+		    "amount must be a whole number of credits from 1 to %lld.",
+		    (long long)OB_CREDITS_AMOUNT_MAX);
+		return NULL;
+	}
+	if (org_id > 0 && org_exists(ax->db, org_id, f) != 1)
+		return NULL;
+	return grant_run(ax, org_id, user_id, in, "credits.grant", f);
 }
 
 int
@@ -425,9 +496,10 @@ reversal_json(const PGresult *res, const char *key, int replayed)
 	return o;
 }
 
-cJSON *
-ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
-    const char *reason, int *replayed, struct ob_fail *f)
+/* Reverse deduction key of org as action, in one transaction (checks done). */
+static cJSON *
+reverse_run(const struct ob_actx *ax, int64_t org_id, const char *key, const char *reason,
+    int *replayed, struct ob_fail *f)
 {
 	char org[24], who[64];
 	const char *params[4] = { org, key, reason, who };
@@ -435,16 +507,6 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 	PGresult *res;
 	cJSON *o = NULL;
 
-	*replayed = 0;
-	if (key == NULL || key[0] == '\0' || strlen(key) > 300) {
-		ob_fail(f, OB_FAIL_NOT_FOUND, "deduction_not_found", "key", "No such deduction.");
-		return NULL;
-	}
-	if (reason != NULL && strlen(reason) > OB_CREDITS_REASON_MAX) {
-		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
-		    "reason must be at most %d bytes.", OB_CREDITS_REASON_MAX);
-		return NULL;
-	}
 	ob_num_str(org, sizeof(org), org_id);
 	actor(ax, who, sizeof(who));
 	if (ob_db_begin(ax->db) != 0) {
@@ -470,6 +532,89 @@ ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
 	/* A replay changed nothing: no audit row. */
 	return commit_answer(ax, org_id, *replayed ? NULL : "credits.reverse", "deduction", key, o,
 	    f);
+}
+
+/* A deduction key the statement can look up: 1 to 300 bytes. */
+static int
+key_ok(const char *key, struct ob_fail *f)
+{
+	if (key == NULL || key[0] == '\0' || strlen(key) > 300)
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "deduction_not_found", "key",
+		    "No such deduction."), 0;
+	return 1;
+}
+
+/*
+ * May the meter key ax->who reverse deduction key of org now? 1 yes; 0 no
+ * with f set (403, or 404/409 through the reversal's own answer); -1 on a
+ * database failure.
+ */
+static int
+own_reversal_allowed(const struct ob_actx *ax, int64_t org_id, const char *key,
+    long window_s, struct ob_fail *f)
+{
+	char org[24], win[24];
+	const char *params[3] = { org, key, win };
+	PGresult *res;
+	int rc;
+
+	if (ax->who == NULL || ax->who->kind != OB_PRINCIPAL_KEY || ax->who->key_id <= 0)
+		return ob_fail(f, OB_FAIL_FORBIDDEN, "reversal_not_allowed", NULL,
+		    "Only the meter API key that made a deduction may reverse it; staff reverse "
+		    "others."), 0;
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(win, sizeof(win), window_s);
+	if ((rc = ob_db_one(ax->db, OB_STMT_CREDITS_DEDUCTION_MAKER, params, &res)) < 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (rc > 0)
+		return 1;	/* no such deduction: the reversal answers 404 or 409 */
+	if (ob_row_i64(res, 0, "api_key_id") != ax->who->key_id)
+		ob_fail(f, OB_FAIL_FORBIDDEN, "reversal_not_allowed", "key",
+		    "Only the meter API key that made a deduction may reverse it; staff reverse "
+		    "others.");
+	else if (!ob_row_bool(res, 0, "in_window"))
+		ob_fail(f, OB_FAIL_FORBIDDEN, "reversal_window_passed", "key",
+		    "The deduction is older than the reversal window (%ld seconds); staff may "
+		    "still reverse it.", window_s);
+	else
+		rc = 1;
+	PQclear(res);
+	return rc == 1;
+}
+
+cJSON *
+ob_credits_reverse_own(const struct ob_actx *ax, int64_t org_id, const char *key,
+    const char *reason, long window_s, int *replayed, struct ob_fail *f)
+{
+	*replayed = 0;
+	if (!key_ok(key, f))
+		return NULL;
+	if (reason != NULL && strlen(reason) > OB_CREDITS_REASON_MAX) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
+		    "reason must be at most %d bytes.", OB_CREDITS_REASON_MAX);
+		return NULL;
+	}
+	if (own_reversal_allowed(ax, org_id, key, window_s, f) != 1)
+		return NULL;
+	return reverse_run(ax, org_id, key, reason, replayed, f);
+}
+
+cJSON *
+ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
+    const char *reason, int *replayed, struct ob_fail *f)
+{
+	*replayed = 0;
+	if (!key_ok(key, f))
+		return NULL;
+	if (!ob_credits_reason_ok(reason)) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
+		    "Give a reason of %d to %d characters for the reversal.", OB_CREDITS_REASON_MIN,
+		    OB_CREDITS_REASON_MAX);
+		return NULL;
+	}
+	if (org_exists(ax->db, org_id, f) != 1)
+		return NULL;
+	return reverse_run(ax, org_id, key, reason, replayed, f);
 }
 
 int

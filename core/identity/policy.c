@@ -7,6 +7,7 @@
 #define ALL_ROLES (R(OWNER) | R(ADMIN) | R(BILLING) | R(MEMBER))
 #define BILLERS (R(OWNER) | R(ADMIN) | R(BILLING))
 #define MANAGERS (R(OWNER) | R(ADMIN))
+#define ALL_SCOPES (OB_SCOPE_READ | OB_SCOPE_WRITE | OB_SCOPE_METER | OB_SCOPE_ADMIN)
 
 /*
  * The policy. Keys act only inside their own org and never in the console;
@@ -36,11 +37,16 @@ static const struct ob_policy_rule rules[OB_ACT__MAX] = {
 	[OB_ACT_CREDITS_METER] = { "credits_meter", OB_NEED_ORG, 0, OB_SCOPE_METER, 0 },
 	[OB_ACT_CREDITS_MANAGE] = { "credits_manage", OB_NEED_ORG, BILLERS,
 	    OB_SCOPE_ADMIN, 0 },
+	/* Tenants cannot create value: closed to every role and key scope (403). */
+	[OB_ACT_CREDITS_GRANT] = { "credits_grant", OB_NEED_ORG, ALL_ROLES, ALL_SCOPES, 0, 1 },
+	/* Only a meter key, and only its own recent deduction (core checks both). */
+	[OB_ACT_CREDITS_REVERSE] = { "credits_reverse", OB_NEED_ORG, 0, OB_SCOPE_METER, 0 },
 	[OB_ACT_SUBSCRIPTION_CHANGE] = { "subscription_change", OB_NEED_ORG, BILLERS,
 	    OB_SCOPE_ADMIN, 0 },
 	[OB_ACT_PAYMENT_ACTION] = { "payment_action", OB_NEED_ORG, BILLERS, 0, 0 },
 	[OB_ACT_STAFF] = { "staff", OB_NEED_STAFF, 0, 0, 0 },
 	[OB_ACT_STAFF_REFUND] = { "staff_refund", OB_NEED_STAFF, 0, 0, 0 },
+	[OB_ACT_STAFF_CREDITS] = { "staff_credits", OB_NEED_STAFF, 0, 0, 0 },
 };
 
 const struct ob_policy_rule *
@@ -87,11 +93,11 @@ ob_policy_decide(enum ob_action a, const struct ob_principal *p)
 	case OB_PRINCIPAL_KEY:
 		if (p->org_id == 0 || p->key_org_id != p->org_id)
 			return OB_DENY_NOT_FOUND;
-		return (p->scopes & r->scopes) ? OB_ALLOW : OB_DENY_FORBIDDEN;
+		return (p->scopes & r->scopes) && !r->closed ? OB_ALLOW : OB_DENY_FORBIDDEN;
 	case OB_PRINCIPAL_USER:
 		if (p->org_id == 0 || p->role == OB_ROLE_NONE)
 			return OB_DENY_NOT_FOUND;
-		if (!(r->roles & OB_ROLE_BIT(p->role)))
+		if (!(r->roles & OB_ROLE_BIT(p->role)) || r->closed)
 			return OB_DENY_FORBIDDEN;
 		if (r->member_summary && p->role == OB_ROLE_MEMBER && !p->members_see_billing)
 			return OB_DENY_FORBIDDEN;

@@ -24,11 +24,14 @@ enum ob_action {
 	OB_ACT_BILLING_VIEW,	/* the full billing pages */
 	OB_ACT_BILLING_MANAGE,	/* change billing settings and details */
 	OB_ACT_CREDITS_METER,	/* check and deduct credits (services) */
-	OB_ACT_CREDITS_MANAGE,	/* add and allocate credits */
+	OB_ACT_CREDITS_MANAGE,	/* allocate credits, extra-task setting */
+	OB_ACT_CREDITS_GRANT,	/* the tenant grant route: no tenant may (staff grant) */
+	OB_ACT_CREDITS_REVERSE,	/* reverse a deduction: the meter key that made it */
 	OB_ACT_SUBSCRIPTION_CHANGE, /* buy, change, cancel a subscription */
 	OB_ACT_PAYMENT_ACTION,	/* payment method, credit purchase */
 	OB_ACT_STAFF,		/* the staff console across all orgs */
 	OB_ACT_STAFF_REFUND,	/* refunds (staff) */
+	OB_ACT_STAFF_CREDITS,	/* free grants and reversals (staff, with a reason) */
 	OB_ACT__MAX
 };
 
@@ -46,6 +49,8 @@ struct ob_policy_rule {
 	unsigned roles;		/* OB_ROLE_BIT()s allowed, for OB_NEED_ORG */
 	unsigned scopes;	/* any one of these key scopes suffices; 0: no keys */
 	int member_summary;	/* members pass only if the org shows them billing */
+	int closed;		/* the roles and scopes named are all refused (403):
+				 * an org route no tenant may use */
 };
 
 enum ob_decision {
