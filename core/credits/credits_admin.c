@@ -1,9 +1,10 @@
 /*
  * Credits: grants (purchases; staff and operators), plan grants,
- * allocations (one and bulk), reversals (the meter key's own; staff) and
- * the extra-task setting. Each is one transaction with its audit row.
+ * allocations (one and bulk) and the extra-task setting (reversals:
+ * credits_reverse.c). Each is one transaction with its audit row.
  */
 #include "credits/credits.h"
+#include "credits/credits_int.h"
 #include "base/db_json.h"
 #include "base/json.h"
 #include "base/row.h"
@@ -15,9 +16,8 @@
 
 #include <libpq-fe.h>
 
-/* Who acts, for the ledger's actor column (the audit row says it fully). */
-static void
-actor(const struct ob_actx *ax, char *buf, size_t len)
+void
+ob_credits_actor(const struct ob_actx *ax, char *buf, size_t len)
 {
 	if (ax->who == NULL)
 		snprintf(buf, len, "system");
@@ -101,14 +101,9 @@ ob_credits_parse_grant(const cJSON *body, struct ob_credits_grant_in *in, struct
 	return 0;
 }
 
-/*
- * End a mutation that answers o (NULL: it failed, f set): audit action on
- * (type, id) with o as the after picture and commit, handing o back; else
- * roll back and free o. o, or NULL with f.
- */
-static cJSON *
-commit_answer(const struct ob_actx *ax, int64_t org_id, const char *action, const char *type,
-    const char *id, cJSON *o, struct ob_fail *f)
+cJSON *
+ob_credits_commit_answer(const struct ob_actx *ax, int64_t org_id, const char *action,
+    const char *type, const char *id, cJSON *o, struct ob_fail *f)
 {
 	if (o == NULL) {
 		ob_db_rollback(ax->db);
@@ -160,7 +155,7 @@ grant_run(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	ob_num_str(user, sizeof(user), user_id);
 	ob_num_str(amount, sizeof(amount), in->amount);
 	ob_num_str(prio, sizeof(prio), in->priority);
-	actor(ax, who, sizeof(who));
+	ob_credits_actor(ax, who, sizeof(who));
 	if (ob_db_begin(ax->db) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
 		return NULL;
@@ -176,7 +171,7 @@ grant_run(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 		o = grant_json(in, gid, res);
 		PQclear(res);
 	}
-	return commit_answer(ax, org_id, action, "credit_grant", gid, o, f);
+	return ob_credits_commit_answer(ax, org_id, action, "credit_grant", gid, o, f);
 }
 
 cJSON *
@@ -204,9 +199,8 @@ ob_credits_reason_ok(const char *reason)
 	return 1;
 }
 
-/* 1 if org_id names an organization, 0 if not (f set), -1 on a database failure. */
-static int
-org_exists(struct ob_db *db, int64_t org_id, struct ob_fail *f)
+int
+ob_credits_org_exists(struct ob_db *db, int64_t org_id, struct ob_fail *f)
 {
 	char org[24];
 	const char *params[1] = { org };
@@ -243,7 +237,7 @@ ob_credits_grant(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 		    (long long)OB_CREDITS_AMOUNT_MAX);
 		return NULL;
 	}
-	if (org_id > 0 && org_exists(ax->db, org_id, f) != 1)
+	if (org_id > 0 && ob_credits_org_exists(ax->db, org_id, f) != 1)
 		return NULL;
 	return grant_run(ax, org_id, user_id, in, "credits.grant", f);
 }
@@ -312,7 +306,7 @@ allocate_one(const struct ob_actx *ax, int64_t org_id, int64_t user_id, int64_t 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(user, sizeof(user), user_id);
 	ob_num_str(lim, sizeof(lim), limit);
-	actor(ax, who, sizeof(who));
+	ob_credits_actor(ax, who, sizeof(who));
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_ALLOCATE, params, NULL)) == NULL) {
 		ob_fail_db(f, ax->db->lasterr);
 		return NULL;
@@ -472,149 +466,6 @@ out:
 		*count = 0;
 	}
 	return rc;
-}
-
-/* The reversal of deduction key as the API shows it (res: the statement's row). */
-static cJSON *
-reversal_json(const PGresult *res, const char *key, int replayed)
-{
-	cJSON *o = cJSON_CreateObject();
-	char id[24];
-
-	cJSON_AddStringToObject(o, "object", "reversal");
-	cJSON_AddStringToObject(o, "id",
-	    ob_num_str(id, sizeof(id), ob_row_i64(res, 0, "reversal_id")));
-	cJSON_AddStringToObject(o, "key", ob_row_str(res, 0, "reversal_key"));
-	cJSON_AddStringToObject(o, "deduction_id",
-	    ob_num_str(id, sizeof(id), ob_row_i64(res, 0, "deduction_id")));
-	cJSON_AddStringToObject(o, "deduction_key", key);
-	ob_json_add_i64(o, "amount", ob_row_i64(res, 0, "amount"));
-	cJSON_AddBoolToObject(o, "replayed", replayed);
-	ob_json_add_i64(o, "pool_remaining", ob_row_i64(res, 0, "pool_remaining"));
-	ob_db_add_i64(o, res, 0, "allocation_remaining");
-	cJSON_AddStringToObject(o, "created_at", ob_row_str(res, 0, "created_at"));
-	return o;
-}
-
-/* Reverse deduction key of org as action, in one transaction (checks done). */
-static cJSON *
-reverse_run(const struct ob_actx *ax, int64_t org_id, const char *key, const char *reason,
-    int *replayed, struct ob_fail *f)
-{
-	char org[24], who[64];
-	const char *params[4] = { org, key, reason, who };
-	const char *st;
-	PGresult *res;
-	cJSON *o = NULL;
-
-	ob_num_str(org, sizeof(org), org_id);
-	actor(ax, who, sizeof(who));
-	if (ob_db_begin(ax->db) != 0) {
-		ob_fail_db(f, ax->db->lasterr);
-		return NULL;
-	}
-	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_REVERSE, params, NULL)) == NULL) {
-		ob_db_fail(ax->db, f);
-		return NULL;
-	}
-	st = ob_row_str(res, 0, "status");
-	if (strcmp(st, "not_found") == 0) {
-		ob_fail(f, OB_FAIL_NOT_FOUND, "deduction_not_found", "key",
-		    "No deduction with this idempotency key in the organization.");
-	} else if (strcmp(st, "is_reversal") == 0) {
-		ob_fail(f, OB_FAIL_CONFLICT, "reversal_not_reversible", "key",
-		    "This key names a reversal; a reversal cannot be reversed.");
-	} else {
-		*replayed = ob_row_bool(res, 0, "replayed");
-		o = reversal_json(res, key, *replayed);
-	}
-	PQclear(res);
-	/* A replay changed nothing: no audit row. */
-	return commit_answer(ax, org_id, *replayed ? NULL : "credits.reverse", "deduction", key, o,
-	    f);
-}
-
-/* A deduction key the statement can look up: 1 to 300 bytes. */
-static int
-key_ok(const char *key, struct ob_fail *f)
-{
-	if (key == NULL || key[0] == '\0' || strlen(key) > 300)
-		return ob_fail(f, OB_FAIL_NOT_FOUND, "deduction_not_found", "key",
-		    "No such deduction."), 0;
-	return 1;
-}
-
-/*
- * May the meter key ax->who reverse deduction key of org now? 1 yes; 0 no
- * with f set (403, or 404/409 through the reversal's own answer); -1 on a
- * database failure.
- */
-static int
-own_reversal_allowed(const struct ob_actx *ax, int64_t org_id, const char *key,
-    long window_s, struct ob_fail *f)
-{
-	char org[24], win[24];
-	const char *params[3] = { org, key, win };
-	PGresult *res;
-	int rc;
-
-	if (ax->who == NULL || ax->who->kind != OB_PRINCIPAL_KEY || ax->who->key_id <= 0)
-		return ob_fail(f, OB_FAIL_FORBIDDEN, "reversal_not_allowed", NULL,
-		    "Only the meter API key that made a deduction may reverse it; staff reverse "
-		    "others."), 0;
-	ob_num_str(org, sizeof(org), org_id);
-	ob_num_str(win, sizeof(win), window_s);
-	if ((rc = ob_db_one(ax->db, OB_STMT_CREDITS_DEDUCTION_MAKER, params, &res)) < 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	if (rc > 0)
-		return 1;	/* no such deduction: the reversal answers 404 or 409 */
-	if (ob_row_i64(res, 0, "api_key_id") != ax->who->key_id)
-		ob_fail(f, OB_FAIL_FORBIDDEN, "reversal_not_allowed", "key",
-		    "Only the meter API key that made a deduction may reverse it; staff reverse "
-		    "others.");
-	else if (!ob_row_bool(res, 0, "in_window"))
-		ob_fail(f, OB_FAIL_FORBIDDEN, "reversal_window_passed", "key",
-		    "The deduction is older than the reversal window (%ld seconds); staff may "
-		    "still reverse it.", window_s);
-	else
-		rc = 1;
-	PQclear(res);
-	return rc == 1;
-}
-
-cJSON *
-ob_credits_reverse_own(const struct ob_actx *ax, int64_t org_id, const char *key,
-    const char *reason, long window_s, int *replayed, struct ob_fail *f)
-{
-	*replayed = 0;
-	if (!key_ok(key, f))
-		return NULL;
-	if (reason != NULL && strlen(reason) > OB_CREDITS_REASON_MAX) {
-		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
-		    "reason must be at most %d bytes.", OB_CREDITS_REASON_MAX);
-		return NULL;
-	}
-	if (own_reversal_allowed(ax, org_id, key, window_s, f) != 1)
-		return NULL;
-	return reverse_run(ax, org_id, key, reason, replayed, f);
-}
-
-cJSON *
-ob_credits_reverse(const struct ob_actx *ax, int64_t org_id, const char *key,
-    const char *reason, int *replayed, struct ob_fail *f)
-{
-	*replayed = 0;
-	if (!key_ok(key, f))
-		return NULL;
-	if (!ob_credits_reason_ok(reason)) {
-		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "reason",
-		    "Give a reason of %d to %d characters for the reversal.", OB_CREDITS_REASON_MIN,
-		    OB_CREDITS_REASON_MAX);
-		return NULL;
-	}
-	if (org_exists(ax->db, org_id, f) != 1)
-		return NULL;
-	return reverse_run(ax, org_id, key, reason, replayed, f);
 }
 
 int
