@@ -36,6 +36,31 @@ ob_cli_verify_ledger(struct ob_cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* credits grant (or add): an operator's free grant, audited with its reason; prints its id. */
+static int
+cli_grant(struct ob_cli *c, struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const struct ob_credits_grant_in *in)
+{
+	struct ob_fail f;
+	cJSON *g;
+
+	if ((org_id == 0) == (user_id == 0))
+		return ob_cli_fail(c, "credits grant: give exactly one of --org and --user");
+	if (!ob_credits_reason_ok(in->reason))
+		return ob_cli_fail(c, "credits grant: --reason is required (%d to %d characters): "
+		    "free grants are audited with their reason", OB_CREDITS_REASON_MIN,
+		    OB_CREDITS_REASON_MAX);
+	if (in->priority > 1000)
+		return ob_cli_fail(c, "credits grant: --priority must be 0 to 1000");
+	/* An operator's action: audited as the system, with the reason. */
+	ax->reason = in->reason;
+	if ((g = ob_credits_grant(ax, org_id, user_id, in, &f)) == NULL)
+		return ob_cli_fail(c, "credits grant: %s", f.message);
+	printf("%s\n", ob_json_str(g, "id"));
+	cJSON_Delete(g);
+	return 0;
+}
+
 int
 ob_cli_credits(struct ob_cli *c, int argc, char **argv)
 {
@@ -55,7 +80,6 @@ ob_cli_credits(struct ob_cli *c, int argc, char **argv)
 	struct ob_credits_grant_in in;
 	struct ob_actx ax;
 	struct ob_fail f;
-	cJSON *g;
 	int64_t org_id = 0, user_id = 0, gid;
 	int ch, created;
 
@@ -101,19 +125,5 @@ ob_cli_credits(struct ob_cli *c, int argc, char **argv)
 	/* "add" is the old name of "grant": it too needs a reason now. */
 	if (strcmp(argv[1], "grant") != 0 && strcmp(argv[1], "add") != 0)
 		return ob_cli_fail(c, "usage: %s %s", c->prog, credits_usage);
-	if ((org_id == 0) == (user_id == 0))
-		return ob_cli_fail(c, "credits grant: give exactly one of --org and --user");
-	if (!ob_credits_reason_ok(in.reason))
-		return ob_cli_fail(c, "credits grant: --reason is required (%d to %d characters): "
-		    "free grants are audited with their reason", OB_CREDITS_REASON_MIN,
-		    OB_CREDITS_REASON_MAX);
-	if (in.priority > 1000)
-		return ob_cli_fail(c, "credits grant: --priority must be 0 to 1000");
-	/* An operator's action: audited as the system, with the reason. */
-	ax.reason = in.reason;
-	if ((g = ob_credits_grant(&ax, org_id, user_id, &in, &f)) == NULL)
-		return ob_cli_fail(c, "credits grant: %s", f.message);
-	printf("%s\n", ob_json_str(g, "id"));
-	cJSON_Delete(g);
-	return 0;
+	return cli_grant(c, &ax, org_id, user_id, &in);
 }
