@@ -257,6 +257,20 @@ START_TEST(staff_grant_audited_as_staff)
 
 	tenant_new("gr-staff", &t);
 	t_session_new("staff@orgbill.test", &staff);
+	/* The staff page of an org without a pool yet: 0 granted. */
+	snprintf(path, sizeof(path), "/admin/orgs/%ld/credits", t.org);
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "GET", path, NULL, NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "id=\"staff-credits-granted\">0<"));
+	t_resp_free(&r);
+	/* No such org: 404 on the page and the API. */
+	ck_assert_int_eq(t_http_as(staff.cookie, NULL, "GET", "/admin/orgs/999999999/credits", NULL,
+	    NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 404);
+	t_resp_free(&r);
+	ck_assert_int_eq(post(&staff, NULL, API "/admin/credits/999999999/grants",
+	    "{\"amount\":10,\"source\":\"manual\",\"reason\":\"nobody there\"}", &r), 404);
+	t_resp_free(&r);
 	snprintf(path, sizeof(path), API "/admin/credits/%ld/grants", t.org);
 	ck_assert_int_eq(post(&staff, NULL, path,
 	    "{\"amount\":12345,\"source\":\"promo\",\"reason\":\"launch promotion\"}", &r), 201);
