@@ -362,8 +362,8 @@ START_TEST(inv_dunning_end_to_end)
 	end = t_jnum(inv_sub_item(sub), "current_period_end");
 	inv_deliver();
 	/* Credits to meter with, and a member to meter for. */
-	snprintf(path, sizeof(path), INV_API "/credits/%ld/add", o.id);
-	cJSON_Delete(inv_api(o.key, "POST", path, "{\"amount\":1000,\"source\":\"manual\",\"reason\":\"test\"}", 201));
+	snprintf(path, sizeof(path), "credits grant --org %ld --amount 1000 --reason 'test grant'", o.id);
+	ck_assert_int_eq(t_cli(path, NULL, NULL, 0), 0);
 	t_member_add(o.id, member, "member", NULL);
 
 	/* The card starts to decline; the renewal fails. */
