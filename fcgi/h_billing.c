@@ -18,7 +18,9 @@
 #include "fcgi/worker.h"
 #include "stripe/client.h"
 #include "billing/plans.h"
+#include "billing/checkout.h"
 #include "billing/subscription.h"
+#include "invoices/invoices.h"
 
 /* ---- fields ---- */
 
@@ -55,11 +57,29 @@ static const struct ob_page_flash_msg done_msgs[] = {
 	{ "scheduled", "success", "Change scheduled for the end of the period." },
 	{ "canceled", "success", "Subscription canceled." },
 	{ "reactivated", "success", "Subscription reactivated." },
+	{ "checkout_canceled", "warning", "Payment canceled; nothing was charged." },
 	{ "assigned", "success", "Licenses assigned." },
 	{ "revoked", "success", "Licenses revoked." },
 	{ "imported", "success", "CSV applied." },
 	{ "settings", "success", "Settings saved." },
 };
+
+int
+ob_h_billing_purchase_customer(struct ob_req *r, int64_t org_id, const cJSON *body,
+    struct ob_fail *f)
+{
+	struct ob_fail checks = { 0 };
+	char customer[128];
+	cJSON *sum = NULL;
+
+	if (ob_checkout_summary(&r->w->db, org_id, body, &sum, &checks) != 0)
+		return checks.kind == OB_FAIL_DB ? ob_fail_db(f, r->w->db.lasterr) : 0;
+	cJSON_Delete(sum);
+	if (ob_invoices_customer(&r->w->db, ob_worker_stripe(r->w), org_id, 1, customer,
+	    sizeof(customer), f) < 0)
+		return -1;
+	return 0;
+}
 
 void
 ob_h_billing_done_flash(struct ob_req *r, cJSON *d)

@@ -34,6 +34,20 @@ extern const struct ob_fields ob_h_subscription_preview_form_fields;
 extern const struct ob_fields ob_h_subscription_cancel_form_fields;
 extern const struct ob_fields ob_h_subscription_reactivate_form_fields;
 
+/**
+ * The new-subscription flow through Stripe Checkout: POST
+ * /subscription/summary (the order summary), POST /subscription/checkout
+ * (starts the session, 303 to the hand-off page), GET
+ * /subscription/checkout?session= (the hand-off to Stripe's page), GET
+ * /subscription/checkout/return?session_id= (the order's status).
+ */
+int ob_h_subscription_summary_form(struct ob_req *r);
+int ob_h_subscription_checkout_form(struct ob_req *r);
+int ob_h_subscription_checkout_page(struct ob_req *r);
+int ob_h_subscription_checkout_return(struct ob_req *r);
+extern const struct ob_fields ob_h_subscription_summary_form_fields;
+extern const struct ob_fields ob_h_subscription_checkout_form_fields;
+
 /** POST /billing/portal (console: redirect; API: {"url"}). */
 int ob_h_billing_portal(struct ob_req *r);
 

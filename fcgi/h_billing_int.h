@@ -69,6 +69,16 @@ int ob_h_billing_email_ok(const char *s);
 int ob_h_billing_seats_apply(struct ob_req *r, const struct ob_seat_row *rows, int n,
     cJSON *errors, cJSON **result, struct ob_fail *f);
 
+/**
+ * Before a new subscription (body as for a create): when the request is
+ * one that will reach Stripe (it passes the checks that need no Stripe
+ * call), look up or make the org's one Stripe customer
+ * (ob_invoices_customer), which the create then uses. A request that
+ * fails those checks is left to the change to refuse. 0 or -1 with f.
+ */
+int ob_h_billing_purchase_customer(struct ob_req *r, int64_t org_id, const cJSON *body,
+    struct ob_fail *f);
+
 /** Console: turn the exact integers (raw JSON numbers) of a view model into text, recursively. */
 void ob_h_billing_raw_to_text(cJSON *o);
 

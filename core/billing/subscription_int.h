@@ -76,6 +76,12 @@ int ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj,
 
 /* ---- subscription_request.c ---- */
 
+/**
+ * Whether seats (used of them assigned) fit plan p: 1 to 100000, within
+ * its user limit, not below the assigned ones. 0 or -1 with f.
+ */
+int ob_sub_seats_ok(const struct ob_plan *p, int64_t seats, int64_t used, struct ob_fail *f);
+
 /* What an update asks for, checked against the current subscription. */
 struct ob_sub_change {
 	struct ob_plan from, to;

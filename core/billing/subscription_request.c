@@ -46,8 +46,8 @@ body_bool(const cJSON *body, const char *name, int dflt)
 	return dflt;
 }
 
-static int
-seats_ok(const struct ob_plan *p, int64_t seats, int64_t used, struct ob_fail *f)
+int
+ob_sub_seats_ok(const struct ob_plan *p, int64_t seats, int64_t used, struct ob_fail *f)
 {
 	if (seats < 1 || seats > SEATS_MAX)
 		return ob_fail(f, OB_FAIL_INVALID, "invalid_seats", "seats",
@@ -100,7 +100,7 @@ resolve_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 		    "trial_days must be between 0 and %d.", TRIAL_MAX);
 	if (ob_seats_count(ax->db, org_id, &used) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if (seats_ok(&p, seats, used, f) != 0)
+	if (ob_sub_seats_ok(&p, seats, used, f) != 0)
 		return -1;
 	if (pm != NULL) {
 		if (*pm == '\0' || strlen(pm) > 64)
@@ -162,7 +162,7 @@ ob_sub_resolve_change(struct ob_db *db, int64_t org_id, const struct ob_sub *cur
 		return -1;
 	if (ob_seats_count(db, org_id, &used) != 0)
 		return ob_fail_db(f, db->lasterr);
-	if (seats_ok(&c->to, c->seats, used, f) != 0)
+	if (ob_sub_seats_ok(&c->to, c->seats, used, f) != 0)
 		return -1;
 	if (ob_plans_price(&c->to, cycle) < 0)
 		return ob_fail(f, OB_FAIL_INVALID, "plan_not_priced", "plan",

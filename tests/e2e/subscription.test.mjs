@@ -45,8 +45,19 @@ test("billing manager buys, previews seats, cancels and reactivates", { skip: !h
   const buy = page.locator('.plan-card[data-plan="business"] form.plan-buy');
   await buy.getByLabel("Seats").fill("2");
   await buy.getByRole("button", { name: "Choose Business" }).click();
-  await page.waitForURL(/done=created/);
-  assert.match(await page.locator(".flash-success").innerText(), /Subscription started/);
+  // The order summary, then Stripe Checkout with the test card; the
+  // subscription exists once the fake's events are delivered.
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await page.waitForURL((u) => u.pathname.startsWith("/c/pay/cs_"), { timeout: 15000 });
+  await page.locator("input#email").fill(email);
+  await page.locator("#cardNumber").fill("4242 4242 4242 4242");
+  await page.locator("#submit").click();
+  await page.waitForURL(/\/subscription\/checkout\/return/);
+  const dr = await fetch(`${process.env.OB_TEST_STRIPE_FAKE}/_fake/webhooks/deliver`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: "{}",
+  });
+  assert.equal(dr.status, 200);
+  await page.goto(`${BASE}/subscription`);
   assert.match(await page.locator("#billing-hero").innerText(), /Business/);
   assert.match(await page.locator('#billing-hero [data-k="seats"]').innerText(), /0 \/ 2/);
 

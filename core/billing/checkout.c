@@ -1,0 +1,257 @@
+/*
+ * A new subscription through Stripe Checkout: the order summary, the
+ * session, and its completion.
+ */
+#include "billing/checkout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base/json.h"
+#include "base/num.h"
+#include "base/row.h"
+#include "billing/seats.h"
+#include "billing/subscription_int.h"
+#include "stripe/client.h"
+
+/* The org has no live subscription (a second one is a change, not a purchase). */
+static int
+no_live_subscription(struct ob_db *db, int64_t org_id, struct ob_fail *f)
+{
+	struct ob_sub cur;
+	int had;
+
+	if ((had = ob_subscription_load(db, org_id, &cur)) < 0)
+		return ob_fail_db(f, db->lasterr);
+	if (had == 0 && ob_subscription_live(&cur))
+		return ob_fail(f, OB_FAIL_CONFLICT, "subscription_exists", NULL,
+		    "The org already has a %s subscription; change it instead.", cur.status);
+	return 0;
+}
+
+int
+ob_checkout_summary(struct ob_db *db, int64_t org_id, const cJSON *body, cJSON **out,
+    struct ob_fail *f)
+{
+	const char *plan = ob_json_str(body, "plan"), *cycle = ob_json_str(body, "cycle");
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(body, "seats");
+	struct ob_plan p;
+	int64_t seats = 1, used = 0, unit;
+
+	*out = NULL;
+	if (no_live_subscription(db, org_id, f) != 0)
+		return -1;
+	if (plan == NULL)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "plan", "plan is required.");
+	if (cycle == NULL || *cycle == '\0')
+		cycle = "month";
+	if (!ob_plans_cycle_ok(cycle))
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_cycle", "cycle", "cycle must be month or year.");
+	switch (ob_plans_get(db, plan, org_id, &p)) {
+	case -1: return ob_fail_db(f, db->lasterr);
+	case 1: return ob_fail(f, OB_FAIL_INVALID, "unknown_plan", "plan", "No such plan.");
+	}
+	if (it != NULL && !cJSON_IsNull(it) && ob_num_json(it, 1, 9999999, &seats) != 0)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_integer", "seats", "seats must be an integer.");
+	if (ob_seats_count(db, org_id, &used) != 0)
+		return ob_fail_db(f, db->lasterr);
+	if (ob_sub_seats_ok(&p, seats, used, f) != 0)
+		return -1;
+	if ((unit = ob_plans_price(&p, cycle)) < 0)
+		return ob_fail(f, OB_FAIL_INVALID, "plan_not_priced", "plan",
+		    "The %s plan has no self-serve price; contact sales.", p.name);
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "object", "checkout.summary");
+	cJSON_AddStringToObject(*out, "plan", p.code);
+	cJSON_AddStringToObject(*out, "plan_name", p.name);
+	cJSON_AddStringToObject(*out, "cycle", cycle);
+	ob_json_add_i64(*out, "seats", seats);
+	cJSON_AddStringToObject(*out, "currency", p.currency);
+	ob_json_add_i64(*out, "unit_amount", unit);
+	ob_json_add_i64(*out, "subtotal", unit * seats);
+	cJSON_AddNullToObject(*out, "tax");
+	ob_json_add_i64(*out, "total_due_today", unit * seats);
+	return 0;
+}
+
+/* The session's request: subscription mode, one line, the org in metadata. */
+static cJSON *
+session_params(const cJSON *params, const char *customer, const char *org, const char *base)
+{
+	cJSON *q = cJSON_CreateObject(), *items, *item;
+	char url[1024];
+
+	cJSON_AddStringToObject(q, "mode", "subscription");
+	cJSON_AddStringToObject(q, "customer", customer);
+	cJSON_AddStringToObject(q, "client_reference_id", org);
+	items = cJSON_AddArrayToObject(q, "line_items");
+	item = cJSON_CreateObject();
+	cJSON_AddStringToObject(item, "price", ob_json_str(params, "price"));
+	cJSON_AddStringToObject(item, "quantity", ob_json_str(params, "seats"));
+	cJSON_AddItemToArray(items, item);
+	snprintf(url, sizeof(url), "%s/subscription/checkout/return?session_id={CHECKOUT_SESSION_ID}",
+	    base);
+	cJSON_AddStringToObject(q, "success_url", url);
+	snprintf(url, sizeof(url), "%s/subscription?done=checkout_canceled", base);
+	cJSON_AddStringToObject(q, "cancel_url", url);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "metadata"), "orgbill_org", org);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(q,
+	    "subscription_data"), "metadata"), "orgbill_org", org);
+	return q;
+}
+
+/* Record the started session (params: the resolved create). 0 or -1 with f. */
+static int
+record(struct ob_db *db, const char *org, const cJSON *sess, const cJSON *params,
+    struct ob_fail *f)
+{
+	const char *v[8] = { org, ob_json_str(sess, "id"), ob_json_str(sess, "url"),
+		ob_json_str(params, "plan"), ob_json_str(params, "cycle"),
+		ob_json_str(params, "seats"), ob_json_str(params, "unit_amount"), NULL };
+	struct ob_plan p;
+
+	if (v[1] == NULL || strlen(v[1]) > 255)
+		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "No session id.");
+	if (v[2] == NULL)
+		v[2] = "";
+	if (ob_plans_get(db, v[3], strtoll(org, NULL, 10), &p) != 0)
+		return ob_fail_db(f, db->lasterr);
+	v[7] = p.currency;
+	if (ob_db_run(db, OB_STMT_CHECKOUT_INSERT, v) != 0)
+		return ob_fail_db(f, db->lasterr);
+	return 0;
+}
+
+int
+ob_checkout_start(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    const char *customer, const cJSON *body, const char *base_url, const char *idem_key,
+    char *sid, size_t len, struct ob_fail *f)
+{
+	struct ob_stripe_result res = { 0 };
+	struct ob_sub none;
+	char org[24], key[OB_STRIPE_IDEM_KEY_MAX + 1], what[48], rid[40];
+	unsigned char rnd[16];
+	cJSON *params = NULL, *q = NULL;
+	int local_only, rc = -1;
+
+	sid[0] = '\0';
+	memset(&none, 0, sizeof(none));
+	ob_num_str(org, sizeof(org), org_id);
+	if (st == NULL)
+		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unconfigured", NULL,
+		    "Stripe is not configured (STRIPE_SECRET_KEY).");
+	if (base_url == NULL || *base_url == '\0')
+		return ob_fail(f, OB_FAIL_UPSTREAM, "public_url_unset", NULL,
+		    "The public URL is not configured (PUBLIC_URL).");
+	if (ob_sub_resolve(ax, st, org_id, "create", &none, 1, body, &params, &local_only, f) != 0)
+		return -1;
+	if (customer == NULL || *customer == '\0') {
+		ob_fail(f, OB_FAIL_CONFLICT, "no_customer", NULL, "The org has no Stripe customer.");
+		goto out;
+	}
+	if (idem_key == NULL) {
+		randombytes_buf(rnd, sizeof(rnd));
+		ob_sub_hex(rnd, sizeof(rnd), rid);
+		idem_key = rid;
+	}
+	snprintf(what, sizeof(what), "checkout-org%s", org);
+	if (ob_stripe_idem_key(key, sizeof(key), what, idem_key) != 0) {
+		ob_fail(f, OB_FAIL_INVALID, "invalid_idempotency_key", "Idempotency-Key",
+		    "Idempotency-Key must be printable ASCII without spaces.");
+		goto out;
+	}
+	q = session_params(params, customer, org, base_url);
+	if (ob_stripe_request(st, "POST", "/v1/checkout/sessions", q, key, &res) != 0) {
+		ob_plans_stripe_fail(&res, f);
+		goto out;
+	}
+	if (record(ax->db, org, res.body, params, f) != 0)
+		goto out;
+	snprintf(sid, len, "%s", ob_json_str(res.body, "id"));
+	rc = 0;
+out:
+	ob_stripe_result_clear(&res);
+	cJSON_Delete(q);
+	cJSON_Delete(params);
+	return rc;
+}
+
+int
+ob_checkout_get(struct ob_db *db, int64_t org_id, const char *sid, cJSON **out)
+{
+	char org[24];
+	const char *params[2] = { org, sid };
+	PGresult *res = NULL;
+	struct ob_sub cur;
+	const char *st;
+	int rc;
+
+	*out = NULL;
+	ob_num_str(org, sizeof(org), org_id);
+	if ((rc = ob_db_one(db, OB_STMT_CHECKOUT_GET, params, &res)) != 0)
+		return rc;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "object", "checkout.session");
+	cJSON_AddStringToObject(*out, "id", ob_row_str(res, 0, "stripe_session_id"));
+	cJSON_AddStringToObject(*out, "url", ob_row_str(res, 0, "url"));
+	cJSON_AddStringToObject(*out, "plan", ob_row_str(res, 0, "plan_code"));
+	cJSON_AddStringToObject(*out, "cycle", ob_row_str(res, 0, "cycle"));
+	ob_json_add_i64(*out, "seats", ob_row_i64(res, 0, "seats"));
+	cJSON_AddStringToObject(*out, "currency", ob_row_str(res, 0, "currency"));
+	ob_json_add_i64(*out, "unit_amount", ob_row_i64(res, 0, "unit_amount"));
+	ob_json_add_i64(*out, "total", ob_row_i64(res, 0, "unit_amount") * ob_row_i64(res, 0, "seats"));
+	st = ob_row_str(res, 0, "status");
+	if (strcmp(st, "complete") == 0) {
+		/* Completed: what the mirrored subscription says now. */
+		rc = ob_subscription_load(db, org_id, &cur);
+		if (rc < 0) {
+			PQclear(res);
+			cJSON_Delete(*out);
+			*out = NULL;
+			return -1;
+		}
+		st = rc == 0 && strcmp(cur.subscription, ob_row_str(res, 0, "stripe_subscription_id")) == 0 ?
+		    cur.status : "pending";
+		cJSON_AddStringToObject(*out, "status", st);
+	} else
+		cJSON_AddStringToObject(*out, "status", strcmp(st, "open") == 0 ? "pending" : st);
+	PQclear(res);
+	return 0;
+}
+
+int
+ob_checkout_finish(const struct ob_actx *ax, const cJSON *sess, const cJSON *stripe_sub,
+    int64_t *org_id, struct ob_fail *f)
+{
+	const char *sid = ob_json_str(sess, "id"), *status = ob_json_str(sess, "status");
+	const char *mode = ob_json_str(sess, "mode"), *sub_id = ob_json_str(stripe_sub, "id");
+	const char *params[3];
+	PGresult *res = NULL;
+	int rc;
+
+	*org_id = 0;
+	if (sid == NULL || status == NULL || mode == NULL || strcmp(mode, "subscription") != 0)
+		return 0;
+	if (strcmp(status, "complete") == 0) {
+		if (sub_id == NULL)
+			return ob_fail(f, OB_FAIL_INVALID, "bad_event", NULL,
+			    "Completed session %s without a subscription.", sid);
+		if (ob_subscription_apply_stripe(ax, 0, stripe_sub,
+		    "subscription.checkout_completed", f) != 0)
+			return -1;
+	} else if (strcmp(status, "expired") != 0)
+		return 0;
+	params[0] = sid;
+	params[1] = status;
+	params[2] = sub_id != NULL ? sub_id : "";
+	if ((rc = ob_db_one(ax->db, OB_STMT_CHECKOUT_FINISH, params, &res)) < 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (rc == 0) {
+		*org_id = ob_row_i64(res, 0, "org_id");
+		PQclear(res);
+	}
+	return 0;
+}
