@@ -149,7 +149,8 @@ api_change(struct ob_req *r, const char *kind)
 	int rc = 0;
 
 	if (idem_key(r, &key, hash, &f) != 0 ||
-	    (strcmp(kind, "create") == 0 && body_org(r, &org_id, &f) != 0))
+	    (strcmp(kind, "create") == 0 && (body_org(r, &org_id, &f) != 0 ||
+	    ob_h_billing_purchase_customer(r, org_id, ob_api_body(r), &f) != 0)))
 		return ob_api_failed(r, &f);
 	ob_api_actx(r, &ax);
 	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), org_id, kind, key, key ? hash : NULL,

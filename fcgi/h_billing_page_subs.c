@@ -227,8 +227,11 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 
 	ob_idem_hash(r->method, r->path, r->body, r->body_len, hash);
 	ob_api_actx(r, &ax);
-	rc = ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, kind, key,
-	    key ? hash : NULL, body, &ans, &f);
+	rc = strcmp(kind, "create") == 0 ?
+	    ob_h_billing_purchase_customer(r, r->who.org_id, body, &f) : 0;
+	if (rc == 0)
+		rc = ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, kind, key,
+		    key ? hash : NULL, body, &ans, &f);
 	cJSON_Delete(body);
 	if (rc == 0 && ans.fail != OB_FAIL_NONE) {
 		/* A replayed refusal: a payment failure stays one, the rest show as Stripe's. */

@@ -158,8 +158,60 @@ struct op_req {
 };
 
 /*
- * The Stripe customer for a create: the org's own (params.customer), else
- * a new one. *customer: malloc'd id. 0, or -1 with f and *transient.
+ * Attach the create's card (params.payment_method) to the org's existing
+ * customer and make it the customer's default, as a customer made with it
+ * would have it; *pm: malloc'd id of the attached card (the magic test
+ * ids attach a new one), NULL when the create names no card. 0, or -1
+ * with f and *transient.
+ */
+static int
+attach_card(struct ob_stripe *st, const struct ob_sub_op *op, const char *customer,
+    char **pm, int *transient, struct ob_fail *f)
+{
+	struct ob_stripe_result res = { 0 };
+	const char *want = ob_json_str(op->params, "payment_method"), *id;
+	struct ob_buf path = { 0 };
+	cJSON *q;
+	int rc;
+
+	*pm = NULL;
+	if (want == NULL)
+		return 0;
+	q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "customer", customer);
+	ob_buf_printf(&path, "/v1/payment_methods/%s/attach", want);
+	rc = op_call(st, "POST", path.data, q, "pm-attach", op->id, &res, transient, f);
+	cJSON_Delete(q);
+	ob_buf_free(&path);
+	if (rc == 0 && (id = ob_json_str(res.body, "id")) != NULL)
+		*pm = strdup(id);
+	ob_stripe_result_clear(&res);
+	if (rc != 0 || *pm == NULL) {
+		if (rc == 0)
+			ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "No payment method id.");
+		*transient = rc == 0 ? 1 : *transient;
+		return -1;
+	}
+	q = cJSON_CreateObject();
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "invoice_settings"),
+	    "default_payment_method", *pm);
+	ob_buf_printf(&path, "/v1/customers/%s", customer);
+	rc = op_call(st, "POST", path.data, q, "customer-default-pm", op->id, &res, transient, f);
+	cJSON_Delete(q);
+	ob_buf_free(&path);
+	ob_stripe_result_clear(&res);
+	if (rc != 0) {
+		free(*pm);
+		*pm = NULL;
+	}
+	return rc;
+}
+
+/*
+ * The Stripe customer for a create: the org's one customer
+ * (params.customer, looked up or made before the operation by
+ * ob_invoices_customer), else — only for a caller that did not — a new one.
+ * *customer: malloc'd id. 0, or -1 with f and *transient.
  */
 static int
 create_customer(struct ob_stripe *st, const struct ob_sub_op *op, const char *org,
@@ -197,22 +249,30 @@ create_customer(struct ob_stripe *st, const struct ob_sub_op *op, const char *or
 	return rc;
 }
 
-/* The request of a create (after its customer). 0, or -1 with f and *transient. */
+/* The request of a create (after its customer and card). 0, or -1 with f and *transient. */
 static int
 req_create(struct ob_stripe *st, const struct ob_sub_op *op, const char *org,
     struct op_req *rq, int *transient, struct ob_fail *f)
 {
 	const cJSON *p = op->params;
-	const char *trial = ob_json_str(p, "trial_days");
+	const char *trial = ob_json_str(p, "trial_days"), *pcust = ob_json_str(p, "customer");
 	cJSON *items, *item;
-	char *customer;
+	char *customer, *pm = NULL;
 
 	rq->action = "subscription.create";
 	if (create_customer(st, op, org, &customer, transient, f) != 0)
 		return -1;
+	/* A customer that existed before gets the card now (a new one was made with it). */
+	if (pcust != NULL && *pcust != '\0' && attach_card(st, op, customer, &pm, transient, f) != 0) {
+		free(customer);
+		return -1;
+	}
 	rq->q = cJSON_CreateObject();
 	cJSON_AddStringToObject(rq->q, "customer", customer);
 	free(customer);
+	if (pm != NULL)
+		cJSON_AddStringToObject(rq->q, "default_payment_method", pm);
+	free(pm);
 	items = cJSON_AddArrayToObject(rq->q, "items");
 	item = cJSON_CreateObject();
 	cJSON_AddStringToObject(item, "price", ob_json_str(p, "price"));

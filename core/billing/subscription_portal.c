@@ -4,6 +4,8 @@
  */
 #include "billing/subscription_int.h"
 
+#include <stdio.h>
+
 #include <sodium.h>
 
 #include "stripe/client.h"
@@ -15,7 +17,7 @@ ob_subscription_portal(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
 {
 	struct ob_sub cur;
 	struct ob_stripe_result res = { 0 };
-	char key[OB_STRIPE_IDEM_KEY_MAX + 1], rid[40];
+	char key[OB_STRIPE_IDEM_KEY_MAX + 1], rid[40], what[40];
 	unsigned char rnd[16];
 	cJSON *q;
 	const char *u;
@@ -35,7 +37,9 @@ ob_subscription_portal(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
 		ob_sub_hex(rnd, sizeof(rnd), rid);
 		idem_key = rid;
 	}
-	if (ob_stripe_idem_key(key, sizeof(key), "portal", idem_key) != 0)
+	/* The org is part of the key: two orgs sending the same key get their own sessions. */
+	snprintf(what, sizeof(what), "portal-org%lld", (long long)org_id);
+	if (ob_stripe_idem_key(key, sizeof(key), what, idem_key) != 0)
 		return ob_fail(f, OB_FAIL_INVALID, "invalid_idempotency_key", "Idempotency-Key",
 		    "Idempotency-Key must be printable ASCII without spaces.");
 	q = cJSON_CreateObject();

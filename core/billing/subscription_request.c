@@ -11,6 +11,7 @@
 
 #include "base/num.h"
 #include "base/json.h"
+#include "base/row.h"
 #include "billing/seats.h"
 
 #define REASON_MAX	500
@@ -60,6 +61,33 @@ ob_sub_seats_ok(const struct ob_plan *p, int64_t seats, int64_t used, struct ob_
 		return ob_fail(f, OB_FAIL_CONFLICT, "seats_in_use", "seats",
 		    "%lld seats are assigned; revoke licenses before going below that.",
 		    (long long)used);
+	return 0;
+}
+
+/*
+ * params.customer: the org's one Stripe customer — the previous
+ * subscription's (sub_customer), else the one kept for billing details and
+ * purchases — or none (the operation makes one). 0 or -1.
+ */
+static int
+org_customer(struct ob_db *db, int64_t org_id, const char *sub_customer, cJSON *params)
+{
+	char org[24];
+	const char *p[1] = { org };
+	PGresult *res = NULL;
+	int rc;
+
+	if (*sub_customer != '\0') {
+		cJSON_AddStringToObject(params, "customer", sub_customer);
+		return 0;
+	}
+	ob_num_str(org, sizeof(org), org_id);
+	if ((rc = ob_db_one(db, OB_STMT_BILLING_ORG_CUSTOMER, p, &res)) < 0)
+		return -1;
+	if (rc == 0) {
+		cJSON_AddStringToObject(params, "customer", ob_row_str(res, 0, "stripe_customer_id"));
+		PQclear(res);
+	}
 	return 0;
 }
 
@@ -127,8 +155,11 @@ resolve_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 		cJSON_AddStringToObject(*params, "payment_method", pm);
 	if (email != NULL)
 		cJSON_AddStringToObject(*params, "email", email);
-	if (had == 0)
-		cJSON_AddStringToObject(*params, "customer", cur.customer);
+	if (org_customer(ax->db, org_id, had == 0 ? cur.customer : "", *params) != 0) {
+		cJSON_Delete(*params);
+		*params = NULL;
+		return ob_fail_db(f, ax->db->lasterr);
+	}
 	return 0;
 }
 
