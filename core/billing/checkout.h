@@ -57,8 +57,9 @@ int ob_checkout_get(struct ob_db *db, int64_t org_id, const char *sid, cJSON **o
  * A Stripe Checkout Session finished (sess: the session object, as fetched
  * from Stripe): when it is complete in subscription mode, mirror its
  * subscription (stripe_sub, fetched by the caller) and mark the order
- * complete; when expired, mark it expired. Sessions not started here are
- * ignored (*org_id 0). 0 or -1 with f.
+ * complete; when expired, mark it expired. *org_id: the order's org (also
+ * when it was finished before, for a redelivered event); 0 for sessions
+ * not started here, which are ignored. 0 or -1 with f.
  */
 int ob_checkout_finish(const struct ob_actx *ax, const cJSON *sess, const cJSON *stripe_sub,
     int64_t *org_id, struct ob_fail *f);

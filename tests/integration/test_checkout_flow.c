@@ -170,6 +170,15 @@ START_TEST(checkout_subscription_active_only_after_the_webhook)
 	ck_assert_int_eq(get(&s, path, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "data-status=\"active\""));
 	t_resp_free(&r);
+	/* One confirmation with the receipt of the first payment (3 × $29.00). */
+	snprintf(q, sizeof(q), "SELECT count(*) FROM outbox WHERE kind = 'subscription_confirmed'"
+	    " AND to_addr = 'ap@checkout.test' AND dedupe_key LIKE 'subscription-confirmed:%s:%%'", sid);
+	ck_assert_str_eq(t_sql_value(q), "1");
+	snprintf(q, sizeof(q), "SELECT subject || '|' || (body LIKE '%%Seats: 3%%')::text || '|'"
+	    " || (body LIKE '%%Paid today: 87.00 USD%%')::text || '|' || (body LIKE '%%/invoice/in_%%')::text"
+	    " FROM outbox WHERE kind = 'subscription_confirmed' AND to_addr = 'ap@checkout.test'"
+	    " AND dedupe_key LIKE 'subscription-confirmed:%s:%%'", sid);
+	ck_assert_str_eq(t_sql_value(q), "Your business subscription is confirmed|true|true|true");
 	/* One customer: the subscription's is the org's. */
 	snprintf(q, sizeof(q), "SELECT count(DISTINCT c) FROM (SELECT stripe_customer_id AS c FROM"
 	    " subscriptions WHERE org_id = %ld UNION ALL SELECT stripe_customer_id FROM"
