@@ -57,6 +57,8 @@ const struct ob_fields ob_h_api_sub_upgrade_fields = OB_FIELDS_TABLE(OB_BODY_JSO
 static const struct ob_field cancel_rows[] = {
 	OB_H_SUB_REASON_ROW,
 	{ .name = "at_period_end", .type = OB_FIELD_BOOL },
+	{ .name = "prorate", .type = OB_FIELD_BOOL },
+	{ .name = "invoice_now", .type = OB_FIELD_BOOL },
 };
 const struct ob_fields ob_h_api_sub_cancel_fields = OB_FIELDS_TABLE(OB_BODY_JSON, cancel_rows, NULL);
 

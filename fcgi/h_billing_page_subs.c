@@ -183,6 +183,8 @@ static const struct ob_field cancel_rows[] = {
 	{ .name = "at_period_end", .type = OB_FIELD_BOOL },
 	{ .name = "when", .type = OB_FIELD_ENUM, .allowed = whens, .code = "invalid_when",
 	    .message = "Choose when to cancel." },
+	{ .name = "prorate", .type = OB_FIELD_BOOL },
+	{ .name = "invoice_now", .type = OB_FIELD_BOOL },
 };
 const struct ob_fields ob_h_subscription_cancel_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, cancel_rows, form_fail);
@@ -284,7 +286,7 @@ ob_h_subscription_cancel_form(struct ob_req *r)
 	struct ob_fail f = { 0 };
 
 	if (when != NULL && strcmp(when, "now") == 0) {
-		static const char *const f2[] = { "reason", NULL };
+		static const char *const f2[] = { "reason", "prorate", "invoice_now", NULL };
 		struct ob_actx ax;
 		unsigned char hash[32];
 		const char *key = posted_key(r);

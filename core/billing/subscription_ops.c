@@ -335,6 +335,10 @@ req_change(const struct ob_sub_op *op, struct op_req *rq, struct ob_fail *f)
 		} else {
 			rq->method = "DELETE";
 			rq->what = "subscription-cancel-now";
+			cJSON_AddStringToObject(rq->q, "prorate",
+			    cJSON_IsTrue(cJSON_GetObjectItem(p, "prorate")) ? "true" : "false");
+			cJSON_AddStringToObject(rq->q, "invoice_now",
+			    cJSON_IsTrue(cJSON_GetObjectItem(p, "invoice_now")) ? "true" : "false");
 		}
 	} else {	/* reactivate */
 		cJSON_AddStringToObject(rq->q, "cancel_at_period_end", "false");

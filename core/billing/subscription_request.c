@@ -263,7 +263,10 @@ resolve_update(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	return 0;
 }
 
-/* A cancellation: a reason (kept), now or at the period's end (the default). */
+/*
+ * A cancellation: a reason (kept), now or at the period's end (the
+ * default); now may prorate (credit the unused time) and invoice now.
+ */
 static int
 resolve_cancel(const struct ob_sub *cur, const cJSON *body, cJSON **params, struct ob_fail *f)
 {
@@ -288,6 +291,9 @@ resolve_cancel(const struct ob_sub *cur, const cJSON *body, cJSON **params, stru
 	cJSON_AddStringToObject(*params, "subscription", cur->subscription);
 	cJSON_AddStringToObject(*params, "reason", reason);
 	cJSON_AddBoolToObject(*params, "at_period_end", body_bool(body, "at_period_end", 1));
+	/* Now: Stripe's two choices, credit the unused time, invoice it now (both off by default). */
+	cJSON_AddBoolToObject(*params, "prorate", body_bool(body, "prorate", 0));
+	cJSON_AddBoolToObject(*params, "invoice_now", body_bool(body, "invoice_now", 0));
 	return 0;
 }
 
