@@ -7,8 +7,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/row.h"
+#include "billing/seats.h"
 #include "credits/credits.h"
 #include "base/num.h"
 #include "base/json.h"
@@ -185,6 +187,9 @@ ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const c
 		return ob_sub_tx_fail(ax, f);
 	if (after.credits_period != after.period_start && ob_subscription_live(&after) &&
 	    ob_subscription_on_new_period(ax, &after) != 0)
+		return ob_sub_tx_fail(ax, f);
+	/* Seats added mid-period: their per-seat credits for the rest of it. */
+	if (had == 0 && ob_seats_grant_added(ax, &before, &after, (int64_t)time(NULL), NULL, f) != 0)
 		return ob_sub_tx_fail(ax, f);
 	b = had == 0 ? ob_sub_audit_state(&before) : NULL;
 	a = ob_sub_audit_state(&after);

@@ -1,4 +1,4 @@
--- 012: Stripe Checkout Sessions started from the console for a new
+-- 011: Stripe Checkout Sessions started from the console for a new
 -- subscription (docs/BILLING.md, "Subscribing through Checkout"). The row
 -- is the org's record of what it ordered; the subscription itself is
 -- mirrored from Stripe when checkout.session.completed arrives.
