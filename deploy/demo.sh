@@ -7,7 +7,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-build}
 case "$B" in /*) ;; *) B=$ROOT/$B ;; esac
 RUN=$ROOT/run
-export OB_BIN_DIR=$B OB_SEED=1 OB_JOBS=1
+# The demo's Stripe fake delivers its webhooks as Stripe does (tests deliver
+# them explicitly, when they choose).
+export OB_BIN_DIR=$B OB_SEED=1 OB_JOBS=1 OB_WEBHOOK_AUTO=1
 export OB_HTTPS_PORT=${OB_HTTPS_PORT:-8443} OB_HTTP_PORT=${OB_HTTP_PORT:-8080}
 
 stop() {

@@ -10,6 +10,7 @@
 #   OB_BIN_DIR [build]          where orgbill, orgbill-app, orgbill-webhook are
 #   OB_HTTPS_PORT [8443]  OB_HTTP_PORT [8080]  OB_PG_PORT [54329]
 #   OB_STRIPE_PORT [12111]      the Stripe fake (started if present)
+#   OB_WEBHOOK_AUTO [0]         1: the fake delivers its webhooks after every change (the demo)
 #   OB_SMTP_PORT [2525]         the SMTP sink (mail lands in RUN_DIR/mail)
 #   OB_APP_WORKERS [2]  OB_WEBHOOK_WORKERS [1]
 #   OB_SEED [0]                 1: load the demo data set after migrating
@@ -178,7 +179,8 @@ start_stripe_fake() {
 	fi
 	STRIPE_FAKE_PORT=$STRIPE_PORT STRIPE_FAKE_API_KEY=sk_test_orgbill_local \
 	STRIPE_FAKE_WEBHOOK_URL=https://127.0.0.1:$HTTPS_PORT/stripe/webhook \
-	STRIPE_FAKE_WEBHOOK_SECRET=$WHSEC NODE_TLS_REJECT_UNAUTHORIZED=0 \
+	STRIPE_FAKE_WEBHOOK_SECRET=$WHSEC STRIPE_FAKE_WEBHOOK_AUTO=${OB_WEBHOOK_AUTO:-0} \
+	NODE_TLS_REJECT_UNAUTHORIZED=0 \
 	    start_bg stripe-fake node "$fake/server.js"
 	i=0
 	until curl -s -o /dev/null "http://127.0.0.1:$STRIPE_PORT/_fake/health" 2>/dev/null ||
