@@ -15,14 +15,6 @@ let browser;
 before(async () => ({ browser } = await openBrowser()));
 after(async () => browser && (await browser.close()));
 
-// Sign-ins are limited per address (ORGBILL_RATE_LOGIN): start this
-// test's window afresh, as the integration suites do, so the browser
-// tests' sign-ins together never reach the limit.
-function resetSignInLimits() {
-  if (process.env.DATABASE_URL)
-    execFileSync("psql", ["-q", "-X", process.env.DATABASE_URL, "-c", "DELETE FROM rate_limit_counters"]);
-}
-
 async function deliverWebhooks() {
   const r = await fetch(`${FAKE}/_fake/webhooks/deliver`, {
     method: "POST", headers: { "content-type": "application/json" }, body: "{}",
@@ -38,7 +30,6 @@ test("billing manager subscribes through Checkout with a card", { skip: (!haveCl
   makeMember(org, { email, name: "Cass Checkout", password, role: "billing", department: "Finance" });
   const { ctx, page } = await newPage(browser, { width: 1280, height: 1000 });
   const problems = watchProblems(page);
-  resetSignInLimits();
   await signIn(page, email, password);
   await page.goto(`${BASE}/subscription`);
 
