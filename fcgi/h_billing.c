@@ -57,6 +57,7 @@ static const struct ob_page_flash_msg done_msgs[] = {
 	{ "scheduled", "success", "Change scheduled for the end of the period." },
 	{ "canceled", "success", "Subscription canceled." },
 	{ "reactivated", "success", "Subscription reactivated." },
+	{ "unscheduled", "success", "Scheduled change canceled; the current plan renews." },
 	{ "checkout_canceled", "warning", "Payment canceled; nothing was charged." },
 	{ "assigned", "success", "Licenses assigned." },
 	{ "revoked", "success", "Licenses revoked." },

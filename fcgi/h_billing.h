@@ -28,11 +28,13 @@ int ob_h_subscription_change_form(struct ob_req *r);
 int ob_h_subscription_preview_form(struct ob_req *r);
 int ob_h_subscription_cancel_form(struct ob_req *r);
 int ob_h_subscription_reactivate_form(struct ob_req *r);
+int ob_h_subscription_unschedule_form(struct ob_req *r);
 extern const struct ob_fields ob_h_subscription_create_form_fields;
 extern const struct ob_fields ob_h_subscription_change_form_fields;
 extern const struct ob_fields ob_h_subscription_preview_form_fields;
 extern const struct ob_fields ob_h_subscription_cancel_form_fields;
 extern const struct ob_fields ob_h_subscription_reactivate_form_fields;
+extern const struct ob_fields ob_h_subscription_unschedule_form_fields;
 
 /**
  * The new-subscription flow through Stripe Checkout: POST
@@ -83,6 +85,9 @@ int ob_h_api_sub_preview(struct ob_req *r);
 /** POST /api/…/subscriptions/{org_id}/cancel and /reactivate (no fields). */
 int ob_h_api_sub_cancel(struct ob_req *r);
 int ob_h_api_sub_reactivate(struct ob_req *r);
+
+/** POST /api/…/subscriptions/{org_id}/scheduled-change/cancel: the scheduled change canceled. */
+int ob_h_api_sub_unschedule(struct ob_req *r);
 extern const struct ob_fields ob_h_api_sub_cancel_fields;
 
 /** POST /api/…/usage/{org_id}; POST /api/…/limits/{org_id}/check; GET /limits/{org_id}. */

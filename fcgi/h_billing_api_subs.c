@@ -188,8 +188,9 @@ ob_h_api_sub_cancel(struct ob_req *r)
 	return api_change(r, "cancel");
 }
 
-int
-ob_h_api_sub_reactivate(struct ob_req *r)
+/* A change without a body (reactivate, unschedule). */
+static int
+bodiless_change(struct ob_req *r, const char *kind)
 {
 	struct ob_fail f = { 0 };
 	struct ob_actx ax;
@@ -204,7 +205,7 @@ ob_h_api_sub_reactivate(struct ob_req *r)
 		goto out;
 	}
 	ob_api_actx(r, &ax);
-	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, "reactivate", key,
+	if (ob_subscription_change(&ax, ob_worker_stripe(r->w), r->who.org_id, kind, key,
 	    key ? hash : NULL, body, &ans, &f) != 0)
 		rc = ob_api_failed(r, &f);
 	else
@@ -213,6 +214,18 @@ out:
 	cJSON_Delete(body);
 	cJSON_Delete(ans.body);
 	return rc;
+}
+
+int
+ob_h_api_sub_reactivate(struct ob_req *r)
+{
+	return bodiless_change(r, "reactivate");
+}
+
+int
+ob_h_api_sub_unschedule(struct ob_req *r)
+{
+	return bodiless_change(r, "unschedule");
 }
 
 int

@@ -192,6 +192,8 @@ const struct ob_fields ob_h_subscription_cancel_form_fields =
 static const struct ob_field reactivate_rows[] = { IDEM_ROW };
 const struct ob_fields ob_h_subscription_reactivate_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, reactivate_rows, form_fail);
+const struct ob_fields ob_h_subscription_unschedule_form_fields =
+    OB_FIELDS_TABLE(OB_BODY_FORM, reactivate_rows, form_fail);
 
 /* The form's checked fields names as a JSON body for core (their text). */
 static cJSON *
@@ -334,4 +336,12 @@ ob_h_subscription_preview_form(struct ob_req *r)
 	rc = render_subscription(r, 200, NULL, out);
 	cJSON_Delete(out);
 	return rc;
+}
+
+int
+ob_h_subscription_unschedule_form(struct ob_req *r)
+{
+	static const char *const fields[] = { NULL };
+
+	return form_change(r, "unschedule", fields, "unscheduled");
 }

@@ -12,8 +12,10 @@
  * unknown outcome (network, 5xx) leaves it pending and the local rows
  * untouched: a retry with the same key, or the org's next change, replays
  * the same Stripe call. A per-org advisory lock lets one change run at a
- * time. Downgrades and cycle changes are scheduled locally (no Stripe call)
- * and applied at renewal. See docs/BILLING.md.
+ * time. Downgrades and cycle changes at the period's end are Stripe
+ * Subscription Schedules (two phases: the current items until the period
+ * ends, then the new ones), which Stripe applies itself at renewal; the
+ * webhook mirror then clears the scheduled change. See docs/BILLING.md.
  */
 #ifndef OB_SUBSCRIPTION_H
 #define OB_SUBSCRIPTION_H
@@ -50,6 +52,7 @@ struct ob_sub {
 	char sched_plan[32];		/* "" : no scheduled change */
 	char sched_cycle[8];
 	int64_t sched_seats;
+	char schedule[96];		/* Stripe schedule id; "" : none */
 	int64_t credits_period;		/* period start plan credits were granted for */
 };
 
@@ -83,7 +86,8 @@ struct ob_sub_answer {
 /**
  * Make a change. kind: "create" (body: plan, seats, cycle, trial_days,
  * payment_method, email), "update" (plan, seats, cycle, proration_date,
- * immediate), "cancel" (reason, at_period_end), "reactivate". idem_key may
+ * immediate), "cancel" (reason, at_period_end), "reactivate", "unschedule"
+ * (cancel the scheduled change: its schedule released). idem_key may
  * be NULL (a random one is used); hash is the request's hash (32 bytes,
  * may be NULL when idem_key is NULL). On 0, *ans holds the answer —
  * possibly one recorded for an earlier request with the same key
@@ -121,14 +125,6 @@ int ob_subscription_apply_stripe(const struct ob_actx *ax, int64_t org_id,
  * and record the period. Runs inside the caller's transaction. 0 or -1.
  */
 int ob_subscription_on_new_period(const struct ob_actx *ax, const struct ob_sub *s);
-
-/**
- * Apply a scheduled downgrade or cycle change now (proration none): for the
- * period roll-over job, right before current_period_end. 0 (also when
- * nothing is scheduled) or -1 with f.
- */
-int ob_subscription_apply_scheduled(const struct ob_actx *ax, struct ob_stripe *st,
-    int64_t org_id, struct ob_fail *f);
 
 /**
  * Replay every pending operation older than min_age_s seconds (a crash

@@ -2,9 +2,9 @@
  * ob_subscription_change: a request to change an org's subscription, run
  * under the org's lock. The same Idempotency-Key again replays the answer
  * recorded for it, or resumes its pending operation; a new request first
- * finishes another pending operation, is resolved, and is then either
- * scheduled locally (a change at the period's end) or written as a pending
- * operation and run (subscription_ops.c).
+ * finishes another pending operation, is resolved, and is then written as
+ * a pending operation and run (subscription_ops.c; a change at the
+ * period's end is a "schedule" operation, subscription_schedule.c).
  */
 #include "billing/subscription_int.h"
 
@@ -16,40 +16,6 @@
 #include "base/row.h"
 #include "base/num.h"
 #include "base/json.h"
-
-/* Record a scheduled change (no Stripe call): one transaction, one audit row. */
-static int
-schedule_change(const struct ob_actx *ax, int64_t org_id, const struct ob_sub *cur,
-    const cJSON *params, struct ob_sub_answer *ans, struct ob_fail *f)
-{
-	char org[24];
-	const char *sp[4] = { org, ob_json_str(params, "plan"),
-		ob_json_str(params, "cycle"), ob_json_str(params, "seats") };
-	struct ob_sub after;
-	cJSON *b, *a;
-	int rc;
-
-	ob_num_str(org, sizeof(org), org_id);
-	if (ob_db_begin(ax->db) != 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	if (ob_db_run(ax->db, OB_STMT_SUB_SET_SCHEDULE, sp) != 0 ||
-	    ob_subscription_load(ax->db, org_id, &after) != 0)
-		return ob_sub_tx_fail(ax, f);
-	b = ob_sub_audit_state(cur);
-	a = ob_sub_audit_state(&after);
-	rc = ob_audit_write(ax, org_id, "subscription.change_scheduled", "subscription",
-	    cur->subscription, b, a);
-	cJSON_Delete(b);
-	cJSON_Delete(a);
-	if (rc != 0 || (ans->body = ob_subscription_view(ax->db, org_id)) == NULL)
-		return ob_sub_tx_fail(ax, f);
-	if (ob_db_commit(ax->db) != 0) {
-		cJSON_Delete(ans->body);
-		ans->body = NULL;
-		return ob_sub_tx_fail(ax, f);
-	}
-	return 0;
-}
 
 /*
  * Look up (org, key): 0 not found; 1 replay (*ans set from the recorded
@@ -114,34 +80,28 @@ idem_setup(const char **idem_key, const unsigned char **hash, char keybuf[64],
 
 /*
  * A new change (the caller holds the org's lock): finish another pending
- * operation first, resolve the request, then record it. 1: scheduled
- * locally, answered (*ans); 2: written as a pending operation
- * (op filled, op->params owned by the caller); -1 with f.
+ * operation first, resolve the request, then record it. 2: written as a
+ * pending operation (op filled, op->params owned by the caller); -1 with f.
  */
 static int
 start_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const char *kind, const char *idem_key, const char *hash_hex, const cJSON *body,
-    struct ob_sub_op *op, struct ob_sub_answer *ans, struct ob_fail *f)
+    struct ob_sub_op *op, struct ob_fail *f)
 {
 	struct ob_sub cur;
 	cJSON *params = NULL;
-	int had, local_only = 0, rc;
+	int had, scheduled = 0;
 
 	if (ob_sub_drain_pending(ax, st, org_id, f) != 0)
 		return -1;
 	if ((had = ob_subscription_load(ax->db, org_id, &cur)) < 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if (ob_sub_resolve(ax, st, org_id, kind, &cur, had, body, &params, &local_only, f) != 0) {
+	if (ob_sub_resolve(ax, st, org_id, kind, &cur, had, body, &params, &scheduled, f) != 0) {
 		cJSON_Delete(params);
 		return -1;
 	}
-	if (local_only) {
-		rc = schedule_change(ax, org_id, &cur, params, ans, f);
-		cJSON_Delete(params);
-		return rc == 0 ? 1 : -1;
-	}
 	/* (1) the operation, pending, in its own short transaction. */
-	ob_sub_copy(op->kind, sizeof(op->kind), kind);
+	ob_sub_copy(op->kind, sizeof(op->kind), scheduled ? "schedule" : kind);
 	op->params = params;
 	return ob_sub_op_insert(ax->db, org_id, idem_key, hash_hex, op, f) == 0 ? 2 : -1;
 }
@@ -166,9 +126,9 @@ ob_subscription_change(const struct ob_actx *ax, struct ob_stripe *st, int64_t o
 	/* The same key again: replay its answer (1), or resume it (2). */
 	r = claim_lookup(ax->db, org_id, idem_key, hash_hex, &op, ans, f);
 	if (r == 0)
-		r = start_change(ax, st, org_id, kind, idem_key, hash_hex, body, &op, ans, f);
+		r = start_change(ax, st, org_id, kind, idem_key, hash_hex, body, &op, f);
 	if (r == 1)
-		rc = 0;	/* replayed, or scheduled */
+		rc = 0;	/* replayed */
 	/*
 	 * (2) the Stripe call and (3) its application. When Stripe refuses,
 	 * the operation records the error as its answer and this call fails

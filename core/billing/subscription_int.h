@@ -12,7 +12,9 @@
  *                           operation's Stripe call and recording its answer,
  *                           pending operations, renewal changes
  *   subscription_change.c   ob_subscription_change: idempotency, resolution,
- *                           scheduling or queueing, running
+ *                           queueing, running
+ *   subscription_schedule.c changes at the period's end: the Stripe
+ *                           Subscription Schedule made, updated, released
  *   subscription_portal.c   the billing-portal session
  */
 #ifndef OB_SUBSCRIPTION_INT_H
@@ -29,6 +31,7 @@
 #include "billing/subscription.h"
 
 struct ob_stripe;
+struct ob_stripe_result;
 
 /* Copy s (NULL: "") into dst of n bytes, truncating. */
 static inline void
@@ -102,19 +105,19 @@ int ob_sub_resolve_change(struct ob_db *db, int64_t org_id, const struct ob_sub 
  * Resolve a request of kind (create, update, cancel, reactivate) into an
  * operation's parameters (*params, a new object): checked, Stripe price
  * looked up or made. cur/had: the org's subscription as loaded (had 1:
- * none). *local_only = 1 for an update scheduled for the period's end
- * (recorded locally, no Stripe call). 0 or -1 with f.
+ * none). *scheduled = 1 for an update at the period's end (run as a
+ * "schedule" operation). 0 or -1 with f.
  */
 int ob_sub_resolve(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const char *kind, const struct ob_sub *cur, int had, const cJSON *body,
-    cJSON **params, int *local_only, struct ob_fail *f);
+    cJSON **params, int *scheduled, struct ob_fail *f);
 
 /* ---- subscription_ops.c ---- */
 
 /* One billing_operations row being run. */
 struct ob_sub_op {
 	int64_t id;
-	char kind[24];		/* create, update, cancel, reactivate, apply_scheduled */
+	char kind[24];		/* create, update, cancel, reactivate, schedule, unschedule */
 	cJSON *params;		/* resolved parameters; owned by the caller */
 };
 
@@ -144,6 +147,48 @@ int ob_sub_op_insert(struct ob_db *db, int64_t org_id, const char *key,
  */
 int ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const struct ob_sub_op *op, struct ob_sub_answer *ans, struct ob_fail *f);
+
+/**
+ * op's Stripe call (method, path, params) with the idempotency key named
+ * by what and the operation's id. 0 (*res holds the answer; clear it), or
+ * -1 with f and *transient (1: outcome unknown, retry the same call).
+ */
+int ob_sub_op_call(struct ob_stripe *st, const char *method, const char *path,
+    const cJSON *params, const char *what, int64_t op_id, struct ob_stripe_result *res,
+    int *transient, struct ob_fail *f);
+
+/**
+ * Finish operation op_id as failed with the error answer f, in its own
+ * transaction.
+ */
+void ob_sub_op_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f);
+
+/**
+ * The answer of a finished operation: org_id's view, op finished done with
+ * it, in the caller's transaction, committed. 0 (*ans set) or -1 with f
+ * (rolled back).
+ */
+int ob_sub_op_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op,
+    struct ob_sub_answer *ans, struct ob_fail *f);
+
+/* ---- subscription_schedule.c ---- */
+
+/**
+ * Run a "schedule" operation (make or update the subscription's schedule:
+ * the current items until the period ends, then the new price and seats;
+ * recorded as the scheduled change) or an "unschedule" one (release it,
+ * forget the change). Returns as ob_sub_op_exec.
+ */
+int ob_sub_sched_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
+    const struct ob_sub_op *op, struct ob_sub_answer *ans, struct ob_fail *f);
+
+/**
+ * Release the schedule named by op's params.schedule, if any ("" or
+ * absent: nothing to do), before a change that replaces the scheduled one.
+ * 0, or -1 with f and *transient.
+ */
+int ob_sub_sched_release(struct ob_stripe *st, const struct ob_sub_op *op, int *transient,
+    struct ob_fail *f);
 
 /**
  * The recorded outcome of a finished operation (billing_operations.

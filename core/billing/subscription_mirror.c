@@ -18,6 +18,7 @@
 /* What we read from a Stripe subscription object. */
 struct stripe_sub {
 	const char *id, *customer, *status, *item, *price, *currency;
+	const char *schedule;	/* NULL: none */
 	int64_t quantity, unit_amount, period_start, period_end, trial_end, canceled_at;
 	int cancel_at_period_end;
 	int64_t org_id;
@@ -49,6 +50,7 @@ parse_stripe_sub(const cJSON *o, struct stripe_sub *x, struct ob_fail *f)
 	    strlen(x->price) >= 96 || strlen(x->status) >= 24)
 		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL,
 		    "Stripe's subscription object lacks a field we need.");
+	x->schedule = ob_json_id(o, "schedule");
 	x->trial_end = ob_num_json_or(o, "trial_end", 0);
 	x->canceled_at = ob_num_json_or(o, "canceled_at", 0);
 	x->cancel_at_period_end = cJSON_IsTrue(cJSON_GetObjectItem(o, "cancel_at_period_end"));
@@ -147,9 +149,34 @@ set_reason_schedule(struct ob_db *db, int64_t org_id, const char *cancel_reason,
 	}
 	if (clear_schedule) {
 		sp[1] = NULL;
-		if (ob_db_run(db, OB_STMT_SUB_SET_SCHEDULE, sp) != 0)
+		if (ob_db_run(db, OB_STMT_SUB_SET_SCHEDULE, sp) != 0 ||
+		    ob_db_run(db, OB_STMT_SUB_SET_SCHEDULE_ID, sp) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+/*
+ * Forget the row's scheduled change once it is over: Stripe has moved the
+ * subscription to it (plan, cycle and seats are the scheduled ones; the
+ * schedule, now in its last phase, stays named until Stripe releases it),
+ * or the schedule is gone (released or canceled at Stripe). *applied = 1
+ * when the change took effect. 0 or -1.
+ */
+static int
+schedule_settle(struct ob_db *db, const struct ob_sub *s, const struct stripe_sub *x,
+    int *applied)
+{
+	char org[24];
+	const char *sp[4] = { org, NULL, NULL, NULL };
+
+	ob_num_str(org, sizeof(org), s->org_id);
+	*applied = s->sched_plan[0] != '\0' && strcmp(s->plan, s->sched_plan) == 0 &&
+	    strcmp(s->cycle, s->sched_cycle) == 0 && s->seats == s->sched_seats;
+	if (s->schedule[0] != '\0' && x->schedule == NULL)
+		return set_reason_schedule(db, s->org_id, NULL, 1);
+	if (*applied)
+		return ob_db_run(db, OB_STMT_SUB_SET_SCHEDULE, sp);
 	return 0;
 }
 
@@ -161,7 +188,7 @@ ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const c
 	struct ob_sub before, after;
 	char plan[32], cycle[8];
 	cJSON *b = NULL, *a = NULL;
-	int had, rc;
+	int had, rc, applied = 0;
 
 	if (parse_stripe_sub(obj, &x, f) != 0)
 		return -1;
@@ -185,6 +212,11 @@ ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const c
 	    set_reason_schedule(ax->db, org_id, cancel_reason, clear_schedule) != 0 ||
 	    ob_subscription_load(ax->db, org_id, &after) != 0)
 		return ob_sub_tx_fail(ax, f);
+	if (schedule_settle(ax->db, &after, &x, &applied) != 0 ||
+	    ob_subscription_load(ax->db, org_id, &after) != 0)
+		return ob_sub_tx_fail(ax, f);
+	if (applied)
+		action = "subscription.scheduled_applied";
 	if (after.credits_period != after.period_start && ob_subscription_live(&after) &&
 	    ob_subscription_on_new_period(ax, &after) != 0)
 		return ob_sub_tx_fail(ax, f);

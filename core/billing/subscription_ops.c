@@ -4,8 +4,8 @@
  * operation's id so retries replay; Stripe's answer applied and the
  * operation finished with the answer given, or finished failed, or left
  * pending when the outcome is unknown. Pending operations are finished by
- * the org's next change or by ob_subscription_reconcile; scheduled changes
- * reach Stripe at renewal (ob_subscription_apply_scheduled).
+ * the org's next change or by ob_subscription_reconcile. Changes at the
+ * period's end are Subscription Schedules (subscription_schedule.c).
  */
 #include "billing/subscription_int.h"
 
@@ -68,8 +68,8 @@ ob_sub_unlock(struct ob_db *db, int64_t org_id)
  * outcome recorded is f's kind when it is a payment refusal, a conflict or
  * an invalid change, else an upstream (Stripe) failure.
  */
-static void
-finish_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f)
+void
+ob_sub_op_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f)
 {
 	char id[24], kind[8];
 	const char *params[4] = { id, "failed", kind, NULL };
@@ -96,9 +96,8 @@ finish_failed(struct ob_db *db, int64_t op_id, const struct ob_fail *f)
 	cJSON_Delete(err);
 }
 
-/* Stripe call for op; 0, or -1 with f and *transient. */
-static int
-op_call(struct ob_stripe *st, const char *method, const char *path, const cJSON *params,
+int
+ob_sub_op_call(struct ob_stripe *st, const char *method, const char *path, const cJSON *params,
     const char *what, int64_t op_id, struct ob_stripe_result *res, int *transient,
     struct ob_fail *f)
 {
@@ -180,7 +179,7 @@ attach_card(struct ob_stripe *st, const struct ob_sub_op *op, const char *custom
 	q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "customer", customer);
 	ob_buf_printf(&path, "/v1/payment_methods/%s/attach", want);
-	rc = op_call(st, "POST", path.data, q, "pm-attach", op->id, &res, transient, f);
+	rc = ob_sub_op_call(st, "POST", path.data, q, "pm-attach", op->id, &res, transient, f);
 	cJSON_Delete(q);
 	ob_buf_free(&path);
 	if (rc == 0 && (id = ob_json_str(res.body, "id")) != NULL)
@@ -196,7 +195,7 @@ attach_card(struct ob_stripe *st, const struct ob_sub_op *op, const char *custom
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "invoice_settings"),
 	    "default_payment_method", *pm);
 	ob_buf_printf(&path, "/v1/customers/%s", customer);
-	rc = op_call(st, "POST", path.data, q, "customer-default-pm", op->id, &res, transient, f);
+	rc = ob_sub_op_call(st, "POST", path.data, q, "customer-default-pm", op->id, &res, transient, f);
 	cJSON_Delete(q);
 	ob_buf_free(&path);
 	ob_stripe_result_clear(&res);
@@ -236,7 +235,7 @@ create_customer(struct ob_stripe *st, const struct ob_sub_op *op, const char *or
 	if (ob_json_str(p, "payment_method") != NULL)
 		cJSON_AddStringToObject(q, "payment_method", ob_json_str(p, "payment_method"));
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "metadata"), "orgbill_org", org);
-	rc = op_call(st, "POST", "/v1/customers", q, "customer-create", op->id, &res, transient, f);
+	rc = ob_sub_op_call(st, "POST", "/v1/customers", q, "customer-create", op->id, &res, transient, f);
 	cJSON_Delete(q);
 	if (rc == 0 && (id = ob_json_str(res.body, "id")) == NULL) {
 		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "No customer id.");
@@ -300,14 +299,8 @@ req_items(const struct ob_sub_op *op, struct op_req *rq)
 	cJSON_AddStringToObject(rq->q, "proration_behavior", ob_json_str(p, "proration_behavior"));
 	if (ob_json_str(p, "proration_date") != NULL)
 		cJSON_AddStringToObject(rq->q, "proration_date", ob_json_str(p, "proration_date"));
-	if (strcmp(op->kind, "apply_scheduled") == 0) {
-		rq->what = "subscription-renewal-change";
-		rq->action = "subscription.scheduled_applied";
-		rq->clear_schedule = 1;
-	} else {
-		rq->what = "subscription-update";
-		rq->clear_schedule = cJSON_IsTrue(cJSON_GetObjectItem(p, "clear_schedule"));
-	}
+	rq->what = "subscription-update";
+	rq->clear_schedule = cJSON_IsTrue(cJSON_GetObjectItem(p, "clear_schedule"));
 }
 
 /* The request of a change to the existing subscription. 0, or -1 with f. */
@@ -323,7 +316,7 @@ req_change(const struct ob_sub_op *op, struct op_req *rq, struct ob_fail *f)
 	ob_buf_puts(&rq->path, "/v1/subscriptions/");
 	ob_stripe_form_escape(&rq->path, sub_id, strlen(sub_id));
 	rq->q = cJSON_CreateObject();
-	if (strcmp(op->kind, "update") == 0 || strcmp(op->kind, "apply_scheduled") == 0) {
+	if (strcmp(op->kind, "update") == 0) {
 		req_items(op, rq);
 	} else if (strcmp(op->kind, "cancel") == 0) {
 		rq->reason = ob_json_str(p, "reason");
@@ -411,14 +404,19 @@ ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	int transient = 0, rc = -1;
 
 	memset(ans, 0, sizeof(*ans));
+	if (strcmp(op->kind, "schedule") == 0 || strcmp(op->kind, "unschedule") == 0)
+		return ob_sub_sched_exec(ax, st, org_id, op, ans, f);
 	ob_num_str(org, sizeof(org), org_id);
 	if (strcmp(op->kind, "create") == 0 ? req_create(st, op, org, &rq, &transient, f) != 0 :
 	    req_change(op, &rq, f) != 0)
 		goto refused;
+	/* A plan change or a cancellation ends the schedule of a scheduled change first. */
+	if (ob_sub_sched_release(st, op, &transient, f) != 0)
+		goto refused;
 	if (strcmp(rq.method, "DELETE") != 0)
 		cJSON_AddItemToObject(rq.q, "expand",
 		    cJSON_CreateStringArray((const char *[]){ "latest_invoice" }, 1));
-	if (op_call(st, rq.method, rq.path.data, rq.q, rq.what, op->id, &res, &transient, f) != 0)
+	if (ob_sub_op_call(st, rq.method, rq.path.data, rq.q, rq.what, op->id, &res, &transient, f) != 0)
 		goto refused;
 	switch (finish_done(ax, org_id, op, &rq, res.body, ans, f)) {
 	case 0:
@@ -432,7 +430,7 @@ ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	}
 refused:
 	if (!transient) {
-		finish_failed(ax->db, op->id, f);
+		ob_sub_op_failed(ax->db, op->id, f);
 		rc = 1;
 	}
 out:
@@ -506,45 +504,6 @@ ob_sub_drain_pending(const struct ob_actx *ax, struct ob_stripe *st, int64_t org
 		return -1;
 	}
 	return 0;	/* done, or refused and recorded */
-}
-
-int
-ob_subscription_apply_scheduled(const struct ob_actx *ax, struct ob_stripe *st,
-    int64_t org_id, struct ob_fail *f)
-{
-	struct ob_sub cur;
-	struct ob_plan p;
-	struct ob_sub_op op = { 0 };
-	char price[96], key[64], hash_hex[65];
-	unsigned char zero[32] = { 0 };
-	struct ob_sub_answer ans = { 0 };
-	int rc = -1, locked = 0;
-
-	if (ob_subscription_load(ax->db, org_id, &cur) != 0 || cur.sched_plan[0] == '\0')
-		return 0;
-	if (ob_plans_get(ax->db, cur.sched_plan, org_id, &p) != 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	if (ob_plans_stripe_price(ax->db, st, &p, cur.sched_cycle, org_id, price, sizeof(price), f) != 0)
-		return -1;
-	if (ob_sub_lock(ax->db, org_id, &locked) != 0 || !locked)
-		return ob_fail(f, OB_FAIL_CONFLICT, "change_in_progress", NULL, "A change is in progress.");
-	op.params = cJSON_CreateObject();
-	cJSON_AddStringToObject(op.params, "subscription", cur.subscription);
-	cJSON_AddStringToObject(op.params, "item", cur.item);
-	cJSON_AddStringToObject(op.params, "price", price);
-	ob_sub_put_i64(op.params, "seats", cur.sched_seats);
-	cJSON_AddStringToObject(op.params, "proration_behavior", "none");
-	ob_sub_copy(op.kind, sizeof(op.kind), "apply_scheduled");
-	snprintf(key, sizeof(key), "renewal-%lld", (long long)cur.period_end);
-	ob_sub_hex(zero, 32, hash_hex);
-	if (ob_sub_op_insert(ax->db, org_id, key, hash_hex, &op, f) != 0)
-		goto out;
-	rc = ob_sub_op_exec(ax, st, org_id, &op, &ans, f) == 0 ? 0 : -1;
-out:
-	ob_sub_unlock(ax->db, org_id);
-	cJSON_Delete(ans.body);
-	cJSON_Delete(op.params);
-	return rc;
 }
 
 int

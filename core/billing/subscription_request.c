@@ -227,22 +227,35 @@ ob_sub_resolve_change(struct ob_db *db, int64_t org_id, const struct ob_sub *cur
 	return 0;
 }
 
-/* An update: scheduled (*local_only) or now, at the Stripe price of the new plan. */
+/*
+ * An update: now, or at the period's end (*scheduled: a Subscription
+ * Schedule whose second phase is the new price and seats), at the Stripe
+ * price of the new plan.
+ */
 static int
 resolve_update(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    const struct ob_sub *cur, const cJSON *body, cJSON **params, int *local_only,
+    const struct ob_sub *cur, const cJSON *body, cJSON **params, int *scheduled,
     struct ob_fail *f)
 {
 	struct ob_sub_change c;
 	char price[96];
 
-	*local_only = 0;
+	*scheduled = 0;
 	if (ob_sub_resolve_change(ax->db, org_id, cur, body, (int64_t)time(NULL), &c, f) != 0)
 		return -1;
 	if (!c.immediate) {
-		/* Scheduled: recorded locally now, sent to Stripe at renewal. */
-		*local_only = 1;
+		if (ob_plans_stripe_price(ax->db, st, &c.to, c.cycle, org_id, price,
+		    sizeof(price), f) != 0)
+			return -1;
+		*scheduled = 1;
 		*params = cJSON_CreateObject();
+		cJSON_AddStringToObject(*params, "subscription", cur->subscription);
+		cJSON_AddStringToObject(*params, "schedule", cur->schedule);
+		cJSON_AddStringToObject(*params, "cur_price", cur->price);
+		ob_sub_put_i64(*params, "cur_seats", cur->seats);
+		ob_sub_put_i64(*params, "period_start", cur->period_start);
+		ob_sub_put_i64(*params, "period_end", cur->period_end);
+		cJSON_AddStringToObject(*params, "price", price);
 		cJSON_AddStringToObject(*params, "plan", c.to.code);
 		cJSON_AddStringToObject(*params, "cycle", c.cycle);
 		ob_sub_put_i64(*params, "seats", c.seats);
@@ -258,8 +271,11 @@ resolve_update(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	ob_sub_put_i64(*params, "seats", c.seats);
 	ob_sub_put_i64(*params, "proration_date", c.proration_date);
 	cJSON_AddStringToObject(*params, "proration_behavior", "always_invoice");
-	/* A plan change replaces a scheduled one; a seat change keeps it. */
+	/* A plan change replaces a scheduled one (its schedule released first); a
+	 * seat change keeps it. */
 	cJSON_AddBoolToObject(*params, "clear_schedule", strcmp(c.to.code, cur->plan) != 0);
+	if (strcmp(c.to.code, cur->plan) != 0)
+		cJSON_AddStringToObject(*params, "schedule", cur->schedule);
 	return 0;
 }
 
@@ -290,10 +306,24 @@ resolve_cancel(const struct ob_sub *cur, const cJSON *body, cJSON **params, stru
 	*params = cJSON_CreateObject();
 	cJSON_AddStringToObject(*params, "subscription", cur->subscription);
 	cJSON_AddStringToObject(*params, "reason", reason);
+	cJSON_AddStringToObject(*params, "schedule", cur->schedule);
 	cJSON_AddBoolToObject(*params, "at_period_end", body_bool(body, "at_period_end", 1));
 	/* Now: Stripe's two choices, credit the unused time, invoice it now (both off by default). */
 	cJSON_AddBoolToObject(*params, "prorate", body_bool(body, "prorate", 0));
 	cJSON_AddBoolToObject(*params, "invoice_now", body_bool(body, "invoice_now", 0));
+	return 0;
+}
+
+/* Cancel the scheduled change: release its schedule. */
+static int
+resolve_unschedule(const struct ob_sub *cur, cJSON **params, struct ob_fail *f)
+{
+	if (cur->sched_plan[0] == '\0')
+		return ob_fail(f, OB_FAIL_CONFLICT, "no_scheduled_change", NULL,
+		    "No change is scheduled.");
+	*params = cJSON_CreateObject();
+	cJSON_AddStringToObject(*params, "subscription", cur->subscription);
+	cJSON_AddStringToObject(*params, "schedule", cur->schedule);
 	return 0;
 }
 
@@ -315,19 +345,21 @@ resolve_reactivate(const struct ob_sub *cur, cJSON **params, struct ob_fail *f)
 int
 ob_sub_resolve(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const char *kind, const struct ob_sub *cur, int had, const cJSON *body,
-    cJSON **params, int *local_only, struct ob_fail *f)
+    cJSON **params, int *scheduled, struct ob_fail *f)
 {
-	*local_only = 0;
+	*scheduled = 0;
 	if (strcmp(kind, "create") == 0)
 		return resolve_create(ax, st, org_id, body, params, f);
 	if (had == 1)
 		return ob_fail(f, OB_FAIL_CONFLICT, "no_subscription", NULL,
 		    "The org has no subscription.");
 	if (strcmp(kind, "update") == 0)
-		return resolve_update(ax, st, org_id, cur, body, params, local_only, f);
+		return resolve_update(ax, st, org_id, cur, body, params, scheduled, f);
 	if (strcmp(kind, "cancel") == 0)
 		return resolve_cancel(cur, body, params, f);
 	if (strcmp(kind, "reactivate") == 0)
 		return resolve_reactivate(cur, params, f);
+	if (strcmp(kind, "unschedule") == 0)
+		return resolve_unschedule(cur, params, f);
 	return ob_fail(f, OB_FAIL_INVALID, "unknown_change", NULL, "Unknown change.");
 }

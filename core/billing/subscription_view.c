@@ -46,6 +46,7 @@ ob_subscription_load(struct ob_db *db, int64_t org_id, struct ob_sub *s)
 		ob_sub_copy(s->sched_plan, sizeof(s->sched_plan), ob_row_str(res, 0, "scheduled_plan_code"));
 		ob_sub_copy(s->sched_cycle, sizeof(s->sched_cycle), ob_row_str(res, 0, "scheduled_cycle"));
 		s->sched_seats = ob_row_i64(res, 0, "scheduled_seats");
+		ob_sub_copy(s->schedule, sizeof(s->schedule), ob_row_str(res, 0, "stripe_schedule_id"));
 		s->credits_period = ob_row_i64(res, 0, "credits_granted_period");
 		rc = 0;
 	}
@@ -81,6 +82,28 @@ ob_sub_audit_state(const struct ob_sub *s)
 		ob_json_add_i64(o, "scheduled_seats", s->sched_seats);
 	}
 	return o;
+}
+
+/*
+ * sched["summary"]: "Changes to Team (monthly) on 2026-12-28" (the
+ * plan's name, the cycle, the period's end day), and its Stripe schedule.
+ */
+static void
+sched_summary(struct ob_db *db, const struct ob_sub *s, cJSON *sched)
+{
+	struct ob_plan p;
+	char day[32], text[160];
+
+	ob_sub_iso_time(s->period_end, day, sizeof(day));
+	day[10] = '\0';	/* the date of "YYYY-MM-DDTHH:MM:SSZ" */
+	snprintf(text, sizeof(text), "Changes to %s (%s) on %s",
+	    ob_plans_get(db, s->sched_plan, s->org_id, &p) == 0 ? p.name : s->sched_plan,
+	    strcmp(s->sched_cycle, "year") == 0 ? "yearly" : "monthly", day);
+	cJSON_AddStringToObject(sched, "summary", text);
+	if (s->schedule[0] != '\0')
+		cJSON_AddStringToObject(sched, "stripe_schedule", s->schedule);
+	else
+		cJSON_AddNullToObject(sched, "stripe_schedule");
 }
 
 cJSON *
@@ -140,6 +163,7 @@ ob_subscription_view(struct ob_db *db, int64_t org_id)
 		cJSON_AddStringToObject(sched, "cycle", s.sched_cycle);
 		ob_json_add_i64(sched, "seats", s.sched_seats);
 		ob_sub_add_time(sched, "effective_at", s.period_end);
+		sched_summary(db, &s, sched);
 	} else {
 		cJSON_AddNullToObject(o, "scheduled_change");
 	}

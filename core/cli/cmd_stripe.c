@@ -1,5 +1,5 @@
 /*
- * orgbill stripe sync-catalog | reconcile | apply-scheduled ORG: the plan
+ * orgbill stripe sync-catalog | reconcile: the plan
  * catalogue's Stripe products and prices, and subscription operations left
  * pending (docs/BILLING.md).
  */
@@ -25,10 +25,9 @@ ob_cli_stripe(struct ob_cli *c, int argc, char **argv)
 	cJSON *report = NULL;
 	char *txt;
 	int done = 0, rc = 1;
-	int64_t org;
 
 	if (argc < 2)
-		return ob_cli_fail(c, "usage: stripe sync-catalog | reconcile | apply-scheduled ORG_ID");
+		return ob_cli_fail(c, "usage: stripe sync-catalog | reconcile");
 	if ((st = ob_cli_stripe_client(c)) == NULL)
 		return ob_cli_fail(c, "STRIPE_SECRET_KEY is not set");
 	ax.db = &c->db;
@@ -47,12 +46,6 @@ ob_cli_stripe(struct ob_cli *c, int argc, char **argv)
 		else
 			rc = 0;
 		printf("%d\n", done);
-	} else if (strcmp(argv[1], "apply-scheduled") == 0 && argc > 2 &&
-	    (org = ob_num_id(argv[2])) != 0) {
-		if (ob_subscription_apply_scheduled(&ax, st, org, &f) != 0)
-			ob_cli_fail(c, "apply-scheduled: %s", f.message);
-		else
-			rc = 0;
 	} else {
 		ob_cli_fail(c, "unknown stripe command '%s'", argv[1]);
 	}

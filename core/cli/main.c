@@ -45,7 +45,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "recompute every credit balance from the ledger; exit 1 on a mismatch" },
 	{ "credits", ob_cli_credits, 1, "credits grant|plan-grant ...",
 	  "grant credits (with --reason) to an org or a user's pool; a period's plan grant" },
-	{ "stripe", ob_cli_stripe, 1, "stripe sync-catalog|reconcile|apply-scheduled ORG",
+	{ "stripe", ob_cli_stripe, 1, "stripe sync-catalog|reconcile",
 	  "create or update the plans' Stripe products and prices; finish pending changes" },
 	{ "config", ob_cli_config, 0, "config",
 	  "print the effective settings (secrets hidden)" },
