@@ -80,9 +80,12 @@ ob_sub_sched_release(struct ob_stripe *st, const struct ob_sub_op *op, int *tran
 		return 0;
 	rc = sched_call(st, sched, "/release", NULL, "schedule-release", op->id, &res,
 	    transient, f);
-	/* A schedule already released or ended (Stripe: not active) is gone either way. */
-	if (rc != 0 && !*transient && f->kind != OB_FAIL_UPSTREAM)
+	/* A schedule already released, ended or deleted (Stripe answers 400 or
+	 * 404) is gone either way. */
+	if (rc != 0 && !*transient && (res.http_status == 400 || res.http_status == 404)) {
+		memset(f, 0, sizeof(*f));
 		rc = 0;
+	}
 	ob_stripe_result_clear(&res);
 	return rc;
 }

@@ -212,6 +212,94 @@ START_TEST(sched_downgrade_applied_by_stripe_at_renewal)
 }
 END_TEST
 
+/*
+ * The console shows the scheduled change ("Changes to Pro (monthly) on
+ * DATE") with a button that cancels it: the schedule is released at the
+ * fake, the change forgotten, once.
+ */
+START_TEST(sched_console_shows_and_cancels_the_change)
+{
+	struct inv_org o;
+	struct t_session s;
+	struct t_resp r;
+	char q[160], em[128], body[200], want[96], sched[96];
+	cJSON *up;
+	long uid;
+
+	sched_org(&o, "sched-page");
+	uid = t_member_new(o.id, "billing", NULL);
+	snprintf(q, sizeof(q), "SELECT email FROM users WHERE id = %ld", uid);
+	snprintf(em, sizeof(em), "%s", t_sql_value(q));
+	t_reset_rate_limits();
+	ck_assert_int_eq(t_login(em, T_MEMBER_PASSWORD, s.cookie, sizeof(s.cookie)), 303);
+	t_csrf(s.cookie, s.csrf);
+	up = downgrade(&o);
+	snprintf(want, sizeof(want), "Changes to Pro (monthly) on %.10s",
+	    t_jstr(up, "current_period_end"));
+	snprintf(sched, sizeof(sched), "%s",
+	    t_jstr(cJSON_GetObjectItem(up, "scheduled_change"), "stripe_schedule"));
+	cJSON_Delete(up);
+
+	ck_assert_int_eq(t_get_as(s.cookie, NULL, "/subscription", &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, want));
+	ck_assert_ptr_nonnull(strstr(r.body.data, "action=\"/subscription/scheduled-change/cancel\""));
+	t_resp_free(&r);
+
+	snprintf(body, sizeof(body), "csrf=%s&idem=sched-page-cancel", s.csrf);
+	ck_assert_int_eq(t_form_as(s.cookie, "/subscription/scheduled-change/cancel", body, NULL, &r),
+	    303);
+	ck_assert_str_eq(t_header(&r, "Location"), "/subscription?done=unscheduled");
+	t_resp_free(&r);
+	ck_assert_str_eq(row(&o, "scheduled_plan_code"), "");
+	ck_assert_str_eq(audits(&o, "subscription.change_canceled"), "1");
+	snprintf(q, sizeof(q), "/v1/subscription_schedules/%s", sched);
+	up = inv_fake("GET", q, NULL, 200);
+	ck_assert_str_eq(t_jstr(up, "status"), "released");
+	cJSON_Delete(up);
+	/* The same form again (same Idempotency key): replayed, nothing more. */
+	ck_assert_int_eq(t_form_as(s.cookie, "/subscription/scheduled-change/cancel", body, NULL, &r),
+	    303);
+	t_resp_free(&r);
+	ck_assert_str_eq(audits(&o, "subscription.change_canceled"), "1");
+	ck_assert_int_eq(t_get_as(s.cookie, NULL, "/subscription", &r), 200);
+	ck_assert_ptr_null(strstr(r.body.data, "Changes to Pro"));
+	ck_assert_ptr_null(strstr(r.body.data, "scheduled-change/cancel"));
+	t_resp_free(&r);
+}
+END_TEST
+
+/*
+ * A downgrade made now after one was scheduled: the schedule is released
+ * first (Stripe would otherwise apply it at renewal too), the change made
+ * once, nothing left scheduled.
+ */
+START_TEST(sched_change_now_releases_the_schedule)
+{
+	struct inv_org o;
+	char sched[96], path[160];
+	cJSON *j, *sub;
+
+	sched_org(&o, "sched-now");
+	check_scheduled(&o, sched, sizeof(sched));
+	t_reset_rate_limits();
+	snprintf(path, sizeof(path), INV_API "/subscriptions/%ld", o.id);
+	j = inv_api(o.key, "PATCH", path, "{\"plan\":\"pro\",\"immediate\":true}", 200);
+	ck_assert_str_eq(t_jstr(j, "plan_id"), "pro");
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "scheduled_change")));
+	cJSON_Delete(j);
+	ck_assert_str_eq(row(&o, "stripe_schedule_id"), "");
+	snprintf(path, sizeof(path), "/v1/subscription_schedules/%s", sched);
+	j = inv_fake("GET", path, NULL, 200);
+	ck_assert_str_eq(t_jstr(j, "status"), "released");
+	cJSON_Delete(j);
+	sub = fake_sub(&o);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(sub, "schedule")));
+	ck_assert_int_eq(t_jnum(cJSON_GetObjectItem(inv_sub_item(sub), "price"), "unit_amount"), 4900);
+	cJSON_Delete(sub);
+	ck_assert_int_eq(agents_limit(&o), 100);
+}
+END_TEST
+
 /* The clock moved a month: put it back for the suites after this one. */
 static void
 sched_fake_reset(void)
@@ -229,7 +317,9 @@ sched_fake_reset(void)
 Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
-	TCase *tc = t_tcase("sched", 240, T_TESTS(sched_downgrade_applied_by_stripe_at_renewal));
+	TCase *tc = t_tcase("sched", 240, T_TESTS(sched_console_shows_and_cancels_the_change,
+	    sched_change_now_releases_the_schedule,
+	    sched_downgrade_applied_by_stripe_at_renewal));
 
 	tcase_add_unchecked_fixture(tc, NULL, sched_fake_reset);
 	suite_add_tcase(s, tc);
