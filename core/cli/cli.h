@@ -61,7 +61,7 @@ int ob_cli_webhooks(struct ob_cli *c, int argc, char **argv);
 /** orgbill config: print the effective settings, secrets hidden. */
 int ob_cli_config(struct ob_cli *c, int argc, char **argv);
 
-/** orgbill stripe sync-catalog | reconcile | apply-scheduled ORG (cmd_stripe.c). */
+/** orgbill stripe sync-catalog | reconcile (cmd_stripe.c). */
 int ob_cli_stripe(struct ob_cli *c, int argc, char **argv);
 
 #endif
