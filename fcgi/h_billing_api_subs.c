@@ -127,6 +127,11 @@ body_org(struct ob_req *r, int64_t *org_id, struct ob_fail *f)
 	}
 	switch (ob_policy_decide(OB_ACT_SUBSCRIPTION_CHANGE, &p)) {
 	case OB_ALLOW:
+		/* The gate checked the session's org; the body names another. */
+		if (p.kind == OB_PRINCIPAL_USER && !p.is_staff && ob_org_is_suspended(&p))
+			return ob_fail(f, OB_FAIL_FORBIDDEN, "org_suspended", "org_id",
+			    "This organization is suspended and read-only: pay the open invoice "
+			    "through the billing portal, or contact support, to restore it.");
 		*org_id = id;
 		return 0;
 	case OB_DENY_FORBIDDEN:

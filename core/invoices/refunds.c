@@ -449,11 +449,9 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 	/* Stripe with no transaction open; an unknown outcome leaves the row pending. */
 	if (stripe_refund(st, org, t.rid, opkey, li.charge, t.take, &res, f) != 0) {
 		params[0] = t.rid;
-		params[1] = "";
-		params[2] = "failed";
-		params[3] = f->message;
+		params[1] = f->message;
 		if (f->kind != OB_FAIL_UPSTREAM)
-			(void)ob_db_run(ax->db, OB_STMT_REF_FINISH, params);
+			(void)ob_db_run(ax->db, OB_STMT_REF_FAIL, params);
 		goto out;
 	}
 	if (ob_db_begin(ax->db) != 0) {
