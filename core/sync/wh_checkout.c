@@ -114,10 +114,11 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 		    "session %s: its subscription is not at hand", id);
 		goto out;
 	}
-	if ((rc = ob_checkout_finish(&ax, sess, sub, org_id, f)) != 0 || *org_id == 0 ||
-	    strcmp(ob_json_str(sess, "status"), "complete") != 0)
-		goto out;
-	/* Completed just now: the confirmation, with the first invoice's receipt. */
+	/*
+	 * The first invoice (for the receipt) is fetched before anything is
+	 * written: no Stripe call while this transaction holds the rows that
+	 * finishing the order locks (the subscription, the credit pool).
+	 */
 	inv = cJSON_GetObjectItemCaseSensitive(sess, "invoice");
 	inv_id = cJSON_IsString(inv) ? inv->valuestring : ob_json_str(inv, "id");
 	if (cx->stripe != NULL && inv_id != NULL && strlen(inv_id) <= 255 &&
@@ -125,6 +126,10 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 		inv = ri.body;
 	else if (!cJSON_IsObject(inv))
 		inv = NULL;
+	if ((rc = ob_checkout_finish(&ax, sess, sub, org_id, f)) != 0 || *org_id == 0 ||
+	    strcmp(ob_json_str(sess, "status"), "complete") != 0)
+		goto out;
+	/* Completed just now: the confirmation, with the first invoice's receipt. */
 	rc = confirm(cx, *org_id, id, inv, f);
 out:
 	ob_stripe_result_clear(&rs);
