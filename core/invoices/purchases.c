@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "credits/credits.h"
 #include "stripe/form.h"
 #include "base/cfg.h"
 #include "base/db_json.h"
+#include "base/log.h"
+#include "base/num.h"
 #include "base/row.h"
 #include "base/num.h"
 #include "base/idem.h"
@@ -342,6 +345,19 @@ ob_invoices_purchase_paid(const struct ob_actx *ax, const cJSON *inv, int *grant
 		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
 	}
 	if (strcmp(ob_row_str(q, 0, "status"), "granted") == 0) {
+		PQclear(q);
+		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
+	}
+	/*
+	 * Grant only for an invoice of the purchase's price: a paid invoice
+	 * whose total is less (an item never added, say) buys nothing.
+	 */
+	if (ob_num_json_or(inv, "total", -1) < ob_row_i64(q, 0, "amount") ||
+	    strcasecmp(ob_json_str_or(inv, "currency", ""), ob_row_str(q, 0, "currency")) != 0) {
+		ob_log(OB_LOG_WARN, "purchase_underpaid", "purchase %s: invoice %.100s total %lld "
+		    "is not the purchase's %lld %s; nothing granted", ob_row_str(q, 0, "id"), id,
+		    (long long)ob_num_json_or(inv, "total", -1), (long long)ob_row_i64(q, 0, "amount"),
+		    ob_row_str(q, 0, "currency"));
 		PQclear(q);
 		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
 	}
