@@ -384,6 +384,25 @@ refund_finish(struct ob_db *db, const char *rid, const char *inv,
 }
 
 /*
+ * The staff member's request, audited with the intent (whatever Stripe
+ * later answers, the request and its reason are on record). 0 or -1.
+ */
+static int
+intent_audit(const struct ob_actx *ax, const char *org, const char *inv, const struct refund_try *t)
+{
+	cJSON *after = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddStringToObject(after, "invoice_id", inv);
+	ob_json_add_i64(after, "amount", t->take);
+	cJSON_AddStringToObject(after, "status", "pending");
+	rc = ob_audit_write(ax, ob_num_id(org), "invoice.refund_requested", "refund", t->rid, NULL,
+	    after);
+	cJSON_Delete(after);
+	return rc;
+}
+
+/*
  * The intent, committed: under the invoice's lock, the refund an earlier
  * request with opkey made (resumed), or a new pending row for what may
  * still be refunded. 0 (no transaction open) or -1 with f.
@@ -408,6 +427,10 @@ refund_intent(const struct ob_actx *ax, struct ob_stripe *st, const char *org, i
 			goto fail;
 		snprintf(t->status, sizeof(t->status), "pending");
 		li->already += t->take;
+		if (intent_audit(ax, org, inv, t) != 0) {
+			ob_fail_db(f, ax->db->lasterr);
+			goto fail;
+		}
 	}
 	return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
 fail:
