@@ -80,9 +80,11 @@ BEGIN
 	        AND g.period_start = p_period_start), 0))
 	    INTO v_mark;
 	v_added := greatest(p_seats_to - v_mark, 0)::int;
-	v_amount := floor(p_per_seat::numeric * v_added
-	    * extract(epoch FROM p_period_end - p_at)
-	    / extract(epoch FROM p_period_end - p_period_start))::bigint;
+	-- Integers only (whole seconds): bigint division of positive values
+	-- rounds down; an overflow raises rather than rounding.
+	v_amount := (p_per_seat * v_added
+	    * extract(epoch FROM p_period_end - p_at)::bigint)
+	    / extract(epoch FROM p_period_end - p_period_start)::bigint;
 	IF v_amount <= 0 THEN
 		RETURN QUERY SELECT NULL::bigint, false, v_added, 0::bigint;
 		RETURN;
