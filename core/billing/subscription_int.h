@@ -68,6 +68,14 @@ cJSON *ob_sub_audit_state(const struct ob_sub *s);
 int ob_sub_tx_fail(const struct ob_actx *ax, struct ob_fail *f);
 
 /**
+ * Finish operation op_id as done with view (the org's subscription view,
+ * kept as the answer a replay gives) and commit. 0, or -1 with f (a
+ * database failure; the transaction is rolled back). view stays the caller's.
+ */
+int ob_sub_op_record_done(const struct ob_actx *ax, int64_t op_id, const cJSON *view,
+    struct ob_fail *f);
+
+/**
  * Apply a Stripe subscription object to org_id's row (0: the org in its
  * metadata), in one transaction with one audit row (action). cancel_reason:
  * set it (NULL: keep; "": clear); clear_schedule: forget a scheduled

@@ -38,6 +38,23 @@ ob_sub_op_outcome(int64_t stored)
 }
 
 int
+ob_sub_op_record_done(const struct ob_actx *ax, int64_t op_id, const cJSON *view,
+    struct ob_fail *f)
+{
+	const char *params[4];
+	char id[24], *txt = cJSON_PrintUnformatted(view);
+	int rc;
+
+	params[0] = ob_num_str(id, sizeof(id), op_id);
+	params[1] = "done";
+	params[2] = "0";	/* OB_FAIL_NONE */
+	params[3] = txt;
+	rc = ob_db_run(ax->db, OB_STMT_BOP_FINISH, params) != 0 || ob_db_commit(ax->db) != 0;
+	free(txt);
+	return rc ? ob_db_fail(ax->db, f) : 0;
+}
+
+int
 ob_sub_lock(struct ob_db *db, int64_t org_id, int *got)
 {
 	char org[24];
@@ -352,11 +369,7 @@ static int
 finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op,
     const struct op_req *rq, const cJSON *answer, struct ob_sub_answer *ans, struct ob_fail *f)
 {
-	char id[24];
-	const char *fparams[4];
 	cJSON *view;
-	char *txt;
-	int rc;
 
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
@@ -375,16 +388,7 @@ finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op
 		else
 			cJSON_AddNullToObject(view, "invoice");
 	}
-	txt = cJSON_PrintUnformatted(view);
-	ob_num_str(id, sizeof(id), op->id);
-	fparams[0] = id;
-	fparams[1] = "done";
-	fparams[2] = "0";	/* OB_FAIL_NONE */
-	fparams[3] = txt;
-	rc = ob_db_run(ax->db, OB_STMT_BOP_FINISH, fparams) != 0 || ob_db_commit(ax->db) != 0;
-	free(txt);
-	if (rc) {
-		ob_db_fail(ax->db, f);
+	if (ob_sub_op_record_done(ax, op->id, view, f) != 0) {
 		cJSON_Delete(view);
 		return -1;
 	}

@@ -23,25 +23,13 @@ int
 ob_sub_op_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op,
     struct ob_sub_answer *ans, struct ob_fail *f)
 {
-	char id[24];
-	const char *fparams[4];
 	cJSON *view;
-	char *txt;
-	int rc;
 
 	if ((view = ob_subscription_view(ax->db, org_id)) == NULL)
 		return ob_sub_tx_fail(ax, f);
-	txt = cJSON_PrintUnformatted(view);
-	ob_num_str(id, sizeof(id), op->id);
-	fparams[0] = id;
-	fparams[1] = "done";
-	fparams[2] = "0";	/* OB_FAIL_NONE */
-	fparams[3] = txt;
-	rc = ob_db_run(ax->db, OB_STMT_BOP_FINISH, fparams) != 0 || ob_db_commit(ax->db) != 0;
-	free(txt);
-	if (rc) {
+	if (ob_sub_op_record_done(ax, op->id, view, f) != 0) {
 		cJSON_Delete(view);
-		return ob_sub_tx_fail(ax, f);
+		return -1;
 	}
 	ans->body = view;
 	ans->fail = OB_FAIL_NONE;
