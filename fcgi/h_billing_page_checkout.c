@@ -86,6 +86,7 @@ order_text(cJSON *o)
 	money(o, "subtotal", "subtotal_text", cur);
 	money(o, "total_due_today", "total_text", cur);
 	money(o, "total", "total_text", cur);
+	money(o, "recurring_total", "recurring_text", cur);
 	cJSON_AddBoolToObject(o, "yearly", ob_json_str(o, "cycle") != NULL &&
 	    strcmp(ob_json_str(o, "cycle"), "year") == 0);
 }

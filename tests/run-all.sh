@@ -73,6 +73,16 @@ if ! deploy/stack.sh start "$RUN"; then
 	exit 1
 fi
 
+DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$RUN/orgbill.env")
+export DATABASE_URL
+# The suites buy paid subscriptions: the catalogue's trials (Pro and
+# Business have 14 days, on an org's first subscription) are off in the
+# test stack; the trials suite tests them with a plan of its own.
+if ! psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "UPDATE plans SET trial_days = 0" >/dev/null; then
+	echo "=== could not turn the catalogue's trials off" >&2
+	exit 1
+fi
+
 export OB_TEST_BASE_URL=https://localhost:$OB_HTTPS_PORT
 export OB_TEST_HTTP_URL=http://localhost:$OB_HTTP_PORT
 export OB_TEST_RUN_DIR=$RUN OB_TEST_ROOT=$ROOT OB_TEST_BIN_DIR=$B/asan
@@ -81,8 +91,6 @@ export STRIPE_API_BASE=http://127.0.0.1:$OB_STRIPE_PORT
 export STRIPE_SECRET_KEY=sk_test_orgbill_local
 export OB_TEST_STRIPE_FAKE=$STRIPE_API_BASE
 export OB_TEST_SMTP_URL=smtp://127.0.0.1:$OB_SMTP_PORT OB_TEST_SMTP_DIR=$RUN/mail
-DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$RUN/orgbill.env")
-export DATABASE_URL
 
 # shellcheck disable=SC2086 # SUITES is a list of names
 step "integration (asan+ubsan)" "$B/asan/test-integration" $SUITES

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -17,19 +18,42 @@
 #include "billing/subscription_int.h"
 #include "stripe/client.h"
 
-/* The org has no live subscription (a second one is a change, not a purchase). */
+/*
+ * The org has no live subscription (a second one is a change, not a
+ * purchase). *had: ob_subscription_load's answer (1: never had one).
+ */
 static int
-no_live_subscription(struct ob_db *db, int64_t org_id, struct ob_fail *f)
+no_live_subscription(struct ob_db *db, int64_t org_id, int *had, struct ob_fail *f)
 {
 	struct ob_sub cur;
-	int had;
 
-	if ((had = ob_subscription_load(db, org_id, &cur)) < 0)
+	if ((*had = ob_subscription_load(db, org_id, &cur)) < 0)
 		return ob_fail_db(f, db->lasterr);
-	if (had == 0 && ob_subscription_live(&cur))
+	if (*had == 0 && ob_subscription_live(&cur))
 		return ob_fail(f, OB_FAIL_CONFLICT, "subscription_exists", NULL,
 		    "The org already has a %s subscription; change it instead.", cur.status);
 	return 0;
+}
+
+/* The trial of the order (days: 0 for none): due today, first charge date. */
+static void
+summary_trial(cJSON *out, int days, int64_t total)
+{
+	char day[16];
+	time_t t = time(NULL) + (time_t)days * 86400;
+	struct tm tm;
+
+	cJSON_AddBoolToObject(out, "trial", days > 0);
+	ob_json_add_i64(out, "trial_days", days);
+	if (days <= 0) {
+		cJSON_AddNullToObject(out, "first_charge_date");
+		ob_json_add_i64(out, "total_due_today", total);
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	cJSON_AddStringToObject(out, "first_charge_date", day);
+	ob_json_add_i64(out, "total_due_today", 0);
 }
 
 int
@@ -40,9 +64,10 @@ ob_checkout_summary(struct ob_db *db, int64_t org_id, const cJSON *body, cJSON *
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(body, "seats");
 	struct ob_plan p;
 	int64_t seats = 1, used = 0, unit;
+	int had;
 
 	*out = NULL;
-	if (no_live_subscription(db, org_id, f) != 0)
+	if (no_live_subscription(db, org_id, &had, f) != 0)
 		return -1;
 	if (plan == NULL)
 		return ob_fail(f, OB_FAIL_INVALID, "parameter_missing", "plan", "plan is required.");
@@ -73,7 +98,8 @@ ob_checkout_summary(struct ob_db *db, int64_t org_id, const cJSON *body, cJSON *
 	ob_json_add_i64(*out, "unit_amount", unit);
 	ob_json_add_i64(*out, "subtotal", unit * seats);
 	cJSON_AddNullToObject(*out, "tax");
-	ob_json_add_i64(*out, "total_due_today", unit * seats);
+	ob_json_add_i64(*out, "recurring_total", unit * seats);
+	summary_trial(*out, ob_sub_trial_days(&p, had), unit * seats);
 	return 0;
 }
 
@@ -81,7 +107,8 @@ ob_checkout_summary(struct ob_db *db, int64_t org_id, const cJSON *body, cJSON *
 static cJSON *
 session_params(const cJSON *params, const char *customer, const char *org, const char *base)
 {
-	cJSON *q = cJSON_CreateObject(), *items, *item;
+	cJSON *q = cJSON_CreateObject(), *items, *item, *sd;
+	const char *trial;
 	char url[1024];
 
 	cJSON_AddStringToObject(q, "mode", "subscription");
@@ -98,8 +125,12 @@ session_params(const cJSON *params, const char *customer, const char *org, const
 	snprintf(url, sizeof(url), "%s/subscription?done=checkout_canceled", base);
 	cJSON_AddStringToObject(q, "cancel_url", url);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "metadata"), "orgbill_org", org);
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(q,
-	    "subscription_data"), "metadata"), "orgbill_org", org);
+	sd = cJSON_AddObjectToObject(q, "subscription_data");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(sd, "metadata"), "orgbill_org", org);
+	/* The plan's trial on a first subscription: the card is still taken. */
+	trial = ob_json_str(params, "trial_days");
+	if (trial != NULL && strcmp(trial, "0") != 0)
+		cJSON_AddStringToObject(sd, "trial_period_days", trial);
 	return q;
 }
 

@@ -25,8 +25,10 @@ struct ob_stripe;
  * The order summary of a new subscription (body: plan, cycle, seats, as a
  * create checks them; the org must have no live subscription): plan,
  * plan_name, cycle, seats, currency, unit_amount, subtotal, tax (null: no
- * tax is collected), total_due_today, all money in minor units. No Stripe
- * call. *out: a new object. 0 or -1 with f.
+ * tax is collected), recurring_total (each period), trial (the plan's
+ * trial applies: the org never had a subscription), trial_days,
+ * first_charge_date ("YYYY-MM-DD" when trial, else null), total_due_today
+ * (0 with a trial), all money in minor units. No Stripe call. *out: a new object. 0 or -1 with f.
  */
 int ob_checkout_summary(struct ob_db *db, int64_t org_id, const cJSON *body, cJSON **out,
     struct ob_fail *f);

@@ -84,8 +84,9 @@ struct ob_sub_answer {
 };
 
 /**
- * Make a change. kind: "create" (body: plan, seats, cycle, trial_days,
- * payment_method, email), "update" (plan, seats, cycle, proration_date,
+ * Make a change. kind: "create" (body: plan, seats, cycle, payment_method,
+ * email; the plan's trial_days on the org's first subscription; a
+ * trial_days in the body is refused, parameter_unknown), "update" (plan, seats, cycle, proration_date,
  * immediate), "cancel" (reason, at_period_end), "reactivate", "unschedule"
  * (cancel the scheduled change: its schedule released). idem_key may
  * be NULL (a random one is used); hash is the request's hash (32 bytes,

@@ -93,6 +93,13 @@ int ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj,
  */
 int ob_sub_seats_ok(const struct ob_plan *p, int64_t seats, int64_t used, struct ob_fail *f);
 
+/**
+ * The trial days a new subscription to p gets: the plan's trial_days when
+ * the org never had a subscription (had: ob_subscription_load's answer, 1
+ * for none), else 0.
+ */
+int ob_sub_trial_days(const struct ob_plan *p, int had);
+
 /* What an update asks for, checked against the current subscription. */
 struct ob_sub_change {
 	struct ob_plan from, to;

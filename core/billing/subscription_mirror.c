@@ -217,7 +217,14 @@ ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const c
 		return ob_sub_tx_fail(ax, f);
 	if (applied)
 		action = "subscription.scheduled_applied";
+	/*
+	 * The plan's credits for a new period of a live subscription; none
+	 * during a trial, and none until its first payment (a trial whose
+	 * card fails at its end is past_due without ever being paid).
+	 */
 	if (after.credits_period != after.period_start && ob_subscription_live(&after) &&
+	    strcmp(after.status, "trialing") != 0 &&
+	    (strcmp(after.status, "active") == 0 || after.credits_period != 0) &&
 	    ob_subscription_on_new_period(ax, &after) != 0)
 		return ob_sub_tx_fail(ax, f);
 	/* Seats added mid-period: their per-seat credits for the rest of it. */

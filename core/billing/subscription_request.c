@@ -15,7 +15,6 @@
 #include "billing/seats.h"
 
 #define REASON_MAX	500
-#define TRIAL_MAX	90
 #define SEATS_MAX	100000
 #define BODY_INT_MAX	999999999999LL	/* 12 digits */
 
@@ -91,7 +90,19 @@ org_customer(struct ob_db *db, int64_t org_id, const char *sub_customer, cJSON *
 	return 0;
 }
 
-/* A new subscription: none live yet; plan, cycle, seats, trial, payment method, e-mail. */
+int
+ob_sub_trial_days(const struct ob_plan *p, int had)
+{
+	/* A trial only on the org's first subscription: any row, even a
+	 * canceled one, means it had one before. */
+	return had == 1 && p->trial_days > 0 ? p->trial_days : 0;
+}
+
+/*
+ * A new subscription: none live yet; plan, cycle, seats, payment method,
+ * e-mail. The trial is the plan's, on the org's first subscription only;
+ * a trial_days in the body is refused (the client does not choose it).
+ */
 static int
 resolve_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const cJSON *body, cJSON **params, struct ob_fail *f)
@@ -100,7 +111,7 @@ resolve_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	struct ob_plan p;
 	const char *plan = ob_json_str(body, "plan"), *cycle = ob_json_str(body, "cycle");
 	const char *pm = ob_json_str(body, "payment_method"), *email = ob_json_str(body, "email");
-	int64_t seats = 1, trial = 0, used = 0;
+	int64_t seats = 1, used = 0;
 	int present, had;
 	char price[96];
 	size_t i;
@@ -120,12 +131,11 @@ resolve_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	case -1: return ob_fail_db(f, ax->db->lasterr);
 	case 1: return ob_fail(f, OB_FAIL_INVALID, "unknown_plan", "plan", "No such plan.");
 	}
-	if (body_int(body, "seats", &seats, &present, f) != 0 ||
-	    body_int(body, "trial_days", &trial, &present, f) != 0)
+	if (cJSON_GetObjectItemCaseSensitive(body, "trial_days") != NULL)
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_unknown", "trial_days",
+		    "trial_days is not accepted: the plan's trial applies to a first subscription.");
+	if (body_int(body, "seats", &seats, &present, f) != 0)
 		return -1;
-	if (trial < 0 || trial > TRIAL_MAX)
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_trial", "trial_days",
-		    "trial_days must be between 0 and %d.", TRIAL_MAX);
 	if (ob_seats_count(ax->db, org_id, &used) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (ob_sub_seats_ok(&p, seats, used, f) != 0)
@@ -150,7 +160,7 @@ resolve_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	ob_sub_put_i64(*params, "seats", seats);
 	ob_sub_put_i64(*params, "unit_amount", ob_plans_price(&p, cycle));
 	cJSON_AddStringToObject(*params, "price", price);
-	ob_sub_put_i64(*params, "trial_days", trial);
+	ob_sub_put_i64(*params, "trial_days", ob_sub_trial_days(&p, had));
 	if (pm != NULL)
 		cJSON_AddStringToObject(*params, "payment_method", pm);
 	if (email != NULL)
