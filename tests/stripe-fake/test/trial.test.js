@@ -126,3 +126,26 @@ test('an incomplete subscription whose invoice is paid in time becomes active', 
     assert.strictEqual((await f.api('GET', `/v1/subscriptions/${sub.id}`)).body.status, 'active');
   } finally { await f.close(); }
 });
+
+test('trial_will_end: once, exactly three days before the end, naming the subscription', async () => {
+  const f = await start();
+  try {
+    const plan = await setupPlan(f);
+    const sub = await trialSub(f, plan, 10);
+    const willEnd = async () => (await f.api('GET', '/v1/events', { type: 'customer.subscription.trial_will_end', limit: 10 })).body.data;
+    await f.ctl('POST', '/_fake/clock/advance', { to: sub.trial_end - 3 * DAY - 1 });
+    assert.strictEqual((await willEnd()).length, 0);
+    await f.ctl('POST', '/_fake/clock/advance', { to: sub.trial_end - 3 * DAY });
+    let ev = await willEnd();
+    assert.strictEqual(ev.length, 1);
+    assert.strictEqual(ev[0].data.object.id, sub.id);
+    assert.strictEqual(ev[0].data.object.status, 'trialing');
+    assert.strictEqual(ev[0].data.object.trial_end, sub.trial_end);
+    await f.ctl('POST', '/_fake/clock/advance', { to: sub.trial_end - 1 });
+    ev = await willEnd();
+    assert.strictEqual(ev.length, 1);
+    /* nothing charged before the end */
+    const invs = (await f.api('GET', '/v1/invoices', { customer: plan.cus.id })).body.data;
+    assert.deepStrictEqual(invs.map((i) => i.amount_paid), [0]);
+  } finally { await f.close(); }
+});
