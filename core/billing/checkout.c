@@ -12,6 +12,8 @@
 #include <sodium.h>
 
 #include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
 #include "base/num.h"
 #include "base/row.h"
 #include "billing/seats.h"
@@ -156,6 +158,51 @@ record(struct ob_db *db, const char *org, const cJSON *sess, const cJSON *params
 	return 0;
 }
 
+/*
+ * Expire the org's other sessions still open (all but sid) at Stripe and
+ * record them expired: one checkout at a time, so a second tab cannot
+ * buy a second subscription. Called with no transaction open; each
+ * session is recorded after its Stripe call. A session Stripe will not
+ * expire (it completed meanwhile) is left to its webhook, which cancels a
+ * duplicate (ob_checkout_duplicate). Failures are logged, not returned.
+ */
+static void
+expire_others(struct ob_db *db, struct ob_stripe *st, const char *org, const char *sid)
+{
+	const char *params[2] = { org, sid }, *fp[3];
+	struct ob_stripe_result res;
+	PGresult *rows;
+	char path[320], key[OB_STRIPE_IDEM_KEY_MAX + 1], **ids;
+	int i, n;
+
+	if ((rows = ob_db_exec(db, OB_STMT_CHECKOUT_OPEN_OTHERS, params, NULL)) == NULL) {
+		ob_log(OB_LOG_WARN, "checkout_expire", "org %s: %s", org, db->lasterr);
+		return;
+	}
+	n = PQntuples(rows);
+	ids = ob_xcalloc((size_t)n + 1, sizeof(*ids));
+	for (i = 0; i < n; i++)
+		ids[i] = ob_xstrdup(ob_row_str(rows, i, "stripe_session_id"));
+	PQclear(rows);
+	for (i = 0; i < n; i++) {
+		memset(&res, 0, sizeof(res));
+		snprintf(path, sizeof(path), "/v1/checkout/sessions/%s/expire", ids[i]);
+		if (ob_stripe_idem_key(key, sizeof(key), "checkout-expire", ids[i]) == 0 &&
+		    ob_stripe_request(st, "POST", path, NULL, key, &res) == 0) {
+			fp[0] = ids[i];
+			fp[1] = "expired";
+			fp[2] = "";
+			if (ob_db_run(db, OB_STMT_CHECKOUT_FINISH, fp) != 0)
+				ob_log(OB_LOG_WARN, "checkout_expire", "%s: %s", ids[i], db->lasterr);
+		} else
+			ob_log(OB_LOG_WARN, "checkout_expire", "%s: Stripe: %s", ids[i],
+			    res.err_message[0] ? res.err_message : ob_stripe_outcome_name(res.outcome));
+		ob_stripe_result_clear(&res);
+		free(ids[i]);
+	}
+	free(ids);
+}
+
 int
 ob_checkout_start(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const char *customer, const cJSON *body, const char *base_url, const char *idem_key,
@@ -202,6 +249,8 @@ ob_checkout_start(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 	if (record(ax->db, org, res.body, params, f) != 0)
 		goto out;
 	snprintf(sid, len, "%s", ob_json_str(res.body, "id"));
+	/* The new session is recorded (committed): now the older ones go. */
+	expire_others(ax->db, st, org, sid);
 	rc = 0;
 out:
 	ob_stripe_result_clear(&res);
@@ -254,8 +303,56 @@ ob_checkout_get(struct ob_db *db, int64_t org_id, const char *sid, cJSON **out)
 }
 
 int
+ob_checkout_duplicate(struct ob_db *db, const cJSON *sess, const cJSON *stripe_sub)
+{
+	const char *sid = ob_json_str(sess, "id"), *sub_id = ob_json_str(stripe_sub, "id");
+	const char *params[1] = { sid };
+	PGresult *res = NULL;
+	struct ob_sub cur;
+	int64_t org_id;
+	int rc, dup;
+
+	if (sid == NULL || sub_id == NULL)
+		return 0;
+	if ((rc = ob_db_one(db, OB_STMT_CHECKOUT_ORDER, params, &res)) != 0)
+		return rc < 0 ? -1 : 0;	/* not an order of ours */
+	org_id = ob_row_i64(res, 0, "org_id");
+	dup = strcmp(ob_row_str(res, 0, "status"), "duplicate") == 0;
+	PQclear(res);
+	if (dup)
+		return 1;	/* found before: a redelivery */
+	if ((rc = ob_subscription_load(db, org_id, &cur)) < 0)
+		return -1;
+	return rc == 0 && ob_subscription_live(&cur) && strcmp(cur.subscription, sub_id) != 0;
+}
+
+/* Record the duplicate order and what undid it (undone). 0 or -1 with f. */
+static int
+finish_duplicate(const struct ob_actx *ax, const char *sid, const char *sub_id,
+    const cJSON *undone, int64_t *org_id, struct ob_fail *f)
+{
+	const char *params[2] = { sid, sub_id };
+	PGresult *res = NULL;
+	cJSON *after;
+	int rc;
+
+	if ((rc = ob_db_one(ax->db, OB_STMT_CHECKOUT_DUPLICATE, params, &res)) < 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (rc == 1)
+		return 0;
+	*org_id = ob_row_i64(res, 0, "org_id");
+	PQclear(res);
+	after = cJSON_Duplicate(undone, 1);
+	cJSON_AddStringToObject(after, "checkout_session", sid);
+	rc = ob_audit_write(ax, *org_id, "subscription.checkout_duplicate_canceled",
+	    "subscription", sub_id, NULL, after);
+	cJSON_Delete(after);
+	return rc != 0 ? ob_fail_db(f, ax->db->lasterr) : 0;
+}
+
+int
 ob_checkout_finish(const struct ob_actx *ax, const cJSON *sess, const cJSON *stripe_sub,
-    int64_t *org_id, struct ob_fail *f)
+    const cJSON *undone, int64_t *org_id, struct ob_fail *f)
 {
 	const char *sid = ob_json_str(sess, "id"), *status = ob_json_str(sess, "status");
 	const char *mode = ob_json_str(sess, "mode"), *sub_id = ob_json_str(stripe_sub, "id");
@@ -270,6 +367,8 @@ ob_checkout_finish(const struct ob_actx *ax, const cJSON *sess, const cJSON *str
 		if (sub_id == NULL)
 			return ob_fail(f, OB_FAIL_INVALID, "bad_event", NULL,
 			    "Completed session %s without a subscription.", sid);
+		if (undone != NULL)
+			return finish_duplicate(ax, sid, sub_id, undone, org_id, f);
 		if (ob_subscription_apply_stripe(ax, 0, stripe_sub,
 		    "subscription.checkout_completed", f) != 0)
 			return -1;

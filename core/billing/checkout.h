@@ -39,7 +39,9 @@ int ob_checkout_summary(struct ob_db *db, int64_t org_id, const cJSON *body, cJS
  * to base_url + "/subscription/checkout/return" (success) or
  * "/subscription?done=checkout_canceled" (cancel), and record it. idem_key
  * (may be NULL: random) makes a retried form post replay the same session.
- * sid (len >= 256) receives the session's id. 0 or -1 with f.
+ * sid (len >= 256) receives the session's id. Once it is recorded, the
+ * org's other sessions still open are expired at Stripe (one checkout at
+ * a time). Call with no transaction open. 0 or -1 with f.
  */
 int ob_checkout_start(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const char *customer, const cJSON *body, const char *base_url, const char *idem_key,
@@ -56,14 +58,29 @@ int ob_checkout_start(const struct ob_actx *ax, struct ob_stripe *st, int64_t or
 int ob_checkout_get(struct ob_db *db, int64_t org_id, const char *sid, cJSON **out);
 
 /**
+ * Whether the completed session sess (its subscription stripe_sub, both
+ * as fetched from Stripe) is a second purchase: the order is ours and its
+ * org already has a different live subscription (two Checkout tabs both
+ * paid), or it was recorded as such before. Reads only (no Stripe call,
+ * no lock). 1: a duplicate, which the caller undoes at Stripe (cancel the
+ * subscription, refund or void its first invoice) before finishing it; 0:
+ * not; -1 on a database failure.
+ */
+int ob_checkout_duplicate(struct ob_db *db, const cJSON *sess, const cJSON *stripe_sub);
+
+/**
  * A Stripe Checkout Session finished (sess: the session object, as fetched
  * from Stripe): when it is complete in subscription mode, mirror its
  * subscription (stripe_sub, fetched by the caller) and mark the order
- * complete; when expired, mark it expired. *org_id: the order's org (also
- * when it was finished before, for a redelivered event); 0 for sessions
- * not started here, which are ignored. 0 or -1 with f.
+ * complete — unless undone is given (a duplicate, see
+ * ob_checkout_duplicate, already canceled at Stripe: what was done, kept
+ * in the audit row subscription.checkout_duplicate_canceled): then the
+ * order is marked duplicate and nothing is mirrored. When expired, mark it
+ * expired. *org_id: the order's org when it was finished now; 0 for
+ * sessions not started here, which are ignored, and for a redelivered
+ * duplicate. 0 or -1 with f.
  */
 int ob_checkout_finish(const struct ob_actx *ax, const cJSON *sess, const cJSON *stripe_sub,
-    int64_t *org_id, struct ob_fail *f);
+    const cJSON *undone, int64_t *org_id, struct ob_fail *f);
 
 #endif

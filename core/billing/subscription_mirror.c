@@ -201,9 +201,12 @@ ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const c
 		return ob_fail_db(f, ax->db->lasterr);
 	if ((had = ob_subscription_load(ax->db, org_id, &before)) < 0)
 		return ob_sub_tx_fail(ax, f);
-	if (had == 0 && strcmp(before.subscription, x.id) != 0 && ob_subscription_live(&before) &&
-	    strcmp(x.status, "canceled") == 0) {
-		/* An old subscription's news: the live one stays. */
+	if (had == 0 && strcmp(before.subscription, x.id) != 0 && ob_subscription_live(&before)) {
+		/*
+		 * Another subscription's news while the org has a live one: an old
+		 * one's, or a second purchase's (two Checkout tabs, canceled by its
+		 * checkout.session.completed): the live one stays.
+		 */
 		ob_db_rollback(ax->db);
 		return 0;
 	}

@@ -5,7 +5,12 @@
  * is at hand; without one the event's own session is used and its
  * subscription must be expanded in it. The first completion e-mails the
  * org's billing contacts a confirmation with the receipt of the first
- * payment (once per session: the outbox's dedupe key).
+ * payment (once per session: the outbox's dedupe key). A session
+ * completed while the org already has another live subscription (two
+ * Checkout tabs, both paid) is undone at Stripe — its subscription
+ * canceled, its first payment refunded or its invoice voided — before
+ * anything is written, and recorded as a duplicate: the org's subscription
+ * stays the one mirrored, the customer is not charged twice.
  */
 #include "sync/webhook.h"
 
@@ -77,6 +82,116 @@ confirm(struct ob_wh_ctx *cx, int64_t org_id, const char *sid, const cJSON *inv,
 	return 0;
 }
 
+/* A Stripe call of the undo: 0, or -1 with f. */
+static int
+call(struct ob_wh_ctx *cx, const char *method, const char *path, const cJSON *q,
+    const char *op, const char *id, struct ob_stripe_result *res, struct ob_fail *f)
+{
+	char key[OB_STRIPE_IDEM_KEY_MAX + 1];
+
+	if (ob_stripe_idem_key(key, sizeof(key), op, id) != 0)
+		return ob_fail(f, OB_FAIL_INVALID, "bad_event", NULL, "unusable id %s", id);
+	if (ob_stripe_request(cx->stripe, method, path, q, key, res) == 0)
+		return 0;
+	return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "%s %s: %s", method, path,
+	    res->err_message[0] ? res->err_message : ob_stripe_outcome_name(res->outcome));
+}
+
+/* What paid invoice inv_id (a payment intent or a charge) into out; 1: nothing. */
+static int
+paid_by(struct ob_wh_ctx *cx, const char *inv_id, char *out, size_t n, struct ob_fail *f)
+{
+	struct ob_stripe_result res = { 0 };
+	const cJSON *ip, *pay;
+	char path[320];
+	const char *id;
+	int rc = 1;
+
+	snprintf(path, sizeof(path), "/v1/invoice_payments?limit=100&invoice=%s", inv_id);
+	if (ob_stripe_request(cx->stripe, "GET", path, NULL, NULL, &res) != 0) {
+		rc = ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "invoice payments: %s",
+		    ob_stripe_outcome_name(res.outcome));
+		goto out;
+	}
+	cJSON_ArrayForEach(ip, cJSON_GetObjectItemCaseSensitive(res.body, "data")) {
+		pay = cJSON_GetObjectItemCaseSensitive(ip, "payment");
+		if (ob_json_str(ip, "status") == NULL || strcmp(ob_json_str(ip, "status"), "paid") != 0)
+			continue;
+		if ((id = ob_json_id(pay, "payment_intent")) == NULL)
+			id = ob_json_id(pay, "charge");
+		if (id != NULL && strlen(id) < n) {
+			snprintf(out, n, "%s", id);
+			rc = 0;
+			break;
+		}
+	}
+out:
+	ob_stripe_result_clear(&res);
+	return rc;
+}
+
+/*
+ * Undo a second purchase (two Checkout tabs both paid) at Stripe, before
+ * anything is written here: cancel its subscription now, refund its first
+ * payment in full (reason duplicate) or void its first invoice when
+ * unpaid. Every call carries an Idempotency-Key derived from the object,
+ * so a retry after a crash between these calls and the commit does the
+ * same once more without doing it twice; a subscription already canceled
+ * is not canceled again. *undone: what was done (a new object). 0 or -1.
+ */
+static int
+undo_duplicate(struct ob_wh_ctx *cx, const cJSON *sub, const cJSON *inv, cJSON **undone,
+    struct ob_fail *f)
+{
+	struct ob_stripe_result res = { 0 };
+	const char *sub_id = ob_json_str(sub, "id"), *inv_id = ob_json_str(inv, "id");
+	const char *ist = ob_json_str(inv, "status");
+	char path[320], pay[256];
+	cJSON *q = NULL;
+	int rc = -1, k;
+
+	*undone = cJSON_CreateObject();
+	cJSON_AddStringToObject(*undone, "canceled_subscription", sub_id);
+	if (strcmp(ob_json_str_or(sub, "status", ""), "canceled") != 0) {
+		snprintf(path, sizeof(path), "/v1/subscriptions/%s", sub_id);
+		if (call(cx, "DELETE", path, NULL, "dupcheckout-cancel", sub_id, &res, f) != 0)
+			goto out;
+		ob_stripe_result_clear(&res);
+	}
+	if (inv_id != NULL && ist != NULL && strcmp(ist, "paid") == 0 &&
+	    ob_num_json_or(inv, "amount_paid", 0) > 0) {
+		if ((k = paid_by(cx, inv_id, pay, sizeof(pay), f)) < 0)
+			goto out;
+		if (k == 0) {
+			q = cJSON_CreateObject();
+			cJSON_AddStringToObject(q, strncmp(pay, "pi_", 3) == 0 ? "payment_intent" :
+			    "charge", pay);
+			cJSON_AddStringToObject(q, "reason", "duplicate");
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "metadata"), "orgbill_reason",
+			    "duplicate_checkout");
+			if (call(cx, "POST", "/v1/refunds", q, "dupcheckout-refund", inv_id, &res, f) != 0)
+				goto out;
+			cJSON_AddStringToObject(*undone, "refund", ob_json_str_or(res.body, "id", ""));
+			ob_json_add_i64(*undone, "amount_refunded", ob_num_json_or(res.body, "amount", 0));
+			ob_stripe_result_clear(&res);
+		}
+	} else if (inv_id != NULL && ist != NULL && strcmp(ist, "open") == 0) {
+		snprintf(path, sizeof(path), "/v1/invoices/%s/void", inv_id);
+		if (call(cx, "POST", path, NULL, "dupcheckout-void", inv_id, &res, f) != 0)
+			goto out;
+		cJSON_AddStringToObject(*undone, "voided_invoice", inv_id);
+	}
+	rc = 0;
+out:
+	ob_stripe_result_clear(&res);
+	cJSON_Delete(q);
+	if (rc != 0) {
+		cJSON_Delete(*undone);
+		*undone = NULL;
+	}
+	return rc;
+}
+
 int
 ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
     struct ob_fail *f)
@@ -89,7 +204,8 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	struct ob_fail nof = { 0 };	/* without the invoice, the e-mail links the Billing page */
 	const cJSON *inv;
 	const char *inv_id;
-	int rc = -1;
+	cJSON *undone = NULL;
+	int rc = -1, k;
 
 	*org_id = 0;
 	if (id == NULL || strlen(id) > 255)
@@ -126,8 +242,30 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 		inv = ri.body;
 	else if (!cJSON_IsObject(inv))
 		inv = NULL;
-	if ((rc = ob_checkout_finish(&ax, sess, sub, org_id, f)) != 0 || *org_id == 0 ||
-	    strcmp(ob_json_str(sess, "status"), "complete") != 0)
+	/*
+	 * A second purchase while the org has another live subscription: undone
+	 * at Stripe now (still nothing written), then recorded, never mirrored.
+	 */
+	if (ob_json_str(sess, "status") != NULL && strcmp(ob_json_str(sess, "status"), "complete") == 0) {
+		if ((k = ob_checkout_duplicate(cx->db, sess, sub)) < 0) {
+			rc = ob_fail_db(f, cx->db->lasterr);
+			goto out;
+		}
+		if (k == 1 && cx->stripe == NULL) {
+			rc = ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unconfigured", NULL,
+			    "session %s: a duplicate to cancel, and no Stripe client", id);
+			goto out;
+		}
+		if (k == 1 && inv_id != NULL && ri.body == NULL) {
+			rc = ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL,
+			    "session %s: a duplicate whose first invoice is not at hand", id);
+			goto out;
+		}
+		if (k == 1 && (rc = undo_duplicate(cx, sub, inv, &undone, f)) != 0)
+			goto out;
+	}
+	if ((rc = ob_checkout_finish(&ax, sess, sub, undone, org_id, f)) != 0 || *org_id == 0 ||
+	    strcmp(ob_json_str(sess, "status"), "complete") != 0 || undone != NULL)
 		goto out;
 	/* Completed just now: the confirmation, with the first invoice's receipt. */
 	rc = confirm(cx, *org_id, id, inv, f);
@@ -135,5 +273,6 @@ out:
 	ob_stripe_result_clear(&rs);
 	ob_stripe_result_clear(&rb);
 	ob_stripe_result_clear(&ri);
+	cJSON_Delete(undone);
 	return rc;
 }
