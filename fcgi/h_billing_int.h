@@ -38,9 +38,6 @@ int ob_h_billing_email_ok(const char *s);
 #define OB_H_SUB_SEATS_ROW \
 	{ .name = "seats", .type = OB_FIELD_INT, .min = 1, .max = 100000, .code = "invalid_seats", \
 	    .message = "seats must be between {min} and {max}." }
-#define OB_H_SUB_TRIAL_ROW \
-	{ .name = "trial_days", .type = OB_FIELD_INT, .min = 0, .max = 90, .code = "invalid_trial", \
-	    .message = "trial_days must be between {min} and {max}." }
 #define OB_H_SUB_PAYMENT_METHOD_ROW \
 	{ .name = "payment_method", .type = OB_FIELD_STRING, .min = 1, .max = 64, \
 	    .chars = OB_CHARS_SET, \

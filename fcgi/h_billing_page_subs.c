@@ -158,7 +158,7 @@ form_fail(struct ob_req *r, const struct ob_fail *f)
 
 static const struct ob_field create_rows[] = {
 	IDEM_ROW, OB_H_SUB_PLAN_ROW(OB_FIELD_REQUIRED), OB_H_SUB_CYCLE_ROW, OB_H_SUB_SEATS_ROW,
-	OB_H_SUB_TRIAL_ROW, OB_H_SUB_PAYMENT_METHOD_ROW, OB_H_SUB_EMAIL_ROW,
+	OB_H_SUB_PAYMENT_METHOD_ROW, OB_H_SUB_EMAIL_ROW,
 };
 const struct ob_fields ob_h_subscription_create_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, create_rows, form_fail);
@@ -265,8 +265,8 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 int
 ob_h_subscription_create_form(struct ob_req *r)
 {
-	static const char *const fields[] = { "plan", "cycle", "seats", "trial_days",
-		"payment_method", "email", NULL };
+	static const char *const fields[] = { "plan", "cycle", "seats", "payment_method",
+		"email", NULL };
 
 	return form_change(r, "create", fields, "created");
 }

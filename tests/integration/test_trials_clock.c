@@ -99,6 +99,9 @@ START_TEST(trial_client_cannot_choose_it)
 	j = create(&o, "pm_card_visa", ",\"trial_days\":30", 400);
 	ck_assert_str_eq(t_jstr(cJSON_GetObjectItem(j, "error"), "code"), "parameter_unknown");
 	cJSON_Delete(j);
+	j = create(&o, "pm_card_visa", ",\"trial_days\":200", 400);
+	ck_assert_str_eq(t_jstr(cJSON_GetObjectItem(j, "error"), "code"), "parameter_unknown");
+	cJSON_Delete(j);
 	j = create(&o, "pm_card_visa", ",\"trial_days\":0", 400);
 	ck_assert_str_eq(t_jstr(cJSON_GetObjectItem(j, "error"), "code"), "parameter_unknown");
 	cJSON_Delete(j);
