@@ -113,7 +113,7 @@ END_TEST
 START_TEST(trial_converts_to_paid_or_past_due_on_the_clock)
 {
 	struct inv_org pay, fail;
-	char invs[512], want[128];
+	char invs[512], want[128], cmd[320], queued[24];
 	cJSON *j;
 	long long end;
 
@@ -150,6 +150,15 @@ START_TEST(trial_converts_to_paid_or_past_due_on_the_clock)
 	snprintf(want, sizeof(want), "Your free trial ends on %s",
 	    t_sql_valuef("SELECT to_char(to_timestamp(%lld) AT TIME ZONE 'UTC', 'YYYY-MM-DD')", end));
 	ck_assert_msg(inv_mail_has(want, "2 seats"), "no mail saying '%s'", want);
+	/* The event replayed: nothing more queued (once per event). */
+	snprintf(cmd, sizeof(cmd), "webhooks replay %s", t_sql_valuef("SELECT id FROM webhook_events"
+	    " WHERE type = 'customer.subscription.trial_will_end' AND org_id = %ld", pay.id));
+	snprintf(queued, sizeof(queued), "%s", t_sql_valuef("SELECT count(*) FROM outbox"
+	    " WHERE org_id = %ld AND kind = 'trial_will_end'", pay.id));
+	ck_assert_str_ne(queued, "0");
+	ck_assert_int_eq(t_cli(cmd, NULL, NULL, 0), 0);
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM outbox WHERE org_id = %ld"
+	    " AND kind = 'trial_will_end'", pay.id), queued);
 
 	/* Past the end: the working card pays 2 × $10.00; the failing one does not. */
 	inv_advance_to(end + 3600);
