@@ -192,6 +192,33 @@ out:
 	return rc;
 }
 
+/*
+ * When the completed session sess is a second purchase
+ * (ob_checkout_duplicate), undo it at Stripe: *undone says what was done
+ * (NULL: not a duplicate). inv: its first invoice as fetched (NULL when
+ * has_inv but it could not be fetched: retried later). 0 or -1 with f.
+ */
+static int
+guard_duplicate(struct ob_wh_ctx *cx, const cJSON *sess, const cJSON *sub, const cJSON *inv,
+    int has_inv, cJSON **undone, struct ob_fail *f)
+{
+	const char *id = ob_json_str(sess, "id");
+	int k;
+
+	*undone = NULL;
+	if ((k = ob_checkout_duplicate(cx->db, sess, sub)) < 0)
+		return ob_fail_db(f, cx->db->lasterr);
+	if (k == 0)
+		return 0;
+	if (cx->stripe == NULL)
+		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unconfigured", NULL,
+		    "session %s: a duplicate to cancel, and no Stripe client", id);
+	if (has_inv && inv == NULL)
+		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL,
+		    "session %s: a duplicate whose first invoice is not at hand", id);
+	return undo_duplicate(cx, sub, inv, undone, f);
+}
+
 int
 ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id,
     struct ob_fail *f)
@@ -205,7 +232,7 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	const cJSON *inv;
 	const char *inv_id;
 	cJSON *undone = NULL;
-	int rc = -1, k;
+	int rc = -1;
 
 	*org_id = 0;
 	if (id == NULL || strlen(id) > 255)
@@ -246,24 +273,10 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	 * A second purchase while the org has another live subscription: undone
 	 * at Stripe now (still nothing written), then recorded, never mirrored.
 	 */
-	if (ob_json_str(sess, "status") != NULL && strcmp(ob_json_str(sess, "status"), "complete") == 0) {
-		if ((k = ob_checkout_duplicate(cx->db, sess, sub)) < 0) {
-			rc = ob_fail_db(f, cx->db->lasterr);
-			goto out;
-		}
-		if (k == 1 && cx->stripe == NULL) {
-			rc = ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unconfigured", NULL,
-			    "session %s: a duplicate to cancel, and no Stripe client", id);
-			goto out;
-		}
-		if (k == 1 && inv_id != NULL && ri.body == NULL) {
-			rc = ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL,
-			    "session %s: a duplicate whose first invoice is not at hand", id);
-			goto out;
-		}
-		if (k == 1 && (rc = undo_duplicate(cx, sub, inv, &undone, f)) != 0)
-			goto out;
-	}
+	if (ob_json_str(sess, "status") != NULL && strcmp(ob_json_str(sess, "status"), "complete") == 0 &&
+	    (rc = guard_duplicate(cx, sess, sub, inv_id != NULL && ri.body == NULL ? NULL : inv,
+	    inv_id != NULL, &undone, f)) != 0)
+		goto out;
 	if ((rc = ob_checkout_finish(&ax, sess, sub, undone, org_id, f)) != 0 || *org_id == 0 ||
 	    strcmp(ob_json_str(sess, "status"), "complete") != 0 || undone != NULL)
 		goto out;
