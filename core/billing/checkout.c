@@ -326,22 +326,53 @@ ob_checkout_duplicate(struct ob_db *db, const cJSON *sess, const cJSON *stripe_s
 	return rc == 0 && ob_subscription_live(&cur) && strcmp(cur.subscription, sub_id) != 0;
 }
 
-/* Record the duplicate order and what undid it (undone). 0 or -1 with f. */
+int
+ob_checkout_mark_duplicate(const struct ob_actx *ax, const cJSON *sess, const cJSON *stripe_sub,
+    struct ob_fail *f)
+{
+	const char *params[2] = { ob_json_str(sess, "id"), ob_json_str(stripe_sub, "id") };
+	PGresult *res = NULL;
+	cJSON *after;
+	int64_t org_id;
+	int rc;
+
+	if (params[0] == NULL || params[1] == NULL)
+		return 0;
+	if ((rc = ob_db_one(ax->db, OB_STMT_CHECKOUT_DUPLICATE, params, &res)) < 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (rc == 1)
+		return 0;	/* marked before (a retry) */
+	org_id = ob_row_i64(res, 0, "org_id");
+	PQclear(res);
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "checkout_session", params[0]);
+	cJSON_AddStringToObject(after, "subscription", params[1]);
+	rc = ob_audit_write(ax, org_id, "subscription.checkout_duplicate_found", "subscription",
+	    params[1], NULL, after);
+	cJSON_Delete(after);
+	return rc != 0 ? ob_fail_db(f, ax->db->lasterr) : 0;
+}
+
+/* The duplicate order sid (marked before) undone: audited with undone. 0 or -1 with f. */
 static int
 finish_duplicate(const struct ob_actx *ax, const char *sid, const char *sub_id,
     const cJSON *undone, int64_t *org_id, struct ob_fail *f)
 {
-	const char *params[2] = { sid, sub_id };
+	const char *params[1] = { sid };
 	PGresult *res = NULL;
 	cJSON *after;
 	int rc;
 
-	if ((rc = ob_db_one(ax->db, OB_STMT_CHECKOUT_DUPLICATE, params, &res)) < 0)
+	if ((rc = ob_db_one(ax->db, OB_STMT_CHECKOUT_ORDER, params, &res)) < 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (rc == 1)
 		return 0;
 	*org_id = ob_row_i64(res, 0, "org_id");
+	rc = strcmp(ob_row_str(res, 0, "status"), "duplicate") == 0;
 	PQclear(res);
+	if (!rc)
+		return ob_fail(f, OB_FAIL_CONFLICT, "not_marked", NULL,
+		    "session %s was not marked duplicate", sid);
 	after = cJSON_Duplicate(undone, 1);
 	cJSON_AddStringToObject(after, "checkout_session", sid);
 	rc = ob_audit_write(ax, *org_id, "subscription.checkout_duplicate_canceled",

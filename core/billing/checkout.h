@@ -69,13 +69,24 @@ int ob_checkout_get(struct ob_db *db, int64_t org_id, const char *sid, cJSON **o
 int ob_checkout_duplicate(struct ob_db *db, const cJSON *sess, const cJSON *stripe_sub);
 
 /**
+ * Record, before the duplicate sess (see ob_checkout_duplicate) is undone
+ * at Stripe, that it is one: the order is marked duplicate and audited
+ * (subscription.checkout_duplicate_found), once. In the caller's
+ * transaction, which it commits before calling Stripe, so a crash between
+ * the calls and ob_checkout_finish leaves the order explained; the
+ * event's retry finishes it. 0 or -1 with f.
+ */
+int ob_checkout_mark_duplicate(const struct ob_actx *ax, const cJSON *sess,
+    const cJSON *stripe_sub, struct ob_fail *f);
+
+/**
  * A Stripe Checkout Session finished (sess: the session object, as fetched
  * from Stripe): when it is complete in subscription mode, mirror its
  * subscription (stripe_sub, fetched by the caller) and mark the order
- * complete — unless undone is given (a duplicate, see
- * ob_checkout_duplicate, already canceled at Stripe: what was done, kept
- * in the audit row subscription.checkout_duplicate_canceled): then the
- * order is marked duplicate and nothing is mirrored. When expired, mark it
+ * complete — unless undone is given (a duplicate, marked by
+ * ob_checkout_mark_duplicate and canceled at Stripe: what was done, kept
+ * in the audit row subscription.checkout_duplicate_canceled): then
+ * nothing is mirrored. When expired, mark it
  * expired. *org_id: the order's org when it was finished now; 0 for
  * sessions not started here, which are ignored, and for a redelivered
  * duplicate. 0 or -1 with f.

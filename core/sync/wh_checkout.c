@@ -194,13 +194,14 @@ out:
 
 /*
  * When the completed session sess is a second purchase
- * (ob_checkout_duplicate), undo it at Stripe: *undone says what was done
- * (NULL: not a duplicate). inv: its first invoice as fetched (NULL when
+ * (ob_checkout_duplicate), mark it (committed), then undo it at Stripe
+ * with no transaction open: *undone says what was done (NULL: not a
+ * duplicate). inv: its first invoice as fetched (NULL when
  * has_inv but it could not be fetched: retried later). 0 or -1 with f.
  */
 static int
-guard_duplicate(struct ob_wh_ctx *cx, const cJSON *sess, const cJSON *sub, const cJSON *inv,
-    int has_inv, cJSON **undone, struct ob_fail *f)
+guard_duplicate(struct ob_wh_ctx *cx, const struct ob_actx *ax, const cJSON *sess,
+    const cJSON *sub, const cJSON *inv, int has_inv, cJSON **undone, struct ob_fail *f)
 {
 	const char *id = ob_json_str(sess, "id");
 	int k;
@@ -216,6 +217,15 @@ guard_duplicate(struct ob_wh_ctx *cx, const cJSON *sess, const cJSON *sub, const
 	if (has_inv && inv == NULL)
 		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL,
 		    "session %s: a duplicate whose first invoice is not at hand", id);
+	/* Recorded and committed first, so a crash during the calls is explained. */
+	if (ob_db_begin(cx->db) != 0)
+		return ob_fail_db(f, cx->db->lasterr);
+	if (ob_checkout_mark_duplicate(ax, sess, sub, f) != 0) {
+		ob_db_rollback(cx->db);
+		return -1;
+	}
+	if (ob_db_commit(cx->db) != 0)
+		return ob_fail_db(f, cx->db->lasterr);
 	return undo_duplicate(cx, sub, inv, undone, f);
 }
 
@@ -232,7 +242,7 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	const cJSON *inv;
 	const char *inv_id;
 	cJSON *undone = NULL;
-	int rc = -1;
+	int rc = -1, outside = 0;
 
 	*org_id = 0;
 	if (id == NULL || strlen(id) > 255)
@@ -240,6 +250,14 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	if (ob_json_str(sess, "mode") == NULL || strcmp(ob_json_str(sess, "mode"), "subscription") != 0)
 		return 0;	/* payments are the purchases' business */
 	if (cx->stripe != NULL) {
+		/*
+		 * No Stripe call inside a transaction: the one the event was
+		 * claimed in (nothing written yet) ends here; the writes below get
+		 * their own, begun once Stripe's objects are at hand.
+		 */
+		if (ob_db_commit(cx->db) != 0)
+			return ob_fail_db(f, cx->db->lasterr);
+		outside = 1;
 		if (fetch(cx, "checkout/sessions", id, &rs, f) != 0)
 			goto out;
 		sess = rs.body;
@@ -257,11 +275,7 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 		    "session %s: its subscription is not at hand", id);
 		goto out;
 	}
-	/*
-	 * The first invoice (for the receipt) is fetched before anything is
-	 * written: no Stripe call while this transaction holds the rows that
-	 * finishing the order locks (the subscription, the credit pool).
-	 */
+	/* The first invoice (for the receipt), fetched before anything is written. */
 	inv = cJSON_GetObjectItemCaseSensitive(sess, "invoice");
 	inv_id = cJSON_IsString(inv) ? inv->valuestring : ob_json_str(inv, "id");
 	if (cx->stripe != NULL && inv_id != NULL && strlen(inv_id) <= 255 &&
@@ -274,15 +288,24 @@ ob_wh_checkout_session(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	 * at Stripe now (still nothing written), then recorded, never mirrored.
 	 */
 	if (ob_json_str(sess, "status") != NULL && strcmp(ob_json_str(sess, "status"), "complete") == 0 &&
-	    (rc = guard_duplicate(cx, sess, sub, inv_id != NULL && ri.body == NULL ? NULL : inv,
+	    (rc = guard_duplicate(cx, &ax, sess, sub, inv_id != NULL && ri.body == NULL ? NULL : inv,
 	    inv_id != NULL, &undone, f)) != 0)
 		goto out;
+	if (outside) {
+		outside = 0;
+		if (ob_db_begin(cx->db) != 0) {
+			rc = ob_fail_db(f, cx->db->lasterr);
+			goto out;
+		}
+	}
 	if ((rc = ob_checkout_finish(&ax, sess, sub, undone, org_id, f)) != 0 || *org_id == 0 ||
 	    strcmp(ob_json_str(sess, "status"), "complete") != 0 || undone != NULL)
 		goto out;
 	/* Completed just now: the confirmation, with the first invoice's receipt. */
 	rc = confirm(cx, *org_id, id, inv, f);
 out:
+	if (outside)
+		(void)ob_db_begin(cx->db);	/* the caller ends the handler's transaction */
 	ob_stripe_result_clear(&rs);
 	ob_stripe_result_clear(&rb);
 	ob_stripe_result_clear(&ri);

@@ -172,6 +172,11 @@ START_TEST(checkout_double_completion_cancels_and_refunds_the_second)
 	    " stripe_session_id = '%s'", sid2), "duplicate");
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action ="
 	    " 'subscription.checkout_duplicate_canceled' AND target_id = '%s'", o.id, sub2), "1");
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action ="
+	    " 'subscription.checkout_duplicate_found' AND target_id = '%s'", o.id, sub2), "1");
+	/* Its events were all applied (none left failing). */
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM webhook_events WHERE status = 'failed'"
+	    " AND object_id IN ('%s', '%s')", sid2, sub2), "0");
 	/* One confirmation e-mail: the first order's. */
 	ck_assert_str_eq(t_sql_valuef("SELECT count(DISTINCT dedupe_key LIKE 'subscription-confirmed:%s:%%')"
 	    " || ':' || bool_and(dedupe_key NOT LIKE 'subscription-confirmed:%s:%%') FROM outbox"
