@@ -100,6 +100,13 @@ ob_stripe_set_backoff(struct ob_stripe *s, long initial_ms, long max_ms)
 }
 
 void
+ob_stripe_set_guard(struct ob_stripe *s, ob_stripe_guard_fn guard, void *arg)
+{
+	s->guard = guard;
+	s->guard_arg = arg;
+}
+
+void
 ob_stripe_result_clear(struct ob_stripe_result *out)
 {
 	if (out == NULL)

@@ -138,6 +138,22 @@ int ob_stripe_request(struct ob_stripe *s, const char *method,
     const char *path, const cJSON *params, const char *idempotency_key,
     struct ob_stripe_result *out);
 
+/*
+ * A guard asked before every request is sent: it returns nonzero when no
+ * Stripe call may be made now (the process's database connection is inside
+ * a transaction: docs/ARCHITECTURE.md, "No Stripe call inside a
+ * transaction"). arg is the guard's own.
+ */
+typedef int (*ob_stripe_guard_fn)(void *arg);
+
+/**
+ * Install guard (NULL: none) on s. A request the guard refuses is not
+ * sent: it is logged (stripe_in_transaction) and fails with
+ * OB_STRIPE_USAGE; a build with OB_STRICT_TX (the sanitizer build the
+ * tests run) aborts instead, so every test that reaches such a call fails.
+ */
+void ob_stripe_set_guard(struct ob_stripe *s, ob_stripe_guard_fn guard, void *arg);
+
 /** Free out->body and zero out. */
 void ob_stripe_result_clear(struct ob_stripe_result *out);
 

@@ -23,6 +23,8 @@ struct ob_stripe {
 	long		 backoff_initial_ms;
 	long		 backoff_max_ms;
 	unsigned long long rng;		/* xorshift64 state for jitter */
+	ob_stripe_guard_fn guard;	/* asked before sending; NULL: none */
+	void		*guard_arg;
 };
 
 /** 1 if p is non-empty printable ASCII without spaces (a key part), else 0. */

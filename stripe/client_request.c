@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "stripe/client_int.h"
 #include "stripe/form.h"
 
@@ -401,6 +402,21 @@ attempt_once(struct ob_stripe *s, const struct request *rq,
 	return read_answer(s, a, out);
 }
 
+/* 0 if s's guard lets a request go now; else -1 with out set (or abort, OB_STRICT_TX). */
+static int
+guard_ok(struct ob_stripe *s, const char *method, const char *path, struct ob_stripe_result *out)
+{
+	if (s->guard == NULL || s->guard(s->guard_arg) == 0)
+		return 0;
+	ob_log(OB_LOG_ERROR, "stripe_in_transaction", "%s %s refused: a database transaction is open",
+	    method, path);
+#ifdef OB_STRICT_TX
+	abort();
+#endif
+	set_own_error(out, OB_STRIPE_USAGE, "usage", "refused: a database transaction is open");
+	return -1;
+}
+
 int
 ob_stripe_request(struct ob_stripe *s, const char *method, const char *path,
     const cJSON *params, const char *idempotency_key,
@@ -412,6 +428,7 @@ ob_stripe_request(struct ob_stripe *s, const char *method, const char *path,
 	memset(out, 0, sizeof(*out));
 	memset(&a, 0, sizeof(a));
 	if (check_args(s, method, path, idempotency_key, &rq, out) != 0 ||
+	    guard_ok(s, method, path, out) != 0 ||
 	    build_request(s, path, params, idempotency_key, &rq, out) != 0)
 		goto out;
 	while (attempt_once(s, &rq, &a, out) && out->tries < s->max_tries)

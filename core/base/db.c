@@ -264,6 +264,19 @@ ob_db_fail(struct ob_db *db, struct ob_fail *f)
 }
 
 int
+ob_db_in_tx(const struct ob_db *db)
+{
+	PGTransactionStatusType st;
+
+	if (db->in_tx > 0)
+		return 1;
+	if (db->conn == NULL)
+		return 0;
+	st = PQtransactionStatus(db->conn);
+	return st == PQTRANS_INTRANS || st == PQTRANS_INERROR || st == PQTRANS_ACTIVE;
+}
+
+int
 ob_db_end_request(struct ob_db *db)
 {
 	PGTransactionStatusType ts;

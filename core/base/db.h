@@ -100,6 +100,13 @@ void ob_db_rollback(struct ob_db *db);
 int ob_db_fail(struct ob_db *db, struct ob_fail *f);
 
 /**
+ * 1 if db's connection is inside a transaction (begun by us, or still open
+ * on the server side: PQtransactionStatus not idle), else 0. Used as the
+ * Stripe client's guard: no Stripe call while a transaction is open.
+ */
+int ob_db_in_tx(const struct ob_db *db);
+
+/**
  * End-of-request hygiene: if the connection is inside a transaction (a
  * handler forgot, or failed half-way), roll it back and return 1; else 0.
  */
