@@ -136,7 +136,7 @@ ob_h_admin_webhook_replay(struct ob_req *r)
 {
 	const char *id = ob_route_param(r, "event_id"), *reason = ob_field_str(r, "reason");
 	struct ob_actx ax = { &r->w->db, &r->who, r->request_id, r->remote_addr, reason, 1 };
-	struct ob_wh_ctx cx = { &r->w->db, NULL, "replay" };
+	struct ob_wh_ctx cx = { &r->w->db, NULL, "replay", NULL };
 	int rc;
 
 	if (!id_ok(id))

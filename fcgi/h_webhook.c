@@ -24,7 +24,7 @@ int
 ob_h_stripe_webhook(struct ob_req *r)
 {
 	const char *sig = ob_header(r, "HTTP_STRIPE_SIGNATURE");
-	struct ob_wh_ctx cx = { &r->w->db, NULL, "delivery" };
+	struct ob_wh_ctx cx = { &r->w->db, NULL, "delivery", NULL };
 	struct ob_whevent ev;
 	enum ob_whsig v;
 	enum ob_wh_result ar;

@@ -52,7 +52,7 @@ jobs_pass(struct ob_cli *c, struct ob_wh_ctx *cx, int verbose)
 int
 ob_cli_jobs(struct ob_cli *c, int argc, char **argv)
 {
-	struct ob_wh_ctx cx = { &c->db, NULL, "retry" };
+	struct ob_wh_ctx cx = { &c->db, NULL, "retry", NULL };
 	int once = 0, interval = 5, i, rc = 0;
 	struct sigaction sa;
 
@@ -90,7 +90,7 @@ out:
 int
 ob_cli_webhooks(struct ob_cli *c, int argc, char **argv)
 {
-	struct ob_wh_ctx cx = { &c->db, NULL, "replay" };
+	struct ob_wh_ctx cx = { &c->db, NULL, "replay", NULL };
 	struct ob_actx ax = { &c->db, NULL, "cli", NULL, "replayed from the command line", 0 };
 	enum ob_wh_result r;
 	int rc;

@@ -136,8 +136,9 @@ superseded(struct ob_db *db, const struct ob_whevent *ev, const char *event_id)
 }
 
 /*
- * Claim the locked event for OB_WH_CLAIM_S seconds, commit (its lock goes)
- * and begin the transaction that applies it. 0 or -1.
+ * Claim the locked event for OB_WH_CLAIM_S seconds and commit: its lock
+ * goes, and no other worker applies it while the handler fetches from
+ * Stripe with no transaction open. 0 or -1.
  */
 static int
 claim_event(struct ob_db *db, const char *event_id)
@@ -146,9 +147,9 @@ claim_event(struct ob_db *db, const char *event_id)
 	const char *params[2] = { event_id, secs };
 
 	ob_num_str(secs, sizeof(secs), OB_WH_CLAIM_S);
-	if (ob_db_run(db, OB_STMT_WH_CLAIM, params) != 0 || ob_db_commit(db) != 0)
+	if (ob_db_run(db, OB_STMT_WH_CLAIM, params) != 0)
 		return -1;
-	return ob_db_begin(db);
+	return ob_db_commit(db);
 }
 
 /* Mark the event done with outcome, record the attempt, commit. 0 or -1. */
@@ -166,20 +167,74 @@ finish_event(struct ob_wh_ctx *cx, const char *event_id, const char *outcome,
 	return ob_db_commit(cx->db);
 }
 
+/*
+ * Apply the claimed event with handler h, no transaction open on entry:
+ * the fetch step (Stripe, no transaction), then one transaction that
+ * re-checks the event is not superseded, runs the apply step (cx->stripe
+ * NULL: it cannot call Stripe) and marks the event done.
+ */
+static enum ob_wh_result
+apply_claimed(struct ob_wh_ctx *cx, const struct ob_wh_handler *h, const cJSON *root,
+    const struct ob_whevent *ev, const char *event_id, int attempts)
+{
+	struct ob_wh_pre pre = { 0 };
+	struct ob_wh_ctx acx = *cx;
+	struct ob_fail f = { 0 };
+	int64_t org_id = 0;
+	const char *outcome = "processed";
+	enum ob_wh_result rc = OB_WH_ERROR;
+	int k;
+
+	pre.seen = ev->created;
+	if (h->fetch(cx, root, &pre, &f) != 0) {
+		rc = fail_event(cx, event_id, attempts, f.message[0] ? f.message : "fetch failed");
+		goto out;
+	}
+	acx.stripe = NULL;
+	acx.pre = &pre;
+	if (ob_db_begin(cx->db) != 0)
+		goto dberr;
+	if (h->snapshot && ev->object_id[0] != '\0') {
+		/* A newer snapshot applied while we fetched: this one changes nothing. */
+		if ((k = superseded(cx->db, ev, event_id)) < 0)
+			goto dberr;
+		if (k > 0)
+			outcome = "skipped";
+	}
+	if (strcmp(outcome, "processed") == 0 && h->fn(&acx, root, &org_id, &f) != 0) {
+		ob_db_rollback(cx->db);
+		rc = fail_event(cx, event_id, attempts, f.message[0] ? f.message : "handler failed");
+		goto out;
+	}
+	if (finish_event(cx, event_id, outcome, org_id) != 0)
+		goto dberr;
+	rc = strcmp(outcome, "processed") == 0 ? OB_WH_PROCESSED : OB_WH_SKIPPED;
+	goto out;
+dberr:
+	ob_log(OB_LOG_ERROR, "webhook_db", "%s: %s", event_id, cx->db->lasterr);
+	ob_db_rollback(cx->db);
+out:
+	ob_wh_pre_clear(&pre);
+	return rc;
+}
+
 enum ob_wh_result
 ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 {
 	const struct ob_wh_handler *h;
 	struct ob_whevent ev;
-	struct ob_fail f = { 0 };
 	unsigned char *raw = NULL;
 	cJSON *root = NULL;
 	size_t n = 0;
-	int64_t org_id = 0;
 	int attempts = 0, k;
-	const char *outcome;
 	enum ob_wh_result rc = OB_WH_ERROR;
 
+	if (ob_db_in_tx(cx->db)) {
+		/* Its fetch step would call Stripe inside the caller's transaction. */
+		ob_log(OB_LOG_ERROR, "webhook_in_transaction", "%s: not applied inside a transaction",
+		    event_id);
+		return OB_WH_ERROR;
+	}
 	if (ob_db_begin(cx->db) != 0)
 		return OB_WH_ERROR;
 	if ((k = lock_event(cx->db, event_id, &attempts, &raw, &n)) != 0) {
@@ -195,7 +250,6 @@ ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 		goto out;
 	}
 	h = ob_wh_handler_for(ev.type);
-	outcome = "skipped";
 	if (h != NULL && h->snapshot && ev.object_id[0] != '\0') {
 		/* An older snapshot than one already applied changes nothing. */
 		if ((k = superseded(cx->db, &ev, event_id)) < 0)
@@ -203,23 +257,16 @@ ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id)
 		if (k > 0)
 			h = NULL;	/* superseded: skip */
 	}
-	if (h != NULL) {
-		/*
-		 * Claimed and committed, then applied in a new transaction: the
-		 * handler's Stripe fetches happen with no event row lock held.
-		 */
-		if ((k = claim_event(cx->db, event_id)) != 0)
+	if (h == NULL) {
+		if (finish_event(cx, event_id, "skipped", 0) != 0)
 			goto dberr;
-		if (h->fn(cx, root, &org_id, &f) != 0) {
-			ob_db_rollback(cx->db);
-			rc = fail_event(cx, event_id, attempts, f.message[0] ? f.message : "handler failed");
-			goto out;
-		}
-		outcome = "processed";
+		rc = OB_WH_SKIPPED;
+		goto out;
 	}
-	if (finish_event(cx, event_id, outcome, org_id) != 0)
+	/* Claimed and committed: the event row stays unlocked while Stripe is asked. */
+	if (claim_event(cx->db, event_id) != 0)
 		goto dberr;
-	rc = strcmp(outcome, "processed") == 0 ? OB_WH_PROCESSED : OB_WH_SKIPPED;
+	rc = apply_claimed(cx, h, root, &ev, event_id, attempts);
 	goto out;
 dberr:
 	ob_log(OB_LOG_ERROR, "webhook_db", "%s: %s", event_id, cx->db->lasterr);

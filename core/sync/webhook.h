@@ -41,13 +41,32 @@ enum ob_wh_result {
 	OB_WH_ERROR,		/* the database failed */
 };
 
-struct ob_wh_ctx {
-	struct ob_db *db;
-	struct ob_stripe *stripe;	/* for handlers that fetch current objects; may be NULL */
-	const char *source;		/* "delivery", "retry", "replay" */
+/*
+ * What a handler's fetch step brought from Stripe before the transaction
+ * that applies the event began. Clear with ob_wh_pre_clear().
+ */
+struct ob_wh_pre {
+	cJSON	*obj;		/* the event's object as Stripe has it now; NULL: use the event's */
+	int64_t	 seen;		/* when obj's state was true (fetch time, else the event's creation) */
+	cJSON	*rel[3];	/* related objects, in the handler's own order; NULL if not fetched */
 };
 
-/** Apply one stored event now. */
+/** Free what p holds and zero it. */
+void ob_wh_pre_clear(struct ob_wh_pre *p);
+
+struct ob_wh_ctx {
+	struct ob_db *db;
+	struct ob_stripe *stripe;	/* for fetch steps; NULL while an event is applied */
+	const char *source;		/* "delivery", "retry", "replay" */
+	const struct ob_wh_pre *pre;	/* the fetch step's objects, while applying */
+};
+
+/**
+ * Apply one stored event now: claim it (committed), run its handler's
+ * fetch step with no transaction open, then its apply step and the event's
+ * outcome in one transaction. Must be called with no transaction open
+ * (OB_WH_ERROR otherwise).
+ */
 enum ob_wh_result ob_wh_apply(struct ob_wh_ctx *cx, const char *event_id);
 
 /**
@@ -82,18 +101,37 @@ cJSON *ob_wh_list(struct ob_db *db, const char *type, const char *status, int64_
 int ob_wh_get(struct ob_db *db, const char *event_id, cJSON **event);
 
 /*
- * A handler brings local state in step for one event type. It runs inside
- * the event's transaction; on failure it returns -1 with f set (the event
- * is retried later). It may set *org_id to the org the event concerns.
+ * A handler brings local state in step for one event type, in two steps.
+ * Its fetch step runs with NO transaction open (the event is claimed by a
+ * committed lease, no row is locked) and is the only place that calls
+ * Stripe: it puts the current objects into *pre (it may read the
+ * database). Its apply step then runs inside the event's transaction with
+ * cx->pre set and cx->stripe NULL, so it cannot call Stripe. Either returns
+ * -1 with f set on failure (the event is retried later); apply may set
+ * *org_id to the org the event concerns.
  */
+typedef int (*ob_wh_fetch_fn)(struct ob_wh_ctx *cx, const cJSON *event,
+    struct ob_wh_pre *pre, struct ob_fail *f);
 typedef int (*ob_wh_handler_fn)(struct ob_wh_ctx *cx, const cJSON *event,
     int64_t *org_id, struct ob_fail *f);
 
 struct ob_wh_handler {
 	const char *type;
+	ob_wh_fetch_fn fetch;
 	ob_wh_handler_fn fn;
 	int snapshot;	/* the event carries a full object: an older one is superseded */
 };
+
+/** A fetch step that fetches nothing (the event's own object is enough). */
+int ob_wh_fetch_none(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f);
+
+/**
+ * The fetch step's GET of path (e.g. "/v1/subscriptions/sub_1", escaped)
+ * into *out (caller deletes). 0; 1 when Stripe says there is no such object
+ * or cx has no client (*out NULL); -1 with f on any other failure.
+ */
+int ob_wh_stripe_get(struct ob_wh_ctx *cx, const char *path, cJSON **out, struct ob_fail *f);
 
 /** The handler for type, or NULL (stored and skipped). */
 const struct ob_wh_handler *ob_wh_handler_for(const char *type);

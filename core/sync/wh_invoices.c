@@ -2,7 +2,9 @@
  * Webhook handlers of the invoices module: invoices, payments, refunds,
  * customers and payment methods. Each brings local state in step with the
  * CURRENT Stripe object (fetched with cx->stripe when there is one, else
- * the event's own snapshot), so order and duplicates never matter.
+ * the event's own snapshot), so order and duplicates never matter. The
+ * *_fetch steps call Stripe before the event's transaction begins; the
+ * apply steps read what they fetched from cx->pre.
  */
 #include "sync/webhook.h"
 
@@ -23,6 +25,16 @@
 #include "base/money.h"
 #include "base/json.h"
 
+int ob_wh_invoice_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f);
+int ob_wh_customer_of_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f);
+int ob_wh_charge_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f);
+int ob_wh_refund_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f);
+int ob_wh_customer_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f);
 int ob_wh_invoice_sync(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
 int ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
 int ob_wh_invoice_paid(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f);
@@ -42,46 +54,54 @@ event_object(const cJSON *event)
 }
 
 /*
- * The current object: GET /v1/<kind>/<id> when Stripe is reachable, else a
- * copy of the event's. *seen: when that state was true (fetch time, or the
- * event's creation). A new object (caller deletes), or NULL with f set.
+ * Fetch step: the current object, GET /v1/<kind>/<id>, into pre->obj with
+ * pre->seen the fetch time (Stripe says it is gone: the event's snapshot
+ * stands). 0, or -1 with f.
+ */
+static int
+fetch_current(struct ob_wh_ctx *cx, const cJSON *event, const char *kind, struct ob_wh_pre *pre,
+    struct ob_fail *f)
+{
+	const char *id = ob_json_str(event_object(event), "id");
+	struct ob_buf path = OB_BUF_INIT;
+	int64_t created = ob_num_json_or(event, "created", 0);
+	int rc;
+
+	pre->seen = created;
+	if (id == NULL || cx->stripe == NULL)
+		return 0;
+	ob_buf_printf(&path, "/v1/%s/", kind);
+	ob_stripe_form_escape(&path, id, strlen(id));
+	rc = ob_wh_stripe_get(cx, path.data, &pre->obj, f);
+	ob_buf_free(&path);
+	if (rc < 0)
+		return -1;
+	/* A fetched state is the newest there is. */
+	if (rc == 0)
+		pre->seen = (int64_t)time(NULL) > created ? (int64_t)time(NULL) : created + 1;
+	return 0;
+}
+
+/*
+ * Apply step: the current object (the fetched one, else a copy of the
+ * event's) and *seen, when that state was true. A new object (caller
+ * deletes), or NULL with f set.
  */
 static cJSON *
-current(struct ob_wh_ctx *cx, const cJSON *event, const char *kind, int64_t *seen, struct ob_fail *f)
+current(struct ob_wh_ctx *cx, const cJSON *event, int64_t *seen, struct ob_fail *f)
 {
 	const cJSON *obj = event_object(event);
-	const char *id = ob_json_str(obj, "id");
-	struct ob_stripe_result res = { 0 };
-	struct ob_buf path = OB_BUF_INIT;
-	cJSON *out = NULL;
-	int64_t created = ob_num_json_or(event, "created", 0);
 
-	if (id == NULL) {
+	if (ob_json_str(obj, "id") == NULL) {
 		ob_fail(f, OB_FAIL_INVALID, "event_malformed", NULL, "The event has no object id.");
 		return NULL;
 	}
-	*seen = created;
-	if (cx->stripe != NULL) {
-		ob_buf_printf(&path, "/v1/%s/", kind);
-		ob_stripe_form_escape(&path, id, strlen(id));
-		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) == 0) {
-			out = res.body;
-			res.body = NULL;
-			/* A fetched state is the newest there is. */
-			*seen = (int64_t)time(NULL) > created ? (int64_t)time(NULL) : created + 1;
-		} else if (res.outcome != OB_STRIPE_NOT_FOUND) {
-			ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe: fetching %s %s: %s",
-			    kind, id, ob_stripe_outcome_name(res.outcome));
-			ob_stripe_result_clear(&res);
-			ob_buf_free(&path);
-			return NULL;
-		}
-		ob_stripe_result_clear(&res);
-		ob_buf_free(&path);
+	*seen = ob_num_json_or(event, "created", 0);
+	if (cx->pre != NULL && cx->pre->obj != NULL) {
+		*seen = cx->pre->seen;
+		return cJSON_Duplicate(cx->pre->obj, 1);
 	}
-	if (out == NULL)
-		out = cJSON_Duplicate(obj, 1);
-	return out;
+	return cJSON_Duplicate(obj, 1);
 }
 
 /* metadata.orgbill_org of obj as an id, or 0. */
@@ -94,34 +114,53 @@ md_org(const cJSON *obj)
 }
 
 /*
- * The org of an object with a customer: the local mappings, then the
- * object's or its customer's metadata.orgbill_org (an org that exists).
- * 0 if unknown, -1 with f on failure.
+ * Fetch step: obj's customer into *out when the apply step may need its
+ * metadata to find the org (no local mapping, no metadata.orgbill_org on
+ * obj). A failure only leaves *out NULL. 0, or -1 with f on a database
+ * failure.
  */
-static int64_t
-org_of(struct ob_wh_ctx *cx, const cJSON *obj, struct ob_fail *f)
+static int
+fetch_customer_of(struct ob_wh_ctx *cx, const cJSON *obj, cJSON **out, struct ob_fail *f)
 {
 	const char *cus = ob_json_id(obj, "customer");
-	struct ob_stripe_result res = { 0 };
+	struct ob_fail nof = { 0 };
 	struct ob_buf path = OB_BUF_INIT;
+	int64_t org;
+
+	if (cus == NULL || cx->stripe == NULL || md_org(obj) != 0)
+		return 0;
+	if ((org = ob_invoices_org_of_customer(cx->db, cus)) < 0)
+		return ob_fail_db(f, cx->db->lasterr);
+	if (org > 0)
+		return 0;
+	ob_buf_puts(&path, "/v1/customers/");
+	ob_stripe_form_escape(&path, cus, strlen(cus));
+	(void)ob_wh_stripe_get(cx, path.data, out, &nof);
+	ob_buf_free(&path);
+	return 0;
+}
+
+/*
+ * The org of an object with a customer: the local mappings, then the
+ * object's or its customer's (cus, fetched before; may be NULL)
+ * metadata.orgbill_org (an org that exists). 0 if unknown, -1 with f on
+ * failure.
+ */
+static int64_t
+org_of(struct ob_wh_ctx *cx, const cJSON *obj, const cJSON *cus, struct ob_fail *f)
+{
 	int64_t org;
 	int ex;
 
-	if ((org = ob_invoices_org_of_customer(cx->db, cus)) < 0) {
+	if ((org = ob_invoices_org_of_customer(cx->db, ob_json_id(obj, "customer"))) < 0) {
 		ob_fail_db(f, cx->db->lasterr);
 		return -1;
 	}
 	if (org > 0)
 		return org;
 	org = md_org(obj);
-	if (org == 0 && cus != NULL && cx->stripe != NULL) {
-		ob_buf_puts(&path, "/v1/customers/");
-		ob_stripe_form_escape(&path, cus, strlen(cus));
-		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) == 0)
-			org = md_org(res.body);
-		ob_stripe_result_clear(&res);
-		ob_buf_free(&path);
-	}
+	if (org == 0 && cus != NULL)
+		org = md_org(cus);
 	if (org == 0)
 		return 0;
 	if ((ex = ob_invoices_org_exists(cx->db, org)) < 0) {
@@ -129,6 +168,84 @@ org_of(struct ob_wh_ctx *cx, const cJSON *obj, struct ob_fail *f)
 		return -1;
 	}
 	return ex ? org : 0;
+}
+
+/* The fetched related object i, or NULL. */
+static const cJSON *
+pre_rel(const struct ob_wh_ctx *cx, int i)
+{
+	return cx->pre != NULL ? cx->pre->rel[i] : NULL;
+}
+
+/* Fetch step of invoice events: the current invoice, then its customer if needed (rel[0]). */
+int
+ob_wh_invoice_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f)
+{
+	if (fetch_current(cx, event, "invoices", pre, f) != 0)
+		return -1;
+	return fetch_customer_of(cx, pre->obj != NULL ? pre->obj : event_object(event), &pre->rel[0], f);
+}
+
+/* Fetch step of events that only need the org: the object's customer if needed (rel[0]). */
+int
+ob_wh_customer_of_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f)
+{
+	return fetch_customer_of(cx, event_object(event), &pre->rel[0], f);
+}
+
+/* Fetch step of charge.refunded: the charge, then every refund of it (rel[0], a list). */
+int
+ob_wh_charge_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f)
+{
+	struct ob_buf path = OB_BUF_INIT;
+	const char *cid;
+	int rc;
+
+	if (fetch_current(cx, event, "charges", pre, f) != 0)
+		return -1;
+	cid = ob_json_str(pre->obj != NULL ? pre->obj : event_object(event), "id");
+	if (cx->stripe == NULL || cid == NULL)
+		return 0;
+	ob_buf_puts(&path, "/v1/refunds?limit=100&charge=");
+	ob_stripe_form_escape(&path, cid, strlen(cid));
+	rc = ob_wh_stripe_get(cx, path.data, &pre->rel[0], f);
+	ob_buf_free(&path);
+	if (rc > 0)
+		return ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL,
+		    "Stripe: listing refunds: not found");
+	return rc;
+}
+
+/* Fetch step of refund events: the refund, then its charge (rel[0]; a failure leaves it out). */
+int
+ob_wh_refund_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f)
+{
+	struct ob_fail nof = { 0 };
+	struct ob_buf path = OB_BUF_INIT;
+	const char *cid;
+
+	if (fetch_current(cx, event, "refunds", pre, f) != 0)
+		return -1;
+	cid = ob_json_id(pre->obj != NULL ? pre->obj : event_object(event), "charge");
+	if (cx->stripe == NULL || cid == NULL)
+		return 0;
+	ob_buf_puts(&path, "/v1/charges/");
+	ob_stripe_form_escape(&path, cid, strlen(cid));
+	(void)ob_wh_stripe_get(cx, path.data, &pre->rel[0], &nof);
+	ob_buf_free(&path);
+	return 0;
+}
+
+/* Fetch step of customer.updated: the current customer. */
+int
+ob_wh_customer_fetch(struct ob_wh_ctx *cx, const cJSON *event, struct ob_wh_pre *pre,
+    struct ob_fail *f)
+{
+	return fetch_current(cx, event, "customers", pre, f);
 }
 
 /* Fetch, map and upsert the event's invoice. *inv: the current invoice (caller deletes). 0/-1. */
@@ -139,9 +256,9 @@ sync_invoice(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, cJSON **
 	int64_t seen, org, local;
 
 	*inv = NULL;
-	if ((*inv = current(cx, event, "invoices", &seen, f)) == NULL)
+	if ((*inv = current(cx, event, &seen, f)) == NULL)
 		return -1;
-	if ((org = org_of(cx, *inv, f)) < 0)
+	if ((org = org_of(cx, *inv, pre_rel(cx, 0), f)) < 0)
 		return -1;
 	if (org == 0) {
 		ob_log(OB_LOG_INFO, "invoice_unknown_customer", "%s: no org for its customer",
@@ -166,7 +283,7 @@ int
 ob_wh_invoice_upcoming(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
 {
 	/* An upcoming invoice has no id to store; only note the org. */
-	int64_t org = org_of(cx, event_object(event), f);
+	int64_t org = org_of(cx, event_object(event), pre_rel(cx, 0), f);
 
 	if (org < 0)
 		return -1;
@@ -291,40 +408,25 @@ out:
 int
 ob_wh_charge_refunded(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
 {
-	struct ob_stripe_result res = { 0 };
-	struct ob_buf path = OB_BUF_INIT;
-	const cJSON *data, *r, *md;
+	const cJSON *r, *md;
 	cJSON *ch;
-	const char *cid, *inv;
+	const char *inv;
 	int64_t seen, o;
 	int rc = -1;
 
-	if ((ch = current(cx, event, "charges", &seen, f)) == NULL)
+	if ((ch = current(cx, event, &seen, f)) == NULL)
 		return -1;
-	cid = ob_json_str(ch, "id");
 	md = cJSON_GetObjectItemCaseSensitive(ch, "metadata");
 	inv = ob_json_id(ch, "invoice") ? ob_json_id(ch, "invoice") : ob_json_str(md, "invoice");
-	/* Every refund of the charge, so one made outside orgbill is recorded too. */
-	if (cx->stripe != NULL && cid != NULL) {
-		ob_buf_puts(&path, "/v1/refunds?limit=100&charge=");
-		ob_stripe_form_escape(&path, cid, strlen(cid));
-		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) != 0) {
-			ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unavailable", NULL, "Stripe: listing refunds: %s",
-			    ob_stripe_outcome_name(res.outcome));
+	/* Every refund of the charge (fetched before), so one made outside orgbill is recorded too. */
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(pre_rel(cx, 0), "data")) {
+		if (ob_refunds_apply_stripe(cx->db, r, inv, &o, f) != 0)
 			goto out;
-		}
-		data = cJSON_GetObjectItemCaseSensitive(res.body, "data");
-		cJSON_ArrayForEach(r, data) {
-			if (ob_refunds_apply_stripe(cx->db, r, inv, &o, f) != 0)
-				goto out;
-		}
 	}
 	if (ob_refunds_apply_charge(cx->db, ch, org_id, f) != 0)
 		goto out;
 	rc = 0;
 out:
-	ob_stripe_result_clear(&res);
-	ob_buf_free(&path);
 	cJSON_Delete(ch);
 	return rc;
 }
@@ -332,32 +434,20 @@ out:
 int
 ob_wh_refund(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
 {
-	cJSON *re, *ch = NULL;
-	struct ob_stripe_result res = { 0 };
-	struct ob_buf path = OB_BUF_INIT;
-	const char *inv = NULL, *cid;
+	const cJSON *ch = pre_rel(cx, 0);
+	const char *inv = NULL;
+	cJSON *re;
 	int64_t seen;
-	int rc = -1;
+	int rc;
 
-	if ((re = current(cx, event, "refunds", &seen, f)) == NULL)
+	if ((re = current(cx, event, &seen, f)) == NULL)
 		return -1;
-	cid = ob_json_id(re, "charge");
-	if (cx->stripe != NULL && cid != NULL) {
-		ob_buf_puts(&path, "/v1/charges/");
-		ob_stripe_form_escape(&path, cid, strlen(cid));
-		if (ob_stripe_request(cx->stripe, "GET", path.data, NULL, NULL, &res) == 0) {
-			ch = res.body;
-			inv = ob_json_id(ch, "invoice");
-			if (inv == NULL)
-				inv = ob_json_str(cJSON_GetObjectItemCaseSensitive(ch, "metadata"), "invoice");
-		}
+	if (ch != NULL) {
+		inv = ob_json_id(ch, "invoice");
+		if (inv == NULL)
+			inv = ob_json_str(cJSON_GetObjectItemCaseSensitive(ch, "metadata"), "invoice");
 	}
-	if (ob_refunds_apply_stripe(cx->db, re, inv, org_id, f) != 0)
-		goto out;
-	rc = 0;
-out:
-	ob_stripe_result_clear(&res);
-	ob_buf_free(&path);
+	rc = ob_refunds_apply_stripe(cx->db, re, inv, org_id, f) != 0 ? -1 : 0;
 	cJSON_Delete(re);
 	return rc;
 }
@@ -372,7 +462,7 @@ ob_wh_customer_updated(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id
 	int64_t seen, o;
 	int i;
 
-	if ((cus = current(cx, event, "customers", &seen, f)) == NULL)
+	if ((cus = current(cx, event, &seen, f)) == NULL)
 		return -1;
 	o = ob_invoices_org_of_customer(cx->db, ob_json_str(cus, "id"));
 	if (o < 0) {
@@ -412,7 +502,7 @@ int
 ob_wh_payment_method(struct ob_wh_ctx *cx, const cJSON *event, int64_t *org_id, struct ob_fail *f)
 {
 	/* The console fetches the default payment method live; only note the org. */
-	int64_t o = org_of(cx, event_object(event), f);
+	int64_t o = org_of(cx, event_object(event), pre_rel(cx, 0), f);
 
 	if (o < 0)
 		return -1;
