@@ -24,6 +24,7 @@ ob_h_inv_done_flash(struct ob_req *r, cJSON *d)
 {
 	static const struct ob_page_flash_msg msgs[] = {
 		{ "details_saved", "success", "Billing details saved; they print on your next invoice." },
+		{ "details_saved_pending", "success", "Billing details saved. Stripe could not be updated just now; it is retried automatically, and your next invoice prints them once it is." },
 		{ "credits_bought", "success", "Credits ordered: they are added as soon as the payment succeeds." },
 		{ "credits_declined", "error", "The card was declined. The invoice stays open: update your payment method and pay it to receive the credits." },
 		{ "refunded", "success", "Refund issued." },

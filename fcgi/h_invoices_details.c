@@ -6,6 +6,8 @@
 #include "fcgi/h_invoices.h"
 #include "fcgi/h_invoices_int.h"
 
+#include <string.h>
+
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
@@ -44,6 +46,22 @@ ob_h_billing_details_page(struct ob_req *r)
 	return render_details(r, 200, NULL, NULL);
 }
 
+/*
+ * After the details are saved and committed: push them to Stripe, no
+ * transaction open. A failure leaves them saved and pending (the jobs
+ * retry). 0 when Stripe has them, -1 when they stay pending.
+ */
+static int
+push_details(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	struct ob_stripe *st = ob_worker_stripe(r->w);
+
+	if (st == NULL)
+		return 0;	/* no Stripe configured: stored only */
+	return ob_invoices_details_push(&r->w->db, st, r->who.org_id, &f);
+}
+
 int
 ob_h_billing_details_form(struct ob_req *r)
 {
@@ -63,11 +81,12 @@ ob_h_billing_details_form(struct ob_req *r)
 		if ((v = ob_form_get(r, addr[i])) != NULL)
 			cJSON_AddStringToObject(a, addr[i], v);
 	ob_api_actx(r, &ax);
-	res = ob_invoices_details_set(&ax, ob_worker_stripe(r->w), r->who.org_id, body, &f);
+	res = ob_invoices_details_set(&ax, r->who.org_id, body, &f);
 	if (res != NULL) {
 		cJSON_Delete(res);
 		cJSON_Delete(body);
-		ob_resp_redirect(r, 303, "/billing/details?done=details_saved");
+		ob_resp_redirect(r, 303, push_details(r) == 0 ? "/billing/details?done=details_saved" :
+		    "/billing/details?done=details_saved_pending");
 		return 0;
 	}
 	if (f.kind == OB_FAIL_DB) {
@@ -129,23 +148,38 @@ static const struct ob_field details_rows[] = {
 const struct ob_fields ob_h_api_billing_details_set_fields =
     OB_FIELDS_TABLE(OB_BODY_JSON, details_rows, NULL);
 
+/* Inside the idempotency envelope's transaction: store only (no Stripe call). */
 static int
 details_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
 	struct ob_actx ax;
 
 	ob_api_actx(r, &ax);
-	if ((*out = ob_invoices_details_set(&ax, ob_worker_stripe(r->w), r->who.org_id, arg,
-	    f)) == NULL)
+	if ((*out = ob_invoices_details_set(&ax, r->who.org_id, arg, f)) == NULL)
 		return -1;
 	*status = 200;
 	return 0;
 }
 
+/*
+ * The org's Stripe customer is made first (no transaction open; once per
+ * org), the details saved in the envelope, and pushed after it commits:
+ * the answer is the saved details ("stripe_sync" pending at that moment);
+ * a push that fails leaves them saved and pending for the jobs' retry.
+ */
 int
 ob_h_api_billing_details_set(struct ob_req *r)
 {
+	struct ob_fail f = { 0 };
+	struct ob_stripe *st = ob_worker_stripe(r->w);
+	char cus[128];
+
+	if (st != NULL &&
+	    ob_invoices_customer(&r->w->db, st, r->who.org_id, 1, cus, sizeof(cus), &f) < 0)
+		memset(&f, 0, sizeof(f));	/* made by the push's retry instead */
 	ob_api_idempotent_json(r, 0, details_op);
+	if (r->status == 200)
+		(void)push_details(r);
 	return 0;
 }
 

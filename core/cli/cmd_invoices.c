@@ -46,6 +46,22 @@ ob_cli_job_dunning(struct ob_cli *c, struct ob_stripe *st, int verbose)
 }
 
 int
+ob_cli_job_details_push(struct ob_cli *c, struct ob_stripe *st, int verbose)
+{
+	int pushed = 0;
+
+	if (st == NULL)
+		return 0;
+	if (ob_invoices_details_push_pending(&c->db, st, 100, &pushed) != 0) {
+		ob_log(OB_LOG_WARN, "jobs", "billing details push: %s", c->db.lasterr);
+		return -1;
+	}
+	if (verbose)
+		printf("billing details pushed to Stripe: %d\n", pushed);
+	return 0;
+}
+
+int
 ob_cli_job_extra_tasks(struct ob_cli *c, struct ob_stripe *st, int verbose)
 {
 	int created = 0;

@@ -15,6 +15,9 @@ int ob_cli_job_outbox(struct ob_cli *c, int verbose);
 /** Dunning's timed steps (ORGBILL_DUNNING_GRACE_DAYS, ORGBILL_DUNNING_SUSPEND_DAYS). */
 int ob_cli_job_dunning(struct ob_cli *c, struct ob_stripe *st, int verbose);
 
+/** Job: push billing details Stripe does not have yet (a push that failed). 0 or -1. */
+int ob_cli_job_details_push(struct ob_cli *c, struct ob_stripe *st, int verbose);
+
 /** Extra-task usage of finished credit periods → Stripe invoice items, once each. */
 int ob_cli_job_extra_tasks(struct ob_cli *c, struct ob_stripe *st, int verbose);
 

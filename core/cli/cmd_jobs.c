@@ -43,6 +43,7 @@ jobs_pass(struct ob_cli *c, struct ob_wh_ctx *cx, int verbose)
 	(void)ob_cli_job_invoice_reconcile(c, cx->stripe, verbose);
 	(void)ob_cli_job_extra_tasks(c, cx->stripe, verbose);
 	(void)ob_cli_job_dunning(c, cx->stripe, verbose);
+	(void)ob_cli_job_details_push(c, cx->stripe, verbose);
 	(void)ob_cli_job_outbox(c, verbose);
 	if (verbose)
 		printf("webhooks applied: %d; rate-limit windows removed: %ld\n", applied, deleted);

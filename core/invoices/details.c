@@ -1,6 +1,7 @@
 /*
- * Billing details: read, changed (audited) and pushed to the Stripe
- * customer so they print on invoices. See invoices.h.
+ * Billing details: read, changed (audited, stored first) and then pushed
+ * to the Stripe customer so they print on invoices, with no transaction
+ * open while Stripe answers. See invoices.h.
  */
 #include "invoices/invoices.h"
 #include "invoices/invoices_int.h"
@@ -15,6 +16,8 @@
 #include "base/row.h"
 #include "base/num.h"
 #include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
 
 cJSON *
 ob_invoices_details_get(struct ob_db *db, int64_t org_id)
@@ -38,6 +41,13 @@ ob_invoices_details_get(struct ob_db *db, int64_t org_id)
 	cJSON_AddStringToObject(o, "invoice_notes", ob_row_str(q, 0, "invoice_notes"));
 	cJSON_AddBoolToObject(o, "has_stripe_customer", ob_row_str(q, 0, "stripe_customer_id")[0] != '\0');
 	ob_db_add_text(o, q, 0, "pushed_at");
+	if (ob_row_i64(q, 0, "pushed_version") < ob_row_i64(q, 0, "version")) {
+		cJSON_AddStringToObject(o, "stripe_sync", "pending");
+		if (ob_row_str(q, 0, "push_error")[0] != '\0')
+			cJSON_AddStringToObject(o, "stripe_sync_error", ob_row_str(q, 0, "push_error"));
+	} else {
+		cJSON_AddStringToObject(o, "stripe_sync", "synced");
+	}
 	PQclear(q);
 	return o;
 }
@@ -111,13 +121,17 @@ customer_update(const cJSON *d, const char *org)
 	return q;
 }
 
-/* Push details to the Stripe customer. 0 or -1 with f. */
+/*
+ * Push details d (save version) to the Stripe customer, no transaction
+ * open. The key follows the content and the save: the same save pushed
+ * twice is one change. 0 or -1 with f.
+ */
 static int
 details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const cJSON *d,
-    struct ob_fail *f)
+    int64_t version, struct ob_fail *f)
 {
-	char customer[128], org[24], opid[96], hash[17];
-	const char *params[1] = { org };
+	char customer[128], org[24], ver[24], opid[96], hash[17];
+	const char *params[2] = { org, ver };
 	struct ob_stripe_result res;
 	struct ob_buf path = OB_BUF_INIT;
 	cJSON *q = NULL;
@@ -129,14 +143,14 @@ details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const cJSON
 	if (ob_invoices_customer(db, st, org_id, 1, customer, sizeof(customer), f) != 0)
 		goto out;
 	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(ver, sizeof(ver), version);
 	q = customer_update(d, org);
-	/* The key follows the content: the same details pushed twice is one change. */
 	txt = cJSON_PrintUnformatted(q);
 	for (p = txt; *p != '\0'; p++)
 		h = h * 33u ^ (unsigned char)*p;
 	free(txt);
 	snprintf(hash, sizeof(hash), "%08lx", h & 0xffffffffUL);
-	snprintf(opid, sizeof(opid), "%s-%s-%ld", org, hash, (long)time(NULL) / 60);
+	snprintf(opid, sizeof(opid), "%s-%s-v%s", org, hash, ver);
 	ob_buf_puts(&path, "/v1/customers/");
 	ob_stripe_form_escape(&path, customer, strlen(customer));
 	if (ob_inv_stripe_call(st, "POST", path.data, q, "customer-details", opid, &res, f) != 0)
@@ -151,6 +165,71 @@ out:
 	ob_buf_free(&path);
 	cJSON_Delete(q);
 	return rc;
+}
+
+int
+ob_invoices_details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
+    struct ob_fail *f)
+{
+	char org[24];
+	const char *params[2] = { org, NULL };
+	PGresult *q;
+	cJSON *d;
+	int64_t version, pushed;
+	int rc;
+
+	if (ob_db_in_tx(db))
+		return ob_fail(f, OB_FAIL_INVALID, "in_transaction", NULL,
+		    "Billing details are pushed to Stripe with no transaction open.");
+	ob_num_str(org, sizeof(org), org_id);
+	if ((q = ob_db_exec(db, OB_STMT_INV_DETAILS_GET, params, NULL)) == NULL)
+		return ob_fail_db(f, db->lasterr);
+	version = PQntuples(q) == 1 ? ob_row_i64(q, 0, "version") : 0;
+	pushed = PQntuples(q) == 1 ? ob_row_i64(q, 0, "pushed_version") : 0;
+	PQclear(q);
+	if (pushed >= version)
+		return 0;	/* nothing pending */
+	if ((d = ob_invoices_details_get(db, org_id)) == NULL)
+		return ob_fail_db(f, db->lasterr);
+	rc = details_push(db, st, org_id, d, version, f);
+	cJSON_Delete(d);
+	if (rc != 0 && f->kind != OB_FAIL_DB) {
+		/* Saved here, not at Stripe: kept pending with the reason, retried by the jobs. */
+		params[1] = f->message;
+		if (ob_db_run(db, OB_STMT_INV_DETAILS_PUSH_FAILED, params) != 0)
+			ob_log(OB_LOG_WARN, "details_push", "org %s: %s", org, db->lasterr);
+		ob_log(OB_LOG_WARN, "details_push", "org %s: %s (kept pending)", org, f->message);
+	}
+	return rc;
+}
+
+int
+ob_invoices_details_push_pending(struct ob_db *db, struct ob_stripe *st, int limit,
+    int *pushed)
+{
+	char lim[16];
+	const char *params[1] = { lim };
+	struct ob_fail f;
+	PGresult *q;
+	int64_t *orgs;
+	int i, n;
+
+	*pushed = 0;
+	ob_num_str(lim, sizeof(lim), limit);
+	if ((q = ob_db_exec(db, OB_STMT_INV_DETAILS_PENDING, params, NULL)) == NULL)
+		return -1;
+	n = PQntuples(q);
+	orgs = ob_xcalloc((size_t)n + 1, sizeof(*orgs));
+	for (i = 0; i < n; i++)
+		orgs[i] = ob_row_i64(q, i, "org_id");
+	PQclear(q);
+	for (i = 0; i < n; i++) {
+		memset(&f, 0, sizeof(f));
+		if (ob_invoices_details_push(db, st, orgs[i], &f) == 0)
+			(*pushed)++;
+	}
+	free(orgs);
+	return 0;
 }
 
 /* Billing details as changed, checked, in the statement's order. */
@@ -212,12 +291,12 @@ details_check(struct details_in *in, struct ob_fail *f)
 }
 
 /*
- * Store in (one transaction, with the audit row from before) and push it
- * to Stripe when st is set. 0 or -1 with f (rolled back).
+ * Store in (one transaction, with the audit row from before), marked
+ * pending for Stripe. 0 or -1 with f (rolled back).
  */
 static int
-details_store(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    const struct details_in *in, const cJSON *before, struct ob_fail *f)
+details_store(const struct ob_actx *ax, int64_t org_id, const struct details_in *in,
+    const cJSON *before, struct ob_fail *f)
 {
 	char org[24];
 	const char *params[11] = { org, in->email, in->l1, in->l2, in->city, in->state, in->pc,
@@ -234,10 +313,6 @@ details_store(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 		ob_db_fail(ax->db, f);
 		goto out;
 	}
-	if (st != NULL && details_push(ax->db, st, org_id, after, f) != 0) {
-		ob_db_rollback(ax->db);
-		goto out;
-	}
 	if (ob_db_commit(ax->db) != 0) {
 		ob_fail_db(f, ax->db->lasterr);
 		goto out;
@@ -249,8 +324,8 @@ out:
 }
 
 cJSON *
-ob_invoices_details_set(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    const cJSON *body, struct ob_fail *f)
+ob_invoices_details_set(const struct ob_actx *ax, int64_t org_id, const cJSON *body,
+    struct ob_fail *f)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "address");
 	struct details_in in;
@@ -270,7 +345,7 @@ ob_invoices_details_set(const struct ob_actx *ax, struct ob_stripe *st, int64_t 
 		return NULL;
 	}
 	rc = details_take(body, before, &in, f) == 0 && details_check(&in, f) == 0 &&
-	    details_store(ax, st, org_id, &in, before, f) == 0 ? 0 : -1;
+	    details_store(ax, org_id, &in, before, f) == 0 ? 0 : -1;
 	cJSON_Delete(before);
 	return rc == 0 ? ob_invoices_details_get(ax->db, org_id) : NULL;
 }

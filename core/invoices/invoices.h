@@ -113,19 +113,43 @@ int ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_f
 int ob_invoices_reconcile(struct ob_db *db, struct ob_stripe *st, int max_per_customer,
     int *applied);
 
-/** The org's billing details {"object":"billing_details",…}; NULL on failure. */
+/**
+ * The org's billing details {"object":"billing_details",…}, with
+ * "stripe_sync": "synced" or "pending" (the last save is not at Stripe
+ * yet; "stripe_sync_error" says why, once a push failed); NULL on failure.
+ */
 cJSON *ob_invoices_details_get(struct ob_db *db, int64_t org_id);
 
 /**
  * Change billing details from body (email, address{line1,line2,city,state,
  * postal_code,country}, tax_id, po_number, invoice_notes; absent keys keep
- * their value) with an audit row, then push them to the Stripe customer
- * (made if the org has none): email, address, invoice_settings.custom_fields
- * (PO number, Tax ID) and invoice_settings.footer (notes). st may be NULL
- * (stored only). Returns the new details object, or NULL with f set.
+ * their value) with an audit row, in one transaction (it joins the
+ * caller's, e.g. the idempotency record's). Only stored: the save is
+ * marked pending for Stripe, and ob_invoices_details_push() sends it once
+ * no transaction is open. Returns the new details object, or NULL with f.
  */
-cJSON *ob_invoices_details_set(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
-    const cJSON *body, struct ob_fail *f);
+cJSON *ob_invoices_details_set(const struct ob_actx *ax, int64_t org_id, const cJSON *body,
+    struct ob_fail *f);
+
+/**
+ * Push the org's pending details save (if any) to its Stripe customer
+ * (made if the org has none): email, address,
+ * invoice_settings.custom_fields (PO number, Tax ID), invoice_settings.footer
+ * (notes). Must be called with no transaction open (refused otherwise):
+ * Stripe is called between two short statements. On success the save is
+ * recorded as pushed; on a failure the details stay saved and pending, with
+ * the error recorded for a retry (ob_invoices_details_push_pending). 0
+ * (also when nothing was pending), or -1 with f.
+ */
+int ob_invoices_details_push(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
+    struct ob_fail *f);
+
+/**
+ * The retry path: push up to limit orgs' pending details, oldest first.
+ * *pushed counts the pushes that succeeded. 0, or -1 on a database failure.
+ */
+int ob_invoices_details_push_pending(struct ob_db *db, struct ob_stripe *st, int limit,
+    int *pushed);
 
 /**
  * The default payment method of the org's customer as
