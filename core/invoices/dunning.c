@@ -321,16 +321,16 @@ out:
 	return rc;
 }
 
-/* Suspend the org (row r locked): cancel at Stripe, suspend, record, notify. 0 or -1. */
+/*
+ * Suspend the org (row r locked; its subscription already canceled at
+ * Stripe): suspend, record, notify. 0 or -1.
+ */
 static int
-suspend(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id, const char *org,
-    const struct dun_row *r)
+suspend(const struct ob_actx *ax, int64_t org_id, const char *org, const struct dun_row *r)
 {
 	char reason[320], key[300];
 	const char *p2[2] = { org, reason };
 
-	if (cancel_subscription(ax->db, st, org_id, org, r->invoice) != 0)
-		return -1;
 	snprintf(reason, sizeof(reason), "billing: payment failed (invoice %.250s)",
 	    r->invoice[0] ? r->invoice : "unknown");
 	if (ob_db_run(ax->db, OB_STMT_DUN_ORG_SUSPEND, p2) != 0 ||
@@ -341,6 +341,36 @@ suspend(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id, const ch
 	return notify(ax->db, org_id, org, "billing_suspended", key, "Organization suspended: ",
 	    "A payment stayed overdue, so the subscription was canceled and the organization\n"
 	    "suspended. Contact support or pay the open invoice to restore it.\n");
+}
+
+/*
+ * The suspension step, entered with org_id's dunning row locked (r) by an
+ * open transaction. No Stripe call is made under that lock: the
+ * transaction ends, the subscription is canceled at Stripe with none open
+ * (keyed, so a retry replays), then the row is locked again and, if the
+ * org is still due for suspension (not paid meanwhile), suspended. A crash
+ * in between leaves the org due; the next pass cancels again (replayed)
+ * and suspends. 1 moved, 0 not, -1 failure.
+ */
+static int
+tick_suspend(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int64_t grace_s,
+    int64_t suspend_s, struct dun_row *r)
+{
+	struct ob_actx ax = { db, NULL, "jobs", NULL, NULL, 0 };
+	char org[24], invoice[sizeof(r->invoice)];
+
+	snprintf(invoice, sizeof(invoice), "%s", r->invoice);
+	if (dun_end(db, 0, NULL) != 0)
+		return -1;
+	ob_num_str(org, sizeof(org), org_id);
+	if (cancel_subscription(db, st, org_id, org, invoice) != 0)
+		return -1;
+	if (dun_begin(db, org_id, org, r) != 0)
+		return -1;
+	if (ob_dunning_next(r->state, OB_DUNNING_EV_TICK, r->since, r->now, grace_s, suspend_s,
+	    r->overridden) != OB_DUNNING_SUSPENDED)
+		return dun_end(db, 0, NULL) == 0 ? 0 : -1;	/* paid or lifted meanwhile */
+	return dun_end(db, suspend(&ax, org_id, org, r), NULL) == 0 ? 1 : -1;
 }
 
 /* One org's timed step. 1 moved, 0 not, -1 failure. */
@@ -367,7 +397,7 @@ tick_one(struct ob_db *db, struct ob_stripe *st, int64_t org_id, int64_t grace_s
 		    "Update your payment method on the Billing page to restore service.\n") != 0)
 			rc = -1;
 	} else if (to == OB_DUNNING_SUSPENDED) {
-		rc = suspend(&ax, st, org_id, org, &r);
+		return tick_suspend(db, st, org_id, grace_s, suspend_s, &r);
 	}
 	return dun_end(db, rc, NULL) == 0 ? 1 : -1;
 }
