@@ -1,14 +1,19 @@
 /*
  * What the invoices handlers share (h_invoices_int.h): the Stripe client,
- * form flashes, filters from the query, money for display, the
+ * form flashes and one-time form keys, filters from the query, money for display, the
  * dunning banner, and the staff routes' org and context.
  */
 #include "fcgi/h_invoices_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "fcgi/api.h"
+#include "base/idem.h"
+#include "fcgi/fields.h"
 #include "base/json.h"
 #include "stripe/client.h"
 #include "invoices/dunning.h"
@@ -18,6 +23,27 @@
 #include "fcgi/worker.h"
 #include "base/num.h"
 #include "base/money.h"
+
+void
+ob_h_inv_form_key(cJSON *d)
+{
+	unsigned char rnd[16];
+	char hex[40];
+	int i;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	cJSON_AddStringToObject(d, "idem", hex);
+}
+
+const char *
+ob_h_inv_posted_key(struct ob_req *r)
+{
+	const char *key = ob_field_str(r, "idem");
+
+	return key != NULL && ob_idem_key_ok(key) ? key : NULL;
+}
 
 void
 ob_h_inv_done_flash(struct ob_req *r, cJSON *d)

@@ -21,6 +21,7 @@ static const struct ob_field form_rows[] = {
 	{ .name = "credits", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED | OB_FIELD_ABSENT_INVALID,
 	    .min = 1, .max = OB_INVOICES_CREDITS_MAX,
 	    .message = "Enter a number of credits from {min} to {max}." },
+	{ .name = "idem", .type = OB_FIELD_STRING },	/* the form's one-time key */
 };
 const struct ob_fields ob_h_credit_purchase_form_fields = OB_FIELDS_TABLE(OB_BODY_FORM, form_rows, NULL);
 
@@ -31,6 +32,12 @@ static const struct ob_field api_rows[] = {
 };
 const struct ob_fields ob_h_api_purchase_fields = OB_FIELDS_TABLE(OB_BODY_JSON, api_rows, NULL);
 
+/*
+ * The console's purchase. The form carries a one-time key made when it was
+ * rendered (ob_h_inv_form_key), used as the purchase's Idempotency-Key: the
+ * same form submitted again (a double click, back and resubmit) finds the
+ * first purchase and answers it, charging once.
+ */
 int
 ob_h_credit_purchase_form(struct ob_req *r)
 {
@@ -41,7 +48,7 @@ ob_h_credit_purchase_form(struct ob_req *r)
 
 	ob_api_actx(r, &ax);
 	out = ob_invoices_buy_credits(&ax, ob_worker_stripe(r->w), r->who.org_id,
-	    ob_field_i64(r, "credits", 0), NULL, &declined, &replayed, &f);
+	    ob_field_i64(r, "credits", 0), ob_h_inv_posted_key(r), &declined, &replayed, &f);
 	if (out == NULL)
 		return ob_api_failed(r, &f);
 	cJSON_Delete(out);

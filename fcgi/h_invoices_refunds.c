@@ -62,6 +62,7 @@ render_admin_refunds(struct ob_req *r, int64_t org_id, int status, const struct 
 			cJSON_AddItemToObject(d, "dunning", dun);
 		}
 	}
+	ob_h_inv_form_key(d);
 	ob_page_render(r, status, "pages/admin_refunds", d);
 	cJSON_Delete(d);
 	return 0;
@@ -137,6 +138,7 @@ static const struct ob_field refund_form_rows[] = {
 	{ .name = "amount", .type = OB_FIELD_INT, .min = 1, .max = 999999999999999LL,
 	    .message = "amount is a whole number of cents (empty: everything left)." },
 	REASON_ROW,
+	{ .name = "idem", .type = OB_FIELD_STRING },	/* the form's one-time key */
 };
 const struct ob_fields ob_h_admin_refund_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, refund_form_rows, staff_form_fail);
@@ -153,7 +155,7 @@ ob_h_admin_refund_form(struct ob_req *r)
 		return -1;
 	if (org > 0)
 		out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, ob_field_i64(r, "invoice_id", 0),
-		    ob_field_i64(r, "amount", 0), ax.reason, NULL, &f);
+		    ob_field_i64(r, "amount", 0), ax.reason, ob_h_inv_posted_key(r), &f);
 	cJSON_Delete(out);
 	return staff_form_done(r, org, out != NULL ? 0 : -1, &f, "refunded");
 }
