@@ -29,7 +29,7 @@ WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 CFLAGS  ?= -O2 -g
 ifeq ($(SAN),1)
 CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-           -fno-sanitize-recover=undefined -DOB_STRICT_COLUMNS
+           -fno-sanitize-recover=undefined -DOB_STRICT_COLUMNS -DOB_STRICT_TX
 LDFLAGS += -fsanitize=address,undefined
 endif
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icore -I. -I$(O)/gen \

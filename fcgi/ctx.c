@@ -6,11 +6,21 @@
 #include "base/log.h"
 #include "stripe/client.h"
 
+/* The Stripe client's guard: refuse while the worker's connection is in a transaction. */
+static int
+stripe_guard(void *arg)
+{
+	return ob_db_in_tx(arg);
+}
+
 struct ob_stripe *
 ob_worker_stripe(struct ob_worker *w)
 {
-	if (w->stripe == NULL)
+	if (w->stripe == NULL) {
 		w->stripe = ob_stripe_new_default(w->cfg->stripe_api_base, w->cfg->stripe_secret_key);
+		if (w->stripe != NULL)
+			ob_stripe_set_guard(w->stripe, stripe_guard, &w->db);
+	}
 	return w->stripe;
 }
 

@@ -96,10 +96,22 @@ ob_cli_db(struct ob_cli *c)
 	return 0;
 }
 
+/* The Stripe client's guard: refuse while the command's connection is in a transaction. */
+static int
+stripe_guard(void *arg)
+{
+	return ob_db_in_tx(arg);
+}
+
 struct ob_stripe *
 ob_cli_stripe_client(struct ob_cli *c)
 {
-	return ob_stripe_new_default(c->cfg.stripe_api_base, c->cfg.stripe_secret_key);
+	struct ob_stripe *s = ob_stripe_new_default(c->cfg.stripe_api_base,
+	    c->cfg.stripe_secret_key);
+
+	if (s != NULL)
+		ob_stripe_set_guard(s, stripe_guard, &c->db);
+	return s;
 }
 
 int
