@@ -42,7 +42,7 @@ details_get(const struct inv_org *o)
 	return inv_api(o->key, "GET", path, NULL, 200);
 }
 
-/* The fake's customer's member path (e.g. "address.city", "invoice_settings.footer"). */
+/* The fake's customer's member outer.inner (e.g. address.city), "" if absent. */
 static const char *
 customer_field(const char *cus, const char *outer, const char *inner)
 {
@@ -81,7 +81,7 @@ START_TEST(details_saved_when_stripe_fails_then_pushed_by_jobs)
 	snprintf(fault, sizeof(fault), "{\"status\":500,\"count\":10,\"method\":\"POST\","
 	    "\"path_prefix\":\"/v1/customers/%s\"}", o.cus);
 	inv_fake_ctl("/_fake/faults", fault);
-	d = details_post(&o, "{\"address\":{\"city\":\"Pendingham\"},\"invoice_notes\":\"Net 15.\"}",
+	d = details_post(&o, "{\"address\":{\"city\":\"Pendingham\"},\"po_number\":\"PO-PEND-1\"}",
 	    200);
 	ck_assert_str_eq(t_jstr(cJSON_GetObjectItemCaseSensitive(d, "address"), "city"), "Pendingham");
 	cJSON_Delete(d);
@@ -96,7 +96,7 @@ START_TEST(details_saved_when_stripe_fails_then_pushed_by_jobs)
 	faults_clear();
 	ck_assert_int_eq(t_jobs_once(), 0);
 	ck_assert_str_eq(customer_field(o.cus, "address", "city"), "Pendingham");
-	ck_assert_str_eq(customer_field(o.cus, "invoice_settings", "footer"), "Net 15.");
+	ck_assert_str_eq(customer_field(o.cus, "metadata", "orgbill_po_number"), "PO-PEND-1");
 	d = details_get(&o);
 	ck_assert_str_eq(t_jstr(d, "stripe_sync"), "synced");
 	ck_assert_ptr_null(t_jstr(d, "stripe_sync_error"));
