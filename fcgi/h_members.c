@@ -10,12 +10,37 @@
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
 #include "fcgi/input.h"
+#include "identity/invite.h"
 #include "identity/mutation.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
 #include "base/num.h"
+
+/* The open invitations for the page (each row with the form's token); -1 on failure. */
+static int
+add_invitations(struct ob_req *r, cJSON *d)
+{
+	cJSON *list, *data, *m;
+	int i;
+
+	if (!ob_authz_can(r, OB_ACT_MEMBERS_MANAGE))
+		return 0;
+	if ((list = ob_invite_list(&r->w->db, r->who.org_id)) == NULL)
+		return -1;
+	data = cJSON_DetachItemFromObject(list, "data");
+	cJSON_Delete(list);
+	for (i = 0; i < cJSON_GetArraySize(data); i++) {
+		m = cJSON_GetArrayItem(data, i);
+		cJSON_AddStringToObject(m, "csrf", r->csrf);
+		cJSON_AddBoolToObject(m, "is_expired",
+		    strcmp(cJSON_GetObjectItem(m, "status")->valuestring, "expired") == 0);
+	}
+	cJSON_AddBoolToObject(d, "has_invitations", cJSON_GetArraySize(data) > 0);
+	cJSON_AddItemToObject(d, "invitations", data);
+	return 0;
+}
 
 static int
 render_members(struct ob_req *r, int status, const struct ob_fail *f)
@@ -26,6 +51,11 @@ render_members(struct ob_req *r, int status, const struct ob_fail *f)
 	if ((list = ob_member_list(&r->w->db, r->who.org_id)) == NULL)
 		return -1;
 	d = ob_page_new(r, "Members", "members");
+	if (add_invitations(r, d) != 0) {
+		cJSON_Delete(d);
+		cJSON_Delete(list);
+		return -1;
+	}
 	data = cJSON_GetObjectItem(list, "data");
 	for (i = 0; i < cJSON_GetArraySize(data); i++) {
 		const char *role;
@@ -106,18 +136,68 @@ static const struct ob_field invite_form_rows[] = {
 const struct ob_fields ob_h_member_invite_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, invite_form_rows, form_fail);
 
+/* An invitation's input from the request's fields and the settings. */
+static void
+invite_in(struct ob_req *r, struct ob_invite_in *in)
+{
+	in->email = ob_field_str(r, "email");
+	in->role = ob_field_str(r, "role");
+	in->department = ob_field_str(r, "department");
+	in->base_url = r->w->cfg->public_url;
+	in->ttl_s = r->w->cfg->invite_ttl_s;
+}
+
 int
 ob_h_member_invite_form(struct ob_req *r)
 {
+	struct ob_invite_in in;
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	int64_t uid;
+	cJSON *out = NULL;
+	int rc, created;
+
+	ob_api_actx(r, &ax);
+	invite_in(r, &in);
+	rc = ob_invite_create(&ax, r->who.org_id, &in, &out, &created, &f);
+	cJSON_Delete(out);
+	return form_done(r, rc, &f, "member_invited");
+}
+
+/* Resend (resend 1) or revoke the invitation in the path. */
+static int
+invitation_form(struct ob_req *r, int resend)
+{
+	struct ob_invite_in in = { 0 };
+	struct ob_actx ax;
+	struct ob_fail f = { 0 };
+	int64_t id = ob_num_id(ob_route_param(r, "invitation_id"));
+	cJSON *out = NULL;
 	int rc;
 
 	ob_api_actx(r, &ax);
-	rc = ob_member_invite(&ax, r->who.org_id, ob_field_str(r, "email"),
-	    ob_field_str(r, "role"), ob_field_str(r, "department"), &uid, &f);
-	return form_done(r, rc, &f, "member_invited");
+	in.base_url = r->w->cfg->public_url;
+	in.ttl_s = r->w->cfg->invite_ttl_s;
+	if (id == 0)
+		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "invitation_not_found", "invitation_id",
+		    "No such open invitation.");
+	else if (resend)
+		rc = ob_invite_resend(&ax, r->who.org_id, id, &in, &out, &f);
+	else
+		rc = ob_invite_revoke(&ax, r->who.org_id, id, &f);
+	cJSON_Delete(out);
+	return form_done(r, rc, &f, resend ? "invitation_resent" : "invitation_revoked");
+}
+
+int
+ob_h_invitation_resend_form(struct ob_req *r)
+{
+	return invitation_form(r, 1);
+}
+
+int
+ob_h_invitation_revoke_form(struct ob_req *r)
+{
+	return invitation_form(r, 0);
 }
 
 static const struct ob_field role_form_rows[] = { ROLE_ROW(OB_FIELD_ABSENT_INVALID) };
@@ -170,27 +250,20 @@ static const struct ob_field invite_rows[] = {
 };
 const struct ob_fields ob_h_api_member_invite_fields = OB_FIELDS_TABLE(OB_BODY_JSON, invite_rows, NULL);
 
+/* An invitation: 201 with it, or 200 when an open one was renewed. */
 static int
 invite_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
 {
+	struct ob_invite_in in;
 	struct ob_actx ax;
-	const char *email = ob_field_str(r, "email"), *role = ob_field_str(r, "role");
-	int64_t uid;
-	char id[24];
+	int created = 0;
 
 	(void)arg;
 	ob_api_actx(r, &ax);
-	if (ob_member_invite(&ax, r->who.org_id, email, role, ob_field_str(r, "department"),
-	    &uid, f) != 0)
+	invite_in(r, &in);
+	if (ob_invite_create(&ax, r->who.org_id, &in, out, &created, f) != 0)
 		return -1;
-	snprintf(id, sizeof(id), "%lld", (long long)uid);
-	*out = cJSON_CreateObject();
-	cJSON_AddStringToObject(*out, "object", "member");
-	cJSON_AddStringToObject(*out, "user_id", id);
-	cJSON_AddStringToObject(*out, "email", email);
-	cJSON_AddStringToObject(*out, "role", role);
-	cJSON_AddStringToObject(*out, "status", "active");
-	*status = 201;
+	*status = created ? 201 : 200;
 	return 0;
 }
 
@@ -198,6 +271,88 @@ int
 ob_h_api_member_invite(struct ob_req *r)
 {
 	ob_api_idempotent_json(r, 0, invite_op);
+	return 0;
+}
+
+static const struct ob_field api_role_rows[] = { ROLE_ROW(0) };
+const struct ob_fields ob_h_api_member_role_fields = OB_FIELDS_TABLE(OB_BODY_JSON, api_role_rows, NULL);
+
+/* The member in the path gets the role in the body (the role rules apply). */
+static int
+role_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
+{
+	const char *param = ob_route_param(r, "user_id"), *role = ob_field_str(r, "role");
+	int64_t uid = ob_num_id(param);
+	struct ob_actx ax;
+
+	(void)arg;
+	ob_api_actx(r, &ax);
+	if (uid == 0)
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
+	if (ob_member_set_role(&ax, r->who.org_id, uid, role, f) != 0)
+		return -1;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "object", "member");
+	cJSON_AddStringToObject(*out, "user_id", param);
+	cJSON_AddStringToObject(*out, "role", role);
+	*status = 200;
+	return 0;
+}
+
+int
+ob_h_api_member_role(struct ob_req *r)
+{
+	ob_api_idempotent_json(r, 0, role_op);
+	return 0;
+}
+
+int
+ob_h_api_invitations(struct ob_req *r)
+{
+	return ob_api_answer(r, ob_invite_list(&r->w->db, r->who.org_id));
+}
+
+/* Resend (arg non-NULL) or revoke the invitation in the path. */
+static int
+invitation_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
+{
+	const char *param = ob_route_param(r, "invitation_id");
+	int64_t id = ob_num_id(param);
+	struct ob_invite_in in = { 0 };
+	struct ob_actx ax;
+
+	ob_api_actx(r, &ax);
+	in.base_url = r->w->cfg->public_url;
+	in.ttl_s = r->w->cfg->invite_ttl_s;
+	if (id == 0)
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "invitation_not_found", "invitation_id",
+		    "No such open invitation.");
+	if (arg != NULL)
+		return ob_invite_resend(&ax, r->who.org_id, id, &in, out, f) == 0 ?
+		    (*status = 200, 0) : -1;
+	if (ob_invite_revoke(&ax, r->who.org_id, id, f) != 0)
+		return -1;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "object", "invitation");
+	cJSON_AddStringToObject(*out, "id", param);
+	cJSON_AddStringToObject(*out, "status", "revoked");
+	*status = 200;
+	return 0;
+}
+
+int
+ob_h_api_invitation_resend(struct ob_req *r)
+{
+	static int resend = 1;
+
+	ob_api_idempotent(r, r->who.org_id, 0, invitation_op, &resend);
+	return 0;
+}
+
+int
+ob_h_api_invitation_revoke(struct ob_req *r)
+{
+	ob_api_idempotent(r, r->who.org_id, 0, invitation_op, NULL);
 	return 0;
 }
 

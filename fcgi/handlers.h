@@ -40,6 +40,16 @@ int ob_h_member_role_form(struct ob_req *r);
 extern const struct ob_fields ob_h_member_role_form_fields;
 int ob_h_member_remove_form(struct ob_req *r);
 
+/** POST /members/invitations/{invitation_id}/resend and …/revoke. */
+int ob_h_invitation_resend_form(struct ob_req *r);
+int ob_h_invitation_revoke_form(struct ob_req *r);
+
+/** GET /invite/{token}: the page an invitation's link opens (no session needed). */
+int ob_h_invite_page(struct ob_req *r);
+
+/** POST /invite/{token}: accept (a new person sets name and password, or a signed-in user). */
+int ob_h_invite_accept(struct ob_req *r);
+
 /** POST /members/visibility: whether members see the billing summary. */
 int ob_h_members_visibility_form(struct ob_req *r);
 extern const struct ob_fields ob_h_members_visibility_form_fields;
@@ -48,6 +58,15 @@ extern const struct ob_fields ob_h_members_visibility_form_fields;
 int ob_h_api_members(struct ob_req *r);
 int ob_h_api_member_invite(struct ob_req *r);
 extern const struct ob_fields ob_h_api_member_invite_fields;
+
+/** POST /api/v1/org-billing/{org_id}/members/{user_id}/role: change a member's role. */
+int ob_h_api_member_role(struct ob_req *r);
+extern const struct ob_fields ob_h_api_member_role_fields;
+
+/** GET …/{org_id}/members/invitations; POST …/invitations/{invitation_id}/resend, /revoke. */
+int ob_h_api_invitations(struct ob_req *r);
+int ob_h_api_invitation_resend(struct ob_req *r);
+int ob_h_api_invitation_revoke(struct ob_req *r);
 
 /** GET /api-keys, POST /api-keys, POST /api-keys/{prefix}/revoke. */
 int ob_h_apikeys_page(struct ob_req *r);

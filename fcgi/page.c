@@ -12,7 +12,10 @@
  * so nobody can make the console say something through a link). */
 static const struct ob_page_flash_msg flashes[] = {
 	{ "signed_out", "success", "You have signed out." },
-	{ "member_invited", "success", "Member invited." },
+	{ "member_invited", "success", "Member invited: the invitation e-mail is on its way." },
+	{ "invitation_resent", "success", "Invitation sent again with a new link." },
+	{ "invitation_revoked", "success", "Invitation withdrawn." },
+	{ "invitation_accepted", "success", "Welcome: you have joined the organization." },
 	{ "member_updated", "success", "Member updated." },
 	{ "member_removed", "success", "Member removed." },
 	{ "key_revoked", "success", "API key revoked." },

@@ -133,7 +133,11 @@ access_log(struct ob_worker *w, struct ob_req *r)
 	ob_buf_puts(&b, ",\"method\":");
 	ob_json_put_str(&b, r->method);
 	ob_buf_puts(&b, ",\"path\":");
-	ob_json_put_str(&b, r->path);
+	/* A path that carries a secret (an invitation's token) is logged as its pattern. */
+	if (r->route >= 0 && strstr(w->router->routes[r->route].pattern, "{token}") != NULL)
+		ob_json_put_str(&b, w->router->routes[r->route].pattern);
+	else
+		ob_json_put_str(&b, r->path);
 	ob_buf_printf(&b, ",\"status\":%d,\"bytes\":%zu,\"dur_us\":%ld,\"route\":",
 	    r->status, r->resp_body.len, us);
 	ob_json_put_str(&b, r->route >= 0 ? w->router->routes[r->route].pattern : "");

@@ -60,6 +60,8 @@ static const struct cfg_item cfg_items[] = {
 	  "console sessions end after this many seconds without a request" },
 	{ "ORGBILL_SESSION_MAX_S", CFG_INT, S(session_max_s), "43200", 300, 86400 * 90,
 	  "console sessions end this many seconds after sign-in, used or not" },
+	{ "ORGBILL_INVITE_TTL_S", CFG_INT, S(invite_ttl_s), "604800", 300, 86400 * 90,
+	  "an invitation link works this many seconds after it is sent" },
 	{ "ORGBILL_RATE_READ", CFG_STR, S(rate_read), "100/60", 0, 0,
 	  "GET requests per identity: LIMIT/SECONDS (per host)" },
 	{ "ORGBILL_RATE_WRITE", CFG_STR, S(rate_write), "20/60", 0, 0,

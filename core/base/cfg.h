@@ -28,6 +28,7 @@ struct ob_cfg {
 	long  stripe_webhook_tolerance;	/* seconds */
 	long  session_idle_s;		/* console session idle expiry */
 	long  session_max_s;		/* console session absolute expiry */
+	long  invite_ttl_s;		/* invitation links expire after this */
 	/* Rate limits, "LIMIT/SECONDS" (docs/RATELIMITS.md). */
 	char *rate_read;
 	char *rate_write;

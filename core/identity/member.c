@@ -1,6 +1,7 @@
 /*
- * Memberships (org.h): who belongs to an org, in which role. The last
- * owner can neither leave nor stop being an owner.
+ * Memberships (org.h): who belongs to an org, in which role. Every change
+ * of a role passes the rules of roles.h (the last owner can neither leave
+ * nor stop being an owner; only owners grant or remove `owner`).
  */
 #include "identity/org.h"
 
@@ -11,6 +12,7 @@
 #include "base/row.h"
 #include "base/num.h"
 #include "identity/mutation.h"
+#include "identity/roles.h"
 
 /* The role and department of a new membership. 0, or -1 with f. */
 static int
@@ -74,51 +76,18 @@ ob_member_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	return member_add_commit(ax, org_id, user_id, role, department, f);
 }
 
-int
-ob_member_invite(const struct ob_actx *ax, int64_t org_id, const char *email,
-    const char *role, const char *department, int64_t *user_id, struct ob_fail *f)
-{
-	const char *params[4], *state = NULL;
-	PGresult *res;
-
-	if (!ob_mutation_email_ok(email))
-		return ob_fail(f, OB_FAIL_INVALID, "invalid_email", "email",
-		    "The e-mail address is not valid.");
-	if (member_input_ok(role, department, f) != 0)
-		return -1;
-	if (ob_db_begin(ax->db) != 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	params[0] = email;
-	if ((res = ob_db_exec(ax->db, OB_STMT_USER_BY_EMAIL, params, &state)) == NULL)
-		return ob_mutation_failed(ax, state, f, NULL, NULL, NULL);
-	if (PQntuples(res) == 1) {
-		*user_id = ob_row_i64(res, 0, "id");
-		PQclear(res);
-	} else {
-		PQclear(res);
-		params[0] = email;
-		params[1] = "";
-		params[2] = NULL;
-		params[3] = "false";
-		if ((res = ob_db_exec(ax->db, OB_STMT_USER_CREATE, params, &state)) == NULL)
-			return ob_mutation_failed(ax, state, f, "email_taken", "email",
-			    "A user with this e-mail address exists.");
-		*user_id = ob_row_i64(res, 0, "id");
-		PQclear(res);
-	}
-	return member_add_commit(ax, org_id, *user_id, role, department, f);
-}
-
 /*
- * Lock the org's owners (fixed order: by user id) and refuse a change that
- * would leave none. Inside a transaction. 0, or -1 with f set.
+ * Lock the org's owners (fixed order: by user id), then user's membership,
+ * and fill c->from and c->last_owner. Inside a transaction. 0, or -1 with f
+ * set (rolled back): no such member is member_not_found.
  */
 static int
-keep_an_owner(const struct ob_actx *ax, const char *org, int64_t user_id, struct ob_fail *f)
+role_standing(const struct ob_actx *ax, const char *org, const char *user, int64_t user_id,
+    struct ob_role_change *c, struct ob_fail *f)
 {
-	const char *params[1] = { org };
+	const char *params[2] = { org, user };
 	PGresult *res;
-	int i, n, is_owner = 0;
+	int i, n, is_owner = 0, rc;
 
 	if ((res = ob_db_exec(ax->db, OB_STMT_MEMBER_OWNERS, params, NULL)) == NULL)
 		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
@@ -127,20 +96,25 @@ keep_an_owner(const struct ob_actx *ax, const char *org, int64_t user_id, struct
 		if (ob_row_i64(res, i, "user_id") == user_id)
 			is_owner = 1;
 	PQclear(res);
-	if (is_owner && n == 1) {
+	if ((rc = ob_db_one(ax->db, OB_STMT_MEMBER_LOCK, params, &res)) < 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	if (rc > 0) {
 		ob_db_rollback(ax->db);
-		return ob_fail(f, OB_FAIL_CONFLICT, "last_owner", "user_id",
-		    "An organization must keep at least one owner.");
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No such member.");
 	}
+	c->from = ob_role_parse(ob_row_str(res, 0, "role"));
+	PQclear(res);
+	c->last_owner = is_owner && n == 1;
 	return 0;
 }
 
 /*
- * Change user_id's membership of org_id in one transaction: keep an owner
- * unless role is "owner", run s (org, user, role), which returns the
- * member's old role as old_role (no row: no such member), and audit action
- * with before {role: old}, after {role} (role NULL: the member is removed,
- * no after). 0, or -1 with f (rolled back).
+ * Change user_id's membership of org_id in one transaction: check the role
+ * rules (roles.h) for ax's actor, run s (org, user, role), which returns
+ * the member's old role as old_role, and audit action with before {role:
+ * old}, after {role} (role NULL: the member is removed, no after). 0, or
+ * -1 with f (rolled back).
  */
 static int
 member_change(const struct ob_actx *ax, int64_t org_id, int64_t user_id, enum ob_stmt s,
@@ -148,16 +122,25 @@ member_change(const struct ob_actx *ax, int64_t org_id, int64_t user_id, enum ob
 {
 	char org[24], user[24];
 	const char *params[3] = { org, user, role };
+	struct ob_role_change c;
 	PGresult *res;
 	cJSON *before, *after = NULL;
 	int rc;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(user, sizeof(user), user_id);
+	ob_role_actor(ax, org_id, &c);
+	c.self = ax->who != NULL && ax->who->kind == OB_PRINCIPAL_USER &&
+	    ax->who->user_id == user_id;
+	c.to = role != NULL ? ob_role_parse(role) : OB_ROLE_NONE;
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if ((role == NULL || strcmp(role, "owner") != 0) && keep_an_owner(ax, org, user_id, f) != 0)
+	if (role_standing(ax, org, user, user_id, &c, f) != 0)
 		return -1;
+	if (ob_role_change_check(&c, f) != 0) {
+		ob_db_rollback(ax->db);
+		return -1;
+	}
 	if ((rc = ob_db_one(ax->db, s, params, &res)) < 0)
 		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
 	if (rc > 0) {
@@ -176,6 +159,50 @@ member_change(const struct ob_actx *ax, int64_t org_id, int64_t user_id, enum ob
 	cJSON_Delete(before);
 	cJSON_Delete(after);
 	return rc;
+}
+
+int
+ob_member_join_tx(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const struct ob_role_change *inviter, const char *role, const char *department,
+    int *joined, struct ob_fail *f)
+{
+	char org[24], user[24];
+	const char *params[5] = { org, user, role, department ? department : "", "active" };
+	const char *p3[3] = { user, org, "false" };
+	struct ob_role_change c = *inviter;
+	PGresult *res;
+	cJSON *after;
+	int rc;
+
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	*joined = 0;
+	if ((rc = ob_db_one(ax->db, OB_STMT_MEMBER_LOCK, params, &res)) < 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	if (rc == 0) {
+		PQclear(res);	/* already a member: their role stays */
+		return 0;
+	}
+	c.self = 0;
+	c.from = OB_ROLE_NONE;
+	c.to = ob_role_parse(role);
+	c.last_owner = 0;
+	if (ob_role_change_check(&c, f) != 0) {
+		ob_db_rollback(ax->db);
+		return -1;
+	}
+	if (ob_db_run(ax->db, OB_STMT_MEMBER_UPSERT, params) != 0 ||
+	    ob_db_run(ax->db, OB_STMT_USER_SET_DEFAULT_ORG, p3) != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "role", role);
+	cJSON_AddStringToObject(after, "department", department ? department : "");
+	rc = ob_audit_write(ax, org_id, "member.join", "user", user, NULL, after);
+	cJSON_Delete(after);
+	if (rc != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	*joined = 1;
+	return 0;
 }
 
 int

@@ -35,15 +35,15 @@ int ob_user_create(const struct ob_actx *ax, const char *email, const char *name
 int ob_member_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     const char *role, const char *department, struct ob_fail *f);
 
-/** Invite by e-mail: creates the user (no password) if needed, then adds. */
-int ob_member_invite(const struct ob_actx *ax, int64_t org_id, const char *email,
-    const char *role, const char *department, int64_t *user_id, struct ob_fail *f);
-
-/** Change a member's role; the last owner cannot stop being one. */
+/**
+ * Change a member's role, as ax's actor, under the role rules
+ * (identity/roles.h): 403 forbidden / owner_required / own_role_upward,
+ * 409 last_owner, 404 member_not_found.
+ */
 int ob_member_set_role(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     const char *role, struct ob_fail *f);
 
-/** Remove a member; the last owner cannot be removed. */
+/** Remove a member, under the same rules as ob_member_set_role. */
 int ob_member_remove(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     struct ob_fail *f);
 

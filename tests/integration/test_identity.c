@@ -277,13 +277,14 @@ START_TEST(audit_rows_for_mutations)
 	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/members", t_org_id("acme"));
 	ck_assert_int_eq(t_json_as(key, "POST", path, body, hdr, NULL), 201);
 	/* One row, in the same transaction: actor, target, after, request id. */
-	snprintf(q, sizeof(q), "SELECT count(*) FROM audit_log a JOIN users u ON u.id::text = a.target_id"
-	    " WHERE a.action = 'member.add' AND a.actor_type = 'api_key' AND a.actor_id = '%.12s'"
+	snprintf(q, sizeof(q), "SELECT count(*) FROM audit_log a JOIN invitations i"
+	    " ON i.id::text = a.target_id WHERE a.action = 'member.invite'"
+	    " AND a.target_type = 'invitation' AND a.actor_type = 'api_key' AND a.actor_id = '%.12s'"
 	    " AND a.after->>'department' = 'QA' AND a.request_id ~ '^[0-9a-f]{32}$'", key + 3);
 	ck_assert_str_eq(t_sql_value(q), "1");
 	snprintf(path, sizeof(path), "/api/v1/org-billing/%ld/history?limit=1", t_org_id("acme"));
 	ck_assert_int_eq(t_get_as(NULL, key, path, &r), 200);
-	ck_assert_ptr_nonnull(strstr(r.body.data, "\"action\":\"member.add\""));
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"action\":\"member.invite\""));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"has_more\":true"));
 	p = strstr(r.body.data, "\"id\":\"");
 	ck_assert_ptr_nonnull(p);

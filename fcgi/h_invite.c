@@ -1,0 +1,211 @@
+/*
+ * The page an invitation's link opens, and accepting it (identity/invite.h).
+ * No session is needed: a new person sets a name and password and is
+ * signed in; someone with an account signs in first (the link's token
+ * waits in a short-lived cookie, so it never travels in a query string)
+ * and accepts. The token is in the path only; the access log writes the
+ * route's pattern for these paths instead.
+ */
+#include "fcgi/handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "fcgi/api.h"
+#include "fcgi/authz.h"
+#include "fcgi/input.h"
+#include "fcgi/page.h"
+#include "fcgi/router.h"
+#include "fcgi/worker.h"
+#include "identity/auth.h"
+#include "identity/invite.h"
+#include "identity/org.h"
+
+#define INVITE_COOKIE	"__Host-ob_invite"
+
+/* The HTTP status of a refused link or acceptance. */
+static int
+fail_status(const struct ob_fail *f)
+{
+	if (f->code != NULL && (strcmp(f->code, "invitation_used") == 0 ||
+	    strcmp(f->code, "invitation_revoked") == 0 || strcmp(f->code, "invitation_expired") == 0))
+		return 410;
+	return ob_api_fail_status(f->kind);
+}
+
+/* A fresh double-submit token for the new-person form (as the sign-in form). */
+static void
+login_token(struct ob_req *r, cJSON *d)
+{
+	unsigned char raw[OB_TOKEN_BYTES];
+	char token[OB_TOKEN_TEXT], cookie[160];
+
+	ob_auth_token_new(raw, token);
+	snprintf(cookie, sizeof(cookie),
+	    "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600",
+	    OB_LOGIN_COOKIE, token);
+	ob_resp_header(r, "Set-Cookie", cookie);
+	cJSON_AddStringToObject(d, "login_token", token);
+}
+
+/*
+ * Render the page for token's invitation v; f (may be NULL) is a refusal
+ * to show. The form shown depends on who is looking.
+ */
+static int
+render(struct ob_req *r, int status, const char *token, const struct ob_invite_view *v,
+    const struct ob_fail *f)
+{
+	cJSON *d = ob_page_new(r, "Invitation", NULL);
+	char cookie[200];
+
+	if (v->state != OB_INVITE_OPEN) {
+		cJSON_AddStringToObject(d, "heading", "This invitation cannot be used");
+		cJSON_AddStringToObject(d, "problem", f != NULL ? f->message : "");
+		goto out;
+	}
+	cJSON_AddStringToObject(d, "heading", "Join an organization");
+	cJSON_AddBoolToObject(d, "open", 1);
+	cJSON_AddStringToObject(d, "org_name", v->org_name);
+	cJSON_AddStringToObject(d, "role", v->role);
+	cJSON_AddStringToObject(d, "token", token);
+	if (f != NULL)
+		cJSON_AddStringToObject(d, "problem", f->message);
+	if (r->who.kind == OB_PRINCIPAL_USER) {
+		if (strcasecmp(r->who.email, v->email) == 0) {
+			cJSON_AddBoolToObject(d, "accept", 1);
+		} else if (f == NULL) {
+			status = 403;
+			cJSON_AddStringToObject(d, "problem", "This invitation was sent to another "
+			    "e-mail address. Sign out, then open the link again and sign in with "
+			    "the invited address.");
+		}
+	} else if (v->has_account) {
+		/* Signing in comes back to /invite, which finds the token here. */
+		snprintf(cookie, sizeof(cookie),
+		    "%s=%s; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=3600",
+		    INVITE_COOKIE, token);
+		ob_resp_header(r, "Set-Cookie", cookie);
+		cJSON_AddBoolToObject(d, "sign_in", 1);
+	} else {
+		cJSON_AddBoolToObject(d, "new_person", 1);
+		cJSON_AddStringToObject(d, "email", v->email);
+		login_token(r, d);
+	}
+out:
+	ob_page_render(r, status, "pages/invite", d);
+	cJSON_Delete(d);
+	return 0;
+}
+
+/* The page for token: 200, or the refusal (404, 410). */
+static int
+invite_page(struct ob_req *r, const char *token)
+{
+	struct ob_invite_view v;
+	struct ob_fail f = { 0 };
+
+	if (ob_invite_find(&r->w->db, token, &v) != 0)
+		return -1;
+	if (v.state != OB_INVITE_OPEN) {
+		ob_invite_state_fail(v.state, &f);
+		return render(r, fail_status(&f), token, &v, &f);
+	}
+	return render(r, 200, token, &v, NULL);
+}
+
+int
+ob_h_invite_page(struct ob_req *r)
+{
+	const char *token = ob_route_param(r, "token");
+
+	/* GET /invite: back from signing in, the token in the cookie. */
+	if (token == NULL)
+		token = ob_cookie_get(r, INVITE_COOKIE);
+	return invite_page(r, token != NULL ? token : "");
+}
+
+/* A refused acceptance: the page again with the reason (or 503 on a database failure). */
+static int
+accept_failed(struct ob_req *r, const char *token, const struct ob_fail *f)
+{
+	struct ob_invite_view v;
+
+	if (f->kind == OB_FAIL_DB)
+		return -1;
+	if (ob_invite_find(&r->w->db, token, &v) != 0)
+		return -1;
+	return render(r, fail_status(f), token, &v, f);
+}
+
+/* The signed-in user accepts; their console switches to the org. */
+static int
+accept_signed_in(struct ob_req *r, const char *token)
+{
+	struct ob_fail f = { 0 };
+	struct ob_actx ax;
+	int64_t org_id = 0;
+
+	if (!ob_authz_origin_ok(r) || !ob_auth_csrf_ok(r->session_raw, ob_form_get(r, "csrf"))) {
+		ob_fail(&f, OB_FAIL_FORBIDDEN, "csrf_failed", NULL,
+		    "The form expired; reload the page and try again.");
+		return accept_failed(r, token, &f);
+	}
+	ob_api_actx(r, &ax);
+	if (ob_invite_accept_user(&ax, token, &org_id, &f) != 0)
+		return accept_failed(r, token, &f);
+	if (ob_user_switch_org(&ax, org_id) != 0)
+		return -1;
+	ob_resp_header(r, "Set-Cookie", INVITE_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0");
+	ob_page_redirect_flash(r, "/", "invitation_accepted");
+	return 0;
+}
+
+/* A new person: their account, membership and a session. */
+static int
+accept_new(struct ob_req *r, const char *token)
+{
+	const char *cookie = ob_cookie_get(r, OB_LOGIN_COOKIE);
+	char sess[OB_TOKEN_TEXT];
+	struct ob_principal who;
+	struct ob_fail f = { 0 };
+	struct ob_actx ax;
+	int64_t user_id = 0, org_id = 0;
+
+	if (!ob_authz_origin_ok(r) || cookie == NULL ||
+	    !ob_auth_streq(cookie, ob_form_get(r, "login_token") ? ob_form_get(r, "login_token") : "")) {
+		ob_fail(&f, OB_FAIL_FORBIDDEN, "csrf_failed", NULL,
+		    "The form expired; please try again.");
+		return accept_failed(r, token, &f);
+	}
+	ob_api_actx(r, &ax);
+	if (ob_invite_accept_new(&ax, token, ob_form_get(r, "name"), ob_form_get(r, "password"),
+	    &user_id, &org_id, &f) != 0)
+		return accept_failed(r, token, &f);
+	memset(&who, 0, sizeof(who));
+	who.kind = OB_PRINCIPAL_USER;
+	who.user_id = user_id;
+	ax.who = &who;
+	if (ob_user_login(&ax, user_id, r->w->cfg->session_max_s, ob_header(r, "HTTP_USER_AGENT"),
+	    sess) != 0)
+		return -1;
+	ob_authz_set_session_cookie(r, sess, r->w->cfg->session_max_s);
+	sodium_memzero(sess, sizeof(sess));
+	ob_resp_header(r, "Set-Cookie",
+	    OB_LOGIN_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+	ob_page_redirect_flash(r, "/", "invitation_accepted");
+	return 0;
+}
+
+int
+ob_h_invite_accept(struct ob_req *r)
+{
+	const char *token = ob_route_param(r, "token");
+
+	if (r->has_session)
+		return accept_signed_in(r, token);
+	return accept_new(r, token);
+}
