@@ -263,7 +263,7 @@ END_TEST
 
 START_TEST(audit_rows_for_mutations)
 {
-	char key[128], path[160], idem[64], body[160], q[256];
+	char key[128], path[160], idem[64], body[160], q[512];
 	const char *hdr[] = { idem, NULL };
 	struct t_resp r;
 	char *p;
