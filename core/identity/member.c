@@ -65,24 +65,13 @@ member_add_commit(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	return rc;
 }
 
-int
-ob_member_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
-    const char *role, const char *department, struct ob_fail *f)
-{
-	if (member_input_ok(role, department, f) != 0)
-		return -1;
-	if (ob_db_begin(ax->db) != 0)
-		return ob_fail_db(f, ax->db->lasterr);
-	return member_add_commit(ax, org_id, user_id, role, department, f);
-}
-
 /*
  * Lock the org's owners (fixed order: by user id), then user's membership,
- * and fill c->from and c->last_owner. Inside a transaction. 0, or -1 with f
- * set (rolled back): no such member is member_not_found.
+ * and fill c->from (OB_ROLE_NONE: not a member) and c->last_owner. Inside a
+ * transaction. 0, or -1 with f set (rolled back).
  */
 static int
-role_standing(const struct ob_actx *ax, const char *org, const char *user, int64_t user_id,
+role_from(const struct ob_actx *ax, const char *org, const char *user, int64_t user_id,
     struct ob_role_change *c, struct ob_fail *f)
 {
 	const char *params[2] = { org, user };
@@ -98,15 +87,52 @@ role_standing(const struct ob_actx *ax, const char *org, const char *user, int64
 	PQclear(res);
 	if ((rc = ob_db_one(ax->db, OB_STMT_MEMBER_LOCK, params, &res)) < 0)
 		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
-	if (rc > 0) {
-		ob_db_rollback(ax->db);
-		return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
-		    "No such member.");
+	c->from = OB_ROLE_NONE;
+	if (rc == 0) {
+		c->from = ob_role_parse(ob_row_str(res, 0, "role"));
+		PQclear(res);
 	}
-	c->from = ob_role_parse(ob_row_str(res, 0, "role"));
-	PQclear(res);
 	c->last_owner = is_owner && n == 1;
 	return 0;
+}
+
+/* role_from for a change to an existing member: none is member_not_found. */
+static int
+role_standing(const struct ob_actx *ax, const char *org, const char *user, int64_t user_id,
+    struct ob_role_change *c, struct ob_fail *f)
+{
+	if (role_from(ax, org, user, user_id, c, f) != 0)
+		return -1;
+	if (c->from != OB_ROLE_NONE)
+		return 0;
+	ob_db_rollback(ax->db);
+	return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
+}
+
+int
+ob_member_add(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, const char *department, struct ob_fail *f)
+{
+	char org[24], user[24];
+	struct ob_role_change c;
+
+	if (member_input_ok(role, department, f) != 0)
+		return -1;
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	ob_role_actor(ax, org_id, &c);
+	c.self = ax->who != NULL && ax->who->kind == OB_PRINCIPAL_USER &&
+	    ax->who->user_id == user_id;
+	c.to = ob_role_parse(role);
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if (role_from(ax, org, user, user_id, &c, f) != 0)
+		return -1;
+	if (ob_role_change_check(&c, f) != 0) {
+		ob_db_rollback(ax->db);
+		return -1;
+	}
+	return member_add_commit(ax, org_id, user_id, role, department, f);
 }
 
 /*

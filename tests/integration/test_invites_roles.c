@@ -243,9 +243,22 @@ START_TEST(last_owner_stays)
 {
 	struct org o;
 
+	char args[160];
+
 	org_new(&o, "roles-last");
 	run_rows(&o, last_owner_rows, sizeof(last_owner_rows) / sizeof(last_owner_rows[0]),
 	    one_owner);
+	/* Operators too: `orgbill member add` cannot demote the last owner. */
+	org_reset(&o);
+	one_owner(&o);
+	snprintf(args, sizeof(args), "member add --org %ld --user %ld --role member", o.id,
+	    o.uid[T_OWNER1]);
+	ck_assert_int_ne(t_cli(args, NULL, NULL, 0), 0);
+	ck_assert_str_eq(standing(&o, o.uid[T_OWNER1]), "owner");
+	snprintf(args, sizeof(args), "member add --org %ld --user %ld --role owner", o.id,
+	    o.uid[T_OWNER2]);
+	ck_assert_int_eq(t_cli(args, NULL, NULL, 0), 0);
+	ck_assert_str_eq(standing(&o, o.uid[T_OWNER2]), "owner");
 }
 END_TEST
 
