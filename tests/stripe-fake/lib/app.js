@@ -13,6 +13,7 @@ const { StripeError, invalid, missing, toInt, toBool, clone } = U;
 const DAY = 86400;
 const TRIAL_WARNING = 3 * DAY;
 const RETRY_SCHEDULE = [3 * DAY, 5 * DAY, 7 * DAY]; /* after failed attempts 1, 2, 3 */
+const PENDING_UPDATE_EXPIRY = 23 * 3600; /* a pending update waits this long for its payment */
 const INCOMPLETE_EXPIRY = 23 * 3600; /* an unpaid first invoice expires the subscription */
 
 /* Test payment methods: magic ids accepted by attach / customer create, and
@@ -59,6 +60,12 @@ function createApp(config) {
   const jobHooks = []; /* (consider) => void: scheduled work of other modules */
   const pageHooks = []; /* (req, res, path, form) => true when it answered */
   const cancelHooks = []; /* (sub) => void: a subscription was canceled */
+  /* A pending update not paid in time is dropped. */
+  jobHooks.push((consider) => {
+    for (const { obj: sub } of all('subscription')) {
+      if (sub.pending_update) consider(sub.pending_update.expires_at, () => settlePending(sub, false));
+    }
+  });
 
   function emit(type, obj, prev) {
     const ev = O.event(U.randomId('evt', 24), type, clone(obj), prev ? clone(prev) : undefined, now(), reqCtx);
@@ -288,6 +295,8 @@ function createApp(config) {
     inv.next_payment_attempt = null;
     emit('invoice.paid', inv);
     if (inv.amount_paid > 0) emit('invoice.payment_succeeded', inv);
+    const waiting = pendingOf(inv);
+    if (waiting) settlePending(waiting, true);
     const subId = inv.parent && inv.parent.subscription_details && inv.parent.subscription_details.subscription;
     if (subId) {
       const sub = get('subscription', subId, 'subscription');
@@ -320,7 +329,9 @@ function createApp(config) {
     emit('charge.failed', ch);
     const retryIn = RETRY_SCHEDULE[inv.attempt_count - 1];
     inv.next_payment_attempt = retryIn !== undefined && inv.auto_advance ? now() + retryIn : null;
+    if (inv._pending_update_of) inv.next_payment_attempt = null;
     emit('invoice.payment_failed', inv);
+    if (inv._pending_update_of) return false;
     if (sub && sub.latest_invoice === inv.id && sub.status === 'active') {
       sub.status = 'past_due';
       emit('customer.subscription.updated', sub, { status: 'active' });
@@ -348,6 +359,8 @@ function createApp(config) {
     inv.status_transitions.voided_at = now();
     inv.next_payment_attempt = null;
     emit('invoice.voided', inv);
+    const waiting = pendingOf(inv);
+    if (waiting) settlePending(waiting, false);
   }
 
   /* A subscription invoice for the period [start, end): every item, plus
@@ -355,6 +368,7 @@ function createApp(config) {
   function cycleInvoice(sub, reason, start, end, opts = {}) {
     const cus = get('customer', sub.customer, 'customer');
     const inv = newInvoice(cus, { subscription: sub.id, billing_reason: reason, period_start: start, period_end: end, auto_advance: true, currency: sub.currency });
+    if (opts.pendingUpdate) inv._pending_update_of = sub.id;
     pullPending(inv, cus.id, sub.id);
     if (!opts.prorationsOnly) {
       for (const it of subItems(sub)) {
@@ -448,6 +462,15 @@ function createApp(config) {
     const t = now();
     const behavior = p.proration_behavior || 'create_prorations';
     if (!['create_prorations', 'always_invoice', 'none'].includes(behavior)) throw invalid(`Invalid proration_behavior: ${behavior}`, 'proration_behavior');
+    const payBehavior = p.payment_behavior || 'allow_incomplete';
+    if (!['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'].includes(payBehavior)) throw invalid(`Invalid payment_behavior: ${payBehavior}`, 'payment_behavior');
+    const pendingOk = payBehavior === 'pending_if_incomplete';
+    if (pendingOk) {
+      /* Stripe allows only these with pending updates. */
+      const allowed = ['items', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', 'trial_end', 'billing_cycle_anchor'];
+      const bad = Object.keys(p).find((k) => !allowed.includes(k));
+      if (bad) throw invalid(`You cannot pass \`${bad}\` when \`payment_behavior\` is \`pending_if_incomplete\`.`, bad);
+    }
     const per = periodOf(sub);
     let prorationDate = t;
     if (p.proration_date !== undefined) {
@@ -457,6 +480,7 @@ function createApp(config) {
     let prorated = false;
     if (p.items !== undefined) {
       if (!Array.isArray(p.items)) throw invalid('Invalid array', 'items');
+      if (sub.pending_update) settlePending(sub, false); /* a new change replaces the one waiting */
       prev.items = clone(sub.items);
       p.items.forEach((ip, i) => {
         let it = ip.id ? subItems(sub).find((x) => x.id === ip.id) : null;
@@ -512,9 +536,54 @@ function createApp(config) {
       endTrial(sub, t);
     }
     if (p.metadata !== undefined) { prev.metadata = clone(sub.metadata); setMetadata(sub, p.metadata); }
+    if (pendingOk && prorated && behavior === 'always_invoice' && sub.status !== 'trialing') return pendingUpdate(sub, prev, prorationDate, per.end);
     emit('customer.subscription.updated', sub, prev);
     if (prorated && behavior === 'always_invoice') cycleInvoice(sub, 'subscription_update', prorationDate, per.end, { prorationsOnly: true });
     return sub;
+  }
+
+  /* payment_behavior=pending_if_incomplete: the proration invoice is
+   * charged first; paid, the change stands; unpaid, the items go back to
+   * what they were and the change waits in sub.pending_update until the
+   * invoice is paid (then applied) or voided or 23 hours pass (then
+   * dropped). The failed invoice is not retried and does not make the
+   * subscription past_due. */
+  function pendingUpdate(sub, prev, start, end) {
+    const wanted = clone(sub.items);
+    const inv = cycleInvoice(sub, 'subscription_update', start, end, { prorationsOnly: true, pendingUpdate: true });
+    if (inv.status === 'paid') {
+      emit('customer.subscription.updated', sub, prev);
+      return sub;
+    }
+    sub.items = prev.items;
+    sub.pending_update = {
+      billing_cycle_anchor: null, expires_at: now() + PENDING_UPDATE_EXPIRY, trial_end: null, trial_from_plan: null,
+      subscription_items: wanted.data.map((it) => clone(it)),
+    };
+    sub._pending_invoice = inv.id;
+    emit('customer.subscription.updated', sub, { pending_update: null });
+    return sub;
+  }
+
+  /* The pending update of sub ends: applied (its invoice was paid) or dropped. */
+  function settlePending(sub, apply) {
+    if (!sub.pending_update) return;
+    const prev = { pending_update: clone(sub.pending_update) };
+    if (apply) {
+      prev.items = clone(sub.items);
+      for (const want of sub.pending_update.subscription_items) {
+        const it = subItems(sub).find((x) => x.id === want.id);
+        if (it) { it.price = want.price; it.plan = want.plan; it.quantity = want.quantity; } else sub.items.data.push(want);
+      }
+    }
+    sub.pending_update = null;
+    sub._pending_invoice = null;
+    emit('customer.subscription.updated', sub, prev);
+  }
+  function pendingOf(inv) {
+    if (!inv._pending_update_of) return null;
+    const e = S.store.subscription && S.store.subscription.get(inv._pending_update_of);
+    return e && e.obj._pending_invoice === inv.id ? e.obj : null;
   }
 
   function pendingItem(sub, it, pr, qty, amount, description, start, end) {
