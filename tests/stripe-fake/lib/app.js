@@ -1182,6 +1182,7 @@ function createApp(config) {
       const authErr = authorized(req);
       if (authErr) return respond(authErr.status, authErr.toJSON());
       const params = req.method === 'POST' ? U.decodeForm(raw) : U.decodeForm(url.search.slice(1));
+      if (req.method === 'POST') entry.params = params;
       const r = routes.find((x) => x.method === req.method && x.re.test(path));
       if (!r) return respond(404, invalid(`Unrecognized request URL (${req.method}: ${path}).`).toJSON());
       const idemKey = idem ? `${req.method} ${idem}` : null;

@@ -39,6 +39,10 @@ test('pending_if_incomplete with a good card: charged and applied at once', asyn
     assert.strictEqual(r.body.latest_invoice.status, 'paid');
     assert.strictEqual(r.body.latest_invoice.billing_reason, 'subscription_update');
     assert.strictEqual(r.body.status, 'active');
+    /* The request log keeps a POST's parameters. */
+    const log = await f.ctl('GET', '/_fake/requests');
+    const e = log.data.find((x) => x.method === 'POST' && x.path === `/v1/subscriptions/${sub.id}`);
+    assert.strictEqual(e.params.payment_behavior, 'pending_if_incomplete');
   } finally { await f.close(); }
 });
 
