@@ -21,6 +21,7 @@ struct stripe_sub {
 	const char *schedule;	/* NULL: none */
 	int64_t quantity, unit_amount, period_start, period_end, trial_end, canceled_at;
 	int cancel_at_period_end;
+	int pending;		/* a pending_update waits for its payment */
 	int64_t org_id;
 };
 
@@ -54,6 +55,8 @@ parse_stripe_sub(const cJSON *o, struct stripe_sub *x, struct ob_fail *f)
 	x->trial_end = ob_num_json_or(o, "trial_end", 0);
 	x->canceled_at = ob_num_json_or(o, "canceled_at", 0);
 	x->cancel_at_period_end = cJSON_IsTrue(cJSON_GetObjectItem(o, "cancel_at_period_end"));
+	it = cJSON_GetObjectItem(o, "pending_update");
+	x->pending = it != NULL && !cJSON_IsNull(it);
 	md = cJSON_GetObjectItem(o, "metadata");
 	org = ob_json_str(md, "orgbill_org");
 	x->org_id = org != NULL ? strtoll(org, NULL, 10) : 0;
@@ -230,8 +233,17 @@ ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const c
 	    (strcmp(after.status, "active") == 0 || after.credits_period != 0) &&
 	    ob_subscription_on_new_period(ax, &after) != 0)
 		return ob_sub_tx_fail(ax, f);
-	/* Seats added mid-period: their per-seat credits for the rest of it. */
-	if (had == 0 && ob_seats_grant_added(ax, &before, &after, (int64_t)time(NULL), NULL, f) != 0)
+	/*
+	 * Seats added mid-period: their per-seat credits for the rest of it,
+	 * once the added seats are live in Stripe — paid (an increase is sent
+	 * with pending_if_incomplete, so Stripe raises the quantity only when
+	 * its proration invoice is paid) and not waiting in a pending_update.
+	 * Whichever copy of the subscription shows the raise first (the
+	 * update's answer or its webhook) grants; the rest find the seats
+	 * already here, and grant_seat_credits counts seats paid for once.
+	 */
+	if (had == 0 && !x.pending &&
+	    ob_seats_grant_added(ax, &before, &after, (int64_t)time(NULL), NULL, f) != 0)
 		return ob_sub_tx_fail(ax, f);
 	b = had == 0 ? ob_sub_audit_state(&before) : NULL;
 	a = ob_sub_audit_state(&after);

@@ -316,6 +316,8 @@ req_items(const struct ob_sub_op *op, struct op_req *rq)
 	cJSON_AddStringToObject(rq->q, "proration_behavior", ob_json_str(p, "proration_behavior"));
 	if (ob_json_str(p, "proration_date") != NULL)
 		cJSON_AddStringToObject(rq->q, "proration_date", ob_json_str(p, "proration_date"));
+	if (ob_json_str(p, "payment_behavior") != NULL)
+		cJSON_AddStringToObject(rq->q, "payment_behavior", ob_json_str(p, "payment_behavior"));
 	rq->what = "subscription-update";
 	rq->clear_schedule = cJSON_IsTrue(cJSON_GetObjectItem(p, "clear_schedule"));
 }
@@ -398,6 +400,41 @@ finish_done(const struct ob_actx *ax, int64_t org_id, const struct ob_sub_op *op
 	return 0;
 }
 
+/*
+ * An update sent with payment_behavior=pending_if_incomplete whose
+ * proration invoice was not paid: Stripe left the subscription as it was
+ * and holds the change in pending_update. Void that invoice, so the change
+ * can never be applied later from it, and refuse with a card error. 0 when
+ * answer has no pending update; else -1 with f (not transient).
+ */
+static int
+pending_refused(struct ob_stripe *st, const struct ob_sub_op *op, const cJSON *answer,
+    struct ob_fail *f)
+{
+	const cJSON *pu = cJSON_GetObjectItem(answer, "pending_update");
+	const char *inv = ob_json_id(answer, "latest_invoice");
+	struct ob_stripe_result res = { 0 };
+	struct ob_fail ignored = { 0 };
+	struct ob_buf path = { 0 };
+	int transient = 0;
+
+	if (pu == NULL || cJSON_IsNull(pu))
+		return 0;
+	if (inv != NULL) {
+		/* Best effort: unvoided, Stripe drops the change after 23 hours. */
+		ob_buf_puts(&path, "/v1/invoices/");
+		ob_stripe_form_escape(&path, inv, strlen(inv));
+		ob_buf_puts(&path, "/void");
+		(void)ob_sub_op_call(st, "POST", path.data, NULL, "invoice-void", op->id, &res,
+		    &transient, &ignored);
+		ob_buf_free(&path);
+		ob_stripe_result_clear(&res);
+	}
+	return ob_fail(f, OB_FAIL_PAYMENT, "card_declined", "payment_method",
+	    "The card was declined, so the change was not made: nothing was charged and "
+	    "the seats are as they were. Update the card and try again.");
+}
+
 int
 ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
     const struct ob_sub_op *op, struct ob_sub_answer *ans, struct ob_fail *f)
@@ -420,7 +457,8 @@ ob_sub_op_exec(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	if (strcmp(rq.method, "DELETE") != 0)
 		cJSON_AddItemToObject(rq.q, "expand",
 		    cJSON_CreateStringArray((const char *[]){ "latest_invoice" }, 1));
-	if (ob_sub_op_call(st, rq.method, rq.path.data, rq.q, rq.what, op->id, &res, &transient, f) != 0)
+	if (ob_sub_op_call(st, rq.method, rq.path.data, rq.q, rq.what, op->id, &res, &transient, f) != 0 ||
+	    pending_refused(st, op, res.body, f) != 0)
 		goto refused;
 	switch (finish_done(ax, org_id, op, &rq, res.body, ans, f)) {
 	case 0:
