@@ -373,6 +373,27 @@ commit_change(const struct ob_actx *ax, int64_t org_id, const char *org, const s
 	return after;
 }
 
+/*
+ * Lock org's subscription row (params: the org id); *bought: its seats (0
+ * when none or ended), *renewal: the seats it renews with (fewer when a
+ * change to fewer seats is scheduled). 0 or -1.
+ */
+static int
+lock_seats(struct ob_db *db, const char **params, int64_t *bought, int64_t *renewal)
+{
+	PGresult *res;
+
+	*bought = *renewal = 0;
+	if ((res = ob_db_exec(db, OB_STMT_SEATS_LOCK, params, NULL)) == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		*bought = ob_row_i64(res, 0, "seats");
+		*renewal = ob_row_i64(res, 0, "seats_at_renewal");
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_row *rows,
     int n, cJSON *errors, int64_t *needed, cJSON **result, struct ob_fail *f)
@@ -380,7 +401,7 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 	char org[24];
 	const char *params[1] = { org };
 	struct tally t = { 0, 0, 0 };
-	int64_t bought = 0, used = 0, *ids = NULL;
+	int64_t bought = 0, renewal = 0, used = 0, *ids = NULL;
 	int *act = NULL;
 
 	*result = NULL;
@@ -401,7 +422,7 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 		goto fail_nodb;
 	}
 	/* Lock the subscription row: assignments and seat changes serialize. */
-	if (ob_db_one_i64(ax->db, OB_STMT_SEATS_LOCK, params, "seats", &bought) != 0 ||
+	if (lock_seats(ax->db, params, &bought, &renewal) != 0 ||
 	    ob_seats_count(ax->db, org_id, &used) != 0 ||
 	    check_rows(ax->db, org, rows, n, errors, ids, act, &t) != 0)
 		goto fail;
@@ -410,6 +431,16 @@ ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_ro
 		ob_fail(f, OB_FAIL_INVALID, "bad_rows", "rows",
 		    "%d row(s) are not valid; nothing was changed.",
 		    cJSON_GetArraySize(errors));
+		goto fail_nodb;
+	}
+	if (used + t.add - t.del > renewal && renewal < bought) {
+		/* Fewer seats are scheduled: licenses must fit the renewal's count. */
+		*needed = used + t.add - t.del - renewal;
+		ob_db_rollback(ax->db);
+		ob_fail(f, OB_FAIL_CONFLICT, "seats_reduction_scheduled", "rows",
+		    "%lld more seat(s) are needed: the subscription renews with %lld seats "
+		    "(%lld until then), %lld assigned; cancel the scheduled change first.",
+		    (long long)*needed, (long long)renewal, (long long)bought, (long long)used);
 		goto fail_nodb;
 	}
 	if (used + t.add - t.del > bought) {

@@ -222,18 +222,28 @@ ob_sub_resolve_change(struct ob_db *db, int64_t org_id, const struct ob_sub *cur
 		pd = cur->period_end;
 	c->proration_date = pd;
 	/*
-	 * Timing: a cycle change or a lower tier waits for the period's end
-	 * (a lower tier may ask for "immediate"); the rest is now.
+	 * Timing: a cycle change, fewer seats or a lower tier waits for the
+	 * period's end (a lower tier keeping its seats may ask for
+	 * "immediate"); the rest is now. Fewer seats never take effect
+	 * mid-period: Stripe would credit the unused seat time back while the
+	 * per-seat credits granted for those seats stay (docs/BILLING.md).
 	 */
-	if (strcmp(cycle, cur->cycle) != 0)
+	if (strcmp(cycle, cur->cycle) != 0 && force_now)
+		return ob_fail(f, OB_FAIL_INVALID, "cycle_change_at_renewal", "cycle",
+		    "A billing cycle change takes effect at the end of the current period.");
+	if (c->seats < cur->seats && force_now)
+		return ob_fail(f, OB_FAIL_INVALID, "seat_reduction_at_renewal", "seats",
+		    "Fewer seats take effect at the end of the current period.");
+	if (c->seats < cur->seats && c->to.tier > c->from.tier)
+		return ob_fail(f, OB_FAIL_INVALID, "seat_reduction_with_upgrade", "seats",
+		    "An upgrade takes effect now and fewer seats at renewal: "
+		    "upgrade first, then lower the seat count.");
+	if (strcmp(cycle, cur->cycle) != 0 || c->seats < cur->seats)
 		c->immediate = 0;
 	else if (c->to.tier < c->from.tier)
 		c->immediate = force_now;
 	else
 		c->immediate = 1;
-	if (strcmp(cycle, cur->cycle) != 0 && force_now)
-		return ob_fail(f, OB_FAIL_INVALID, "cycle_change_at_renewal", "cycle",
-		    "A billing cycle change takes effect at the end of the current period.");
 	return 0;
 }
 
@@ -249,6 +259,7 @@ resolve_update(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 {
 	struct ob_sub_change c;
 	char price[96];
+	int replace;
 
 	*scheduled = 0;
 	if (ob_sub_resolve_change(ax->db, org_id, cur, body, (int64_t)time(NULL), &c, f) != 0)
@@ -286,10 +297,13 @@ resolve_update(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	 * fails; ob_sub_op_exec answers 402). */
 	if (c.seats > cur->seats)
 		cJSON_AddStringToObject(*params, "payment_behavior", "pending_if_incomplete");
-	/* A plan change replaces a scheduled one (its schedule released first); a
-	 * seat change keeps it. */
-	cJSON_AddBoolToObject(*params, "clear_schedule", strcmp(c.to.code, cur->plan) != 0);
-	if (strcmp(c.to.code, cur->plan) != 0)
+	/* A plan change replaces a scheduled one (its schedule released first),
+	 * and so does a seat change when the scheduled one changes only seats;
+	 * otherwise a seat change keeps it. */
+	replace = strcmp(c.to.code, cur->plan) != 0 || (cur->sched_plan[0] != '\0' &&
+	    strcmp(cur->sched_plan, cur->plan) == 0 && strcmp(cur->sched_cycle, cur->cycle) == 0);
+	cJSON_AddBoolToObject(*params, "clear_schedule", replace);
+	if (replace)
 		cJSON_AddStringToObject(*params, "schedule", cur->schedule);
 	return 0;
 }

@@ -86,7 +86,8 @@ ob_sub_audit_state(const struct ob_sub *s)
 
 /*
  * sched["summary"]: "Changes to Team (monthly) on 2026-12-28" (the
- * plan's name, the cycle, the period's end day), and its Stripe schedule.
+ * plan's name, the cycle, the period's end day), or "5 seats from
+ * 2026-12-28" when only the seat count changes, and its Stripe schedule.
  */
 static void
 sched_summary(struct ob_db *db, const struct ob_sub *s, cJSON *sched)
@@ -96,9 +97,13 @@ sched_summary(struct ob_db *db, const struct ob_sub *s, cJSON *sched)
 
 	ob_sub_iso_time(s->period_end, day, sizeof(day));
 	day[10] = '\0';	/* the date of "YYYY-MM-DDTHH:MM:SSZ" */
-	snprintf(text, sizeof(text), "Changes to %s (%s) on %s",
-	    ob_plans_get(db, s->sched_plan, s->org_id, &p) == 0 ? p.name : s->sched_plan,
-	    strcmp(s->sched_cycle, "year") == 0 ? "yearly" : "monthly", day);
+	if (strcmp(s->sched_plan, s->plan) == 0 && strcmp(s->sched_cycle, s->cycle) == 0)
+		snprintf(text, sizeof(text), "%lld seat%s from %s", (long long)s->sched_seats,
+		    s->sched_seats == 1 ? "" : "s", day);
+	else
+		snprintf(text, sizeof(text), "Changes to %s (%s) on %s",
+		    ob_plans_get(db, s->sched_plan, s->org_id, &p) == 0 ? p.name : s->sched_plan,
+		    strcmp(s->sched_cycle, "year") == 0 ? "yearly" : "monthly", day);
 	cJSON_AddStringToObject(sched, "summary", text);
 	if (s->schedule[0] != '\0')
 		cJSON_AddStringToObject(sched, "stripe_schedule", s->schedule);
@@ -163,6 +168,8 @@ ob_subscription_view(struct ob_db *db, int64_t org_id)
 		cJSON_AddStringToObject(sched, "cycle", s.sched_cycle);
 		ob_json_add_i64(sched, "seats", s.sched_seats);
 		ob_sub_add_time(sched, "effective_at", s.period_end);
+		cJSON_AddBoolToObject(sched, "seats_only", strcmp(s.sched_plan, s.plan) == 0 &&
+		    strcmp(s.sched_cycle, s.cycle) == 0);
 		sched_summary(db, &s, sched);
 	} else {
 		cJSON_AddNullToObject(o, "scheduled_change");
