@@ -60,10 +60,10 @@ function createApp(config) {
   const jobHooks = []; /* (consider) => void: scheduled work of other modules */
   const pageHooks = []; /* (req, res, path, form) => true when it answered */
   const cancelHooks = []; /* (sub) => void: a subscription was canceled */
-  /* A pending update not paid in time is dropped. */
+  /* A pending update not paid in time is dropped and its invoice voided. */
   jobHooks.push((consider) => {
     for (const { obj: sub } of all('subscription')) {
-      if (sub.pending_update) consider(sub.pending_update.expires_at, () => settlePending(sub, false));
+      if (sub.pending_update) consider(sub.pending_update.expires_at, () => dropPending(sub));
     }
   });
 
@@ -480,7 +480,7 @@ function createApp(config) {
     let prorated = false;
     if (p.items !== undefined) {
       if (!Array.isArray(p.items)) throw invalid('Invalid array', 'items');
-      if (sub.pending_update) settlePending(sub, false); /* a new change replaces the one waiting */
+      if (sub.pending_update) dropPending(sub); /* a new change replaces the one waiting */
       prev.items = clone(sub.items);
       p.items.forEach((ip, i) => {
         let it = ip.id ? subItems(sub).find((x) => x.id === ip.id) : null;
@@ -545,8 +545,9 @@ function createApp(config) {
   /* payment_behavior=pending_if_incomplete: the proration invoice is
    * charged first; paid, the change stands; unpaid, the items go back to
    * what they were and the change waits in sub.pending_update until the
-   * invoice is paid (then applied) or voided or 23 hours pass (then
-   * dropped). The failed invoice is not retried and does not make the
+   * invoice is paid (then applied) or voided, or until expires_at (23
+   * hours on, or the period's end if sooner: then the invoice is voided
+   * and the change dropped). The failed invoice is not retried and does not make the
    * subscription past_due. */
   function pendingUpdate(sub, prev, start, end) {
     const wanted = clone(sub.items);
@@ -557,7 +558,7 @@ function createApp(config) {
     }
     sub.items = prev.items;
     sub.pending_update = {
-      billing_cycle_anchor: null, expires_at: now() + PENDING_UPDATE_EXPIRY, trial_end: null, trial_from_plan: null,
+      billing_cycle_anchor: null, expires_at: Math.min(end, now() + PENDING_UPDATE_EXPIRY), trial_end: null, trial_from_plan: null,
       subscription_items: wanted.data.map((it) => clone(it)),
     };
     sub._pending_invoice = inv.id;
@@ -579,6 +580,12 @@ function createApp(config) {
     sub.pending_update = null;
     sub._pending_invoice = null;
     emit('customer.subscription.updated', sub, prev);
+  }
+  /* Drop sub's pending update: its invoice voided (which drops it), or just forgotten. */
+  function dropPending(sub) {
+    const e = sub._pending_invoice && S.store.invoice && S.store.invoice.get(sub._pending_invoice);
+    if (e && (e.obj.status === 'open' || e.obj.status === 'uncollectible')) voidInvoice(e.obj);
+    else settlePending(sub, false);
   }
   function pendingOf(inv) {
     if (!inv._pending_update_of) return null;

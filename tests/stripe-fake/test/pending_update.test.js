@@ -101,17 +101,20 @@ test('a pending update is applied when its invoice is paid, dropped when voided'
   } finally { await f.close(); }
 });
 
-test('a pending update expires after 23 hours unpaid', async () => {
+test('a pending update expires after 23 hours unpaid: dropped, its invoice voided', async () => {
   const f = await start();
   try {
     const plan = await setupPlan(f, { unit: 1000 });
     const sub = await subscribe(f, plan, 2);
     await setCard(f, plan, 'pm_card_chargeDeclined');
     const r = await f.api('POST', `/v1/subscriptions/${sub.id}`, more(sub, 5));
+    assert.strictEqual(r.body.pending_update.expires_at - sub.created, 23 * 3600);
     await f.ctl('POST', '/_fake/clock/advance', { to: r.body.pending_update.expires_at + 1 });
     const g = (await f.api('GET', `/v1/subscriptions/${sub.id}`)).body;
     assert.strictEqual(g.pending_update, null);
     assert.strictEqual(g.items.data[0].quantity, 2);
+    const inv = (await f.api('GET', `/v1/invoices/${r.body.latest_invoice}`)).body;
+    assert.strictEqual(inv.status, 'void');
   } finally { await f.close(); }
 });
 
