@@ -65,7 +65,9 @@ int ob_seats_csv_parse(const char *text, struct ob_seat_row **rows, cJSON *error
  * {assigned, revoked, unchanged, seats:{purchased, assigned, available}};
  * or -1 with f: "bad_rows" (errors gets one entry per bad row, appended to
  * whatever is already in it), "seats_exhausted" (*needed = seats missing;
- * nothing applied), or a database failure. A non-empty errors on entry
+ * nothing applied), "seats_reduction_scheduled" (fewer seats are scheduled
+ * for the renewal and the licenses would not fit them; nothing applied),
+ * or a database failure. A non-empty errors on entry
  * (syntax errors) also fails as "bad_rows" after the rows are checked.
  */
 int ob_seats_apply(const struct ob_actx *ax, int64_t org_id, const struct ob_seat_row *rows,

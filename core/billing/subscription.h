@@ -12,10 +12,12 @@
  * unknown outcome (network, 5xx) leaves it pending and the local rows
  * untouched: a retry with the same key, or the org's next change, replays
  * the same Stripe call. A per-org advisory lock lets one change run at a
- * time. Downgrades and cycle changes at the period's end are Stripe
- * Subscription Schedules (two phases: the current items until the period
- * ends, then the new ones), which Stripe applies itself at renewal; the
- * webhook mirror then clears the scheduled change. See docs/BILLING.md.
+ * time. Downgrades, cycle changes and fewer seats at the period's end are
+ * Stripe Subscription Schedules (two phases: the current items until the
+ * period ends, then the new ones), which Stripe applies itself at renewal;
+ * the webhook mirror then clears the scheduled change. More seats are
+ * made only when their proration invoice is paid (pending_if_incomplete;
+ * a declined card is a 402). See docs/BILLING.md.
  */
 #ifndef OB_SUBSCRIPTION_H
 #define OB_SUBSCRIPTION_H

@@ -111,7 +111,10 @@ struct ob_sub_change {
 
 /**
  * Check an update (body: plan, cycle, seats, proration_date, immediate)
- * against cur at time now into *c, deciding its timing. 0 or -1 with f.
+ * against cur at time now into *c, deciding its timing: a cycle change,
+ * fewer seats or a lower tier at the period's end (a lower tier keeping
+ * its seats may ask for now), the rest now. Fewer seats with "immediate"
+ * or with a higher tier are refused. 0 or -1 with f.
  */
 int ob_sub_resolve_change(struct ob_db *db, int64_t org_id, const struct ob_sub *cur,
     const cJSON *body, int64_t now, struct ob_sub_change *c, struct ob_fail *f);
