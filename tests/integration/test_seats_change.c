@@ -339,7 +339,40 @@ START_TEST(seats_removed_at_renewal_without_refund)
 }
 END_TEST
 
-/* An immediate seat reduction is refused; so is one with an upgrade. */
+/*
+ * More seats now while fewer are scheduled: the new count replaces the
+ * scheduled one (its schedule released), charged and granted for the two
+ * seats above the 8 already paid for.
+ */
+START_TEST(seats_increase_replaces_scheduled_reduction)
+{
+	struct inv_org o;
+	char path[160], sched[96];
+	cJSON *j;
+
+	seat_org(&o, "seat-back");
+	add_five(&o);
+	j = patch(&o, "{\"seats\":3}", NULL, 200);
+	snprintf(sched, sizeof(sched), "%s",
+	    str(cJSON_GetObjectItem(j, "scheduled_change"), "stripe_schedule"));
+	cJSON_Delete(j);
+	j = patch(&o, "{\"seats\":10}", NULL, 200);
+	ck_assert_int_eq(t_jnum(cJSON_GetObjectItem(j, "seats"), "purchased"), 10);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "scheduled_change")));
+	cJSON_Delete(j);
+	inv_deliver();
+	ck_assert_str_eq(row(&o, "scheduled_plan_code"), "");
+	ck_assert_str_eq(row(&o, "stripe_schedule_id"), "");
+	snprintf(path, sizeof(path), "/v1/subscription_schedules/%s", sched);
+	j = inv_fake("GET", path, NULL, 200);
+	ck_assert_str_eq(str(j, "status"), "released");
+	cJSON_Delete(j);
+	ck_assert_int_eq(fake_quantity(&o), 10);
+	ck_assert_int_eq(seat_grants(&o), 2);
+}
+END_TEST
+
+/* An immediate seat reduction is refused. */
 START_TEST(seats_reduction_never_immediate)
 {
 	struct inv_org o;
@@ -485,6 +518,7 @@ Suite *seats_change_suite(void)
 {
 	Suite *s = suite_create("seats_change");
 	TCase *tc = t_tcase("seats_change", 240, T_TESTS(seats_reduction_never_immediate,
+	    seats_increase_replaces_scheduled_reduction,
 	    seats_increase_declined_changes_nothing, seats_increase_paid_grants_once,
 	    seats_removed_at_renewal_without_refund));
 
