@@ -166,8 +166,8 @@ put_value(struct rnd *r, const cJSON *v, int escape)
 
 	if (v == NULL)
 		return;
-	if (cJSON_IsString(v) && v->valuestring != NULL) {
-		s = v->valuestring;
+	if ((cJSON_IsString(v) || cJSON_IsRaw(v)) && v->valuestring != NULL) {
+		s = v->valuestring;	/* raw: a 64-bit integer's digits (ob_json_add_i64) */
 	} else if (cJSON_IsNumber(v)) {
 		fmt_number(v, num, sizeof(num));
 		s = num;

@@ -23,6 +23,7 @@
 #include <cJSON.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/mustache.h"
 #include "base/tmpl.h"
 #include "unit/unit.h"
@@ -251,6 +252,17 @@ START_TEST(values)
 	    "{\"s\":\"\",\"z\":0,\"f\":false,\"n\":null,\"l\":[]}", NULL,
 	    &out, err, sizeof(err)), 0);
 	ck_assert_str_eq(out.data, "SZ");
+	/* A 64-bit integer added as raw digits prints as they are. */
+	{
+		cJSON *d = cJSON_CreateObject();
+
+		ob_json_add_i64(d, "credits", 9007199254740993LL);
+		ob_buf_reset(&out);
+		ck_assert_int_eq(ob_mustache_render("[{{credits}}]", 13, d, NULL, NULL, &out,
+		    err, sizeof(err)), 0);
+		ck_assert_str_eq(out.data, "[9007199254740993]");
+		cJSON_Delete(d);
+	}
 	/* No data at all is an empty context. */
 	ck_assert_int_eq(render("[{{x}}{{^x}}none{{/x}}]", NULL, NULL, &out,
 	    err, sizeof(err)), 0);
