@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/log.h"
 #include "base/migrate.h"
 #include "ob_schema.h"
 #include "fcgi/worker.h"
@@ -17,11 +18,16 @@ ob_h_healthz(struct ob_req *r)
 	return 0;
 }
 
+/*
+ * 503 with a fixed reason anyone may read; the detail (database errors,
+ * versions) goes to the log only.
+ */
 static void
-not_ready(struct ob_req *r, const char *reason)
+not_ready(struct ob_req *r, const char *reason, const char *detail)
 {
 	struct ob_buf b = OB_BUF_INIT;
 
+	ob_log(OB_LOG_WARN, "not_ready", "%s: %s", reason, detail);
 	ob_buf_puts(&b, "{\"status\":\"unavailable\",\"reason\":");
 	ob_json_put_str(&b, reason);
 	ob_buf_puts(&b, "}\n");
@@ -35,28 +41,26 @@ ob_h_readyz(struct ob_req *r)
 {
 	struct ob_db *db = &r->w->db;
 	struct ob_buf b = OB_BUF_INIT;
-	char err[256], reason[320];
+	char err[256], detail[320];
 	long version, count;
 
 	if (ob_db_ping(db) != 0) {
-		snprintf(reason, sizeof(reason), "database unreachable: %s", db->lasterr);
-		not_ready(r, reason);
+		not_ready(r, "database unreachable", db->lasterr);
 		return 0;
 	}
 	if (ob_migrate_current(db, &version, &count, err, sizeof(err)) != 0) {
-		not_ready(r, err);
+		not_ready(r, "schema not current", err);
 		return 0;
 	}
 	if (version != OB_SCHEMA_VERSION || count != OB_SCHEMA_COUNT) {
-		snprintf(reason, sizeof(reason),
+		snprintf(detail, sizeof(detail),
 		    "schema at version %ld (%ld migrations), this build expects %d (%d)"
 		    " (run: orgbill migrate)", version, count, OB_SCHEMA_VERSION, OB_SCHEMA_COUNT);
-		not_ready(r, reason);
+		not_ready(r, "schema not current", detail);
 		return 0;
 	}
 	if (ob_db_ensure(db) != 0) {
-		snprintf(reason, sizeof(reason), "statements not prepared: %s", db->lasterr);
-		not_ready(r, reason);
+		not_ready(r, "statements not prepared", db->lasterr);
 		return 0;
 	}
 	ob_buf_printf(&b, "{\"status\":\"ready\",\"schema_version\":%ld}\n", version);

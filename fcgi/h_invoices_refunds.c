@@ -179,15 +179,27 @@ ob_h_admin_dunning_override_form(struct ob_req *r)
 	return staff_form_done(r, org, rc, &f, "overridden");
 }
 
+/* The name tenants see for whoever at orgbill made a refund. */
+#define REFUND_BY_SUPPORT "orgbill support"
+
 int
 ob_h_api_refunds(struct ob_req *r)
 {
+	cJSON *list, *data, *x;
 	int limit;
 	int64_t after;
 
 	if (ob_api_paging(r, 20, 100, &limit, &after) != 0)
 		return 0;
-	return ob_api_answer(r, ob_refunds_list(&r->w->db, r->who.org_id, after, limit));
+	list = ob_refunds_list(&r->w->db, r->who.org_id, after, limit);
+	/* Refunds are made by staff: tenants see who as "orgbill support",
+	 * never the staff member's e-mail (the staff console shows it). */
+	data = list != NULL ? cJSON_GetObjectItem(list, "data") : NULL;
+	cJSON_ArrayForEach(x, data)
+		if (ob_json_str(x, "requested_by") != NULL && ob_json_str(x, "requested_by")[0] != '\0')
+			cJSON_ReplaceItemInObject(x, "requested_by",
+			    cJSON_CreateString(REFUND_BY_SUPPORT));
+	return ob_api_answer(r, list);
 }
 
 static const struct ob_field refund_rows[] = {

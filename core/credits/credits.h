@@ -258,7 +258,10 @@ cJSON *ob_credits_usage(struct ob_db *db, int64_t org_id, const char *from, cons
 /** Last-30-days metrics of org (org_billing_metrics), or NULL. */
 cJSON *ob_credits_metrics(struct ob_db *db, int64_t org_id);
 
-/** The user's credits across their orgs and their personal pool, or NULL. */
+/**
+ * The user's credits across their orgs and their personal pool, or NULL. An
+ * org that hides billing from members shows its members pool_available null.
+ */
 cJSON *ob_credits_user_summary(struct ob_db *db, int64_t user_id);
 
 /** The staff view: totals across every org and the top 20 by usage, or NULL. */

@@ -361,7 +361,13 @@ ob_credits_user_summary(struct ob_db *db, int64_t user_id)
 		cJSON_AddStringToObject(e, "org_name", ob_row_str(res, i, "org_name"));
 		cJSON_AddStringToObject(e, "role", ob_row_str(res, i, "role"));
 		cJSON_AddBoolToObject(e, "is_default", ob_row_bool(res, i, "is_default"));
-		ob_json_add_i64(e, "pool_available", ob_row_i64(res, i, "pool_available"));
+		/* A member of an org that hides billing from members sees
+		 * their own allowance, not the org's pool. */
+		if (strcmp(ob_row_str(res, i, "role"), "member") == 0 &&
+		    !ob_row_bool(res, i, "members_see_billing"))
+			cJSON_AddNullToObject(e, "pool_available");
+		else
+			ob_json_add_i64(e, "pool_available", ob_row_i64(res, i, "pool_available"));
 		if (ob_row_null(res, i, "allocation_limit")) {
 			cJSON_AddNullToObject(e, "allocation_limit");
 			cJSON_AddNullToObject(e, "allocation_remaining");
