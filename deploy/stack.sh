@@ -90,6 +90,11 @@ PGCONF
 	    "SELECT 1 FROM pg_database WHERE datname = 'orgbill'" | grep -q 1; then
 		"$PGBIN/createdb" -h "$RUN/pgsock" -p "$PG_PORT" -U orgbill orgbill
 	fi
+	# This private database is the demo's: `orgbill seed-demo` runs only
+	# where it finds this mark (core/identity/demo.h), never elsewhere.
+	"$PGBIN/psql" -h "$RUN/pgsock" -p "$PG_PORT" -U orgbill -d orgbill -Atq \
+	    -c "COMMENT ON DATABASE orgbill IS 'orgbill demo database (deploy/stack.sh)'" ||
+		die "cannot mark the demo database"
 }
 
 pg_stop() {
@@ -102,6 +107,12 @@ pg_stop() {
 write_env() {
 	mkdir -p "$RUN/secrets"
 	chmod 700 "$RUN/secrets"
+	# The demo staff login's password: random, made once per run directory
+	# (printed by seed-demo with the other logins).
+	if [ ! -f "$RUN/secrets/demo-staff-password" ]; then
+		od -An -tx1 -N12 /dev/urandom | tr -d ' \n' >"$RUN/secrets/demo-staff-password"
+		echo >>"$RUN/secrets/demo-staff-password"
+	fi
 	if [ ! -f "$RUN/secrets/whsec" ]; then
 		printf 'whsec_%s\n' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$RUN/secrets/whsec"
 	fi
@@ -281,7 +292,8 @@ start)
 	make_cert
 	"$BIN/orgbill" --config "$ENVFILE" migrate >/dev/null
 	if [ "$SEED" = 1 ]; then
-		"$BIN/orgbill" --config "$ENVFILE" seed-demo >"$RUN/demo-logins.txt"
+		"$BIN/orgbill" --config "$ENVFILE" seed-demo \
+		    --staff-password-file "$RUN/secrets/demo-staff-password" >"$RUN/demo-logins.txt"
 		chmod 600 "$RUN/demo-logins.txt"
 	fi
 	start_stripe_fake

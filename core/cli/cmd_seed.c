@@ -2,6 +2,12 @@
  * orgbill seed-demo: the demo data set. Idempotent: orgs, users and
  * memberships are created when missing; the demo API key is replaced on
  * every run (it is shown only once). Prints the logins and the key.
+ *
+ * It runs only against a database deploy/stack.sh made for the demo (the
+ * database's comment says so): demo logins with a published password must
+ * never reach a real database. The staff login's password is not
+ * published: it comes from --staff-password-file (the stack makes one per
+ * run directory) or is generated here, and is printed with the logins.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -12,9 +18,12 @@
 
 #include "identity/auth.h"
 #include "cli/cli.h"
+#include "identity/demo.h"
 #include "identity/org.h"
 
+/* The tenants' demo logins share this password (printed, documented). */
 #define DEMO_PASSWORD "demo-password"
+#define STAFF_PASSWORD_MAX 128
 
 static const struct {
 	const char *email, *name, *org_slug, *role, *department;
@@ -99,18 +108,24 @@ seed_orgs(struct ob_cli *c, const struct ob_actx *ax, int64_t org_ids[2])
 
 /* The demo users, created when missing, and their memberships. 0, or the exit status. */
 static int
-seed_users(struct ob_cli *c, const struct ob_actx *ax, const int64_t org_ids[2])
+seed_users(struct ob_cli *c, const struct ob_actx *ax, const int64_t org_ids[2],
+    const char *staff_password)
 {
 	struct ob_fail f;
 	int64_t uid;
 	size_t i, j;
 
 	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		const char *pw = demo_users[i].staff ? staff_password : DEMO_PASSWORD;
+
 		if ((uid = ob_user_id_by_email(&c->db, demo_users[i].email)) < 0)
 			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
 		if (uid == 0 && ob_user_create(ax, demo_users[i].email, demo_users[i].name,
-		    DEMO_PASSWORD, demo_users[i].staff, &uid, &f) != 0)
+		    pw, demo_users[i].staff, &uid, &f) != 0)
 			return ob_cli_fail(c, "seed-demo: %s", f.message);
+		/* The staff password printed is the one that works. */
+		if (demo_users[i].staff && ob_demo_set_password(&c->db, uid, pw) != 0)
+			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
 		if (demo_users[i].org_slug == NULL)
 			continue;
 		for (j = 0; j < 2; j++)
@@ -143,47 +158,107 @@ load_module_demos(struct ob_cli *c)
 }
 
 static void
-print_logins(void)
+print_logins(const char *staff_password)
 {
 	size_t i;
 
-	printf("Demo logins (password for all: %s)\n", DEMO_PASSWORD);
+	printf("Demo logins (password %s, except staff)\n", DEMO_PASSWORD);
 	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
-		printf("  %-22s %s%s%s\n", demo_users[i].email,
+		printf("  %-22s %s%s%s%s%s\n", demo_users[i].email,
 		    demo_users[i].staff ? "staff" : demo_users[i].role,
 		    demo_users[i].org_slug ? " of " : "",
-		    demo_users[i].org_slug ? demo_users[i].org_slug : "");
+		    demo_users[i].org_slug ? demo_users[i].org_slug : "",
+		    demo_users[i].staff ? ", password " : "",
+		    demo_users[i].staff ? staff_password : "");
+}
+
+/*
+ * The staff password: the first line of path, or (path NULL) 18 random
+ * bytes in base64url. 0, or the exit status.
+ */
+static int
+staff_password(struct ob_cli *c, const char *path, char *out, size_t len)
+{
+	unsigned char raw[18];
+	FILE *f;
+
+	if (path == NULL) {
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2base64(out, len, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		return 0;
+	}
+	if ((f = fopen(path, "r")) == NULL)
+		return ob_cli_fail(c, "seed-demo: cannot open %s", path);
+	if (fgets(out, (int)len, f) == NULL)
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+	if (strlen(out) < 10)
+		return ob_cli_fail(c, "seed-demo: %s: the staff password must be 10 characters or more", path);
+	return 0;
+}
+
+/* 0 if the database was made for the demo, else the exit status (with why). */
+static int
+demo_database(struct ob_cli *c)
+{
+	int marked = ob_demo_db_marked(&c->db);
+
+	if (marked < 0)
+		return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+	if (marked == 0)
+		return ob_cli_fail(c, "seed-demo: refusing to run: this database was not made for the "
+		    "demo (its comment is not '%s'); the demo data set adds logins with a published "
+		    "password and belongs only in the private database of make demo and make check",
+		    OB_DEMO_DB_MARK);
+	return 0;
 }
 
 int
 ob_cli_seed_demo(struct ob_cli *c, int argc, char **argv)
 {
-	char key[OB_APIKEY_TEXT], prefix[OB_APIKEY_PREFIX_LEN + 1];
+	char key[OB_APIKEY_TEXT], prefix[OB_APIKEY_PREFIX_LEN + 1], staff_pw[STAFF_PASSWORD_MAX];
+	const char *pw_file = NULL;
 	struct ob_actx ax;
 	struct ob_fail f;
 	int64_t org_ids[2];
 	int rc;
 
-	if (argc > 1)
-		return ob_cli_fail(c, "seed-demo: unexpected argument '%s'", argv[1]);
+	if (argc == 3 && strcmp(argv[1], "--staff-password-file") == 0)
+		pw_file = argv[2];
+	else if (argc > 1)
+		return ob_cli_fail(c, "seed-demo: unexpected argument '%s' (usage: seed-demo "
+		    "[--staff-password-file FILE])", argv[1]);
+	if ((rc = demo_database(c)) != 0 ||
+	    (rc = staff_password(c, pw_file, staff_pw, sizeof(staff_pw))) != 0)
+		return rc;
 	if (load_sql(c, "demo.sql") != 0)
 		return 1;
 	memset(&ax, 0, sizeof(ax));
 	ax.db = &c->db;
 	ax.request_id = "seed-demo";
-	if ((rc = seed_orgs(c, &ax, org_ids)) != 0 || (rc = seed_users(c, &ax, org_ids)) != 0)
-		return rc;
+	if ((rc = seed_orgs(c, &ax, org_ids)) != 0 ||
+	    (rc = seed_users(c, &ax, org_ids, staff_pw)) != 0)
+		goto out;
 	/* Now that the orgs and their people exist. */
+	rc = 1;
 	if (load_module_demos(c) != 0)
-		return 1;
-	if (ob_apikey_revoke_named(&c->db, org_ids[0], "demo") != 0)
-		return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+		goto out;
+	if (ob_apikey_revoke_named(&c->db, org_ids[0], "demo") != 0) {
+		rc = ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
+		goto out;
+	}
 	if (ob_apikey_create_audited(&ax, org_ids[0], "demo", "read,write,meter,admin",
-	    key, prefix, &f) != 0)
-		return ob_cli_fail(c, "seed-demo: %s", f.message);
-	print_logins();
+	    key, prefix, &f) != 0) {
+		rc = ob_cli_fail(c, "seed-demo: %s", f.message);
+		goto out;
+	}
+	print_logins(staff_pw);
 	printf("Demo API key (org acme, id %lld, all scopes):\n  %s\n",
 	    (long long)org_ids[0], key);
 	sodium_memzero(key, sizeof(key));
-	return 0;
+	rc = 0;
+out:
+	sodium_memzero(staff_pw, sizeof(staff_pw));
+	return rc;
 }

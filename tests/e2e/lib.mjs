@@ -57,8 +57,15 @@ export function shot(name) {
 
 // ---- Fixtures: signing in, and orgs and members made with the CLI ----
 
-// The password of every demo login the stack is seeded with.
+// The password of every demo login the stack is seeded with, but staff's.
 export const DEMO_PASSWORD = "demo-password";
+
+// The demo staff login's password is random per stack (deploy/stack.sh
+// makes it; tests/run-all.sh passes it on).
+export function passwordOf(email) {
+  return email === "staff@orgbill.test" && process.env.OB_TEST_STAFF_PASSWORD
+    ? process.env.OB_TEST_STAFF_PASSWORD : DEMO_PASSWORD;
+}
 
 // A new browser context (the stack's self-signed certificate accepted) and
 // a page in it; viewport as for browser.newContext (undefined: Playwright's
@@ -70,7 +77,7 @@ export async function newPage(browser, viewport) {
 
 // Fill in and send the sign-in form on page; does not wait for the answer
 // (a wrong password stays on the form).
-export async function submitSignIn(page, email, password = DEMO_PASSWORD) {
+export async function submitSignIn(page, email, password = passwordOf(email)) {
   await page.goto(`${BASE}/login`);
   await page.getByLabel("E-mail").fill(email);
   await page.getByLabel("Password").fill(password);
@@ -88,7 +95,7 @@ export function resetSignInLimits() {
 
 // Sign in on page and wait for the overview the console lands on; throws
 // with the page's message if the sign-in did not get there.
-export async function signIn(page, email, password = DEMO_PASSWORD) {
+export async function signIn(page, email, password = passwordOf(email)) {
   resetSignInLimits();
   await submitSignIn(page, email, password);
   await page.waitForURL(`${BASE}/`).catch(async () => {
@@ -97,7 +104,7 @@ export async function signIn(page, email, password = DEMO_PASSWORD) {
 }
 
 // A new context and page (see newPage), signed in as email (see signIn).
-export async function signedIn(browser, email, { password = DEMO_PASSWORD, viewport } = {}) {
+export async function signedIn(browser, email, { password = passwordOf(email), viewport } = {}) {
   const { ctx, page } = await newPage(browser, viewport);
   await signIn(page, email, password);
   return { ctx, page };

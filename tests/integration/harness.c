@@ -336,9 +336,17 @@ t_apikey_new(long org, const char *scopes, char *key, size_t len)
 	ck_assert_int_eq(strncmp(key, "ob_", 3), 0);
 }
 
+const char *
+t_password_of(const char *email)
+{
+	if (strcmp(email, T_STAFF_EMAIL) == 0)
+		return t_env("OB_TEST_STAFF_PASSWORD");
+	return T_DEMO_PASSWORD;
+}
+
 void
 t_session_new(const char *email, struct t_session *s)
 {
-	ck_assert_int_eq(t_login(email, T_DEMO_PASSWORD, s->cookie, sizeof(s->cookie)), 303);
+	ck_assert_int_eq(t_login(email, t_password_of(email), s->cookie, sizeof(s->cookie)), 303);
 	t_csrf(s->cookie, s->csrf);
 }

@@ -164,8 +164,14 @@ long t_json_as(const char *bearer, const char *method, const char *path, const c
  * Names and slugs must not contain a single quote (they pass through sh).
  */
 
-/** The password of every demo login the stack is seeded with (owner@acme.test, ...). */
+/** The password of every demo login the stack is seeded with (owner@acme.test, ...), but staff's. */
 #define T_DEMO_PASSWORD "demo-password"
+
+/** The demo staff login; its password is random per stack (OB_TEST_STAFF_PASSWORD). */
+#define T_STAFF_EMAIL "staff@orgbill.test"
+
+/** The password of a demo login: T_DEMO_PASSWORD, or the staff login's. */
+const char *t_password_of(const char *email);
 
 /** The password of the users t_member_new makes. */
 #define T_MEMBER_PASSWORD "a-long-password-1"
@@ -209,7 +215,7 @@ struct t_session {
 };
 
 /**
- * Sign in as email with T_DEMO_PASSWORD through the form, which must answer
+ * Sign in as email with its demo password (t_password_of) through the form, which must answer
  * 303; the session's cookie and CSRF token into s. Rate-limit windows are
  * left as they are: call t_reset_rate_limits() first where earlier
  * sign-ins may have used them up.
