@@ -133,6 +133,17 @@ STRIPE_WEBHOOK_SECRET=$WHSEC
 ORGBILL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 ORGBILL_MAIL_FROM=billing@orgbill.localhost
 ENV
+	# nginx's limits (docs/RATELIMITS.md): a private stack's own clients,
+	# on loopback, are exempt (browsers, test suites, benchmarks), and
+	# loopback is trusted for X-Forwarded-For, so a client that names
+	# another address there is limited as that address (as behind a load
+	# balancer). Any of these set in the environment wins.
+	for kv in LIMIT_EXEMPT=127.0.0.1,::1 REAL_IP_FROM=127.0.0.1,::1 \
+	    LIMIT_LOGIN= LIMIT_API= LIMIT_WEBHOOK= REAL_IP_HEADER=; do
+		name=ORGBILL_NGINX_${kv%%=*}
+		value=$(printenv "$name" || printf '%s' "${kv#*=}")
+		[ -z "$value" ] || printf '%s=%s\n' "$name" "$value" >>"$ENVFILE"
+	done
 	chmod 600 "$ENVFILE"
 }
 
@@ -238,7 +249,7 @@ start_nginx() {
 	    SERVER_NAME=localhost TLS_CERT="$RUN/tls/cert.pem" TLS_KEY="$RUN/tls/key.pem" \
 	    STATIC_ROOT="$BIN/static" APP_SOCKET="$RUN/sock/app.sock" \
 	    WEBHOOK_SOCKET="$RUN/sock/webhook.sock" BODY_LIMIT=1048576 \
-	    NGINX_DIR="$RUN/nginx"
+	    NGINX_DIR="$RUN/nginx" ENV_FILE="$ENVFILE"
 	sed -e "s|@RUN_DIR@|$RUN|g" -e "s|@NGINX_USER@|$user|" \
 	    "$ROOT/nginx/nginx-dev.conf.in" >"$RUN/nginx/nginx.conf"
 	nginx -q -t -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" 2>"$LOGS/nginx-test.log" || {

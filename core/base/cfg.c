@@ -91,6 +91,19 @@ static const struct cfg_item cfg_items[] = {
 	  "PostgreSQL idle_in_transaction_session_timeout for every connection (0: off)" },
 	{ "ORGBILL_CREDIT_REVERSAL_WINDOW_S", CFG_INT, S(credit_reversal_window_s), "86400", 60,
 	  2592000, "seconds after a deduction in which the meter key that made it may reverse it" },
+	/* Read by deploy/render-nginx.sh for the nginx site (docs/RATELIMITS.md). */
+	{ "ORGBILL_NGINX_LIMIT_LOGIN", CFG_STR, S(nginx_limit_login), "10r/m:20", 0, 0,
+	  "nginx: requests to /login per client address, RATE:BURST (nginx rate, burst)" },
+	{ "ORGBILL_NGINX_LIMIT_API", CFG_STR, S(nginx_limit_api), "10r/s:20", 0, 0,
+	  "nginx: /api/ requests without a key or session per client address, RATE:BURST" },
+	{ "ORGBILL_NGINX_LIMIT_WEBHOOK", CFG_STR, S(nginx_limit_webhook), "50r/s:200", 0, 0,
+	  "nginx: /stripe/webhook requests per client address, RATE:BURST" },
+	{ "ORGBILL_NGINX_LIMIT_EXEMPT", CFG_STR, S(nginx_limit_exempt), "", 0, 0,
+	  "nginx: client addresses or CIDRs (comma-separated) no nginx limit applies to" },
+	{ "ORGBILL_NGINX_REAL_IP_FROM", CFG_STR, S(nginx_real_ip_from), "", 0, 0,
+	  "nginx: load balancers (addresses or CIDRs, comma-separated) trusted for the client address" },
+	{ "ORGBILL_NGINX_REAL_IP_HEADER", CFG_STR, S(nginx_real_ip_header), "X-Forwarded-For", 0, 0,
+	  "nginx: the header those load balancers put the client address in" },
 };
 
 #undef S

@@ -46,6 +46,14 @@ struct ob_cfg {
 	/* Database sessions (core/base/db.c). */
 	long  idle_in_tx_timeout_ms;	/* idle_in_transaction_session_timeout; 0: off */
 	long  credit_reversal_window_s;	/* a meter key reverses its own deduction */
+	/* The nginx site's limits and client addresses (deploy/render-nginx.sh
+	 * reads them; the programs only accept them). docs/RATELIMITS.md. */
+	char *nginx_limit_login;
+	char *nginx_limit_api;
+	char *nginx_limit_webhook;
+	char *nginx_limit_exempt;
+	char *nginx_real_ip_from;
+	char *nginx_real_ip_header;
 };
 
 /**
