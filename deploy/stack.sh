@@ -43,36 +43,103 @@ PIDS=$RUN/pids
 log() { printf 'stack: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-# PostgreSQL refuses to run as root: run it as the postgres user then.
+# PostgreSQL refuses to run as root: run it as the postgres user then
+# (from /, since the caller's directory may be closed to that user).
 as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
 }
 
+# Where the parts that run as other users keep their files. As root,
+# PostgreSQL runs as postgres and nginx's workers as www-data: neither can
+# reach a run directory inside a private home (a clone under /root, mode
+# 0700). Then the cluster, its socket and log, the workers' sockets, nginx's
+# temporary files and a copy of the static files live in a directory of
+# their own, made with mktemp under /var/tmp (recorded in RUN/shared-dir)
+# and removed by `stop` (so the demo's database starts afresh next time).
+PG_DIR=$RUN/pg
+PG_SOCK=$RUN/pgsock
+PG_LOG=$LOGS/postgres.log
+SOCKS=$RUN/sock
+NGTMP=$RUN/nginx/tmp
+STATIC=$BIN/static
+SHARED=""
+
+nginx_user() {
+	if id www-data >/dev/null 2>&1; then echo www-data; else echo nobody; fi
+}
+
+# reachable USER PATH: USER can search PATH (and so every directory above it).
+reachable() {
+	(cd / && runuser -u "$1" -- test -x "$2") 2>/dev/null
+}
+
+use_shared() {
+	SHARED=$1
+	PG_DIR=$SHARED/pg
+	PG_SOCK=$SHARED/pgsock
+	PG_LOG=$SHARED/postgres.log
+	SOCKS=$SHARED/sock
+	NGTMP=$SHARED/nginx-tmp
+	STATIC=$SHARED/static
+}
+
+if [ -f "$RUN/shared-dir" ] && [ -d "$(cat "$RUN/shared-dir")" ]; then
+	use_shared "$(cat "$RUN/shared-dir")"
+fi
+
+# Before starting: a shared directory if the run directory is out of reach.
+make_shared() {
+	[ -z "$SHARED" ] && [ "$(id -u)" -eq 0 ] || return 0
+	if reachable postgres "$RUN" && reachable "$(nginx_user)" "$RUN" &&
+	    reachable "$(nginx_user)" "$BIN/static"; then
+		return 0
+	fi
+	use_shared "$(mktemp -d /var/tmp/orgbill-stack.XXXXXX)"
+	chmod 755 "$SHARED"
+	echo "$SHARED" >"$RUN/shared-dir"
+	# Clients that look for the socket in the run directory still find it.
+	rm -rf "$RUN/pgsock"
+	ln -s "$PG_SOCK" "$RUN/pgsock"
+	log "$RUN is out of reach of the postgres and nginx users: using $SHARED"
+}
+
+# After stopping: the shared directory goes (PostgreSQL's log is kept).
+drop_shared() {
+	[ -n "$SHARED" ] || return 0
+	if [ -f "$PG_LOG" ]; then
+		mkdir -p "$LOGS"
+		cat "$PG_LOG" >>"$LOGS/postgres.log"
+	fi
+	rm -rf "$SHARED"
+	rm -f "$RUN/shared-dir" "$RUN/pgsock" 2>/dev/null || true
+}
+
 pg_start() {
 	[ -n "$PGBIN" ] || die "no PostgreSQL server found (deploy/install-deps.sh installs it)"
-	mkdir -p "$RUN/pgsock" "$LOGS"
+	make_shared
+	mkdir -p "$PG_SOCK" "$LOGS"
 	if [ "$(id -u)" -eq 0 ]; then
-		mkdir -p "$RUN/pg"
-		chown postgres "$RUN/pg" "$RUN/pgsock"
-		touch "$LOGS/postgres.log"
-		chown postgres "$LOGS/postgres.log"
+		mkdir -p "$PG_DIR"
+		chown postgres "$PG_DIR" "$PG_SOCK"
+		touch "$PG_LOG"
+		chown postgres "$PG_LOG"
 	fi
-	if [ ! -f "$RUN/pg/PG_VERSION" ]; then
-		log "initdb $RUN/pg"
-		as_pg "$PGBIN/initdb" -D "$RUN/pg" -U orgbill --auth=trust -E UTF8 \
+	if [ ! -f "$PG_DIR/PG_VERSION" ]; then
+		log "initdb $PG_DIR"
+		as_pg "$PGBIN/initdb" -D "$PG_DIR" -U orgbill --auth=trust -E UTF8 \
 		    --locale=C.UTF-8 >"$LOGS/initdb.log" 2>&1 || {
 			cat "$LOGS/initdb.log" >&2
 			die "initdb failed"
 		}
-		cat >>"$RUN/pg/postgresql.conf" <<PGCONF
+		cat >>"$PG_DIR/postgresql.conf" <<PGCONF
 # orgbill private cluster
 listen_addresses = ''
 port = $PG_PORT
-unix_socket_directories = '$RUN/pgsock'
+unix_socket_directories = '$PG_SOCK'
 max_connections = 200
 shared_buffers = 256MB
 synchronous_commit = on
@@ -80,27 +147,27 @@ log_min_messages = warning
 log_min_error_statement = error
 PGCONF
 	fi
-	if as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; then
+	if as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
 		return 0
 	fi
-	as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" -l "$LOGS/postgres.log" -w -t 60 \
-	    -o "-p $PG_PORT -k $RUN/pgsock" start >/dev/null ||
-		die "PostgreSQL did not start (see $LOGS/postgres.log)"
-	if ! "$PGBIN/psql" -h "$RUN/pgsock" -p "$PG_PORT" -U orgbill -d postgres -Atqc \
+	as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" -l "$PG_LOG" -w -t 60 \
+	    -o "-p $PG_PORT -k $PG_SOCK" start >/dev/null ||
+		die "PostgreSQL did not start (see $PG_LOG)"
+	if ! "$PGBIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U orgbill -d postgres -Atqc \
 	    "SELECT 1 FROM pg_database WHERE datname = 'orgbill'" | grep -q 1; then
-		"$PGBIN/createdb" -h "$RUN/pgsock" -p "$PG_PORT" -U orgbill orgbill
+		"$PGBIN/createdb" -h "$PG_SOCK" -p "$PG_PORT" -U orgbill orgbill
 	fi
 	# This private database is the demo's: `orgbill seed-demo` runs only
 	# where it finds this mark (core/identity/demo.h), never elsewhere.
-	"$PGBIN/psql" -h "$RUN/pgsock" -p "$PG_PORT" -U orgbill -d orgbill -Atq \
+	"$PGBIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U orgbill -d orgbill -Atq \
 	    -c "COMMENT ON DATABASE orgbill IS 'orgbill demo database (deploy/stack.sh)'" ||
 		die "cannot mark the demo database"
 }
 
 pg_stop() {
-	if [ -f "$RUN/pg/PG_VERSION" ] &&
-	    as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; then
-		as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" -m fast -w -t 60 stop >/dev/null
+	if [ -f "$PG_DIR/PG_VERSION" ] &&
+	    as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
+		as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" -m fast -w -t 60 stop >/dev/null
 	fi
 }
 
@@ -120,7 +187,7 @@ write_env() {
 	cat >"$ENVFILE" <<ENV
 # Written by deploy/stack.sh for the stack under $RUN.
 # Use it with: orgbill --config $ENVFILE COMMAND
-DATABASE_URL=postgresql:///orgbill?host=$RUN/pgsock&port=$PG_PORT&user=orgbill
+DATABASE_URL=postgresql:///orgbill?host=$PG_SOCK&port=$PG_PORT&user=orgbill
 ORGBILL_TEMPLATES_DIR=$ROOT/templates
 ORGBILL_SQL_DIR=$ROOT/sql
 ORGBILL_PUBLIC_URL=https://localhost:$HTTPS_PORT
@@ -222,18 +289,22 @@ start_smtp_sink() {
 }
 
 start_workers() {
-	mkdir -p "$RUN/sock"
+	mkdir -p "$SOCKS"
 	for pool in app webhook; do
-		rm -f "$RUN/sock/$pool.sock"
+		rm -f "$SOCKS/$pool.sock"
 		# spawn-fcgi binds the socket and execs the prefork master (-n: no
 		# fork of its own), exactly as the systemd units do.
-		start_bg "$pool" spawn-fcgi -n -s "$RUN/sock/$pool.sock" -M 0666 -- \
+		start_bg "$pool" spawn-fcgi -n -s "$SOCKS/$pool.sock" -M 0666 -- \
 		    "$BIN/orgbill-$pool" --config "$ENVFILE"
 	done
 }
 
 start_nginx() {
-	mkdir -p "$RUN/nginx/tmp"
+	mkdir -p "$RUN/nginx" "$NGTMP"
+	if [ -n "$SHARED" ]; then
+		rm -rf "$STATIC"
+		cp -R "$BIN/static" "$STATIC"
+	fi
 	user=""
 	if [ "$(id -u)" -eq 0 ]; then
 		user="user www-data;"
@@ -247,10 +318,10 @@ start_nginx() {
 	"$ROOT/deploy/render-nginx.sh" "$RUN/nginx/orgbill.conf" \
 	    HTTPS_PORT="$HTTPS_PORT" HTTP_PORT="$HTTP_PORT" LISTEN_ADDRS="$addrs" \
 	    SERVER_NAME=localhost TLS_CERT="$RUN/tls/cert.pem" TLS_KEY="$RUN/tls/key.pem" \
-	    STATIC_ROOT="$BIN/static" APP_SOCKET="$RUN/sock/app.sock" \
-	    WEBHOOK_SOCKET="$RUN/sock/webhook.sock" BODY_LIMIT=1048576 \
+	    STATIC_ROOT="$STATIC" APP_SOCKET="$SOCKS/app.sock" \
+	    WEBHOOK_SOCKET="$SOCKS/webhook.sock" BODY_LIMIT=1048576 \
 	    NGINX_DIR="$RUN/nginx" ENV_FILE="$ENVFILE"
-	sed -e "s|@RUN_DIR@|$RUN|g" -e "s|@NGINX_USER@|$user|" \
+	sed -e "s|@RUN_DIR@|$RUN|g" -e "s|@TMP_DIR@|$NGTMP|g" -e "s|@NGINX_USER@|$user|" \
 	    "$ROOT/nginx/nginx-dev.conf.in" >"$RUN/nginx/nginx.conf"
 	nginx -q -t -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" 2>"$LOGS/nginx-test.log" || {
 		cat "$LOGS/nginx-test.log" >&2
@@ -288,6 +359,7 @@ stop_procs() {
 stop_all() {
 	stop_procs
 	pg_stop
+	drop_shared
 }
 
 case "$cmd" in
@@ -327,7 +399,7 @@ status)
 			echo "$n: stopped"
 		fi
 	done
-	if as_pg "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; then
+	if as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
 		echo "postgres: running"
 	else
 		echo "postgres: stopped"

@@ -64,6 +64,8 @@ if [ -z "$SUITES" ]; then
 	# The webhook parsers under libFuzzer for a short, fixed time (a long
 	# run: docs/SECURITY.md).
 	step "fuzz (webhook parsers, ${FUZZ_SECONDS:-20} s)" make --no-print-directory -s fuzz O="$B" FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+	# Before the test stack takes the ports: the stack from a 0700 directory.
+	step "stack from a private (0700) directory" tests/check-private-home.sh "$B"
 fi
 
 rm -rf "$RUN"
