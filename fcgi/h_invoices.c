@@ -18,17 +18,35 @@
 #include "fcgi/worker.h"
 #include "base/num.h"
 
+/*
+ * The page size and the cursor of an invoice list: starting_after is an
+ * invoice's public id (or absent). 0, or -1 with the 400 answered.
+ */
+static int
+inv_paging(struct ob_req *r, int *limit, const char **after)
+{
+	if (ob_api_paging(r, 20, 100, limit, NULL) != 0)
+		return -1;
+	*after = ob_query_get(r, "starting_after");
+	if (*after != NULL && **after != '\0' && !ob_invoices_public_id_ok(*after)) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
+		    "starting_after must be an id from a previous page.", "starting_after");
+		return -1;
+	}
+	return 0;
+}
+
 int
 ob_h_invoices_page(struct ob_req *r)
 {
 	struct ob_invoices_filter flt = { NULL, NULL, NULL };
 	struct ob_fail f = { 0 };
 	cJSON *d, *list, *data, *pm, *purchases;
-	char latest[24];
+	char latest[OB_INVOICE_PUBLIC_ID_LEN + 8];
+	const char *after;
 	int limit, i;
-	int64_t after;
 
-	if (ob_api_paging(r, 20, 100, &limit, &after) != 0 || ob_h_inv_filter(r, &flt) != 0)
+	if (inv_paging(r, &limit, &after) != 0 || ob_h_inv_filter(r, &flt) != 0)
 		return 0;
 	if ((list = ob_invoices_list(&r->w->db, r->who.org_id, &flt, after, limit)) == NULL)
 		return -1;
@@ -153,10 +171,10 @@ int
 ob_h_api_invoices(struct ob_req *r)
 {
 	struct ob_invoices_filter flt = { NULL, NULL, NULL };
+	const char *after;
 	int limit;
-	int64_t after;
 
-	if (ob_api_paging(r, 20, 100, &limit, &after) != 0 || ob_h_inv_filter(r, &flt) != 0)
+	if (inv_paging(r, &limit, &after) != 0 || ob_h_inv_filter(r, &flt) != 0)
 		return 0;
 	return ob_api_answer(r, ob_invoices_list(&r->w->db, r->who.org_id, &flt, after, limit));
 }

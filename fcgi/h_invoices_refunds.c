@@ -35,7 +35,7 @@ render_admin_refunds(struct ob_req *r, int64_t org_id, int status, const struct 
 		ob_page_flash(d, "error", f->message);
 	if (org_id > 0) {
 		cJSON_AddStringToObject(d, "org_id", ob_arena_printf(r->a, "%lld", (long long)org_id));
-		if ((inv = ob_invoices_list(&r->w->db, org_id, &flt, 0, 50)) == NULL ||
+		if ((inv = ob_invoices_list(&r->w->db, org_id, &flt, NULL, 50)) == NULL ||
 		    (refunds = ob_refunds_list(&r->w->db, org_id, 0, 50)) == NULL) {
 			cJSON_Delete(inv);
 			cJSON_Delete(d);
@@ -131,10 +131,26 @@ staff_form_org(struct ob_req *r, struct ob_actx *ax, struct ob_fail *f)
 	return org;
 }
 
+/* An invoice staff name: its public id ("inv_…"), or the internal id (digits). */
+static int
+invoice_ref_ok(const char *s)
+{
+	return ob_invoices_public_id_ok(s) || ob_num_id(s) > 0;
+}
+
+/* The internal id of the invoice the field invoice_id names in org: > 0, 0 none, -1 db. */
+static int64_t
+invoice_ref(struct ob_req *r, int64_t org)
+{
+	const char *s = ob_field_str(r, "invoice_id");
+
+	return ob_invoices_public_id_ok(s) ? ob_invoices_resolve(&r->w->db, org, s) : ob_num_id(s);
+}
+
 static const struct ob_field refund_form_rows[] = {
 	{ .name = "org_id", .type = OB_FIELD_ID },
-	{ .name = "invoice_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED,
-	    .missing = "Choose an invoice.", .message = "Choose an invoice." },
+	{ .name = "invoice_id", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 64,
+	    .ok = invoice_ref_ok, .missing = "Choose an invoice.", .message = "Choose an invoice." },
 	{ .name = "amount", .type = OB_FIELD_INT, .min = 1, .max = 999999999999999LL,
 	    .message = "amount is a whole number of cents (empty: everything left)." },
 	REASON_ROW,
@@ -148,13 +164,15 @@ ob_h_admin_refund_form(struct ob_req *r)
 {
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
-	int64_t org = staff_form_org(r, &ax, &f);
+	int64_t org = staff_form_org(r, &ax, &f), inv = 0;
 	cJSON *out = NULL;
 
 	if (org < 0)
 		return -1;
+	if (org > 0 && (inv = invoice_ref(r, org)) < 0)
+		return -1;
 	if (org > 0)
-		out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, ob_field_i64(r, "invoice_id", 0),
+		out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, inv,
 		    ob_field_i64(r, "amount", 0), ax.reason, ob_h_inv_posted_key(r), &f);
 	cJSON_Delete(out);
 	return staff_form_done(r, org, out != NULL ? 0 : -1, &f, "refunded");
@@ -203,8 +221,9 @@ ob_h_api_refunds(struct ob_req *r)
 }
 
 static const struct ob_field refund_rows[] = {
-	{ .name = "invoice_id", .type = OB_FIELD_ID, .flags = OB_FIELD_REQUIRED,
-	    .missing = "invoice_id is the invoice's id.", .message = "invoice_id is the invoice's id." },
+	{ .name = "invoice_id", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 64,
+	    .ok = invoice_ref_ok, .missing = "invoice_id is the invoice's id.",
+	    .message = "invoice_id is the invoice's id." },
 	{ .name = "amount", .type = OB_FIELD_INT, .min = 1, .max = 1LL << 50,
 	    .message = "amount is a positive integer of minor units (omit it for a full refund)." },
 	REASON_ROW,
@@ -250,7 +269,7 @@ ob_h_api_refund(struct ob_req *r)
 	struct ob_actx ax;
 	struct ob_fail f = { 0 };
 	const char *key;
-	int64_t org;
+	int64_t org, inv;
 	cJSON *out;
 
 	org = ob_h_inv_staff_org(r, ob_route_param(r, "org_id"));
@@ -263,8 +282,10 @@ ob_h_api_refund(struct ob_req *r)
 	}
 	if (ob_api_body(r) == NULL || ob_api_idem_key(r, 0, &key) != 0)
 		return 0;
+	if ((inv = invoice_ref(r, org)) < 0)
+		return -1;
 	ob_h_inv_staff_actx(r, &ax, ob_field_str(r, "reason"));
-	if ((out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, ob_field_i64(r, "invoice_id", 0),
+	if ((out = ob_refunds_create(&ax, ob_worker_stripe(r->w), org, inv,
 	    ob_field_i64(r, "amount", 0), ax.reason, key, &f)) == NULL) {
 		ob_api_fail(r, &f);
 		return 0;

@@ -83,20 +83,34 @@ struct ob_invoices_filter {
 /** Check a filter's values; 0, or -1 with f set (400, param named). */
 int ob_invoices_filter_check(const struct ob_invoices_filter *flt, struct ob_fail *f);
 
-/**
- * A page of the org's invoices, newest first, after the invoice with id
- * starting_after (0: from the newest): a list object, or NULL (db->lasterr).
+/*
+ * Invoices are named outside by their public id, "inv_" and 32 hex digits
+ * (migration 018), never by the internal key: the "id" of the API's
+ * invoice object, URLs, cursors and the CSV export carry it.
  */
-cJSON *ob_invoices_list(struct ob_db *db, int64_t org_id, const struct ob_invoices_filter *flt,
-    int64_t starting_after, int limit);
+#define OB_INVOICE_PUBLIC_ID_LEN 36
+
+/** 1 if s has the form of an invoice's public id, else 0. */
+int ob_invoices_public_id_ok(const char *s);
+
+/** The internal id of org's invoice with this public id: > 0, 0 if none, -1 (db->lasterr). */
+int64_t ob_invoices_resolve(struct ob_db *db, int64_t org_id, const char *public_id);
 
 /**
- * One invoice of the org with its lines, by our id (digits) or Stripe's
- * ("in_…"). NULL with f set (404, or database).
+ * A page of the org's invoices, newest first, after the invoice with the
+ * public id starting_after (NULL or "": from the newest): a list object, or
+ * NULL (db->lasterr).
+ */
+cJSON *ob_invoices_list(struct ob_db *db, int64_t org_id, const struct ob_invoices_filter *flt,
+    const char *starting_after, int limit);
+
+/**
+ * One invoice of the org with its lines, by our public id ("inv_…") or
+ * Stripe's ("in_…"). NULL with f set (404, or database).
  */
 cJSON *ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail *f);
 
-/** The org's newest finalized invoice (id string into out, len >= 24); 0, 1 if none, -1. */
+/** The org's newest finalized invoice (public id into out, len > 36); 0, 1 if none, -1. */
 int ob_invoices_latest(struct ob_db *db, int64_t org_id, char *out, size_t len);
 
 /**

@@ -77,16 +77,47 @@ invoice_json(const PGresult *q, int row, const void *arg)
 	return o;
 }
 
+int
+ob_invoices_public_id_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strncmp(s, "inv_", 4) != 0 || strlen(s) != 4 + 32)
+		return 0;
+	for (i = 4; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int64_t
+ob_invoices_resolve(struct ob_db *db, int64_t org_id, const char *public_id)
+{
+	char org[24];
+	const char *params[2] = { org, public_id };
+	PGresult *q;
+	int64_t id = 0;
+
+	if (!ob_invoices_public_id_ok(public_id))
+		return 0;
+	ob_num_str(org, sizeof(org), org_id);
+	if ((q = ob_db_exec(db, OB_STMT_INV_RESOLVE, params, NULL)) == NULL)
+		return -1;
+	if (PQntuples(q) == 1)
+		id = ob_row_i64(q, 0, "id");
+	PQclear(q);
+	return id;
+}
+
 cJSON *
 ob_invoices_list(struct ob_db *db, int64_t org_id, const struct ob_invoices_filter *flt,
-    int64_t starting_after, int limit)
+    const char *starting_after, int limit)
 {
-	char org[24], after[24], lim[16];
+	char org[24], lim[16];
 	const char *params[6] = { org, flt->status ? flt->status : "", flt->from ? flt->from : "",
-	    flt->to ? flt->to : "", after, lim };
+	    flt->to ? flt->to : "", starting_after ? starting_after : "", lim };
 
 	ob_num_str(org, sizeof(org), org_id);
-	ob_num_str(after, sizeof(after), starting_after);
 	ob_num_str(lim, sizeof(lim), limit + 1);
 	return ob_db_exec_rows(db, OB_STMT_INV_LIST, params, limit, invoice_json, NULL);
 }
@@ -100,12 +131,15 @@ ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail
 	PGresult *q, *ql;
 	int i;
 
-	if (id == NULL || (!ob_inv_digits(id) && (strncmp(id, "in_", 3) != 0 || strlen(id) > 255))) {
+	/* Our public id, or Stripe's; never the internal key. */
+	if (id == NULL || (!ob_invoices_public_id_ok(id) &&
+	    (strncmp(id, "in_", 3) != 0 || strlen(id) > 255))) {
 		ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
 		return NULL;
 	}
 	ob_num_str(org, sizeof(org), org_id);
-	q = ob_db_exec(db, ob_inv_digits(id) ? OB_STMT_INV_GET_BY_ID : OB_STMT_INV_GET_BY_STRIPE, params, NULL);
+	q = ob_db_exec(db, ob_invoices_public_id_ok(id) ? OB_STMT_INV_GET_BY_PUBLIC :
+	    OB_STMT_INV_GET_BY_STRIPE, params, NULL);
 	if (q == NULL) {
 		ob_fail_db(f, db->lasterr);
 		return NULL;
@@ -116,7 +150,7 @@ ob_invoices_get(struct ob_db *db, int64_t org_id, const char *id, struct ob_fail
 		return NULL;
 	}
 	o = invoice_json(q, 0, NULL);
-	params[0] = ob_row_str(q, 0, "id");
+	params[0] = ob_row_str(q, 0, "internal_id");
 	ql = ob_db_exec(db, OB_STMT_INV_LINES, params, NULL);
 	PQclear(q);
 	if (ql == NULL) {
@@ -181,7 +215,7 @@ ob_invoices_csv(struct ob_db *db, int64_t org_id, const struct ob_invoices_filte
 {
 	char org[24], lim[16];
 	const char *params[6] = { org, flt->status ? flt->status : "", flt->from ? flt->from : "",
-	    flt->to ? flt->to : "", "0", lim };
+	    flt->to ? flt->to : "", "", lim };
 	char m[OB_MONEY_MAX];
 	PGresult *q;
 	size_t j;

@@ -139,16 +139,14 @@ out:
 }
 
 static cJSON *
-refund_json(const char *id, int64_t invoice_id, const char *stripe_invoice, const char *stripe_refund,
+refund_json(const char *id, const char *invoice_id, const char *stripe_invoice, const char *stripe_refund,
     int64_t amount, const char *currency, const char *reason, const char *status, int64_t left)
 {
 	cJSON *o = cJSON_CreateObject();
-	char buf[24];
 
 	cJSON_AddStringToObject(o, "object", "refund");
 	cJSON_AddStringToObject(o, "id", id);
-	ob_num_str(buf, sizeof(buf), invoice_id);
-	cJSON_AddStringToObject(o, "invoice_id", buf);
+	cJSON_AddStringToObject(o, "invoice_id", invoice_id);	/* the invoice's public id */
 	cJSON_AddStringToObject(o, "stripe_invoice_id", stripe_invoice);
 	if (stripe_refund != NULL && *stripe_refund != '\0')
 		cJSON_AddStringToObject(o, "stripe_refund_id", stripe_refund);
@@ -180,7 +178,7 @@ reason_check(const char *reason, struct ob_fail *f)
 
 /* The invoice being refunded, as its locked row has it. */
 struct locked_invoice {
-	char sinv[256], cust[256], currency[4], charge[128];
+	char sinv[256], cust[256], currency[4], charge[128], pub[40];
 	int64_t paid, already;	/* amount paid; refunds succeeded or in flight */
 };
 
@@ -203,6 +201,7 @@ lock_invoice(struct ob_db *db, const char *org, const char *inv, struct locked_i
 		return ob_fail(f, OB_FAIL_NOT_FOUND, "invoice_not_found", "invoice_id", "No such invoice.");
 	}
 	snprintf(li->sinv, sizeof(li->sinv), "%s", ob_row_str(q, 0, "stripe_invoice_id"));
+	snprintf(li->pub, sizeof(li->pub), "%s", ob_row_str(q, 0, "public_id"));
 	snprintf(li->cust, sizeof(li->cust), "%s", ob_row_str(q, 0, "stripe_customer_id"));
 	snprintf(li->currency, sizeof(li->currency), "%s", ob_row_str(q, 0, "currency"));
 	li->paid = ob_row_i64(q, 0, "amount_paid");
@@ -467,7 +466,7 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		return NULL;
 	/* Known already (a replay): answered as it stands. */
 	if (t.stripe_id[0] != '\0' || strcmp(t.status, "pending") != 0)
-		return refund_json(t.rid, invoice_id, li.sinv, t.stripe_id, t.take, li.currency, reason,
+		return refund_json(t.rid, li.pub, li.sinv, t.stripe_id, t.take, li.currency, reason,
 		    t.status, ob_refunds_refundable(li.paid, li.already));
 	/* Stripe with no transaction open; an unknown outcome leaves the row pending. */
 	if (stripe_refund(st, org, t.rid, opkey, li.charge, t.take, &res, f) != 0) {
@@ -485,7 +484,7 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		ob_db_rollback(ax->db);
 		goto out;
 	}
-	out = refund_json(t.rid, invoice_id, li.sinv, ob_json_str(res.body, "id"), t.take, li.currency,
+	out = refund_json(t.rid, li.pub, li.sinv, ob_json_str(res.body, "id"), t.take, li.currency,
 	    reason, status, ob_refunds_refundable(li.paid, li.already));
 	if (ob_audit_commit(ax, org_id, "invoice.refund", "invoice", inv, NULL, out, f) != 0) {
 		cJSON_Delete(out);

@@ -31,7 +31,7 @@
 
 static struct {
 	long org, member, invoice, refund;
-	char name[96], billing_email[128], member_email[256], invoice_number[64];
+	char name[96], billing_email[128], member_email[256], invoice_number[64], invoice_pub[64];
 	char key[128], prefix[16], ded_key[64];
 } b;
 
@@ -85,6 +85,8 @@ setup_b(void)
 	    " VALUES (%ld, 'in_tenb_%d', 'cus_tenb_%d', '%s', 'paid', 'usd', %ld, %ld, %ld, now())",
 	    b.org, pid, pid, b.invoice_number, B_INVOICE_TOTAL, B_INVOICE_TOTAL, B_INVOICE_TOTAL);
 	b.invoice = atol(t_sql_valuef("SELECT id FROM invoices WHERE stripe_invoice_id = 'in_tenb_%d'", pid));
+	snprintf(b.invoice_pub, sizeof(b.invoice_pub), "%s",
+	    t_sql_valuef("SELECT public_id FROM invoices WHERE id = %ld", b.invoice));
 	t_sqlf("INSERT INTO refunds (org_id, invoice_id, amount, currency, reason, status)"
 	    " VALUES (%ld, %ld, %ld, 'usd', 'tenant test', 'succeeded')", b.org, b.invoice, B_REFUND);
 	b.refund = atol(t_sql_valuef("SELECT id FROM refunds WHERE invoice_id = %ld", b.invoice));
@@ -147,7 +149,7 @@ cross_path(const char *pattern, char *out, size_t len)
 		else if (strncmp(p, "{user_id}", 9) == 0)
 			o += (size_t)snprintf(out + o, len - o, "%ld", b.member);
 		else if (strncmp(p, "{invoice_id}", 12) == 0)
-			o += (size_t)snprintf(out + o, len - o, "%ld", b.invoice);
+			o += (size_t)snprintf(out + o, len - o, "%s", b.invoice_pub);
 		else if (strncmp(p, "{prefix}", 8) == 0)
 			o += (size_t)snprintf(out + o, len - o, "%s", b.prefix);
 		else if (strncmp(p, "{key}", 5) == 0)
@@ -252,18 +254,18 @@ START_TEST(tenant_every_route_with_the_other_orgs_ids)
 	setup_b();
 	setup_a();
 	snprintf(json, sizeof(json), "{\"org_id\":%ld,\"user_id\":%ld,\"user_ids\":[%ld],"
-	    "\"invoice_id\":%ld,\"refund_id\":%ld,\"limit\":1,\"amount\":1,\"service\":\"tenant.test\","
-	    "\"reason\":\"tenant test\"}", b.org, b.member, b.member, b.invoice, b.refund);
-	snprintf(form, sizeof(form), "org_id=%ld&user_id=%ld&user_ids=%ld&invoice_id=%ld&limit=1&role=owner"
-	    "&csrf=%s", b.org, b.member, b.member, b.invoice, a.csrf);
+	    "\"invoice_id\":\"%s\",\"refund_id\":%ld,\"limit\":1,\"amount\":1,\"service\":\"tenant.test\","
+	    "\"reason\":\"tenant test\"}", b.org, b.member, b.member, b.invoice_pub, b.refund);
+	snprintf(form, sizeof(form), "org_id=%ld&user_id=%ld&user_ids=%ld&invoice_id=%s&limit=1&role=owner"
+	    "&csrf=%s", b.org, b.member, b.member, b.invoice_pub, a.csrf);
 	for (i = 0; i < rt->nroutes; i++) {
 		const struct ob_route *ro = &rt->routes[i];
 		int api = strncmp(ro->pattern, "/api/", 5) == 0;
 		int get = strcmp(ro->method, "GET") == 0;
 
 		cross_path(ro->pattern, path, sizeof(path));
-		snprintf(qpath, sizeof(qpath), "%s?org_id=%ld&user_id=%ld&invoice_id=%ld&after=%ld",
-		    path, b.org, b.member, b.invoice, b.invoice);
+		snprintf(qpath, sizeof(qpath), "%s?org_id=%ld&user_id=%ld&invoice_id=%s&starting_after=%s",
+		    path, b.org, b.member, b.invoice_pub, b.invoice_pub);
 		for (k = 0; k < 2; k++) {
 			int as_key = k == 1;
 

@@ -255,9 +255,9 @@ refunds_in_step(const struct inv_org *o, const char *inv_id)
 	ck_assert_int_eq(t_jnum(ch, "amount_refunded"), 10000);
 	cJSON_Delete(charges);
 	inv_deliver();
-	ck_assert_str_eq(t_sql_valuef("SELECT amount_refunded || ':' || (SELECT count(*) FROM refunds"
-	    " WHERE invoice_id = %s AND status = 'succeeded') FROM invoices WHERE id = %s", inv_id, inv_id),
-	    "10000:2");
+	ck_assert_str_eq(t_sql_valuef("SELECT amount_refunded || ':' || (SELECT count(*) FROM refunds r"
+	    " WHERE r.invoice_id = i.id AND r.status = 'succeeded') FROM invoices i WHERE i.public_id = '%s'",
+	    inv_id), "10000:2");
 	snprintf(path, sizeof(path), INV_API "/refunds/%ld", o->id);
 	j = inv_api(o->key, "GET", path, NULL, 200);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 2);
