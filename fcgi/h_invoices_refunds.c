@@ -36,7 +36,7 @@ render_admin_refunds(struct ob_req *r, int64_t org_id, int status, const struct 
 	if (org_id > 0) {
 		cJSON_AddStringToObject(d, "org_id", ob_arena_printf(r->a, "%lld", (long long)org_id));
 		if ((inv = ob_invoices_list(&r->w->db, org_id, &flt, NULL, 50)) == NULL ||
-		    (refunds = ob_refunds_list(&r->w->db, org_id, 0, 50)) == NULL) {
+		    (refunds = ob_refunds_list(&r->w->db, org_id, NULL, 50)) == NULL) {
 			cJSON_Delete(inv);
 			cJSON_Delete(d);
 			return -1;
@@ -203,12 +203,17 @@ ob_h_admin_dunning_override_form(struct ob_req *r)
 int
 ob_h_api_refunds(struct ob_req *r)
 {
+	const char *after = ob_query_get(r, "starting_after");
 	cJSON *list, *data, *x;
 	int limit;
-	int64_t after;
 
-	if (ob_api_paging(r, 20, 100, &limit, &after) != 0)
+	if (ob_api_paging(r, 20, 100, &limit, NULL) != 0)
 		return 0;
+	if (after != NULL && *after != '\0' && !ob_refunds_public_id_ok(after)) {
+		ob_worker_error(r, 400, "invalid_request_error", "invalid_cursor",
+		    "starting_after must be an id from a previous page.", "starting_after");
+		return 0;
+	}
 	list = ob_refunds_list(&r->w->db, r->who.org_id, after, limit);
 	/* Refunds are made by staff: tenants see who as "orgbill support",
 	 * never the staff member's e-mail (the staff console shows it). */

@@ -250,7 +250,8 @@ fail:
 
 /* A refund being made, or resumed by its Idempotency-Key. */
 struct refund_try {
-	char    rid[24];
+	char    rid[24];	/* internal: rows, Stripe's metadata */
+	char    pub[40];	/* the public id tenants see */
 	int64_t take;
 	char    status[24];
 	char    stripe_id[256];	/* "" until Stripe's answer is recorded */
@@ -274,6 +275,7 @@ refund_by_key(struct ob_db *db, const char *org, const char *key, int64_t invoic
 		return rc > 0 ? 0 : ob_fail_db(f, db->lasterr);
 	t->existing = 1;
 	snprintf(t->rid, sizeof(t->rid), "%s", ob_row_str(q, 0, "id"));
+	snprintf(t->pub, sizeof(t->pub), "%s", ob_row_str(q, 0, "public_id"));
 	t->take = ob_row_i64(q, 0, "amount");
 	snprintf(t->status, sizeof(t->status), "%s", ob_row_str(q, 0, "status"));
 	snprintf(t->stripe_id, sizeof(t->stripe_id), "%s", ob_row_str(q, 0, "stripe_refund_id"));
@@ -282,22 +284,26 @@ refund_by_key(struct ob_db *db, const char *org, const char *key, int64_t invoic
 	return rc ? ob_idem_fail_reused(f) : 0;
 }
 
-/* The refund's row (pending) for take of the invoice, with key; its id into rid. 0 or -1 with f. */
+/*
+ * The refund's row (pending) for t->take of the invoice, with key; its ids
+ * into t->rid and t->pub. 0 or -1 with f.
+ */
 static int
 refund_insert(const struct ob_actx *ax, const char *org, const char *inv,
-    const struct locked_invoice *li, int64_t take, const char *reason, const char *key, char *rid,
-    size_t len, struct ob_fail *f)
+    const struct locked_invoice *li, struct refund_try *t, const char *reason, const char *key,
+    struct ob_fail *f)
 {
 	char amt[24], uid[24];
 	const char *params[8] = { org, inv, li->charge, amt, li->currency, reason, uid,
 	    key != NULL ? key : "" };
 	PGresult *q;
 
-	ob_num_str(amt, sizeof(amt), take);
+	ob_num_str(amt, sizeof(amt), t->take);
 	ob_num_str(uid, sizeof(uid), ax->who != NULL ? ax->who->user_id : 0);
 	if ((q = ob_db_exec(ax->db, OB_STMT_REF_INSERT, params, NULL)) == NULL)
 		return ob_fail_db(f, ax->db->lasterr);
-	snprintf(rid, len, "%s", ob_row_str(q, 0, "id"));
+	snprintf(t->rid, sizeof(t->rid), "%s", ob_row_str(q, 0, "id"));
+	snprintf(t->pub, sizeof(t->pub), "%s", ob_row_str(q, 0, "public_id"));
 	PQclear(q);
 	return 0;
 }
@@ -384,7 +390,8 @@ refund_finish(struct ob_db *db, const char *rid, const char *inv,
 
 /*
  * The staff member's request, audited with the intent (whatever Stripe
- * later answers, the request and its reason are on record). 0 or -1.
+ * later answers, the request and its reason are on record); inv is the
+ * invoice's public id. 0 or -1.
  */
 static int
 intent_audit(const struct ob_actx *ax, const char *org, const char *inv, const struct refund_try *t)
@@ -395,7 +402,7 @@ intent_audit(const struct ob_actx *ax, const char *org, const char *inv, const s
 	cJSON_AddStringToObject(after, "invoice_id", inv);
 	ob_json_add_i64(after, "amount", t->take);
 	cJSON_AddStringToObject(after, "status", "pending");
-	rc = ob_audit_write(ax, ob_num_id(org), "invoice.refund_requested", "refund", t->rid, NULL,
+	rc = ob_audit_write(ax, ob_num_id(org), "invoice.refund_requested", "refund", t->pub, NULL,
 	    after);
 	cJSON_Delete(after);
 	return rc;
@@ -421,12 +428,11 @@ refund_intent(const struct ob_actx *ax, struct ob_stripe *st, const char *org, i
 		goto fail;
 	if (!t->existing) {
 		if (ob_refunds_amount(li->paid, li->already, amount, &t->take, f) != 0 ||
-		    refund_insert(ax, org, inv, li, t->take, reason, opkey, t->rid, sizeof(t->rid),
-		    f) != 0)
+		    refund_insert(ax, org, inv, li, t, reason, opkey, f) != 0)
 			goto fail;
 		snprintf(t->status, sizeof(t->status), "pending");
 		li->already += t->take;
-		if (intent_audit(ax, org, inv, t) != 0) {
+		if (intent_audit(ax, org, li->pub, t) != 0) {
 			ob_fail_db(f, ax->db->lasterr);
 			goto fail;
 		}
@@ -466,7 +472,7 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		return NULL;
 	/* Known already (a replay): answered as it stands. */
 	if (t.stripe_id[0] != '\0' || strcmp(t.status, "pending") != 0)
-		return refund_json(t.rid, li.pub, li.sinv, t.stripe_id, t.take, li.currency, reason,
+		return refund_json(t.pub, li.pub, li.sinv, t.stripe_id, t.take, li.currency, reason,
 		    t.status, ob_refunds_refundable(li.paid, li.already));
 	/* Stripe with no transaction open; an unknown outcome leaves the row pending. */
 	if (stripe_refund(st, org, t.rid, opkey, li.charge, t.take, &res, f) != 0) {
@@ -484,9 +490,10 @@ ob_refunds_create(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id
 		ob_db_rollback(ax->db);
 		goto out;
 	}
-	out = refund_json(t.rid, li.pub, li.sinv, ob_json_str(res.body, "id"), t.take, li.currency,
+	out = refund_json(t.pub, li.pub, li.sinv, ob_json_str(res.body, "id"), t.take, li.currency,
 	    reason, status, ob_refunds_refundable(li.paid, li.already));
-	if (ob_audit_commit(ax, org_id, "invoice.refund", "invoice", inv, NULL, out, f) != 0) {
+	/* The org's activity log names the invoice as its people know it. */
+	if (ob_audit_commit(ax, org_id, "invoice.refund", "invoice", li.pub, NULL, out, f) != 0) {
 		cJSON_Delete(out);
 		out = NULL;
 	}
@@ -518,14 +525,26 @@ refund_row(const PGresult *q, int i, const void *arg)
 	return o;
 }
 
-cJSON *
-ob_refunds_list(struct ob_db *db, int64_t org_id, int64_t before, int limit)
+int
+ob_refunds_public_id_ok(const char *s)
 {
-	char org[24], b[24], lim[16];
-	const char *params[3] = { org, b, lim };
+	size_t i;
+
+	if (s == NULL || strncmp(s, "rfd_", 4) != 0 || strlen(s) != 4 + 32)
+		return 0;
+	for (i = 4; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+cJSON *
+ob_refunds_list(struct ob_db *db, int64_t org_id, const char *before, int limit)
+{
+	char org[24], lim[16];
+	const char *params[3] = { org, before != NULL ? before : "", lim };
 
 	ob_num_str(org, sizeof(org), org_id);
-	ob_num_str(b, sizeof(b), before);
 	ob_num_str(lim, sizeof(lim), limit + 1);
 	return ob_db_exec_rows(db, OB_STMT_REF_LIST, params, limit, refund_row, NULL);
 }

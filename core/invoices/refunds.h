@@ -68,7 +68,14 @@ int ob_refunds_apply_stripe(struct ob_db *db, const cJSON *refund, const char *i
 int ob_refunds_apply_charge(struct ob_db *db, const cJSON *charge, int64_t *org_id,
     struct ob_fail *f);
 
-/** The org's refunds, newest first, below id before (0: newest): a list object or NULL. */
-cJSON *ob_refunds_list(struct ob_db *db, int64_t org_id, int64_t before, int limit);
+/** 1 if s has the form of a refund's public id ("rfd_" and 32 hex digits), else 0. */
+int ob_refunds_public_id_ok(const char *s);
+
+/**
+ * The org's refunds, newest first, after the refund with the public id
+ * before (NULL or "": from the newest): a list object or NULL. Refunds are
+ * named outside by their public id; "invoice_id" is the invoice's.
+ */
+cJSON *ob_refunds_list(struct ob_db *db, int64_t org_id, const char *before, int limit);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * Invoices are named to tenants by an opaque public id ("inv_" and 32 hex
- * digits), never by the bigint key that all orgs share: in the API's
- * answers, the console's links, the CSV export, refunds and list cursors.
- * The internal key does not open an invoice.
+ * Invoices and refunds are named to tenants by an opaque public id ("inv_"
+ * or "rfd_" and 32 hex digits), never by the bigint key that all orgs
+ * share: in the API's answers, the console's links, the CSV export and list
+ * cursors. The internal key does not open an invoice.
  */
 #include <check.h>
 #include <stdio.h>
@@ -107,9 +107,18 @@ START_TEST(invoice_ids_are_opaque)
 	snprintf(path, sizeof(path), API "/refunds/%ld", a);
 	ck_assert_int_eq(t_get_as(NULL, key, path, &r), 200);
 	o = t_json(&r);
-	ck_assert_str_eq(t_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0), "invoice_id"), first);
+	x = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0);
+	ck_assert_str_eq(t_jstr(x, "invoice_id"), first);
+	/* And the refund's own id is opaque ("rfd_" and 32 hex digits), its key internal. */
+	ck_assert_int_eq(strncmp(t_jstr(x, "id"), "rfd_", 4), 0);
+	ck_assert_uint_eq(strlen(t_jstr(x, "id")), 36);
+	ck_assert_str_eq(t_jstr(x, "id"), t_sql_valuef("SELECT public_id FROM refunds WHERE invoice_id = %ld",
+	    a2));
 	cJSON_Delete(o);
 	t_resp_free(&r);
+	snprintf(path, sizeof(path), API "/refunds/%ld?starting_after=%s", a,
+	    t_sql_valuef("SELECT id FROM refunds WHERE invoice_id = %ld", a2));
+	ck_assert_int_eq(t_get_as(NULL, key, path, NULL), 400);
 }
 END_TEST
 
