@@ -15,7 +15,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-PKGS    := libpq libcurl libcjson libsodium fcgi
+PKGS    := libpq libcurl libcjson libsodium libcrypto fcgi
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libharu (invoice PDFs) ships no pkg-config file in Debian.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf

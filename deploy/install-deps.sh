@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config clang libfcgi-dev libpq-dev libcurl4-openssl-dev
-libcjson-dev libsodium-dev check spawn-fcgi nginx postgresql postgresql-contrib
+libcjson-dev libsodium-dev libssl-dev check spawn-fcgi nginx postgresql postgresql-contrib
 openssl curl ca-certificates chromium wrk libhpdf-dev poppler-utils"
 
 # Node.js and npm run the Stripe fake and the browser tests. Debian's nodejs
