@@ -12,6 +12,8 @@
 #   OB_STRIPE_PORT [12111]      the Stripe fake (started if present)
 #   OB_WEBHOOK_AUTO [0]         1: the fake delivers its webhooks after every change (the demo)
 #   OB_SMTP_PORT [2525]         the SMTP sink (mail lands in RUN_DIR/mail)
+#   OB_OIDC_PORT []             the test OpenID provider (tests/oidc), started
+#                               only when set (tests/run-all.sh sets it)
 #   OB_APP_WORKERS [2]  OB_WEBHOOK_WORKERS [1]
 #   OB_SEED [0]                 1: load the demo data set after migrating
 #   OB_JOBS [0]                 1: also run `orgbill jobs` (the demo does;
@@ -184,6 +186,10 @@ write_env() {
 		printf 'whsec_%s\n' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$RUN/secrets/whsec"
 	fi
 	WHSEC=$(cat "$RUN/secrets/whsec")
+	if [ ! -f "$RUN/secrets/sso_key" ]; then
+		od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$RUN/secrets/sso_key"
+	fi
+	SSO_KEY=$(cat "$RUN/secrets/sso_key")
 	cat >"$ENVFILE" <<ENV
 # Written by deploy/stack.sh for the stack under $RUN.
 # Use it with: orgbill --config $ENVFILE COMMAND
@@ -199,6 +205,7 @@ STRIPE_SECRET_KEY=sk_test_orgbill_local
 STRIPE_WEBHOOK_SECRET=$WHSEC
 ORGBILL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 ORGBILL_MAIL_FROM=billing@orgbill.localhost
+ORGBILL_SSO_KEY=$SSO_KEY
 ENV
 	# nginx's limits (docs/RATELIMITS.md): a private stack's own clients,
 	# on loopback, are exempt (browsers, test suites, benchmarks), and
@@ -280,6 +287,27 @@ start_stripe_fake() {
 	done
 }
 
+# The test OpenID provider (tests/oidc: the oidc-provider package) on
+# loopback, when OB_OIDC_PORT is set; its npm packages pinned by its lockfile.
+start_oidc_provider() {
+	op=$ROOT/tests/oidc
+	[ -n "${OB_OIDC_PORT:-}" ] && [ -f "$op/server.js" ] || return 0
+	if [ ! -d "$op/node_modules" ] || [ "$op/package-lock.json" -nt "$op/node_modules" ]; then
+		log "installing the OpenID provider's npm packages (pinned by its lockfile)"
+		(cd "$op" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+			die "npm ci failed in $op"
+		touch "$op/node_modules"
+	fi
+	OIDC_PORT=$OB_OIDC_PORT OIDC_REDIRECT_URI=https://localhost:$HTTPS_PORT/sso/callback \
+	    start_bg oidc node "$op/server.js"
+	i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$OB_OIDC_PORT/.well-known/openid-configuration"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "the OpenID provider did not start (see $LOGS/oidc.log)"
+		sleep 0.1
+	done
+}
+
 # A local SMTP sink: every message the outbox sends is a file in RUN/mail.
 start_smtp_sink() {
 	sink=$ROOT/tests/smtp-sink/server.js
@@ -351,7 +379,7 @@ wait_ready() {
 
 # Every process of the stack but PostgreSQL, in this order.
 stop_procs() {
-	for n in jobs smtp-sink nginx app webhook stripe-fake; do
+	for n in jobs smtp-sink nginx app webhook stripe-fake oidc; do
 		stop_pid "$n"
 	done
 }
@@ -381,6 +409,7 @@ start)
 	fi
 	start_stripe_fake
 	start_smtp_sink
+	start_oidc_provider
 	start_workers
 	start_nginx
 	wait_ready
@@ -392,7 +421,7 @@ stop)
 	stop_all
 	;;
 status)
-	for n in nginx app webhook stripe-fake smtp-sink jobs; do
+	for n in nginx app webhook stripe-fake smtp-sink oidc jobs; do
 		if [ -f "$PIDS/$n.pid" ] && alive "$(cat "$PIDS/$n.pid")"; then
 			echo "$n: running (pid $(cat "$PIDS/$n.pid"))"
 		else

@@ -23,6 +23,7 @@ export OB_HTTP_PORT=${OB_TEST_HTTP_PORT:-18080}
 export OB_PG_PORT=${OB_TEST_PG_PORT:-54339}
 export OB_STRIPE_PORT=${OB_TEST_STRIPE_PORT:-12112}
 export OB_SMTP_PORT=${OB_TEST_SMTP_PORT:-2526}
+export OB_OIDC_PORT=${OB_TEST_OIDC_PORT:-12190}
 export OB_BIN_DIR=$B/asan
 export OB_APP_WORKERS=2 OB_WEBHOOK_WORKERS=2 OB_SEED=1
 # A long window for reads, so the test that proves the limit holds across
@@ -96,6 +97,7 @@ export OB_TEST_STRIPE_FAKE=$STRIPE_API_BASE
 OB_TEST_STAFF_PASSWORD=$(cat "$RUN/secrets/demo-staff-password")
 export OB_TEST_STAFF_PASSWORD
 export OB_TEST_SMTP_URL=smtp://127.0.0.1:$OB_SMTP_PORT OB_TEST_SMTP_DIR=$RUN/mail
+export OB_TEST_OIDC_URL=http://127.0.0.1:$OB_OIDC_PORT
 
 # shellcheck disable=SC2086 # SUITES is a list of names
 step "integration (asan+ubsan)" "$B/asan/test-integration" $SUITES

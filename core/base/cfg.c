@@ -104,6 +104,9 @@ static const struct cfg_item cfg_items[] = {
 	  "nginx: load balancers (addresses or CIDRs, comma-separated) trusted for the client address" },
 	{ "ORGBILL_NGINX_REAL_IP_HEADER", CFG_STR, S(nginx_real_ip_header), "X-Forwarded-For", 0, 0,
 	  "nginx: the header those load balancers put the client address in" },
+	/* Single sign-on (docs/SSO.md): seals the SSO connections' client secrets. */
+	{ "ORGBILL_SSO_KEY", CFG_SECRET, S(sso_key), "", 0, 0,
+	  "32-byte key (64 hex digits or base64) sealing SSO client secrets; empty: SSO cannot be configured" },
 };
 
 #undef S

@@ -54,6 +54,7 @@ struct ob_cfg {
 	char *nginx_limit_exempt;
 	char *nginx_real_ip_from;
 	char *nginx_real_ip_header;
+	char *sso_key;			/* ORGBILL_SSO_KEY: seals SSO client secrets */
 };
 
 /**
