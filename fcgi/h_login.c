@@ -14,6 +14,7 @@
 #include "fcgi/input.h"
 #include "base/log.h"
 #include "identity/org.h"
+#include "identity/sso.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
 
@@ -94,12 +95,12 @@ ob_h_login(struct ob_req *r)
 	const char *cookie = ob_cookie_get(r, OB_LOGIN_COOKIE);
 	const char *next = safe_next(ob_form_get(r, "next"));
 	struct ob_db *db = &r->w->db;
-	char sess[OB_TOKEN_TEXT], hash[crypto_pwhash_STRBYTES];
+	char sess[OB_TOKEN_TEXT], hash[crypto_pwhash_STRBYTES], slug[64];
 	struct ob_principal who;
 	struct ob_actx ax;
 	int64_t user_id = 0;
 	long retry = 0;
-	int ok, allowed;
+	int ok, allowed, sso;
 
 	if (!ob_authz_origin_ok(r) || cookie == NULL || !ob_auth_streq(cookie, token))
 		return login_page(r, 403, email, "The sign-in form expired; please try again.");
@@ -116,6 +117,17 @@ ob_h_login(struct ob_req *r)
 	if (!ok || user_id == 0) {
 		ob_log(OB_LOG_INFO, "login_failed", "request %s", r->request_id);
 		return login_page(r, 401, email, LOGIN_FAILED);
+	}
+	/* A member of an org that requires single sign-on signs in there
+	 * (docs/SSO.md): any such org is enough. Said only after the password
+	 * held, so it tells nothing to someone guessing. */
+	if ((sso = ob_sso_required_for(db, user_id, slug, sizeof(slug))) != 0) {
+		if (sso < 0)
+			return -1;
+		ob_log(OB_LOG_INFO, "login_sso_required", "request %s", r->request_id);
+		return login_page(r, 403, email, ob_arena_printf(r->a,
+		    "Your organization (%s) requires single sign-on: use \"Sign in with SSO\".",
+		    slug));
 	}
 	/* No fixation: whatever session the browser had ends here. */
 	cookie = ob_cookie_get(r, OB_SESSION_COOKIE);

@@ -27,6 +27,19 @@ int ob_h_login(struct ob_req *r);
 /** POST /logout: end the session. */
 int ob_h_logout(struct ob_req *r);
 
+/** GET /sso: the "Sign in with SSO" form; POST /sso: off to the org's provider. */
+int ob_h_sso_form(struct ob_req *r);
+int ob_h_sso_start(struct ob_req *r);
+
+/** GET /sso/callback: the provider's answer; a session when it holds. */
+int ob_h_sso_callback(struct ob_req *r);
+
+/** GET, PUT, DELETE /api/v1/org-billing/{org_id}/sso: the org's SSO connection. */
+int ob_h_api_sso_get(struct ob_req *r);
+int ob_h_api_sso_set(struct ob_req *r);
+extern const struct ob_fields ob_h_api_sso_set_fields;
+int ob_h_api_sso_delete(struct ob_req *r);
+
 /** POST /orgs/switch: choose the console's current org (remembered). */
 int ob_h_org_switch(struct ob_req *r);
 

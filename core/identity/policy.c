@@ -47,6 +47,8 @@ static const struct ob_policy_rule rules[OB_ACT__MAX] = {
 	[OB_ACT_STAFF] = { "staff", OB_NEED_STAFF, 0, 0, 0 },
 	[OB_ACT_STAFF_REFUND] = { "staff_refund", OB_NEED_STAFF, 0, 0, 0 },
 	[OB_ACT_STAFF_CREDITS] = { "staff_credits", OB_NEED_STAFF, 0, 0, 0 },
+	/* Who signs in to the org and how: owners only, never a key. */
+	[OB_ACT_SSO_MANAGE] = { "sso_manage", OB_NEED_ORG, R(OWNER), 0, 0 },
 };
 
 const struct ob_policy_rule *

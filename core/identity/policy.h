@@ -32,6 +32,7 @@ enum ob_action {
 	OB_ACT_STAFF,		/* the staff console across all orgs */
 	OB_ACT_STAFF_REFUND,	/* refunds (staff) */
 	OB_ACT_STAFF_CREDITS,	/* free grants and reversals (staff, with a reason) */
+	OB_ACT_SSO_MANAGE,	/* the org's single sign-on connection (owners) */
 	OB_ACT__MAX
 };
 
