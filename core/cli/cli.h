@@ -52,6 +52,9 @@ int ob_cli_member(struct ob_cli *c, int argc, char **argv);
 /** orgbill apikey create (prints the key) | apikey revoke PREFIX. */
 int ob_cli_apikey(struct ob_cli *c, int argc, char **argv);
 
+/** orgbill sso set|show|remove --org ID: an org's SSO connection (docs/SSO.md). */
+int ob_cli_sso(struct ob_cli *c, int argc, char **argv);
+
 /** orgbill jobs [--once]: the background runner. */
 int ob_cli_jobs(struct ob_cli *c, int argc, char **argv);
 

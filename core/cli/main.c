@@ -37,6 +37,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  "add a user to an org as owner|admin|billing|member" },
 	{ "apikey", ob_cli_apikey, 1, "apikey create --org ID --scopes S [--name N]",
 	  "create an API key (prints it once); `apikey revoke PREFIX` revokes" },
+	{ "sso", ob_cli_sso, 1, "sso set|show|remove --org ID ...",
+	  "an org's single sign-on connection (client secret read from stdin)" },
 	{ "jobs", ob_cli_jobs, 1, "jobs [--once] [--interval S]",
 	  "run background work: webhook retries, rate-limit cleanup" },
 	{ "webhooks", ob_cli_webhooks, 1, "webhooks replay EVENT_ID",

@@ -596,10 +596,41 @@ START_TEST(sso_connection_api)
 }
 END_TEST
 
+START_TEST(sso_cli_for_operators)
+{
+	char args[1024], out[512], email[160], sub[96];
+	struct flow fl;
+	long org = t_org_new("ssocli", NULL, NULL);
+
+	/* Without ORGBILL_SSO_KEY the connection is refused and nothing stored. */
+	snprintf(args, sizeof(args), "sso set --org %ld --issuer %s --client-id orgbill-es"
+	    " --domains ssocli-%ld.test", org, issuer(), org);
+	setenv("ORGBILL_SSO_KEY", "", 1);
+	ck_assert_int_eq(t_cli(args, "orgbill-es-secret\n", NULL, 0), 1);
+	unsetenv("ORGBILL_SSO_KEY");
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*)::text FROM sso_connections"
+	    " WHERE org_id = %ld", org), "0");
+	/* With the stack's key: stored, shown without the secret, usable by the workers. */
+	ck_assert_int_eq(t_cli(args, "orgbill-es-secret\n", NULL, 0), 0);
+	snprintf(args, sizeof(args), "sso show --org %ld", org);
+	ck_assert_int_eq(t_cli(args, NULL, out, sizeof(out)), 0);
+	snprintf(email, sizeof(email), "issuer: %s", issuer());
+	ck_assert_str_eq(out, email);
+	snprintf(email, sizeof(email), "cli@ssocli-%ld.test", org);
+	snprintf(sub, sizeof(sub), "cli-%ld", org);
+	oidc_account(sub, email, 1);
+	flow_run(email, &fl);
+	ck_assert_msg(fl.status == 303, "callback: %ld %.300s", fl.status, fl.body);
+	snprintf(args, sizeof(args), "sso remove --org %ld", org);
+	ck_assert_int_eq(t_cli(args, NULL, NULL, 0), 0);
+	ck_assert_int_eq(t_cli(args, NULL, NULL, 0), 1);
+}
+END_TEST
+
 Suite *sso_suite(void)
 {
 	return t_suite("sso", 180, T_TESTS(sso_happy_path_rs256_then_es256,
 	    sso_state_is_single_use_and_bound_to_the_browser, sso_nonce_mismatch_is_refused,
 	    sso_bad_tokens_are_refused, sso_key_rotation_refreshes_the_jwks, sso_who_may_join,
-	    sso_required_refuses_password_sign_in, sso_connection_api));
+	    sso_required_refuses_password_sign_in, sso_connection_api, sso_cli_for_operators));
 }
