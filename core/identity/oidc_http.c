@@ -244,7 +244,7 @@ ob_oidc_verify(const struct ob_oidc_provider *p, const char *id_token,
 	e->used_at = now;
 	if ((e->jwks == NULL || now - e->jwks_at > OB_OIDC_CACHE_S) &&
 	    fetch_jwks(e, err, errlen) != 0)
-		return OB_OIDC_INVALID;
+		return OB_OIDC_UNREACHABLE;
 	rc = ob_oidc_jwt_verify(id_token, e->jwks, x, out, err, errlen);
 	if (rc != OB_OIDC_UNKNOWN_KID)
 		return rc;
@@ -256,7 +256,7 @@ ob_oidc_verify(const struct ob_oidc_provider *p, const char *id_token,
 	e->refresh_at = now;
 	ob_log(OB_LOG_INFO, "sso_jwks_refresh", "issuer %s: unknown kid %s", p->issuer, out->kid);
 	if (fetch_jwks(e, err, errlen) != 0)
-		return OB_OIDC_INVALID;
+		return OB_OIDC_UNREACHABLE;
 	rc = ob_oidc_jwt_verify(id_token, e->jwks, x, out, err, errlen);
 	return rc == OB_OIDC_UNKNOWN_KID ? OB_OIDC_INVALID : rc;
 }

@@ -43,10 +43,13 @@ char *ob_oidc_exchange(const struct ob_oidc_provider *p, const char *client_id,
     const char *client_secret, const char *code, const char *verifier,
     const char *redirect_uri, char *err, size_t errlen);
 
+#define OB_OIDC_UNREACHABLE (-3)	/* the JWKS could not be fetched */
+
 /**
  * ob_oidc_jwt_verify with the issuer's JWKS (cached; fetched when absent or
  * old; fetched once more on an unknown kid, rate-limited as above).
- * OB_OIDC_OK, or OB_OIDC_INVALID with err.
+ * OB_OIDC_OK; OB_OIDC_INVALID with err; OB_OIDC_UNREACHABLE with err when
+ * the JWKS could not be fetched.
  */
 int ob_oidc_verify(const struct ob_oidc_provider *p, const char *id_token,
     const struct ob_oidc_expect *x, struct ob_oidc_claims *out, char *err, size_t errlen);

@@ -179,6 +179,11 @@ token_claims(const struct ob_sso_conn *c, const struct pending *pd, const char *
 	x.skew_s = OB_OIDC_SKEW_S;
 	rc = ob_oidc_verify(&p, tok, &x, cl, err, sizeof(err));
 	free(tok);
+	if (rc == OB_OIDC_UNREACHABLE) {
+		ob_log(OB_LOG_WARN, "sso_jwks_failed", "org %lld: %s", (long long)c->org_id, err);
+		return ob_fail(f, OB_FAIL_UPSTREAM, "sso_provider_failed", NULL,
+		    "The identity provider's keys could not be fetched. Try again later.");
+	}
 	if (rc != OB_OIDC_OK) {
 		ob_log(OB_LOG_WARN, "sso_token_refused", "org %lld: %s", (long long)c->org_id, err);
 		return ob_fail(f, OB_FAIL_FORBIDDEN, "sso_token_invalid", NULL,

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -119,8 +121,69 @@ START_TEST(sso_key_rotation_refreshes_the_jwks)
 }
 END_TEST
 
+/* A bad issuer of its own for this test (no worker has cached it): its URL into out. */
+static void
+fresh_bad_issuer(const char *kind, char *out, size_t len, char *name, size_t nlen)
+{
+	static int n;
+
+	snprintf(name, nlen, "bad-%s-%d-%ld-%d", kind, (int)getpid(), (long)time(NULL), n++);
+	snprintf(out, len, "%s/%s", sso_issuer(), name);
+}
+
+START_TEST(sso_jwks_unreachable_is_502)
+{
+	struct sso_org o;
+	struct sso_flow fl;
+	char iss[256], name[96], email[160];
+
+	fresh_bad_issuer("jwksdown", iss, sizeof(iss), name, sizeof(name));
+	sso_org_new(&o, iss, "orgbill-rs", 0);
+	snprintf(email, sizeof(email), "down@%s", o.domain);
+	sso_oidc_account("down-sub", email, 1);
+	sso_flow_run(email, &fl);
+	ck_assert_int_eq(fl.status, 502);
+	ck_assert_ptr_nonnull(strstr(fl.body, "keys could not be fetched"));
+	ck_assert_str_eq(fl.session, "");
+}
+END_TEST
+
+START_TEST(sso_unknown_kid_refresh_is_rate_limited)
+{
+	struct sso_org o;
+	struct sso_flow fl;
+	struct t_resp r;
+	char iss[256], name[96], email[160], path[160];
+	cJSON *j;
+	long long fetches;
+	int i;
+
+	fresh_bad_issuer("kid", iss, sizeof(iss), name, sizeof(name));
+	sso_org_new(&o, iss, "orgbill-rs", 0);
+	snprintf(email, sizeof(email), "kid@%s", o.domain);
+	sso_oidc_account("kid-sub", email, 1);
+	/* Six tokens naming a kid the JWKS never has: each refused. */
+	for (i = 0; i < 6; i++) {
+		sso_oidc_control("/_test/bad", "{\"mode\":\"unknown_kid\"}");
+		sso_flow_run(email, &fl);
+		ck_assert_int_eq(fl.status, 403);
+	}
+	/* Each of the stack's two workers fetched the JWKS at most twice (the
+	 * first time, then one refresh for the unknown kid within the minute):
+	 * at most 4 fetches, not one per token. */
+	snprintf(path, sizeof(path), "/_test/bad-stats?issuer=%s", name);
+	ck_assert_int_eq(t_http(sso_issuer(), "GET", path, NULL, 0, NULL, &r), 0);
+	j = t_json(&r);
+	fetches = t_jnum(j, "jwks");
+	ck_assert_msg(fetches >= 1 && fetches <= 4, "JWKS fetched %lld times", fetches);
+	cJSON_Delete(j);
+	t_resp_free(&r);
+}
+END_TEST
+
 Suite *sso_tokens_suite(void)
 {
 	return t_suite("sso_tokens", 180, T_TESTS(sso_nonce_mismatch_is_refused,
-	    sso_bad_tokens_are_refused, sso_key_rotation_refreshes_the_jwks));
+	    sso_bad_tokens_are_refused, sso_key_rotation_refreshes_the_jwks,
+	    sso_jwks_unreachable_is_502, sso_unknown_kid_refresh_is_rate_limited));
 }

@@ -20,11 +20,14 @@
 //                        (below) is minted wrong on purpose: wrong_aud,
 //                        expired, bad_signature, wrong_nonce, unknown_kid
 //
-// The "bad" issuer, http://127.0.0.1:OIDC_PORT/bad, is a tiny provider of
-// our own with the same clients: its authorization endpoint answers with
-// a code at once, its token endpoint returns an ID token minted here with
-// its own key, broken the way /_test/bad says (a real provider cannot be
-// made to issue such tokens).
+// The "bad" issuers, http://127.0.0.1:OIDC_PORT/bad and /bad-NAME (any
+// NAME of letters, digits and dashes: a fresh issuer for a test that needs
+// caches empty), are a tiny provider of our own with the same clients: its
+// authorization endpoint answers with a code at once, its token endpoint
+// returns an ID token minted here with its own key, broken the way
+// /_test/bad says (a real provider cannot be made to issue such tokens).
+// An issuer whose NAME contains "jwksdown" answers 503 for its JWKS.
+//   GET /_test/bad-stats?issuer=bad-NAME  {"jwks": how often its JWKS was fetched}
 import http from 'node:http';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 
@@ -108,15 +111,14 @@ let handler = provider.callback();
 
 // ---- the "bad" issuer ------------------------------------------------------
 
-const bad = { mode: '', codes: new Map(), key: newKeys()[0], other: newKeys()[0] };
-const badIssuer = `${issuer}/bad`;
+const bad = { mode: '', codes: new Map(), key: newKeys()[0], other: newKeys()[0], fetches: new Map() };
 
 function publicJwk(k) {
   const { d, p, q, dp, dq, qi, ...pub } = k; // eslint-disable-line no-unused-vars
   return pub;
 }
 
-async function mintBad(clientId, nonce) {
+async function mintBad(badIssuer, clientId, nonce) {
   const now = Math.floor(Date.now() / 1000);
   const mode = bad.mode;
   bad.mode = '';
@@ -147,7 +149,9 @@ async function readBody(req) {
 }
 
 async function badRoutes(req, res, url) {
-  const path = url.pathname.slice(4);
+  const name = url.pathname.split('/')[1];
+  const badIssuer = `${issuer}/${name}`;
+  const path = url.pathname.slice(name.length + 1);
   if (path === '/.well-known/openid-configuration') {
     return json(res, 200, {
       issuer: badIssuer,
@@ -161,7 +165,11 @@ async function badRoutes(req, res, url) {
       code_challenge_methods_supported: ['S256'],
     });
   }
-  if (path === '/jwks') return json(res, 200, { keys: [publicJwk(bad.key)] });
+  if (path === '/jwks') {
+    bad.fetches.set(name, (bad.fetches.get(name) || 0) + 1);
+    if (name.includes('jwksdown')) return json(res, 503, { error: 'unavailable' });
+    return json(res, 200, { keys: [publicJwk(bad.key)] });
+  }
   if (path === '/auth') {
     const q = url.searchParams;
     const code = randomUUID();
@@ -180,7 +188,7 @@ async function badRoutes(req, res, url) {
     if (!got) return json(res, 400, { error: 'invalid_grant' });
     return json(res, 200, {
       access_token: randomUUID(), token_type: 'Bearer', expires_in: 300,
-      id_token: await mintBad(got.client, got.nonce),
+      id_token: await mintBad(badIssuer, got.client, got.nonce),
     });
   }
   return json(res, 404, { error: 'not_found' });
@@ -200,6 +208,9 @@ async function testRoutes(req, res, url) {
     return json(res, 200, { kids: keys.slice(0, 2).map((k) => k.kid) });
   }
   if (url.pathname === '/_test/kids') return json(res, 200, { kids: keys.slice(0, 2).map((k) => k.kid) });
+  if (url.pathname === '/_test/bad-stats') {
+    return json(res, 200, { jwks: bad.fetches.get(url.searchParams.get('issuer')) || 0 });
+  }
   if (url.pathname === '/_test/bad' && req.method === 'POST') {
     bad.mode = JSON.parse(await readBody(req)).mode || '';
     return json(res, 200, { mode: bad.mode });
@@ -222,7 +233,7 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, issuer);
   try {
     if (url.pathname.startsWith('/_test/')) return await testRoutes(req, res, url);
-    if (url.pathname === '/bad' || url.pathname.startsWith('/bad/')) return await badRoutes(req, res, url);
+    if (/^\/bad(-[a-z0-9-]+)?(\/|$)/.test(url.pathname)) return await badRoutes(req, res, url);
     if (url.pathname.startsWith('/interaction/')) return await interaction(req, res);
     return handler(req, res);
   } catch (err) {
