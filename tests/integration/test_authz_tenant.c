@@ -255,7 +255,7 @@ START_TEST(tenant_every_route_with_the_other_orgs_ids)
 	setup_a();
 	snprintf(json, sizeof(json), "{\"org_id\":%ld,\"user_id\":%ld,\"user_ids\":[%ld],"
 	    "\"invoice_id\":\"%s\",\"refund_id\":%ld,\"limit\":1,\"amount\":1,\"service\":\"tenant.test\","
-	    "\"reason\":\"tenant test\"}", b.org, b.member, b.member, b.invoice_pub, b.refund);
+	    "\"reason\":\"tenant test\",\"role\":\"member\"}", b.org, b.member, b.member, b.invoice_pub, b.refund);
 	snprintf(form, sizeof(form), "org_id=%ld&user_id=%ld&user_ids=%ld&invoice_id=%s&limit=1&role=owner"
 	    "&csrf=%s", b.org, b.member, b.member, b.invoice_pub, a.csrf);
 	for (i = 0; i < rt->nroutes; i++) {
