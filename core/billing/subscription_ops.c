@@ -432,7 +432,7 @@ pending_refused(struct ob_stripe *st, const struct ob_sub_op *op, const cJSON *a
 	}
 	return ob_fail(f, OB_FAIL_PAYMENT, "card_declined", "payment_method",
 	    "The card was declined, so the change was not made: nothing was charged and "
-	    "the seats are as they were. Update the card and try again.");
+	    "the plan and seats are as they were. Update the card and try again.");
 }
 
 int

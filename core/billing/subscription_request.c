@@ -292,11 +292,15 @@ resolve_update(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id,
 	ob_sub_put_i64(*params, "seats", c.seats);
 	ob_sub_put_i64(*params, "proration_date", c.proration_date);
 	cJSON_AddStringToObject(*params, "proration_behavior", "always_invoice");
-	/* More seats: charged at once, and made only if paid (Stripe leaves
-	 * the subscription unchanged, with a pending_update, when the card
-	 * fails; ob_sub_op_exec answers 402). */
-	if (c.seats > cur->seats)
-		cJSON_AddStringToObject(*params, "payment_behavior", "pending_if_incomplete");
+	/*
+	 * Every change made now (an upgrade, more seats, a downgrade asked for
+	 * now) is charged at once and made only if paid: Stripe leaves the
+	 * subscription unchanged, with a pending_update, when the card fails
+	 * (ob_sub_op_exec answers 402); a change that costs nothing has
+	 * nothing to pay and applies at once. Stripe takes only items,
+	 * proration and expand parameters with it (no metadata).
+	 */
+	cJSON_AddStringToObject(*params, "payment_behavior", "pending_if_incomplete");
 	/* A plan change replaces a scheduled one (its schedule released first),
 	 * and so does a seat change when the scheduled one changes only seats;
 	 * otherwise a seat change keeps it. */
