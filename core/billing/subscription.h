@@ -15,9 +15,10 @@
  * time. Downgrades, cycle changes and fewer seats at the period's end are
  * Stripe Subscription Schedules (two phases: the current items until the
  * period ends, then the new ones), which Stripe applies itself at renewal;
- * the webhook mirror then clears the scheduled change. More seats are
- * made only when their proration invoice is paid (pending_if_incomplete;
- * a declined card is a 402). See docs/BILLING.md.
+ * the webhook mirror then clears the scheduled change. Changes made now
+ * (upgrades, more seats) are made only when their proration invoice is
+ * paid (pending_if_incomplete; a declined card is a 402). See
+ * docs/BILLING.md.
  */
 #ifndef OB_SUBSCRIPTION_H
 #define OB_SUBSCRIPTION_H

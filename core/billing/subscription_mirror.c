@@ -21,7 +21,12 @@ struct stripe_sub {
 	const char *schedule;	/* NULL: none */
 	int64_t quantity, unit_amount, period_start, period_end, trial_end, canceled_at;
 	int cancel_at_period_end;
-	int pending;		/* a pending_update waits for its payment */
+	/*
+	 * A pending_update waits for its payment. Its items are only inside
+	 * pending_update: the object's own items (read above) are still the
+	 * live ones, so a pending upgrade never switches the local plan.
+	 */
+	int pending;
 	int64_t org_id;
 };
 
