@@ -14,6 +14,8 @@
  *     higher plan's rate.
  *   - The webhook of a pending update (the card declined and the invoice
  *     still open) does not switch the local plan.
+ *   - A downgrade asked for now that costs more (Business to Pro) is held
+ *     to the same rule.
  */
 #include <check.h>
 #include <stdio.h>
@@ -439,12 +441,43 @@ START_TEST(upgrade_pending_webhook_keeps_plan)
 }
 END_TEST
 
+/*
+ * Business to Pro asked for now costs more ($49 against $29 a seat):
+ * declined, nothing changes either.
+ */
+START_TEST(immediate_downgrade_costing_more_declined)
+{
+	struct inv_org o;
+	char path[128], price[96], fp[96];
+	cJSON *j;
+
+	inv_org_new(&o, "upg-down", NULL);
+	snprintf(path, sizeof(path), INV_API "/subscriptions/%ld", o.id);
+	j = inv_api(o.key, "POST", path, "{\"plan\":\"business\",\"seats\":2,\"cycle\":\"month\","
+	    "\"payment_method\":\"pm_card_visa\"}", 201);
+	cJSON_Delete(j);
+	inv_deliver();
+	snprintf(price, sizeof(price), "%s", row(&o, "stripe_price_id"));
+	declining_card(&o);
+	j = change(&o, "PATCH", "", "{\"plan\":\"pro\",\"immediate\":true}", "upg-down-1", 402);
+	ck_assert_str_eq(str(cJSON_GetObjectItem(j, "error"), "code"), "card_declined");
+	cJSON_Delete(j);
+	inv_deliver();
+	ck_assert_str_eq(row(&o, "plan_code"), "business");
+	ck_assert_str_eq(row(&o, "stripe_price_id"), price);
+	ck_assert_str_eq(fake_price(&o, fp, sizeof(fp)), price);
+	ck_assert_int_eq(agents_limit(&o), 500);
+	ck_assert_int_eq(plan_moves(&o, "business", "pro"), 0);
+	ck_assert_int_eq(pool_granted(&o), 4000);
+}
+END_TEST
+
 Suite *upgrade_paid_suite(void)
 {
 	Suite *s = suite_create("upgrade_paid");
 
 	suite_add_tcase(s, t_tcase("upgrade_paid", 240, T_TESTS(upgrade_declined_changes_nothing,
 	    upgrade_paid_applies_once, upgrade_with_seats_grants_once,
-	    upgrade_pending_webhook_keeps_plan)));
+	    upgrade_pending_webhook_keeps_plan, immediate_downgrade_costing_more_declined)));
 	return s;
 }
