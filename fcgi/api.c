@@ -121,30 +121,6 @@ ob_api_fail(struct ob_req *r, const struct ob_fail *f)
 		ob_resp_header(r, "Retry-After", "1");
 }
 
-cJSON *
-ob_api_body(struct ob_req *r)
-{
-	cJSON *j;
-
-	if (r->json != NULL)
-		return r->json;
-	if (r->content_type == NULL ||
-	    strncasecmp(r->content_type, "application/json", 16) != 0) {
-		ob_resp_error(r, 415, "invalid_request_error", "unsupported_media_type",
-		    "Send the body as application/json.", NULL);
-		return NULL;
-	}
-	j = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
-	if (j == NULL || !cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		ob_resp_error(r, 400, "invalid_request_error", "invalid_json",
-		    "The body is not a JSON object.", NULL);
-		return NULL;
-	}
-	r->json = j;
-	return j;
-}
-
 int
 ob_api_idem_key(struct ob_req *r, int required, const char **key)
 {

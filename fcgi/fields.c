@@ -55,6 +55,8 @@ default_message(const struct ob_field *row)
 		return "must be a list of strings.";
 	case OB_FIELD_ABSENT:
 		return "may not be given.";
+	case OB_FIELD_DATE:
+		return "must be a date that exists, YYYY-MM-DD.";
 	case OB_FIELD_STRING:
 		break;
 	}
@@ -161,6 +163,26 @@ list_ok(const struct ob_field *row, const cJSON *it)
 	return 1;
 }
 
+/* A calendar date YYYY-MM-DD that exists, years 1970 to 9999: 1 or 0. */
+static int
+date_ok(const char *s)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int i, y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	return !(m == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)));
+}
+
 /* A JSON member (present, not null) against its row into v: 0 or -1. */
 static int
 json_value(const struct ob_field *row, const cJSON *it, struct ob_field_val *v)
@@ -184,6 +206,9 @@ json_value(const struct ob_field *row, const cJSON *it, struct ob_field_val *v)
 		return object_ok(row, it) ? 0 : -1;
 	case OB_FIELD_LIST:
 		return list_ok(row, it) ? 0 : -1;
+	case OB_FIELD_DATE:
+		v->s = cJSON_IsString(it) ? it->valuestring : NULL;
+		return v->s != NULL && date_ok(v->s) ? 0 : -1;
 	case OB_FIELD_ABSENT:
 		break;
 	}
@@ -212,6 +237,8 @@ form_value(const struct ob_field *row, const char *s, struct ob_field_val *v)
 		else
 			return -1;
 		return 0;
+	case OB_FIELD_DATE:
+		return date_ok(s) ? 0 : -1;
 	case OB_FIELD_OBJECT:
 	case OB_FIELD_LIST:
 	case OB_FIELD_ABSENT:
@@ -222,43 +249,84 @@ form_value(const struct ob_field *row, const char *s, struct ob_field_val *v)
 
 /* ---- checking ------------------------------------------------------------- */
 
+/* One row against its value (form/query text s, or JSON item it) into v: 0, or -1 with f. */
+static int
+check_row(const struct ob_field *row, int form, const char *s, const cJSON *it,
+    struct ob_field_val *v, struct ob_fail *f)
+{
+	v->present = form ? s != NULL && *s != '\0' : it != NULL && !cJSON_IsNull(it);
+	if (!v->present)
+		return (row->flags & OB_FIELD_REQUIRED) ? refuse(row, 1, f) : 0;
+	if (row->type == OB_FIELD_ABSENT)
+		return refuse(row, 0, f);
+	if ((form ? form_value(row, s, v) : json_value(row, it, v)) != 0) {
+		memset(v, 0, sizeof(*v));
+		return refuse(row, 0, f);
+	}
+	return 0;
+}
+
+/* True if name is one of rows' names. */
+static int
+declared(const struct ob_field *rows, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Refuse name (copied into the arena: the body it came from may go first). */
+static int
+refuse_unknown(struct ob_req *r, const char *name, const char *where, struct ob_fail *f)
+{
+	return ob_fail(f, OB_FAIL_INVALID, "parameter_unknown", ob_arena_strdup(r->a, name),
+	    "Received unknown %s: %.100s.", where, name);
+}
+
+/* The JSON body's members are all declared, and every query parameter when the table has query rows. */
+static int
+unknown_check(struct ob_req *r, const struct ob_fields *t, struct ob_fail *f)
+{
+	const char *const *names, *const *values;
+	const cJSON *c;
+	int i, n;
+
+	if (t->body != OB_BODY_FORM && t->body != OB_BODY_NONE && r->json != NULL)
+		for (c = r->json->child; c != NULL; c = c->next)
+			if (!declared(t->rows, t->n, c->string))
+				return refuse_unknown(r, c->string, "parameter", f);
+	if (t->query == NULL)
+		return 0;
+	n = ob_query_all(r, &names, &values);
+	for (i = 0; i < n; i++)
+		if (!declared(t->query, t->nquery, names[i]))
+			return refuse_unknown(r, names[i], "query parameter", f);
+	return 0;
+}
+
 int
 ob_fields_validate(struct ob_req *r, const struct ob_fields *t, struct ob_fail *f)
 {
-	struct ob_field_val *vals = ob_arena_calloc(r->a, (t->n > 0 ? t->n : 1) * sizeof(*vals));
-	const struct ob_field *row;
-	const cJSON *it;
-	const char *s;
+	struct ob_field_val *vals = ob_arena_calloc(r->a, (t->n + t->nquery + 1) * sizeof(*vals));
+	int form = t->body == OB_BODY_FORM;
 	size_t i;
-	int rc;
 
 	r->ftab = t;
 	r->fvals = vals;
-	for (i = 0; i < t->n; i++) {
-		row = &t->rows[i];
-		it = NULL;
-		if (t->body == OB_BODY_FORM) {
-			s = ob_form_get(r, row->name);
-			vals[i].present = s != NULL && *s != '\0';
-		} else {
-			it = cJSON_GetObjectItemCaseSensitive(r->json, row->name);
-			vals[i].present = it != NULL && !cJSON_IsNull(it);
-			s = NULL;
-		}
-		if (!vals[i].present) {
-			if (row->flags & OB_FIELD_REQUIRED)
-				return refuse(row, 1, f);
-			continue;
-		}
-		if (row->type == OB_FIELD_ABSENT)
-			return refuse(row, 0, f);
-		rc = t->body == OB_BODY_FORM ? form_value(row, s, &vals[i]) :
-		    json_value(row, it, &vals[i]);
-		if (rc != 0) {
-			memset(&vals[i], 0, sizeof(vals[i]));
-			return refuse(row, 0, f);
-		}
-	}
+	if (unknown_check(r, t, f) != 0)
+		return -1;
+	for (i = 0; i < t->n; i++)
+		if (check_row(&t->rows[i], form, form ? ob_form_get(r, t->rows[i].name) : NULL,
+		    form ? NULL : cJSON_GetObjectItemCaseSensitive(r->json, t->rows[i].name),
+		    &vals[i], f) != 0)
+			return -1;
+	for (i = 0; i < t->nquery; i++)
+		if (check_row(&t->query[i], 1, ob_query_get(r, t->query[i].name), NULL,
+		    &vals[t->n + i], f) != 0)
+			return -1;
 	return 0;
 }
 
@@ -270,6 +338,11 @@ ob_fields_check(struct ob_req *r, const struct ob_fields *t)
 	if ((t->body == OB_BODY_JSON || (t->body == OB_BODY_JSON_OPTIONAL && r->body_len > 0)) &&
 	    ob_api_body(r) == NULL)
 		return -1;
+	if (t->body == OB_BODY_NONE && r->body_len > 0) {
+		ob_fail(&f, OB_FAIL_INVALID, "body_not_allowed", NULL, "This request takes no body.");
+		ob_api_fail(r, &f);
+		return -1;
+	}
 	if (ob_fields_validate(r, t, &f) == 0)
 		return 0;
 	if (t->fail != NULL)
@@ -281,16 +354,17 @@ ob_fields_check(struct ob_req *r, const struct ob_fields *t)
 
 /* ---- the table ------------------------------------------------------------ */
 
+/* What is wrong with rows[i] (form: text values only), or NULL. */
 static const char *
-row_problem(const struct ob_fields *t, size_t i)
+row_problem(const struct ob_field *rows, size_t i, int form)
 {
-	const struct ob_field *row = &t->rows[i];
+	const struct ob_field *row = &rows[i];
 	size_t j;
 
 	if (row->name == NULL || row->name[0] == '\0')
 		return "a row without a name";
 	for (j = 0; j < i; j++)
-		if (strcmp(t->rows[j].name, row->name) == 0)
+		if (strcmp(rows[j].name, row->name) == 0)
 			return "a name given twice";
 	if (row->min < 0 && row->type != OB_FIELD_INT)
 		return "a negative bound";
@@ -300,7 +374,7 @@ row_problem(const struct ob_fields *t, size_t i)
 		return "an enum without values";
 	if (row->chars == OB_CHARS_SET && row->set == NULL)
 		return "a character set without its characters";
-	if (t->body == OB_BODY_FORM && (row->type == OB_FIELD_OBJECT || row->type == OB_FIELD_LIST))
+	if (form && (row->type == OB_FIELD_OBJECT || row->type == OB_FIELD_LIST))
 		return "a JSON-only type in a form table";
 	if (row->type == OB_FIELD_ABSENT && (row->flags & OB_FIELD_REQUIRED))
 		return "a field both required and refused";
@@ -313,14 +387,25 @@ ob_fields_table_ok(const struct ob_fields *t, char *err, size_t errlen)
 	const char *why;
 	size_t i;
 
-	if (t->rows == NULL && t->n > 0) {
+	if ((t->rows == NULL && t->n > 0) || (t->query == NULL && t->nquery > 0)) {
 		snprintf(err, errlen, "a field table without its rows");
 		return -1;
 	}
+	if (t->body == OB_BODY_NONE && t->n > 0) {
+		snprintf(err, errlen, "body fields in a table for no body");
+		return -1;
+	}
 	for (i = 0; i < t->n; i++) {
-		if ((why = row_problem(t, i)) != NULL) {
+		if ((why = row_problem(t->rows, i, t->body == OB_BODY_FORM)) != NULL) {
 			snprintf(err, errlen, "field %zu (%s): %s", i,
 			    t->rows[i].name != NULL ? t->rows[i].name : "?", why);
+			return -1;
+		}
+	}
+	for (i = 0; i < t->nquery; i++) {
+		if ((why = row_problem(t->query, i, 1)) != NULL) {
+			snprintf(err, errlen, "query parameter %zu (%s): %s", i,
+			    t->query[i].name != NULL ? t->query[i].name : "?", why);
 			return -1;
 		}
 	}
@@ -337,6 +422,9 @@ val_of(const struct ob_req *r, const char *name)
 	for (i = 0; r->ftab != NULL && i < r->ftab->n; i++)
 		if (strcmp(r->ftab->rows[i].name, name) == 0)
 			return &r->fvals[i];
+	for (i = 0; r->ftab != NULL && i < r->ftab->nquery; i++)
+		if (strcmp(r->ftab->query[i].name, name) == 0)
+			return &r->fvals[r->ftab->n + i];
 	ob_log(OB_LOG_ERROR, "field_undeclared", "%s %s reads field \"%s\" its table does not declare",
 	    r->method, r->pattern ? r->pattern : r->path, name);
 #ifdef OB_STRICT_COLUMNS

@@ -12,9 +12,14 @@
  * JSON bodies (API routes): the body must be a JSON object sent as
  * application/json (415 / 400 invalid_json otherwise, see ob_api_body); it
  * is parsed once and kept on the request. A member that is null counts as
- * absent; members the table does not name are left alone.
+ * absent; a member the table does not name is refused: 400
+ * parameter_unknown naming it, as Stripe does. An API route that changes
+ * something and has no table takes no fields: any member is unknown.
  * Form bodies (console routes): the urlencoded values, all strings; an
- * empty value counts as absent; the last value given for a name counts.
+ * empty value counts as absent; the last value given for a name counts;
+ * other names are left alone (a form carries its CSRF token and buttons).
+ * Query parameters (the query rows, GET routes): as a form's values, and
+ * a name the rows do not declare is refused as parameter_unknown.
  *
  * A field that does not pass is a 400 invalid_request_error naming it
  * (param): code parameter_missing and the row's missing message when a
@@ -43,6 +48,8 @@ enum ob_field_type {
 	OB_FIELD_OBJECT,	/* a JSON object of at most max bytes serialized (max 0: any) */
 	OB_FIELD_LIST,		/* a JSON array of min..max strings (max 0: any), each passing ok */
 	OB_FIELD_ABSENT,	/* must not be sent at all */
+	OB_FIELD_DATE,		/* a calendar date YYYY-MM-DD that exists (no 2024-02-30),
+				 * years 1970 to 9999 */
 };
 
 /* Which bytes a STRING may hold. */
@@ -81,6 +88,7 @@ enum ob_fields_body {
 	OB_BODY_JSON,		/* a JSON object body, required */
 	OB_BODY_JSON_OPTIONAL,	/* a JSON object when the request has a body; none is no fields */
 	OB_BODY_FORM,		/* the urlencoded form */
+	OB_BODY_NONE,		/* no body (GET): the query parameters only */
 };
 
 /* A route's table. */
@@ -95,11 +103,22 @@ struct ob_fields {
 	 * ob_api_fail (the API's error envelope, or the error page).
 	 */
 	int (*fail)(struct ob_req *r, const struct ob_fail *f);
+	/*
+	 * The query parameters the route reads (strings, as a form's), or
+	 * NULL: then the query is not checked here. With rows, a parameter
+	 * the table does not name is refused (parameter_unknown).
+	 */
+	const struct ob_field *query;
+	size_t nquery;
 };
 
 /* A table from a static row array: OB_FIELDS_TABLE(OB_BODY_JSON, rows, NULL). */
 #define OB_FIELDS_TABLE(body, rows, fail) \
-	{ (body), (rows), sizeof(rows) / sizeof((rows)[0]), (fail) }
+	{ (body), (rows), sizeof(rows) / sizeof((rows)[0]), (fail), NULL, 0 }
+
+/* A table of query parameters only (a GET route): OB_FIELDS_QUERY(qrows, NULL). */
+#define OB_FIELDS_QUERY(qrows, fail) \
+	{ OB_BODY_NONE, NULL, 0, (fail), (qrows), sizeof(qrows) / sizeof((qrows)[0]) }
 
 /* A field's value once checked (one per row, kept on the request). */
 struct ob_field_val {

@@ -34,6 +34,7 @@ extern const struct ob_fields ob_h_admin_credits_reverse_form_fields;
  * "reason","expires_at"?,"priority"?}: a staff grant (201; purchase and plan 400).
  */
 int ob_h_admin_api_credits_grant(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_api_credits_grant_fields;
 
 /** POST …/admin/credits/{org_id}/deductions/{key}/reverse {"reason"}: staff reversal. */
 int ob_h_admin_api_credits_reverse(struct ob_req *r);

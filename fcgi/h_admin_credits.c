@@ -12,6 +12,7 @@
 #include "credits/credits.h"
 #include "fcgi/api.h"
 #include "fcgi/fields.h"
+#include "fcgi/h_credits.h"
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
@@ -193,6 +194,10 @@ grant_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *
 	*status = 201;
 	return 0;
 }
+
+static const struct ob_field grant_rows[] = { OB_H_CREDITS_GRANT_ROWS };
+const struct ob_fields ob_h_admin_api_credits_grant_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, grant_rows, NULL);
 
 int
 ob_h_admin_api_credits_grant(struct ob_req *r)

@@ -227,6 +227,9 @@ ob_h_api_credits_status(struct ob_req *r)
  * Tenants cannot create value: the policy refuses this route to every
  * role and key scope (OB_ACT_CREDITS_GRANT), and so does the handler.
  */
+static const struct ob_field add_rows[] = { OB_H_CREDITS_GRANT_ROWS };
+const struct ob_fields ob_h_api_credits_add_fields = OB_FIELDS_TABLE(OB_BODY_JSON, add_rows, NULL);
+
 int
 ob_h_api_credits_add(struct ob_req *r)
 {

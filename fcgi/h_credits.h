@@ -22,8 +22,22 @@ int ob_h_credits_alloc_form(struct ob_req *r);
 /** GET /api/v1/org-billing/credits/{org_id}: pool status. */
 int ob_h_api_credits_status(struct ob_req *r);
 
+/**
+ * The fields of a credit grant (ob_credits_parse_grant checks their
+ * values): amount, source, expires_at, priority, reason.
+ */
+#define OB_H_CREDITS_GRANT_ROWS \
+	{ .name = "amount", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED, .min = 1, \
+	    .max = 1000000000000LL, \
+	    .message = "amount must be a whole number of credits from {min} to {max}." }, \
+	{ .name = "source", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 40 }, \
+	{ .name = "expires_at", .type = OB_FIELD_STRING, .max = 40 }, \
+	{ .name = "priority", .type = OB_FIELD_INT, .min = 0, .max = 1000 }, \
+	{ .name = "reason", .type = OB_FIELD_STRING, .max = 500, .chars = OB_CHARS_TEXT }
+
 /** POST …/credits/{org_id}/add: refused to every tenant (403); staff grant instead. */
 int ob_h_api_credits_add(struct ob_req *r);
+extern const struct ob_fields ob_h_api_credits_add_fields;
 
 /** POST …/credits/{org_id}/allocate: a member's limit (Idempotency-Key accepted). */
 int ob_h_api_credits_allocate(struct ob_req *r);

@@ -98,26 +98,62 @@ cached(struct ob_req *r, void **slot, const char *s, size_t len)
 
 	if (c == NULL) {
 		c = *slot = ob_arena_calloc(r->a, sizeof(*c));
-		if (s != NULL && (c->n = ob_form_parse(r->a, s, len, c->names, c->values,
-		    OB_FORM_FIELDS_MAX)) < 0)
-			c->n = 0;
+		/* Malformed: n stays -1, so every lookup finds nothing. */
+		if (s != NULL)
+			c->n = ob_form_parse(r->a, s, len, c->names, c->values, OB_FORM_FIELDS_MAX);
 	}
 	return c;
+}
+
+int
+ob_req_is_form(const struct ob_req *r)
+{
+	return r->body != NULL && r->content_type != NULL &&
+	    strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+static struct form_cache *
+form_pairs(struct ob_req *r)
+{
+	return cached(r, &r->form_cache, ob_req_is_form(r) ? r->body : NULL, r->body_len);
+}
+
+static struct form_cache *
+query_pairs(struct ob_req *r)
+{
+	return cached(r, &r->query_cache, r->query, strlen(r->query));
 }
 
 const char *
 ob_form_get(struct ob_req *r, const char *name)
 {
-	int form = r->body != NULL && r->content_type != NULL &&
-	    strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33) == 0;
-
-	return lookup(cached(r, &r->form_cache, form ? r->body : NULL, r->body_len), name);
+	return lookup(form_pairs(r), name);
 }
 
 const char *
 ob_query_get(struct ob_req *r, const char *name)
 {
-	return lookup(cached(r, &r->query_cache, r->query, strlen(r->query)), name);
+	return lookup(query_pairs(r), name);
+}
+
+int
+ob_form_all(struct ob_req *r, const char *const **names, const char *const **values)
+{
+	struct form_cache *c = form_pairs(r);
+
+	*names = c->names;
+	*values = c->values;
+	return c->n;
+}
+
+int
+ob_query_all(struct ob_req *r, const char *const **names, const char *const **values)
+{
+	struct form_cache *c = query_pairs(r);
+
+	*names = c->names;
+	*values = c->values;
+	return c->n;
 }
 
 const char *

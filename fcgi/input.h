@@ -20,6 +20,19 @@ const char *ob_form_get(struct ob_req *r, const char *name);
 /** The value of name in the query string, decoded, or NULL. */
 const char *ob_query_get(struct ob_req *r, const char *name);
 
+/** True if r's body is an urlencoded form (by its Content-Type). */
+int ob_req_is_form(const struct ob_req *r);
+
+/**
+ * Every pair of the urlencoded body (none unless ob_req_is_form) into
+ * names and values (the arena's, in order): their count, or -1 when the
+ * body is malformed (then ob_form_get finds nothing).
+ */
+int ob_form_all(struct ob_req *r, const char *const **names, const char *const **values);
+
+/** ob_form_all for the query string. */
+int ob_query_all(struct ob_req *r, const char *const **names, const char *const **values);
+
 /** The value of cookie name, or NULL. */
 const char *ob_cookie_get(struct ob_req *r, const char *name);
 
@@ -33,5 +46,15 @@ const char *ob_header(struct ob_req *r, const char *cgi_name);
  */
 int ob_form_parse(struct ob_arena *a, const char *s, size_t len,
     const char **names, const char **values, int max);
+
+/**
+ * The request-level input check, before routing: the path, every query
+ * parameter, every header value and an urlencoded body's every field must
+ * be well-formed UTF-8 without NUL bytes (base/utf8.h), and the query and
+ * form well formed. Returns 0, or -1 after answering 400 (invalid_utf8
+ * naming the parameter or header, or invalid_query / invalid_form). JSON
+ * bodies are checked where they are parsed (ob_api_body).
+ */
+int ob_input_check(struct ob_req *r);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
+#include "fcgi/input.h"
 #include "base/json.h"
 #include "base/log.h"
 
@@ -61,8 +62,10 @@ worker_fields_ok(const struct ob_worker *w, char *err, size_t errlen)
 			    ro->pattern, why);
 			return -1;
 		}
-		if (strcmp(ro->method, "GET") == 0 ||
-		    (w->fields[i]->body == OB_BODY_FORM) == (strncmp(ro->pattern, "/api/", 5) == 0)) {
+		if ((strcmp(ro->method, "GET") == 0) != (w->fields[i]->body == OB_BODY_NONE) ||
+		    (w->fields[i]->body == OB_BODY_FORM && strncmp(ro->pattern, "/api/", 5) == 0) ||
+		    ((w->fields[i]->body == OB_BODY_JSON || w->fields[i]->body == OB_BODY_JSON_OPTIONAL) &&
+		    strncmp(ro->pattern, "/api/", 5) != 0)) {
 			snprintf(err, errlen, "%s route %s %s: a %s field table does not fit it",
 			    w->router->name, ro->method, ro->pattern,
 			    w->fields[i]->body == OB_BODY_FORM ? "form" : "JSON");
@@ -70,6 +73,25 @@ worker_fields_ok(const struct ob_worker *w, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The field table r's route is checked against: its own, or for an API
+ * route that changes something and declares none, the table of no fields
+ * (any JSON member is unknown); NULL for other routes without one.
+ */
+static const struct ob_fields *
+route_fields(const struct ob_worker *w, const struct ob_req *r)
+{
+	static const struct ob_fields no_fields = { OB_BODY_JSON_OPTIONAL, NULL, 0, NULL, NULL, 0 };
+	const struct ob_route *ro = &w->router->routes[r->route];
+
+	if (w->fields != NULL && w->fields[r->route] != NULL)
+		return w->fields[r->route];
+	if (w->fields != NULL && strcmp(ro->method, "GET") != 0 &&
+	    strncmp(ro->pattern, "/api/", 5) == 0)
+		return &no_fields;
+	return NULL;
 }
 
 void
@@ -90,6 +112,9 @@ ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 	/* Bound the body before any work: 413 without reading it. */
 	if (ob_req_read_body(r, w->body_limit) != 0)
 		return;
+	/* Text that is not UTF-8, NUL bytes, malformed query or form: 400. */
+	if (ob_input_check(r) != 0)
+		return;
 	m = ob_router_match(w->router, r, &allow);
 	if (m == OB_MATCH_NOT_FOUND) {
 		ob_worker_error(r, 404, "invalid_request_error", "not_found",
@@ -105,7 +130,7 @@ ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 	if (ob_authz(r) != 0)
 		return;
 	/* The route's fields, then its handler (a refusal is answered). */
-	t = w->fields != NULL ? w->fields[r->route] : NULL;
+	t = route_fields(w, r);
 	if (((t != NULL && ob_fields_check(r, t) != 0) || w->router->routes[r->route].fn(r) != 0) &&
 	    r->status == 0) {
 		ob_worker_error(r, 503, "api_error", "unavailable",

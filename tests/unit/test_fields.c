@@ -134,8 +134,11 @@ START_TEST(fields_required_and_absent)
 	ck_assert_int_eq(json_check(&req_table, "{\"a\":\"x\",\"b\":\"two\",\"c\":0}", &f, NULL), -1);
 	refused(&f, "parameter_invalid", "b");
 	ck_assert_str_eq(f.message, "b is from 1 to 9.");
-	/* All there; members the table does not name are left alone. */
-	ck_assert_int_eq(json_check(&req_table, "{\"a\":\"\",\"b\":9,\"c\":0,\"zz\":[1]}", &f, &r), 0);
+	/* A member the table does not name is refused, named (as Stripe does). */
+	ck_assert_int_eq(json_check(&req_table, "{\"a\":\"\",\"b\":9,\"c\":0,\"zz\":[1]}", &f, NULL), -1);
+	refused(&f, "parameter_unknown", "zz");
+	/* All there. */
+	ck_assert_int_eq(json_check(&req_table, "{\"a\":\"\",\"b\":9,\"c\":0}", &f, &r), 0);
 	ck_assert_str_eq(ob_field_str(r, "a"), "");
 	ck_assert_int_eq(ob_field_i64(r, "b", 0), 9);
 	ck_assert(ob_field_has(r, "c"));
