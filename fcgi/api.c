@@ -115,10 +115,23 @@ ob_api_fail(struct ob_req *r, const struct ob_fail *f)
 {
 	int status = ob_api_fail_status(f->kind);
 
+	if (f->kind == OB_FAIL_DB && r->w != NULL && ob_db_data_error(&r->w->db)) {
+		ob_api_data_error(r);
+		return;
+	}
 	ob_worker_error(r, status, fail_type(f->kind), f->code ? f->code : "error",
 	    f->message, f->param);
 	if (status == 503)
 		ob_resp_header(r, "Retry-After", "1");
+}
+
+void
+ob_api_data_error(struct ob_req *r)
+{
+	ob_log(OB_LOG_WARN, "db_data_error", "%s %s: SQLSTATE %s answered 400", r->method,
+	    r->pattern != NULL ? r->pattern : r->path, r->w->db.sqlstate);
+	ob_worker_error(r, 400, "invalid_request_error", "invalid_request",
+	    "A value in the request is out of range or not valid.", NULL);
 }
 
 int

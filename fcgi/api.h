@@ -28,6 +28,12 @@ int ob_api_answer(struct ob_req *r, cJSON *obj);
 /** Answer a core failure in the API's error shape (or as a page off /api/). */
 void ob_api_fail(struct ob_req *r, const struct ob_fail *f);
 
+/**
+ * Answer 400 invalid_request for a database data exception (SQLSTATE class
+ * 22, ob_db_data_error): the backstop behind the input checks, never 503.
+ */
+void ob_api_data_error(struct ob_req *r);
+
 /** The HTTP status for a failure kind. */
 int ob_api_fail_status(enum ob_fail_kind k);
 

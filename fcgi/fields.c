@@ -298,8 +298,8 @@ unknown_check(struct ob_req *r, const struct ob_fields *t, struct ob_fail *f)
 		for (c = r->json->child; c != NULL; c = c->next)
 			if (!declared(t->rows, t->n, c->string))
 				return refuse_unknown(r, c->string, "parameter", f);
-	if (t->query == NULL)
-		return 0;
+	if (t->query == NULL || !ob_req_is_api(r))
+		return 0;	/* console pages carry flash and other display parameters */
 	n = ob_query_all(r, &names, &values);
 	for (i = 0; i < n; i++)
 		if (!declared(t->query, t->nquery, names[i]))
@@ -411,6 +411,11 @@ ob_fields_table_ok(const struct ob_fields *t, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/* ---- shared tables -------------------------------------------------------- */
+
+static const struct ob_field list_query[] = { OB_FIELD_ROW_LIMIT(100), OB_FIELD_ROW_CURSOR };
+const struct ob_fields ob_h_api_list_fields = OB_FIELDS_QUERY(list_query, NULL);
 
 /* ---- typed access --------------------------------------------------------- */
 

@@ -120,6 +120,17 @@ struct ob_fields {
 #define OB_FIELDS_QUERY(qrows, fail) \
 	{ OB_BODY_NONE, NULL, 0, (fail), (qrows), sizeof(qrows) / sizeof((qrows)[0]) }
 
+/* The paging query parameters every list shares (ob_api_paging reads them). */
+#define OB_FIELD_ROW_LIMIT(hi) \
+	{ .name = "limit", .type = OB_FIELD_INT, .min = 1, .max = (hi), .code = "invalid_limit", \
+	    .message = "limit must be an integer from {min} to {max}." }
+#define OB_FIELD_ROW_CURSOR \
+	{ .name = "starting_after", .type = OB_FIELD_ID, .code = "invalid_cursor", \
+	    .message = "starting_after must be an id from a previous page." }
+
+/** The query table of a plain list: limit (1 to 100) and starting_after. */
+extern const struct ob_fields ob_h_api_list_fields;
+
 /* A field's value once checked (one per row, kept on the request). */
 struct ob_field_val {
 	int present;

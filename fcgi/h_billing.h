@@ -99,6 +99,7 @@ extern const struct ob_fields ob_h_api_limit_check_fields;
 
 /** GET /api/…/seats/{org_id}; POST …/assign, …/revoke, …/csv; PATCH …/settings. */
 int ob_h_api_seats(struct ob_req *r);
+extern const struct ob_fields ob_h_api_seats_fields;
 int ob_h_api_seats_assign(struct ob_req *r);
 int ob_h_api_seats_revoke(struct ob_req *r);
 int ob_h_api_seats_csv(struct ob_req *r);

@@ -171,6 +171,15 @@ api_seats_change(struct ob_req *r, int assign, int csv)
 	return rc;
 }
 
+static const char *const seat_states[] = { "licensed", "unlicensed", NULL };
+static const struct ob_field seats_query[] = {
+	{ .name = "q", .type = OB_FIELD_STRING, .max = 200, .chars = OB_CHARS_TEXT },
+	{ .name = "status", .type = OB_FIELD_ENUM, .allowed = seat_states, .code = "invalid_status",
+	    .message = "status is licensed or unlicensed." },
+	{ .name = "department", .type = OB_FIELD_STRING, .max = 200, .chars = OB_CHARS_TEXT },
+};
+const struct ob_fields ob_h_api_seats_fields = OB_FIELDS_QUERY(seats_query, NULL);
+
 int
 ob_h_api_seats(struct ob_req *r)
 {

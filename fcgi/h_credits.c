@@ -272,6 +272,16 @@ ob_h_api_credits_allocations(struct ob_req *r)
 	return ob_api_answer(r, ob_credits_allocations(&r->w->db, r->who.org_id, after, limit, 0));
 }
 
+static const char *const groups[] = { "day", "user", "service", NULL };
+static const struct ob_field usage_query[] = {
+	{ .name = "from", .type = OB_FIELD_DATE, .message = "from must be a date, YYYY-MM-DD." },
+	{ .name = "to", .type = OB_FIELD_DATE, .message = "to must be a date, YYYY-MM-DD." },
+	{ .name = "group_by", .type = OB_FIELD_ENUM, .allowed = groups,
+	    .message = "group_by must be day, user or service." },
+	OB_FIELD_ROW_LIMIT(100),
+};
+const struct ob_fields ob_h_api_credits_usage_fields = OB_FIELDS_QUERY(usage_query, NULL);
+
 int
 ob_h_api_credits_usage(struct ob_req *r)
 {

@@ -48,6 +48,7 @@ int ob_h_api_credits_allocations(struct ob_req *r);
 
 /** GET …/credits/{org_id}/usage?from&to&group_by=day|user|service. */
 int ob_h_api_credits_usage(struct ob_req *r);
+extern const struct ob_fields ob_h_api_credits_usage_fields;
 
 /** POST …/credits/{org_id}/check: would a deduction go through? */
 int ob_h_api_credits_check(struct ob_req *r);

@@ -36,6 +36,37 @@ inv_paging(struct ob_req *r, int *limit, const char **after)
 	return 0;
 }
 
+/*
+ * The invoice filters (docs/openapi.yaml): a status of the list, dates
+ * that exist; ob_invoices_filter_check checks them again in core.
+ */
+static const char *const inv_statuses[] = { "draft", "open", "paid", "uncollectible", "void", NULL };
+#define FILTER_ROWS \
+	{ .name = "status", .type = OB_FIELD_ENUM, .allowed = inv_statuses, .code = "invalid_status", \
+	    .message = "status is one of draft, open, paid, uncollectible, void." }, \
+	{ .name = "from", .type = OB_FIELD_DATE, .code = "invalid_date", \
+	    .message = "from is a date YYYY-MM-DD that exists." }, \
+	{ .name = "to", .type = OB_FIELD_DATE, .code = "invalid_date", \
+	    .message = "to is a date YYYY-MM-DD that exists." }
+
+/* The cursor is an invoice's public id (inv_…), not a number. */
+static int
+cursor_ok(const char *s)
+{
+	return ob_invoices_public_id_ok(s);
+}
+
+/* The console's list also reads its flash messages (not checked: any text). */
+static const struct ob_field page_query[] = {
+	FILTER_ROWS, OB_FIELD_ROW_LIMIT(100),
+	{ .name = "starting_after", .type = OB_FIELD_STRING, .max = 64, .ok = cursor_ok,
+	    .code = "invalid_cursor", .message = "starting_after must be an id from a previous page." },
+};
+const struct ob_fields ob_h_invoices_page_fields = OB_FIELDS_QUERY(page_query, NULL);
+static const struct ob_field csv_query[] = { FILTER_ROWS };
+const struct ob_fields ob_h_invoices_csv_fields = OB_FIELDS_QUERY(csv_query, NULL);
+const struct ob_fields ob_h_api_invoices_fields = OB_FIELDS_QUERY(page_query, NULL);
+
 int
 ob_h_invoices_page(struct ob_req *r)
 {

@@ -15,6 +15,7 @@
 
 /** GET /billing/invoices: payment method, history, credit purchase, dunning banner. */
 int ob_h_invoices_page(struct ob_req *r);
+extern const struct ob_fields ob_h_invoices_page_fields;
 
 /** GET /billing/invoices/{invoice_id}: one invoice with its lines. */
 int ob_h_invoice_page(struct ob_req *r);
@@ -24,6 +25,7 @@ int ob_h_invoice_pdf(struct ob_req *r);
 
 /** GET /billing/export/invoices.csv and the API's export.csv: the list as CSV. */
 int ob_h_invoices_csv(struct ob_req *r);
+extern const struct ob_fields ob_h_invoices_csv_fields;
 
 /** GET /billing/details: the billing details form. */
 int ob_h_billing_details_page(struct ob_req *r);
@@ -51,6 +53,7 @@ extern const struct ob_fields ob_h_admin_dunning_override_form_fields;
 
 /** GET …/invoices/{org_id}: cursor list with status, from, to filters. */
 int ob_h_api_invoices(struct ob_req *r);
+extern const struct ob_fields ob_h_api_invoices_fields;
 
 /** GET …/invoices/{org_id}/{invoice_id}: one invoice with lines. */
 int ob_h_api_invoice(struct ob_req *r);

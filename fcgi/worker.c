@@ -10,6 +10,7 @@
 #include <cJSON.h>
 #include <sodium.h>
 
+#include "fcgi/api.h"
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
 #include "fcgi/input.h"
@@ -100,6 +101,7 @@ ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 	const struct ob_fields *t;
 	const char *allow = NULL;
 	enum ob_match m;
+	int failed;
 
 	if (r->request_id == NULL || *r->request_id == '\0') {
 		unsigned char raw[16];
@@ -131,8 +133,10 @@ ob_worker_handle(struct ob_worker *w, struct ob_req *r)
 		return;
 	/* The route's fields, then its handler (a refusal is answered). */
 	t = route_fields(w, r);
-	if (((t != NULL && ob_fields_check(r, t) != 0) || w->router->routes[r->route].fn(r) != 0) &&
-	    r->status == 0) {
+	failed = (t != NULL && ob_fields_check(r, t) != 0) || w->router->routes[r->route].fn(r) != 0;
+	if (failed && r->status == 0 && ob_db_data_error(&w->db)) {
+		ob_api_data_error(r);	/* a value the checks let through: 400, never 503 */
+	} else if (failed && r->status == 0) {
 		ob_worker_error(r, 503, "api_error", "unavailable",
 		    "The service is temporarily unavailable; try again.", NULL);
 		ob_resp_header(r, "Retry-After", "1");

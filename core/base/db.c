@@ -163,8 +163,10 @@ ob_db_exec(struct ob_db *db, enum ob_stmt s, const char *const *params,
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return res;
 	code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (code != NULL)
+	if (code != NULL) {
 		snprintf(state, sizeof(state), "%s", code);
+		snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", code);
+	}
 	db_seterr(db, ob_stmts[s].name,
 	    res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
 	PQclear(res);
@@ -258,7 +260,7 @@ ob_db_rollback(struct ob_db *db)
 int
 ob_db_fail(struct ob_db *db, struct ob_fail *f)
 {
-	ob_fail_db(f, db->lasterr);
+	ob_fail_db_state(f, db->lasterr, db->sqlstate);
 	ob_db_rollback(db);
 	return -1;
 }
@@ -277,10 +279,17 @@ ob_db_in_tx(const struct ob_db *db)
 }
 
 int
+ob_db_data_error(const struct ob_db *db)
+{
+	return ob_fail_is_data(db->sqlstate);
+}
+
+int
 ob_db_end_request(struct ob_db *db)
 {
 	PGTransactionStatusType ts;
 
+	db->sqlstate[0] = '\0';
 	if (db->conn == NULL)
 		return 0;
 	ts = PQtransactionStatus(db->conn);

@@ -28,6 +28,7 @@ struct ob_db {
 	unsigned char prepared[OB_STMT__MAX];	/* 1: prepared on conn */
 	int     in_tx;		/* transaction depth: begin/commit nest */
 	char    lasterr[256];	/* the last failure, for /readyz and logs */
+	char    sqlstate[6];	/* the last failure's SQLSTATE in this request ("" none) */
 };
 
 /**
@@ -94,8 +95,9 @@ int ob_db_commit(struct ob_db *db);
 void ob_db_rollback(struct ob_db *db);
 
 /**
- * A database failure inside a transaction: f gets it (ob_fail_db with
- * db->lasterr) and the whole transaction is rolled back. Returns -1.
+ * A database failure inside a transaction: f gets it (ob_fail_db_state
+ * with db->lasterr and db->sqlstate: a data exception is the request's
+ * fault, 400) and the whole transaction is rolled back. Returns -1.
  */
 int ob_db_fail(struct ob_db *db, struct ob_fail *f);
 
@@ -107,8 +109,16 @@ int ob_db_fail(struct ob_db *db, struct ob_fail *f);
 int ob_db_in_tx(const struct ob_db *db);
 
 /**
+ * True if the request's last database failure was a data exception
+ * (SQLSTATE class 22: a value out of range, not a date, not UTF-8...):
+ * input the checks let through, answered 400, never 503.
+ */
+int ob_db_data_error(const struct ob_db *db);
+
+/**
  * End-of-request hygiene: if the connection is inside a transaction (a
  * handler forgot, or failed half-way), roll it back and return 1; else 0.
+ * Forgets the request's SQLSTATE.
  */
 int ob_db_end_request(struct ob_db *db);
 

@@ -21,6 +21,22 @@ ob_fail(struct ob_fail *f, enum ob_fail_kind kind, const char *code,
 }
 
 int
+ob_fail_is_data(const char *sqlstate)
+{
+	return sqlstate != NULL && sqlstate[0] == '2' && sqlstate[1] == '2';
+}
+
+int
+ob_fail_db_state(struct ob_fail *f, const char *lasterr, const char *sqlstate)
+{
+	if (!ob_fail_is_data(sqlstate))
+		return ob_fail_db(f, lasterr);
+	ob_log(OB_LOG_WARN, "db_data_error", "%s (SQLSTATE %s)", lasterr, sqlstate);
+	return ob_fail(f, OB_FAIL_INVALID, "invalid_request", NULL,
+	    "A value in the request is out of range or not valid.");
+}
+
+int
 ob_fail_db(struct ob_fail *f, const char *lasterr)
 {
 	ob_log(OB_LOG_ERROR, "db_error", "%s", lasterr);

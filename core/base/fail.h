@@ -31,4 +31,15 @@ int ob_fail(struct ob_fail *f, enum ob_fail_kind kind, const char *code,
 /** Record a database failure (db's last error is logged, not shown). Returns -1. */
 int ob_fail_db(struct ob_fail *f, const char *lasterr);
 
+/** True if sqlstate (NULL or "" for none) is a data exception, SQLSTATE class 22. */
+int ob_fail_is_data(const char *sqlstate);
+
+/**
+ * ob_fail_db, except that a data exception (class 22: the value sent was
+ * out of range, not a date, not text...) is the request's fault: 400
+ * invalid_request_error, code invalid_request, the database's words logged
+ * and not shown. Returns -1.
+ */
+int ob_fail_db_state(struct ob_fail *f, const char *lasterr, const char *sqlstate);
+
 #endif
