@@ -174,6 +174,37 @@ struct op_req {
 };
 
 /*
+ * Stripe refused the payment method the request named: the caller's
+ * mistake, not Stripe's failure — 402 for a card Stripe declines, else 400
+ * (an id Stripe does not know, one it cannot use), with Stripe's code when
+ * it is one of these and param payment_method. Returns -1.
+ */
+static int
+pm_refused(const struct ob_stripe_result *res, struct ob_fail *f)
+{
+	static const char *const codes[] = { "resource_missing", "card_declined", "expired_card",
+		"incorrect_cvc", "incorrect_number", "processing_error", "payment_method_unactivated",
+		"payment_method_invalid_parameter", "payment_method_not_available",
+		"payment_method_unexpected_state", "payment_method_unattached" };
+	const char *code = res->outcome == OB_STRIPE_CARD ? "card_declined" : "payment_method_invalid";
+	size_t i;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(res->err_code, codes[i]) == 0)
+			code = codes[i];
+	return ob_fail(f, res->outcome == OB_STRIPE_CARD ? OB_FAIL_PAYMENT : OB_FAIL_INVALID, code,
+	    "payment_method", "Stripe refused the payment method: %s", res->err_message);
+}
+
+/* True if Stripe's refusal is about the request (its payment method), not Stripe's trouble. */
+static int
+pm_rejected(const struct ob_stripe_result *res)
+{
+	return res->outcome == OB_STRIPE_CARD || res->outcome == OB_STRIPE_NOT_FOUND ||
+	    res->outcome == OB_STRIPE_INVALID_REQUEST;
+}
+
+/*
  * Attach the create's card (params.payment_method) to the org's existing
  * customer and make it the customer's default, as a customer made with it
  * would have it; *pm: malloc'd id of the attached card (the magic test
@@ -199,6 +230,8 @@ attach_card(struct ob_stripe *st, const struct ob_sub_op *op, const char *custom
 	rc = ob_sub_op_call(st, "POST", path.data, q, "pm-attach", op->id, &res, transient, f);
 	cJSON_Delete(q);
 	ob_buf_free(&path);
+	if (rc != 0 && pm_rejected(&res))
+		pm_refused(&res, f);
 	if (rc == 0 && (id = ob_json_str(res.body, "id")) != NULL)
 		*pm = strdup(id);
 	ob_stripe_result_clear(&res);
@@ -254,6 +287,9 @@ create_customer(struct ob_stripe *st, const struct ob_sub_op *op, const char *or
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(q, "metadata"), "orgbill_org", org);
 	rc = ob_sub_op_call(st, "POST", "/v1/customers", q, "customer-create", op->id, &res, transient, f);
 	cJSON_Delete(q);
+	if (rc != 0 && ob_json_str(p, "payment_method") != NULL && pm_rejected(&res) &&
+	    strstr(res.err_param, "payment_method") != NULL)
+		pm_refused(&res, f);
 	if (rc == 0 && (id = ob_json_str(res.body, "id")) == NULL) {
 		ob_fail(f, OB_FAIL_UPSTREAM, "stripe_unexpected", NULL, "No customer id.");
 		*transient = 1;
