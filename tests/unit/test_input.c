@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/fail.h"
 #include "fcgi/api.h"
 #include "fcgi/fields.h"
 #include "fcgi/input.h"
@@ -224,6 +225,31 @@ START_TEST(input_form_parse_strict)
 }
 END_TEST
 
+/* A data exception (SQLSTATE class 22) is the request's fault; other failures stay 503. */
+START_TEST(input_sqlstate_class_22_is_invalid)
+{
+	struct ob_fail f;
+
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(ob_fail_db_state(&f, "stmt: invalid byte sequence", "22021"), -1);
+	ck_assert_int_eq(f.kind, OB_FAIL_INVALID);
+	ck_assert_str_eq(f.code, "invalid_request");
+	ck_assert_ptr_null(strstr(f.message, "byte sequence"));	/* the database's words stay in the log */
+	ck_assert_int_eq(ob_fail_db_state(&f, "stmt: date/time field value out of range", "22008"), -1);
+	ck_assert_int_eq(f.kind, OB_FAIL_INVALID);
+	ck_assert_int_eq(ob_fail_db_state(&f, "stmt: numeric value out of range", "22003"), -1);
+	ck_assert_int_eq(f.kind, OB_FAIL_INVALID);
+	ck_assert_int_eq(ob_fail_db_state(&f, "stmt: connection lost", "08006"), -1);
+	ck_assert_int_eq(f.kind, OB_FAIL_DB);
+	ck_assert_int_eq(ob_fail_db_state(&f, "stmt: check violation", "23514"), -1);
+	ck_assert_int_eq(f.kind, OB_FAIL_DB);
+	ck_assert_int_eq(ob_fail_db_state(&f, "no server", ""), -1);
+	ck_assert_int_eq(f.kind, OB_FAIL_DB);
+	ck_assert_int_eq(ob_fail_db_state(&f, "no server", NULL), -1);
+	ck_assert_int_eq(f.kind, OB_FAIL_DB);
+}
+END_TEST
+
 Suite *input_suite(void)
 {
 	Suite *s = suite_create("input");
@@ -236,6 +262,7 @@ Suite *input_suite(void)
 	tcase_add_test(tc, input_json_content_type);
 	tcase_add_test(tc, input_query_rows);
 	tcase_add_test(tc, input_form_parse_strict);
+	tcase_add_test(tc, input_sqlstate_class_22_is_invalid);
 	suite_add_tcase(s, tc);
 	return s;
 }
