@@ -147,18 +147,21 @@ struct ob_field_val {
 int ob_fields_table_ok(const struct ob_fields *t, char *err, size_t errlen);
 
 /**
- * Check r's body against t and keep the values on r (r->ftab, r->fvals).
- * Returns 0 when every field passed; -1 after answering a refusal (415 or
- * 400 for a JSON body that is not an object; 400 through t->fail or
- * ob_api_fail for a field), or when t->fail could not answer.
+ * Check r's body and query against t and keep the values on r (r->ftab,
+ * r->fvals). Returns 0 when every field passed; -1 after answering a
+ * refusal (415 or 400 for a JSON body that is not one object of UTF-8
+ * strings, see ob_api_body; 400 for a body sent to a table of none; 400
+ * through t->fail or ob_api_fail for a field or an unknown member), or
+ * when t->fail could not answer.
  */
 int ob_fields_check(struct ob_req *r, const struct ob_fields *t);
 
 /**
  * The checking alone, for a body already at hand (a JSON table reads
  * r->json, NULL being an empty body): keep the values on r and return 0,
- * or -1 with f set for the first field (in table order) that did not pass.
- * Answers nothing.
+ * or -1 with f set for the first unknown member or query parameter, else
+ * the first field (in table order, body rows then query rows) that did
+ * not pass. Answers nothing.
  */
 int ob_fields_validate(struct ob_req *r, const struct ob_fields *t, struct ob_fail *f);
 

@@ -12,8 +12,8 @@
 
 /**
  * The value of field name in the request's urlencoded body (only when the
- * Content-Type says so), or NULL. Decoded; values with NUL bytes are
- * dropped.
+ * Content-Type says so), or NULL. Decoded; a malformed body (a bad
+ * %-escape, %00) has no fields (ob_input_check refuses it first).
  */
 const char *ob_form_get(struct ob_req *r, const char *name);
 
