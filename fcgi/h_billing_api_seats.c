@@ -183,8 +183,8 @@ const struct ob_fields ob_h_api_seats_fields = OB_FIELDS_QUERY(seats_query, NULL
 int
 ob_h_api_seats(struct ob_req *r)
 {
-	cJSON *o = ob_seats_list(&r->w->db, r->who.org_id, ob_query_get(r, "q"),
-	    ob_query_get(r, "status"), ob_query_get(r, "department"));
+	cJSON *o = ob_seats_list(&r->w->db, r->who.org_id, ob_field_str(r, "q"),
+	    ob_field_str(r, "status"), ob_field_str(r, "department"));
 
 	return ob_api_answer(r, o);
 }

@@ -290,14 +290,14 @@ ob_h_api_credits_usage(struct ob_req *r)
 	char from[11], to[11];
 	int limit;
 
-	if (ob_credits_group_parse(ob_query_get(r, "group_by"), &g) != 0) {
+	if (ob_credits_group_parse(ob_field_str(r, "group_by"), &g) != 0) {
 		ob_worker_error(r, 400, "invalid_request_error", "parameter_invalid",
 		    "group_by must be day, user or service.", "group_by");
 		return 0;
 	}
 	if (ob_api_paging(r, 20, 100, &limit, NULL) != 0)
 		return 0;
-	if (ob_credits_range(ob_query_get(r, "from"), ob_query_get(r, "to"), from, to, &f) != 0) {
+	if (ob_credits_range(ob_field_str(r, "from"), ob_field_str(r, "to"), from, to, &f) != 0) {
 		ob_api_fail(r, &f);
 		return 0;
 	}

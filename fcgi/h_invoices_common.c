@@ -18,6 +18,7 @@
 #include "stripe/client.h"
 #include "invoices/dunning.h"
 #include "fcgi/input.h"
+#include "fcgi/fields.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
@@ -65,9 +66,10 @@ ob_h_inv_filter(struct ob_req *r, struct ob_invoices_filter *flt)
 {
 	struct ob_fail f = { 0 };
 
-	flt->status = ob_query_get(r, "status");
-	flt->from = ob_query_get(r, "from");
-	flt->to = ob_query_get(r, "to");
+	/* Checked by the route's query table (h_invoices.c); core checks again. */
+	flt->status = ob_field_str(r, "status");
+	flt->from = ob_field_str(r, "from");
+	flt->to = ob_field_str(r, "to");
 	if (ob_invoices_filter_check(flt, &f) != 0) {
 		ob_api_fail(r, &f);
 		return -1;
