@@ -190,20 +190,20 @@ START_TEST(input_invalid_utf8_is_400_everywhere)
 	want_error(&r, 400, "invalid_utf8", "email");
 	/* Billing details (API). */
 	snprintf(path, sizeof(path), API "/billing-details/%ld", t.org);
-	json_key(&t, "POST", path, "{\"name\":\"Caf\xe9 GmbH\"}", &r);
-	want_error(&r, 400, "invalid_utf8", "name");
+	json_key(&t, "POST", path, "{\"po_number\":\"PO-1\",\"invoice_notes\":\"Caf\xe9 GmbH\"}", &r);
+	want_error(&r, 400, "invalid_utf8", "invoice_notes");
 	/* Surrogates and overlongs are not UTF-8 either. */
-	json_key(&t, "POST", path, "{\"name\":\"\xed\xa0\x80\"}", &r);
-	want_error(&r, 400, "invalid_utf8", "name");
-	json_key(&t, "POST", path, "{\"name\":\"\xc0\xaf\"}", &r);
-	want_error(&r, 400, "invalid_utf8", "name");
+	json_key(&t, "POST", path, "{\"tax_id\":\"\xed\xa0\x80\"}", &r);
+	want_error(&r, 400, "invalid_utf8", "tax_id");
+	json_key(&t, "POST", path, "{\"address\":{\"city\":\"\xc0\xaf\"}}", &r);
+	want_error(&r, 400, "invalid_utf8", "address");
 	/* Key name (console form). */
 	snprintf(body, sizeof(body), "csrf=%s&name=caf%%E9&scope_read=1", t.s.csrf);
 	ck_assert_int_eq(t_form_as(t.s.cookie, "/api-keys", body, NULL, &r), 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "invalid_utf8"));
 	t_resp_free(&r);
 	/* Billing details (console form). */
-	snprintf(body, sizeof(body), "csrf=%s&name=%%C3%%28", t.s.csrf);
+	snprintf(body, sizeof(body), "csrf=%s&po_number=%%C3%%28", t.s.csrf);
 	ck_assert_int_eq(t_form_as(t.s.cookie, "/billing/details", body, NULL, &r), 400);
 	t_resp_free(&r);
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM org_billing_details WHERE org_id = %ld",
