@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/utf8.h"
+
 struct form_cache {
 	int n;
 	const char *names[OB_FORM_FIELDS_MAX];
@@ -178,7 +180,8 @@ ob_cookie_get(struct ob_req *r, const char *name)
 			semi = p + strlen(p);
 		len = (size_t)(semi - p);
 		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=')
-			return ob_arena_strndup(r->a, p + n + 1, len - n - 1);
+			return ob_utf8_valid(p + n + 1, len - n - 1) ?
+			    ob_arena_strndup(r->a, p + n + 1, len - n - 1) : NULL;
 		if (*semi == '\0')
 			break;
 	}

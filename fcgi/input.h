@@ -33,7 +33,7 @@ int ob_form_all(struct ob_req *r, const char *const **names, const char *const *
 /** ob_form_all for the query string. */
 int ob_query_all(struct ob_req *r, const char *const **names, const char *const **values);
 
-/** The value of cookie name, or NULL. */
+/** The value of cookie name, or NULL (also when it is not UTF-8). */
 const char *ob_cookie_get(struct ob_req *r, const char *name);
 
 /** An HTTP request header by its CGI name ("HTTP_ORIGIN"), or NULL. */
@@ -49,7 +49,8 @@ int ob_form_parse(struct ob_arena *a, const char *s, size_t len,
 
 /**
  * The request-level input check, before routing: the path, every query
- * parameter, every header value and an urlencoded body's every field must
+ * parameter, every header value but the cookies (ob_cookie_get checks the
+ * ones read) and an urlencoded body's every field must
  * be well-formed UTF-8 without NUL bytes (base/utf8.h), and the query and
  * form well formed. Returns 0, or -1 after answering 400 (invalid_utf8
  * naming the parameter or header, or invalid_query / invalid_form). JSON

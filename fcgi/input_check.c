@@ -42,7 +42,12 @@ refuse_utf8(struct ob_req *r, const char *where, const char *param)
 	return -1;
 }
 
-/* Every header value (and the Content-Type) is UTF-8. */
+/*
+ * Every header value (and the Content-Type) is UTF-8. Not the Cookie
+ * header: a browser sends every cookie of the host, ours or not, so a
+ * stray one must not lock anybody out; ob_cookie_get checks the values we
+ * read.
+ */
 static int
 check_headers(struct ob_req *r)
 {
@@ -50,7 +55,8 @@ check_headers(struct ob_req *r)
 	const char *eq;
 
 	for (e = r->fr != NULL ? r->fr->envp : NULL; e != NULL && *e != NULL; e++) {
-		if (strncmp(*e, "HTTP_", 5) != 0 && strncmp(*e, "CONTENT_TYPE=", 13) != 0)
+		if ((strncmp(*e, "HTTP_", 5) != 0 && strncmp(*e, "CONTENT_TYPE=", 13) != 0) ||
+		    strncmp(*e, "HTTP_COOKIE=", 12) == 0)
 			continue;
 		if ((eq = strchr(*e, '=')) == NULL || ob_utf8_valid_str(eq + 1))
 			continue;
