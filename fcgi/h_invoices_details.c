@@ -162,9 +162,9 @@ details_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail
 }
 
 /*
- * The org's Stripe customer is made first (no transaction open; once per
- * org), the details saved in the envelope, and pushed after it commits:
- * the answer is the saved details ("stripe_sync" pending at that moment);
+ * The body is checked first (bad input changes nothing), then the org's
+ * Stripe customer is made (no transaction open; once per org), the
+ * details saved in the envelope, and pushed after it commits: the answer is the saved details ("stripe_sync" pending at that moment);
  * a push that fails leaves them saved and pending for the jobs' retry.
  */
 int
@@ -174,6 +174,8 @@ ob_h_api_billing_details_set(struct ob_req *r)
 	struct ob_stripe *st = ob_worker_stripe(r->w);
 	char cus[128];
 
+	if (ob_invoices_details_check(r->json, &f) != 0)
+		return ob_api_failed(r, &f);
 	if (st != NULL &&
 	    ob_invoices_customer(&r->w->db, st, r->who.org_id, 1, cus, sizeof(cus), &f) < 0)
 		memset(&f, 0, sizeof(f));	/* made by the push's retry instead */

@@ -58,7 +58,7 @@ take_field(const cJSON *body, const char *name, const char *param, size_t max, c
     char *out, size_t outlen, struct ob_fail *f)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(body, name);
-	const char *s = cur, *p;
+	const char *s = cur != NULL ? cur : "", *p;
 
 	if (it != NULL && !cJSON_IsNull(it)) {
 		if (!cJSON_IsString(it))
@@ -323,23 +323,39 @@ out:
 	return rc;
 }
 
+/* body is an object whose address, if any, is an object. 0 or -1 with f. */
+static int
+details_shape(const cJSON *body, struct ob_fail *f)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "address");
+
+	if (!cJSON_IsObject(body))
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", NULL, "Send a JSON object.");
+	if (a != NULL && !cJSON_IsNull(a) && !cJSON_IsObject(a))
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "address", "address is an object.");
+	return 0;
+}
+
+int
+ob_invoices_details_check(const cJSON *body, struct ob_fail *f)
+{
+	struct details_in in;
+
+	if (details_shape(body, f) != 0 || details_take(body, NULL, &in, f) != 0)
+		return -1;
+	return details_check(&in, f);
+}
+
 cJSON *
 ob_invoices_details_set(const struct ob_actx *ax, int64_t org_id, const cJSON *body,
     struct ob_fail *f)
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "address");
 	struct details_in in;
 	cJSON *before;
 	int rc;
 
-	if (!cJSON_IsObject(body)) {
-		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", NULL, "Send a JSON object.");
+	if (details_shape(body, f) != 0)
 		return NULL;
-	}
-	if (a != NULL && !cJSON_IsNull(a) && !cJSON_IsObject(a)) {
-		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "address", "address is an object.");
-		return NULL;
-	}
 	if ((before = ob_invoices_details_get(ax->db, org_id)) == NULL) {
 		ob_fail_db(f, ax->db->lasterr);
 		return NULL;

@@ -146,6 +146,14 @@ cJSON *ob_invoices_details_set(const struct ob_actx *ax, int64_t org_id, const c
     struct ob_fail *f);
 
 /**
+ * Check a details body as ob_invoices_details_set() would (types, bounds,
+ * e-mail, country), touching nothing: callers that must do work before
+ * the save (making the org's Stripe customer) check first, so bad input
+ * changes nothing. 0, or -1 with f.
+ */
+int ob_invoices_details_check(const cJSON *body, struct ob_fail *f);
+
+/**
  * Push the org's pending details save (if any) to its Stripe customer
  * (made if the org has none): email, address,
  * invoice_settings.custom_fields (PO number, Tax ID), invoice_settings.footer
