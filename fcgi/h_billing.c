@@ -13,6 +13,7 @@
 
 #include "fcgi/api.h"
 #include "fcgi/fields.h"
+#include "fcgi/handoff.h"
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
@@ -116,7 +117,7 @@ ob_h_billing_portal(struct ob_req *r)
 	if (ob_req_is_api(r))
 		ob_api_url(r, "billing_portal.session", url);
 	else
-		ob_resp_redirect(r, 303, url);
+		ob_handoff_page(r, url, "the billing portal", "/subscription", "subscription");
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
+#include "fcgi/handoff.h"
 #include "fcgi/input.h"
 #include "invoices/invoices.h"
 #include "identity/org.h"
@@ -100,7 +101,7 @@ ob_h_billing_details_form(struct ob_req *r)
 
 /*
  * A billing-portal session that returns to the invoices, answered as the
- * route wants it: the console is redirected there, the API gets its url.
+ * route wants it: the console gets the hand-off page to it, the API its url.
  */
 static int
 portal(struct ob_req *r)
@@ -115,7 +116,7 @@ portal(struct ob_req *r)
 	if (ob_req_is_api(r))
 		ob_api_url(r, "billing_portal_session", url);
 	else
-		ob_resp_redirect(r, 303, ob_arena_printf(r->a, "%s", url));
+		ob_handoff_page(r, url, "the billing portal", "/billing/invoices", "invoices");
 	return 0;
 }
 
