@@ -36,6 +36,26 @@ money_text(cJSON *dst, const cJSON *src, const char *amount, const char *text, c
 		ob_money_json(dst, text, v, cur, OB_MONEY_SYMBOL);
 }
 
+/* A plan card's limits and credits as counts people read ("1,000,000"); null stays null. */
+static void
+limits_text(cJSON *card)
+{
+	cJSON *lim = cJSON_GetObjectItem(card, "limits"), *it, *next;
+	char buf[OB_MONEY_MAX];
+	int64_t v;
+
+	/* The next item is taken first: replacing frees the current one. */
+	for (it = lim != NULL ? lim->child : NULL; it != NULL; it = next) {
+		next = it->next;
+		if (it->string != NULL && ob_num_json_get(lim, it->string, &v) == 0)
+			cJSON_ReplaceItemInObjectCaseSensitive(lim, it->string,
+			    cJSON_CreateString(ob_money_count(buf, sizeof(buf), v)));
+	}
+	if (ob_num_json_get(card, "credits_per_seat", &v) == 0)
+		cJSON_AddStringToObject(card, "credits_per_seat_text",
+		    ob_money_count(buf, sizeof(buf), v));
+}
+
 /* A fresh Idempotency-Key for a form (a retry of the same page replays). */
 static void
 form_key(cJSON *d)
@@ -65,6 +85,10 @@ hero(cJSON *d, const cJSON *sub)
 	cJSON_AddItemToObject(h, "seats_used", cJSON_Duplicate(cJSON_GetObjectItem(seats, "assigned"), 1));
 	cJSON_AddItemToObject(h, "seats_purchased", cJSON_Duplicate(cJSON_GetObjectItem(seats, "purchased"), 1));
 	cJSON_AddStringToObject(h, "period_end", end != NULL ? end : "");
+	money_text(h, sub, "amount_per_period", "amount_text",
+	    cJSON_GetStringValue(cJSON_GetObjectItem(sub, "currency")));
+	cJSON_AddStringToObject(h, "cycle", cJSON_GetStringValue(cJSON_GetObjectItem(sub, "cycle")) ?
+	    cJSON_GetStringValue(cJSON_GetObjectItem(sub, "cycle")) : "");
 	cJSON_AddBoolToObject(h, "canceling", cJSON_IsTrue(cJSON_GetObjectItem(sub, "cancel_at_period_end")));
 	cJSON_AddBoolToObject(h, "has_subscription", status != NULL && strcmp(status, "none") != 0);
 }
@@ -116,6 +140,7 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 		money_text(card, ua, "year", "price_year", pcur);
 		cJSON_AddBoolToObject(card, "priced", cJSON_IsRaw(cJSON_GetObjectItem(ua, "month")));
 		cJSON_AddBoolToObject(card, "current", cur_plan != NULL && strcmp(cur_plan, code) == 0);
+		limits_text(card);
 		cJSON_AddItemToArray(cards, card);
 	}
 	cJSON_AddItemToObject(d, "subscription", sub);

@@ -84,7 +84,7 @@ ob_h_inv_money(struct ob_req *r, const cJSON *o, const char *name, const char *c
 	int64_t v = 0;
 
 	(void)ob_num_json_get(o, name, &v);
-	return ob_arena_strdup(r->a, ob_money_format(buf, sizeof(buf), v, currency, OB_MONEY_CODE));
+	return ob_arena_strdup(r->a, ob_money_format(buf, sizeof(buf), v, currency, OB_MONEY_SYMBOL));
 }
 
 void

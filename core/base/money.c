@@ -75,6 +75,34 @@ symbol_for(const char *lc)
 	return NULL;
 }
 
+/* The digits of v with a ',' between groups of three into out[n]. */
+static void
+group(char *out, size_t n, uint64_t v)
+{
+	char d[24], g[32];
+	size_t len, i, j = 0;
+
+	snprintf(d, sizeof(d), "%llu", (unsigned long long)v);
+	len = strlen(d);
+	for (i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			g[j++] = ',';
+		g[j++] = d[i];
+	}
+	g[j] = '\0';
+	snprintf(out, n, "%s", g);
+}
+
+const char *
+ob_money_count(char *out, size_t n, int64_t v)
+{
+	char g[32];
+
+	group(g, sizeof(g), v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	snprintf(out, n, "%s%s", v < 0 ? "-" : "", g);
+	return out;
+}
+
 const char *
 ob_money_format(char *out, size_t n, int64_t amount, const char *currency,
     enum ob_money_style style)
@@ -83,13 +111,18 @@ ob_money_format(char *out, size_t n, int64_t amount, const char *currency,
 	int exp = ob_money_exponent(currency);
 	uint64_t a = amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount;
 	const char *sign = amount < 0 ? "-" : "", *sym = NULL;
-	char num[32], lc[4] = "", uc[4] = "";
+	char num[40], whole[32], lc[4] = "", uc[4] = "";
 	int i;
 
-	if (exp == 0)
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)a);
+	/* The console's style groups thousands; the others stay machine-plain. */
+	if (style == OB_MONEY_SYMBOL)
+		group(whole, sizeof(whole), a / pow10[exp]);
 	else
-		snprintf(num, sizeof(num), "%llu.%0*llu", (unsigned long long)(a / pow10[exp]), exp,
+		snprintf(whole, sizeof(whole), "%llu", (unsigned long long)(a / pow10[exp]));
+	if (exp == 0)
+		snprintf(num, sizeof(num), "%s", whole);
+	else
+		snprintf(num, sizeof(num), "%s.%0*llu", whole, exp,
 		    (unsigned long long)(a % pow10[exp]));
 	if (lower3(currency, lc) == 0)
 		for (i = 0; i < 4; i++)

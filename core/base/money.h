@@ -10,12 +10,14 @@
  * One function, three styles for three audiences:
  *   OB_MONEY_PLAIN   "1234.56"      CSV and machine-readable fields
  *   OB_MONEY_CODE    "1234.56 USD"  invoices, PDFs, e-mail
- *   OB_MONEY_SYMBOL  "$1234.56"     the console (a symbol for the codes
- *                                   that have an unambiguous one, else
- *                                   the CODE style)
+ *   OB_MONEY_SYMBOL  "$1,234.56"    the console (thousands grouped; a
+ *                                   symbol for the codes that have an
+ *                                   unambiguous one, else "1,234.56 CHF")
  * Negative amounts get a leading '-' ("-$5.00", "-5.00 USD"). The
- * console's JavaScript receives strings formatted here; it has no
- * formatter of its own.
+ * console's JavaScript receives strings formatted here for money (its
+ * one formatter, templates/static/js/app.js, uses Intl.NumberFormat with
+ * the currency for the few numbers it makes itself). Plain counts in the
+ * console ("1,000,000" seats, credits, limits) go through ob_money_count.
  */
 #ifndef OB_MONEY_H
 #define OB_MONEY_H
@@ -42,6 +44,12 @@ const char *ob_money_format(char *out, size_t n, int64_t amount, const char *cur
     enum ob_money_style style);
 
 #define OB_MONEY_MAX 40
+
+/**
+ * A plain count with thousands grouped by ',' ("1,000,000", "-1,234")
+ * into out (n >= OB_MONEY_MAX suffices). Returns out.
+ */
+const char *ob_money_count(char *out, size_t n, int64_t v);
 
 /**
  * Add ob_money_format's text to o as string member name (view models:

@@ -40,9 +40,31 @@ START_TEST(money_styles_and_exponents)
 	/* not a currency code: 2 decimals, no code */
 	ck_assert_str_eq(fmt(1234, "", OB_MONEY_CODE), "12.34");
 	ck_assert_str_eq(fmt(1234, NULL, OB_MONEY_SYMBOL), "12.34");
+	/* the console's style groups thousands; CSV and e-mail styles do not */
+	ck_assert_str_eq(fmt(123456789, "usd", OB_MONEY_SYMBOL), "$1,234,567.89");
+	ck_assert_str_eq(fmt(-100000, "usd", OB_MONEY_SYMBOL), "-$1,000.00");
+	ck_assert_str_eq(fmt(99999, "usd", OB_MONEY_SYMBOL), "$999.99");
+	ck_assert_str_eq(fmt(1234567, "jpy", OB_MONEY_SYMBOL), "¥1,234,567");
+	ck_assert_str_eq(fmt(123456, "chf", OB_MONEY_SYMBOL), "1,234.56 CHF");
+	ck_assert_str_eq(fmt(INT64_MIN, "usd", OB_MONEY_SYMBOL), "-$92,233,720,368,547,758.08");
+	ck_assert_str_eq(fmt(123456789, "usd", OB_MONEY_CODE), "1234567.89 USD");
+	ck_assert_str_eq(fmt(123456789, "usd", OB_MONEY_PLAIN), "1234567.89");
 	ck_assert_int_eq(ob_money_exponent("KWD"), 3);
 	ck_assert_int_eq(ob_money_exponent("krw"), 0);
 	ck_assert_int_eq(ob_money_exponent("usd"), 2);
+}
+END_TEST
+
+START_TEST(money_count_groups)
+{
+	char b[OB_MONEY_MAX];
+
+	ck_assert_str_eq(ob_money_count(b, sizeof(b), 0), "0");
+	ck_assert_str_eq(ob_money_count(b, sizeof(b), 999), "999");
+	ck_assert_str_eq(ob_money_count(b, sizeof(b), 1000), "1,000");
+	ck_assert_str_eq(ob_money_count(b, sizeof(b), 1000000), "1,000,000");
+	ck_assert_str_eq(ob_money_count(b, sizeof(b), -1234), "-1,234");
+	ck_assert_str_eq(ob_money_count(b, sizeof(b), INT64_MIN), "-9,223,372,036,854,775,808");
 }
 END_TEST
 
@@ -118,6 +140,6 @@ END_TEST
 
 Suite *money_suite(void)
 {
-	return t_suite("money", 0, T_TESTS(money_styles_and_exponents, num_parse_strict,
+	return t_suite("money", 0, T_TESTS(money_styles_and_exponents, money_count_groups, num_parse_strict,
 	    num_json_64bit, num_checked_arithmetic));
 }

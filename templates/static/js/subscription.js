@@ -8,7 +8,9 @@
 (function () {
   'use strict';
 
-  // Money arrives formatted by the server (base/money.h): *_text fields.
+  // Money arrives formatted by the server (base/money.h): *_text fields;
+  // counts go through the console's formatter (app.js).
+  var count = window.obFormat ? window.obFormat.count : String;
   function text(tag, s, cls) {
     var e = document.createElement(tag);
     e.textContent = s;
@@ -34,7 +36,7 @@
     var csrf = form.querySelector('input[name=csrf]').value;
     var render = function (p) {
       out.textContent = '';
-      out.appendChild(text('h3', 'Preview: ' + p.seats + ' seats on ' + p.plan + ' (' + p.cycle + ')'));
+      out.appendChild(text('h3', 'Preview: ' + count(p.seats) + ' seats on ' + p.plan + ' (' + p.cycle + ')'));
       if (p.effective !== 'now') {
         out.appendChild(text('p', 'This change takes effect at the end of the current period; nothing is charged now.'));
       } else {
@@ -44,7 +46,7 @@
         p.lines.forEach(function (l) {
           var tr = document.createElement('tr');
           tr.appendChild(text('td', l.description + ' (' + l.plan + ')'));
-          tr.appendChild(text('td', String(l.quantity)));
+          tr.appendChild(text('td', count(l.quantity), 'num'));
           tr.appendChild(text('td', l.amount_text, 'num'));
           t.appendChild(tr);
         });
