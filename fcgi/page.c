@@ -6,6 +6,7 @@
 #include "fcgi/authz.h"
 #include "fcgi/input.h"
 #include "identity/org.h"
+#include "fcgi/when.h"
 #include "fcgi/worker.h"
 
 /* Flash codes that may be named in a redirect's ?flash= (never free text,
@@ -123,6 +124,7 @@ ob_page_next_cursor(cJSON *d, const cJSON *list)
 void
 ob_page_render(struct ob_req *r, int status, const char *name, cJSON *data)
 {
+	ob_when_decorate(data);
 	ob_worker_render(r, status, name, data);
 }
 

@@ -18,7 +18,7 @@
  */
 cJSON *ob_page_new(struct ob_req *r, const char *title, const char *nav_key);
 
-/** Render data through template name (status 200 unless told). */
+/** Render data through template name (status 200 unless told); its UTC times get *_on and *_utc texts (fcgi/when.h). */
 void ob_page_render(struct ob_req *r, int status, const char *name, cJSON *data);
 
 /** Add a flash message {kind, message} to a page's data. */

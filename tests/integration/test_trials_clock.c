@@ -227,7 +227,7 @@ START_TEST(trial_in_the_summary_and_checkout)
 	struct inv_org o, had;
 	struct t_session s, sh;
 	struct t_resp r;
-	char body[256], want[160], sid[256], path[320];
+	char body[256], want[320], sid[256], path[320];
 	const char *loc;
 	cJSON *j;
 
@@ -237,8 +237,11 @@ START_TEST(trial_in_the_summary_and_checkout)
 	/* 3 seats × $10.00 after 14 days; nothing due today. */
 	snprintf(body, sizeof(body), "csrf=%s&plan=trialx&cycle=month&seats=3", s.csrf);
 	ck_assert_int_eq(t_form_as(s.cookie, "/subscription/summary", body, NULL, &r), 200);
+	/* The day as a <time> read as "Dec 13, 2026", its title in UTC. */
 	snprintf(want, sizeof(want), "<td data-k=\"trial\">14-day free trial, first charge on %s</td>",
-	    t_sql_value("SELECT to_char((now() + interval '14 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD')"));
+	    t_sql_value("SELECT format('<time datetime=\"%s\" title=\"%s (UTC)\">%s</time>', "
+	    "to_char(d, 'YYYY-MM-DD'), to_char(d, 'Mon FMDD, YYYY'), to_char(d, 'Mon FMDD, YYYY')) "
+	    "FROM (SELECT (now() + interval '14 days') AT TIME ZONE 'UTC' AS d) x"));
 	ck_assert_msg(strstr(r.body.data, want) != NULL, "no '%s' in the summary", want);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "<td data-k=\"total\">$0.00</td>"));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "<td data-k=\"subtotal\">$30.00</td>"));
