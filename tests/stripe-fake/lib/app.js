@@ -1055,9 +1055,13 @@ function createApp(config) {
     if (path === '/_fake/reset' && req.method === 'POST') { reset(); return send(res, 200, { ok: true }); }
     if (path === '/_fake/clock' && req.method === 'GET') return send(res, 200, { now: now(), offset: S.offset });
     // Back to real time (tests that moved the clock tidy up after
-    // themselves); objects keep their own times.
+    // themselves); objects keep their own times. With {offset} (seconds,
+    // at most 0) the clock restarts that far in the past instead: the
+    // demo builds months of history there, then advances to the present.
     if (path === '/_fake/clock/reset' && req.method === 'POST') {
-      S.offset = 0;
+      const off = p.offset !== undefined ? toInt(String(p.offset), 'offset') : 0;
+      if (off > 0) throw invalid('offset must be 0 or negative (advance moves forward).', 'offset');
+      S.offset = off;
       return send(res, 200, { now: now(), offset: S.offset });
     }
     if (path === '/_fake/clock/advance' && req.method === 'POST') {

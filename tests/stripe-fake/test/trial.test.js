@@ -149,3 +149,24 @@ test('trial_will_end: once, exactly three days before the end, naming the subscr
     assert.deepStrictEqual(invs.map((i) => i.amount_paid), [0]);
   } finally { await f.close(); }
 });
+
+test('the clock restarts in the past, and renewals run up to the present', async () => {
+  const f = await start();
+  try {
+    assert.strictEqual((await f.ctl('POST', '/_fake/clock/reset', { offset: 1 })).error.param, 'offset');
+    const past = (await f.ctl('POST', '/_fake/clock/reset', { offset: -65 * DAY })).now;
+    assert.ok(Math.abs(past - (Math.floor(Date.now() / 1000) - 65 * DAY)) < 5);
+    const plan = await setupPlan(f, { unit: 1000 });
+    const sub = (await f.api('POST', '/v1/subscriptions', { customer: plan.cus.id, items: [{ price: plan.price.id, quantity: 1 }] })).body;
+    assert.strictEqual(sub.status, 'active');
+    assert.ok(Math.abs(sub.created - past) < 5);
+    const now = Math.floor(Date.now() / 1000);
+    assert.ok((await f.ctl('POST', '/_fake/clock/advance', { to: now })).offset > -5);
+    const invs = (await f.api('GET', '/v1/invoices', { customer: plan.cus.id, limit: 10 })).body.data;
+    // Created 65 days ago: the first invoice and two renewals, all paid.
+    assert.strictEqual(invs.length, 3);
+    assert.deepStrictEqual(invs.map((i) => i.status), ['paid', 'paid', 'paid']);
+  } finally {
+    await f.close();
+  }
+});
