@@ -16,6 +16,7 @@
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
+#include "base/money.h"
 #include "base/num.h"
 
 /*
@@ -103,8 +104,17 @@ ob_h_invoices_page(struct ob_req *r)
 	} else {
 		cJSON_AddStringToObject(d, "payment_method_error", f.message);
 	}
-	if ((purchases = ob_invoices_purchases(&r->w->db, r->who.org_id, 5)) != NULL)
+	if ((purchases = ob_invoices_purchases(&r->w->db, r->who.org_id, 5)) != NULL) {
+		cJSON *it;
+		char n[OB_MONEY_MAX];
+		int64_t v;
+
+		/* Counts as people read them ("20,000 credits"). */
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(purchases, "data"))
+			if (ob_num_json_get(it, "credits", &v) == 0)
+				cJSON_AddStringToObject(it, "credits_text", ob_money_count(n, sizeof(n), v));
 		cJSON_AddItemToObject(d, "purchases", purchases);
+	}
 	{
 		cJSON *tmp = cJSON_CreateObject();
 
