@@ -23,6 +23,11 @@ stop() {
 "$ROOT/deploy/stack.sh" start "$RUN"
 trap stop INT TERM EXIT
 
+# Once per demo database: months of billing history through the real flows
+# (deploy/demo-history.mjs says what); the demo runs without it if it fails.
+NODE_EXTRA_CA_CERTS=$RUN/tls/cert.pem node "$ROOT/deploy/demo-history.mjs" "$RUN" ||
+	echo "demo: no billing history this time (see above); everything else works" >&2
+
 cat <<INFO
 
   orgbill demo is running.
@@ -45,12 +50,21 @@ cat <<INFO
   Press Ctrl-C to stop everything.
 INFO
 
-# Wait for Ctrl-C; notice if a part of the stack dies meanwhile.
+# Is part p of the stack gone (no process, or a zombie)?
+gone() {
+	pid=$(cat "$RUN/pids/$1.pid" 2>/dev/null || echo 0)
+	! kill -0 "$pid" 2>/dev/null || grep -q "^[0-9]* (.*) Z" "/proc/$pid/stat" 2>/dev/null
+}
+
+# Wait for Ctrl-C; notice if a part of the stack dies meanwhile. Ctrl-C
+# reaches the stack's processes too (one process group) and they may end a
+# moment before this shell runs its trap: a part found gone is looked at
+# again a second later, by when a Ctrl-C has run stop() and exited.
 while :; do
 	sleep 2
 	for p in nginx app webhook; do
-		pid=$(cat "$RUN/pids/$p.pid" 2>/dev/null || echo 0)
-		if ! kill -0 "$pid" 2>/dev/null || grep -q "^[0-9]* (.*) Z" "/proc/$pid/stat" 2>/dev/null; then
+		if gone "$p"; then
+			sleep 1
 			echo "demo: $p stopped unexpectedly (see $RUN/logs/)" >&2
 			stop
 		fi
