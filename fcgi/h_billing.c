@@ -54,6 +54,7 @@ ob_h_billing_raw_to_text(cJSON *o)
 /* Outcome codes for ?done= (a fixed table: links cannot make us say anything). */
 static const struct ob_page_flash_msg done_msgs[] = {
 	{ "created", "success", "Subscription started." },
+	{ "payment_required", "warning", "Payment required — the first invoice is not paid yet." },
 	{ "changed", "success", "Subscription changed." },
 	{ "scheduled", "success", "Change scheduled for the end of the period." },
 	{ "canceled", "success", "Subscription canceled." },
@@ -86,7 +87,17 @@ ob_h_billing_purchase_customer(struct ob_req *r, int64_t org_id, const cJSON *bo
 void
 ob_h_billing_done_flash(struct ob_req *r, cJSON *d)
 {
-	ob_page_flash_code(d, ob_query_get(r, "done"), done_msgs, sizeof(done_msgs) / sizeof(done_msgs[0]));
+	const char *code = ob_query_get(r, "done");
+	cJSON *fl;
+
+	ob_page_flash_code(d, code, done_msgs, sizeof(done_msgs) / sizeof(done_msgs[0]));
+	/* Where to pay: the invoices page, whose open invoice links to Stripe's page. */
+	fl = cJSON_GetObjectItem(d, "flash");
+	fl = cJSON_GetArrayItem(fl, cJSON_GetArraySize(fl) - 1);
+	if (code != NULL && strcmp(code, "payment_required") == 0 && fl != NULL) {
+		cJSON_AddStringToObject(fl, "href", "/invoices");
+		cJSON_AddStringToObject(fl, "link", "Complete it here");
+	}
 }
 
 /* ---- plans ---- */

@@ -249,7 +249,7 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 	struct ob_actx ax;
 	unsigned char hash[32];
 	struct ob_sub_answer ans = { 0 };
-	const char *key = posted_key(r);
+	const char *key = posted_key(r), *st;
 	cJSON *body = form_body(r, fields);
 	const cJSON *sched;
 	int rc;
@@ -282,6 +282,11 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 	if (strcmp(kind, "update") == 0 && cJSON_IsObject(sched) &&
 	    cJSON_GetObjectItem(ans.body, "invoice") == NULL)
 		done = "scheduled";
+	/* The flash says what Stripe says: an unpaid first invoice is no start. */
+	st = cJSON_GetStringValue(cJSON_GetObjectItem(ans.body, "status"));
+	if (st != NULL && (strcmp(st, "incomplete") == 0 || strcmp(st, "past_due") == 0 ||
+	    strcmp(st, "unpaid") == 0))
+		done = "payment_required";
 	cJSON_Delete(ans.body);
 	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/subscription?done=%s", done));
 	return 0;
