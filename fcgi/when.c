@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
 	"Aug", "Sep", "Oct", "Nov", "Dec" };
@@ -66,6 +67,47 @@ ob_when_format(char *out, size_t n, const char *iso, int with_time)
 	return out;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+const char *
+ob_when_relative(char *out, size_t n, const char *iso, long long now)
+{
+	char day[OB_WHEN_MAX];
+	long long diff;
+
+	if (ob_when_format(day, sizeof(day), iso, 0) == NULL) {
+		if (n > 0)
+			out[0] = '\0';
+		return NULL;
+	}
+	/* Calendar days in UTC between today and the day iso names. */
+	diff = days_from_civil(digits(iso, 4), digits(iso + 5, 2), digits(iso + 8, 2)) -
+	    (now >= 0 ? now / 86400 : (now - 86399) / 86400);
+	if (diff == 0)
+		snprintf(out, n, "today");
+	else if (diff == 1)
+		snprintf(out, n, "tomorrow");
+	else if (diff == -1)
+		snprintf(out, n, "yesterday");
+	else if (diff > 0)
+		snprintf(out, n, "in %lld days", diff);
+	else
+		snprintf(out, n, "%lld days ago", -diff);
+	return out;
+}
+
 /* Add name+suffix = text to o unless o has it. */
 static void
 add_once(cJSON *o, const char *name, const char *suffix, const char *text)
@@ -80,7 +122,8 @@ add_once(cJSON *o, const char *name, const char *suffix, const char *text)
 void
 ob_when_decorate(cJSON *o)
 {
-	char day[OB_WHEN_MAX], full[OB_WHEN_MAX];
+	char day[OB_WHEN_MAX], full[OB_WHEN_MAX], rel[OB_WHEN_MAX];
+	long long now = (long long)time(NULL);
 	cJSON *it, *last;
 
 	if (!cJSON_IsObject(o) && !cJSON_IsArray(o))
@@ -94,8 +137,10 @@ ob_when_decorate(cJSON *o)
 		else if (cJSON_IsObject(o) && cJSON_IsString(it) && it->string != NULL &&
 		    ob_when_format(day, sizeof(day), it->valuestring, 0) != NULL) {
 			ob_when_format(full, sizeof(full), it->valuestring, 1);
+			ob_when_relative(rel, sizeof(rel), it->valuestring, now);
 			add_once(o, it->string, "_on", day);
 			add_once(o, it->string, "_utc", full);
+			add_once(o, it->string, "_rel", rel);
 		}
 	}
 }

@@ -20,10 +20,18 @@
 const char *ob_when_format(char *out, size_t n, const char *iso, int with_time);
 
 /**
+ * How far iso (as ob_when_format takes it) is from now (seconds since
+ * the epoch), in whole days: "today", "tomorrow", "yesterday", "in 28
+ * days", "3 days ago". Returns out, or NULL (out empty) when iso is not a
+ * UTC time or day.
+ */
+const char *ob_when_relative(char *out, size_t n, const char *iso, long long now);
+
+/**
  * For every string member NAME of o and the objects and arrays inside it
- * that holds a UTC time or day: add NAME_on (the day) and NAME_utc (the
- * full text) beside it, unless o has them already. Page data, before
- * rendering.
+ * that holds a UTC time or day: add NAME_on (the day), NAME_utc (the
+ * full text) and NAME_rel (ob_when_relative from the clock) beside it,
+ * unless o has them already. Page data, before rendering.
  */
 void ob_when_decorate(cJSON *o);
 #endif

@@ -61,6 +61,8 @@ test("dates read as days, in UTC, on the main pages", { skip: (!haveCli || !FAKE
     assert.match(await t.innerText(), DAY);
     assert.equal((await t.getAttribute("datetime")).slice(0, 4), String(end.getUTCFullYear()));
     assert.match(await t.getAttribute("title"), /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2} UTC$/);
+    // A month ahead, in days: "in 28 days" to "in 31 days".
+    assert.match(await page.locator('#billing-hero [data-k="period-end-rel"]').innerText(), /^in (2[89]|3[01]) days$/);
   }
   assert.ok(await datesReadable(page, "/invoices") >= 1);
   const first = await page.locator("#invoices tbody a").first().getAttribute("href");

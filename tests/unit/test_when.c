@@ -31,6 +31,24 @@ START_TEST(when_formats_utc_times_and_days)
 }
 END_TEST
 
+START_TEST(when_relative_in_whole_utc_days)
+{
+	char b[OB_WHEN_MAX];
+	/* 2026-11-29T01:00:00Z: 20786 days after 1970-01-01, plus an hour. */
+	const long long now = 20786LL * 86400 + 3600;
+
+	ck_assert_str_eq(ob_when_relative(b, sizeof(b), "2026-11-29T23:59:59Z", now), "today");
+	ck_assert_str_eq(ob_when_relative(b, sizeof(b), "2026-11-30T00:00:00Z", now), "tomorrow");
+	ck_assert_str_eq(ob_when_relative(b, sizeof(b), "2026-11-28", now), "yesterday");
+	ck_assert_str_eq(ob_when_relative(b, sizeof(b), "2026-12-27T01:28:08Z", now), "in 28 days");
+	ck_assert_str_eq(ob_when_relative(b, sizeof(b), "2026-11-27T01:28:08Z", now), "2 days ago");
+	ck_assert_str_eq(ob_when_relative(b, sizeof(b), "2027-03-01", now), "in 92 days");
+	ck_assert_str_eq(ob_when_relative(b, sizeof(b), "2024-02-29", now), "1004 days ago");
+	ck_assert_ptr_null(ob_when_relative(b, sizeof(b), "soon", now));
+	ck_assert_str_eq(b, "");
+}
+END_TEST
+
 START_TEST(when_decorates_page_data)
 {
 	cJSON *d = cJSON_Parse("{\"end\":\"2026-12-28T20:24:21Z\",\"name\":\"Acme\","
@@ -53,5 +71,6 @@ END_TEST
 
 Suite *when_suite(void)
 {
-	return t_suite("when", 0, T_TESTS(when_formats_utc_times_and_days, when_decorates_page_data));
+	return t_suite("when", 0, T_TESTS(when_formats_utc_times_and_days, when_relative_in_whole_utc_days,
+	    when_decorates_page_data));
 }
