@@ -2,7 +2,8 @@
 // grouped, two decimals) on the overview, subscription and invoices pages
 // for the same amount; money cells right-aligned in tabular figures; plan
 // limits grouped ("1,000,000"). A fresh org per run, made with the CLI,
-// buys Business for 40 seats ($29.00 each: $1,160.00 a month).
+// buys Business for 40 seats ($29.00 each: $1,160.00 a month); then its
+// subscription page's billing-portal button is followed there and back.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember, newPage, signIn } from "./lib.mjs";
@@ -72,5 +73,14 @@ test("the same amount reads the same everywhere, right-aligned", { skip: (!haveC
   assert.equal(await page.evaluate(() => window.obFormat.money(116000, "usd")), "$1,160.00");
   assert.equal(await page.evaluate(() => window.obFormat.count(1000000)), "1,000,000");
   assert.deepEqual(problems, []);
+
+  // The subscription page's portal button leaves for Stripe's portal too
+  // (the hand-off page), and the portal's return link comes back here.
+  await page.goto(`${BASE}/subscription`);
+  await page.getByRole("button", { name: "Update payment method (Stripe billing portal)" }).click();
+  await page.waitForURL((u) => u.href.startsWith(`${FAKE}/p/session/`), { timeout: 15000 });
+  await page.locator("a#return").click();
+  await page.waitForURL(`${BASE}/subscription`);
+  assert.equal(await page.locator('#billing-hero [data-k="amount"]').innerText(), "$1,160.00");
   await ctx.close();
 });
