@@ -91,7 +91,7 @@ void
 ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 {
 	const char *cur = ob_json_str(inv, "currency");
-	const char *created = ob_json_str(inv, "created"), *st = ob_json_str(inv, "status");
+	const char *st = ob_json_str(inv, "status");
 	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(inv, "lines");
 	cJSON *l;
 	int64_t v;
@@ -103,11 +103,6 @@ ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 	cJSON_AddStringToObject(inv, "due_display", ob_h_inv_money(r, inv, "amount_due", cur));
 	cJSON_AddStringToObject(inv, "refunded_display", ob_h_inv_money(r, inv, "amount_refunded", cur));
 	cJSON_AddBoolToObject(inv, "has_refunds", ob_num_json_get(inv, "amount_refunded", &v) == 0 && v > 0);
-	cJSON_AddStringToObject(inv, "created_date", created != NULL ? ob_arena_printf(r->a, "%.10s", created) : "");
-	if (ob_json_str(inv, "period_start") != NULL)
-		cJSON_AddStringToObject(inv, "period_display", ob_arena_printf(r->a, "%.10s – %.10s",
-		    ob_json_str(inv, "period_start"),
-		    ob_json_str(inv, "period_end") ? ob_json_str(inv, "period_end") : ""));
 	cJSON_AddBoolToObject(inv, "is_paid", st != NULL && strcmp(st, "paid") == 0);
 	cJSON_AddBoolToObject(inv, "is_open", st != NULL && strcmp(st, "open") == 0);
 	cJSON_ArrayForEach(l, lines) {
