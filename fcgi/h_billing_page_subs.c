@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
 
 #include "base/idem.h"
 #include "fcgi/api.h"
@@ -54,20 +53,6 @@ limits_text(cJSON *card)
 	if (ob_num_json_get(card, "credits_per_seat", &v) == 0)
 		cJSON_AddStringToObject(card, "credits_per_seat_text",
 		    ob_money_count(buf, sizeof(buf), v));
-}
-
-/* A fresh Idempotency-Key for a form (a retry of the same page replays). */
-static void
-form_key(cJSON *d)
-{
-	unsigned char rnd[16];
-	char hex[40];
-	int i;
-
-	randombytes_buf(rnd, sizeof(rnd));
-	for (i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	cJSON_AddStringToObject(d, "idem", hex);
 }
 
 /* The hero summary, also for the overview page (partials/billing_hero). */
@@ -155,7 +140,7 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 		    cJSON_GetObjectItem(preview, "effective")), "now") == 0);
 		cJSON_AddItemReferenceToObject(d, "preview", preview);
 	}
-	form_key(d);
+	ob_page_form_key(d);
 	ob_h_billing_raw_to_text(d);
 	if (preview != NULL)
 		ob_h_billing_raw_to_text(preview);

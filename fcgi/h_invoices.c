@@ -123,7 +123,7 @@ ob_h_invoices_page(struct ob_req *r)
 		cJSON_Delete(tmp);
 	}
 	ob_h_inv_add_dunning(r, d, r->who.org_id);
-	ob_h_inv_form_key(d);
+	ob_page_form_key(d);
 	ob_page_render(r, 200, "pages/invoices", d);
 	cJSON_Delete(d);
 	cJSON_Delete(list);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "fcgi/api.h"
 #include "base/idem.h"
@@ -24,19 +23,6 @@
 #include "fcgi/worker.h"
 #include "base/num.h"
 #include "base/money.h"
-
-void
-ob_h_inv_form_key(cJSON *d)
-{
-	unsigned char rnd[16];
-	char hex[40];
-	int i;
-
-	randombytes_buf(rnd, sizeof(rnd));
-	for (i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	cJSON_AddStringToObject(d, "idem", hex);
-}
 
 const char *
 ob_h_inv_posted_key(struct ob_req *r)

@@ -15,13 +15,6 @@
 
 struct ob_stripe;
 
-/**
- * A fresh one-time key for a form that moves money, as "idem" in page data
- * d: rendered in a hidden field and sent back as the operation's
- * Idempotency-Key, so the same form submitted twice charges once.
- */
-void ob_h_inv_form_key(cJSON *d);
-
 /** The posted form's "idem" field when it is a usable key, else NULL (a new operation). */
 const char *ob_h_inv_posted_key(struct ob_req *r);
 

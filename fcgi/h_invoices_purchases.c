@@ -34,7 +34,7 @@ const struct ob_fields ob_h_api_purchase_fields = OB_FIELDS_TABLE(OB_BODY_JSON, 
 
 /*
  * The console's purchase. The form carries a one-time key made when it was
- * rendered (ob_h_inv_form_key), used as the purchase's Idempotency-Key: the
+ * rendered (ob_page_form_key), used as the purchase's Idempotency-Key: the
  * same form submitted again (a double click, back and resubmit) finds the
  * first purchase and answers it, charging once.
  */

@@ -62,7 +62,7 @@ render_admin_refunds(struct ob_req *r, int64_t org_id, int status, const struct 
 			cJSON_AddItemToObject(d, "dunning", dun);
 		}
 	}
-	ob_h_inv_form_key(d);
+	ob_page_form_key(d);
 	ob_page_render(r, status, "pages/admin_refunds", d);
 	cJSON_Delete(d);
 	return 0;

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "fcgi/authz.h"
 #include "fcgi/input.h"
 #include "identity/org.h"
@@ -105,6 +107,19 @@ ob_page_flash_code(cJSON *d, const char *code, const struct ob_page_flash_msg *m
 	for (i = 0; code != NULL && i < n; i++)
 		if (strcmp(code, msgs[i].code) == 0)
 			ob_page_flash(d, msgs[i].kind, msgs[i].message);
+}
+
+void
+ob_page_form_key(cJSON *d)
+{
+	unsigned char rnd[16];
+	char hex[40];
+	int i;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	cJSON_AddStringToObject(d, "idem", hex);
 }
 
 void

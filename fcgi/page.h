@@ -32,6 +32,13 @@ struct ob_page_flash_msg {
 /** Flash the message of code (NULL: none) from msgs (n rows) on page data d. */
 void ob_page_flash_code(cJSON *d, const char *code, const struct ob_page_flash_msg *msgs, size_t n);
 
+/**
+ * A fresh one-time key for a form that changes something, as "idem" in
+ * page data d: rendered in a hidden field and sent back as the operation's
+ * Idempotency-Key, so the same form submitted twice acts once.
+ */
+void ob_page_form_key(cJSON *d);
+
 /** A list page's next_cursor: the last item's id when list says it has more. */
 void ob_page_next_cursor(cJSON *d, const cJSON *list);
 
