@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "fcgi/api.h"
 #include "base/idem.h"
 #include "fcgi/fields.h"
