@@ -320,3 +320,32 @@ ob_invite_list(struct ob_db *db, int64_t org_id)
 	ob_num_str(org, sizeof(org), org_id);
 	return ob_db_exec_list(db, OB_STMT_INVITE_LIST, params, cols, -1, "invitation");
 }
+
+int
+ob_invite_revoke_by_inviter_tx(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, struct ob_fail *f)
+{
+	char org[24], user[24];
+	const char *params[3] = { org, user, role != NULL ? role : "" };
+	PGresult *res;
+	cJSON *before;
+	int i, rc = 0;
+
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	if ((res = ob_db_exec(ax->db, OB_STMT_INVITE_REVOKE_BY_INVITER, params, NULL)) == NULL)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	for (i = 0; i < PQntuples(res) && rc == 0; i++) {
+		before = cJSON_CreateObject();
+		cJSON_AddStringToObject(before, "email", ob_row_str(res, i, "email"));
+		cJSON_AddStringToObject(before, "role", ob_row_str(res, i, "role"));
+		cJSON_AddStringToObject(before, "reason", "inviter_lost_role");
+		rc = ob_audit_write(ax, org_id, "member.invite_revoke", "invitation",
+		    ob_row_str(res, i, "id"), before, NULL);
+		cJSON_Delete(before);
+	}
+	PQclear(res);
+	if (rc != 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	return 0;
+}

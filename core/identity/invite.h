@@ -78,6 +78,14 @@ int ob_invite_revoke(const struct ob_actx *ax, int64_t org_id, int64_t id, struc
 /** The org's open invitations (pending or expired) as a list object; NULL on a database failure. */
 cJSON *ob_invite_list(struct ob_db *db, int64_t org_id);
 
+/**
+ * Inside the caller's transaction: withdraw (and audit) the open
+ * invitations user_id made in org_id that role (NULL: removed) may no
+ * longer grant. 0, or -1 with f (rolled back).
+ */
+int ob_invite_revoke_by_inviter_tx(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *role, struct ob_fail *f);
+
 /** What the link with this token leads to, into v. 0, or -1 on a database failure. */
 int ob_invite_find(struct ob_db *db, const char *token, struct ob_invite_view *v);
 

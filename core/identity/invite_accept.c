@@ -153,9 +153,43 @@ lock_open(const struct ob_actx *ax, const char *token, struct ob_invite_view *v,
 }
 
 /*
+ * Inside the transaction lock_open began: the role rules for v's role,
+ * checked against what its inviter holds NOW (their active membership, or
+ * the key still unrevoked with the admin scope), into inviter. 0, or -1
+ * with f (rolled back) when the inviter may no longer grant the role.
+ */
+static int
+inviter_now(const struct ob_actx *ax, const struct ob_invite_view *v,
+    struct ob_role_change *inviter, struct ob_fail *f)
+{
+	char idbuf[24];
+	const char *params[1] = { idbuf };
+	struct ob_fail ignored;
+	PGresult *res;
+	int rc;
+
+	ob_num_str(idbuf, sizeof(idbuf), v->id);
+	if ((rc = ob_db_one(ax->db, OB_STMT_INVITE_INVITER_NOW, params, &res)) < 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	memset(inviter, 0, sizeof(*inviter));
+	if (rc == 0) {
+		inviter->system = strcmp(ob_row_str(res, 0, "now_role"), "system") == 0;
+		inviter->actor = ob_role_parse(ob_row_str(res, 0, "now_role"));
+		PQclear(res);
+	}
+	inviter->to = ob_role_parse(v->role);
+	if (ob_role_change_check(inviter, &ignored) == 0)
+		return 0;
+	ob_db_rollback(ax->db);
+	return ob_fail(f, OB_FAIL_FORBIDDEN, "invitation_inviter_lost_role", NULL,
+	    "The person who sent this invitation can no longer grant this role. Ask the "
+	    "organization for a new invitation.");
+}
+
+/*
  * Inside the transaction lock_open began: make user_id a member as v
- * invites (the rules checked against the inviter's role then), mark the
- * invitation accepted and commit. 0, or -1 with f (rolled back).
+ * invites (the rules checked against the inviter's current role), mark
+ * the invitation accepted and commit. 0, or -1 with f (rolled back).
  */
 static int
 accept_commit(const struct ob_actx *ax, const struct ob_invite_view *v, int64_t user_id,
@@ -163,12 +197,12 @@ accept_commit(const struct ob_actx *ax, const struct ob_invite_view *v, int64_t 
 {
 	char idbuf[24], user[24];
 	const char *params[2] = { idbuf, user };
-	struct ob_role_change inviter = { 0 };
+	struct ob_role_change inviter;
 	PGresult *res;
 	int joined, rc;
 
-	inviter.system = strcmp(v->inviter_role, "system") == 0;
-	inviter.actor = ob_role_parse(v->inviter_role);
+	if (inviter_now(ax, v, &inviter, f) != 0)
+		return -1;
 	if (ob_member_join_tx(ax, v->org_id, user_id, &inviter, v->role, v->department, &joined,
 	    f) != 0)
 		return -1;

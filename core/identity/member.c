@@ -11,6 +11,7 @@
 #include "base/db_json.h"
 #include "base/row.h"
 #include "base/num.h"
+#include "identity/invite.h"
 #include "identity/mutation.h"
 #include "identity/roles.h"
 
@@ -177,6 +178,10 @@ member_change(const struct ob_actx *ax, int64_t org_id, int64_t user_id, enum ob
 	before = cJSON_CreateObject();
 	cJSON_AddStringToObject(before, "role", ob_row_str(res, 0, "old_role"));
 	PQclear(res);
+	if (ob_invite_revoke_by_inviter_tx(ax, org_id, user_id, role, f) != 0) {
+		cJSON_Delete(before);
+		return -1;
+	}
 	if (role != NULL) {
 		after = cJSON_CreateObject();
 		cJSON_AddStringToObject(after, "role", role);
