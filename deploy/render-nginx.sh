@@ -4,7 +4,8 @@
 #   deploy/render-nginx.sh OUT NAME=value ...
 #
 # Names: HTTPS_PORT HTTP_PORT LISTEN_ADDRS SERVER_NAME TLS_CERT TLS_KEY
-# STATIC_ROOT APP_SOCKET WEBHOOK_SOCKET BODY_LIMIT NGINX_DIR, and the
+# STATIC_ROOT APP_SOCKET WEBHOOK_SOCKET BODY_LIMIT NGINX_DIR, ACCESS_LOG
+# (the access log's path, default /var/log/nginx/access.log), and the
 # limits and client addresses (docs/RATELIMITS.md): LIMIT_LOGIN LIMIT_API
 # LIMIT_WEBHOOK (RATE:BURST, e.g. 10r/m:20), LIMIT_EXEMPT and REAL_IP_FROM
 # (addresses or CIDRs, comma-separated), REAL_IP_HEADER.
@@ -20,6 +21,7 @@ shift
 LISTEN_ADDRS="*"
 HTTPS_PORT=443
 HTTP_PORT=80
+ACCESS_LOG=/var/log/nginx/access.log
 # The settings' defaults (core/base/cfg.c).
 LIMIT_LOGIN=10r/m:20
 LIMIT_API=10r/s:20
@@ -52,7 +54,7 @@ for kv in "$@"; do
 	name=${kv%%=*}
 	case "$name" in
 	ENV_FILE) continue ;;
-	HTTPS_PORT|HTTP_PORT|LISTEN_ADDRS|SERVER_NAME|TLS_CERT|TLS_KEY|STATIC_ROOT|APP_SOCKET|WEBHOOK_SOCKET|BODY_LIMIT|NGINX_DIR) ;;
+	HTTPS_PORT|HTTP_PORT|LISTEN_ADDRS|SERVER_NAME|TLS_CERT|TLS_KEY|STATIC_ROOT|APP_SOCKET|WEBHOOK_SOCKET|BODY_LIMIT|NGINX_DIR|ACCESS_LOG) ;;
 	LIMIT_LOGIN|LIMIT_API|LIMIT_WEBHOOK|LIMIT_EXEMPT|REAL_IP_FROM|REAL_IP_HEADER) ;;
 	*) echo "render-nginx: unknown name $name" >&2; exit 2 ;;
 	esac
@@ -112,6 +114,7 @@ sed -e "s|@LISTEN_HTTPS@|$listen_https|" \
     -e "s|@WEBHOOK_SOCKET@|$WEBHOOK_SOCKET|g" \
     -e "s|@BODY_LIMIT@|$BODY_LIMIT|g" \
     -e "s|@NGINX_DIR@|$NGINX_DIR|g" \
+    -e "s|@ACCESS_LOG@|$ACCESS_LOG|g" \
     -e "s|@LIMIT_EXEMPT@|$geo_exempt|" \
     -e "s|@REAL_IP@|$real_ip|" \
     -e "s|@LOGIN_RATE@|$LOGIN_RATE|g" -e "s|@LOGIN_BURST@|$LOGIN_BURST|g" \

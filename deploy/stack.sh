@@ -348,7 +348,7 @@ start_nginx() {
 	    SERVER_NAME=localhost TLS_CERT="$RUN/tls/cert.pem" TLS_KEY="$RUN/tls/key.pem" \
 	    STATIC_ROOT="$STATIC" APP_SOCKET="$SOCKS/app.sock" \
 	    WEBHOOK_SOCKET="$SOCKS/webhook.sock" BODY_LIMIT=1048576 \
-	    NGINX_DIR="$RUN/nginx" ENV_FILE="$ENVFILE"
+	    NGINX_DIR="$RUN/nginx" ACCESS_LOG="$LOGS/nginx-access.log" ENV_FILE="$ENVFILE"
 	sed -e "s|@RUN_DIR@|$RUN|g" -e "s|@TMP_DIR@|$NGTMP|g" -e "s|@NGINX_USER@|$user|" \
 	    "$ROOT/nginx/nginx-dev.conf.in" >"$RUN/nginx/nginx.conf"
 	nginx -q -t -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" 2>"$LOGS/nginx-test.log" || {

@@ -502,10 +502,15 @@ START_TEST(password_rules_on_the_link)
 }
 END_TEST
 
-/* The token appears in none of the stack's logs after it was used. */
+/*
+ * The token appears in none of the stack's logs after it was used, nor
+ * after following the page's sign-in link with the Referer a browser sends;
+ * /sso/callback's code and state neither.
+ */
 START_TEST(token_never_logged)
 {
-	char key[128], email[128], tok[44], cmd[512];
+	char key[128], email[128], tok[44], cmd[512], referer[256];
+	const char *hdr[2] = { referer, NULL };
 	struct t_resp r;
 	long org = t_org_new("inv-log", NULL, NULL);
 
@@ -514,13 +519,38 @@ START_TEST(token_never_logged)
 	fresh_email("logs", email, sizeof(email));
 	ck_assert_int_eq(invite(key, org, email, "member", NULL), 201);
 	mailed_token(email, tok);
-	ck_assert_int_eq(open_link(NULL, tok, NULL), 200);
+	ck_assert_int_eq(open_link(NULL, tok, &r), 200);
+	/* The page tells the browser to send no Referer from it. */
+	ck_assert_ptr_nonnull(t_header(&r, "Referrer-Policy"));
+	ck_assert_str_eq(t_header(&r, "Referrer-Policy"), "no-referrer");
+	t_resp_free(&r);
+	/*
+	 * A browser that still sends one (or an old page's policy) when following
+	 * the page's sign-in link: the Referer is not logged either.
+	 */
+	snprintf(referer, sizeof(referer), "Referer: %s/invite/%s", t_env("OB_TEST_BASE_URL"),
+	    tok);
+	ck_assert_int_eq(t_call(NULL, NULL, "GET", "/login?next=/invite", NULL, NULL, hdr, NULL),
+	    200);
+	/* Single sign-on's callback carries code= and state=: not logged. */
+	(void)t_call(NULL, NULL, "GET", "/sso/callback?code=ssocode-not-logged-7f3a"
+	    "&state=ssostate-not-logged-91c2", NULL, NULL, NULL, &r);
+	ck_assert_str_eq(t_header(&r, "Referrer-Policy"), "no-referrer");
+	t_resp_free(&r);
 	ck_assert_int_eq(accept_new(tok, "Logan", NEW_PASSWORD, &r), 303);
 	t_resp_free(&r);
 	ck_assert_int_eq(open_link(NULL, tok, NULL), 410);
+	/* Elsewhere the policy stays same-origin. */
+	ck_assert_int_eq(t_get("/login", &r), 200);
+	ck_assert_str_eq(t_header(&r, "Referrer-Policy"), "same-origin");
+	t_resp_free(&r);
 	t_sleep_ms(300);	/* log lines are written after the answer */
 	snprintf(cmd, sizeof(cmd), "grep -rqF -e '%s' '%s/logs'", tok, t_env("OB_TEST_RUN_DIR"));
 	ck_assert_msg(system(cmd) != 0, "the invitation token is in a log under %s/logs",
+	    t_env("OB_TEST_RUN_DIR"));
+	snprintf(cmd, sizeof(cmd), "grep -rqF -e ssocode-not-logged -e ssostate-not-logged '%s/logs'",
+	    t_env("OB_TEST_RUN_DIR"));
+	ck_assert_msg(system(cmd) != 0, "the callback's code or state is in a log under %s/logs",
 	    t_env("OB_TEST_RUN_DIR"));
 	snprintf(cmd, sizeof(cmd), "grep -rqF -e '/invite/{token}' '%s/logs'", t_env("OB_TEST_RUN_DIR"));
 	ck_assert_msg(system(cmd) == 0, "the worker's access line for the link is missing");
