@@ -70,11 +70,12 @@ ob_invite_find(struct ob_db *db, const char *token, struct ob_invite_view *v)
 	view_from_row(res, v);
 	PQclear(res);
 	if (v->state == OB_INVITE_OPEN) {
-		int64_t uid = ob_user_id_by_email(db, v->email);
-
-		if (uid < 0)
+		params[0] = v->email;
+		if ((rc = ob_db_one(db, OB_STMT_INVITE_HAS_ACCOUNT, params, &res)) < 0)
 			return -1;
-		v->has_account = uid > 0;
+		v->has_account = rc == 0 && ob_row_bool(res, 0, "has_account");
+		if (rc == 0)
+			PQclear(res);
 	}
 	return 0;
 }
@@ -223,7 +224,7 @@ ob_invite_accept_new(const struct ob_actx *ax, const char *token, const char *na
     const char *password, int64_t *user_id, int64_t *org_id, struct ob_fail *f)
 {
 	char hash[crypto_pwhash_STRBYTES], uid[24];
-	const char *params[4], *state = NULL;
+	const char *params[4], *state = NULL, *action = "user.claim";
 	struct ob_invite_view v;
 	struct ob_principal who;
 	struct ob_actx nax = *ax;
@@ -253,9 +254,13 @@ ob_invite_accept_new(const struct ob_actx *ax, const char *token, const char *na
 	params[1] = name;
 	params[2] = hash;
 	params[3] = "false";
-	res = ob_db_exec(ax->db, OB_STMT_USER_CREATE, params, &state);
+	/* A user row nobody can sign in to (migration 017) is theirs: claim it. */
+	if ((rc = ob_db_one(ax->db, OB_STMT_INVITE_USER_CLAIM, params, &res)) == 1) {
+		action = "user.create";
+		res = ob_db_exec(ax->db, OB_STMT_USER_CREATE, params, &state);
+	}
 	sodium_memzero(hash, sizeof(hash));
-	if (res == NULL)
+	if (rc < 0 || res == NULL)
 		return ob_mutation_failed(ax, state, f, "sign_in_required", NULL,
 		    "An account with this e-mail address exists: sign in to accept.");
 	*user_id = ob_row_i64(res, 0, "id");
@@ -267,7 +272,7 @@ ob_invite_accept_new(const struct ob_actx *ax, const char *token, const char *na
 	nax.who = &who;
 	nax.as_staff = 0;
 	ob_num_str(uid, sizeof(uid), *user_id);
-	if (ob_audit_write(&nax, v.org_id, "user.create", "user", uid, NULL, NULL) != 0)
+	if (ob_audit_write(&nax, v.org_id, action, "user", uid, NULL, NULL) != 0)
 		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
 	*org_id = v.org_id;
 	rc = accept_commit(&nax, &v, *user_id, f);

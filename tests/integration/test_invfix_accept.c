@@ -3,8 +3,9 @@
  * "Invitations"): an admin who invited and was then demoted or removed has
  * their open invitations withdrawn (audited); an inviter whose membership
  * changed some other way, or whose admin key was revoked, no longer lets
- * the invitation be accepted (403 with a clear reason). Expected answers
- * are written from the requirement.
+ * the invitation be accepted (403 with a clear reason). A user row nobody
+ * can sign in to is claimed on the link. Expected answers are written
+ * from the requirement.
  */
 #include <check.h>
 #include <stdio.h>
@@ -251,6 +252,68 @@ START_TEST(inviter_without_power_refused_at_acceptance)
 }
 END_TEST
 
+/*
+ * A user row without a password (migration 017 made such people's
+ * memberships into invitations): the resent link lets them set a password
+ * and join, on the same row. With a single sign-on identity it stays an
+ * account to sign in to.
+ */
+START_TEST(passwordless_account_sets_password_on_the_link)
+{
+	char key[128], email[128], sso_email[128], path[96], body[256], tok[44];
+	struct t_resp r;
+	long org = t_org_new("invfix-nopw", NULL, NULL);
+	long uid, sso_uid;
+
+	t_reset_rate_limits();
+	t_apikey_new(org, "admin", key, sizeof(key));
+	fresh_email("nopw", email, sizeof(email));
+	uid = atol(t_sql_valuef("INSERT INTO users (email, name) VALUES (lower('%s'), 'Old')"
+	    " RETURNING id", email));
+	t_sqlf("INSERT INTO memberships (org_id, user_id, role, status) VALUES (%ld, %ld,"
+	    " 'member', 'removed')", org, uid);
+	snprintf(path, sizeof(path), API "/%ld/members", org);
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"role\":\"billing\"}", email);
+	ck_assert_int_eq(t_json_as(key, "POST", path, body, NULL, NULL), 201);
+	mailed_token(email, tok);
+	snprintf(path, sizeof(path), "/invite/%s", tok);
+	ck_assert_int_eq(t_get_as(NULL, NULL, path, &r), 200);
+	ck_assert(has(&r, "name=\"password\""));
+	ck_assert(!has(&r, "/login?next=/invite"));
+	t_resp_free(&r);
+	ck_assert_int_eq(accept_new(tok, NEW_PASSWORD, &r), 303);
+	ck_assert_ptr_nonnull(set_cookie(&r, "__Host-ob_session"));
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM users WHERE lower(email) = lower('%s')",
+	    email), "1");
+	ck_assert_str_eq(t_sql_valuef("SELECT u.name || ':' || (u.password_hash LIKE '$argon2id$%%')"
+	    " || ':' || m.role || ':' || m.status FROM users u JOIN memberships m ON m.user_id = u.id"
+	    " WHERE u.id = %ld AND m.org_id = %ld", uid, org), "Invitee:true:billing:active");
+	ck_assert_int_eq(t_login(email, NEW_PASSWORD, NULL, 0), 303);
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM audit_log WHERE org_id = %ld"
+	    " AND action = 'user.claim' AND target_id = '%ld'", org, uid), "1");
+
+	/* A single sign-on identity is an account: sign in to accept. */
+	fresh_email("nopw-sso", sso_email, sizeof(sso_email));
+	sso_uid = atol(t_sql_valuef("INSERT INTO users (email) VALUES (lower('%s')) RETURNING id",
+	    sso_email));
+	t_sqlf("INSERT INTO sso_identities (issuer, subject, user_id) VALUES"
+	    " ('https://idp.invfix.test', 'sub-%ld', %ld)", sso_uid, sso_uid);
+	snprintf(path, sizeof(path), API "/%ld/members", org);
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"role\":\"member\"}", sso_email);
+	ck_assert_int_eq(t_json_as(key, "POST", path, body, NULL, NULL), 201);
+	mailed_token(sso_email, tok);
+	snprintf(path, sizeof(path), "/invite/%s", tok);
+	ck_assert_int_eq(t_get_as(NULL, NULL, path, &r), 200);
+	ck_assert(!has(&r, "name=\"password\""));
+	t_resp_free(&r);
+	ck_assert_int_eq(accept_new(tok, NEW_PASSWORD, &r), 409);
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM users WHERE id = %ld"
+	    " AND password_hash IS NULL", sso_uid), "1");
+}
+END_TEST
+
 Suite *
 invfix_accept_suite(void)
 {
@@ -261,6 +324,7 @@ invfix_accept_suite(void)
 	tcase_add_test(tc, demoted_inviter_invitation_withdrawn);
 	tcase_add_test(tc, demoted_owner_keeps_what_admin_may_grant);
 	tcase_add_test(tc, inviter_without_power_refused_at_acceptance);
+	tcase_add_test(tc, passwordless_account_sets_password_on_the_link);
 	suite_add_tcase(s, tc);
 	return s;
 }
