@@ -67,9 +67,40 @@ member_add_commit(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 }
 
 /*
- * Lock the org's owners (fixed order: by user id), then user's membership,
- * and fill c->from (OB_ROLE_NONE: not a member) and c->last_owner. Inside a
- * transaction. 0, or -1 with f set (rolled back).
+ * A signed-in actor's membership of org, locked, into c->actor: the role
+ * the rules check is the one the actor holds now, not the one read when
+ * the request began (another change may have committed since). Staff, the
+ * system and keys keep what ob_role_actor gave. 0, or -1 with f (rolled back).
+ */
+static int
+actor_now(const struct ob_actx *ax, const char *org, int64_t org_id, struct ob_role_change *c,
+    struct ob_fail *f)
+{
+	const struct ob_principal *p = ax->who;
+	char actor[24];
+	const char *params[2] = { org, actor };
+	PGresult *res;
+	int rc;
+
+	if (c->system || p == NULL || p->kind != OB_PRINCIPAL_USER || p->org_id != org_id)
+		return 0;
+	ob_num_str(actor, sizeof(actor), p->user_id);
+	if ((rc = ob_db_one(ax->db, OB_STMT_MEMBER_LOCK, params, &res)) < 0)
+		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+	c->actor = OB_ROLE_NONE;
+	if (rc == 0) {
+		if (strcmp(ob_row_str(res, 0, "status"), "active") == 0)
+			c->actor = ob_role_parse(ob_row_str(res, 0, "role"));
+		PQclear(res);
+	}
+	return 0;
+}
+
+/*
+ * Lock the org's owners (fixed order: by user id), then the acting user's
+ * membership (actor_now), then user's, and fill c->actor, c->from
+ * (OB_ROLE_NONE: not a member) and c->last_owner. Inside a transaction.
+ * 0, or -1 with f set (rolled back).
  */
 static int
 role_from(const struct ob_actx *ax, const char *org, const char *user, int64_t user_id,
@@ -86,6 +117,8 @@ role_from(const struct ob_actx *ax, const char *org, const char *user, int64_t u
 		if (ob_row_i64(res, i, "user_id") == user_id)
 			is_owner = 1;
 	PQclear(res);
+	if (actor_now(ax, org, ob_num_id(org), c, f) != 0)
+		return -1;
 	if ((rc = ob_db_one(ax->db, OB_STMT_MEMBER_LOCK, params, &res)) < 0)
 		return ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
 	c->from = OB_ROLE_NONE;
