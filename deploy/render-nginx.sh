@@ -7,9 +7,9 @@
 # STATIC_ROOT APP_SOCKET WEBHOOK_SOCKET BODY_LIMIT NGINX_DIR, ACCESS_LOG
 # (the access log's path, default /var/log/nginx/access.log), and the
 # limits and client addresses (docs/RATELIMITS.md): LIMIT_LOGIN LIMIT_API
-# LIMIT_WEBHOOK (RATE:BURST, e.g. 10r/m:20), LIMIT_EXEMPT and REAL_IP_FROM
+# LIMIT_API_ALL LIMIT_WEBHOOK (RATE:BURST, e.g. 10r/m:20), LIMIT_EXEMPT and REAL_IP_FROM
 # (addresses or CIDRs, comma-separated), REAL_IP_HEADER.
-# ENV_FILE=/etc/orgbill/orgbill.env takes those six from the settings
+# ENV_FILE=/etc/orgbill/orgbill.env takes those seven from the settings
 # ORGBILL_NGINX_LIMIT_LOGIN, ... in that file; a NAME=value given here wins.
 # LISTEN_ADDRS is a space-separated list of addresses to listen on
 # ("127.0.0.1 [::1]", or "*" for all); the rest are substituted as given.
@@ -25,6 +25,7 @@ ACCESS_LOG=/var/log/nginx/access.log
 # The settings' defaults (core/base/cfg.c).
 LIMIT_LOGIN=10r/m:20
 LIMIT_API=10r/s:20
+LIMIT_API_ALL=50r/s:200
 LIMIT_WEBHOOK=50r/s:200
 LIMIT_EXEMPT=
 REAL_IP_FROM=
@@ -39,6 +40,7 @@ load_env_file() {
 		case "$line" in
 		ORGBILL_NGINX_LIMIT_LOGIN=*) LIMIT_LOGIN=${line#*=} ;;
 		ORGBILL_NGINX_LIMIT_API=*) LIMIT_API=${line#*=} ;;
+		ORGBILL_NGINX_LIMIT_API_ALL=*) LIMIT_API_ALL=${line#*=} ;;
 		ORGBILL_NGINX_LIMIT_WEBHOOK=*) LIMIT_WEBHOOK=${line#*=} ;;
 		ORGBILL_NGINX_LIMIT_EXEMPT=*) LIMIT_EXEMPT=${line#*=} ;;
 		ORGBILL_NGINX_REAL_IP_FROM=*) REAL_IP_FROM=${line#*=} ;;
@@ -55,7 +57,7 @@ for kv in "$@"; do
 	case "$name" in
 	ENV_FILE) continue ;;
 	HTTPS_PORT|HTTP_PORT|LISTEN_ADDRS|SERVER_NAME|TLS_CERT|TLS_KEY|STATIC_ROOT|APP_SOCKET|WEBHOOK_SOCKET|BODY_LIMIT|NGINX_DIR|ACCESS_LOG) ;;
-	LIMIT_LOGIN|LIMIT_API|LIMIT_WEBHOOK|LIMIT_EXEMPT|REAL_IP_FROM|REAL_IP_HEADER) ;;
+	LIMIT_LOGIN|LIMIT_API|LIMIT_API_ALL|LIMIT_WEBHOOK|LIMIT_EXEMPT|REAL_IP_FROM|REAL_IP_HEADER) ;;
 	*) echo "render-nginx: unknown name $name" >&2; exit 2 ;;
 	esac
 	eval "$name=\${kv#*=}"
@@ -72,6 +74,7 @@ split_limit() {
 }
 split_limit LOGIN LIMIT_LOGIN "$LIMIT_LOGIN"
 split_limit API LIMIT_API "$LIMIT_API"
+split_limit API_ALL LIMIT_API_ALL "$LIMIT_API_ALL"
 split_limit WEBHOOK LIMIT_WEBHOOK "$LIMIT_WEBHOOK"
 
 # A comma-separated list of addresses or CIDRs, checked: its items one by one.
@@ -119,6 +122,7 @@ sed -e "s|@LISTEN_HTTPS@|$listen_https|" \
     -e "s|@REAL_IP@|$real_ip|" \
     -e "s|@LOGIN_RATE@|$LOGIN_RATE|g" -e "s|@LOGIN_BURST@|$LOGIN_BURST|g" \
     -e "s|@API_RATE@|$API_RATE|g" -e "s|@API_BURST@|$API_BURST|g" \
+    -e "s|@API_ALL_RATE@|$API_ALL_RATE|g" -e "s|@API_ALL_BURST@|$API_ALL_BURST|g" \
     -e "s|@WEBHOOK_RATE@|$WEBHOOK_RATE|g" -e "s|@WEBHOOK_BURST@|$WEBHOOK_BURST|g" \
     "$here/nginx/orgbill.conf.in" > "$out.tmp"
 if grep -q '@[A-Z_]*@' "$out.tmp"; then

@@ -213,7 +213,7 @@ ENV
 	# another address there is limited as that address (as behind a load
 	# balancer). Any of these set in the environment wins.
 	for kv in LIMIT_EXEMPT=127.0.0.1,::1 REAL_IP_FROM=127.0.0.1,::1 \
-	    LIMIT_LOGIN= LIMIT_API= LIMIT_WEBHOOK= REAL_IP_HEADER=; do
+	    LIMIT_LOGIN= LIMIT_API= LIMIT_API_ALL= LIMIT_WEBHOOK= REAL_IP_HEADER=; do
 		name=ORGBILL_NGINX_${kv%%=*}
 		value=$(printenv "$name" || printf '%s' "${kv#*=}")
 		[ -z "$value" ] || printf '%s=%s\n' "$name" "$value" >>"$ENVFILE"

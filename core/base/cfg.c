@@ -96,6 +96,8 @@ static const struct cfg_item cfg_items[] = {
 	  "nginx: requests to /login per client address, RATE:BURST (nginx rate, burst)" },
 	{ "ORGBILL_NGINX_LIMIT_API", CFG_STR, S(nginx_limit_api), "10r/s:20", 0, 0,
 	  "nginx: /api/ requests without a key or session per client address, RATE:BURST" },
+	{ "ORGBILL_NGINX_LIMIT_API_ALL", CFG_STR, S(nginx_limit_api_all), "50r/s:200", 0, 0,
+	  "nginx: all /api/ requests per client address, keys and sessions included, RATE:BURST" },
 	{ "ORGBILL_NGINX_LIMIT_WEBHOOK", CFG_STR, S(nginx_limit_webhook), "50r/s:200", 0, 0,
 	  "nginx: /stripe/webhook requests per client address, RATE:BURST" },
 	{ "ORGBILL_NGINX_LIMIT_EXEMPT", CFG_STR, S(nginx_limit_exempt), "", 0, 0,

@@ -50,6 +50,7 @@ struct ob_cfg {
 	 * reads them; the programs only accept them). docs/RATELIMITS.md. */
 	char *nginx_limit_login;
 	char *nginx_limit_api;
+	char *nginx_limit_api_all;
 	char *nginx_limit_webhook;
 	char *nginx_limit_exempt;
 	char *nginx_real_ip_from;
