@@ -520,9 +520,9 @@ START_TEST(token_never_logged)
 	ck_assert_int_eq(invite(key, org, email, "member", NULL), 201);
 	mailed_token(email, tok);
 	ck_assert_int_eq(open_link(NULL, tok, &r), 200);
-	/* The page tells the browser to send no Referer from it. */
+	/* The page tells the browser to send no path (so no token) as Referer from it. */
 	ck_assert_ptr_nonnull(t_header(&r, "Referrer-Policy"));
-	ck_assert_str_eq(t_header(&r, "Referrer-Policy"), "no-referrer");
+	ck_assert_str_eq(t_header(&r, "Referrer-Policy"), "strict-origin");
 	t_resp_free(&r);
 	/*
 	 * A browser that still sends one (or an old page's policy) when following
@@ -535,7 +535,7 @@ START_TEST(token_never_logged)
 	/* Single sign-on's callback carries code= and state=: not logged. */
 	(void)t_call(NULL, NULL, "GET", "/sso/callback?code=ssocode-not-logged-7f3a"
 	    "&state=ssostate-not-logged-91c2", NULL, NULL, NULL, &r);
-	ck_assert_str_eq(t_header(&r, "Referrer-Policy"), "no-referrer");
+	ck_assert_str_eq(t_header(&r, "Referrer-Policy"), "strict-origin");
 	t_resp_free(&r);
 	ck_assert_int_eq(accept_new(tok, "Logan", NEW_PASSWORD, &r), 303);
 	t_resp_free(&r);
