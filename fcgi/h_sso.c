@@ -71,6 +71,26 @@ redirect_uri(struct ob_req *r)
 	return ob_arena_printf(r->a, "%s/sso/callback", r->w->cfg->public_url);
 }
 
+/* The state's cookie and the page that moves on to the provider; frees url. */
+static void
+handoff(struct ob_req *r, const char *state, struct ob_buf *url)
+{
+	char set[200];
+	cJSON *d;
+
+	/* Lax: the provider sends the browser back with a top-level GET. */
+	snprintf(set, sizeof(set), "%s=%s; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=%d",
+	    SSO_COOKIE, state, OB_SSO_LOGIN_TTL_S);
+	ob_resp_header(r, "Set-Cookie", set);
+	/* A page that moves on by itself, not a redirect: the console's CSP
+	 * (form-action 'self') would stop a form's redirect to another origin. */
+	d = ob_page_new(r, "Sign in with SSO", NULL);
+	cJSON_AddStringToObject(d, "url", url->data);
+	ob_page_render(r, 200, "pages/sso_handoff", d);
+	cJSON_Delete(d);
+	ob_buf_free(url);
+}
+
 int
 ob_h_sso_start(struct ob_req *r)
 {
@@ -79,7 +99,6 @@ ob_h_sso_start(struct ob_req *r)
 	struct ob_buf url = OB_BUF_INIT;
 	struct ob_fail f = { 0 };
 	char state[OB_TOKEN_TEXT], set[200];
-	cJSON *d;
 	int64_t org_id = 0;
 	long retry = 0;
 	int rc;
@@ -102,21 +121,53 @@ ob_h_sso_start(struct ob_req *r)
 	if (rc == 0)
 		return sso_page(r, 404, who, "No organization signs in with single sign-on for this "
 		    "address or name. Sign in with your password instead.");
-	if (ob_sso_begin(&r->w->db, org_id, redirect_uri(r), who, "/", &url, state, &f) != 0) {
+	if (ob_sso_begin(&r->w->db, org_id, 0, redirect_uri(r), who, "/", &url, state, &f) != 0) {
 		ob_buf_free(&url);
 		return sso_failed(r, who, &f);
 	}
-	/* Lax: the provider sends the browser back with a top-level GET. */
-	snprintf(set, sizeof(set), "%s=%s; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=%d",
-	    SSO_COOKIE, state, OB_SSO_LOGIN_TTL_S);
-	ob_resp_header(r, "Set-Cookie", set);
-	/* A page that moves on by itself, not a redirect: the console's CSP
-	 * (form-action 'self') would stop a form's redirect to another origin. */
-	d = ob_page_new(r, "Sign in with SSO", NULL);
-	cJSON_AddStringToObject(d, "url", url.data);
-	ob_page_render(r, 200, "pages/sso_handoff", d);
+	handoff(r, state, &url);
+	return 0;
+}
+
+/* GET /sso/link: the signed-in user confirms linking their account to the
+ * single sign-on of the org named by ?who= (short name or work e-mail). */
+int
+ob_h_sso_link_form(struct ob_req *r)
+{
+	const char *who = ob_query_get(r, "who");
+	cJSON *d = ob_page_new(r, "Link your account to single sign-on", NULL);
+
+	cJSON_AddStringToObject(d, "who", who ? who : "");
+	ob_page_render(r, 200, "pages/sso_link", d);
 	cJSON_Delete(d);
-	ob_buf_free(&url);
+	return 0;
+}
+
+/* POST /sso/link: off to the org's provider; its answer links the account. */
+int
+ob_h_sso_link_start(struct ob_req *r)
+{
+	const char *who = ob_form_get(r, "who");
+	struct ob_buf url = OB_BUF_INIT;
+	struct ob_fail f = { 0 };
+	char state[OB_TOKEN_TEXT];
+	int64_t org_id = 0;
+	int rc;
+
+	if (who == NULL || *who == '\0' || strlen(who) > 320)
+		return sso_page(r, 400, NULL, "Enter your work e-mail address or your organization's "
+		    "short name.");
+	if ((rc = ob_sso_conn_find(&r->w->db, who, &org_id)) < 0)
+		return -1;
+	if (rc == 0)
+		return sso_page(r, 404, who, "No organization signs in with single sign-on for this "
+		    "address or name.");
+	if (ob_sso_begin(&r->w->db, org_id, r->who.user_id, redirect_uri(r), NULL, "/", &url,
+	    state, &f) != 0) {
+		ob_buf_free(&url);
+		return sso_failed(r, who, &f);
+	}
+	handoff(r, state, &url);
 	return 0;
 }
 
@@ -168,7 +219,7 @@ ob_h_sso_callback(struct ob_req *r)
 	if (state == NULL)
 		return sso_page(r, 400, NULL, "This sign-in link is not valid. Start signing in again.");
 	ob_api_actx(r, &ax);
-	if (ob_sso_finish(&ax, r->w->cfg->sso_key, state, ob_cookie_get(r, SSO_COOKIE),
+	if (ob_sso_finish(&ax, r->w->cfg->sso_key, r->has_session ? r->who.user_id : 0, state, ob_cookie_get(r, SSO_COOKIE),
 	    ob_query_get(r, "iss"), ob_query_get(r, "code"), redirect_uri(r), &res, &f) != 0)
 		return sso_failed(r, NULL, &f);
 	return sso_session(r, &res);

@@ -31,6 +31,10 @@ int ob_h_logout(struct ob_req *r);
 int ob_h_sso_form(struct ob_req *r);
 int ob_h_sso_start(struct ob_req *r);
 
+/** GET /sso/link: confirm linking the signed-in account; POST: off to the provider. */
+int ob_h_sso_link_form(struct ob_req *r);
+int ob_h_sso_link_start(struct ob_req *r);
+
 /** GET /sso/callback: the provider's answer; a session when it holds. */
 int ob_h_sso_callback(struct ob_req *r);
 

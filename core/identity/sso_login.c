@@ -21,6 +21,7 @@ struct pending {
 	char nonce[OB_TOKEN_TEXT];
 	char verifier[OB_TOKEN_TEXT];
 	char next[520];
+	int64_t link_user_id;	/* 0, or the signed-in user who asked to link */
 };
 
 /* base64url(SHA-256(verifier)): the S256 code challenge. */
@@ -48,25 +49,27 @@ static int
 store_pending(struct ob_db *db, const char *state, const struct pending *pd)
 {
 	unsigned char raw[OB_TOKEN_BYTES];
-	char hash[67], org[24], ttl[24];
-	const char *params[6];
+	char hash[67], org[24], ttl[24], link[24];
+	const char *params[7];
 
 	if (ob_auth_token_decode(state, raw) != 0)
 		return -1;
 	ob_auth_token_hash_param(raw, sizeof(raw), hash);
 	ob_num_str(org, sizeof(org), pd->org_id);
 	ob_num_str(ttl, sizeof(ttl), OB_SSO_LOGIN_TTL_S);
+	ob_num_str(link, sizeof(link), pd->link_user_id);
 	params[0] = hash;
 	params[1] = org;
 	params[2] = pd->nonce;
 	params[3] = pd->verifier;
 	params[4] = pd->next;
 	params[5] = ttl;
+	params[6] = link;
 	return ob_db_run(db, OB_STMT_SSO_LOGIN_CREATE, params);
 }
 
 int
-ob_sso_begin(struct ob_db *db, int64_t org_id, const char *redirect_uri,
+ob_sso_begin(struct ob_db *db, int64_t org_id, int64_t link_user_id, const char *redirect_uri,
     const char *login_hint, const char *next, struct ob_buf *url,
     char state[OB_TOKEN_TEXT], struct ob_fail *f)
 {
@@ -89,6 +92,7 @@ ob_sso_begin(struct ob_db *db, int64_t org_id, const char *redirect_uri,
 	}
 	memset(&pd, 0, sizeof(pd));
 	pd.org_id = org_id;
+	pd.link_user_id = link_user_id;
 	snprintf(pd.next, sizeof(pd.next), "%s", next ? next : "/");
 	ob_auth_token_new(raw, state);
 	ob_auth_token_new(raw, pd.nonce);
@@ -138,6 +142,7 @@ take_pending(struct ob_db *db, const char *state, const char *cookie_state,
 		    "This sign-in link has already been used or is unknown. Start signing in again.");
 	fresh = ob_row_bool(res, 0, "fresh");
 	pd->org_id = ob_row_i64(res, 0, "org_id");
+	pd->link_user_id = ob_row_i64(res, 0, "link_user_id");
 	snprintf(pd->nonce, sizeof(pd->nonce), "%s", ob_row_str(res, 0, "nonce"));
 	snprintf(pd->verifier, sizeof(pd->verifier), "%s", ob_row_str(res, 0, "code_verifier"));
 	snprintf(pd->next, sizeof(pd->next), "%s", ob_row_str(res, 0, "next"));
@@ -226,16 +231,74 @@ link_identity(const struct ob_actx *ax, const char *issuer, const char *sub, int
 	return ob_audit_write(ax, 0, "user.sso_linked", "user", id, NULL, NULL);
 }
 
+/* Whether uid is staff into *staff. 0 or -1 (db). */
+static int
+user_is_staff(struct ob_db *db, int64_t uid, int *staff)
+{
+	char id[24];
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+	int rc;
+
+	ob_num_str(id, sizeof(id), uid);
+	*staff = 0;
+	if ((rc = ob_db_one(db, OB_STMT_SSO_USER_IS_STAFF, params, &res)) < 0)
+		return -1;
+	if (rc == 0) {
+		*staff = ob_row_bool(res, 0, "is_staff");
+		PQclear(res);
+	}
+	return 0;
+}
+
+/* Refuse staff accounts: never signed in or linked through a tenant's provider. */
+static int
+refuse_staff(struct ob_db *db, int64_t uid, struct ob_fail *f)
+{
+	int staff;
+
+	if (user_is_staff(db, uid, &staff) != 0)
+		return ob_db_fail(db, f);
+	if (staff)
+		return ob_fail(f, OB_FAIL_FORBIDDEN, "sso_staff_account", NULL,
+		    "This account cannot sign in through an organization's identity provider. "
+		    "Sign in with your password.");
+	return 0;
+}
+
 /*
- * The user the token stands for, linked or made now (inside the caller's
- * transaction). 0 with *uid, or -1 with f.
+ * Link (issuer, sub) to the signed-in user who asked for it (pd->link_user_id,
+ * who must still be the browser's session user). 0 with *uid, or -1 with f.
+ */
+static int
+link_signed_in(const struct ob_actx *ax, const struct ob_sso_conn *c,
+    const struct ob_oidc_claims *cl, const struct pending *pd, int64_t session_uid,
+    int64_t *uid, struct ob_fail *f)
+{
+	if (session_uid != pd->link_user_id)
+		return ob_fail(f, OB_FAIL_FORBIDDEN, "sso_link_session", NULL,
+		    "Linking needs you signed in to your account in this browser. Sign in with "
+		    "your password and link again.");
+	if (refuse_staff(ax->db, pd->link_user_id, f) != 0)
+		return -1;
+	*uid = pd->link_user_id;
+	if (link_identity(ax, c->issuer, cl->sub, *uid) != 0)
+		return ob_db_fail(ax->db, f);
+	return 0;
+}
+
+/*
+ * The user the token stands for: the one linked to (issuer, sub), the
+ * signed-in user linking now, or one made now for an address that has no
+ * account (inside the caller's transaction). An existing account is never
+ * linked by its e-mail. 0 with *uid, or -1 with f.
  */
 static int
 resolve_user(const struct ob_actx *ax, const struct ob_sso_conn *c,
-    const struct ob_oidc_claims *cl, int allowed, int64_t *uid, struct ob_fail *f)
+    const struct ob_oidc_claims *cl, const struct pending *pd, int64_t session_uid,
+    int allowed, int64_t *uid, struct ob_fail *f)
 {
 	const char *params[2] = { c->issuer, cl->sub };
-	char st[16];
 	PGresult *res = NULL;
 	int rc;
 
@@ -244,24 +307,25 @@ resolve_user(const struct ob_actx *ax, const struct ob_sso_conn *c,
 	if (rc == 0) {
 		*uid = ob_row_i64(res, 0, "user_id");
 		PQclear(res);
-		return 0;
+		if (pd->link_user_id != 0 && *uid != pd->link_user_id)
+			return ob_fail(f, OB_FAIL_CONFLICT, "sso_identity_taken", NULL,
+			    "This identity is already linked to another account.");
+		return refuse_staff(ax->db, *uid, f);
 	}
+	if (pd->link_user_id != 0)
+		return link_signed_in(ax, c, cl, pd, session_uid, uid, f);
 	if (!allowed)
 		return ob_fail(f, OB_FAIL_FORBIDDEN, "sso_email_not_allowed", NULL,
 		    "Your identity provider did not give a verified e-mail address of a domain "
 		    "this organization accepts.");
 	if ((*uid = ob_user_id_by_email(ax->db, cl->email)) < 0)
 		return ob_db_fail(ax->db, f);
-	if (*uid > 0) {
-		if (member_status(ax->db, c->org_id, *uid, st, sizeof(st)) != 0)
-			return ob_db_fail(ax->db, f);
-		if (strcmp(st, "active") != 0 && strcmp(st, "invited") != 0)
-			return ob_fail(f, OB_FAIL_FORBIDDEN, "sso_account_exists", NULL,
-			    "An account with this e-mail address already exists. Ask an owner of "
-			    "the organization to invite it, then sign in with SSO again.");
-	} else if (ob_user_create(ax, cl->email, "", NULL, 0, uid, f) != 0) {
+	if (*uid > 0)
+		return ob_fail(f, OB_FAIL_FORBIDDEN, "sso_link_required", NULL,
+		    "An account with this e-mail address already exists. Sign in with your "
+		    "password first, then link your account to single sign-on at /sso/link.");
+	if (ob_user_create(ax, cl->email, "", NULL, 0, uid, f) != 0)
 		return -1;
-	}
 	if (link_identity(ax, c->issuer, cl->sub, *uid) != 0)
 		return ob_db_fail(ax->db, f);
 	return 0;
@@ -303,8 +367,8 @@ ensure_member(const struct ob_actx *ax, const struct ob_sso_conn *c, int allowed
 }
 
 int
-ob_sso_finish(const struct ob_actx *ax, const char *keytext, const char *state,
-    const char *cookie_state, const char *iss, const char *code, const char *redirect_uri,
+ob_sso_finish(const struct ob_actx *ax, const char *keytext, int64_t session_uid,
+    const char *state, const char *cookie_state, const char *iss, const char *code, const char *redirect_uri,
     struct ob_sso_result *out, struct ob_fail *f)
 {
 	struct pending pd;
@@ -330,7 +394,7 @@ ob_sso_finish(const struct ob_actx *ax, const char *keytext, const char *state,
 	    ob_sso_domain_allowed(c.domains, cl.email);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
-	if (resolve_user(ax, &c, &cl, allowed, &out->user_id, f) != 0 ||
+	if (resolve_user(ax, &c, &cl, &pd, session_uid, allowed, &out->user_id, f) != 0 ||
 	    ensure_member(ax, &c, allowed, out->user_id, f) != 0) {
 		ob_db_rollback(ax->db);
 		return -1;

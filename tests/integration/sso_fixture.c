@@ -153,13 +153,22 @@ sso_flow_start(const char *who, struct sso_flow *fl, char *url, size_t len)
 void
 sso_flow_callback(const char *path, const char *state, struct sso_flow *fl)
 {
+	sso_flow_callback_as(path, state, NULL, fl);
+}
+
+/* The callback from a browser that also holds session (may be NULL). */
+void
+sso_flow_callback_as(const char *path, const char *state, const char *session,
+    struct sso_flow *fl)
+{
 	struct t_resp r;
-	char hc[256];
+	char hc[384];
 	const char *hdr[2] = { NULL, NULL };
 	const char *loc;
 
-	if (state != NULL) {
-		snprintf(hc, sizeof(hc), "Cookie: __Host-ob_sso=%s", state);
+	if (state != NULL || session != NULL) {
+		snprintf(hc, sizeof(hc), "Cookie: __Host-ob_sso=%s%s%s", state ? state : "",
+		    session ? "; __Host-ob_session=" : "", session ? session : "");
 		hdr[0] = hc;
 	}
 	ck_assert_int_eq(t_http(NULL, "GET", path, NULL, 0, hdr, &r), 0);
@@ -182,6 +191,26 @@ sso_flow_run(const char *who, struct sso_flow *fl)
 	ck_assert_msg(fl->state[0] != '\0', "no state cookie");
 	sso_provider_hops(url, fl);
 	sso_flow_callback(fl->callback, fl->state, fl);
+}
+
+/* POST /sso/link for who as the signed-in s: the hand-off URL into url ("" when refused). */
+void
+sso_link_start(const char *cookie, const char *csrf, const char *who, struct sso_flow *fl,
+    char *url, size_t len)
+{
+	struct t_resp r;
+	char body[512];
+
+	memset(fl, 0, sizeof(*fl));
+	url[0] = '\0';
+	snprintf(body, sizeof(body), "csrf=%s&who=%s", csrf, who);
+	fl->start_status = t_form_as(cookie, "/sso/link", body, NULL, &r);
+	snprintf(fl->body, sizeof(fl->body), "%s", r.body.data ? r.body.data : "");
+	if (r.status == 200) {
+		sso_cookie_of(&r, "__Host-ob_sso", fl->state, sizeof(fl->state));
+		sso_handoff_link(r.body.data, url, len);
+	}
+	t_resp_free(&r);
 }
 
 /* Configure org's connection through the API as its owner: the status. */

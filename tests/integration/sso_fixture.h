@@ -51,6 +51,14 @@ void sso_flow_start(const char *who, struct sso_flow *fl, char *url, size_t len)
 /** GET the callback path with the browser's state cookie (state may be NULL). */
 void sso_flow_callback(const char *path, const char *state, struct sso_flow *fl);
 
+/** sso_flow_callback from a browser that also holds the session cookie (may be NULL). */
+void sso_flow_callback_as(const char *path, const char *state, const char *session,
+    struct sso_flow *fl);
+
+/** POST /sso/link for who with a session (cookie, csrf): the hand-off URL into url ("" when refused). */
+void sso_link_start(const char *cookie, const char *csrf, const char *who, struct sso_flow *fl,
+    char *url, size_t len);
+
 /** The whole sign-in for who; fl->status is the callback's answer. */
 void sso_flow_run(const char *who, struct sso_flow *fl);
 
