@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "identity/org.h"
 #include "identity/policy.h"
+#include "identity/sso_session.h"
 #include "base/ratelimit.h"
 #include "fcgi/router.h"
 #include "base/num.h"
@@ -303,6 +304,28 @@ suspended(struct ob_req *r, const struct ob_route *ro)
 	return -1;
 }
 
+/*
+ * A member's session in an org that requires single sign-on must have been
+ * made by that org's own connection (docs/SSO.md): else 403 sso_required.
+ * 0 to go on, or -1 with the answer in r.
+ */
+static int
+sso_gate(struct ob_req *r)
+{
+	int rc;
+
+	if (r->who.role == OB_ROLE_NONE)
+		return 0;
+	if ((rc = ob_sso_session_allowed(&r->w->db, r->who.org_id, r->who.session_id)) < 0)
+		return unavailable(r);
+	if (rc == 1)
+		return 0;
+	ob_worker_error(r, 403, "permission_error", "sso_required",
+	    "This organization requires single sign-on: sign in through its identity provider "
+	    "at /sso to reach it.", NULL);
+	return -1;
+}
+
 int
 ob_authz(struct ob_req *r)
 {
@@ -336,6 +359,8 @@ ob_authz(struct ob_req *r)
 		if (r->who.kind == OB_PRINCIPAL_USER) {
 			if (ob_member_standing(&r->w->db, org_id, &r->who) != 0)
 				return unavailable(r);
+			if (sso_gate(r) != 0)
+				return -1;
 		} else {
 			r->who.org_id = org_id;
 		}

@@ -23,6 +23,7 @@
 #include "identity/auth.h"
 #include "identity/invite.h"
 #include "identity/org.h"
+#include "identity/sso_session.h"
 
 #define INVITE_COOKIE	"__Host-ob_invite"
 
@@ -90,6 +91,10 @@ render(struct ob_req *r, int status, const char *token, const struct ob_invite_v
 		    INVITE_COOKIE, token);
 		ob_resp_header(r, "Set-Cookie", cookie);
 		cJSON_AddBoolToObject(d, "sign_in", 1);
+	} else if (ob_sso_org_required(&r->w->db, v->org_id) != 0) {
+		/* No password for an org that requires SSO: its provider's sign-in. */
+		cJSON_AddBoolToObject(d, "sso_only", 1);
+		cJSON_AddStringToObject(d, "email", v->email);
 	} else {
 		cJSON_AddBoolToObject(d, "new_person", 1);
 		cJSON_AddStringToObject(d, "email", v->email);
@@ -164,6 +169,20 @@ accept_signed_in(struct ob_req *r, const char *token)
 	return 0;
 }
 
+/* -1 with f when token's org requires SSO (no password is set for it). */
+static int
+sso_only(struct ob_req *r, const char *token, struct ob_fail *f)
+{
+	struct ob_invite_view v;
+
+	if (ob_invite_find(&r->w->db, token, &v) != 0)
+		return ob_fail(f, OB_FAIL_DB, NULL, NULL, "database");
+	if (v.state != OB_INVITE_OPEN || ob_sso_org_required(&r->w->db, v.org_id) == 0)
+		return 0;
+	return ob_fail(f, OB_FAIL_FORBIDDEN, "sso_required", NULL,
+	    "This organization requires single sign-on: join through its identity provider.");
+}
+
 /* A new person: their account, membership and a session. */
 static int
 accept_new(struct ob_req *r, const char *token)
@@ -181,6 +200,8 @@ accept_new(struct ob_req *r, const char *token)
 		    "The form expired; please try again.");
 		return accept_failed(r, token, &f);
 	}
+	if (sso_only(r, token, &f) != 0)
+		return accept_failed(r, token, &f);
 	ob_api_actx(r, &ax);
 	if (ob_invite_accept_new(&ax, token, ob_form_get(r, "name"), ob_form_get(r, "password"),
 	    &user_id, &org_id, &f) != 0)

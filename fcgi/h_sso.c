@@ -21,6 +21,7 @@
 #include "identity/org.h"
 #include "identity/sso.h"
 #include "identity/sso_login.h"
+#include "identity/sso_session.h"
 
 /* The browser's copy of the state: sent back only to our own pages. */
 #define SSO_COOKIE "__Host-ob_sso"
@@ -194,6 +195,11 @@ sso_session(struct ob_req *r, const struct ob_sso_result *res)
 	if (ob_user_login(&ax, res->user_id, r->w->cfg->session_max_s,
 	    ob_header(r, "HTTP_USER_AGENT"), sess) != 0)
 		return -1;
+	/* This session speaks for the org's connection (SSO required). */
+	if (ob_sso_session_mark(&r->w->db, sess, res->org_id) != 0) {
+		sodium_memzero(sess, sizeof(sess));
+		return -1;
+	}
 	ob_authz_set_session_cookie(r, sess, r->w->cfg->session_max_s);
 	sodium_memzero(sess, sizeof(sess));
 	ob_resp_redirect(r, 303, res->next[0] == '/' && res->next[1] != '/' ? res->next : "/");
