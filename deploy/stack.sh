@@ -206,6 +206,7 @@ STRIPE_WEBHOOK_SECRET=$WHSEC
 ORGBILL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 ORGBILL_MAIL_FROM=billing@orgbill.localhost
 ORGBILL_SSO_KEY=$SSO_KEY
+ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK=1
 ENV
 	# nginx's limits (docs/RATELIMITS.md): a private stack's own clients,
 	# on loopback, are exempt (browsers, test suites, benchmarks), and

@@ -109,6 +109,8 @@ static const struct cfg_item cfg_items[] = {
 	/* Single sign-on (docs/SSO.md): seals the SSO connections' client secrets. */
 	{ "ORGBILL_SSO_KEY", CFG_SECRET, S(sso_key), "", 0, 0,
 	  "32-byte key (64 hex digits or base64) sealing SSO client secrets; empty: SSO cannot be configured" },
+	{ "ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK", CFG_INT, S(sso_allow_insecure_loopback), "0", 0, 1,
+	  "1: SSO providers may be http:// on loopback (test stacks only); 0: https and public addresses only" },
 };
 
 #undef S

@@ -56,6 +56,7 @@ struct ob_cfg {
 	char *nginx_real_ip_from;
 	char *nginx_real_ip_header;
 	char *sso_key;			/* ORGBILL_SSO_KEY: seals SSO client secrets */
+	long  sso_allow_insecure_loopback;	/* ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK */
 };
 
 /**

@@ -5,10 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include "base/buf.h"
+#include "base/cfg.h"
 #include "base/log.h"
+#include "identity/oidc_addr.h"
 #include "identity/sso.h"
 
 #define BODY_MAX (1L << 20)
@@ -53,6 +57,35 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* What the socket callback knows and tells. */
+struct sock_guard {
+	int allow_loopback;
+	int refused;	/* set when an address was refused */
+};
+
+/*
+ * CURLOPT_OPENSOCKETFUNCTION: the address about to be connected to, after
+ * resolution, must not be internal (identity/oidc_addr.h).
+ */
+static curl_socket_t
+open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct sock_guard *g = clientp;
+
+	if (purpose != CURLSOCKTYPE_IPCXN ||
+	    ob_oidc_addr_blocked((const struct sockaddr *)&a->addr, g->allow_loopback)) {
+		g->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+int
+ob_oidc_insecure_loopback(void)
+{
+	return ob_cfg_env_int("ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK") == 1;
+}
+
 /* One request: POST when form is not NULL. The HTTP status, or -1 (err). */
 static long
 http_call(const char *url, const char *form, const char *user, const char *pass,
@@ -61,6 +94,7 @@ http_call(const char *url, const char *form, const char *user, const char *pass,
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	char cerr[CURL_ERROR_SIZE] = "";
+	struct sock_guard g = { ob_oidc_insecure_loopback(), 0 };
 	long status = -1;
 	CURLcode rc;
 
@@ -76,7 +110,10 @@ http_call(const char *url, const char *form, const char *user, const char *pass,
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)OB_OIDC_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, g.allow_loopback ? "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &g);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
@@ -91,6 +128,8 @@ http_call(const char *url, const char *form, const char *user, const char *pass,
 	}
 	if ((rc = curl_easy_perform(c)) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	else if (g.refused)
+		snprintf(err, errlen, "the provider's address is not allowed (internal network)");
 	else
 		snprintf(err, errlen, "the provider could not be reached: %s",
 		    cerr[0] ? cerr : curl_easy_strerror(rc));

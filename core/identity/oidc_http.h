@@ -6,7 +6,9 @@
  * OB_OIDC_REFRESH_S per issuer (so tokens naming random kids cannot make
  * us hammer the provider). The code exchange authenticates with
  * client_secret_basic, or client_secret_post when the provider offers only
- * that. No redirects are followed; answers are capped at 1 MiB.
+ * that. No redirects are followed; answers are capped at 1 MiB; only https,
+and only public addresses (identity/oidc_addr.h), unless
+ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK=1.
  */
 #ifndef OB_OIDC_HTTP_H
 #define OB_OIDC_HTTP_H
@@ -56,5 +58,11 @@ int ob_oidc_verify(const struct ob_oidc_provider *p, const char *id_token,
 
 /** Forget every cached discovery document and JWKS (tests). */
 void ob_oidc_cache_clear(void);
+
+/**
+ * True if ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK is 1: http:// and loopback
+ * addresses are then allowed for the provider (test stacks only).
+ */
+int ob_oidc_insecure_loopback(void);
 
 #endif

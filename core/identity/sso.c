@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "base/row.h"
+#include "identity/oidc_http.h"
 
 int
 ob_sso_key_parse(const char *text, unsigned char key[OB_SSO_KEY_BYTES])
@@ -66,7 +67,8 @@ ob_sso_issuer_ok(const char *issuer)
 	hlen = strcspn(host, "/");
 	if (hlen == 0)
 		return 0;
-	return host == issuer + 8 || loopback_host(host, hlen);
+	/* http:// only for loopback, and only when the setting allows it. */
+	return host == issuer + 8 || (ob_oidc_insecure_loopback() && loopback_host(host, hlen));
 }
 
 static int

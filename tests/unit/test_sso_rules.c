@@ -3,6 +3,7 @@
  * (core/identity/sso.c): the key setting, issuers, e-mail domains.
  */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "identity/sso.h"
@@ -54,6 +55,12 @@ START_TEST(sso_issuers)
 {
 	ck_assert_int_eq(ob_sso_issuer_ok("https://idp.example.com"), 1);
 	ck_assert_int_eq(ob_sso_issuer_ok("https://login.example.com/tenant/v2.0"), 1);
+	/* Plain http on loopback only when ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK=1. */
+	unsetenv("ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK");
+	ck_assert_int_eq(ob_sso_issuer_ok("http://127.0.0.1:12190"), 0);
+	ck_assert_int_eq(ob_sso_issuer_ok("http://localhost:8080/realms/x"), 0);
+	ck_assert_int_eq(ob_sso_issuer_ok("http://[::1]:8080"), 0);
+	setenv("ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK", "1", 1);
 	ck_assert_int_eq(ob_sso_issuer_ok("http://127.0.0.1:12190"), 1);
 	ck_assert_int_eq(ob_sso_issuer_ok("http://localhost:8080/realms/x"), 1);
 	/* Plain http elsewhere, trailing slash, query, fragment, userinfo, spaces. */
@@ -66,6 +73,7 @@ START_TEST(sso_issuers)
 	ck_assert_int_eq(ob_sso_issuer_ok("https://idp example.com"), 0);
 	ck_assert_int_eq(ob_sso_issuer_ok("ftp://idp.example.com"), 0);
 	ck_assert_int_eq(ob_sso_issuer_ok("https:///x"), 0);
+	unsetenv("ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK");
 }
 END_TEST
 
