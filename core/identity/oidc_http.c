@@ -21,7 +21,7 @@
 struct cache_entry {
 	struct ob_oidc_provider p;
 	cJSON *jwks;
-	long disc_at, jwks_at, refresh_at;	/* monotonic seconds; 0: never */
+	long disc_at, jwks_at;		/* monotonic seconds; 0: never */
 	long used_at;
 };
 
@@ -44,6 +44,7 @@ ob_oidc_cache_clear(void)
 	for (i = 0; i < CACHE_SLOTS; i++)
 		cJSON_Delete(cache[i].jwks);
 	memset(cache, 0, sizeof(cache));
+	ob_oidc_limit_clear();
 }
 
 static size_t
@@ -107,7 +108,7 @@ http_call(const char *url, const char *form, const char *user, const char *pass,
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "orgbill-sso");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)OB_OIDC_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)OB_OIDC_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, g.allow_loopback ? "http,https" : "https");
@@ -239,7 +240,14 @@ ob_oidc_discover(const char *issuer, struct ob_oidc_provider *p, char *err, size
 	long now = mono_s();
 
 	if (e->disc_at == 0 || now - e->disc_at > OB_OIDC_CACHE_S) {
+		if (ob_oidc_limit_failing(issuer, now)) {
+			snprintf(err, errlen, "the provider failed less than %d s ago; not asked again yet",
+			    OB_OIDC_FAIL_S);
+			memset(e, 0, sizeof(*e));
+			return -1;
+		}
 		if (fetch_discovery(issuer, &e->p, err, errlen) != 0) {
+			ob_oidc_limit_failed(issuer, now);
 			memset(e, 0, sizeof(*e));
 			return -1;
 		}
@@ -253,10 +261,17 @@ ob_oidc_discover(const char *issuer, struct ob_oidc_provider *p, char *err, size
 static int
 fetch_jwks(struct cache_entry *e, char *err, size_t errlen)
 {
-	cJSON *j = get_json(e->p.jwks_uri, err, errlen);
+	cJSON *j;
 
-	if (j == NULL)
+	if (ob_oidc_limit_failing(e->p.issuer, mono_s())) {
+		snprintf(err, errlen, "the provider failed less than %d s ago; not asked again yet",
+		    OB_OIDC_FAIL_S);
 		return -1;
+	}
+	if ((j = get_json(e->p.jwks_uri, err, errlen)) == NULL) {
+		ob_oidc_limit_failed(e->p.issuer, mono_s());
+		return -1;
+	}
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "keys"))) {
 		snprintf(err, errlen, "the provider's JWKS has no keys");
 		cJSON_Delete(j);
@@ -287,12 +302,11 @@ ob_oidc_verify(const struct ob_oidc_provider *p, const char *id_token,
 	rc = ob_oidc_jwt_verify(id_token, e->jwks, x, out, err, errlen);
 	if (rc != OB_OIDC_UNKNOWN_KID)
 		return rc;
-	if (e->refresh_at != 0 && now - e->refresh_at < OB_OIDC_REFRESH_S) {
+	if (!ob_oidc_limit_refresh(p->issuer, now)) {
 		ob_log(OB_LOG_WARN, "sso_jwks_refresh_limited", "issuer %s kid %s", p->issuer,
 		    out->kid);
 		return OB_OIDC_INVALID;
 	}
-	e->refresh_at = now;
 	ob_log(OB_LOG_INFO, "sso_jwks_refresh", "issuer %s: unknown kid %s", p->issuer, out->kid);
 	if (fetch_jwks(e, err, errlen) != 0)
 		return OB_OIDC_UNREACHABLE;

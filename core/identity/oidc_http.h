@@ -4,11 +4,13 @@
  * process per issuer for OB_OIDC_CACHE_S; a token signed with a kid the
  * cached JWKS lacks fetches the JWKS again at once, at most once per
  * OB_OIDC_REFRESH_S per issuer (so tokens naming random kids cannot make
- * us hammer the provider). The code exchange authenticates with
- * client_secret_basic, or client_secret_post when the provider offers only
- * that. No redirects are followed; answers are capped at 1 MiB; only https,
-and only public addresses (identity/oidc_addr.h), unless
-ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK=1.
+ * us hammer the provider); a failed discovery or JWKS fetch is not retried
+ * for OB_OIDC_FAIL_S (identity/oidc_limit.h). Requests take at most
+ * OB_OIDC_TIMEOUT_MS; only https, and only public addresses
+ * (identity/oidc_addr.h), unless ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK=1.
+ * The code exchange authenticates with client_secret_basic, or
+ * client_secret_post when the provider offers only that. No redirects are
+ * followed; answers are capped at 1 MiB.
  */
 #ifndef OB_OIDC_HTTP_H
 #define OB_OIDC_HTTP_H
@@ -16,10 +18,11 @@ ORGBILL_SSO_ALLOW_INSECURE_LOOPBACK=1.
 #include <stddef.h>
 
 #include "identity/oidc_jwt.h"
+#include "identity/oidc_limit.h"
 
 #define OB_OIDC_CACHE_S		3600	/* discovery and JWKS kept this long */
-#define OB_OIDC_REFRESH_S	60	/* unknown-kid refreshes: one per issuer per this */
-#define OB_OIDC_TIMEOUT_MS	10000
+#define OB_OIDC_TIMEOUT_MS	5000	/* a whole request, connecting included */
+#define OB_OIDC_CONNECT_TIMEOUT_MS	2000
 
 /** What discovery tells us about a provider. */
 struct ob_oidc_provider {

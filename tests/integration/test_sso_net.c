@@ -64,7 +64,35 @@ START_TEST(sso_issuer_at_an_internal_address_is_refused)
 }
 END_TEST
 
+START_TEST(sso_failing_provider_is_not_asked_again_for_a_minute)
+{
+	struct sso_org o;
+	struct sso_flow fl;
+	struct t_resp r;
+	char url[2048], dom[160], want[64];
+	const char *slug;
+	int i;
+
+	/* Nothing listens on port 1: every discovery fails. */
+	sso_org_new(&o, sso_issuer(), "orgbill-rs", 0);
+	snprintf(dom, sizeof(dom), "\"%s\"", o.domain);
+	ck_assert_int_eq(sso_put(&o, "http://127.0.0.1:1", "orgbill-rs", dom, 0, &r), 200);
+	t_resp_free(&r);
+	slug = t_sql_valuef("SELECT slug FROM organizations WHERE id = %ld", o.id);
+	snprintf(want, sizeof(want), "org %ld:", o.id);
+	/* More sign-ins than workers: some worker sees the issuer twice and
+	 * answers from its memory of the failure. */
+	for (i = 0; i < 12; i++) {
+		sso_flow_start(slug, &fl, url, sizeof(url));
+		ck_assert_int_eq(fl.start_status, 502);
+	}
+	ck_assert_msg(app_log_has(want, "not asked again yet"),
+	    "a failing provider was asked again within the minute");
+}
+END_TEST
+
 Suite *sso_net_suite(void)
 {
-	return t_suite("sso_net", 120, T_TESTS(sso_issuer_at_an_internal_address_is_refused));
+	return t_suite("sso_net", 120, T_TESTS(sso_issuer_at_an_internal_address_is_refused,
+	    sso_failing_provider_is_not_asked_again_for_a_minute));
 }
