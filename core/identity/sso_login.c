@@ -368,7 +368,8 @@ ensure_member(const struct ob_actx *ax, const struct ob_sso_conn *c, int allowed
 
 int
 ob_sso_finish(const struct ob_actx *ax, const char *keytext, int64_t session_uid,
-    const char *state, const char *cookie_state, const char *iss, const char *code, const char *redirect_uri,
+    const char *state, const char *cookie_state, const char *iss, const char *code,
+    const char *redirect_uri,
     struct ob_sso_result *out, struct ob_fail *f)
 {
 	struct pending pd;
