@@ -255,6 +255,16 @@ conn_json(const struct ob_sso_conn *c)
 			p++;
 	}
 	cJSON_AddBoolToObject(o, "sso_required", c->required);
+	/* Only these route sign-ins and admit new accounts (operator-verified). */
+	doms = cJSON_AddArrayToObject(o, "verified_domains");
+	for (p = c->verified; *p != '\0';) {
+		n = strcspn(p, ",");
+		snprintf(d, sizeof(d), "%.*s", (int)n, p);
+		cJSON_AddItemToArray(doms, cJSON_CreateString(d));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
 	return o;
 }
 

@@ -17,7 +17,9 @@
 
 static const char *const sso_usage =
     "sso set --org ID --issuer URL --client-id ID [--domains a.com,b.com] [--required] "
-    "(secret on stdin) | sso show --org ID | sso remove --org ID";
+    "(secret on stdin; the domains are verified) | sso verify-domain --org ID --domain D "
+    "(after checking out of band, e.g. a DNS TXT record, that the org owns D) | "
+    "sso show --org ID | sso remove --org ID";
 
 struct sso_opts {
 	const char *org, *issuer, *client_id, *domains;
@@ -33,6 +35,7 @@ sso_parse(struct ob_cli *c, int argc, char **argv, struct sso_opts *o)
 		{ "issuer", required_argument, NULL, 'i' },
 		{ "client-id", required_argument, NULL, 'c' },
 		{ "domains", required_argument, NULL, 'd' },
+		{ "domain", required_argument, NULL, 'd' },
 		{ "required", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -70,6 +73,8 @@ sso_report(struct ob_cli *c, const struct ob_fail *f)
 	    f->param ? f->param : "");
 }
 
+static int sso_verify(struct ob_cli *c, const struct sso_opts *o, struct ob_actx *ax);
+
 /* sso set: the secret from stdin. */
 static int
 sso_set(struct ob_cli *c, const struct sso_opts *o, struct ob_actx *ax)
@@ -91,7 +96,31 @@ sso_set(struct ob_cli *c, const struct sso_opts *o, struct ob_actx *ax)
 	in.client_secret[strcspn(in.client_secret, "\r\n")] = '\0';
 	rc = ob_sso_conn_set(ax, c->cfg.sso_key, ob_num_id(o->org), &in, &f);
 	sodium_memzero(in.client_secret, sizeof(in.client_secret));
-	return rc != 0 ? sso_report(c, &f) : 0;
+	if (rc != 0)
+		return sso_report(c, &f);
+	/* The operator's own domains count as checked. */
+	return sso_verify(c, o, ax);
+}
+
+/* sso verify-domain (and set): each domain of --domain(s) verified. */
+static int
+sso_verify(struct ob_cli *c, const struct sso_opts *o, struct ob_actx *ax)
+{
+	struct ob_fail f = { 0 };
+	char d[256];
+	const char *p = o->domains ? o->domains : "";
+	size_t n;
+
+	while (*p != '\0') {
+		n = strcspn(p, ",");
+		snprintf(d, sizeof(d), "%.*s", (int)n, p);
+		if (n > 0 && ob_sso_domain_verify(ax, ob_num_id(o->org), d, &f) != 0)
+			return sso_report(c, &f);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
 }
 
 /* sso show: the connection, one "name: value" a line, never the secret. */
@@ -105,8 +134,9 @@ sso_show(struct ob_cli *c, int64_t org)
 		return ob_cli_fail(c, "database: %s", c->db.lasterr);
 	if (rc == 0)
 		return ob_cli_fail(c, "org %lld has no single sign-on connection", (long long)org);
-	printf("issuer: %s\nclient_id: %s\nallowed_domains: %s\nsso_required: %s\n",
-	    conn.issuer, conn.client_id, conn.domains, conn.required ? "true" : "false");
+	printf("issuer: %s\nclient_id: %s\nallowed_domains: %s\nsso_required: %s\n"
+	    "verified_domains: %s\n", conn.issuer, conn.client_id, conn.domains,
+	    conn.required ? "true" : "false", conn.verified);
 	return 0;
 }
 
@@ -126,6 +156,12 @@ ob_cli_sso(struct ob_cli *c, int argc, char **argv)
 	ax.request_id = "cli";
 	if (strcmp(argv[1], "set") == 0)
 		return sso_set(c, &o, &ax);
+	if (strcmp(argv[1], "verify-domain") == 0) {
+		if (o.domains == NULL || *o.domains == '\0')
+			return ob_cli_fail(c, "--domain is required (usage: %s %s)", c->prog,
+			    sso_usage);
+		return sso_verify(c, &o, &ax);
+	}
 	if (strcmp(argv[1], "show") == 0)
 		return sso_show(c, ob_num_id(o.org));
 	if (strcmp(argv[1], "remove") == 0)

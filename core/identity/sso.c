@@ -270,7 +270,8 @@ ob_sso_conn_set(const struct ob_actx *ax, const char *keytext, int64_t org_id,
 	params[3] = sealed;
 	params[4] = dom;
 	params[5] = in->required ? "true" : "false";
-	if (ob_db_run(ax->db, OB_STMT_SSO_CONN_UPSERT, params) != 0) {
+	if (ob_db_run(ax->db, OB_STMT_SSO_CONN_UPSERT, params) != 0 ||
+	    ob_db_run(ax->db, OB_STMT_SSO_DOMAINS_PRUNE, (const char *[]){ org, dom }) != 0) {
 		ob_db_fail(ax->db, f);
 		goto out;
 	}
@@ -328,6 +329,7 @@ ob_sso_conn_get(struct ob_db *db, const char *keytext, int64_t org_id, struct ob
 	snprintf(c->issuer, sizeof(c->issuer), "%s", ob_row_str(res, 0, "issuer"));
 	snprintf(c->client_id, sizeof(c->client_id), "%s", ob_row_str(res, 0, "client_id"));
 	snprintf(c->domains, sizeof(c->domains), "%s", ob_row_str(res, 0, "domains"));
+	snprintf(c->verified, sizeof(c->verified), "%s", ob_row_str(res, 0, "verified_domains"));
 	c->required = ob_row_bool(res, 0, "sso_required");
 	c->org_active = strcmp(ob_row_str(res, 0, "org_status"), "active") == 0;
 	rc = 1;
@@ -383,4 +385,42 @@ ob_sso_required_for(struct ob_db *db, int64_t user_id, char *slug, size_t len)
 	snprintf(slug, len, "%s", ob_row_str(res, 0, "slug"));
 	PQclear(res);
 	return 1;
+}
+
+int
+ob_sso_domain_verify(const struct ob_actx *ax, int64_t org_id, const char *domain,
+    struct ob_fail *f)
+{
+	char org[24], d[256], taken[8];
+	const char *params[2] = { org, d };
+	cJSON *after;
+	PGresult *res;
+	int n, t;
+
+	if (ob_sso_domains_norm(domain, d, sizeof(d)) != 0 || d[0] == '\0' || strchr(d, ','))
+		return ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "domain",
+		    "The domain must be one e-mail domain such as example.com.");
+	ob_num_str(org, sizeof(org), org_id);
+	if (ob_db_begin(ax->db) != 0)
+		return ob_fail_db(f, ax->db->lasterr);
+	if ((res = ob_db_exec(ax->db, OB_STMT_SSO_DOMAIN_VERIFY, params, NULL)) == NULL)
+		return ob_db_fail(ax->db, f);
+	n = PQntuples(res);
+	PQclear(res);
+	if (n == 0) {
+		t = domain_taken(ax->db, org_id, d, taken, sizeof(taken));
+		if (t < 0)
+			return ob_db_fail(ax->db, f);
+		ob_db_rollback(ax->db);
+		if (t > 0)
+			return ob_fail(f, OB_FAIL_CONFLICT, "domain_taken", "domain",
+			    "The domain %s is already verified for another organization.", d);
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "resource_missing", "domain",
+		    "The organization's single sign-on does not list the domain %s.", d);
+	}
+	after = cJSON_CreateObject();
+	cJSON_AddStringToObject(after, "domain", d);
+	n = ob_audit_commit(ax, org_id, "org.sso_domain_verified", "org", org, NULL, after, f);
+	cJSON_Delete(after);
+	return n;
 }

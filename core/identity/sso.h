@@ -24,7 +24,8 @@ struct ob_sso_conn {
 	char issuer[501];
 	char client_id[256];
 	char client_secret[512];	/* opened only when asked for */
-	char domains[1024];		/* comma list, lower case */
+	char domains[1024];		/* allowed_domains as set: comma list, lower case */
+	char verified[1024];		/* those of them verified: routing and JIT use only these */
 	int required;
 	int org_active;
 };
@@ -54,12 +55,23 @@ int ob_sso_domain_allowed(const char *domains, const char *email);
 
 /**
  * Create or replace org_id's connection. keytext is ORGBILL_SSO_KEY: empty
- * or malformed refuses (sso_key_missing). A domain another org's connection
- * already lists is a conflict (domain_taken). Audited (org.sso_configured,
+ * or malformed refuses (sso_key_missing). The domains are stored
+ * unverified (ob_sso_domain_verify); a domain another org holds verified is
+ * a conflict (domain_taken); verified domains no longer listed are dropped. Audited (org.sso_configured,
  * never with the secret). 0 or -1 with f.
  */
 int ob_sso_conn_set(const struct ob_actx *ax, const char *keytext, int64_t org_id,
     const struct ob_sso_conn *in, struct ob_fail *f);
+
+/**
+ * Verify domain for org_id's connection (an operator's act, after checking
+ * out of band that the org owns it): it then routes sign-ins to the org and
+ * admits just-in-time accounts. Audited (org.sso_domain_verified). 0, or -1
+ * with f: not_found when the connection does not list it, conflict
+ * (domain_taken) when another org holds it verified.
+ */
+int ob_sso_domain_verify(const struct ob_actx *ax, int64_t org_id, const char *domain,
+    struct ob_fail *f);
 
 /** Remove org_id's connection (audited). 0, or -1 with f (not_found when none). */
 int ob_sso_conn_delete(const struct ob_actx *ax, int64_t org_id, struct ob_fail *f);

@@ -392,7 +392,7 @@ ob_sso_finish(const struct ob_actx *ax, const char *keytext, int64_t session_uid
 	if (rc != 0)
 		return -1;
 	allowed = cl.email_verified && cl.email[0] != '\0' &&
-	    ob_sso_domain_allowed(c.domains, cl.email);
+	    ob_sso_domain_allowed(c.verified, cl.email);
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (resolve_user(ax, &c, &cl, &pd, session_uid, allowed, &out->user_id, f) != 0 ||

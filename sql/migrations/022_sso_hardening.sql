@@ -11,3 +11,15 @@ CREATE TABLE sso_sessions (
 	session_id bigint PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
 	org_id     bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE
 );
+
+-- E-mail domains an org's connection may use for routing and just-in-time
+-- accounts: only those the operator verified (docs/SSO.md "Domains"). An
+-- owner's allowed_domains are requests until then. The primary key makes a
+-- verified domain one org's at most, whatever the timing of two claims.
+-- Domains listed before this migration start unverified.
+CREATE TABLE sso_verified_domains (
+	domain      text PRIMARY KEY CHECK (domain = lower(domain) AND length(domain) BETWEEN 3 AND 253),
+	org_id      bigint NOT NULL REFERENCES sso_connections (org_id) ON DELETE CASCADE,
+	verified_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX sso_verified_domains_org ON sso_verified_domains (org_id);

@@ -66,7 +66,7 @@ void sso_flow_run(const char *who, struct sso_flow *fl);
 long sso_put(const struct sso_org *o, const char *issuer, const char *client,
     const char *domains, int required, struct t_resp *out);
 
-/** A new org with an owner (signed in) and a connection to issuer for client. */
+/** A new org with an owner (signed in) and a connection to issuer for client, its domain verified. */
 void sso_org_new(struct sso_org *o, const char *issuer, const char *client, int required);
 
 /** The provider's issuer (OB_TEST_OIDC_URL), and its "bad" issuer (…/bad). */
