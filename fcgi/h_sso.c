@@ -226,7 +226,8 @@ ob_h_sso_callback(struct ob_req *r)
 		return sso_page(r, 400, NULL, "This sign-in link is not valid. Start signing in again.");
 	ob_api_actx(r, &ax);
 	if (ob_sso_finish(&ax, r->w->cfg->sso_key, r->has_session ? r->who.user_id : 0, state,
-	    ob_cookie_get(r, SSO_COOKIE), ob_query_get(r, "iss"), ob_query_get(r, "code"), redirect_uri(r), &res, &f) != 0)
+	    ob_cookie_get(r, SSO_COOKIE), ob_query_get(r, "iss"), ob_query_get(r, "code"),
+	    redirect_uri(r), &res, &f) != 0)
 		return sso_failed(r, NULL, &f);
 	return sso_session(r, &res);
 }

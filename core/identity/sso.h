@@ -57,8 +57,8 @@ int ob_sso_domain_allowed(const char *domains, const char *email);
  * Create or replace org_id's connection. keytext is ORGBILL_SSO_KEY: empty
  * or malformed refuses (sso_key_missing). The domains are stored
  * unverified (ob_sso_domain_verify); a domain another org holds verified is
- * a conflict (domain_taken); verified domains no longer listed are dropped. Audited (org.sso_configured,
- * never with the secret). 0 or -1 with f.
+ * a conflict (domain_taken); verified domains no longer listed are
+ * dropped. Audited (org.sso_configured, never with the secret). 0 or -1 with f.
  */
 int ob_sso_conn_set(const struct ob_actx *ax, const char *keytext, int64_t org_id,
     const struct ob_sso_conn *in, struct ob_fail *f);

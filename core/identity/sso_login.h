@@ -54,12 +54,11 @@ int ob_sso_begin(struct ob_db *db, int64_t org_id, int64_t link_user_id, const c
  * user found or made and their membership checked (all audited). keytext
  * is ORGBILL_SSO_KEY; session_uid the browser's signed-in user (0 if none),
  * which must be the linking user for a link sign-in. 0 with out filled,
- * or -1 with f: invalid (state), forbidden (token refused, or the person may not sign in to the org),
- * upstream (the provider failed), db.
+ * or -1 with f: invalid (state), forbidden (token refused, or the person
+ * may not sign in to the org), upstream (the provider failed), db.
  */
 int ob_sso_finish(const struct ob_actx *ax, const char *keytext, int64_t session_uid,
     const char *state, const char *cookie_state, const char *iss, const char *code,
-    const char *redirect_uri,
-    struct ob_sso_result *out, struct ob_fail *f);
+    const char *redirect_uri, struct ob_sso_result *out, struct ob_fail *f);
 
 #endif

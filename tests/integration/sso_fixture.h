@@ -55,7 +55,7 @@ void sso_flow_callback(const char *path, const char *state, struct sso_flow *fl)
 void sso_flow_callback_as(const char *path, const char *state, const char *session,
     struct sso_flow *fl);
 
-/** POST /sso/link for who with a session (cookie, csrf): the hand-off URL into url ("" when refused). */
+/** POST /sso/link for who as a session (cookie, csrf): the hand-off URL into url ("": refused). */
 void sso_link_start(const char *cookie, const char *csrf, const char *who, struct sso_flow *fl,
     char *url, size_t len);
 
@@ -66,7 +66,7 @@ void sso_flow_run(const char *who, struct sso_flow *fl);
 long sso_put(const struct sso_org *o, const char *issuer, const char *client,
     const char *domains, int required, struct t_resp *out);
 
-/** A new org with an owner (signed in) and a connection to issuer for client, its domain verified. */
+/** A new org with an owner (signed in), a connection to issuer for client, its domain verified. */
 void sso_org_new(struct sso_org *o, const char *issuer, const char *client, int required);
 
 /** The provider's issuer (OB_TEST_OIDC_URL), and its "bad" issuer (…/bad). */
