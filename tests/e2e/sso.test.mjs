@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember,
+  BASE, openBrowser, watchProblems, shot, haveCli, cli, makeOrg, makeMember,
   signedIn, newPage, resetSignInLimits, submitSignIn,
 } from "./lib.mjs";
 
@@ -55,6 +55,8 @@ test("a new person signs in with SSO and lands in the console as a member", { sk
   const put = await connect(owner.page, orgId, false);
   assert.equal(put.status, 200, put.body);
   await owner.ctx.close();
+  // An owner's domain routes nobody until the operator verifies it.
+  cli(["sso", "verify-domain", "--org", orgId, "--domain", domain]);
 
   const email = `pat@${domain}`;
   await providerNext({ sub: `pat-${tag}`, email, email_verified: true });
