@@ -141,6 +141,8 @@ static const struct {
 	{ "GET", "/sso", "AAAAAAAAAAAA" },
 	{ "POST", "/sso", "AAAAAAAAAAAA" },
 	{ "GET", "/sso/callback", "AAAAAAAAAAAA" },
+	{ "GET", "/sso/link", "UAAAAAAUUUUU" },
+	{ "POST", "/sso/link", "UAAAAAAUUUUU" },
 	{ "GET", "/activity", "UFAAAANUUUUU" },
 	{ "GET", "/admin", "UNNNNNAUUUUU" },
 	{ "GET", API "/{org_id}/members", "UAAAANNAFFAN" },
