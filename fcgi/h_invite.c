@@ -37,21 +37,6 @@ fail_status(const struct ob_fail *f)
 	return ob_api_fail_status(f->kind);
 }
 
-/* A fresh double-submit token for the new-person form (as the sign-in form). */
-static void
-login_token(struct ob_req *r, cJSON *d)
-{
-	unsigned char raw[OB_TOKEN_BYTES];
-	char token[OB_TOKEN_TEXT], cookie[160];
-
-	ob_auth_token_new(raw, token);
-	snprintf(cookie, sizeof(cookie),
-	    "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600",
-	    OB_LOGIN_COOKIE, token);
-	ob_resp_header(r, "Set-Cookie", cookie);
-	cJSON_AddStringToObject(d, "login_token", token);
-}
-
 /*
  * Render the page for token's invitation v; f (may be NULL) is a refusal
  * to show. The form shown depends on who is looking.
@@ -98,7 +83,7 @@ render(struct ob_req *r, int status, const char *token, const struct ob_invite_v
 	} else {
 		cJSON_AddBoolToObject(d, "new_person", 1);
 		cJSON_AddStringToObject(d, "email", v->email);
-		login_token(r, d);
+		ob_page_login_token(r, d);
 	}
 out:
 	ob_page_render(r, status, "pages/invite", d);

@@ -39,16 +39,9 @@ safe_next(const char *next)
 static int
 login_page(struct ob_req *r, int status, const char *email, const char *error)
 {
-	unsigned char raw[OB_TOKEN_BYTES];
-	char token[OB_TOKEN_TEXT], cookie[160];
 	cJSON *d = ob_page_new(r, "Sign in", NULL);
 
-	ob_auth_token_new(raw, token);
-	snprintf(cookie, sizeof(cookie),
-	    "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600",
-	    OB_LOGIN_COOKIE, token);
-	ob_resp_header(r, "Set-Cookie", cookie);
-	cJSON_AddStringToObject(d, "login_token", token);
+	ob_page_login_token(r, d);
 	cJSON_AddStringToObject(d, "email", email ? email : "");
 	cJSON_AddStringToObject(d, "next", safe_next(ob_query_get(r, "next")));
 	if (error != NULL)

@@ -7,6 +7,7 @@
 
 #include "fcgi/authz.h"
 #include "fcgi/input.h"
+#include "identity/auth.h"
 #include "identity/org.h"
 #include "fcgi/when.h"
 #include "fcgi/worker.h"
@@ -107,6 +108,20 @@ ob_page_flash_code(cJSON *d, const char *code, const struct ob_page_flash_msg *m
 	for (i = 0; code != NULL && i < n; i++)
 		if (strcmp(code, msgs[i].code) == 0)
 			ob_page_flash(d, msgs[i].kind, msgs[i].message);
+}
+
+void
+ob_page_login_token(struct ob_req *r, cJSON *d)
+{
+	unsigned char raw[OB_TOKEN_BYTES];
+	char token[OB_TOKEN_TEXT], cookie[160];
+
+	ob_auth_token_new(raw, token);
+	snprintf(cookie, sizeof(cookie),
+	    "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600",
+	    OB_LOGIN_COOKIE, token);
+	ob_resp_header(r, "Set-Cookie", cookie);
+	cJSON_AddStringToObject(d, "login_token", token);
 }
 
 void

@@ -33,6 +33,13 @@ struct ob_page_flash_msg {
 void ob_page_flash_code(cJSON *d, const char *code, const struct ob_page_flash_msg *msgs, size_t n);
 
 /**
+ * A fresh pre-login token on a sign-in form's page data d ("login_token")
+ * and in its double-submit cookie (OB_LOGIN_COOKIE, an hour): the sign-in,
+ * SSO and invitation forms, which run before there is a session.
+ */
+void ob_page_login_token(struct ob_req *r, cJSON *d);
+
+/**
  * A fresh one-time key for a form that changes something, as "idem" in
  * page data d: rendered in a hidden field and sent back as the operation's
  * Idempotency-Key, so the same form submitted twice acts once.
