@@ -27,7 +27,7 @@ START_TEST(sso_required_refuses_sessions_it_did_not_make)
 	struct sso_flow fl;
 	struct t_resp r;
 	char email[160], sub[96], dom[160], key[128], path[96];
-	char cookie[128];
+	char cookie[128], csrf[64], form[160], want[160], before[256];
 	long uid;
 
 	sso_org_new(&a, sso_issuer(), "orgbill-rs", 0);
@@ -58,6 +58,18 @@ START_TEST(sso_required_refuses_sessions_it_did_not_make)
 	ck_assert_msg(fl.status == 303, "callback: %ld %.300s", fl.status, fl.body);
 	ck_assert_int_eq(members_as(fl.session, a.id, NULL), 200);
 	ck_assert_int_eq(members_as(fl.session, b.id, NULL), 403);
+	/* The org switcher sends it to B's own sign-in and leaves the session on A. */
+	snprintf(before, sizeof(before), "%s", t_sql_valuef("SELECT string_agg(coalesce(org_id, 0)"
+	    "::text, ',' ORDER BY id) FROM sessions WHERE user_id = %ld", uid));
+	t_csrf(fl.session, csrf);
+	snprintf(form, sizeof(form), "org_id=%ld&csrf=%s", b.id, csrf);
+	ck_assert_int_eq(t_form_as(fl.session, "/orgs/switch", form, NULL, &r), 303);
+	snprintf(want, sizeof(want), "/sso?who=%s",
+	    t_sql_valuef("SELECT slug FROM organizations WHERE id = %ld", b.id));
+	ck_assert_str_eq(t_header(&r, "Location"), want);
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_valuef("SELECT string_agg(coalesce(org_id, 0)::text, ',' ORDER BY id)"
+	    " FROM sessions WHERE user_id = %ld", uid), before);
 	/* Selected in the console (the org switcher's choice), B's pages refuse too. */
 	t_sqlf("UPDATE sessions SET org_id = %ld WHERE user_id = %ld", b.id, uid);
 	ck_assert_int_eq(t_get_as(fl.session, NULL, "/members", NULL), 403);
