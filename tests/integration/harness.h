@@ -121,6 +121,12 @@ int t_jobs_once(void);
  */
 long t_login(const char *email, const char *password, char *cookie, size_t len);
 
+/** The value of Set-Cookie NAME=value in r's headers (static), or NULL. */
+const char *t_set_cookie(const struct t_resp *r, const char *name);
+
+/** The token of the newest invitation e-mail to email (from the outbox) into tok (44 bytes). */
+void t_invite_token(const char *email, char *tok);
+
 /**
  * The sign-in form as a browser fills it in: GET /login (200, with its
  * login cookie), then POST it, sending the login cookie followed by

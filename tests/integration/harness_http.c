@@ -184,9 +184,19 @@ t_jnum(const cJSON *o, const char *name)
 
 /* ---- signing in ---- */
 
-/* The value of Set-Cookie NAME=value in r's headers (arena-free: static). */
-static const char *
-set_cookie_value(const struct t_resp *r, const char *name)
+void
+t_invite_token(const char *email, char *tok)
+{
+	const char *v = t_sql_valuef("SELECT substring(body from '/invite/([A-Za-z0-9_-]{43})')"
+	    " FROM outbox WHERE kind = 'invitation' AND to_addr = lower('%s') ORDER BY id DESC"
+	    " LIMIT 1", email);
+
+	ck_assert_msg(v != NULL && strlen(v) == 43, "no invitation e-mail to %s", email);
+	snprintf(tok, 44, "%s", v);
+}
+
+const char *
+t_set_cookie(const struct t_resp *r, const char *name)
 {
 	static char val[256];
 	const char *p = r->headers.data;
@@ -279,7 +289,7 @@ t_login_form(const char *email, const char *password, const char *more_cookies,
 
 	ck_assert_int_eq(t_http(NULL, "GET", "/login", NULL, 0, NULL, &r), 0);
 	ck_assert_int_eq(r.status, 200);
-	v = set_cookie_value(&r, "__Host-ob_login");
+	v = t_set_cookie(&r, "__Host-ob_login");
 	ck_assert_ptr_nonnull(v);
 	snprintf(token, sizeof(token), "%s", v);
 	t_resp_free(&r);
@@ -300,7 +310,7 @@ t_login(const char *email, const char *password, char *cookie, size_t len)
 {
 	struct t_resp r;
 	long status = t_login_form(email, password, NULL, &r);
-	const char *v = set_cookie_value(&r, "__Host-ob_session");
+	const char *v = t_set_cookie(&r, "__Host-ob_session");
 
 	if (cookie != NULL)
 		snprintf(cookie, len, "%s", (status == 303 && v != NULL) ? v : "");

@@ -32,45 +32,6 @@ fresh_email(const char *tag, char *out, size_t len)
 	snprintf(out, len, "%s-%d-%ld-%d@invfix.test", tag, (int)getpid(), (long)time(NULL), n++);
 }
 
-/* Set-Cookie name=value in r's headers: the value (static), or NULL. */
-static const char *
-set_cookie(const struct t_resp *r, const char *name)
-{
-	static char val[256];
-	const char *p = r->headers.data;
-	size_t n = strlen(name);
-
-	while (p != NULL && *p != '\0') {
-		if (strncasecmp(p, "set-cookie:", 11) == 0) {
-			const char *v = p + 11;
-
-			while (*v == ' ')
-				v++;
-			if (strncmp(v, name, n) == 0 && v[n] == '=') {
-				snprintf(val, sizeof(val), "%.*s", (int)strcspn(v + n + 1, ";\r\n"),
-				    v + n + 1);
-				return val;
-			}
-		}
-		p = strchr(p, '\n');
-		if (p != NULL)
-			p++;
-	}
-	return NULL;
-}
-
-/* The token of the newest invitation e-mail to email, into tok (44 bytes). */
-static void
-mailed_token(const char *email, char *tok)
-{
-	const char *v = t_sql_valuef("SELECT substring(body from '/invite/([A-Za-z0-9_-]{43})')"
-	    " FROM outbox WHERE kind = 'invitation' AND to_addr = lower('%s') ORDER BY id DESC"
-	    " LIMIT 1", email);
-
-	ck_assert_msg(v != NULL && strlen(v) == 43, "no invitation e-mail to %s", email);
-	snprintf(tok, 44, "%s", v);
-}
-
 /* A new person accepts tok (open the link, POST name and password): the status. */
 static long
 accept_new(const char *tok, const char *password, struct t_resp *r)
@@ -82,7 +43,7 @@ accept_new(const char *tok, const char *password, struct t_resp *r)
 
 	snprintf(path, sizeof(path), "/invite/%s", tok);
 	(void)t_get_as(NULL, NULL, path, &g);
-	v = set_cookie(&g, "__Host-ob_login");
+	v = t_set_cookie(&g, "__Host-ob_login");
 	snprintf(login, sizeof(login), "%s", v != NULL ? v : "none");
 	t_resp_free(&g);
 	snprintf(hcookie, sizeof(hcookie), "Cookie: __Host-ob_login=%s", login);
@@ -155,11 +116,11 @@ START_TEST(demoted_inviter_invitation_withdrawn)
 	login_uid(ua, admin, sizeof(admin));
 	fresh_email("demoted", email, sizeof(email));
 	invite_as(admin, org, email, "admin");
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	/* The owner's own invitation is not the admin's: it stays. */
 	fresh_email("owners", email2, sizeof(email2));
 	invite_as(owner, org, email2, "admin");
-	mailed_token(email2, tok2);
+	t_invite_token(email2, tok2);
 
 	set_role(owner, ua, "member");
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM invitations WHERE org_id = %ld"
@@ -220,7 +181,7 @@ START_TEST(inviter_without_power_refused_at_acceptance)
 	t_apikey_new(org, "admin", key, sizeof(key));
 	fresh_email("now-user", email, sizeof(email));
 	invite_as(admin, org, email, "billing");
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	fresh_email("now-key", ekey, sizeof(ekey));
 	{
 		char path[96], body[256];
@@ -229,7 +190,7 @@ START_TEST(inviter_without_power_refused_at_acceptance)
 		snprintf(body, sizeof(body), "{\"email\":\"%s\",\"role\":\"member\"}", ekey);
 		ck_assert_int_eq(t_json_as(key, "POST", path, body, NULL, NULL), 201);
 	}
-	mailed_token(ekey, tokk);
+	t_invite_token(ekey, tokk);
 	/* Not through the members page: the invitations stay open. */
 	t_sqlf("UPDATE memberships SET role = 'member' WHERE org_id = %ld AND user_id = %ld",
 	    org, ua);
@@ -275,14 +236,14 @@ START_TEST(passwordless_account_sets_password_on_the_link)
 	snprintf(path, sizeof(path), API "/%ld/members", org);
 	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"role\":\"billing\"}", email);
 	ck_assert_int_eq(t_json_as(key, "POST", path, body, NULL, NULL), 201);
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	snprintf(path, sizeof(path), "/invite/%s", tok);
 	ck_assert_int_eq(t_get_as(NULL, NULL, path, &r), 200);
 	ck_assert(has(&r, "name=\"password\""));
 	ck_assert(!has(&r, "/login?next=/invite"));
 	t_resp_free(&r);
 	ck_assert_int_eq(accept_new(tok, NEW_PASSWORD, &r), 303);
-	ck_assert_ptr_nonnull(set_cookie(&r, "__Host-ob_session"));
+	ck_assert_ptr_nonnull(t_set_cookie(&r, "__Host-ob_session"));
 	t_resp_free(&r);
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM users WHERE lower(email) = lower('%s')",
 	    email), "1");
@@ -302,7 +263,7 @@ START_TEST(passwordless_account_sets_password_on_the_link)
 	snprintf(path, sizeof(path), API "/%ld/members", org);
 	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"role\":\"member\"}", sso_email);
 	ck_assert_int_eq(t_json_as(key, "POST", path, body, NULL, NULL), 201);
-	mailed_token(sso_email, tok);
+	t_invite_token(sso_email, tok);
 	snprintf(path, sizeof(path), "/invite/%s", tok);
 	ck_assert_int_eq(t_get_as(NULL, NULL, path, &r), 200);
 	ck_assert(!has(&r, "name=\"password\""));

@@ -32,33 +32,6 @@ fresh_email(const char *tag, char *out, size_t len)
 	snprintf(out, len, "%s-%d-%ld-%d@invitee.test", tag, (int)getpid(), (long)time(NULL), n++);
 }
 
-/* Set-Cookie name=value in r's headers: the value (static), or NULL. */
-static const char *
-set_cookie(const struct t_resp *r, const char *name)
-{
-	static char val[256];
-	const char *p = r->headers.data;
-	size_t n = strlen(name);
-
-	while (p != NULL && *p != '\0') {
-		if (strncasecmp(p, "set-cookie:", 11) == 0) {
-			const char *v = p + 11;
-
-			while (*v == ' ')
-				v++;
-			if (strncmp(v, name, n) == 0 && v[n] == '=') {
-				snprintf(val, sizeof(val), "%.*s", (int)strcspn(v + n + 1, ";\r\n"),
-				    v + n + 1);
-				return val;
-			}
-		}
-		p = strchr(p, '\n');
-		if (p != NULL)
-			p++;
-	}
-	return NULL;
-}
-
 /* POST an invitation with key into org: the status; the answer into r (may be NULL). */
 static long
 invite(const char *key, long org, const char *email, const char *role, struct t_resp *r)
@@ -68,18 +41,6 @@ invite(const char *key, long org, const char *email, const char *role, struct t_
 	snprintf(path, sizeof(path), API "/%ld/members", org);
 	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"role\":\"%s\"}", email, role);
 	return t_json_as(key, "POST", path, body, NULL, r);
-}
-
-/* The token of the newest invitation e-mail to email, from the outbox, into tok (44 bytes). */
-static void
-mailed_token(const char *email, char *tok)
-{
-	const char *v = t_sql_valuef("SELECT substring(body from '/invite/([A-Za-z0-9_-]{43})')"
-	    " FROM outbox WHERE kind = 'invitation' AND to_addr = lower('%s') ORDER BY id DESC"
-	    " LIMIT 1", email);
-
-	ck_assert_msg(v != NULL && strlen(v) == 43, "no invitation e-mail to %s", email);
-	snprintf(tok, 44, "%s", v);
 }
 
 /* GET /invite/<token> (with a session cookie, may be NULL): the status; answer into r. */
@@ -106,7 +67,7 @@ accept_new(const char *tok, const char *name, const char *password, struct t_res
 
 	snprintf(path, sizeof(path), "/invite/%s", tok);
 	(void)t_get_as(NULL, NULL, path, &g);
-	v = set_cookie(&g, "__Host-ob_login");
+	v = t_set_cookie(&g, "__Host-ob_login");
 	snprintf(login, sizeof(login), "%s", v != NULL ? v : "none");
 	t_resp_free(&g);
 	snprintf(hcookie, sizeof(hcookie), "Cookie: __Host-ob_login=%s", login);
@@ -160,7 +121,7 @@ START_TEST(invite_makes_nobody_until_accepted)
 	    " AND expires_at BETWEEN now() + interval '6 days 23 hours' AND now() + interval '7 days 1 minute'",
 	    org, email), "1");
 	/* The e-mail holds the link; the row holds only SHA-256 of the token's bytes. */
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM invitations WHERE token_hash ="
 	    " sha256(decode(translate('%s', '-_', '+/') || '=', 'base64'))", tok), "1");
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM invitations"
@@ -175,8 +136,8 @@ START_TEST(invite_makes_nobody_until_accepted)
 	t_resp_free(&r);
 	ck_assert_int_eq(accept_new(tok, "Nora+Newcomer", NEW_PASSWORD, &r), 303);
 	ck_assert_str_eq(t_header(&r, "Location"), "/?flash=invitation_accepted");
-	ck_assert_ptr_nonnull(set_cookie(&r, "__Host-ob_session"));
-	snprintf(cookie, sizeof(cookie), "%s", set_cookie(&r, "__Host-ob_session"));
+	ck_assert_ptr_nonnull(t_set_cookie(&r, "__Host-ob_session"));
+	snprintf(cookie, sizeof(cookie), "%s", t_set_cookie(&r, "__Host-ob_session"));
 	t_resp_free(&r);
 	ck_assert_str_eq(t_sql_valuef("SELECT m.role || ':' || m.status || ':' || u.name"
 	    " || ':' || (u.password_hash LIKE '$argon2id$%%') FROM memberships m JOIN users u"
@@ -216,7 +177,7 @@ START_TEST(expired_revoked_and_unknown_links)
 	/* Expired: the page says so (410); accepting makes nobody. */
 	fresh_email("expired", email, sizeof(email));
 	ck_assert_int_eq(invite(key, org, email, "member", NULL), 201);
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	t_sqlf("UPDATE invitations SET expires_at = now() - interval '1 second'"
 	    " WHERE org_id = %ld AND email = lower('%s')", org, email);
 	ck_assert_int_eq(open_link(NULL, tok, &r), 410);
@@ -235,7 +196,7 @@ START_TEST(expired_revoked_and_unknown_links)
 	/* Revoked: 410 with its own reason; a revoked one cannot be resent. */
 	fresh_email("revoked", email, sizeof(email));
 	ck_assert_int_eq(invite(key, org, email, "member", NULL), 201);
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	snprintf(id, sizeof(id), "%s", t_sql_valuef("SELECT id FROM invitations WHERE org_id = %ld"
 	    " AND email = lower('%s')", org, email));
 	snprintf(path, sizeof(path), API "/%ld/members/invitations/%s/revoke", org, id);
@@ -288,7 +249,7 @@ START_TEST(resend_replaces_the_link)
 	t_apikey_new(org, "admin", key, sizeof(key));
 	fresh_email("resend", email, sizeof(email));
 	ck_assert_int_eq(invite(key, org, email, "member", NULL), 201);
-	mailed_token(email, tok1);
+	t_invite_token(email, tok1);
 	snprintf(id, sizeof(id), "%s", t_sql_valuef("SELECT id FROM invitations WHERE org_id = %ld", org));
 	t_sqlf("UPDATE invitations SET expires_at = now() + interval '1 hour' WHERE id = %s", id);
 	snprintf(exp1, sizeof(exp1), "%s", t_sql_valuef("SELECT expires_at FROM invitations WHERE id = %s", id));
@@ -296,7 +257,7 @@ START_TEST(resend_replaces_the_link)
 	ck_assert_int_eq(t_json_as(key, "POST", path, "{}", NULL, &r), 200);
 	ck_assert(has(&r, "\"object\":\"invitation\""));
 	t_resp_free(&r);
-	mailed_token(email, tok2);
+	t_invite_token(email, tok2);
 	ck_assert_str_ne(tok1, tok2);
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM outbox WHERE kind = 'invitation'"
 	    " AND to_addr = lower('%s')", email), "2");
@@ -309,7 +270,7 @@ START_TEST(resend_replaces_the_link)
 	ck_assert_int_eq(invite(key, org, email, "billing", &r), 200);
 	ck_assert(has(&r, id));
 	t_resp_free(&r);
-	mailed_token(email, tok3);
+	t_invite_token(email, tok3);
 	ck_assert_str_ne(tok2, tok3);
 	ck_assert_int_eq(open_link(NULL, tok2, NULL), 404);
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) || ':' || min(role) FROM invitations"
@@ -372,12 +333,12 @@ START_TEST(existing_account_stays_pending_until_accepted)
 		ck_assert(!has(&r, email));
 		t_resp_free(&r);
 	}
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	/* Anonymous: the page asks to sign in; setting a password is refused. */
 	ck_assert_int_eq(open_link(NULL, tok, &r), 200);
 	ck_assert(has(&r, "/login?next=/invite"));
 	ck_assert(!has(&r, "name=\"password\""));
-	ck_assert_ptr_nonnull(set_cookie(&r, "__Host-ob_invite"));
+	ck_assert_ptr_nonnull(t_set_cookie(&r, "__Host-ob_invite"));
 	t_resp_free(&r);
 	ck_assert_int_eq(accept_new(tok, "Impostor", NEW_PASSWORD, &r), 409);
 	t_resp_free(&r);
@@ -415,7 +376,7 @@ START_TEST(another_account_cannot_accept)
 	t_apikey_new(org, "admin", key, sizeof(key));
 	fresh_email("intended", email, sizeof(email));
 	ck_assert_int_eq(invite(key, org, email, "admin", NULL), 201);
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	ck_assert_int_eq(t_login(oemail, T_MEMBER_PASSWORD, cookie, sizeof(cookie)), 303);
 	ck_assert_int_eq(open_link(cookie, tok, &r), 403);
 	ck_assert(has(&r, "another"));
@@ -469,7 +430,7 @@ START_TEST(password_rules_on_the_link)
 	t_apikey_new(org, "admin", key, sizeof(key));
 	fresh_email("pw", email, sizeof(email));
 	ck_assert_int_eq(invite(key, org, email, "member", NULL), 201);
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	ck_assert_int_eq(accept_new(tok, "Pat", "eleven-char", &r), 400);	/* 11 bytes */
 	ck_assert(has(&r, "12 to 128"));
 	t_resp_free(&r);
@@ -518,7 +479,7 @@ START_TEST(token_never_logged)
 	t_apikey_new(org, "admin", key, sizeof(key));
 	fresh_email("logs", email, sizeof(email));
 	ck_assert_int_eq(invite(key, org, email, "member", NULL), 201);
-	mailed_token(email, tok);
+	t_invite_token(email, tok);
 	ck_assert_int_eq(open_link(NULL, tok, &r), 200);
 	/* The page tells the browser to send no path (so no token) as Referer from it. */
 	ck_assert_ptr_nonnull(t_header(&r, "Referrer-Policy"));
