@@ -188,3 +188,83 @@ inv_smtp_env(void)
 	setenv("ORGBILL_SMTP_URL", t_env("OB_TEST_SMTP_URL"), 1);
 	setenv("ORGBILL_MAIL_FROM", "billing@orgbill.test", 1);
 }
+
+/* A column of the org's subscription row, as text ("" for NULL). */
+const char *
+inv_sub_row(const struct inv_org *o, const char *col)
+{
+	return t_sql_valuef("SELECT COALESCE(%s::text, '') FROM subscriptions WHERE org_id = %ld",
+	    col, o->id);
+}
+
+/* The subscription at the fake. */
+cJSON *
+inv_fake_sub(const struct inv_org *o)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/v1/subscriptions/%s", inv_sub_row(o, "stripe_subscription_id"));
+	return inv_fake("GET", path, NULL, 200);
+}
+
+/* The org's pool: credits granted so far. */
+long long
+inv_pool_granted(const struct inv_org *o)
+{
+	return strtoll(t_sql_valuef("SELECT COALESCE(sum(granted), 0) FROM credit_pools"
+	    " WHERE org_id = %ld", o->id), NULL, 10);
+}
+
+/* Make the subscription's own card one that declines. */
+void
+inv_declining_card(const struct inv_org *o)
+{
+	char path[160], form[160];
+	cJSON *pm, *s;
+
+	snprintf(form, sizeof(form), "customer=%s", o->cus);
+	pm = inv_fake("POST", "/v1/payment_methods/pm_card_chargeDeclined/attach", form, 200);
+	snprintf(path, sizeof(path), "/v1/subscriptions/%s", inv_sub_row(o, "stripe_subscription_id"));
+	snprintf(form, sizeof(form), "default_payment_method=%s", t_jstr(pm, "id"));
+	s = inv_fake("POST", path, form, 200);
+	cJSON_Delete(s);
+	cJSON_Delete(pm);
+	inv_set_card(o->cus, "pm_card_chargeDeclined");
+	inv_deliver();
+}
+
+/* The total of the org's renewal (subscription_cycle) invoice at the fake; -1: none. */
+long long
+inv_renewal_total(const struct inv_org *o)
+{
+	char path[200];
+	cJSON *l, *it;
+	long long total = -1;
+
+	snprintf(path, sizeof(path), "/v1/invoices?customer=%s&limit=100", o->cus);
+	l = inv_fake("GET", path, NULL, 200);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(l, "data")) {
+		const char *br = t_jstr(it, "billing_reason");
+
+		if (br != NULL && strcmp(br, "subscription_cycle") == 0)
+			total = t_jnum(it, "total");
+	}
+	cJSON_Delete(l);
+	return total;
+}
+
+/* The org's agents limit, through the limits check. */
+long long
+inv_agents_limit(const struct inv_org *o)
+{
+	char path[128];
+	cJSON *j;
+	long long v;
+
+	t_reset_rate_limits();
+	snprintf(path, sizeof(path), INV_API "/limits/%ld/check", o->id);
+	j = inv_api(o->key, "POST", path, "{\"resource\":\"agents\",\"quantity\":1}", 200);
+	v = t_jnum(j, "limit");
+	cJSON_Delete(j);
+	return v;
+}

@@ -60,4 +60,22 @@ int inv_mail_has(const char *n1, const char *n2);
 /** The CLI (`orgbill jobs`) sends mail through the SMTP sink. */
 void inv_smtp_env(void);
 
+/** A column of the org's subscription row, as text ("" for NULL). */
+const char *inv_sub_row(const struct inv_org *o, const char *col);
+
+/** The subscription at the fake. */
+cJSON *inv_fake_sub(const struct inv_org *o);
+
+/** The org's pool: credits granted so far. */
+long long inv_pool_granted(const struct inv_org *o);
+
+/** Make the subscription's own card one that declines. */
+void inv_declining_card(const struct inv_org *o);
+
+/** The total of the org's renewal (subscription_cycle) invoice at the fake; -1: none. */
+long long inv_renewal_total(const struct inv_org *o);
+
+/** The org's agents limit, through the limits check. */
+long long inv_agents_limit(const struct inv_org *o);
+
 #endif

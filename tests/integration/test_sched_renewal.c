@@ -45,66 +45,12 @@ downgrade(const struct inv_org *o)
 	return inv_api(o->key, "PATCH", path, "{\"plan\":\"pro\"}", 200);
 }
 
-/* A column of the org's subscription row. */
-static const char *
-row(const struct inv_org *o, const char *col)
-{
-	return t_sql_valuef("SELECT COALESCE(%s::text, '') FROM subscriptions WHERE org_id = %ld",
-	    col, o->id);
-}
-
-/* The org's agents limit, through the limits check. */
-static long long
-agents_limit(const struct inv_org *o)
-{
-	char path[128];
-	cJSON *j;
-	long long v;
-
-	t_reset_rate_limits();
-	snprintf(path, sizeof(path), INV_API "/limits/%ld/check", o->id);
-	j = inv_api(o->key, "POST", path, "{\"resource\":\"agents\",\"quantity\":1}", 200);
-	v = t_jnum(j, "limit");
-	cJSON_Delete(j);
-	return v;
-}
-
 /* How many audit rows of action the org has. */
 static const char *
 audits(const struct inv_org *o, const char *action)
 {
 	return t_sql_valuef("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = '%s'",
 	    o->id, action);
-}
-
-/* The subscription at the fake. */
-static cJSON *
-fake_sub(const struct inv_org *o)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "/v1/subscriptions/%s", row(o, "stripe_subscription_id"));
-	return inv_fake("GET", path, NULL, 200);
-}
-
-/* The total of the org's renewal (subscription_cycle) invoice at the fake; -1: none. */
-static long long
-renewal_total(const struct inv_org *o)
-{
-	char path[200];
-	cJSON *l, *it;
-	long long total = -1;
-
-	snprintf(path, sizeof(path), "/v1/invoices?customer=%s&limit=100", o->cus);
-	l = inv_fake("GET", path, NULL, 200);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(l, "data")) {
-		const char *br = t_jstr(it, "billing_reason");
-
-		if (br != NULL && strcmp(br, "subscription_cycle") == 0)
-			total = t_jnum(it, "total");
-	}
-	cJSON_Delete(l);
-	return total;
 }
 
 /* A downgrade scheduled: the answer, the row, the fake's two-phase schedule. */
@@ -125,10 +71,10 @@ check_scheduled(const struct inv_org *o, char *sched, size_t n)
 	ck_assert_int_eq(strncmp(sched, "sub_sched_", 10), 0);
 	cJSON_Delete(up);
 	/* Nothing changed yet: the row, the limits, the fake's subscription. */
-	ck_assert_str_eq(row(o, "plan_code"), "business");
-	ck_assert_str_eq(row(o, "stripe_schedule_id"), sched);
-	ck_assert_int_eq(agents_limit(o), 500);
-	sub = fake_sub(o);
+	ck_assert_str_eq(inv_sub_row(o, "plan_code"), "business");
+	ck_assert_str_eq(inv_sub_row(o, "stripe_schedule_id"), sched);
+	ck_assert_int_eq(inv_agents_limit(o), 500);
+	sub = inv_fake_sub(o);
 	ck_assert_str_eq(t_jstr(sub, "schedule"), sched);
 	ck_assert_int_eq(t_jnum(cJSON_GetObjectItem(inv_sub_item(sub), "price"), "unit_amount"), 2900);
 	cJSON_Delete(sub);
@@ -164,8 +110,8 @@ START_TEST(sched_downgrade_applied_by_stripe_at_renewal)
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "scheduled_change")));
 	ck_assert_str_eq(t_jstr(j, "plan_id"), "business");
 	cJSON_Delete(j);
-	ck_assert_str_eq(row(&keep, "scheduled_plan_code"), "");
-	ck_assert_str_eq(row(&keep, "stripe_schedule_id"), "");
+	ck_assert_str_eq(inv_sub_row(&keep, "scheduled_plan_code"), "");
+	ck_assert_str_eq(inv_sub_row(&keep, "stripe_schedule_id"), "");
 	snprintf(path, sizeof(path), "/v1/subscription_schedules/%s", keep_sched);
 	j = inv_fake("GET", path, NULL, 200);
 	ck_assert_str_eq(t_jstr(j, "status"), "released");
@@ -175,14 +121,14 @@ START_TEST(sched_downgrade_applied_by_stripe_at_renewal)
 	j = inv_api(keep.key, "POST", path, NULL, 409);
 	cJSON_Delete(j);
 	inv_deliver();
-	ck_assert_str_eq(row(&down, "plan_code"), "business");
-	ck_assert_str_eq(row(&down, "scheduled_plan_code"), "pro");
+	ck_assert_str_eq(inv_sub_row(&down, "plan_code"), "business");
+	ck_assert_str_eq(inv_sub_row(&down, "scheduled_plan_code"), "pro");
 
 	/* Past the period's end: Stripe moves the subscription to Pro itself. */
-	sub = fake_sub(&down);
+	sub = inv_fake_sub(&down);
 	end = t_jnum(inv_sub_item(sub), "current_period_end");
 	cJSON_Delete(sub);
-	sub = fake_sub(&keep);
+	sub = inv_fake_sub(&keep);
 	if (t_jnum(inv_sub_item(sub), "current_period_end") > end)
 		end = t_jnum(inv_sub_item(sub), "current_period_end");
 	cJSON_Delete(sub);
@@ -191,23 +137,23 @@ START_TEST(sched_downgrade_applied_by_stripe_at_renewal)
 	inv_deliver();
 
 	/* The renewal bills Pro: 3 seats × $49 = $147.00. */
-	ck_assert_int_eq(renewal_total(&down), 14700);
-	sub = fake_sub(&down);
+	ck_assert_int_eq(inv_renewal_total(&down), 14700);
+	sub = inv_fake_sub(&down);
 	ck_assert_int_eq(t_jnum(cJSON_GetObjectItem(inv_sub_item(sub), "price"), "unit_amount"), 4900);
 	cJSON_Delete(sub);
-	ck_assert_str_eq(row(&down, "plan_code"), "pro");
-	ck_assert_str_eq(row(&down, "unit_amount"), "4900");
-	ck_assert_str_eq(row(&down, "scheduled_plan_code"), "");
-	ck_assert_int_eq(agents_limit(&down), 100);
+	ck_assert_str_eq(inv_sub_row(&down, "plan_code"), "pro");
+	ck_assert_str_eq(inv_sub_row(&down, "unit_amount"), "4900");
+	ck_assert_str_eq(inv_sub_row(&down, "scheduled_plan_code"), "");
+	ck_assert_int_eq(inv_agents_limit(&down), 100);
 	/* Once: one applied change, one plan change in the audit log. */
 	ck_assert_str_eq(audits(&down, "subscription.scheduled_applied"), "1");
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM audit_log WHERE org_id = %ld"
 	    " AND before->>'plan' = 'business' AND after->>'plan' = 'pro'", down.id), "1");
 
 	/* The other org renews at Business: 3 × $29 = $87.00, plan and limits kept. */
-	ck_assert_int_eq(renewal_total(&keep), 8700);
-	ck_assert_str_eq(row(&keep, "plan_code"), "business");
-	ck_assert_int_eq(agents_limit(&keep), 500);
+	ck_assert_int_eq(inv_renewal_total(&keep), 8700);
+	ck_assert_str_eq(inv_sub_row(&keep, "plan_code"), "business");
+	ck_assert_int_eq(inv_agents_limit(&keep), 500);
 	ck_assert_str_eq(audits(&keep, "subscription.scheduled_applied"), "0");
 }
 END_TEST
@@ -250,7 +196,7 @@ START_TEST(sched_console_shows_and_cancels_the_change)
 	    303);
 	ck_assert_str_eq(t_header(&r, "Location"), "/subscription?done=unscheduled");
 	t_resp_free(&r);
-	ck_assert_str_eq(row(&o, "scheduled_plan_code"), "");
+	ck_assert_str_eq(inv_sub_row(&o, "scheduled_plan_code"), "");
 	ck_assert_str_eq(audits(&o, "subscription.change_canceled"), "1");
 	snprintf(q, sizeof(q), "/v1/subscription_schedules/%s", sched);
 	up = inv_fake("GET", q, NULL, 200);
@@ -287,16 +233,16 @@ START_TEST(sched_change_now_releases_the_schedule)
 	ck_assert_str_eq(t_jstr(j, "plan_id"), "pro");
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "scheduled_change")));
 	cJSON_Delete(j);
-	ck_assert_str_eq(row(&o, "stripe_schedule_id"), "");
+	ck_assert_str_eq(inv_sub_row(&o, "stripe_schedule_id"), "");
 	snprintf(path, sizeof(path), "/v1/subscription_schedules/%s", sched);
 	j = inv_fake("GET", path, NULL, 200);
 	ck_assert_str_eq(t_jstr(j, "status"), "released");
 	cJSON_Delete(j);
-	sub = fake_sub(&o);
+	sub = inv_fake_sub(&o);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(sub, "schedule")));
 	ck_assert_int_eq(t_jnum(cJSON_GetObjectItem(inv_sub_item(sub), "price"), "unit_amount"), 4900);
 	cJSON_Delete(sub);
-	ck_assert_int_eq(agents_limit(&o), 100);
+	ck_assert_int_eq(inv_agents_limit(&o), 100);
 }
 END_TEST
 

@@ -38,14 +38,6 @@ seat_org(struct inv_org *o, const char *tag)
 	inv_deliver();
 }
 
-/* A column of the org's subscription row, as text ("" for NULL). */
-static const char *
-row(const struct inv_org *o, const char *col)
-{
-	return t_sql_valuef("SELECT COALESCE(%s::text, '') FROM subscriptions WHERE org_id = %ld",
-	    col, o->id);
-}
-
 /* A string member of o, "" when absent or not a string. */
 static const char *
 str(const cJSON *o, const char *name)
@@ -60,14 +52,6 @@ static long long
 num(const char *v)
 {
 	return strtoll(v, NULL, 10);
-}
-
-/* The org's pool: credits granted so far. */
-static long long
-pool_granted(const struct inv_org *o)
-{
-	return num(t_sql_valuef("SELECT COALESCE(sum(granted), 0) FROM credit_pools"
-	    " WHERE org_id = %ld", o->id));
 }
 
 /* The org's pool balance. */
@@ -86,21 +70,11 @@ seat_grants(const struct inv_org *o)
 	    " AND source = 'seats'", o->id));
 }
 
-/* The subscription at the fake. */
-static cJSON *
-fake_sub(const struct inv_org *o)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "/v1/subscriptions/%s", row(o, "stripe_subscription_id"));
-	return inv_fake("GET", path, NULL, 200);
-}
-
 /* The seat quantity Stripe bills now. */
 static long long
 fake_quantity(const struct inv_org *o)
 {
-	cJSON *sub = fake_sub(o);
+	cJSON *sub = inv_fake_sub(o);
 	long long q = t_jnum(inv_sub_item(sub), "quantity");
 
 	cJSON_Delete(sub);
@@ -158,23 +132,6 @@ fake_invoices(const struct inv_org *o, const char *reason, int *negative)
 	return n;
 }
 
-/* The total of the customer's renewal (subscription_cycle) invoice; -1: none. */
-static long long
-renewal_total(const struct inv_org *o)
-{
-	char path[200];
-	cJSON *l, *it;
-	long long total = -1;
-
-	snprintf(path, sizeof(path), "/v1/invoices?customer=%s&limit=100", o->cus);
-	l = inv_fake("GET", path, NULL, 200);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(l, "data"))
-		if (strcmp(str(it, "billing_reason"), "subscription_cycle") == 0)
-			total = t_jnum(it, "total");
-	cJSON_Delete(l);
-	return total;
-}
-
 /* Pending invoice items of the customer at the fake (prorations not invoiced yet). */
 static int
 fake_pending_items(const struct inv_org *o)
@@ -217,7 +174,7 @@ add_five(const struct inv_org *o)
 	cJSON_Delete(j);
 	ck_assert_int_eq(seat_grants(o), 1);
 	/* 5 × 2000 × (period left / period): the period began seconds ago. */
-	g = pool_granted(o) - 3 * 2000;
+	g = inv_pool_granted(o) - 3 * 2000;
 	ck_assert_msg(g >= 9990 && g <= 10000, "seat grant %lld", g);
 	return g;
 }
@@ -301,15 +258,15 @@ START_TEST(seats_removed_at_renewal_without_refund)
 
 	/* Stripe still bills 8 seats; no credit for unused time anywhere. */
 	ck_assert_int_eq(fake_quantity(&o), 8);
-	ck_assert_str_eq(row(&o, "seats"), "8");
-	ck_assert_str_eq(row(&o, "scheduled_seats"), "3");
+	ck_assert_str_eq(inv_sub_row(&o, "seats"), "8");
+	ck_assert_str_eq(inv_sub_row(&o, "scheduled_seats"), "3");
 	ck_assert_int_eq(fake_invoices(&o, "subscription_update", &neg), 1);
 	ck_assert_int_eq(neg, 0);
 	ck_assert_int_eq(fake_pending_items(&o), 0);
 	ck_assert_int_eq(fake_balance(&o), 0);
 	/* The credits granted for the five seats stay; granted once. */
 	ck_assert_int_eq(seat_grants(&o), 1);
-	ck_assert_int_eq(pool_granted(&o), 6000 + granted);
+	ck_assert_int_eq(inv_pool_granted(&o), 6000 + granted);
 	ck_assert_int_eq(pool_remaining(&o), 6000);
 
 	/* Licenses must fit the renewal's 3 seats, not the 8 held until then. */
@@ -321,21 +278,21 @@ START_TEST(seats_removed_at_renewal_without_refund)
 	    o.id), "0");
 
 	/* Past the renewal: Stripe renews at 3 seats, 3 × $29 = $87.00. */
-	sub = fake_sub(&o);
+	sub = inv_fake_sub(&o);
 	end = t_jnum(inv_sub_item(sub), "current_period_end");
 	cJSON_Delete(sub);
 	inv_advance_to(end + 3600);
 	inv_deliver();
 	inv_deliver();
-	ck_assert_int_eq(renewal_total(&o), 8700);
+	ck_assert_int_eq(inv_renewal_total(&o), 8700);
 	ck_assert_int_eq(fake_quantity(&o), 3);
 	ck_assert_int_eq(fake_invoices(&o, "subscription_update", &neg), 1);
 	ck_assert_int_eq(neg, 0);
-	ck_assert_str_eq(row(&o, "seats"), "3");
-	ck_assert_str_eq(row(&o, "scheduled_plan_code"), "");
+	ck_assert_str_eq(inv_sub_row(&o, "seats"), "3");
+	ck_assert_str_eq(inv_sub_row(&o, "scheduled_plan_code"), "");
 	ck_assert_int_eq(seat_grants(&o), 1);
 	/* The new period's plan grant: 3 seats × 2000. */
-	ck_assert_int_eq(pool_granted(&o), 6000 + granted + 6000);
+	ck_assert_int_eq(inv_pool_granted(&o), 6000 + granted + 6000);
 }
 END_TEST
 
@@ -361,8 +318,8 @@ START_TEST(seats_increase_replaces_scheduled_reduction)
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "scheduled_change")));
 	cJSON_Delete(j);
 	inv_deliver();
-	ck_assert_str_eq(row(&o, "scheduled_plan_code"), "");
-	ck_assert_str_eq(row(&o, "stripe_schedule_id"), "");
+	ck_assert_str_eq(inv_sub_row(&o, "scheduled_plan_code"), "");
+	ck_assert_str_eq(inv_sub_row(&o, "stripe_schedule_id"), "");
 	snprintf(path, sizeof(path), "/v1/subscription_schedules/%s", sched);
 	j = inv_fake("GET", path, NULL, 200);
 	ck_assert_str_eq(str(j, "status"), "released");
@@ -384,27 +341,9 @@ START_TEST(seats_reduction_never_immediate)
 	    "seat_reduction_at_renewal");
 	cJSON_Delete(j);
 	ck_assert_int_eq(fake_quantity(&o), 3);
-	ck_assert_str_eq(row(&o, "scheduled_plan_code"), "");
+	ck_assert_str_eq(inv_sub_row(&o, "scheduled_plan_code"), "");
 }
 END_TEST
-
-/* Make the subscription's own card one that declines. */
-static void
-declining_card(const struct inv_org *o)
-{
-	char path[160], form[160];
-	cJSON *pm, *s;
-
-	snprintf(form, sizeof(form), "customer=%s", o->cus);
-	pm = inv_fake("POST", "/v1/payment_methods/pm_card_chargeDeclined/attach", form, 200);
-	snprintf(path, sizeof(path), "/v1/subscriptions/%s", row(o, "stripe_subscription_id"));
-	snprintf(form, sizeof(form), "default_payment_method=%s", t_jstr(pm, "id"));
-	s = inv_fake("POST", path, form, 200);
-	cJSON_Delete(s);
-	cJSON_Delete(pm);
-	inv_set_card(o->cus, "pm_card_chargeDeclined");
-	inv_deliver();
-}
 
 START_TEST(seats_increase_declined_changes_nothing)
 {
@@ -414,8 +353,8 @@ START_TEST(seats_increase_declined_changes_nothing)
 	int neg;
 
 	seat_org(&o, "seat-decline");
-	declining_card(&o);
-	granted = pool_granted(&o);
+	inv_declining_card(&o);
+	granted = inv_pool_granted(&o);
 	remaining = pool_remaining(&o);
 	ck_assert_int_eq(granted, 6000);
 
@@ -428,12 +367,12 @@ START_TEST(seats_increase_declined_changes_nothing)
 	inv_deliver();
 
 	ck_assert_int_eq(fake_quantity(&o), 3);
-	ck_assert_str_eq(row(&o, "seats"), "3");
-	ck_assert_int_eq(pool_granted(&o), granted);
+	ck_assert_str_eq(inv_sub_row(&o, "seats"), "3");
+	ck_assert_int_eq(inv_pool_granted(&o), granted);
 	ck_assert_int_eq(pool_remaining(&o), remaining);
 	ck_assert_int_eq(seat_grants(&o), 0);
 	/* The unpaid proration invoice is voided: the change can never apply later. */
-	j = fake_sub(&o);
+	j = inv_fake_sub(&o);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "pending_update")));
 	ck_assert_str_eq(t_jstr(j, "status"), "active");
 	cJSON_Delete(j);
@@ -458,7 +397,7 @@ increase_payment_behavior(const struct inv_org *o, const char *seats, char *out,
 	char path[160];
 	cJSON *log, *e, *p, *items, *it;
 
-	snprintf(path, sizeof(path), "/v1/subscriptions/%s", row(o, "stripe_subscription_id"));
+	snprintf(path, sizeof(path), "/v1/subscriptions/%s", inv_sub_row(o, "stripe_subscription_id"));
 	snprintf(out, n, "(no such request)");
 	log = inv_fake("GET", "/_fake/requests", NULL, 200);
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(log, "data")) {
@@ -492,9 +431,9 @@ START_TEST(seats_increase_paid_grants_once)
 	inv_fake_ctl("/_fake/webhooks/deliver", form);
 	inv_deliver();
 	ck_assert_int_eq(seat_grants(&o), 1);
-	ck_assert_int_eq(pool_granted(&o), 6000 + granted);
+	ck_assert_int_eq(inv_pool_granted(&o), 6000 + granted);
 	ck_assert_int_eq(fake_quantity(&o), 8);
-	ck_assert_str_eq(row(&o, "seats"), "8");
+	ck_assert_str_eq(inv_sub_row(&o, "seats"), "8");
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM audit_log WHERE org_id = %ld"
 	    " AND action = 'credits.seat_grant'", o.id), "1");
 }

@@ -37,27 +37,11 @@ str(const cJSON *o, const char *name)
 	return v != NULL ? v : "";
 }
 
-/* A column of the org's subscription row, as text ("" for NULL). */
-static const char *
-row(const struct inv_org *o, const char *col)
-{
-	return t_sql_valuef("SELECT COALESCE(%s::text, '') FROM subscriptions WHERE org_id = %ld",
-	    col, o->id);
-}
-
 /* A count from SQL. */
 static long long
 num(const char *v)
 {
 	return strtoll(v, NULL, 10);
-}
-
-/* Credits granted to the org so far. */
-static long long
-pool_granted(const struct inv_org *o)
-{
-	return num(t_sql_valuef("SELECT COALESCE(sum(granted), 0) FROM credit_pools"
-	    " WHERE org_id = %ld", o->id));
 }
 
 /* How many grants of source the org has. */
@@ -101,42 +85,14 @@ free_org(struct inv_org *o, const char *tag)
 	cJSON_Delete(j);
 	inv_deliver();
 	/* Free's period grant: 2 seats × 100. */
-	ck_assert_int_eq(pool_granted(o), 200);
-}
-
-/* Make the subscription's own card one that declines. */
-static void
-declining_card(const struct inv_org *o)
-{
-	char path[160], form[160];
-	cJSON *pm, *s;
-
-	snprintf(form, sizeof(form), "customer=%s", o->cus);
-	pm = inv_fake("POST", "/v1/payment_methods/pm_card_chargeDeclined/attach", form, 200);
-	snprintf(path, sizeof(path), "/v1/subscriptions/%s", row(o, "stripe_subscription_id"));
-	snprintf(form, sizeof(form), "default_payment_method=%s", t_jstr(pm, "id"));
-	s = inv_fake("POST", path, form, 200);
-	cJSON_Delete(s);
-	cJSON_Delete(pm);
-	inv_set_card(o->cus, "pm_card_chargeDeclined");
-	inv_deliver();
-}
-
-/* The subscription at the fake. */
-static cJSON *
-fake_sub(const struct inv_org *o)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "/v1/subscriptions/%s", row(o, "stripe_subscription_id"));
-	return inv_fake("GET", path, NULL, 200);
+	ck_assert_int_eq(inv_pool_granted(o), 200);
 }
 
 /* The Stripe price the fake bills now (out: 96 bytes). */
 static const char *
 fake_price(const struct inv_org *o, char *out, size_t n)
 {
-	cJSON *sub = fake_sub(o);
+	cJSON *sub = inv_fake_sub(o);
 
 	snprintf(out, n, "%s", str(cJSON_GetObjectItem(inv_sub_item(sub), "price"), "id"));
 	cJSON_Delete(sub);
@@ -167,22 +123,6 @@ change(const struct inv_org *o, const char *method, const char *suffix, const ch
 	j = t_json(&r);
 	t_resp_free(&r);
 	return j;
-}
-
-/* The org's agents limit, through the limits check. */
-static long long
-agents_limit(const struct inv_org *o)
-{
-	char path[128];
-	cJSON *j;
-	long long v;
-
-	t_reset_rate_limits();
-	snprintf(path, sizeof(path), INV_API "/limits/%ld/check", o->id);
-	j = inv_api(o->key, "POST", path, "{\"resource\":\"agents\",\"quantity\":1}", 200);
-	v = t_jnum(j, "limit");
-	cJSON_Delete(j);
-	return v;
 }
 
 /* The billing overview shows the entitlement per seat want. */
@@ -237,7 +177,7 @@ price_changes(const struct inv_org *o, const char *price, char *out, size_t n)
 	cJSON *log, *e, *p, *items, *it;
 	int count = 0;
 
-	snprintf(path, sizeof(path), "/v1/subscriptions/%s", row(o, "stripe_subscription_id"));
+	snprintf(path, sizeof(path), "/v1/subscriptions/%s", inv_sub_row(o, "stripe_subscription_id"));
 	snprintf(out, n, "(no such request)");
 	log = inv_fake("GET", "/_fake/requests", NULL, 200);
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(log, "data")) {
@@ -272,14 +212,14 @@ still_free(const struct inv_org *o, const char *price)
 {
 	char fp[96];
 
-	ck_assert_str_eq(row(o, "plan_code"), "free");
-	ck_assert_str_eq(row(o, "seats"), "2");
-	ck_assert_str_eq(row(o, "stripe_price_id"), price);
-	ck_assert_str_eq(row(o, "status"), "active");
+	ck_assert_str_eq(inv_sub_row(o, "plan_code"), "free");
+	ck_assert_str_eq(inv_sub_row(o, "seats"), "2");
+	ck_assert_str_eq(inv_sub_row(o, "stripe_price_id"), price);
+	ck_assert_str_eq(inv_sub_row(o, "status"), "active");
 	ck_assert_str_eq(fake_price(o, fp, sizeof(fp)), price);
-	ck_assert_int_eq(agents_limit(o), 10);
+	ck_assert_int_eq(inv_agents_limit(o), 10);
 	entitlement_is(o, 100);
-	ck_assert_int_eq(pool_granted(o), 200);
+	ck_assert_int_eq(inv_pool_granted(o), 200);
 	ck_assert_int_eq(grants(o, "seats"), 0);
 	ck_assert_int_eq(plan_moves(o, "free", "business"), 0);
 	ck_assert_int_eq(audits(o, "subscription.update"), 0);
@@ -293,8 +233,8 @@ START_TEST(upgrade_declined_changes_nothing)
 	int calls;
 
 	free_org(&o, "upg-decline");
-	snprintf(price, sizeof(price), "%s", row(&o, "stripe_price_id"));
-	declining_card(&o);
+	snprintf(price, sizeof(price), "%s", inv_sub_row(&o, "stripe_price_id"));
+	inv_declining_card(&o);
 
 	j = change(&o, "PUT", "/upgrade", "{\"plan\":\"business\"}", "upg-decline-1", 402);
 	e = cJSON_GetObjectItem(j, "error");
@@ -312,7 +252,7 @@ START_TEST(upgrade_declined_changes_nothing)
 	/* Its proration invoice is voided: the change can never apply later. */
 	ck_assert_int_eq(update_invoices(&o, st, sizeof(st)), 1);
 	ck_assert_str_eq(st, "void");
-	j = fake_sub(&o);
+	j = inv_fake_sub(&o);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "pending_update")));
 	ck_assert_str_eq(str(j, "status"), "active");
 	cJSON_Delete(j);
@@ -351,16 +291,16 @@ START_TEST(upgrade_paid_applies_once)
 	/* Every webhook delivered twice, then again: the plan moved once. */
 	inv_fake_ctl("/_fake/webhooks/deliver", "{\"duplicate\":2}");
 	inv_deliver();
-	ck_assert_str_eq(row(&o, "plan_code"), "business");
+	ck_assert_str_eq(inv_sub_row(&o, "plan_code"), "business");
 	business_price(bp, sizeof(bp));
-	ck_assert_str_eq(row(&o, "stripe_price_id"), bp);
+	ck_assert_str_eq(inv_sub_row(&o, "stripe_price_id"), bp);
 	ck_assert_str_eq(fake_price(&o, fp, sizeof(fp)), bp);
-	ck_assert_int_eq(agents_limit(&o), 500);
+	ck_assert_int_eq(inv_agents_limit(&o), 500);
 	entitlement_is(&o, 2000);
 	ck_assert_int_eq(audits(&o, "subscription.update"), 1);
 	ck_assert_int_eq(plan_moves(&o, "free", "business"), 1);
 	/* Same seats, same period: an upgrade alone grants nothing until the renewal. */
-	ck_assert_int_eq(pool_granted(&o), 200);
+	ck_assert_int_eq(inv_pool_granted(&o), 200);
 	ck_assert_int_eq(grants(&o, "seats"), 0);
 	/* The replay answers the first result. */
 	j = change(&o, "PATCH", "", "{\"plan\":\"business\"}", "upg-paid-1", 200);
@@ -386,7 +326,7 @@ START_TEST(upgrade_with_seats_grants_once)
 	inv_deliver();
 	ck_assert_int_eq(grants(&o, "seats"), 1);
 	/* 2 × 2000 × (period left / period): the period began seconds ago. */
-	g = pool_granted(&o) - 200;
+	g = inv_pool_granted(&o) - 200;
 	ck_assert_msg(g >= 3990 && g <= 4000, "seat grant %lld", g);
 	ck_assert_int_eq(audits(&o, "credits.seat_grant"), 1);
 	ck_assert_int_eq(plan_moves(&o, "free", "business"), 1);
@@ -406,8 +346,8 @@ START_TEST(upgrade_pending_webhook_keeps_plan)
 	int i;
 
 	free_org(&o, "upg-pending");
-	snprintf(price, sizeof(price), "%s", row(&o, "stripe_price_id"));
-	declining_card(&o);
+	snprintf(price, sizeof(price), "%s", inv_sub_row(&o, "stripe_price_id"));
+	inv_declining_card(&o);
 	ck_assert_int_eq(t_fake("POST", "/_fake/faults",
 	    "{\"status\":500,\"count\":20,\"method\":\"POST\",\"path_prefix\":\"/v1/invoices/\"}",
 	    NULL, NULL), 200);
@@ -416,7 +356,7 @@ START_TEST(upgrade_pending_webhook_keeps_plan)
 	ck_assert_int_eq(t_fake("DELETE", "/_fake/faults", NULL, NULL, NULL), 200);
 
 	/* Stripe holds the upgrade, unpaid. */
-	j = fake_sub(&o);
+	j = inv_fake_sub(&o);
 	pu = cJSON_GetObjectItem(j, "pending_update");
 	ck_assert(cJSON_IsObject(pu));
 	it = cJSON_GetArrayItem(cJSON_GetObjectItem(pu, "subscription_items"), 0);
@@ -429,7 +369,7 @@ START_TEST(upgrade_pending_webhook_keeps_plan)
 		inv_fake_ctl("/_fake/webhooks/deliver", "{\"duplicate\":2}");
 	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM webhook_events e WHERE"
 	    " e.type = 'customer.subscription.updated' AND e.status NOT IN ('processed', 'skipped')"
-	    " AND e.object_id = '%s'", row(&o, "stripe_subscription_id")), "0");
+	    " AND e.object_id = '%s'", inv_sub_row(&o, "stripe_subscription_id")), "0");
 	still_free(&o, price);
 
 	/* Voided later (as Stripe does when it expires): still Free. */
@@ -457,18 +397,18 @@ START_TEST(immediate_downgrade_costing_more_declined)
 	    "\"payment_method\":\"pm_card_visa\"}", 201);
 	cJSON_Delete(j);
 	inv_deliver();
-	snprintf(price, sizeof(price), "%s", row(&o, "stripe_price_id"));
-	declining_card(&o);
+	snprintf(price, sizeof(price), "%s", inv_sub_row(&o, "stripe_price_id"));
+	inv_declining_card(&o);
 	j = change(&o, "PATCH", "", "{\"plan\":\"pro\",\"immediate\":true}", "upg-down-1", 402);
 	ck_assert_str_eq(str(cJSON_GetObjectItem(j, "error"), "code"), "card_declined");
 	cJSON_Delete(j);
 	inv_deliver();
-	ck_assert_str_eq(row(&o, "plan_code"), "business");
-	ck_assert_str_eq(row(&o, "stripe_price_id"), price);
+	ck_assert_str_eq(inv_sub_row(&o, "plan_code"), "business");
+	ck_assert_str_eq(inv_sub_row(&o, "stripe_price_id"), price);
 	ck_assert_str_eq(fake_price(&o, fp, sizeof(fp)), price);
-	ck_assert_int_eq(agents_limit(&o), 500);
+	ck_assert_int_eq(inv_agents_limit(&o), 500);
 	ck_assert_int_eq(plan_moves(&o, "business", "pro"), 0);
-	ck_assert_int_eq(pool_granted(&o), 4000);
+	ck_assert_int_eq(inv_pool_granted(&o), 4000);
 }
 END_TEST
 
