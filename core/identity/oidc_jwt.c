@@ -66,7 +66,11 @@ jstr(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* A NumericDate member: 1 and *t when present and a finite number, 0 when absent, -1 bad. */
+/*
+ * A NumericDate member: 1 and *t when present and a finite number, 0 when
+ * absent, -1 bad. A double, not an integer: RFC 7519 lets NumericDate
+ * carry fractions of a second, and these are times, never money.
+ */
 static int
 jtime(const cJSON *o, const char *name, double *t)
 {
