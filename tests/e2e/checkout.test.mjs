@@ -8,19 +8,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember, newPage, signIn } from "./lib.mjs";
+import { BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember, newPage, signIn, deliverWebhooks } from "./lib.mjs";
 
 const FAKE = process.env.OB_TEST_STRIPE_FAKE;
 let browser;
 before(async () => ({ browser } = await openBrowser()));
 after(async () => browser && (await browser.close()));
-
-async function deliverWebhooks() {
-  const r = await fetch(`${FAKE}/_fake/webhooks/deliver`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: "{}",
-  });
-  assert.equal(r.status, 200);
-}
 
 test("billing manager subscribes through Checkout with a card", { skip: (!haveCli || !FAKE) && "needs ORGBILL_CONFIG and the Stripe fake" }, async () => {
   const tag = `e2e-co-${Date.now()}`;

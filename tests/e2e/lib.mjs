@@ -110,6 +110,15 @@ export async function signedIn(browser, email, { password = passwordOf(email), v
   return { ctx, page };
 }
 
+// The Stripe fake delivers the webhooks it has queued now (as Stripe would
+// on its own); throws unless it answers 200.
+export async function deliverWebhooks() {
+  const r = await fetch(`${process.env.OB_TEST_STRIPE_FAKE}/_fake/webhooks/deliver`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: "{}",
+  });
+  if (r.status !== 200) throw new Error(`webhook delivery: ${r.status}`);
+}
+
 // The orgbill CLI of the stack under test is usable (it needs the stack's
 // settings, ORGBILL_CONFIG, which tests/run-all.sh sets).
 export const haveCli = !!process.env.ORGBILL_CONFIG;

@@ -7,7 +7,7 @@
 // fake.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember, newPage, signIn } from "./lib.mjs";
+import { BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember, newPage, signIn, deliverWebhooks } from "./lib.mjs";
 
 const FAKE = process.env.OB_TEST_STRIPE_FAKE;
 const KEY = process.env.STRIPE_SECRET_KEY || "sk_test_fake";
@@ -24,13 +24,6 @@ async function stripe(method, path, form) {
   });
   assert.equal(r.status, 200, `${method} ${path}: ${r.status}`);
   return r.json();
-}
-
-async function deliverWebhooks() {
-  const r = await fetch(`${FAKE}/_fake/webhooks/deliver`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: "{}",
-  });
-  assert.equal(r.status, 200);
 }
 
 test("a purchase form sent twice buys and charges once", { skip: (!haveCli || !FAKE) && "needs ORGBILL_CONFIG and the Stripe fake" }, async () => {

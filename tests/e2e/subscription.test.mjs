@@ -5,7 +5,7 @@
 // hour), made with the orgbill CLI of the stack under test.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember, newPage, signIn } from "./lib.mjs";
+import { BASE, openBrowser, watchProblems, shot, haveCli, makeOrg, makeMember, newPage, signIn, deliverWebhooks } from "./lib.mjs";
 
 let browser;
 before(async () => ({ browser } = await openBrowser()));
@@ -53,10 +53,7 @@ test("billing manager buys, previews seats, cancels and reactivates", { skip: !h
   await page.locator("#cardNumber").fill("4242 4242 4242 4242");
   await page.locator("#submit").click();
   await page.waitForURL(/\/subscription\/checkout\/return/);
-  const dr = await fetch(`${process.env.OB_TEST_STRIPE_FAKE}/_fake/webhooks/deliver`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: "{}",
-  });
-  assert.equal(dr.status, 200);
+  await deliverWebhooks();
   await page.goto(`${BASE}/subscription`);
   assert.match(await page.locator("#billing-hero").innerText(), /Business/);
   assert.match(await page.locator('#billing-hero [data-k="seats"]').innerText(), /0 \/ 2/);
