@@ -11,6 +11,8 @@
 # OB_SUITES="credits subscriptions" runs only those integration suites
 # against the stack (no unit, fuzz, fake or browser steps): the quick loop
 # while working on one area; make check always runs everything.
+# OB_E2E="console_money credits" (with OB_SUITES, which may then be "none")
+# adds only those browser test files (tests/e2e/NAME.test.mjs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-build}
@@ -99,8 +101,14 @@ export OB_TEST_STAFF_PASSWORD
 export OB_TEST_SMTP_URL=smtp://127.0.0.1:$OB_SMTP_PORT OB_TEST_SMTP_DIR=$RUN/mail
 export OB_TEST_OIDC_URL=http://127.0.0.1:$OB_OIDC_PORT
 
-# shellcheck disable=SC2086 # SUITES is a list of names
-step "integration (asan+ubsan)" "$B/asan/test-integration" $SUITES
+if [ "$SUITES" != none ]; then
+	# shellcheck disable=SC2086 # SUITES is a list of names
+	step "integration (asan+ubsan)" "$B/asan/test-integration" $SUITES
+fi
+if [ -n "$SUITES" ] && [ -n "${OB_E2E:-}" ]; then
+	# shellcheck disable=SC2086 # OB_E2E is a list of names
+	step "browser (chromium): $OB_E2E" tests/e2e/run.sh "$B" $OB_E2E
+fi
 if [ -z "$SUITES" ] && [ -f tests/stripe-fake/package.json ]; then
 	step "stripe fake" sh -c 'cd tests/stripe-fake && npm test --silent'
 fi
