@@ -53,7 +53,7 @@ BINS      := $(O)/orgbill-app $(O)/orgbill-webhook $(O)/orgbill
 GEN       := $(O)/gen/ob_schema.h $(O)/gen/ob_stmt_modules.def
 STMT_DEFS := $(sort $(wildcard core/stmt_*.def core/*/stmt_*.def))
 
-.PHONY: all check demo bench install clean unit static deps fuzz
+.PHONY: all check demo bench install clean unit static deps fuzz chaos
 all: $(LIB) $(BINS) static
 
 $(O)/obj/%.o: %.c $(GEN)
@@ -166,6 +166,13 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@deploy/demo.sh $(O)
+
+# make chaos: the fault drill and the restore drill at length on the plain
+# build (docs/RELIABILITY.md); make check runs a shorter one.
+CHAOS_SECONDS ?= 300
+chaos: deps
+	@$(MAKE) --no-print-directory all
+	@tests/chaos/run.sh $(O) $(CHAOS_SECONDS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -5,6 +5,8 @@
 # the run directory is touched (no system service, no system config).
 #
 #   deploy/stack.sh start|stop|status|pg-start|pg-stop|pg-restart RUN_DIR
+#   deploy/stack.sh pool-restart RUN_DIR app|webhook   (after its master died)
+#   deploy/stack.sh nginx-reload|nginx-restart RUN_DIR
 #
 # Environment (defaults in brackets):
 #   OB_BIN_DIR [build]          where orgbill, orgbill-app, orgbill-webhook are
@@ -18,6 +20,9 @@
 #   OB_SEED [0]                 1: load the demo data set after migrating
 #   OB_JOBS [0]                 1: also run `orgbill jobs` (the demo does;
 #                               tests run it themselves, with --once)
+#   OB_PG_ARCHIVE [0]           1: the new cluster archives its WAL into
+#                               the directory RUN/wal-archive-dir names
+#                               (deploy/backup.sh; the restore drill)
 set -eu
 
 cmd=${1:?usage: stack.sh start|stop|status|pg-start|pg-stop|pg-restart RUN_DIR}
@@ -120,6 +125,13 @@ drop_shared() {
 	rm -f "$RUN/shared-dir" "$RUN/pgsock" 2>/dev/null || true
 }
 
+# The cluster's postmaster is running (alive: a zombie is not).
+pg_running() {
+	[ -f "$PG_DIR/postmaster.pid" ] || return 1
+	pid=$(head -n1 "$PG_DIR/postmaster.pid" 2>/dev/null)
+	[ -n "$pid" ] && alive "$pid"
+}
+
 pg_start() {
 	[ -n "$PGBIN" ] || die "no PostgreSQL server found (deploy/install-deps.sh installs it)"
 	make_shared
@@ -148,13 +160,38 @@ synchronous_commit = on
 log_min_messages = warning
 log_min_error_statement = error
 PGCONF
+		if [ "${OB_PG_ARCHIVE:-0}" = 1 ]; then
+			# Beside the cluster, where the postgres user can write.
+			wal=$PG_DIR-wal
+			mkdir -p "$wal"
+			[ "$(id -u)" -ne 0 ] || chown postgres "$wal"
+			echo "$wal" >"$RUN/wal-archive-dir"
+			cat >>"$PG_DIR/postgresql.conf" <<PGCONF
+wal_level = replica
+archive_mode = on
+archive_command = 'test ! -f $wal/%f && cp %p $wal/%f'
+PGCONF
+		fi
 	fi
-	if as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
+	if pg_running; then
 		return 0
 	fi
+	# A postmaster killed with -9 leaves its lock file, and where nothing
+	# reaps it (a container without an init) a zombie with its pid, which
+	# pg_ctl and PostgreSQL take for a running server: the file goes.
+	rm -f "$PG_DIR/postmaster.pid"
 	as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" -l "$PG_LOG" -w -t 60 \
 	    -o "-p $PG_PORT -k $PG_SOCK" start >/dev/null ||
 		die "PostgreSQL did not start (see $PG_LOG)"
+	# A restored cluster (deploy/backup.sh restore) answers read-only while
+	# it replays the archive: wait until it is the primary.
+	i=0
+	until [ "$("$PGBIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U orgbill -d postgres -Atqc \
+	    "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || die "PostgreSQL is still recovering (see $PG_LOG)"
+		sleep 0.1
+	done
 	if ! "$PGBIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U orgbill -d postgres -Atqc \
 	    "SELECT 1 FROM pg_database WHERE datname = 'orgbill'" | grep -q 1; then
 		"$PGBIN/createdb" -h "$PG_SOCK" -p "$PG_PORT" -U orgbill orgbill
@@ -167,9 +204,12 @@ PGCONF
 }
 
 pg_stop() {
-	if [ -f "$PG_DIR/PG_VERSION" ] &&
-	    as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
-		as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" -m fast -w -t 60 stop >/dev/null
+	if [ -f "$PG_DIR/PG_VERSION" ] && pg_running; then
+		# A fast shutdown that does not finish (one asked for during
+		# crash recovery can wait for ever) becomes an immediate one: the
+		# next start recovers from the WAL, as after a crash.
+		as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" -m fast -w -t 30 stop >/dev/null ||
+			as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" -m immediate -w -t 30 stop >/dev/null
 	fi
 }
 
@@ -317,15 +357,38 @@ start_smtp_sink() {
 	SMTP_SINK_PORT=$SMTP_PORT SMTP_SINK_DIR=$RUN/mail start_bg smtp-sink node "$sink"
 }
 
-start_workers() {
+start_pool() {
 	mkdir -p "$SOCKS"
+	rm -f "$SOCKS/$1.sock"
+	# spawn-fcgi binds the socket and execs the prefork master (-n: no
+	# fork of its own), exactly as the systemd units do.
+	start_bg "$1" spawn-fcgi -n -s "$SOCKS/$1.sock" -M 0666 -- \
+	    "$BIN/orgbill-$1" --config "$ENVFILE"
+}
+
+start_workers() {
 	for pool in app webhook; do
-		rm -f "$SOCKS/$pool.sock"
-		# spawn-fcgi binds the socket and execs the prefork master (-n: no
-		# fork of its own), exactly as the systemd units do.
-		start_bg "$pool" spawn-fcgi -n -s "$SOCKS/$pool.sock" -M 0666 -- \
-		    "$BIN/orgbill-$pool" --config "$ENVFILE"
+		start_pool "$pool"
 	done
+}
+
+# A pool's master is gone (killed): what systemd does then. Its workers
+# stop on their own when their master dies (they finish the request in
+# hand); any still there after 10 s are killed, then the pool starts again.
+pool_restart() {
+	case "$1" in app | webhook) ;; *) die "pool-restart: app or webhook" ;; esac
+	stop_pid "$1"
+	i=0
+	while pgrep -f "orgbill-$1 --config $ENVFILE" >/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	pkill -KILL -f "orgbill-$1 --config $ENVFILE" 2>/dev/null || true
+	start_pool "$1"
+}
+
+nginx_signal() {
+	nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -s "$1" 2>>"$LOGS/nginx-error.log"
 }
 
 start_nginx() {
@@ -429,7 +492,7 @@ status)
 			echo "$n: stopped"
 		fi
 	done
-	if as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
+	if pg_running; then
 		echo "postgres: running"
 	else
 		echo "postgres: stopped"
@@ -438,6 +501,12 @@ status)
 pg-start) pg_start ;;
 pg-stop) pg_stop ;;
 pg-restart) pg_stop; pg_start ;;
+pool-restart) pool_restart "${3:-}" ;;
+nginx-reload) nginx_signal reload ;;
+nginx-restart)
+	stop_pid nginx
+	start_nginx
+	;;
 *)
 	die "unknown command $cmd"
 	;;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,13 +36,23 @@ now_ms(void)
 static int
 slot_start(const struct ob_master_conf *mc, struct slot *s, const sigset_t *old)
 {
-	pid_t pid = fork();
+	pid_t master = getpid(), pid = fork();
 
 	if (pid < 0) {
 		ob_log(OB_LOG_ERROR, "fork", "%s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		/*
+		 * A worker whose master is killed (kill -9, OOM) stops as on
+		 * SIGTERM: it finishes the request in hand and exits, so the
+		 * restarted master (systemd) never shares the work with orphans
+		 * holding database connections. The check after prctl closes the
+		 * window where the master died before it took effect.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master)
+			_exit(0);
 		sigprocmask(SIG_SETMASK, old, NULL);
 		_exit(mc->worker(mc->arg));
 	}

@@ -69,6 +69,9 @@ if [ -z "$SUITES" ]; then
 	step "fuzz (webhook parsers, ${FUZZ_SECONDS:-20} s)" make --no-print-directory -s fuzz O="$B" FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 	# Before the test stack takes the ports: the stack from a 0700 directory.
 	step "stack from a private (0700) directory" tests/check-private-home.sh "$B"
+	# Faults under load, then a point-in-time restore (docs/RELIABILITY.md;
+	# make chaos runs it longer).
+	step "fault drill and restore drill (${CHAOS_SECONDS:-100} s)" tests/chaos/run.sh "$B/asan" "${CHAOS_SECONDS:-100}"
 fi
 
 rm -rf "$RUN"

@@ -245,6 +245,35 @@ START_TEST(allocation_resets_at_subscription_period)
 }
 END_TEST
 
+/*
+ * verify-ledger counts an allocation's use from the first day of its own
+ * period (the subscription's), not by the calendar month the usage rows
+ * carry: with a period that began mid-month the books balance.
+ */
+START_TEST(verify_ledger_allocation_in_subscription_period)
+{
+	struct alloc_org a;
+	struct t_resp r;
+
+	alloc_org_new("alloc-verify", &a);
+	/* Two days ago, or three when two days ago was the 1st. */
+	subscription_period(&a, "now() - CASE WHEN extract(day FROM now() - interval '2 days') = 1"
+	    " THEN interval '3 days' ELSE interval '2 days' END", "now() + interval '28 days'");
+	ck_assert_int_eq(deduct(&a, 30, &r), 200);
+	t_resp_free(&r);
+	ck_assert_int_eq(deduct(&a, 20, &r), 200);
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_valuef("SELECT used FROM credit_allocations WHERE org_id = %ld"
+	    " AND user_id = %ld", a.org, a.user), "50");
+	/* Other tests of this suite put allocations out of step on purpose:
+	 * only this member's rows are asked about. */
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM verify_credit_ledger() v"
+	    " JOIN credit_allocations x ON v.id = x.pool_id || ':' || x.user_id"
+	    " WHERE v.what = 'allocation.used' AND x.org_id = %ld AND x.user_id = %ld",
+	    a.org, a.user), "0");
+}
+END_TEST
+
 /* A subscription period that began 20 days ago has not ended: no reset,
  * whatever the calendar month did meanwhile. */
 START_TEST(allocation_keeps_within_subscription_period)
@@ -292,6 +321,7 @@ Suite *suspend_credits_suite(void)
 	tcase_add_test(tc, seats_plan_grant_counts_as_paid);
 	tcase_add_test(tc, allocation_resets_at_subscription_period);
 	tcase_add_test(tc, allocation_keeps_within_subscription_period);
+	tcase_add_test(tc, verify_ledger_allocation_in_subscription_period);
 	tcase_add_test(tc, allocation_calendar_month_without_subscription);
 	suite_add_tcase(s, tc);
 	return s;

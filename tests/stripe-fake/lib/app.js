@@ -41,7 +41,7 @@ function createApp(config) {
 
   function reset() {
     S = {
-      offset: 0, store: {}, events: [], pending: [], idem: new Map(), faults: [],
+      offset: 0, store: {}, events: [], pending: [], idem: new Map(), faults: [], redeliver: new Map(),
       log: [], applied: 0, received: 0, seq: 0, delivered: [],
     };
   }
@@ -1032,6 +1032,7 @@ function createApp(config) {
     const dup = Math.max(1, Number(opts.duplicate || 1));
     const results = [];
     for (const id of ids) {
+      let last = 0;
       for (let i = 0; i < dup; i++) {
         const ev = get('event', id);
         const payload = JSON.stringify(ev, null, 2);
@@ -1045,6 +1046,16 @@ function createApp(config) {
         } catch (e) { error = String(e.message || e); }
         results.push({ event: id, type: ev.type, status, error });
         S.delivered.push({ event: id, type: ev.type, status, at: Date.now() });
+        last = status;
+      }
+      // As Stripe retries a delivery the endpoint could not take (no
+      // answer, 429 or 5xx: it could not store the event), the event is
+      // delivered again with the next batch, at most 10 times. Deliveries
+      // to another URL or with another secret (tests of refusals) are not.
+      if ((last === 0 || last === 429 || last >= 500) && !opts.url && !opts.secret) {
+        const n = (S.redeliver.get(id) || 0) + 1;
+        S.redeliver.set(id, n);
+        if (n <= 10) S.pending.push(id);
       }
     }
     return { object: 'list', data: results };
