@@ -9,11 +9,26 @@
 
 #include "fcgi/api.h"
 #include "fcgi/fields.h"
+#include "fcgi/form_errors.h"
 #include "fcgi/input.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
 #include "fcgi/worker.h"
+
+/* The new key's form: its controls, and its failures in plain words. */
+static const struct ob_form_field key_controls[] = {
+	{ "name", "key-name", NULL },
+	{ "scope_read", "scope-read", "scopes" },
+	{ "scope_write", "scope-write", NULL },
+	{ "scope_meter", "scope-meter", NULL },
+	{ "scope_admin", "scope-admin", NULL },
+};
+static const struct ob_form_msg key_msgs[] = {
+	{ "invalid_name", NULL, "Shorten the name to 100 characters or fewer, on one line." },
+	{ "invalid_scopes", NULL, "Choose at least one scope: read, write, meter or admin." },
+};
+static const struct ob_form key_form = OB_FORM(key_controls, key_msgs);
 
 static int
 render_keys(struct ob_req *r, int status, const char *new_key, const struct ob_fail *f)
@@ -27,7 +42,15 @@ render_keys(struct ob_req *r, int status, const char *new_key, const struct ob_f
 	cJSON_AddBoolToObject(d, "has_keys", cJSON_GetArraySize(cJSON_GetObjectItem(list, "data")) > 0);
 	if (new_key != NULL)
 		cJSON_AddStringToObject(d, "new_key", new_key);
-	if (f != NULL)
+	if (f != NULL && r->ftab == &ob_h_apikey_create_form_fields) {
+		/* No scope ticked is core's to refuse; say it with the rest. */
+		if (!ob_form_get(r, "scope_read") && !ob_form_get(r, "scope_write") &&
+		    !ob_form_get(r, "scope_meter") && !ob_form_get(r, "scope_admin"))
+			(void)ob_form_error_add(d, &key_form, "scopes",
+			    ob_form_msg_for(&key_form, "invalid_scopes", "scopes"));
+		ob_form_errors_show(r, &key_form, f, d);	/* next to the fields */
+	}
+	else if (f != NULL)
 		ob_page_flash(d, "error", f->message);
 	ob_page_render(r, status, "pages/api_keys", d);
 	cJSON_Delete(d);

@@ -16,6 +16,7 @@
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
+#include "fcgi/form_errors.h"
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
@@ -91,6 +92,14 @@ ob_h_billing_hero(struct ob_req *r, cJSON *page)
 	return 0;
 }
 
+/* The seats form (preview and apply): its control, and its failures in plain words. */
+static const struct ob_form_field seat_controls[] = { { "seats", "seats-input", NULL } };
+static const struct ob_form_msg seat_msgs[] = {
+	{ "invalid_seats", NULL, "Enter a whole number of seats from 1 to 100000." },
+	{ "invalid_integer", NULL, "Enter a whole number of seats from 1 to 100000." },
+};
+static const struct ob_form seat_form = OB_FORM(seat_controls, seat_msgs);
+
 static int
 render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON *preview)
 {
@@ -107,7 +116,10 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 	}
 	d = ob_page_new(r, "Subscription", "subscription");
 	ob_h_billing_done_flash(r, d);
-	if (f != NULL)
+	if (f != NULL && (r->ftab == &ob_h_subscription_preview_form_fields ||
+	    r->ftab == &ob_h_subscription_change_form_fields))
+		ob_form_errors_show(r, &seat_form, f, d);	/* seats: next to the field */
+	else if (f != NULL)
 		ob_page_flash(d, "error", f->message);
 	hero(d, sub);
 	st = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "status"));

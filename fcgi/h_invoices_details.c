@@ -11,12 +11,43 @@
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
+#include "fcgi/form_errors.h"
 #include "fcgi/handoff.h"
 #include "fcgi/input.h"
 #include "invoices/invoices.h"
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
+
+/* The details form's controls, and its failures in plain words. */
+static const struct ob_form_field details_controls[] = {
+	{ "email", "bd-email", NULL },
+	{ "line1", "bd-line1", "address[line1]" },
+	{ "line2", "bd-line2", "address[line2]" },
+	{ "city", "bd-city", "address[city]" },
+	{ "state", "bd-state", "address[state]" },
+	{ "postal_code", "bd-pc", "address[postal_code]" },
+	{ "country", "bd-country", "address[country]" },
+	{ "tax_id", "bd-tax", NULL },
+	{ "po_number", "bd-po", NULL },
+	{ "invoice_notes", "bd-notes", NULL },
+};
+static const struct ob_form_msg details_msgs[] = {
+	{ "invalid_email", NULL, "Enter an e-mail address like name@example.com." },
+	{ "invalid_country", NULL, "Enter the two-letter country code, like DE or US." },
+	{ "parameter_too_long", "email", "Shorten the e-mail address to 320 characters or fewer." },
+	{ "parameter_too_long", "address[line1]", "Shorten the address line to 200 characters or fewer." },
+	{ "parameter_too_long", "address[line2]", "Shorten the address line to 200 characters or fewer." },
+	{ "parameter_too_long", "address[city]", "Shorten the city to 100 characters or fewer." },
+	{ "parameter_too_long", "address[state]", "Shorten the state or region to 100 characters or fewer." },
+	{ "parameter_too_long", "address[postal_code]", "Shorten the postal code to 20 characters or fewer." },
+	{ "parameter_too_long", "address[country]", "Enter the two-letter country code, like DE or US." },
+	{ "parameter_too_long", "tax_id", "Shorten the tax id to 30 characters or fewer." },
+	{ "parameter_too_long", "po_number", "Shorten the PO number to 30 characters or fewer." },
+	{ "parameter_too_long", "invoice_notes", "Shorten the notes to 500 characters or fewer." },
+	{ "parameter_invalid", NULL, "Remove the tab or other control character: plain text only." },
+};
+static const struct ob_form details_form = OB_FORM(details_controls, details_msgs);
 
 static int
 render_details(struct ob_req *r, int status, const struct ob_fail *f, const cJSON *posted)
@@ -27,7 +58,12 @@ render_details(struct ob_req *r, int status, const struct ob_fail *f, const cJSO
 		return -1;
 	d = ob_page_new(r, "Billing details", "invoices");
 	ob_h_inv_done_flash(r, d);
-	if (f != NULL)
+	if (f != NULL && posted != NULL) {
+		/* Every field's problem next to it, at once. */
+		(void)ob_form_error_each(d, &details_form, posted, ob_invoices_details_check);
+		ob_form_error_fail(d, &details_form, f);
+		(void)ob_form_error_done(d, &details_form);
+	} else if (f != NULL)
 		ob_page_flash(d, "error", f->message);
 	if (posted != NULL) {
 		cJSON_Delete(det);

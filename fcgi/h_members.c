@@ -9,6 +9,7 @@
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
+#include "fcgi/form_errors.h"
 #include "fcgi/input.h"
 #include "identity/invite.h"
 #include "identity/mutation.h"
@@ -42,6 +43,20 @@ add_invitations(struct ob_req *r, cJSON *d)
 	return 0;
 }
 
+/* The invitation form's controls, and its failures in plain words. */
+static const struct ob_form_field invite_controls[] = {
+	{ "email", "invite-email", NULL },
+	{ "role", "invite-role", NULL },
+	{ "department", "invite-dept", NULL },
+};
+static const struct ob_form_msg invite_msgs[] = {
+	{ "invalid_email", NULL, "Enter an e-mail address like name@example.com." },
+	{ "invalid_role", NULL, "Choose a role: owner, admin, billing or member." },
+	{ "invalid_department", NULL, "Shorten the department to 100 characters or fewer." },
+	{ "already_member", NULL, "This person is already a member: choose another e-mail address." },
+};
+static const struct ob_form invite_form = OB_FORM(invite_controls, invite_msgs);
+
 static int
 render_members(struct ob_req *r, int status, const struct ob_fail *f)
 {
@@ -71,7 +86,9 @@ render_members(struct ob_req *r, int status, const struct ob_fail *f)
 	cJSON_AddItemReferenceToObject(d, "members", data);
 	cJSON_AddBoolToObject(d, "can_manage", ob_authz_can(r, OB_ACT_MEMBERS_MANAGE));
 	cJSON_AddBoolToObject(d, "members_see_billing", r->who.members_see_billing);
-	if (f != NULL)
+	if (f != NULL && r->ftab == &ob_h_member_invite_form_fields)
+		ob_form_errors_show(r, &invite_form, f, d);	/* next to the fields */
+	else if (f != NULL)
 		ob_page_flash(d, "error", f->message);
 	ob_page_render(r, status, "pages/members", d);
 	cJSON_Delete(d);
