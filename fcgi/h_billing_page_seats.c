@@ -11,6 +11,7 @@
 
 #include "fcgi/api.h"
 #include "fcgi/fields.h"
+#include "fcgi/form_lines.h"
 #include "fcgi/input.h"
 #include "fcgi/page.h"
 #include "fcgi/worker.h"
@@ -29,8 +30,10 @@ render_seats(struct ob_req *r, int status, const struct ob_fail *f, cJSON *error
 		return -1;
 	d = ob_page_new(r, "Seats", "seats");
 	ob_h_billing_done_flash(r, d);
-	if (f != NULL)
-		ob_page_flash(d, "error", f->message);
+	if (errors != NULL)
+		ob_form_lines_tidy(errors);	/* by line, each message once */
+	if (f != NULL && cJSON_GetArraySize(errors) == 0)
+		ob_page_flash(d, "error", f->message);	/* else the rows say it */
 	cJSON_ArrayForEach(dep, cJSON_GetObjectItem(list, "departments"))
 		cJSON_ArrayForEach(m, cJSON_GetObjectItem(dep, "members"))
 			cJSON_AddStringToObject(m, "csrf", r->csrf);
@@ -43,6 +46,7 @@ render_seats(struct ob_req *r, int status, const struct ob_fail *f, cJSON *error
 	if (errors != NULL && cJSON_GetArraySize(errors) > 0)
 		cJSON_AddItemReferenceToObject(d, "bad_rows", errors);
 	cJSON_AddStringToObject(d, "csv", ob_form_get(r, "csv") ? ob_form_get(r, "csv") : "");
+	cJSON_AddBoolToObject(d, "csv_sent", ob_form_get(r, "csv") != NULL);
 	ob_h_billing_raw_to_text(d);
 	if (errors != NULL)
 		ob_h_billing_raw_to_text(errors);

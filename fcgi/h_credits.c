@@ -20,6 +20,7 @@
 #include "fcgi/api.h"
 #include "fcgi/authz.h"
 #include "fcgi/fields.h"
+#include "fcgi/form_lines.h"
 #include "billing/entitlement.h"
 #include "credits/credits.h"
 #include "base/idem.h"
@@ -52,6 +53,19 @@ overview(struct ob_req *r, int manager)
 
 /* ---- console ------------------------------------------------------------ */
 
+/* The bulk allocation form refused with f: all its bad lines beside the box, the text kept. */
+static void
+bulk_errors(struct ob_req *r, cJSON *d, const struct ob_fail *f)
+{
+	const char *text = ob_form_get(r, "allocations");
+	cJSON *errs = cJSON_CreateArray();
+
+	(void)ob_form_bulk_alloc_check(&r->w->db, r->who.org_id, text, errs);	/* failed: f alone */
+	ob_form_lines_show(d, "allocations", "bulk", text, errs, f);
+	cJSON_AddBoolToObject(d, "bulk_open", 1);
+	cJSON_Delete(errs);
+}
+
 static int
 render_page(struct ob_req *r, int status, const struct ob_fail *f)
 {
@@ -68,7 +82,9 @@ render_page(struct ob_req *r, int status, const struct ob_fail *f)
 		ob_page_flash(d, "success", "Extra-task settings saved.");
 	else if (saved != NULL && strcmp(saved, "allocations") == 0)
 		ob_page_flash(d, "success", "Allocations saved.");
-	if (f != NULL)
+	if (f != NULL && ob_form_get(r, "allocations") != NULL)
+		bulk_errors(r, d, f);	/* every bad line, next to the box */
+	else if (f != NULL)
 		ob_page_flash(d, "error", f->message);
 	ob_page_render(r, status, "pages/credits", d);
 	cJSON_Delete(d);

@@ -1,8 +1,8 @@
 /*
  * Console forms refused: every field's problem at once, next to its field
  * (aria-invalid, aria-describedby naming the message's id), in plain
- * words, with what was typed kept. Fresh orgs per test; the expected
- * markup and words by hand.
+ * words, with what was typed kept; bulk lines in line order, each message
+ * once. Fresh orgs per test; the expected markup and words by hand.
  */
 #include <check.h>
 #include <stdio.h>
@@ -171,6 +171,74 @@ START_TEST(seat_form_error_sits_at_the_seats_field)
 }
 END_TEST
 
+START_TEST(bulk_allocation_lists_every_bad_line_in_order)
+{
+	struct t_session s;
+	struct t_resp r;
+	char body[1024], text[512];
+	long org;
+
+	session_of_new_org("a11y-bulk", "owner", &org, &s);
+	/* Line 2 is no member, line 3 has no limit, line 5 no comma; 1 and 4 are fine. */
+	snprintf(text, sizeof(text), "%s, 10%%0Anobody%%40example.test, 5%%0A"
+	    "%s%%0A%s, 20%%0Ajust-words",
+	    t_sql_valuef("SELECT replace(u.email, '@', '%%40') FROM users u JOIN memberships m"
+	    " ON m.user_id = u.id WHERE m.org_id = %ld LIMIT 1", org),
+	    "x%40example.test",
+	    t_sql_valuef("SELECT replace(u.email, '@', '%%40') FROM users u JOIN memberships m"
+	    " ON m.user_id = u.id WHERE m.org_id = %ld LIMIT 1", org));
+	snprintf(body, sizeof(body), "csrf=%s&allocations=%s", s.csrf, text);
+	ck_assert_int_eq(t_form_as(s.cookie, "/credits/allocations", body, NULL, &r), 404);
+	has(&r, "aria-invalid=\"true\" aria-describedby=\"bulk-error bulk-lines\"");
+	has(&r, "Nothing was changed: fix the 3 lines listed below.");
+	{
+		const char *l2 = strstr(r.body.data, "<li>Line 2: ");
+		const char *l3 = strstr(r.body.data, "<li>Line 3: ");
+		const char *l5 = strstr(r.body.data, "<li>Line 5: ");
+
+		ck_assert_ptr_nonnull(l2);
+		ck_assert_ptr_nonnull(l3);
+		ck_assert_ptr_nonnull(l5);
+		ck_assert(l2 < l3 && l3 < l5);
+	}
+	ck_assert_int_eq(count(&r, "Nobody in this organization has this e-mail address."), 1);
+	ck_assert_int_eq(count(&r, "<li>Line 1: "), 0);
+	ck_assert_int_eq(count(&r, "<li>Line 4: "), 0);
+	/* The text is kept in the box, which stays open. */
+	has(&r, "nobody@example.test, 5\nx@example.test\n");
+	has(&r, "<details open>");
+	t_resp_free(&r);
+}
+END_TEST
+
+START_TEST(seat_csv_rows_in_line_order_each_once)
+{
+	struct t_session s;
+	struct t_resp r;
+	char body[512];
+	long org;
+
+	session_of_new_org("a11y-csv", "owner", &org, &s);
+	/* Line 2 is no member (found after parsing), line 3 is no address (found while parsing). */
+	snprintf(body, sizeof(body), "csrf=%s&csv=email%%0Aghost%%40example.test%%0Anot-an-address",
+	    s.csrf);
+	ck_assert_int_eq(t_form_as(s.cookie, "/seats/csv", body, NULL, &r), 400);
+	{
+		const char *l2 = strstr(r.body.data, "<li>Line 2: ");
+		const char *l3 = strstr(r.body.data, "<li>Line 3: ");
+
+		ck_assert_ptr_nonnull(l2);
+		ck_assert_ptr_nonnull(l3);
+		ck_assert(l2 < l3);
+	}
+	has(&r, "aria-invalid=\"true\" aria-describedby=\"bad-rows\"");
+	has(&r, "ghost@example.test\nnot-an-address</textarea>");
+	/* The rows say it; no second message above them. */
+	ck_assert_int_eq(count(&r, "are not valid; nothing was changed"), 0);
+	t_resp_free(&r);
+}
+END_TEST
+
 Suite *
 a11y_forms_suite(void)
 {
@@ -183,6 +251,8 @@ a11y_forms_suite(void)
 	tcase_add_test(tc, api_key_form_names_the_name_and_the_scopes);
 	tcase_add_test(tc, billing_details_form_shows_every_error_and_keeps_input);
 	tcase_add_test(tc, seat_form_error_sits_at_the_seats_field);
+	tcase_add_test(tc, bulk_allocation_lists_every_bad_line_in_order);
+	tcase_add_test(tc, seat_csv_rows_in_line_order_each_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
