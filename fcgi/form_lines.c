@@ -65,15 +65,16 @@ ob_form_lines_tidy(cJSON *errs)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
+	/* Back in order; one that repeats an earlier one goes. */
 	for (i = 0; i < n; i++) {
-		for (k = 0; k < i && !(v[k] != NULL && same(v[k], v[i])); k++)
+		for (k = 0; k < i && (v[k] == NULL || !same(v[k], v[i])); k++)
 			;
-		if (k < i)
+		if (k < i) {
 			cJSON_Delete(v[i]);
-		else
-			cJSON_AddItemToArray(errs, v[i]);
-		if (k < i)
 			v[i] = NULL;
+		} else {
+			cJSON_AddItemToArray(errs, v[i]);
+		}
 	}
 	free(v);
 }
