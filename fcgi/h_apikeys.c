@@ -49,9 +49,9 @@ render_keys(struct ob_req *r, int status, const char *new_key, const struct ob_f
 			(void)ob_form_error_add(d, &key_form, "scopes",
 			    ob_form_msg_for(&key_form, "invalid_scopes", "scopes"));
 		ob_form_errors_show(r, &key_form, f, d);	/* next to the fields */
-	}
-	else if (f != NULL)
+	} else if (f != NULL) {
 		ob_page_flash(d, "error", f->message);
+	}
 	ob_page_render(r, status, "pages/api_keys", d);
 	cJSON_Delete(d);
 	cJSON_Delete(list);

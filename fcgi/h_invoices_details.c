@@ -63,8 +63,9 @@ render_details(struct ob_req *r, int status, const struct ob_fail *f, const cJSO
 		(void)ob_form_error_each(d, &details_form, posted, ob_invoices_details_check);
 		ob_form_error_fail(d, &details_form, f);
 		(void)ob_form_error_done(d, &details_form);
-	} else if (f != NULL)
+	} else if (f != NULL) {
 		ob_page_flash(d, "error", f->message);
+	}
 	if (posted != NULL) {
 		cJSON_Delete(det);
 		det = cJSON_Duplicate(posted, 1);
