@@ -46,12 +46,12 @@ function fill(p, ids) {
 
 const slug = (p) => (p === "/" ? "overview" : p.slice(1).replace(/[^a-z0-9]+/gi, "-"));
 
-// The signed-out pages a visitor sees: the sign-in and SSO forms.
-test("the sign-in pages pass axe and fit a phone", async () => {
+// The signed-out pages a visitor sees: the landing page, the sign-in and SSO forms.
+test("the signed-out pages pass axe and fit a phone", async () => {
   const problems = [];
   for (const width of WIDTHS) {
     const { ctx, page } = await newPage(browser, { width, height: 860 });
-    for (const p of ["/login", "/sso"]) {
+    for (const p of ["/", "/login", "/sso"]) {
       await page.goto(`${BASE}${p}`);
       for (const v of await seriousViolations(page)) problems.push(`${p} @${width}: ${v}`);
       if (width < 500 && (await scrollsSideways(page)))
