@@ -145,3 +145,36 @@ test('webhooks: signed with generateTestHeaderString, verified by constructEvent
     assert.strictEqual((await f.ctl('GET', '/_fake/webhooks')).pending.length, 0);
   } finally { await f.close(); sink.close(); }
 });
+
+test('webhooks: a delivery the endpoint could not take (5xx) comes back with the next batch, up to 10 times', async () => {
+  let answer = 503;
+  const got = [];
+  const sink = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { got.push(answer); res.statusCode = answer; res.end(); });
+  });
+  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+  const f = await start({ webhookUrl: `http://127.0.0.1:${sink.address().port}/hook` });
+  try {
+    await f.api('POST', '/v1/customers', { email: 'r@example.com' });
+    const first = await f.ctl('POST', '/_fake/webhooks/deliver', {});
+    assert.deepStrictEqual(first.data.map((d) => d.status), [503]);
+    assert.deepStrictEqual((await f.ctl('GET', '/_fake/webhooks')).pending.map((e) => e.type), ['customer.created']);
+    answer = 200;
+    const second = await f.ctl('POST', '/_fake/webhooks/deliver', {});
+    assert.deepStrictEqual(second.data.map((d) => d.status), [200]);
+    assert.strictEqual((await f.ctl('GET', '/_fake/webhooks')).pending.length, 0);
+    // A 4xx (a refusal, not an outage) is not retried; nor is a delivery
+    // to another URL.
+    answer = 400;
+    await f.api('POST', '/v1/customers', { email: 's@example.com' });
+    await f.ctl('POST', '/_fake/webhooks/deliver', {});
+    assert.strictEqual((await f.ctl('GET', '/_fake/webhooks')).pending.length, 0);
+    // At most 10 deliveries of one event.
+    answer = 500;
+    await f.api('POST', '/v1/customers', { email: 't@example.com' });
+    for (let i = 0; i < 12; i++) await f.ctl('POST', '/_fake/webhooks/deliver', {});
+    assert.strictEqual(got.filter((s) => s === 500).length, 11);
+    assert.strictEqual((await f.ctl('GET', '/_fake/webhooks')).pending.length, 0);
+  } finally { await f.close(); sink.close(); }
+});
