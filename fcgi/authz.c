@@ -175,8 +175,8 @@ identify(struct ob_req *r)
 	return 0;
 }
 
-static void
-soft_identify(struct ob_req *r)
+void
+ob_authz_soft_identify(struct ob_req *r)
 {
 	const char *cookie = ob_cookie_get(r, OB_SESSION_COOKIE);
 
@@ -339,7 +339,7 @@ ob_authz(struct ob_req *r)
 		/* Public pages still know a signed-in visitor (the header shows
 		 * them); a bad or missing credential is simply anonymous here. */
 		if (ro->action != OB_ACT_WEBHOOK && ro->action != OB_ACT_PROBE)
-			soft_identify(r);
+			ob_authz_soft_identify(r);
 		return 0;
 	}
 	if (identify(r) != 0)

@@ -33,6 +33,14 @@ int ob_authz_can(const struct ob_req *r, enum ob_action a);
  */
 int ob_authz_org_read_only(const struct ob_req *r);
 
+/**
+ * Identify a session's user without refusing anything: a valid session
+ * cookie fills r->who (no org standing yet), anything else leaves the
+ * request anonymous. For public pages and error pages the gate did not
+ * reach.
+ */
+void ob_authz_soft_identify(struct ob_req *r);
+
 /** True if the request's Origin (when present) is our public origin. */
 int ob_authz_origin_ok(struct ob_req *r);
 

@@ -4,6 +4,7 @@
 #include "fcgi/ctx.h"
 
 #include "base/log.h"
+#include "fcgi/page.h"
 #include "stripe/client.h"
 
 /* The Stripe client's guard: refuse while the worker's connection is in a transaction. */
@@ -50,17 +51,9 @@ void
 ob_worker_error(struct ob_req *r, int status, const char *type,
     const char *code, const char *message, const char *param)
 {
-	cJSON *d;
-
 	if (ob_req_is_api(r) || r->w->tmpl == NULL) {
 		ob_resp_error(r, status, type, code, message, param);
 		return;
 	}
-	d = cJSON_CreateObject();
-	cJSON_AddNumberToObject(d, "status", status);
-	cJSON_AddStringToObject(d, "code", code);
-	cJSON_AddStringToObject(d, "message", message);
-	cJSON_AddStringToObject(d, "title", "Error");
-	ob_worker_render(r, status, "pages/error", d);
-	cJSON_Delete(d);
+	ob_page_error(r, status, code, message);
 }

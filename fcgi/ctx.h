@@ -43,7 +43,7 @@ struct ob_stripe *ob_worker_stripe(struct ob_worker *w);
 void ob_worker_render(struct ob_req *r, int status, const char *name,
     const cJSON *data);
 
-/** Answer an error the way the path expects: JSON under /api/, else a page. */
+/** Answer an error the way the path expects: JSON under /api/, else the console page (ob_page_error). */
 void ob_worker_error(struct ob_req *r, int status, const char *type,
     const char *code, const char *message, const char *param);
 

@@ -15,8 +15,11 @@ int ob_h_healthz(struct ob_req *r);
 /** GET /readyz: 200 when the database answers and the schema is current. */
 int ob_h_readyz(struct ob_req *r);
 
-/** GET /: the console's landing page. */
+/** GET /: the console's Overview (the dashboard, fcgi/dash.h); a landing page for visitors. */
 int ob_h_landing(struct ob_req *r);
+
+/** GET /api/v1/org-billing/dashboard/{org_id}: the Overview's view model as JSON (dash.h). */
+int ob_h_api_dashboard(struct ob_req *r);
 
 /** GET /login: the sign-in form. */
 int ob_h_login_form(struct ob_req *r);

@@ -7,6 +7,7 @@
 
 #include "fcgi/authz.h"
 #include "fcgi/input.h"
+#include "fcgi/nav.h"
 #include "identity/auth.h"
 #include "identity/org.h"
 #include "fcgi/when.h"
@@ -96,6 +97,7 @@ ob_page_new(struct ob_req *r, const char *title, const char *nav_key)
 			}
 		}
 	}
+	ob_nav_add(r, d, nav_key);
 	ob_page_flash_code(d, code, flashes, sizeof(flashes) / sizeof(flashes[0]));
 	return d;
 }
@@ -162,4 +164,58 @@ void
 ob_page_redirect_flash(struct ob_req *r, const char *path, const char *code)
 {
 	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "%s?flash=%s", path, code));
+}
+
+/* A same-origin path to go back to, from the Referer: "" if it is not ours. */
+static const char *
+back_path(struct ob_req *r)
+{
+	const char *ref = ob_header(r, "HTTP_REFERER"), *pub = r->w->cfg->public_url, *p;
+	size_t n;
+
+	if (ref == NULL || pub == NULL || (p = strstr(pub, "://")) == NULL)
+		return "";
+	/* The public URL's scheme://host[:port]; the Referer must start with it and a '/'. */
+	p = strchr(p + 3, '/');
+	n = p != NULL ? (size_t)(p - pub) : strlen(pub);
+	if (strncmp(ref, pub, n) != 0 || ref[n] != '/' || ref[n + 1] == '/')
+		return "";
+	ref += n;
+	if (strcmp(ref, r->uri != NULL ? r->uri : "") == 0 || strlen(ref) > 512)
+		return "";
+	return ref;
+}
+
+void
+ob_page_error(struct ob_req *r, int status, const char *code, const char *message)
+{
+	cJSON *d;
+	const char *back;
+
+	/* A page the gate never reached (no such route, wrong method) still
+	 * knows who is asking; not when the database is failing (5xx). */
+	if (status < 500 && r->who.kind == OB_PRINCIPAL_ANON && !r->has_session)
+		ob_authz_soft_identify(r);
+	/* An org that requires single sign-on shows none of its links to a
+	 * session the gate refused for that reason. */
+	if (strcmp(code, "sso_required") == 0) {
+		r->who.org_id = 0;
+		r->who.session_org_id = 0;
+		r->who.role = OB_ROLE_NONE;
+	}
+	if (status >= 500) {
+		memset(&r->who, 0, sizeof(r->who));
+		r->who.kind = OB_PRINCIPAL_ANON;
+	}
+	d = ob_page_new(r, "Error", NULL);
+	cJSON_AddNumberToObject(d, "status", status);
+	cJSON_AddStringToObject(d, "code", code);
+	cJSON_AddStringToObject(d, "message", message);
+	back = back_path(r);
+	if (*back != '\0')
+		cJSON_AddStringToObject(d, "back", back);
+	if (r->path != NULL && strlen(r->path) <= 512)
+		cJSON_AddStringToObject(d, "next", r->path);
+	ob_page_render(r, status, "pages/error", d);
+	cJSON_Delete(d);
 }

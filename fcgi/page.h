@@ -49,6 +49,16 @@ void ob_page_form_key(cJSON *d);
 /** A list page's next_cursor: the last item's id when list says it has more. */
 void ob_page_next_cursor(cJSON *d, const cJSON *list);
 
+/**
+ * Answer status with the console's error page (pages/error): code and
+ * message, the layout with the session when there is one (user menu, org
+ * switcher, the navigation the policy allows) — identified here if the
+ * gate never ran — a way back (the overview, and the previous page when
+ * the Referer is ours), and for an anonymous visitor a sign-in link that
+ * returns here. A 5xx page shows no session (the database may be down).
+ */
+void ob_page_error(struct ob_req *r, int status, const char *code, const char *message);
+
 /** Redirect (303) to path with ?flash=code (a known flash code). */
 void ob_page_redirect_flash(struct ob_req *r, const char *path, const char *code);
 
