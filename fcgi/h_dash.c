@@ -92,6 +92,11 @@ forecast_text(char *out, size_t n, const struct ob_dash_forecast *fc, const char
 {
 	switch (fc->status) {
 	case OB_DASH_FC_OK:
+		if (fc->days_left == 0) {
+			snprintf(out, n, "At %s credits a day (the last %d days' average), the "
+			    "balance runs out today.", avg, fc->days);
+			break;
+		}
 		snprintf(out, n, "At %s credits a day (the last %d days' average), the balance lasts "
 		    "%lld more day%s.", avg, fc->days, (long long)fc->days_left,
 		    fc->days_left == 1 ? "" : "s");

@@ -121,6 +121,7 @@ static const struct {
 	{ "GET", "/healthz", "AAAAAAAAAAAA" },
 	{ "GET", "/readyz", "AAAAAAAAAAAA" },
 	{ "GET", "/", "AAAAAAAAAAAA" },
+	{ "GET", API "/dashboard/{org_id}", "UAAAANNAFFAN" },
 	{ "GET", "/login", "AAAAAAAAAAAA" },
 	{ "POST", "/login", "AAAAAAAAAAAA" },
 	{ "POST", "/logout", "UAAAAAAUUUUU" },
