@@ -417,10 +417,10 @@ add_actions(struct ob_req *r, cJSON *o)
 		return;		/* keys never use the console */
 	action(r, arr, ob_num_json_or(b, "amount_due", 0) > 0 &&
 	    ob_authz_can(r, OB_ACT_PAYMENT_ACTION), "Pay the open invoice", "/invoices");
-	action(r, arr, !ro && ob_authz_can(r, OB_ACT_PAYMENT_ACTION), "Buy credits", "/invoices");
-	action(r, arr, !ro && ob_authz_can(r, OB_ACT_SUBSCRIPTION_CHANGE), "Change plan or seats",
+	action(r, arr, !ro && ob_authz_can(r, OB_ACT_PAYMENT_ACTION), "Top up the credit pool", "/invoices");
+	action(r, arr, !ro && ob_authz_can(r, OB_ACT_SUBSCRIPTION_CHANGE), "Change the plan or seat count",
 	    "/subscription");
-	action(r, arr, !ro && ob_authz_can(r, OB_ACT_BILLING_MANAGE), "Assign seats", "/seats");
+	action(r, arr, !ro && ob_authz_can(r, OB_ACT_BILLING_MANAGE), "Assign licenses", "/seats");
 	action(r, arr, !ro && ob_authz_can(r, OB_ACT_CREDITS_MANAGE), "Set member allowances",
 	    "/credits");
 	action(r, arr, !ro && ob_authz_can(r, OB_ACT_MEMBERS_MANAGE), "Invite a member", "/members");
@@ -428,7 +428,7 @@ add_actions(struct ob_req *r, cJSON *o)
 	    "/api-keys");
 	action(r, arr, !ob_authz_can(r, OB_ACT_CREDITS_MANAGE), "See your credit allowance",
 	    "/credits");
-	action(r, arr, !ob_authz_can(r, OB_ACT_MEMBERS_MANAGE), "See the members", "/members");
+	action(r, arr, !ob_authz_can(r, OB_ACT_MEMBERS_MANAGE), "View the member list", "/members");
 }
 
 cJSON *

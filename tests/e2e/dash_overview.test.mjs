@@ -10,11 +10,11 @@ after(async () => browser && (await browser.close()));
 
 // The next steps each demo login is offered, written from the policy's table.
 const ACTIONS = {
-  "owner@acme.test": ["Buy credits", "Change plan or seats", "Assign seats", "Set member allowances",
+  "owner@acme.test": ["Top up the credit pool", "Change the plan or seat count", "Assign licenses", "Set member allowances",
     "Invite a member", "Create an API key"],
-  "billing@acme.test": ["Buy credits", "Change plan or seats", "Assign seats", "Set member allowances",
-    "See the members"],
-  "member@acme.test": ["See your credit allowance", "See the members"],
+  "billing@acme.test": ["Top up the credit pool", "Change the plan or seat count", "Assign licenses", "Set member allowances",
+    "View the member list"],
+  "member@acme.test": ["See your credit allowance", "View the member list"],
 };
 
 for (const [email, actions] of Object.entries(ACTIONS)) {

@@ -354,7 +354,7 @@ START_TEST(sections_and_actions_follow_the_policy)
 	ck_assert_ptr_null(cJSON_GetObjectItem(o, "billing"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(o, "pending_invitations"));
 	ck_assert_ptr_null(alert_of(o, "pending_invitations"));
-	ck_assert_str_eq(actions_of(o), "See your credit allowance See the members");
+	ck_assert_str_eq(actions_of(o), "See your credit allowance View the member list");
 	cJSON_Delete(o);
 	/* Its page shows no amount due. */
 	ck_assert_int_eq(t_get_as(cookie, NULL, "/", &r), 200);
@@ -380,7 +380,8 @@ START_TEST(sections_and_actions_follow_the_policy)
 	ck_assert_ptr_nonnull(cJSON_GetObjectItem(o, "billing"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(o, "pending_invitations"));
 	ck_assert_str_eq(actions_of(o),
-	    "Buy credits Change plan or seats Assign seats Set member allowances See the members");
+	    "Top up the credit pool Change the plan or seat count Assign licenses Set member allowances "
+	    "View the member list");
 	cJSON_Delete(o);
 
 	/* Another tenant: its key and its owner find nothing here. */
@@ -402,9 +403,9 @@ START_TEST(owner_actions)
 	t_reset_rate_limits();
 	t_session_new("owner@acme.test", &s);
 	ck_assert_int_eq(dashboard(t_org_id("acme"), s.cookie, NULL, &o), 200);
-	ck_assert_ptr_nonnull(strstr(actions_of(o), "Change plan or seats Assign seats Set member "
-	    "allowances Invite a member Create an API key"));
-	ck_assert_ptr_null(strstr(actions_of(o), "See the members"));
+	ck_assert_ptr_nonnull(strstr(actions_of(o), "Change the plan or seat count Assign licenses "
+	    "Set member allowances Invite a member Create an API key"));
+	ck_assert_ptr_null(strstr(actions_of(o), "View the member list"));
 	ck_assert_ptr_nonnull(cJSON_GetObjectItem(o, "pending_invitations"));
 	cJSON_Delete(o);
 }
