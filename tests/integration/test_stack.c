@@ -35,9 +35,11 @@ START_TEST(stack_landing_page_and_headers)
 	ck_assert_int_eq(t_get("/", &r), 200);
 	ck_assert_str_eq(t_header(&r, "Content-Type"), "text/html; charset=utf-8");
 	ck_assert_ptr_nonnull(strstr(r.body.data, "<h1>Organization billing</h1>"));
-	/* The layout's frame: navigation and footer. */
-	ck_assert_ptr_nonnull(strstr(r.body.data, "href=\"/subscription\""));
-	ck_assert_ptr_nonnull(strstr(r.body.data, "href=\"/invoices\""));
+	/* The layout's frame: navigation (a visitor's: the overview only,
+	 * docs/CONSOLE.md), sign-in and footer. */
+	ck_assert_ptr_null(strstr(r.body.data, "href=\"/subscription\""));
+	ck_assert_ptr_null(strstr(r.body.data, "href=\"/invoices\""));
+	ck_assert_ptr_nonnull(strstr(r.body.data, "href=\"/login\""));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "class=\"footer\""));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "aria-current=\"page\">Overview"));
 	/* Security headers from nginx, cache policy and request id from us. */
