@@ -1,13 +1,14 @@
 /*
  * Navigation by policy (nav.h). The links are a fixed table; whether one
  * shows is asked of the router (which action its GET route performs) and
- * of the policy (ob_authz_can), never of roles directly.
+ * of the policy (ob_policy_decide, what the gate decides for a GET: a
+ * suspended org's reads stay open), never of roles directly.
  */
 #include "fcgi/nav.h"
 
 #include <string.h>
 
-#include "fcgi/authz.h"
+#include "identity/policy.h"
 #include "fcgi/ctx.h"
 #include "fcgi/router.h"
 
@@ -38,7 +39,7 @@ ob_nav_may_open(const struct ob_req *r, const char *href)
 		const struct ob_route *ro = &rt->routes[i];
 
 		if (strcmp(ro->method, "GET") == 0 && strcmp(ro->pattern, href) == 0)
-			return ob_authz_can(r, ro->action);
+			return ob_policy_decide(ro->action, &r->who) == OB_ALLOW;
 	}
 	return 0;
 }

@@ -2,8 +2,8 @@
  * The console's navigation as the policy allows it: each link names the
  * GET route it opens, and is shown only when the gate would let the
  * request's principal open that route (the route's action through
- * ob_authz_can, the check the gate makes). Nobody sees a link that would
- * answer 403 or 404.
+ * ob_policy_decide, the decision the gate makes for it; a GET stays open
+ * in a suspended org). Nobody sees a link that would answer 403 or 404.
  */
 #ifndef OB_NAV_H
 #define OB_NAV_H
@@ -22,7 +22,7 @@ void ob_nav_add(struct ob_req *r, cJSON *d, const char *current_key);
 
 /**
  * True if r's principal may open the GET route whose pattern is exactly
- * href, as the gate decides by the route's action (suspension included).
+ * href, as the gate decides by the route's action.
  * A path no GET route has is never allowed.
  */
 int ob_nav_may_open(const struct ob_req *r, const char *href);

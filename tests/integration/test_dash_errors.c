@@ -134,10 +134,45 @@ START_TEST(anonymous_error_offers_sign_in)
 }
 END_TEST
 
+/*
+ * A suspended org is read-only, but its pages stay readable: the owner
+ * still sees (and can open) every page link, API keys included; the
+ * Overview offers no step that would change anything, only the alert.
+ */
+START_TEST(suspended_org_keeps_its_page_links)
+{
+	static const char *const pages[] = { "/", "/subscription", "/seats", "/credits", "/invoices",
+		"/members", "/api-keys", "/activity" };
+	long org = t_org_new("dash-susp", NULL, NULL), owner = t_member_new(org, "owner", NULL);
+	char cookie[160], email[128];
+	struct t_resp r;
+	size_t i;
+
+	t_sqlf("UPDATE organizations SET billing_state = 'suspended', status = 'suspended',"
+	    " suspended_reason = 'billing: unpaid invoice' WHERE id = %ld", org);
+	snprintf(email, sizeof(email), "%s", t_sql_valuef("SELECT email FROM users WHERE id = %ld",
+	    owner));
+	t_reset_rate_limits();
+	ck_assert_int_eq(t_login(email, T_MEMBER_PASSWORD, cookie, sizeof(cookie)), 303);
+	ck_assert_int_eq(t_get_as(cookie, NULL, "/", &r), 200);
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+		ck_assert_msg(nav_has(&r, pages[i]), "no link to %s", pages[i]);
+	ck_assert(has(&r, "data-kind=\"suspended\""));
+	ck_assert(!has(&r, "Top up the credit pool"));
+	ck_assert(!has(&r, "Create an API key"));
+	ck_assert(!has(&r, "Invite a member"));
+	t_resp_free(&r);
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		ck_assert_msg(t_get_as(cookie, NULL, pages[i], &r) == 200, "%s", pages[i]);
+		t_resp_free(&r);
+	}
+}
+END_TEST
+
 Suite *
 dash_errors_suite(void)
 {
 	return t_suite("dash_errors", 60, T_TESTS(not_found_with_a_session,
 	    forbidden_shows_the_member_only_their_links, staff_get_the_staff_console_links,
-	    anonymous_error_offers_sign_in));
+	    anonymous_error_offers_sign_in, suspended_org_keeps_its_page_links));
 }
