@@ -181,7 +181,10 @@ back_path(struct ob_req *r)
 	if (strncmp(ref, pub, n) != 0 || ref[n] != '/' || ref[n + 1] == '/')
 		return "";
 	ref += n;
-	if (strcmp(ref, r->uri != NULL ? r->uri : "") == 0 || strlen(ref) > 512)
+	/* Not this page again, nothing a browser could read as another host
+	 * ("/\\host"), no control characters. */
+	if (strcmp(ref, r->uri != NULL ? r->uri : "") == 0 || strlen(ref) > 512 ||
+	    strpbrk(ref, "\\\t\r\n") != NULL)
 		return "";
 	return ref;
 }

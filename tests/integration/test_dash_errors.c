@@ -88,6 +88,12 @@ START_TEST(forbidden_shows_the_member_only_their_links)
 	    (const char *[]){ "Referer: https://evil.example/credits", NULL }, &r), 403);
 	ck_assert(!has(&r, "rel=\"prev\""));
 	t_resp_free(&r);
+	/* Nor one of ours that a browser would read as another host. */
+	snprintf(ref, sizeof(ref), "Referer: %s/\\evil.example/x", t_env("OB_TEST_BASE_URL"));
+	ck_assert_int_eq(t_call(s.cookie, NULL, "GET", "/invoices", NULL, NULL,
+	    (const char *[]){ ref, NULL }, &r), 403);
+	ck_assert(!has(&r, "rel=\"prev\""));
+	t_resp_free(&r);
 }
 END_TEST
 
