@@ -20,6 +20,8 @@
 #   OB_SEED [0]                 1: load the demo data set after migrating
 #   OB_JOBS [0]                 1: also run `orgbill jobs` (the demo does;
 #                               tests run it themselves, with --once)
+#   OB_PG_DIR []                the cluster's directory (default RUN/pg;
+#                               the fault drill's small disk)
 #   OB_PG_ARCHIVE [0]           1: the new cluster archives its WAL into
 #                               the directory RUN/wal-archive-dir names
 #                               (deploy/backup.sh; the restore drill)
@@ -67,7 +69,7 @@ as_pg() {
 # temporary files and a copy of the static files live in a directory of
 # their own, made with mktemp under /var/tmp (recorded in RUN/shared-dir)
 # and removed by `stop` (so the demo's database starts afresh next time).
-PG_DIR=$RUN/pg
+PG_DIR=${OB_PG_DIR:-$RUN/pg}
 PG_SOCK=$RUN/pgsock
 PG_LOG=$LOGS/postgres.log
 SOCKS=$RUN/sock
@@ -86,7 +88,7 @@ reachable() {
 
 use_shared() {
 	SHARED=$1
-	PG_DIR=$SHARED/pg
+	PG_DIR=${OB_PG_DIR:-$SHARED/pg}
 	PG_SOCK=$SHARED/pgsock
 	PG_LOG=$SHARED/postgres.log
 	SOCKS=$SHARED/sock
@@ -161,8 +163,8 @@ log_min_messages = warning
 log_min_error_statement = error
 PGCONF
 		if [ "${OB_PG_ARCHIVE:-0}" = 1 ]; then
-			# Beside the cluster, where the postgres user can write.
-			wal=$PG_DIR-wal
+			# Where the postgres user can write (not on the cluster's disk).
+			wal=${SHARED:-$RUN}/pg-wal
 			mkdir -p "$wal"
 			[ "$(id -u)" -ne 0 ] || chown postgres "$wal"
 			echo "$wal" >"$RUN/wal-archive-dir"

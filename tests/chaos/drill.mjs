@@ -126,12 +126,15 @@ const faultLog = [];
 async function inject(name) {
 	const f = { name, start: now(), end: null };
 	faultLog.push(f);
-	try { await FAULTS[name](st); } catch (e) { f.error = String(e.message || e); }
+	try {
+		const note = await FAULTS[name](st);
+		if (note) f.note = note;
+	} catch (e) { f.error = String(e.message || e); }
 	f.end = now();
 }
 const single = Object.keys(FAULTS);
 const overlapping = [["pg kill -9", "app worker kill -9"], ["nginx restart", "app master kill -9"],
-	["stripe 500s", "pg fast restart"]];
+	["stripe 500s", "pg fast restart"], ["disk full under PostgreSQL", "webhook master kill -9"]];
 
 let running = true;
 const unresolved = [];
@@ -317,7 +320,10 @@ console.log(`drill: ${figures.requests} requests (${figures.operations} operatio
 	`${figures.faults_injected} faults injected; lost ${lost}, duplicated ${figures.duplicated}; ` +
 	`${unresolved.length} unanswered requests resolved by retrying with their keys`);
 console.log(`drill: deductions ${accepted.length} accepted / ${refused.length} refused; purchases ${purchases.length} sent / ${granted.length} granted`);
-for (const [k, ms] of Object.entries(perKind)) console.log(`drill:   ${k.padEnd(28)} longest unavailability ${ms} ms`);
+for (const [k, ms] of Object.entries(perKind)) {
+	const note = faultLog.find((f) => f.name === k && f.note)?.note;
+	console.log(`drill:   ${k.padEnd(28)} ${note || `longest unavailability ${ms} ms`}`);
+}
 if (failures.length) {
 	console.log(`drill: FAILED\n  ${failures.slice(0, 40).join("\n  ")}`);
 	process.exit(1);

@@ -3,7 +3,7 @@
 // function that injects one and returns when the stack has been told to
 // recover, as systemd or an operator would).
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, rmSync } from "node:fs";
 import path from "node:path";
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";	// the stack's self-signed certificate
@@ -18,8 +18,11 @@ export function stackOf(run, bin) {
 	const shared = existsSync(path.join(run, "shared-dir")) ? readFileSync(path.join(run, "shared-dir"), "utf8").trim() : "";
 	return {
 		run, bin, env, base: env.ORGBILL_PUBLIC_URL, fake: env.STRIPE_API_BASE,
-		pgDir: shared ? path.join(shared, "pg") : path.join(run, "pg"),
+		pgDir: process.env.OB_PG_DIR || (shared ? path.join(shared, "pg") : path.join(run, "pg")),
 		pid: (name) => Number(readFileSync(path.join(run, "pids", `${name}.pid`), "utf8").trim()),
+		// A small file system of its own under the cluster (run.sh mounts
+		// one when it runs as root): the disk that fills up.
+		walMount: process.env.OB_CHAOS_WAL_MOUNT || "",
 	};
 }
 
@@ -143,6 +146,19 @@ export const FAULTS = {
 	},
 	"nginx reload": async (st) => { await stack(st, "nginx-reload"); },
 	"nginx restart": async (st) => { await stack(st, "nginx-restart"); },
+	"disk full under PostgreSQL": async (st) => {
+		if (!st.walMount) return "skipped: needs root to mount a small file system";
+		// Fill it: PostgreSQL cannot extend a table (the write fails, 503)
+		// or write WAL (PANIC and restart); then free it and start
+		// PostgreSQL again if it gave up meanwhile.
+		try {
+			execFileSync("dd", ["if=/dev/zero", `of=${st.walMount}/fill`, "bs=1M"], { stdio: "ignore" });
+		} catch { /* "No space left on device": full */ }
+		await sleep(4000);
+		rmSync(`${st.walMount}/fill`, { force: true });
+		await pgStart(st);
+		return "";
+	},
 	"stripe 500s": async (st) => {
 		await fake(st, "POST", "/_fake/faults", { status: 500, count: 3 });
 		await sleep(2000);
