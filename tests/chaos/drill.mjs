@@ -106,6 +106,15 @@ function seats() {
 		{ headers: { ...auth(adminKey), "idempotency-key": key }, json: { seats: n } }));
 }
 
+function plan() {
+	// Up to Business charges the difference now; down to Pro is scheduled
+	// for the period's end (docs/BILLING.md).
+	const to = Math.random() < 0.5 ? "business" : "pro";
+	const key = `u-${tag}-${++seq}`;
+	return op("plan", key, () => http(st, "PATCH", `${API}/subscriptions/${org}`,
+		{ headers: { ...auth(adminKey), "idempotency-key": key }, json: { plan: to } }));
+}
+
 function purchase() {
 	const key = `p-${tag}-${++seq}`;
 	return op("purchase", key, () => http(st, "POST", `${API}/credit-purchases/${org}`,
@@ -117,7 +126,8 @@ function pick() {
 	if (x < 0.80) return deduction();
 	if (x < 0.90) return replay();
 	if (x < 0.94) return allocation();
-	if (x < 0.97) return seats();
+	if (x < 0.96) return seats();
+	if (x < 0.97) return plan();
 	return purchase();
 }
 
@@ -269,11 +279,12 @@ for (const x of pRows.filter((y) => y[1] !== "granted" && y[3] !== "-")) {
 	if (inv.status === "paid") failures.push(`purchase ${x[0]} is ${x[1]} but its invoice was paid`);
 }
 // Reconciliation with Stripe: the subscription's quantity and status agree.
-const sub = psql(st, `SELECT stripe_subscription_id || ' ' || status || ' ' || seats FROM subscriptions WHERE org_id = ${org}`).split(" ");
+const sub = psql(st, `SELECT stripe_subscription_id || ' ' || status || ' ' || seats || ' ' || stripe_price_id FROM subscriptions WHERE org_id = ${org}`).split(" ");
 const fsub = await fake(st, "GET", `/v1/subscriptions/${sub[0]}`);
 const fqty = fsub.items?.data?.[0]?.quantity;
-check(String(fsub.status) === sub[1] && String(fqty) === sub[2],
-	`subscription drift: orgbill ${sub[1]}/${sub[2]} seats, Stripe ${fsub.status}/${fqty}`);
+const fprice = fsub.items?.data?.[0]?.price?.id;
+check(String(fsub.status) === sub[1] && String(fqty) === sub[2] && fprice === sub[3],
+	`subscription drift: orgbill ${sub[1]}/${sub[2]} seats/${sub[3]}, Stripe ${fsub.status}/${fqty}/${fprice}`);
 
 // 5xx only inside an outage: a fault's window (from a quarter second
 // before it, the timer's grain) plus 10 s to recover.
