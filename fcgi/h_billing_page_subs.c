@@ -100,13 +100,65 @@ static const struct ob_form_msg seat_msgs[] = {
 };
 static const struct ob_form seat_form = OB_FORM(seat_controls, seat_msgs);
 
-static int
-render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON *preview)
+/*
+ * The confirm step's view of a preview (core's ob_subscription_preview):
+ * now or at the period's end, whether it switches plans, the cycle in
+ * words. Its texts are made by core; numbers become text here.
+ */
+static void
+confirm_view(cJSON *preview, const char *cur_plan)
 {
-	cJSON *d, *sub, *plans, *cards, *p, *card;
-	const char *pcur, *scur;
-	const char *cur_plan, *cur_cycle, *st;
-	int live;
+	const char *eff = cJSON_GetStringValue(cJSON_GetObjectItem(preview, "effective"));
+	const char *plan = cJSON_GetStringValue(cJSON_GetObjectItem(preview, "plan"));
+	const char *cycle = cJSON_GetStringValue(cJSON_GetObjectItem(preview, "cycle"));
+	int year = cycle != NULL && strcmp(cycle, "year") == 0;
+
+	cJSON_AddBoolToObject(preview, "now", eff != NULL && strcmp(eff, "now") == 0);
+	cJSON_AddBoolToObject(preview, "plan_change", plan != NULL && cur_plan != NULL &&
+	    strcmp(plan, cur_plan) != 0);
+	cJSON_AddStringToObject(preview, "cycle_text", year ? "annual" : "monthly");
+	cJSON_AddStringToObject(preview, "cycle_unit", year ? "year" : "month");
+	ob_h_billing_raw_to_text(preview);
+}
+
+/* The plan cards, in the catalogue's order; the plan a preview switches to carries it as "confirm". */
+static void
+plan_cards(cJSON *d, const cJSON *plans, const char *cur_plan, cJSON *confirm)
+{
+	cJSON *cards = cJSON_AddArrayToObject(d, "plans"), *card;
+	const cJSON *p;
+	const char *pcur, *to = confirm != NULL ?
+	    cJSON_GetStringValue(cJSON_GetObjectItem(confirm, "plan")) : NULL;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(plans, "data")) {
+		const cJSON *ua = cJSON_GetObjectItem(p, "unit_amount");
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(p, "id"));
+
+		card = cJSON_Duplicate(p, 1);
+		pcur = cJSON_GetStringValue(cJSON_GetObjectItem(p, "currency"));
+		money_text(card, ua, "month", "price_month", pcur);
+		money_text(card, ua, "year", "price_year", pcur);
+		cJSON_AddBoolToObject(card, "priced", cJSON_IsRaw(cJSON_GetObjectItem(ua, "month")));
+		cJSON_AddBoolToObject(card, "current", cur_plan != NULL && strcmp(cur_plan, code) == 0);
+		if (to != NULL && code != NULL && strcmp(to, code) == 0)
+			cJSON_AddItemReferenceToObject(card, "confirm", confirm);
+		limits_text(card);
+		cJSON_AddItemToArray(cards, card);
+	}
+}
+
+/*
+ * The page; f: a refusal to flash; preview (may be NULL): a change to
+ * confirm, shown on the card of the plan it switches to or, for a seat
+ * change, under the seat stepper; cancel_open: the cancel form opened.
+ */
+static int
+render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON *preview,
+    int cancel_open)
+{
+	cJSON *d, *sub, *plans;
+	const char *scur, *cur_plan, *cur_cycle, *st;
+	int live, plan_change;
 
 	if ((sub = ob_subscription_view(&r->w->db, r->who.org_id)) == NULL)
 		return -1;
@@ -126,36 +178,22 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 	live = st != NULL && strcmp(st, "none") != 0 && strcmp(st, "canceled") != 0;
 	cur_plan = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "plan_id"));
 	cur_cycle = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "cycle"));
-	cards = cJSON_AddArrayToObject(d, "plans");
-	cJSON_ArrayForEach(p, cJSON_GetObjectItem(plans, "data")) {
-		const cJSON *ua = cJSON_GetObjectItem(p, "unit_amount");
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(p, "id"));
-
-		card = cJSON_Duplicate(p, 1);
-		pcur = cJSON_GetStringValue(cJSON_GetObjectItem(p, "currency"));
-		money_text(card, ua, "month", "price_month", pcur);
-		money_text(card, ua, "year", "price_year", pcur);
-		cJSON_AddBoolToObject(card, "priced", cJSON_IsRaw(cJSON_GetObjectItem(ua, "month")));
-		cJSON_AddBoolToObject(card, "current", cur_plan != NULL && strcmp(cur_plan, code) == 0);
-		limits_text(card);
-		cJSON_AddItemToArray(cards, card);
-	}
+	if (preview != NULL)
+		confirm_view(preview, cur_plan);
+	plan_change = cJSON_IsTrue(cJSON_GetObjectItem(preview, "plan_change"));
+	plan_cards(d, plans, cur_plan, plan_change ? preview : NULL);
 	cJSON_AddItemToObject(d, "subscription", sub);
 	cJSON_AddBoolToObject(d, "live", live);
 	cJSON_AddBoolToObject(d, "cycle_year", cur_cycle != NULL && strcmp(cur_cycle, "year") == 0);
+	cJSON_AddBoolToObject(d, "cancel_open", cancel_open);
 	scur = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "currency"));
 	money_text(d, sub, "amount_per_period", "amount_per_period_text", scur);
 	money_text(d, sub, "unit_amount", "unit_price", scur);
 	cJSON_AddBoolToObject(d, "can_change", ob_authz_can(r, OB_ACT_SUBSCRIPTION_CHANGE));
-	if (preview != NULL) {
-		cJSON_AddBoolToObject(preview, "now", strcmp(cJSON_GetStringValue(
-		    cJSON_GetObjectItem(preview, "effective")), "now") == 0);
-		cJSON_AddItemReferenceToObject(d, "preview", preview);
-	}
+	if (preview != NULL && !plan_change)
+		cJSON_AddItemReferenceToObject(d, "seat_preview", preview);
 	ob_page_form_key(d);
 	ob_h_billing_raw_to_text(d);
-	if (preview != NULL)
-		ob_h_billing_raw_to_text(preview);
 	ob_page_render(r, status, "pages/subscription", d);
 	cJSON_Delete(d);
 	cJSON_Delete(plans);
@@ -165,14 +203,15 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 int
 ob_h_subscription_page(struct ob_req *r)
 {
-	return render_subscription(r, 200, NULL, NULL);
+	return render_subscription(r, 200, NULL, NULL, 0);
 }
 
 /* The forms' fields refused: the page again with the error. */
 static int
 form_fail(struct ob_req *r, const struct ob_fail *f)
 {
-	return render_subscription(r, ob_api_fail_status(f->kind), f, NULL);
+	return render_subscription(r, ob_api_fail_status(f->kind), f, NULL,
+	    strcmp(r->path, "/subscription/cancel") == 0);
 }
 
 /* The key the page put in the form (one that is not a key is left out). */
@@ -193,7 +232,7 @@ const struct ob_fields ob_h_subscription_change_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, change_rows, form_fail);
 
 static const struct ob_field preview_rows[] = {
-	OB_H_SUB_PLAN_ROW(0), OB_H_SUB_CYCLE_ROW, OB_H_SUB_SEATS_ROW,
+	OB_H_SUB_PLAN_ROW(0), OB_H_SUB_CYCLE_ROW, OB_H_SUB_SEATS_ROW, OB_H_SUB_IMMEDIATE_ROW,
 };
 const struct ob_fields ob_h_subscription_preview_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, preview_rows, form_fail);
@@ -273,7 +312,8 @@ form_change(struct ob_req *r, const char *kind, const char *const *fields, const
 		cJSON_Delete(ans.body);
 		if (f.kind == OB_FAIL_DB)
 			return -1;
-		return render_subscription(r, ob_api_fail_status(f.kind), &f, NULL);
+		return render_subscription(r, ob_api_fail_status(f.kind), &f, NULL,
+		    strcmp(kind, "cancel") == 0);
 	}
 	sched = cJSON_GetObjectItem(ans.body, "scheduled_change");
 	if (strcmp(kind, "update") == 0 && cJSON_IsObject(sched) &&
@@ -332,7 +372,7 @@ ob_h_subscription_cancel_form(struct ob_req *r)
 		cJSON_Delete(ans.body);
 		if (rc != 0)
 			return f.kind == OB_FAIL_DB ? -1 :
-			    render_subscription(r, ob_api_fail_status(f.kind), &f, NULL);
+			    render_subscription(r, ob_api_fail_status(f.kind), &f, NULL, 1);
 		ob_resp_redirect(r, 303, "/subscription?done=canceled");
 		return 0;
 	}
@@ -350,7 +390,7 @@ ob_h_subscription_reactivate_form(struct ob_req *r)
 int
 ob_h_subscription_preview_form(struct ob_req *r)
 {
-	static const char *const fields[] = { "plan", "cycle", "seats", NULL };
+	static const char *const fields[] = { "plan", "cycle", "seats", "immediate", NULL };
 	struct ob_fail f = { 0 };
 	cJSON *body = form_body(r, fields), *out = NULL;
 	int rc;
@@ -359,8 +399,8 @@ ob_h_subscription_preview_form(struct ob_req *r)
 	cJSON_Delete(body);
 	if (rc != 0)
 		return f.kind == OB_FAIL_DB ? -1 :
-		    render_subscription(r, ob_api_fail_status(f.kind), &f, NULL);
-	rc = render_subscription(r, 200, NULL, out);
+		    render_subscription(r, ob_api_fail_status(f.kind), &f, NULL, 0);
+	rc = render_subscription(r, 200, NULL, out, 0);
 	cJSON_Delete(out);
 	return rc;
 }

@@ -28,6 +28,7 @@
 #include "identity/org.h"
 #include "fcgi/page.h"
 #include "fcgi/router.h"
+#include "fcgi/when.h"
 #include "fcgi/worker.h"
 #include "base/num.h"
 
@@ -66,6 +67,37 @@ bulk_errors(struct ob_req *r, cJSON *d, const struct ob_fail *f)
 	cJSON_Delete(errs);
 }
 
+/*
+ * What the page shows people instead of the API's numbers: never "-1"
+ * (extra_unlimited, and an empty limit field), whether the pool is empty,
+ * and the chart's x-axis labels ("Nov 29").
+ */
+static void
+page_view(cJSON *d, cJSON *ov)
+{
+	const cJSON *pool = cJSON_GetObjectItem(ov, "pool");
+	cJSON *b;
+	char day[OB_WHEN_MAX], *comma;
+	int64_t max = 0, granted = 0;
+
+	(void)ob_num_json_get(pool, "max_extra_tasks", &max);
+	(void)ob_num_json_get(pool, "granted", &granted);
+	cJSON_AddBoolToObject(d, "extra_unlimited", max < 0);
+	cJSON_AddStringToObject(d, "max_extra_value", max < 0 ? "" :
+	    cJSON_GetStringValue(cJSON_GetObjectItem(pool, "max_extra_tasks_value")));
+	cJSON_AddBoolToObject(d, "pool_empty", granted == 0);
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(ov, "chart")) {
+		if (!cJSON_IsTrue(cJSON_GetObjectItem(b, "label")))
+			continue;
+		if (ob_when_format(day, sizeof(day),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(b, "day")), 0) == NULL)
+			continue;
+		if ((comma = strchr(day, ',')) != NULL)
+			*comma = '\0';
+		cJSON_AddStringToObject(b, "day_short", day);
+	}
+}
+
 static int
 render_page(struct ob_req *r, int status, const struct ob_fail *f)
 {
@@ -76,6 +108,7 @@ render_page(struct ob_req *r, int status, const struct ob_fail *f)
 	if ((ov = overview(r, mgr)) == NULL)
 		return -1;
 	d = ob_page_new(r, "Credits", "credits");
+	page_view(d, ov);
 	cJSON_AddItemToObject(d, "credits", ov);
 	cJSON_AddBoolToObject(d, "can_manage", ob_authz_can(r, OB_ACT_CREDITS_MANAGE));
 	if (saved != NULL && strcmp(saved, "settings") == 0)

@@ -21,10 +21,16 @@ add_int_arr(cJSON *a, int64_t v)
 	cJSON_AddItemToArray(a, cJSON_CreateRaw(buf));
 }
 
-/* The amounts as the console shows them (the one formatter, base/money.h). */
+/*
+ * The amounts as the console shows them (the one formatter, base/money.h);
+ * a negative total (a downgrade now) also as the credit it gives,
+ * credit_text, and a positive one as charge_text.
+ */
 static void
 add_texts(cJSON *o, const char *currency)
 {
+	char buf[OB_MONEY_MAX];
+	int64_t total = 0;
 	cJSON *l;
 
 	cJSON_ArrayForEach(l, cJSON_GetObjectItem(o, "lines"))
@@ -33,6 +39,13 @@ add_texts(cJSON *o, const char *currency)
 	ob_money_json_member(cJSON_GetObjectItem(o, "plain"), "total", "total_text", currency,
 	    OB_MONEY_SYMBOL);
 	ob_money_json_member(o, "next_period_amount", "next_text", currency, OB_MONEY_SYMBOL);
+	(void)ob_num_json_get(o, "total", &total);
+	if (total < 0)
+		cJSON_AddStringToObject(o, "credit_text",
+		    ob_money_format(buf, sizeof(buf), -total, currency, OB_MONEY_SYMBOL));
+	else if (total > 0)
+		cJSON_AddStringToObject(o, "charge_text",
+		    ob_money_format(buf, sizeof(buf), total, currency, OB_MONEY_SYMBOL));
 }
 
 /* Proration lines for change c of cur, Stripe's rule, into lines; the total. */
@@ -54,6 +67,7 @@ proration_lines(const struct ob_sub *cur, const struct ob_sub_change *c, cJSON *
 		cJSON_AddStringToObject(l, "kind", "credit");
 		cJSON_AddStringToObject(l, "description", "Unused time");
 		cJSON_AddStringToObject(l, "plan", cur->plan);
+		cJSON_AddStringToObject(l, "plan_name", c->from.name);
 		ob_json_add_i64(l, "quantity", cur->seats);
 		ob_json_add_i64(l, "unit_amount", cur->unit_amount);
 		ob_json_add_i64(l, "amount", v);
@@ -69,6 +83,7 @@ proration_lines(const struct ob_sub *cur, const struct ob_sub_change *c, cJSON *
 	cJSON_AddStringToObject(l, "kind", "charge");
 	cJSON_AddStringToObject(l, "description", "Remaining time");
 	cJSON_AddStringToObject(l, "plan", c->to.code);
+	cJSON_AddStringToObject(l, "plan_name", c->to.name);
 	ob_json_add_i64(l, "quantity", c->seats);
 	ob_json_add_i64(l, "unit_amount", newunit);
 	ob_json_add_i64(l, "amount", v);
@@ -101,6 +116,10 @@ ob_subscription_preview(struct ob_db *db, int64_t org_id, const cJSON *body,
 	cJSON_AddStringToObject(o, "object", "subscription_preview");
 	cJSON_AddStringToObject(o, "effective", c.immediate ? "now" : "period_end");
 	cJSON_AddStringToObject(o, "plan", c.to.code);
+	cJSON_AddStringToObject(o, "plan_name", c.to.name);
+	cJSON_AddStringToObject(o, "from_plan", c.from.code);
+	cJSON_AddStringToObject(o, "from_plan_name", c.from.name);
+	cJSON_AddBoolToObject(o, "downgrade", c.to.tier < c.from.tier);
 	cJSON_AddStringToObject(o, "cycle", c.cycle);
 	ob_json_add_i64(o, "seats", c.seats);
 	cJSON_AddStringToObject(o, "currency", cur.currency);

@@ -21,14 +21,22 @@ fmt_fields(cJSON *o, const char *const *names)
 			ob_credits_add_fmt(o, *names, v);
 }
 
-/* The 30-day chart: bars as SVG geometry computed here (integers only). */
+/*
+ * The 30-day chart as SVG geometry computed here (integers only), in a
+ * 640 x 150 box: a y axis at x = 56 with ticks at 0, half the peak and
+ * the peak (chart_ticks: y, value); bars 20 px apart from x = 60, 0-100
+ * px high with the baseline at y = 110; every seventh day (but one too
+ * near the end) and the last carry an x-axis label (label: true, cx: the bar's centre).
+ */
+#define CHART_X0 60
+#define CHART_BASE 110
 static void
 chart(cJSON *o, const cJSON *days)
 {
-	cJSON *bars = cJSON_AddArrayToObject(o, "chart"), *b;
+	cJSON *bars = cJSON_AddArrayToObject(o, "chart"), *ticks, *b;
 	const cJSON *d;
-	int64_t max = 0, v;
-	int i = 0, h;
+	int64_t max = 0, v, tv[3];
+	int i = 0, h, n = cJSON_GetArraySize(days);
 	char lbl[64];
 
 	cJSON_ArrayForEach(d, days) {
@@ -43,17 +51,33 @@ chart(cJSON *o, const cJSON *days)
 		if (v > 0 && h == 0)
 			h = 1;
 		b = cJSON_CreateObject();
-		cJSON_AddNumberToObject(b, "x", i * 20 + 2);
-		cJSON_AddNumberToObject(b, "y", 110 - h);
+		cJSON_AddNumberToObject(b, "x", CHART_X0 + i * 20 + 2);
+		cJSON_AddNumberToObject(b, "cx", CHART_X0 + i * 20 + 10);
+		cJSON_AddNumberToObject(b, "y", CHART_BASE - h);
 		cJSON_AddNumberToObject(b, "h", h);
 		cJSON_AddStringToObject(b, "day", ob_json_str(d, "day"));
 		snprintf(lbl, sizeof(lbl), "%s", ob_json_str(d, "amount_fmt"));
 		cJSON_AddStringToObject(b, "amount_fmt", lbl);
+		cJSON_AddBoolToObject(b, "label", (i % 7 == 0 && n - 1 - i >= 4) || i == n - 1);
 		cJSON_AddItemToArray(bars, b);
 		i++;
 	}
 	ob_json_add_i64(o, "chart_max", max);
 	ob_credits_add_fmt(o, "chart_max", max);
+	/* Ticks at 0, half the peak and the peak (one tick when nothing was used). */
+	ticks = cJSON_AddArrayToObject(o, "chart_ticks");
+	tv[0] = 0;
+	tv[1] = max / 2;
+	tv[2] = max;
+	for (i = 0; i < (max > 1 ? 3 : max > 0 ? 2 : 1); i++) {
+		v = i == 0 ? 0 : (max > 1 ? tv[i] : max);
+		b = cJSON_CreateObject();
+		h = max > 0 ? (int)((v * 200 + max) / (2 * max)) : 0;
+		cJSON_AddNumberToObject(b, "y", CHART_BASE - h);
+		ob_credits_add_fmt(b, "value", v);
+		cJSON_AddItemToArray(ticks, b);
+	}
+	cJSON_AddBoolToObject(o, "chart_empty", max == 0);
 }
 
 /* The overview's head, from the pool status st (with its *_fmt fields). */

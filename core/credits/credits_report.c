@@ -112,7 +112,7 @@ allocation_row(const PGresult *res, int i, const void *arg)
 		ob_credits_add_fmt(o, "used", used);
 		cJSON_AddStringToObject(o, "limit_value", "");
 		cJSON_AddNullToObject(o, "remaining");
-		cJSON_AddStringToObject(o, "limit_fmt", "no limit");
+		cJSON_AddStringToObject(o, "limit_fmt", "Unlimited");
 	} else {
 		lm = ob_row_i64(res, i, "limit_amount");
 		used = ob_row_i64(res, i, "used");

@@ -1,6 +1,6 @@
 /*
  * Subscription and seats pages: progressive enhancement only — every form
- * works without this file (the "Preview" button posts the form).
+ * works without this file (the "Review change" button posts the form).
  *  - monthly/annual switch shows one price per plan card;
  *  - the seat stepper fetches the proration preview as you change seats;
  *  - a CSV file chosen in the file input is read into the textarea.
@@ -34,35 +34,84 @@
   if (form && input && out) {
     var timer = null;
     var csrf = form.querySelector('input[name=csrf]').value;
+    var idem = form.querySelector('input[name=idem]').value;
+    var hidden = function (f, name, value) {
+      var i = document.createElement('input');
+      i.type = 'hidden';
+      i.name = name;
+      i.value = value;
+      f.appendChild(i);
+    };
+    // The same confirm step the server renders (partials/subscription_confirm).
     var render = function (p) {
       out.textContent = '';
-      out.appendChild(text('h3', 'Preview: ' + count(p.seats) + ' seats on ' + p.plan + ' (' + p.cycle + ')'));
+      var box = document.createElement('div');
+      box.className = 'confirm-change';
+      box.id = 'confirm-change';
+      box.setAttribute('role', 'group');
+      var h = text('h3', count(p.seats) + ' seats on ' + p.plan_name + ' (' + (p.cycle === 'year' ? 'annual' : 'monthly') + ')');
+      h.id = 'confirm-h';
+      box.setAttribute('aria-labelledby', 'confirm-h');
+      box.appendChild(h);
+      var outcome;
       if (p.effective !== 'now') {
-        out.appendChild(text('p', 'This change takes effect at the end of the current period; nothing is charged now.'));
+        outcome = text('p', 'Takes effect at the end of the current period; nothing is charged now.');
       } else {
         var t = document.createElement('table');
         t.className = 'data';
         t.id = 'preview-lines';
+        var head = document.createElement('tr');
+        [['Line', ''], ['Seats', 'num'], ['Amount', 'num']].forEach(function (c) {
+          var th = text('th', c[0], c[1]);
+          th.scope = 'col';
+          head.appendChild(th);
+        });
+        t.appendChild(head);
         p.lines.forEach(function (l) {
           var tr = document.createElement('tr');
-          tr.appendChild(text('td', l.description + ' (' + l.plan + ')'));
+          tr.appendChild(text('td', l.description + ' (' + l.plan_name + ')'));
           tr.appendChild(text('td', count(l.quantity), 'num'));
           tr.appendChild(text('td', l.amount_text, 'num'));
           t.appendChild(tr);
         });
         var f = document.createElement('tr');
-        f.appendChild(text('th', 'Charged now (Stripe, to the second)'));
-        f.appendChild(text('td', ''));
+        var th = text('th', p.credit_text ? 'Credit to your balance now' : 'Charged now (Stripe, to the second)');
+        th.scope = 'row';
+        th.colSpan = 2;
+        f.appendChild(th);
         var tot = text('td', p.total_text, 'num');
         tot.id = 'preview-total';
         f.appendChild(tot);
         t.appendChild(f);
-        out.appendChild(t);
-        out.appendChild(text('p', 'Check it by hand: ' + p.plain.days_remaining + ' days remaining ÷ ' +
+        box.appendChild(t);
+        outcome = text('p', p.credit_text ? 'Takes effect now, with a credit of ' + p.credit_text +
+          ' to your balance: Stripe takes it off your next invoices.' : p.charge_text ?
+          'Takes effect now: ' + p.charge_text + ' is charged now for the rest of this period.' :
+          'Takes effect now; nothing is charged now.');
+      }
+      outcome.id = 'preview-outcome';
+      box.appendChild(outcome);
+      if (p.effective === 'now')
+        box.appendChild(text('p', 'Check it by hand: ' + p.plain.days_remaining + ' days remaining ÷ ' +
           p.plain.days_in_period + ' days in period × seat price × seats = ' + p.plain.total_text +
           ' (whole days; the charge counts seconds).', 'muted'));
-      }
-      out.appendChild(text('p', 'Next period: ' + p.next_text + '.'));
+      box.appendChild(text('p', 'Then ' + p.next_text + ' per ' + (p.cycle === 'year' ? 'year' : 'month') +
+        ' for ' + count(p.seats) + ' seats.'));
+      var go = document.createElement('form');
+      go.method = 'post';
+      go.action = '/subscription/change';
+      go.className = 'confirm-form';
+      hidden(go, 'csrf', csrf);
+      hidden(go, 'idem', idem);
+      hidden(go, 'plan', p.plan);
+      hidden(go, 'cycle', p.cycle);
+      hidden(go, 'seats', String(p.seats));
+      var b = text('button', 'Confirm: ' + count(p.seats) + ' seats');
+      b.type = 'submit';
+      b.id = 'confirm-btn';
+      go.appendChild(b);
+      box.appendChild(go);
+      out.appendChild(box);
     };
     var preview = function () {
       var org = input.getAttribute('data-org');
