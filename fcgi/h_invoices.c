@@ -104,17 +104,8 @@ ob_h_invoices_page(struct ob_req *r)
 	} else {
 		cJSON_AddStringToObject(d, "payment_method_error", f.message);
 	}
-	if ((purchases = ob_invoices_purchases(&r->w->db, r->who.org_id, 5)) != NULL) {
-		cJSON *it;
-		char n[OB_MONEY_MAX];
-		int64_t v;
-
-		/* Counts as people read them ("20,000 credits"). */
-		cJSON_ArrayForEach(it, cJSON_GetObjectItem(purchases, "data"))
-			if (ob_num_json_get(it, "credits", &v) == 0)
-				cJSON_AddStringToObject(it, "credits_text", ob_money_count(n, sizeof(n), v));
-		cJSON_AddItemToObject(d, "purchases", purchases);
-	}
+	if ((purchases = ob_invoices_purchases(&r->w->db, r->who.org_id, 5)) != NULL)
+		ob_h_inv_purchases_view(r, d, purchases);
 	{
 		cJSON *tmp = cJSON_CreateObject();
 
@@ -166,7 +157,9 @@ ob_h_invoice_pdf(struct ob_req *r)
 	if ((inv = ob_invoices_get(&r->w->db, req_org(r), ob_route_param(r, "invoice_id"), &f)) == NULL)
 		return ob_api_failed(r, &f);
 	url = ob_json_str(inv, "invoice_pdf");
+	/* The console always serves ours; the API sends Stripe's unless ?render=1. */
 	if (url != NULL && *url != '\0' && ob_query_get(r, "render") == NULL &&
+	    strncmp(r->path, "/billing/", 9) != 0 &&
 	    (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0)) {
 		ob_resp_redirect(r, 302, ob_arena_printf(r->a, "%s", url));
 		cJSON_Delete(inv);

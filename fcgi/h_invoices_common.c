@@ -34,11 +34,10 @@ ob_h_inv_posted_key(struct ob_req *r)
 void
 ob_h_inv_done_flash(struct ob_req *r, cJSON *d)
 {
+	/* Credit purchases' codes: ob_h_inv_purchases_view, from the purchase's real status. */
 	static const struct ob_page_flash_msg msgs[] = {
 		{ "details_saved", "success", "Billing details saved; they print on your next invoice." },
 		{ "details_saved_pending", "success", "Billing details saved. Stripe could not be updated just now; it is retried automatically, and your next invoice prints them once it is." },
-		{ "credits_bought", "success", "Credits ordered: they are added as soon as the payment succeeds." },
-		{ "credits_declined", "error", "The card was declined. The invoice stays open: update your payment method and pay it to receive the credits." },
 		{ "refunded", "success", "Refund issued." },
 		{ "overridden", "success", "Dunning lifted." },
 	};
@@ -72,6 +71,20 @@ ob_h_inv_money(struct ob_req *r, const cJSON *o, const char *name, const char *c
 	return ob_arena_strdup(r->a, ob_money_format(buf, sizeof(buf), v, currency, OB_MONEY_SYMBOL));
 }
 
+/* An invoice line's kind in words. */
+static const char *
+kind_text(const char *kind)
+{
+	static const char *const k[][2] = { { "seats", "Seats" }, { "proration", "Plan change" },
+		{ "extra_tasks", "Extra tasks" }, { "credit_purchase", "Credit purchase" } };
+	size_t i;
+
+	for (i = 0; kind != NULL && i < sizeof(k) / sizeof(k[0]); i++)
+		if (strcmp(kind, k[i][0]) == 0)
+			return k[i][1];
+	return "Other";
+}
+
 void
 ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 {
@@ -85,12 +98,14 @@ ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 	cJSON_AddStringToObject(inv, "subtotal_display", ob_h_inv_money(r, inv, "subtotal", cur));
 	cJSON_AddStringToObject(inv, "tax_display", ob_h_inv_money(r, inv, "tax", cur));
 	cJSON_AddStringToObject(inv, "paid_display", ob_h_inv_money(r, inv, "amount_paid", cur));
-	cJSON_AddStringToObject(inv, "due_display", ob_h_inv_money(r, inv, "amount_due", cur));
+	/* What is still to pay (Stripe's amount_due stays the invoice's total once paid). */
+	cJSON_AddStringToObject(inv, "due_display", ob_h_inv_money(r, inv, "amount_remaining", cur));
 	cJSON_AddStringToObject(inv, "refunded_display", ob_h_inv_money(r, inv, "amount_refunded", cur));
 	cJSON_AddBoolToObject(inv, "has_refunds", ob_num_json_get(inv, "amount_refunded", &v) == 0 && v > 0);
 	cJSON_AddBoolToObject(inv, "is_paid", st != NULL && strcmp(st, "paid") == 0);
 	cJSON_AddBoolToObject(inv, "is_open", st != NULL && strcmp(st, "open") == 0);
 	cJSON_ArrayForEach(l, lines) {
+		cJSON_AddStringToObject(l, "kind_text", kind_text(ob_json_str(l, "kind")));
 		cJSON_AddStringToObject(l, "amount_display", ob_h_inv_money(r, l, "amount", cur));
 		if (ob_num_json_get(l, "unit_amount", &v) == 0)
 			cJSON_AddStringToObject(l, "unit_display", ob_h_inv_money(r, l, "unit_amount", cur));

@@ -21,6 +21,14 @@ const char *ob_h_inv_posted_key(struct ob_req *r);
 /** The flash for ?done= after a form (fixed codes, never free text) into page data d. */
 void ob_h_inv_done_flash(struct ob_req *r, cJSON *d);
 
+/**
+ * The org's recent credit purchases (ob_invoices_purchases) for the page:
+ * counts and amounts as text, each status in words from the purchase and
+ * its invoice as they are now, where to pay an open one; and the flash of
+ * a purchase just made (?done=credits_…&purchase=ID), which says the same.
+ */
+void ob_h_inv_purchases_view(struct ob_req *r, cJSON *d, cJSON *purchases);
+
 /** The list filters (status, from, to) from the query into flt: 0, or -1 after answering 400. */
 int ob_h_inv_filter(struct ob_req *r, struct ob_invoices_filter *flt);
 

@@ -55,6 +55,41 @@ ob_invoice_pdf_winansi(const char *src, char *dst, size_t n)
 	dst[o] = '\0';
 }
 
+/* src (UTF-8) cut to at most max characters, whole characters only, into dst of size n. */
+static void
+utf8_cut(const char *src, size_t max, char *dst, size_t n)
+{
+	size_t o = 0, chars = 0, len;
+
+	while (src != NULL && src[o] != '\0' && chars < max) {
+		len = 1;
+		while ((src[o + len] & 0xc0) == 0x80)
+			len++;
+		if (o + len + 1 > n)
+			break;
+		o += len;
+		chars++;
+	}
+	memcpy(dst, src, o);
+	dst[o] = '\0';
+}
+
+/* The day of an RFC 3339 time ("2026-11-27T...") as "Nov 27, 2026"; "" when it is none. */
+static const char *
+day_text(char *out, size_t n, const char *iso)
+{
+	static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int y, m, d;
+
+	out[0] = '\0';
+	if (iso == NULL || sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 ||
+	    d < 1 || d > 31)
+		return out;
+	snprintf(out, n, "%s %d, %d", months[m - 1], d, y);
+	return out;
+}
+
 struct pdf {
 	HPDF_Doc doc;
 	HPDF_Page page;
@@ -178,6 +213,8 @@ render_head(struct pdf *p, const cJSON *inv, const cJSON *d)
 	line_break(p, 26);
 	if (d == NULL)
 		return;
+	text(p, MARGIN, 0, 9, 0, "Bill to");
+	line_break(p, 13);
 	text(p, MARGIN, 1, 11, 0, ob_json_str_or(d, "org_name", ""));
 	line_break(p, 14);
 	a = cJSON_GetObjectItemCaseSensitive(d, "address");
@@ -201,26 +238,37 @@ render_head(struct pdf *p, const cJSON *inv, const cJSON *d)
 	}
 }
 
-/* Issued, period and due dates. */
+/* Issued, period, due and paid dates ("Nov 27, 2026", UTC). */
 static void
 render_dates(struct pdf *p, const cJSON *inv)
 {
-	char buf[256];
+	char buf[256], a[32], b[32];
 
 	line_break(p, 8);
-	snprintf(buf, sizeof(buf), "Issued: %.10s", ob_json_str_or(inv, "created", ""));
+	snprintf(buf, sizeof(buf), "Issued: %s",
+	    day_text(a, sizeof(a), ob_json_str_or(inv, "created", "")));
 	text(p, MARGIN, 0, 10, 0, buf);
 	if (*ob_json_str_or(inv, "period_start", "")) {
-		snprintf(buf, sizeof(buf), "Period: %.10s to %.10s",
-		    ob_json_str_or(inv, "period_start", ""), ob_json_str_or(inv, "period_end", ""));
+		snprintf(buf, sizeof(buf), "Period: %s to %s",
+		    day_text(a, sizeof(a), ob_json_str_or(inv, "period_start", "")),
+		    day_text(b, sizeof(b), ob_json_str_or(inv, "period_end", "")));
 		text(p, 250, 0, 10, 0, buf);
 	}
 	line_break(p, 13);
 	if (*ob_json_str_or(inv, "due_date", "")) {
-		snprintf(buf, sizeof(buf), "Due: %.10s", ob_json_str_or(inv, "due_date", ""));
+		snprintf(buf, sizeof(buf), "Due: %s",
+		    day_text(a, sizeof(a), ob_json_str_or(inv, "due_date", "")));
 		text(p, MARGIN, 0, 10, 0, buf);
 		line_break(p, 13);
 	}
+	if (*ob_json_str_or(inv, "paid_at", "")) {
+		snprintf(buf, sizeof(buf), "Paid: %s",
+		    day_text(a, sizeof(a), ob_json_str_or(inv, "paid_at", "")));
+		text(p, MARGIN, 0, 10, 0, buf);
+		line_break(p, 13);
+	}
+	text(p, MARGIN, 0, 8, 0, "Dates are in UTC.");
+	line_break(p, 11);
 }
 
 /* The lines' table: description, quantity, unit price, amount. */
@@ -240,9 +288,9 @@ render_lines(struct pdf *p, const cJSON *inv, const char *cur)
 	rule(p);
 	line_break(p, 12);
 	cJSON_ArrayForEach(l, lines) {
-		char desc[80];
+		char desc[256];
 
-		ob_invoice_pdf_winansi(ob_json_str_or(l, "description", ""), desc, 60);
+		utf8_cut(ob_json_str_or(l, "description", ""), 60, desc, sizeof(desc));
 		text(p, MARGIN, 0, 9, 0, desc);
 		if (ob_num_json_get(l, "quantity", &q) == 0) {
 			ob_num_str(buf, sizeof(buf), q);
@@ -260,12 +308,14 @@ render_lines(struct pdf *p, const cJSON *inv, const char *cur)
 	line_break(p, 10);
 }
 
-/* Subtotal, tax, total, paid and due; then the invoice notes (d may be NULL). */
+/* Subtotal, tax, total, paid and remaining; then the invoice notes (d may be NULL). */
 static void
 render_totals(struct pdf *p, const cJSON *inv, const cJSON *d, const char *cur)
 {
-	static const char *const labels[5] = { "Subtotal", "Tax", "Total", "Amount paid", "Amount due" };
-	static const char *const keys[5] = { "subtotal", "tax", "total", "amount_paid", "amount_due" };
+	static const char *const labels[5] = { "Subtotal", "Tax", "Total", "Amount paid",
+		"Amount remaining" };
+	static const char *const keys[5] = { "subtotal", "tax", "total", "amount_paid",
+		"amount_remaining" };
 	char m[64];
 	int i;
 

@@ -192,6 +192,24 @@ out:
 	return rc;
 }
 
+/* Read invoice from Stripe and mirror it (best effort: the webhooks and reconcile mirror it too). */
+static void
+mirror_invoice(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *invoice)
+{
+	struct ob_stripe_result res;
+	struct ob_buf path = OB_BUF_INIT;
+	struct ob_fail f = { 0 };
+	int64_t local;
+
+	ob_buf_puts(&path, "/v1/invoices/");
+	ob_stripe_form_escape(&path, invoice, strlen(invoice));
+	if (ob_inv_stripe_call(st, "GET", path.data, NULL, "", "", &res, &f) == 0) {
+		(void)ob_invoices_apply_stripe(db, org_id, res.body, (int64_t)time(NULL), &local, &f);
+		ob_stripe_result_clear(&res);
+	}
+	ob_buf_free(&path);
+}
+
 /*
  * Charge the purchase's invoice now: "paid" or "open" (the invoice is
  * mirrored), "payment_failed" when the card was declined (f holds why), or
@@ -212,7 +230,11 @@ purchase_pay(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char 
 	ob_buf_puts(&path, "/pay");
 	if (ob_inv_stripe_call(st, "POST", path.data, NULL, "credit-purchase-pay", pid, &res, f) != 0) {
 		ob_buf_free(&path);
-		return f->kind == OB_FAIL_PAYMENT ? "payment_failed" : NULL;
+		if (f->kind != OB_FAIL_PAYMENT)
+			return NULL;
+		/* Declined: the open invoice is mirrored now, so the console can link to it. */
+		mirror_invoice(db, st, org_id, invoice);
+		return "payment_failed";
 	}
 	ob_buf_free(&path);
 	status = strcmp(ob_json_str_or(res.body, "status", ""),
