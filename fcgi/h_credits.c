@@ -180,6 +180,13 @@ ob_h_credits_settings_form(struct ob_req *r)
 	return form_done(r, rc, &f, "settings");
 }
 
+/* A form checkbox's value ticked ("true", "on" or "1"). */
+static int
+form_ticked(const char *v)
+{
+	return v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0);
+}
+
 int
 ob_h_credits_alloc_form(struct ob_req *r)
 {
@@ -197,9 +204,14 @@ ob_h_credits_alloc_form(struct ob_req *r)
 	}
 	if ((uid = ob_num_id(ob_form_get(r, "user_id"))) == 0)
 		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
-	else if (ob_num_parse(ob_form_get(r, "limit"), 0, OB_CREDITS_AMOUNT_MAX, &limit) != 0)
+	else if (form_ticked(ob_form_get(r, "unlimited"))) {
+		/* The row's "Unlimited" box wins over its number: the limit is removed. */
+		o = ob_credits_unallocate(&ax, r->who.org_id, uid, &f);
+		rc = o != NULL ? 0 : -1;
+		cJSON_Delete(o);
+	} else if (ob_num_parse(ob_form_get(r, "limit"), 0, OB_CREDITS_AMOUNT_MAX, &limit) != 0)
 		rc = ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "limit",
-		    "The limit must be a whole number of credits, 0 or more.");
+		    "Enter a limit as a whole number of credits (0 or more), or tick Unlimited.");
 	else if ((o = ob_credits_allocate(&ax, r->who.org_id, uid, limit, &f)) == NULL)
 		rc = -1;
 	else {

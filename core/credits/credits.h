@@ -164,6 +164,16 @@ cJSON *ob_credits_allocate(const struct ob_actx *ax, int64_t org_id, int64_t use
     int64_t limit, struct ob_fail *f);
 
 /**
+ * Remove user's allocation in org, audited ("credits.allocate", the limit
+ * before and null after): the member is unlimited again and spends from
+ * the pool freely. Removing none is no change (no audit row). Returns a
+ * new object {"object":"credit_allocation","user_id","limit":null} or NULL
+ * with f set (not an active member: OB_FAIL_NOT_FOUND).
+ */
+cJSON *ob_credits_unallocate(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    struct ob_fail *f);
+
+/**
  * Bulk allocations from text, one "email, limit" per line (at most 200
  * lines; blank lines and lines starting with '#' skipped): all or nothing,
  * in one transaction. *count receives how many were set. 0 or -1 with f

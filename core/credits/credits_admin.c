@@ -366,6 +366,60 @@ ob_credits_allocate(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	return o;
 }
 
+cJSON *
+ob_credits_unallocate(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    struct ob_fail *f)
+{
+	char org[24], user[24], who[64];
+	const char *params[3] = { org, user, who };
+	PGresult *res = NULL;
+	cJSON *o = NULL, *before = NULL;
+
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	ob_credits_actor(ax, who, sizeof(who));
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		return NULL;
+	}
+	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_UNALLOCATE, params, NULL)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail;
+	}
+	if (!ob_row_bool(res, 0, "member")) {
+		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No active member with this user_id in the organization.");
+		goto fail;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "credit_allocation");
+	cJSON_AddStringToObject(o, "user_id", user);
+	cJSON_AddNullToObject(o, "limit");
+	if (!ob_row_null(res, 0, "old_limit")) {
+		before = cJSON_CreateObject();
+		ob_json_add_i64(before, "limit", ob_row_i64(res, 0, "old_limit"));
+		if (ob_audit_write(ax, org_id, "credits.allocate", "credit_allocation", user,
+		    before, o) != 0) {
+			ob_fail_db(f, ax->db->lasterr);
+			goto fail;
+		}
+	}
+	if (ob_db_commit(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		goto fail_committed;
+	}
+	PQclear(res);
+	cJSON_Delete(before);
+	return o;
+fail:
+	ob_db_rollback(ax->db);
+fail_committed:
+	PQclear(res);
+	cJSON_Delete(before);
+	cJSON_Delete(o);
+	return NULL;
+}
+
 int
 ob_credits_bulk_line(const char *line, size_t len, char *email, size_t emaillen,
     int64_t *limit)

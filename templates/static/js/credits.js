@@ -16,3 +16,19 @@
   svg.addEventListener("mouseover", function (e) { show(e.target); });
   svg.addEventListener("focusin", function (e) { show(e.target); });
 })();
+
+/* Allocation and extra-task limits: "Unlimited" and a number are one
+ * choice — ticking the box empties the number, typing a number unticks the
+ * box. Without this file the box wins (the server says so beside it). */
+(function () {
+  "use strict";
+  function pair(box, num) {
+    if (!box || !num) return;
+    box.addEventListener("change", function () { if (box.checked) num.value = ""; });
+    num.addEventListener("input", function () { if (num.value !== "") box.checked = false; });
+  }
+  var rows = document.querySelectorAll("#allocations form");
+  for (var i = 0; i < rows.length; i++)
+    pair(rows[i].querySelector("input.alloc-unlimited"), rows[i].querySelector("input[name=limit]"));
+  pair(document.getElementById("extra-unlimited"), document.getElementById("max-extra"));
+})();
