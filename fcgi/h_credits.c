@@ -69,8 +69,9 @@ bulk_errors(struct ob_req *r, cJSON *d, const struct ob_fail *f)
 
 /*
  * What the page shows people instead of the API's numbers: never "-1"
- * (extra_unlimited, and an empty limit field), whether the pool is empty,
- * and the chart's x-axis labels ("Nov 29").
+ * (extra_unlimited, and an empty limit field), members without a limit
+ * (no_limit), whether the pool is empty, and the chart's x-axis labels
+ * ("Nov 29").
  */
 static void
 page_view(cJSON *d, cJSON *ov)
@@ -86,6 +87,8 @@ page_view(cJSON *d, cJSON *ov)
 	cJSON_AddStringToObject(d, "max_extra_value", max < 0 ? "" :
 	    cJSON_GetStringValue(cJSON_GetObjectItem(pool, "max_extra_tasks_value")));
 	cJSON_AddBoolToObject(d, "pool_empty", granted == 0);
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(ov, "allocations"))
+		cJSON_AddBoolToObject(b, "no_limit", cJSON_IsNull(cJSON_GetObjectItem(b, "limit")));
 	cJSON_ArrayForEach(b, cJSON_GetObjectItem(ov, "chart")) {
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(b, "label")))
 			continue;
