@@ -69,9 +69,12 @@ enum purchase_state { P_ADDED, P_PAID, P_PAYABLE, P_FAILED, P_WAITING };
 /*
  * Where purchase p stands now, from its own status and its invoice's (as
  * mirrored); *pay: the invoice page where an open one is paid (arena).
+ * While the mirror has no settled state yet (no row, or a draft that a
+ * webhook caught before the payment), hint — what Stripe answered the
+ * purchase a moment ago, P_WAITING when unknown — stands.
  */
 static enum purchase_state
-purchase_state(struct ob_req *r, const cJSON *p, const char **pay)
+purchase_state(struct ob_req *r, const cJSON *p, enum purchase_state hint, const char **pay)
 {
 	const char *st = ob_json_str_or(p, "status", ""), *inv = ob_json_str_or(p, "invoice", "");
 	const char *ist = "";
@@ -93,7 +96,7 @@ purchase_state(struct ob_req *r, const cJSON *p, const char **pay)
 	else if (strcmp(ist, "void") == 0 || strcmp(ist, "uncollectible") == 0)
 		s = P_FAILED;
 	else
-		s = P_WAITING;
+		s = hint;
 	if (s == P_PAYABLE)
 		*pay = ob_arena_printf(r->a, "/billing/invoices/%s", ob_json_str_or(i, "id", inv));
 	cJSON_Delete(i);
@@ -141,7 +144,7 @@ ob_h_inv_purchases_view(struct ob_req *r, cJSON *d, cJSON *purchases)
 	const char *done = ob_query_get(r, "done"), *pid = ob_query_get(r, "purchase"), *pay;
 	char n[OB_MONEY_MAX];
 	enum purchase_state s;
-	int flashed = 0;
+	int flashed = 0, just;
 	cJSON *it;
 	int64_t v;
 
@@ -151,12 +154,14 @@ ob_h_inv_purchases_view(struct ob_req *r, cJSON *d, cJSON *purchases)
 			cJSON_AddStringToObject(it, "credits_text", ob_money_count(n, sizeof(n), v));
 		cJSON_AddStringToObject(it, "amount_text", ob_h_inv_money(r, it, "amount",
 		    ob_json_str_or(it, "currency", "usd")));
-		s = purchase_state(r, it, &pay);
+		just = !flashed && done != NULL && pid != NULL &&
+		    strcmp(pid, ob_json_str_or(it, "id", "")) == 0;
+		s = purchase_state(r, it, !just ? P_WAITING : strcmp(done, "credits_bought") == 0 ?
+		    P_PAID : strcmp(done, "credits_declined") == 0 ? P_PAYABLE : P_WAITING, &pay);
 		cJSON_AddStringToObject(it, "status_text", words[s]);
 		if (pay != NULL)
 			cJSON_AddStringToObject(it, "pay_href", pay);
-		if (!flashed && done != NULL && strncmp(done, "credits_", 8) == 0 && pid != NULL &&
-		    strcmp(pid, ob_json_str_or(it, "id", "")) == 0) {
+		if (just && strncmp(done, "credits_", 8) == 0) {
 			purchase_flash(d, s, ob_json_str_or(it, "credits_text", ""), pay, r);
 			flashed = 1;
 		}
