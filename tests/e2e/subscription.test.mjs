@@ -61,21 +61,22 @@ test("billing manager buys, previews seats, cancels and reactivates", { skip: !h
   // The seat stepper previews live (JS) …
   await page.getByRole("button", { name: "One seat more" }).click();
   await page.locator("#preview-lines").waitFor();
-  assert.match(await page.locator("#preview").innerText(), /3 seats on business/);
+  assert.match(await page.locator("#preview").innerText(), /3 seats on Business/);
   assert.match(await page.locator("#preview-total").innerText(), /^\$/);
   await page.screenshot({ path: shot("subscription-seat-preview"), fullPage: true });
-  // … and the Preview button works as a plain form post.
-  await page.getByRole("button", { name: "Preview", exact: true }).click();
+  // … and "Review change" works as a plain form post; the change is confirmed there.
+  await page.locator("#seats-input").fill("3");
+  await page.getByRole("button", { name: "Review change", exact: true }).click();
   await page.locator("#preview-lines").waitFor();
   assert.match(await page.locator("#preview").innerText(), /days remaining/);
-  await page.locator("#seats-input").fill("3");
-  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("button", { name: "Confirm: 3 seats" }).click();
   await page.waitForURL(/done=changed/);
   assert.match(await page.locator('#billing-hero [data-k="seats"]').innerText(), /0 \/ 3/);
 
-  // Cancel needs a reason; then reactivate.
+  // Cancel opens its form, needs a reason; then reactivate.
+  await page.locator("#cancel-open").click();
   await page.getByLabel("Why are you canceling? (required)").fill("Moving to another tool");
-  await page.getByRole("button", { name: "Cancel subscription" }).click();
+  await page.getByRole("button", { name: "Confirm cancellation" }).click();
   await page.waitForURL(/done=canceled/);
   assert.match(await page.locator("#billing-hero").innerText(), /cancels at period end/);
   assert.match(await page.locator("main").innerText(), /Moving to another tool/);
