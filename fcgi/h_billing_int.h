@@ -79,6 +79,9 @@ int ob_h_billing_purchase_customer(struct ob_req *r, int64_t org_id, const cJSON
 /** Console: turn the exact integers (raw JSON numbers) of a view model into text, recursively. */
 void ob_h_billing_raw_to_text(cJSON *o);
 
+/** Console: a subscription's (or an order's) status in words ("past_due": "Past due"); unknown ones as they are. */
+const char *ob_h_billing_status_text(const char *status);
+
 /** Console: the success message for ?done= (a fixed table) flashed on page data d. */
 void ob_h_billing_done_flash(struct ob_req *r, cJSON *d);
 

@@ -19,6 +19,7 @@
 #include "base/money.h"
 #include "base/num.h"
 #include "billing/checkout.h"
+#include "billing/plans.h"
 #include "fcgi/api.h"
 #include "fcgi/fields.h"
 #include "fcgi/input.h"
@@ -150,6 +151,7 @@ static int
 session_page(struct ob_req *r, const char *param, const char *title, const char *tpl)
 {
 	const char *sid = ob_query_get(r, param);
+	struct ob_plan plan;
 	cJSON *s = NULL, *d;
 	int rc = 1;
 
@@ -166,6 +168,9 @@ session_page(struct ob_req *r, const char *param, const char *title, const char 
 	ob_h_billing_raw_to_text(s);
 	d = ob_page_new(r, title, "subscription");
 	cJSON_AddBoolToObject(s, "pending", strcmp(ob_json_str(s, "status"), "pending") == 0);
+	cJSON_AddStringToObject(s, "status_text", ob_h_billing_status_text(ob_json_str(s, "status")));
+	if (ob_plans_get(&r->w->db, ob_json_str(s, "plan"), r->who.org_id, &plan) == 0)
+		cJSON_AddStringToObject(s, "plan_name", plan.name);
 	cJSON_AddBoolToObject(s, "open_url", ob_json_str(s, "url")[0] != '\0');
 	cJSON_AddItemToObject(d, "order", s);
 	ob_page_render(r, 200, tpl, d);

@@ -56,6 +56,24 @@ limits_text(cJSON *card)
 		    ob_money_count(buf, sizeof(buf), v));
 }
 
+const char *
+ob_h_billing_status_text(const char *status)
+{
+	static const char *const words[][2] = {
+		{ "active", "Active" }, { "trialing", "Free trial" }, { "past_due", "Past due" },
+		{ "unpaid", "Unpaid" }, { "incomplete", "Payment required" },
+		{ "incomplete_expired", "Expired unpaid" }, { "canceled", "Canceled" },
+		{ "paused", "Paused" }, { "none", "No subscription" }, { "pending", "Pending" },
+		{ "expired", "Expired" }, { "duplicate", "Canceled as a duplicate" },
+	};
+	size_t i;
+
+	for (i = 0; status != NULL && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(status, words[i][0]) == 0)
+			return words[i][1];
+	return status != NULL ? status : "";
+}
+
 /* The hero summary, also for the overview page (partials/billing_hero). */
 static void
 hero(cJSON *d, const cJSON *sub)
@@ -68,6 +86,7 @@ hero(cJSON *d, const cJSON *sub)
 	cJSON_AddStringToObject(h, "plan", cJSON_IsObject(plan) ?
 	    cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")) : "No plan");
 	cJSON_AddStringToObject(h, "status", status != NULL ? status : "none");
+	cJSON_AddStringToObject(h, "status_text", ob_h_billing_status_text(status != NULL ? status : "none"));
 	cJSON_AddItemToObject(h, "seats_used", cJSON_Duplicate(cJSON_GetObjectItem(seats, "assigned"), 1));
 	cJSON_AddItemToObject(h, "seats_purchased", cJSON_Duplicate(cJSON_GetObjectItem(seats, "purchased"), 1));
 	cJSON_AddStringToObject(h, "period_end", end != NULL ? end : "");
@@ -147,6 +166,22 @@ plan_cards(cJSON *d, const cJSON *plans, const char *cur_plan, cJSON *confirm)
 	}
 }
 
+/* A scheduled change for people: its plan's name and cycle in words (the date is a <time>). */
+static void
+sched_view(struct ob_req *r, cJSON *sched)
+{
+	const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(sched, "plan"));
+	const char *cycle = cJSON_GetStringValue(cJSON_GetObjectItem(sched, "cycle"));
+	struct ob_plan p;
+
+	if (!cJSON_IsObject(sched) || code == NULL)
+		return;
+	cJSON_AddStringToObject(sched, "plan_name",
+	    ob_plans_get(&r->w->db, code, r->who.org_id, &p) == 0 ? p.name : code);
+	cJSON_AddStringToObject(sched, "cycle_text",
+	    cycle != NULL && strcmp(cycle, "year") == 0 ? "yearly" : "monthly");
+}
+
 /*
  * The page; f: a refusal to flash; preview (may be NULL): a change to
  * confirm, shown on the card of the plan it switches to or, for a seat
@@ -182,6 +217,7 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 		confirm_view(preview, cur_plan);
 	plan_change = cJSON_IsTrue(cJSON_GetObjectItem(preview, "plan_change"));
 	plan_cards(d, plans, cur_plan, plan_change ? preview : NULL);
+	sched_view(r, cJSON_GetObjectItem(sub, "scheduled_change"));
 	cJSON_AddItemToObject(d, "subscription", sub);
 	cJSON_AddBoolToObject(d, "live", live);
 	cJSON_AddBoolToObject(d, "cycle_year", cur_cycle != NULL && strcmp(cur_cycle, "year") == 0);
