@@ -180,7 +180,7 @@ START_TEST(sched_console_shows_and_cancels_the_change)
 	ck_assert_int_eq(t_login(em, T_MEMBER_PASSWORD, s.cookie, sizeof(s.cookie)), 303);
 	t_csrf(s.cookie, s.csrf);
 	up = downgrade(&o);
-	snprintf(want, sizeof(want), "Changes to Pro (monthly) on %.10s",
+	snprintf(want, sizeof(want), "Changes to Pro (monthly) on <time datetime=\"%s\"",
 	    t_jstr(up, "current_period_end"));
 	snprintf(sched, sizeof(sched), "%s",
 	    t_jstr(cJSON_GetObjectItem(up, "scheduled_change"), "stripe_schedule"));

@@ -211,7 +211,8 @@ console_shows(const struct inv_org *o, const char *want)
 {
 	struct t_session s;
 	struct t_resp r;
-	char q[160], em[128], both[160];
+	char q[160], em[128];
+	const char *at, *end;
 	long uid = t_member_new(o->id, "billing", NULL);
 
 	snprintf(q, sizeof(q), "SELECT email FROM users WHERE id = %ld", uid);
@@ -219,8 +220,12 @@ console_shows(const struct inv_org *o, const char *want)
 	t_reset_rate_limits();
 	ck_assert_int_eq(t_login(em, T_MEMBER_PASSWORD, s.cookie, sizeof(s.cookie)), 303);
 	ck_assert_int_eq(t_get_as(s.cookie, NULL, "/subscription", &r), 200);
-	snprintf(both, sizeof(both), "%s</strong></p>", want);
-	ck_assert_msg(strstr(r.body.data, both) != NULL, "no \"%s\" on the page", both);
+	/* want, then the day as a <time>, ending the line (no "(N seats)" after a seats-only change). */
+	at = strstr(r.body.data, want);
+	ck_assert_msg(at != NULL, "no \"%s\" on the page", want);
+	end = strstr(at, "</time></strong>");
+	ck_assert_ptr_nonnull(end);
+	ck_assert_int_eq(strncmp(end, "</time></strong></p>", 20), 0);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "action=\"/subscription/scheduled-change/cancel\""));
 	t_resp_free(&r);
 }
@@ -229,7 +234,7 @@ START_TEST(seats_removed_at_renewal_without_refund)
 {
 	struct inv_org o;
 	cJSON *j, *sc, *sub;
-	char want[64];
+	char want[96];
 	long long granted, end;
 	int neg;
 
@@ -251,6 +256,8 @@ START_TEST(seats_removed_at_renewal_without_refund)
 	ck_assert_str_eq(t_jstr(sc, "summary"), want);
 	ck_assert_int_eq(strncmp(str(sc, "stripe_schedule"), "sub_sched_", 10), 0);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(sc, "seats_only")));
+	/* The console shows the day as a <time> element. */
+	snprintf(want, sizeof(want), "3 seats from <time datetime=\"%s\"", t_jstr(j, "current_period_end"));
 	cJSON_Delete(j);
 	console_shows(&o, want);
 	inv_deliver();

@@ -102,6 +102,8 @@ START_TEST(cheaper_plan_preview_on_its_card_with_the_credit)
 	billing_session(o.id, "billing", &s);
 	/* One action per card: the current plan none, Business "Switch to Business…". */
 	ck_assert_int_eq(t_get_as(s.cookie, NULL, "/subscription", &r), 200);
+	has(&r, "data-k=\"plan\">Pro</strong>");
+	has(&r, "data-k=\"status\">Active</strong>");
 	card_of(&r, "business", card, sizeof(card));
 	ck_assert_ptr_nonnull(strstr(card, "<button type=\"submit\">Switch to Business…</button>"));
 	ck_assert_ptr_null(strstr(card, "/subscription/change"));
@@ -174,6 +176,17 @@ START_TEST(lower_tier_waits_and_offers_now)
 	ck_assert_ptr_nonnull(strstr(card, "Takes effect now: <strong>$60.00</strong> is charged now"));
 	ck_assert_ptr_nonnull(strstr(card, "<input type=\"hidden\" name=\"immediate\" value=\"true\">"));
 	ck_assert_ptr_null(strstr(card, "Or switch now instead"));
+	t_resp_free(&r);
+
+	/* Confirmed as first previewed: scheduled, shown with the plan's name and the day. */
+	snprintf(body, sizeof(body), "csrf=%s&idem=subs-later-%d&plan=pro&cycle=month&seats=3", s.csrf,
+	    (int)getpid());
+	ck_assert_int_eq(t_form_as(s.cookie, "/subscription/change", body, NULL, &r), 303);
+	ck_assert_str_eq(t_header(&r, "Location"), "/subscription?done=scheduled");
+	t_resp_free(&r);
+	ck_assert_int_eq(t_get_as(s.cookie, NULL, "/subscription?done=scheduled", &r), 200);
+	has(&r, "<strong id=\"scheduled-change\">Changes to Pro (monthly) on <time datetime=\"");
+	has(&r, "</time></strong> (3 seats)</p>");
 	t_resp_free(&r);
 }
 END_TEST
