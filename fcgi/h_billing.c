@@ -84,20 +84,38 @@ ob_h_billing_purchase_customer(struct ob_req *r, int64_t org_id, const cJSON *bo
 	return 0;
 }
 
-void
-ob_h_billing_done_flash(struct ob_req *r, cJSON *d)
+/* Where to pay: the org's open invoice's page (the newest), else the invoices page. */
+static const char *
+pay_href(struct ob_req *r)
 {
-	const char *code = ob_query_get(r, "done");
+	struct ob_invoices_filter flt = { "open", NULL, NULL };
+	cJSON *l = ob_invoices_list(&r->w->db, r->who.org_id, &flt, NULL, 1);
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(l, "data"), 0), "id"));
+	const char *href = id != NULL ? ob_arena_printf(r->a, "/billing/invoices/%s", id) : "/invoices";
+
+	cJSON_Delete(l);
+	return href;
+}
+
+void
+ob_h_billing_done_flash_code(struct ob_req *r, cJSON *d, const char *code)
+{
 	cJSON *fl;
 
 	ob_page_flash_code(d, code, done_msgs, sizeof(done_msgs) / sizeof(done_msgs[0]));
-	/* Where to pay: the invoices page, whose open invoice links to Stripe's page. */
 	fl = cJSON_GetObjectItem(d, "flash");
 	fl = cJSON_GetArrayItem(fl, cJSON_GetArraySize(fl) - 1);
 	if (code != NULL && strcmp(code, "payment_required") == 0 && fl != NULL) {
-		cJSON_AddStringToObject(fl, "href", "/invoices");
+		cJSON_AddStringToObject(fl, "href", pay_href(r));
 		cJSON_AddStringToObject(fl, "link", "Complete it here");
 	}
+}
+
+void
+ob_h_billing_done_flash(struct ob_req *r, cJSON *d)
+{
+	ob_h_billing_done_flash_code(r, d, ob_query_get(r, "done"));
 }
 
 /* ---- plans ---- */

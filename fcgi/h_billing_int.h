@@ -85,4 +85,11 @@ const char *ob_h_billing_status_text(const char *status);
 /** Console: the success message for ?done= (a fixed table) flashed on page data d. */
 void ob_h_billing_done_flash(struct ob_req *r, cJSON *d);
 
+/**
+ * Console: the message of outcome code (the same table; NULL: none) on page
+ * data d; "payment_required" links to the org's open invoice (the newest),
+ * else to the invoices page.
+ */
+void ob_h_billing_done_flash_code(struct ob_req *r, cJSON *d, const char *code);
+
 #endif

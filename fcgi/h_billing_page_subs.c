@@ -166,6 +166,25 @@ plan_cards(cJSON *d, const cJSON *plans, const char *cur_plan, cJSON *confirm)
 	}
 }
 
+/*
+ * The outcome code a new subscription's flash says, from its status now
+ * (the webhooks may have moved it since the form's answer): unpaid is
+ * "payment_required", active or trialing "created". Other codes as given.
+ */
+static const char *
+done_code(const char *code, const char *status)
+{
+	if (code == NULL || status == NULL ||
+	    (strcmp(code, "created") != 0 && strcmp(code, "payment_required") != 0))
+		return code;
+	if (strcmp(status, "incomplete") == 0 || strcmp(status, "past_due") == 0 ||
+	    strcmp(status, "unpaid") == 0)
+		return "payment_required";
+	if (strcmp(status, "active") == 0 || strcmp(status, "trialing") == 0)
+		return "created";
+	return code;
+}
+
 /* A scheduled change for people: its plan's name and cycle in words (the date is a <time>). */
 static void
 sched_view(struct ob_req *r, cJSON *sched)
@@ -202,14 +221,14 @@ render_subscription(struct ob_req *r, int status, const struct ob_fail *f, cJSON
 		return -1;
 	}
 	d = ob_page_new(r, "Subscription", "subscription");
-	ob_h_billing_done_flash(r, d);
+	st = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "status"));
+	ob_h_billing_done_flash_code(r, d, done_code(ob_query_get(r, "done"), st));
 	if (f != NULL && (r->ftab == &ob_h_subscription_preview_form_fields ||
 	    r->ftab == &ob_h_subscription_change_form_fields))
 		ob_form_errors_show(r, &seat_form, f, d);	/* seats: next to the field */
 	else if (f != NULL)
 		ob_page_flash(d, "error", f->message);
 	hero(d, sub);
-	st = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "status"));
 	live = st != NULL && strcmp(st, "none") != 0 && strcmp(st, "canceled") != 0;
 	cur_plan = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "plan_id"));
 	cur_cycle = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "cycle"));
