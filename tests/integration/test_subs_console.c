@@ -6,7 +6,8 @@
  *    Business (2 × $29) a moment after buying is a credit of $98 - $58 =
  *    $40.00 to the balance; Business to Pro waits for the period's end and
  *    offers "switch now", which charges 3 × ($49 - $29) = $60.00;
- *  - a refused cancellation comes back with the cancel form open;
+ *  - a refused cancellation comes back with the cancel form open; a new
+ *    subscription's flash follows its status when the page is shown;
  *  - a member's limit is removed with the Unlimited box (audited, the
  *    change recorded as NULL; another org's member is not found); the
  *    extra-task limit "Unlimited" is -1 in the API and never shown as -1;
@@ -200,6 +201,11 @@ START_TEST(refused_cancel_keeps_the_form_open)
 
 	subscribed_org(&o, "subs-cancel", "business", 2);
 	billing_session(o.id, "billing", &s);
+	/* The flash follows the status now: paid since the form's answer, it started. */
+	ck_assert_int_eq(t_get_as(s.cookie, NULL, "/subscription?done=payment_required", &r), 200);
+	has(&r, "Subscription started.");
+	lacks(&r, "Payment required");
+	t_resp_free(&r);
 	ck_assert_int_eq(t_get_as(s.cookie, NULL, "/subscription", &r), 200);
 	has(&r, "<details id=\"cancel-flow\">");
 	has(&r, "<summary class=\"button danger\" id=\"cancel-open\">Cancel subscription…</summary>");
