@@ -71,6 +71,20 @@ ob_h_inv_money(struct ob_req *r, const cJSON *o, const char *name, const char *c
 	return ob_arena_strdup(r->a, ob_money_format(buf, sizeof(buf), v, currency, OB_MONEY_SYMBOL));
 }
 
+/* An invoice's status in words. */
+static const char *
+status_text(const char *st)
+{
+	static const char *const k[][2] = { { "draft", "Draft" }, { "open", "Open" },
+		{ "paid", "Paid" }, { "uncollectible", "Uncollectible" }, { "void", "Void" } };
+	size_t i;
+
+	for (i = 0; st != NULL && i < sizeof(k) / sizeof(k[0]); i++)
+		if (strcmp(st, k[i][0]) == 0)
+			return k[i][1];
+	return st != NULL ? st : "";
+}
+
 /* An invoice line's kind in words. */
 static const char *
 kind_text(const char *kind)
@@ -102,6 +116,7 @@ ob_h_inv_decorate(struct ob_req *r, cJSON *inv)
 	cJSON_AddStringToObject(inv, "due_display", ob_h_inv_money(r, inv, "amount_remaining", cur));
 	cJSON_AddStringToObject(inv, "refunded_display", ob_h_inv_money(r, inv, "amount_refunded", cur));
 	cJSON_AddBoolToObject(inv, "has_refunds", ob_num_json_get(inv, "amount_refunded", &v) == 0 && v > 0);
+	cJSON_AddStringToObject(inv, "status_text", status_text(st));
 	cJSON_AddBoolToObject(inv, "is_paid", st != NULL && strcmp(st, "paid") == 0);
 	cJSON_AddBoolToObject(inv, "is_open", st != NULL && strcmp(st, "open") == 0);
 	cJSON_ArrayForEach(l, lines) {

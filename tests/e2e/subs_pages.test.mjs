@@ -284,7 +284,7 @@ test("invoices: orgbill's PDF carries the PO number, details and lines; purchase
   await page.screenshot({ path: shot("subs-purchase-declined"), fullPage: true });
   await flash.getByRole("link", { name: "complete it here" }).click();
   await page.waitForURL(/\/billing\/invoices\/inv_[0-9a-f]{32}$/);
-  assert.equal(await page.locator("#invoice-status").innerText(), "open");
+  assert.equal(await page.locator("#invoice-status").innerText(), "Open");
   assert.equal(await page.locator("#invoice-total").innerText(), "$1.00");
   assert.deepEqual(problems.filter((x) => !/status of 4\d\d/.test(x)), []);
   void org;
