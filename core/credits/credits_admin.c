@@ -374,6 +374,7 @@ ob_credits_unallocate(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	const char *params[3] = { org, user, who };
 	PGresult *res = NULL;
 	cJSON *o = NULL, *before = NULL;
+	int ok = 0;
 
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(user, sizeof(user), user_id);
@@ -384,12 +385,12 @@ ob_credits_unallocate(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	}
 	if ((res = ob_db_exec(ax->db, OB_STMT_CREDITS_UNALLOCATE, params, NULL)) == NULL) {
 		ob_fail_db(f, ax->db->lasterr);
-		goto fail;
+		goto out;
 	}
 	if (!ob_row_bool(res, 0, "member")) {
 		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
 		    "No active member with this user_id in the organization.");
-		goto fail;
+		goto out;
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "credit_allocation");
@@ -401,21 +402,19 @@ ob_credits_unallocate(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 		if (ob_audit_write(ax, org_id, "credits.allocate", "credit_allocation", user,
 		    before, o) != 0) {
 			ob_fail_db(f, ax->db->lasterr);
-			goto fail;
+			goto out;
 		}
 	}
-	if (ob_db_commit(ax->db) != 0) {
+	ok = 1;
+out:
+	PQclear(res);
+	cJSON_Delete(before);
+	if (ok && ob_db_commit(ax->db) == 0)
+		return o;
+	if (ok)
 		ob_fail_db(f, ax->db->lasterr);
-		goto fail_committed;
-	}
-	PQclear(res);
-	cJSON_Delete(before);
-	return o;
-fail:
-	ob_db_rollback(ax->db);
-fail_committed:
-	PQclear(res);
-	cJSON_Delete(before);
+	else
+		ob_db_rollback(ax->db);
 	cJSON_Delete(o);
 	return NULL;
 }
