@@ -69,7 +69,7 @@ test("sign in, change seats and download an invoice by keyboard", { skip: !haveC
   assert.equal(bought.status(), 303);
   await deliverWebhooks();
 
-  // Change seats: the Subscription link, the seats field, Apply.
+  // Change seats: the Subscription link, the seats field, Review, Confirm.
   await page.goto(`${BASE}/`);
   await tabTo(page, (f) => f.tag === "a" && f.href === "/subscription", "the Subscription link");
   await page.keyboard.press("Enter");
@@ -77,7 +77,12 @@ test("sign in, change seats and download an invoice by keyboard", { skip: !haveC
   await tabTo(page, (f) => f.id === "seats-input", "the seats field");
   await page.keyboard.press("Control+A");
   await page.keyboard.type("3");
-  await tabTo(page, (f) => f.id === "apply-seats", "Apply");
+  // "Review change" shows the preview with its confirm button (the
+  // subscription page's confirm step), then "Confirm: 3 seats".
+  await tabTo(page, (f) => f.id === "preview-btn", "Review change");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/subscription\/preview/);
+  await tabTo(page, (f) => f.id === "confirm-btn", "Confirm: 3 seats");
   await page.screenshot({ path: shot("a11y-keyboard-seats") });
   await page.keyboard.press("Enter");
   await page.waitForURL(/\/subscription\?done=/);
