@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/row.h"
+#include "billing/revenue.h"
 #include "billing/seats.h"
 #include "credits/credits.h"
 #include "base/num.h"
@@ -225,6 +226,10 @@ ob_sub_apply(const struct ob_actx *ax, int64_t org_id, const cJSON *obj, const c
 		return ob_sub_tx_fail(ax, f);
 	if (schedule_settle(ax->db, &after, &x, &applied) != 0 ||
 	    ob_subscription_load(ax->db, org_id, &after) != 0)
+		return ob_sub_tx_fail(ax, f);
+	/* The revenue history: a row when the state changed (once per change). */
+	if (ob_revenue_record(ax->db, org_id,
+	    ob_revenue_mrr(after.status, after.cycle, after.seats, after.unit_amount)) != 0)
 		return ob_sub_tx_fail(ax, f);
 	if (applied)
 		action = "subscription.scheduled_applied";
