@@ -3,6 +3,7 @@
 #include "fcgi/handlers.h"
 #include "fcgi/h_billing.h"
 #include "fcgi/h_admin.h"
+#include "fcgi/h_ops.h"
 #include "fcgi/h_credits.h"
 #include "fcgi/h_invoices.h"
 
