@@ -48,3 +48,7 @@ CREATE TABLE feature_flags (
 	PRIMARY KEY (flag, scope, target),
 	CHECK ((scope = 'global') = (target = ''))
 );
+
+-- The revenue page's CSV export is behind flag ops.revenue_csv, on for all.
+INSERT INTO feature_flags (flag, scope, target, enabled, percent)
+VALUES ('ops.revenue_csv', 'global', '', true, 100);
