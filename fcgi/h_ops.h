@@ -29,4 +29,14 @@ int ob_h_ops_health_page(struct ob_req *r);
 /** GET /admin/api/health: the health page's view model as JSON. */
 int ob_h_ops_health_api(struct ob_req *r);
 
+/** GET /admin/flags: the flag rules, the form, and ?flag=&org_id= checked. */
+int ob_h_ops_flags_page(struct ob_req *r);
+
+/** GET /admin/api/flags: the rules (and the check) as JSON. */
+int ob_h_ops_flags_api(struct ob_req *r);
+
+/** POST /admin/flags: set or remove a rule (flag, scope, target, state, percent, reason). */
+int ob_h_ops_flags_set(struct ob_req *r);
+extern const struct ob_fields ob_h_ops_flags_set_fields;
+
 #endif
