@@ -70,8 +70,10 @@ rev_query(struct ob_req *r, struct rev_query *q)
 		long long ty;
 		int tm;
 
-		if (strlen(to) != 7 || sscanf(to, "%4lld-%2d%c", &ty, &tm, &tail) != 2 ||
-		    to[4] != '-' || ty < 2000 || ty > 2999 || tm < 1 || tm > 12) {
+		if (strlen(to) != 7 || strspn(to, "0123456789") != 4 || to[4] != '-' ||
+		    strspn(to + 5, "0123456789") != 2 ||
+		    sscanf(to, "%4lld-%2d%c", &ty, &tm, &tail) != 2 ||
+		    ty < 2000 || ty > 2999 || tm < 1 || tm > 12) {
 			ob_h_ops_error(r, 400, "invalid_month", "to is a month, YYYY-MM.", "to");
 			return -1;
 		}

@@ -136,7 +136,7 @@ END_TEST
 START_TEST(api_refuses_bad_ranges)
 {
 	static const char *const bad[] = { "currency=USD", "currency=us", "to=2024-13",
-	    "to=24-01", "to=2024-1x", "months=0", "months=37", "months=abc", "months=-3" };
+	    "to=24-01", "to=2024-1x", "to=2024-+1", "to=2024-%201", "to=1999-12", "months=0", "months=37", "months=abc", "months=-3" };
 	struct t_session staff;
 	char path[128];
 	size_t i;
