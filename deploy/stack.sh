@@ -218,7 +218,8 @@ pg_stop() {
 write_env() {
 	mkdir -p "$RUN/secrets"
 	chmod 700 "$RUN/secrets"
-	# The demo staff login's password: random, made once per run directory
+	# The demo staff logins' password (one login per staff role: admin,
+	# support, finance): random, made once per run directory
 	# (printed by seed-demo with the other logins).
 	if [ ! -f "$RUN/secrets/demo-staff-password" ]; then
 		od -An -tx1 -N12 /dev/urandom | tr -d ' \n' >"$RUN/secrets/demo-staff-password"

@@ -249,6 +249,12 @@ rl_class(enum ob_action a, const char *method)
 	case OB_ACT_CREDITS_METER: return OB_RL_METER;
 	case OB_ACT_SUBSCRIPTION_CHANGE: return unsafe_method(method) ? OB_RL_SUBSCRIPTION : OB_RL_READ;
 	case OB_ACT_STAFF_REFUND: return unsafe_method(method) ? OB_RL_REFUND : OB_RL_READ;
+	case OB_ACT_STAFF_SEATS: return unsafe_method(method) ? OB_RL_STAFF_SEATS : OB_RL_READ;
+	case OB_ACT_STAFF_SUBSCRIPTION:
+		return unsafe_method(method) ? OB_RL_STAFF_SUBSCRIPTION : OB_RL_READ;
+	case OB_ACT_STAFF_SUSPEND: return unsafe_method(method) ? OB_RL_STAFF_SUSPEND : OB_RL_READ;
+	case OB_ACT_STAFF_SYNC: return unsafe_method(method) ? OB_RL_STAFF_SYNC : OB_RL_READ;
+	case OB_ACT_STAFF_REPROCESS: return unsafe_method(method) ? OB_RL_STAFF_REPROCESS : OB_RL_READ;
 	default: return unsafe_method(method) ? OB_RL_WRITE : OB_RL_READ;
 	}
 }

@@ -98,7 +98,7 @@ export ORGBILL_CONFIG=$RUN/orgbill.env
 export STRIPE_API_BASE=http://127.0.0.1:$OB_STRIPE_PORT
 export STRIPE_SECRET_KEY=sk_test_orgbill_local
 export OB_TEST_STRIPE_FAKE=$STRIPE_API_BASE
-# The demo staff login's password is random per run (deploy/stack.sh).
+# The demo staff logins' password (one per staff role) is random per run (deploy/stack.sh).
 OB_TEST_STAFF_PASSWORD=$(cat "$RUN/secrets/demo-staff-password")
 export OB_TEST_STAFF_PASSWORD
 export OB_TEST_SMTP_URL=smtp://127.0.0.1:$OB_SMTP_PORT OB_TEST_SMTP_DIR=$RUN/mail

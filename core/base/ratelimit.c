@@ -73,6 +73,12 @@ static const struct rl_class_def {
 	[OB_RL_SUBSCRIPTION] = { "subscription", "ORGBILL_RATE_SUBSCRIPTION", 5, 3600, 1 },
 	[OB_RL_REFUND] = { "refund", "ORGBILL_RATE_REFUND", 3, 60, 1 },
 	[OB_RL_LOGIN] = { "login", "ORGBILL_RATE_LOGIN", 10, 900, 1 },
+	/* The staff console's per-action limits (issue 14): not settings. */
+	[OB_RL_STAFF_SEATS] = { "staff_seats", NULL, 10, 60, 1 },
+	[OB_RL_STAFF_SUBSCRIPTION] = { "staff_subscription", NULL, 5, 60, 1 },
+	[OB_RL_STAFF_SUSPEND] = { "staff_suspend", NULL, 5, 60, 1 },
+	[OB_RL_STAFF_SYNC] = { "staff_sync", NULL, 10, 60, 1 },
+	[OB_RL_STAFF_REPROCESS] = { "staff_reprocess", NULL, 10, 60, 1 },
 };
 
 /*
@@ -451,6 +457,17 @@ ob_rl_class_env(enum ob_rl_class c)
 	return rl_class_ok(c) ? rl_classes[c].env : NULL;
 }
 
+const char *
+ob_rl_class_default(enum ob_rl_class c)
+{
+	static char spec[OB_RL__MAX][48];
+
+	if (!rl_class_ok(c))
+		return NULL;
+	snprintf(spec[c], sizeof(spec[c]), "%ld/%ld", rl_classes[c].limit, rl_classes[c].window);
+	return spec[c];
+}
+
 int
 ob_rl_class_uses_db(enum ob_rl_class c)
 {
@@ -507,7 +524,8 @@ ob_rl_configure(struct ob_rl *rl, const char *const specs[OB_RL__MAX],
 		if (ob_rl_parse_spec(specs[i], &lim[i].limit, &lim[i].window) != 0) {
 			snprintf(err, errlen, "%s: expected LIMIT/SECONDS with LIMIT "
 			    "1..%ld and SECONDS 1..%ld (e.g. %ld/%ld)",
-			    rl_classes[i].env, OB_RL_LIMIT_MAX, OB_RL_WINDOW_MAX,
+			    rl_classes[i].env ? rl_classes[i].env : rl_classes[i].name,
+			    OB_RL_LIMIT_MAX, OB_RL_WINDOW_MAX,
 			    rl_classes[i].limit, rl_classes[i].window);
 			return -1;
 		}
@@ -523,7 +541,7 @@ ob_rl_configure_from_env(struct ob_rl *rl, char *err, size_t errlen)
 	int i;
 
 	for (i = 0; i < OB_RL__MAX; i++)
-		specs[i] = getenv(rl_classes[i].env);
+		specs[i] = rl_classes[i].env != NULL ? getenv(rl_classes[i].env) : NULL;
 	return ob_rl_configure(rl, specs, err, errlen);
 }
 

@@ -30,6 +30,12 @@ enum ob_rl_class {
 	OB_RL_SUBSCRIPTION,	/* subscription changes: 5/3600, database */
 	OB_RL_REFUND,		/* refunds: 3/60, database */
 	OB_RL_LOGIN,		/* login attempts: 10/900, database */
+	/* Staff console actions, per staff user (docs/ADMIN.md); fixed, not settings. */
+	OB_RL_STAFF_SEATS,	/* seat quantity: 10/60, database */
+	OB_RL_STAFF_SUBSCRIPTION, /* cancel, reactivate: 5/60, database */
+	OB_RL_STAFF_SUSPEND,	/* suspend, activate: 5/60, database */
+	OB_RL_STAFF_SYNC,	/* re-sync from Stripe: 10/60, database */
+	OB_RL_STAFF_REPROCESS,	/* reprocess a webhook event: 10/60, database */
 	OB_RL__MAX
 };
 
@@ -68,7 +74,7 @@ int ob_rl_set(struct ob_rl *rl, enum ob_rl_class c, long limit, long window_s);
 /** The class's name ("read", "write", "meter", "subscription", "refund", "login"), or NULL. */
 const char *ob_rl_class_name(enum ob_rl_class c);
 
-/** The class's environment variable ("ORGBILL_RATE_READ", …), or NULL. */
+/** The class's environment variable ("ORGBILL_RATE_READ", …), or NULL (staff classes: fixed). */
 const char *ob_rl_class_env(enum ob_rl_class c);
 
 /** The class's default spec ("100/60", …), or NULL. */

@@ -27,14 +27,16 @@
 
 static const struct {
 	const char *email, *name, *org_slug, *role, *department;
-	int staff;
+	const char *staff;	/* the staff role, or NULL for a tenant */
 } demo_users[] = {
-	{ "owner@acme.test", "Olivia Owner", "acme", "owner", "Leadership", 0 },
-	{ "admin@acme.test", "Adam Admin", "acme", "admin", "Engineering", 0 },
-	{ "billing@acme.test", "Bella Billing", "acme", "billing", "Finance", 0 },
-	{ "member@acme.test", "Max Member", "acme", "member", "Engineering", 0 },
-	{ "owner@globex.test", "Greta Globex", "globex", "owner", "", 0 },
-	{ "staff@orgbill.test", "Sam Support", NULL, NULL, NULL, 1 },
+	{ "owner@acme.test", "Olivia Owner", "acme", "owner", "Leadership", NULL },
+	{ "admin@acme.test", "Adam Admin", "acme", "admin", "Engineering", NULL },
+	{ "billing@acme.test", "Bella Billing", "acme", "billing", "Finance", NULL },
+	{ "member@acme.test", "Max Member", "acme", "member", "Engineering", NULL },
+	{ "owner@globex.test", "Greta Globex", "globex", "owner", "", NULL },
+	{ "staff@orgbill.test", "Sam Staff", NULL, NULL, NULL, "admin" },
+	{ "support@orgbill.test", "Sue Support", NULL, NULL, NULL, "support" },
+	{ "finance@orgbill.test", "Fin Finance", NULL, NULL, NULL, "finance" },
 };
 
 static const struct {
@@ -121,10 +123,11 @@ seed_users(struct ob_cli *c, const struct ob_actx *ax, const int64_t org_ids[2],
 		if ((uid = ob_user_id_by_email(&c->db, demo_users[i].email)) < 0)
 			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
 		if (uid == 0 && ob_user_create(ax, demo_users[i].email, demo_users[i].name,
-		    pw, demo_users[i].staff, &uid, &f) != 0)
+		    pw, demo_users[i].staff != NULL, &uid, &f) != 0)
 			return ob_cli_fail(c, "seed-demo: %s", f.message);
 		/* The staff password printed is the one that works. */
-		if (demo_users[i].staff && ob_demo_set_password(&c->db, uid, pw) != 0)
+		if (demo_users[i].staff && (ob_demo_set_password(&c->db, uid, pw) != 0 ||
+		    ob_demo_set_staff_role(&c->db, uid, demo_users[i].staff) != 0))
 			return ob_cli_fail(c, "seed-demo: %s", c->db.lasterr);
 		if (demo_users[i].org_slug == NULL)
 			continue;
@@ -164,8 +167,9 @@ print_logins(const char *staff_password)
 
 	printf("Demo logins (password %s, except staff)\n", DEMO_PASSWORD);
 	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
-		printf("  %-22s %s%s%s%s%s\n", demo_users[i].email,
-		    demo_users[i].staff ? "staff" : demo_users[i].role,
+		printf("  %-22s %s%s%s%s%s%s\n", demo_users[i].email,
+		    demo_users[i].staff ? "staff " : "",
+		    demo_users[i].staff ? demo_users[i].staff : demo_users[i].role,
 		    demo_users[i].org_slug ? " of " : "",
 		    demo_users[i].org_slug ? demo_users[i].org_slug : "",
 		    demo_users[i].staff ? ", password " : "",

@@ -165,6 +165,7 @@ ob_auth_session_lookup(struct ob_db *db, const char *token_text, long idle_s,
 		p->user_id = ob_row_i64(res, 0, "user_id");
 		p->session_org_id = ob_row_i64(res, 0, "org_id");
 		p->is_staff = ob_row_bool(res, 0, "is_staff");
+		p->staff_role = ob_staff_role_parse(ob_row_str(res, 0, "staff_role"));
 		snprintf(p->email, sizeof(p->email), "%s", ob_row_str(res, 0, "email"));
 		snprintf(p->name, sizeof(p->name), "%s", ob_row_str(res, 0, "name"));
 	}

@@ -45,3 +45,19 @@ ob_demo_set_password(struct ob_db *db, int64_t user_id, const char *password)
 	sodium_memzero(hash, sizeof(hash));
 	return rc;
 }
+
+int
+ob_demo_set_staff_role(struct ob_db *db, int64_t user_id, const char *role)
+{
+	char id[24];
+	const char *params[2] = { id, role };
+	PGresult *res;
+	int rc = -1;
+
+	ob_num_str(id, sizeof(id), user_id);
+	if ((res = ob_db_exec(db, OB_STMT_DEMO_SET_STAFF_ROLE, params, NULL)) != NULL) {
+		rc = PQntuples(res) == 1 ? 0 : -1;
+		PQclear(res);
+	}
+	return rc;
+}

@@ -19,4 +19,7 @@ int ob_demo_db_marked(struct ob_db *db);
 /** Set user_id's password (Argon2id hash); 0, or -1 (db->lasterr, or a short password). */
 int ob_demo_set_password(struct ob_db *db, int64_t user_id, const char *password);
 
+/** Make user_id staff with role ("support", "finance", "admin"); 0, or -1 (db->lasterr). */
+int ob_demo_set_staff_role(struct ob_db *db, int64_t user_id, const char *role);
+
 #endif

@@ -8,6 +8,10 @@
 #define BILLERS (R(OWNER) | R(ADMIN) | R(BILLING))
 #define MANAGERS (R(OWNER) | R(ADMIN))
 #define ALL_SCOPES (OB_SCOPE_READ | OB_SCOPE_WRITE | OB_SCOPE_METER | OB_SCOPE_ADMIN)
+#define S(x) OB_STAFF_BIT(OB_STAFF_##x)
+#define ALL_STAFF (S(SUPPORT) | S(FINANCE) | S(ADMIN))
+#define FINANCE_STAFF (S(FINANCE) | S(ADMIN))
+#define STAFF_RULE(n, who) { .name = n, .need = OB_NEED_STAFF, .staff = (who) }
 
 /*
  * The policy. Keys act only inside their own org and never in the console;
@@ -15,7 +19,7 @@
  * membership makes them.
  */
 static const struct ob_policy_rule rules[OB_ACT__MAX] = {
-	[OB_ACT_NONE] = { "none", OB_NEED_STAFF, 0, 0, 0 },
+	[OB_ACT_NONE] = { "none", OB_NEED_STAFF, 0, 0, 0, 0, 0 },
 	[OB_ACT_PROBE] = { "probe", OB_NEED_NOTHING, 0, 0, 0 },
 	[OB_ACT_PUBLIC] = { "public", OB_NEED_NOTHING, 0, 0, 0 },
 	[OB_ACT_LOGIN] = { "login", OB_NEED_NOTHING, 0, 0, 0 },
@@ -44,11 +48,21 @@ static const struct ob_policy_rule rules[OB_ACT__MAX] = {
 	[OB_ACT_SUBSCRIPTION_CHANGE] = { "subscription_change", OB_NEED_ORG, BILLERS,
 	    OB_SCOPE_ADMIN, 0 },
 	[OB_ACT_PAYMENT_ACTION] = { "payment_action", OB_NEED_ORG, BILLERS, 0, 0 },
-	[OB_ACT_STAFF] = { "staff", OB_NEED_STAFF, 0, 0, 0 },
-	[OB_ACT_STAFF_REFUND] = { "staff_refund", OB_NEED_STAFF, 0, 0, 0 },
-	[OB_ACT_STAFF_CREDITS] = { "staff_credits", OB_NEED_STAFF, 0, 0, 0 },
 	/* Who signs in to the org and how: owners only, never a key. */
 	[OB_ACT_SSO_MANAGE] = { "sso_manage", OB_NEED_ORG, R(OWNER), 0, 0 },
+	/*
+	 * The staff console (docs/ADMIN.md): support reads everything and keeps
+	 * the service running; finance also moves money and entitlements.
+	 */
+	[OB_ACT_STAFF] = STAFF_RULE("staff", ALL_STAFF),
+	[OB_ACT_STAFF_REPROCESS] = STAFF_RULE("staff_reprocess", ALL_STAFF),
+	[OB_ACT_STAFF_SYNC] = STAFF_RULE("staff_sync", ALL_STAFF),
+	[OB_ACT_STAFF_SUSPEND] = STAFF_RULE("staff_suspend", ALL_STAFF),
+	[OB_ACT_STAFF_REFUND] = STAFF_RULE("staff_refund", FINANCE_STAFF),
+	[OB_ACT_STAFF_CREDITS] = STAFF_RULE("staff_credits", FINANCE_STAFF),
+	[OB_ACT_STAFF_SEATS] = STAFF_RULE("staff_seats", FINANCE_STAFF),
+	[OB_ACT_STAFF_SUBSCRIPTION] = STAFF_RULE("staff_subscription", FINANCE_STAFF),
+	[OB_ACT_STAFF_BILLING] = STAFF_RULE("staff_billing", FINANCE_STAFF),
 };
 
 const struct ob_policy_rule *
@@ -83,9 +97,9 @@ ob_policy_decide(enum ob_action a, const struct ob_principal *p)
 	case OB_NEED_STAFF:
 		if (p->kind == OB_PRINCIPAL_ANON)
 			return OB_DENY_UNAUTHENTICATED;
-		if (p->kind != OB_PRINCIPAL_USER || !p->is_staff)
+		if (p->kind != OB_PRINCIPAL_USER || !p->is_staff || p->staff_role == OB_STAFF_NONE)
 			return OB_DENY_NOT_FOUND;	/* the staff console does not exist for others */
-		return OB_ALLOW;
+		return (r->staff & OB_STAFF_BIT(p->staff_role)) ? OB_ALLOW : OB_DENY_FORBIDDEN;
 	case OB_NEED_ORG:
 		break;
 	}
@@ -129,6 +143,29 @@ ob_role_name(enum ob_role r)
 	if ((int)r < 0 || r >= OB_ROLE__MAX)
 		return "none";
 	return role_names[r];
+}
+
+static const char *const staff_role_names[OB_STAFF__MAX] = {
+	"none", "support", "finance", "admin",
+};
+
+enum ob_staff_role
+ob_staff_role_parse(const char *s)
+{
+	int i;
+
+	for (i = OB_STAFF_SUPPORT; i < OB_STAFF__MAX; i++)
+		if (s != NULL && strcmp(s, staff_role_names[i]) == 0)
+			return (enum ob_staff_role)i;
+	return OB_STAFF_NONE;
+}
+
+const char *
+ob_staff_role_name(enum ob_staff_role r)
+{
+	if ((int)r < 0 || r >= OB_STAFF__MAX)
+		return "none";
+	return staff_role_names[r];
 }
 
 static const struct {

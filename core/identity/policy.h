@@ -29,10 +29,16 @@ enum ob_action {
 	OB_ACT_CREDITS_REVERSE,	/* reverse a deduction: the meter key that made it */
 	OB_ACT_SUBSCRIPTION_CHANGE, /* buy, change, cancel a subscription */
 	OB_ACT_PAYMENT_ACTION,	/* payment method, credit purchase */
-	OB_ACT_STAFF,		/* the staff console across all orgs */
-	OB_ACT_STAFF_REFUND,	/* refunds (staff) */
-	OB_ACT_STAFF_CREDITS,	/* free grants and reversals (staff, with a reason) */
+	OB_ACT_STAFF,		/* the staff console across all orgs: reading */
+	OB_ACT_STAFF_REFUND,	/* refunds (finance staff) */
+	OB_ACT_STAFF_CREDITS,	/* free grants and reversals (finance staff, with a reason) */
 	OB_ACT_SSO_MANAGE,	/* the org's single sign-on connection (owners) */
+	OB_ACT_STAFF_REPROCESS,	/* reprocess a webhook event (any staff) */
+	OB_ACT_STAFF_SYNC,	/* re-sync an org from Stripe (any staff) */
+	OB_ACT_STAFF_SUSPEND,	/* suspend or activate an org (any staff) */
+	OB_ACT_STAFF_SEATS,	/* change an org's seat quantity (finance staff) */
+	OB_ACT_STAFF_SUBSCRIPTION, /* cancel or reactivate a subscription (finance staff) */
+	OB_ACT_STAFF_BILLING,	/* dunning override, the customer's portal (finance staff) */
 	OB_ACT__MAX
 };
 
@@ -41,7 +47,7 @@ enum ob_auth_need {
 	OB_NEED_NOTHING,	/* anonymous is fine */
 	OB_NEED_USER,		/* a signed-in user; no org involved */
 	OB_NEED_ORG,		/* a member (role in roles) or a key (scope) of the org */
-	OB_NEED_STAFF,		/* a signed-in staff user */
+	OB_NEED_STAFF,		/* a signed-in staff user (staff role in staff) */
 };
 
 struct ob_policy_rule {
@@ -52,6 +58,8 @@ struct ob_policy_rule {
 	int member_summary;	/* members pass only if the org shows them billing */
 	int closed;		/* the roles and scopes named are all refused (403):
 				 * an org route no tenant may use */
+	unsigned staff;		/* OB_STAFF_BIT()s allowed, for OB_NEED_STAFF; another
+				 * staff role gets 403 */
 };
 
 enum ob_decision {

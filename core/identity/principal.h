@@ -20,6 +20,17 @@ enum ob_role {
 
 #define OB_ROLE_BIT(r)	(1u << (r))
 
+/* A staff user's role in the staff console (docs/ADMIN.md), least first. */
+enum ob_staff_role {
+	OB_STAFF_NONE = 0,	/* not staff */
+	OB_STAFF_SUPPORT,	/* read everything, re-sync, reprocess, suspend/activate */
+	OB_STAFF_FINANCE,	/* support + refunds, credits, seats and subscriptions */
+	OB_STAFF_ADMIN,		/* finance + staff management */
+	OB_STAFF__MAX
+};
+
+#define OB_STAFF_BIT(r)	(1u << (r))
+
 /* API key scopes. */
 #define OB_SCOPE_READ	0x01u
 #define OB_SCOPE_WRITE	0x02u
@@ -37,6 +48,7 @@ struct ob_principal {
 	/* USER */
 	int64_t user_id;
 	int is_staff;
+	enum ob_staff_role staff_role;	/* OB_STAFF_NONE unless is_staff */
 	int64_t session_id;
 	int64_t session_org_id;		/* the org the console has selected (0: none) */
 	char email[321];
@@ -59,6 +71,12 @@ enum ob_role ob_role_parse(const char *s);
 
 /** The role's name ("none" for OB_ROLE_NONE). */
 const char *ob_role_name(enum ob_role r);
+
+/** "support", "finance", "admin" → staff role; OB_STAFF_NONE for anything else. */
+enum ob_staff_role ob_staff_role_parse(const char *s);
+
+/** The staff role's name ("none" for OB_STAFF_NONE). */
+const char *ob_staff_role_name(enum ob_staff_role r);
 
 /** "read,write" → scope bits; -1 on an unknown scope or an empty list. */
 int ob_scopes_parse(const char *s, unsigned *out);

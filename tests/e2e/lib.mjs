@@ -60,10 +60,11 @@ export function shot(name) {
 // The password of every demo login the stack is seeded with, but staff's.
 export const DEMO_PASSWORD = "demo-password";
 
-// The demo staff login's password is random per stack (deploy/stack.sh
-// makes it; tests/run-all.sh passes it on).
+// The demo staff logins' password (staff@, support@, finance@orgbill.test,
+// one per staff role) is random per stack (deploy/stack.sh makes it;
+// tests/run-all.sh passes it on).
 export function passwordOf(email) {
-  return email === "staff@orgbill.test" && process.env.OB_TEST_STAFF_PASSWORD
+  return email.endsWith("@orgbill.test") && process.env.OB_TEST_STAFF_PASSWORD
     ? process.env.OB_TEST_STAFF_PASSWORD : DEMO_PASSWORD;
 }
 

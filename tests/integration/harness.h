@@ -175,8 +175,11 @@ long t_json_as(const char *bearer, const char *method, const char *path, const c
 
 /** The demo staff login; its password is random per stack (OB_TEST_STAFF_PASSWORD). */
 #define T_STAFF_EMAIL "staff@orgbill.test"
+/** The demo's support and finance staff logins (same password as T_STAFF_EMAIL). */
+#define T_SUPPORT_EMAIL "support@orgbill.test"
+#define T_FINANCE_EMAIL "finance@orgbill.test"
 
-/** The password of a demo login: T_DEMO_PASSWORD, or the staff login's. */
+/** The password of a demo login: T_DEMO_PASSWORD, or the staff logins' (…@orgbill.test). */
 const char *t_password_of(const char *email);
 
 /** The password of the users t_member_new makes. */

@@ -19,6 +19,7 @@ person(enum ob_role role, int staff)
 	p.kind = OB_PRINCIPAL_USER;
 	p.user_id = 7;
 	p.is_staff = staff;
+	p.staff_role = staff ? OB_STAFF_FINANCE : OB_STAFF_NONE;
 	p.org_id = 3;
 	p.role = role;
 	p.members_see_billing = 1;

@@ -114,6 +114,7 @@ START_TEST(policy_roles)
 
 	memset(&anon, 0, sizeof(anon));
 	st.is_staff = 1;
+	st.staff_role = OB_STAFF_ADMIN;
 	hidden.members_see_billing = 0;
 	decide_all(d, sizeof(d) / sizeof(d[0]));
 }
