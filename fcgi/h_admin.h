@@ -40,4 +40,14 @@ extern const struct ob_fields ob_h_admin_api_credits_grant_fields;
 int ob_h_admin_api_credits_reverse(struct ob_req *r);
 extern const struct ob_fields ob_h_admin_api_credits_reverse_fields;
 
+/** GET /admin/customers: summary cards and the searchable, filterable customers table. */
+int ob_h_admin_customers(struct ob_req *r);
+
+/** GET /admin/api/customers: the same view model as JSON (cursor pages, filters). */
+int ob_h_admin_api_customers(struct ob_req *r);
+
+/** GET /admin/customers.csv: the filtered table as CSV (at most OB_STAFF_EXPORT_MAX rows). */
+int ob_h_admin_customers_csv(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_customers_fields;
+
 #endif

@@ -182,7 +182,7 @@ ob_resp_redirect(struct ob_req *r, int status, const char *location)
 int
 ob_req_is_api(const struct ob_req *r)
 {
-	return strncmp(r->path, "/api/", 5) == 0;
+	return strncmp(r->path, "/api/", 5) == 0 || strncmp(r->path, "/admin/api/", 11) == 0;
 }
 
 void

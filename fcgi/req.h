@@ -110,7 +110,7 @@ void ob_resp_redirect(struct ob_req *r, int status, const char *location);
 /** Write status, headers and body to nginx. Idempotent. */
 void ob_resp_send(struct ob_req *r);
 
-/** True if the path is an API path (/api/…): errors are JSON there. */
+/** True if the path is an API path (/api/…, the staff console's /admin/api/…): errors are JSON there. */
 int ob_req_is_api(const struct ob_req *r);
 
 #endif

@@ -172,6 +172,9 @@ static const struct {
 	{ "GET", "/admin/api/flags", "UNNNNNAUUUUU" },
 	{ "POST", API "/admin/credits/{org_id}/grants", "UNNNNNANNNNN" },
 	{ "POST", API "/admin/credits/{org_id}/deductions/{key}/reverse", "UNNNNNANNNNN" },
+	{ "GET", "/admin/customers", "UNNNNNAUUUUU" },
+	{ "GET", "/admin/customers.csv", "UNNNNNAUUUUU" },
+	{ "GET", "/admin/api/customers", "UNNNNNANNNNN" },
 	{ "GET", "/credits", "UAAAAANUUUUU" },
 	{ "POST", "/credits/settings", "UFAAAANUUUUU" },
 	{ "POST", "/credits/allocations", "UFAAAANUUUUU" },
@@ -300,7 +303,8 @@ START_TEST(authz_matrix)
 	for (i = 0; i < rt->nroutes; i++) {
 		const struct ob_route *ro = &rt->routes[i];
 		int unsafe = strcmp(ro->method, "GET") != 0;
-		int api = strncmp(ro->pattern, "/api/", 5) == 0;
+		int api = strncmp(ro->pattern, "/api/", 5) == 0 ||
+		    strncmp(ro->pattern, "/admin/api/", 11) == 0;
 
 		const char *row = matrix_row(ro);
 

@@ -77,7 +77,7 @@ tables_diff(const char *a, const char *b)
 static int
 is_api(const struct ob_route *ro)
 {
-	return strncmp(ro->pattern, "/api/", 5) == 0;
+	return strncmp(ro->pattern, "/api/", 5) == 0 || strncmp(ro->pattern, "/admin/api/", 11) == 0;
 }
 
 /* ro's path with the walk's ids ({org_id}, {user_id}) and unknown others. */
