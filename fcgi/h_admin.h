@@ -50,4 +50,42 @@ int ob_h_admin_api_customers(struct ob_req *r);
 int ob_h_admin_customers_csv(struct ob_req *r);
 extern const struct ob_fields ob_h_admin_customers_fields;
 
+/** GET /admin/customers/{org_id}: one customer, its history and the staff action forms. */
+int ob_h_admin_customer(struct ob_req *r);
+
+/** GET /admin/api/customers/{org_id}: the same view model as JSON. */
+int ob_h_admin_api_customer(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_customer_fields;
+
+/**
+ * The customer page's view model for r's {org_id} into *out, with the
+ * proration preview for preview_seats (0: none): 1 with *out; else what a
+ * handler returns (0 after answering 404, -1 for the 503).
+ */
+int ob_h_admin_customer_model(struct ob_req *r, int64_t preview_seats, cJSON **out);
+
+/** POST /admin/customers/{org_id}/seats: quantity, reason (finance). */
+int ob_h_admin_seats_form(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_seats_form_fields;
+
+/** POST /admin/customers/{org_id}/cancel: when (period_end | now), reason (finance). */
+int ob_h_admin_cancel_form(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_cancel_form_fields;
+
+/** POST …/reactivate (finance), …/suspend, …/activate, …/sync (support), …/portal (finance): reason. */
+int ob_h_admin_reactivate_form(struct ob_req *r);
+int ob_h_admin_suspend_form(struct ob_req *r);
+int ob_h_admin_activate_form(struct ob_req *r);
+int ob_h_admin_sync_form(struct ob_req *r);
+int ob_h_admin_portal_form(struct ob_req *r);
+extern const struct ob_fields ob_h_admin_reason_form_fields;
+
+/**
+ * Render the customer page with status, the refusal f (NULL: none) or the
+ * done code's message (NULL: none) flashed, and the preview for
+ * preview_seats (0: none). 0 or -1.
+ */
+int ob_h_admin_customer_render(struct ob_req *r, int status, const struct ob_fail *f,
+    int64_t preview_seats, const char *done);
+
 #endif

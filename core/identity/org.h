@@ -81,6 +81,20 @@ int ob_org_state(struct ob_db *db, int64_t org_id, struct ob_principal *p);
  */
 int ob_org_is_suspended(const struct ob_principal *p);
 
+/**
+ * Suspend org_id (staff, ax->reason required): status suspended with
+ * reason "staff: <reason>", audited "org.suspend". 0, or -1 with f: 404
+ * org_not_found, 409 already_suspended, a database failure.
+ */
+int ob_org_suspend(const struct ob_actx *ax, int64_t org_id, struct ob_fail *f);
+
+/**
+ * Lift a staff suspension of org_id, audited "org.activate". 0, or -1
+ * with f: 404 org_not_found, 409 not_suspended, 409 billing_suspension
+ * (dunning's, lifted only by payment or the dunning override).
+ */
+int ob_org_activate(const struct ob_actx *ax, int64_t org_id, struct ob_fail *f);
+
 /** The id of the user with this e-mail (any case): > 0, 0 if none, -1 on a database failure. */
 int64_t ob_user_id_by_email(struct ob_db *db, const char *email);
 

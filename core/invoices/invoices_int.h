@@ -29,6 +29,14 @@ cJSON *ob_inv_org_row(struct ob_db *db, enum ob_stmt s, int64_t org_id, const ch
 int ob_inv_digits(const char *s);
 
 /**
+ * Bring one customer's newest max invoices (1..100) in step with Stripe;
+ * *applied counts those written. 0, or -1 (Stripe or the database failed;
+ * logged). No transaction may be open.
+ */
+int ob_inv_reconcile_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id,
+    const char *customer, int max, int *applied);
+
+/**
  * A Stripe call: method on path with params (NULL: none); anything but GET
  * carries an Idempotency-Key made from op and id. 0 with res filled (the
  * caller clears it), or -1 with f set from the outcome — a declined card

@@ -13,9 +13,8 @@
 #include "base/row.h"
 #include "base/json.h"
 
-/* Reconcile one customer's newest invoices. */
-static int
-reconcile_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *customer,
+int
+ob_inv_reconcile_customer(struct ob_db *db, struct ob_stripe *st, int64_t org_id, const char *customer,
     int max, int *applied)
 {
 	struct ob_stripe_result res;
@@ -66,7 +65,7 @@ ob_invoices_reconcile(struct ob_db *db, struct ob_stripe *st, int max_per_custom
 	if ((q = ob_db_exec(db, OB_STMT_INV_CUSTOMERS_ALL, NULL, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(q); i++) {
-		if (reconcile_customer(db, st, ob_row_i64(q, i, "org_id"),
+		if (ob_inv_reconcile_customer(db, st, ob_row_i64(q, i, "org_id"),
 		    ob_row_str(q, i, "stripe_customer_id"), max_per_customer,
 		    applied) != 0 && db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK) {
 			rc = -1;

@@ -13,6 +13,9 @@
 #include "base/buf.h"
 #include "base/db.h"
 #include "base/fail.h"
+#include "identity/audit.h"
+
+struct ob_stripe;
 
 #define OB_STAFF_LIMIT_MAX	100	/* rows a page may ask for */
 #define OB_STAFF_LIMIT_DEFAULT	25
@@ -59,6 +62,24 @@ int ob_staff_customers_page(struct ob_db *db, const struct ob_staff_customers_q 
  * *out; -1 with f: 404 org_not_found, or a database failure.
  */
 int ob_staff_customer(struct ob_db *db, int64_t org_id, cJSON **out, struct ob_fail *f);
+
+/**
+ * Re-sync one customer from Stripe (ax as staff, with its reason): the
+ * subscription fetched and applied, the newest 25 invoices brought in
+ * step, one audit row "org.stripe_sync". Stripe is called outside any
+ * transaction. 0 with *out {"object":"staff_sync","subscription",
+ * "invoices_applied","stripe_customer_id"}; -1 with f (404 org_not_found,
+ * Stripe's refusal or absence, a database failure).
+ */
+int ob_staff_sync(const struct ob_actx *ax, struct ob_stripe *st, int64_t org_id, cJSON **out,
+    struct ob_fail *f);
+
+/**
+ * Record, before the portal session is made, that staff opens org_id's
+ * Stripe billing portal (audit "org.portal_open" with ax's reason). 0, or
+ * -1 with f (404 org_not_found, a database failure).
+ */
+int ob_staff_portal_opened(const struct ob_actx *ax, int64_t org_id, struct ob_fail *f);
 
 /**
  * The whole table (at most OB_STAFF_EXPORT_MAX rows, q's filters and
