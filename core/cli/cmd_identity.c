@@ -128,7 +128,27 @@ ob_cli_org(struct ob_cli *c, int argc, char **argv)
 }
 
 static const char *const user_usage =
-    "user create --email EMAIL [--name NAME] [--staff]   (password on stdin)";
+    "user create --email EMAIL [--name NAME] [--staff]   (password on stdin)"
+    " | user staff-role --user ID --role support|finance|admin|none";
+
+/* user staff-role --user ID --role R: set or take away a staff role. */
+static int
+user_staff_role(struct ob_cli *c, int argc, char **argv)
+{
+	struct opt_vals v;
+	struct ob_actx ax;
+	struct ob_fail f;
+	int64_t user;
+
+	if (parse_opts(c, argc - 1, argv + 1, user_usage, &v) != 0 ||
+	    need(c, v.user, "--user", user_usage) != 0 ||
+	    need(c, v.role, "--role", user_usage) != 0 || id_arg(c, v.user, "--user", &user) != 0)
+		return 2;
+	cli_actx(c, &ax);
+	if (ob_user_set_staff_role(&ax, user, v.role, &f) != 0)
+		return report(c, &f);
+	return 0;
+}
 
 int
 ob_cli_user(struct ob_cli *c, int argc, char **argv)
@@ -141,6 +161,8 @@ ob_cli_user(struct ob_cli *c, int argc, char **argv)
 	size_t n;
 	int rc;
 
+	if (argc >= 2 && strcmp(argv[1], "staff-role") == 0)
+		return user_staff_role(c, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "create") != 0)
 		return ob_cli_fail(c, "usage: %s %s", c->prog, user_usage);
 	if (parse_opts(c, argc - 1, argv + 1, user_usage, &v) != 0 ||

@@ -32,7 +32,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "org", ob_cli_org, 1, "org create --name N --slug S [--billing-email E]",
 	  "create an organization; prints its id" },
 	{ "user", ob_cli_user, 1, "user create --email E [--name N] [--staff]",
-	  "create a user, password read from stdin; prints its id" },
+	  "create a user, password read from stdin; prints its id; `user staff-role --user ID"
+	  " --role support|finance|admin|none` sets a staff role" },
 	{ "member", ob_cli_member, 1, "member add --org ID --user ID --role R [--department D]",
 	  "add a user to an org as owner|admin|billing|member" },
 	{ "apikey", ob_cli_apikey, 1, "apikey create --org ID --scopes S [--name N]",

@@ -95,6 +95,14 @@ int ob_org_suspend(const struct ob_actx *ax, int64_t org_id, struct ob_fail *f);
  */
 int ob_org_activate(const struct ob_actx *ax, int64_t org_id, struct ob_fail *f);
 
+/**
+ * Set user_id's staff role: "support", "finance", "admin", or "none" (no
+ * longer staff); audited "user.staff_role". 0, or -1 with f: 400
+ * invalid_staff_role, 404 user_not_found, a database failure.
+ */
+int ob_user_set_staff_role(const struct ob_actx *ax, int64_t user_id, const char *role,
+    struct ob_fail *f);
+
 /** The id of the user with this e-mail (any case): > 0, 0 if none, -1 on a database failure. */
 int64_t ob_user_id_by_email(struct ob_db *db, const char *email);
 

@@ -169,10 +169,53 @@ START_TEST(staff_finance_refunds_support_cannot)
 }
 END_TEST
 
+/* An operator gives and takes away staff roles; a live session follows at once. */
+START_TEST(staff_role_set_by_operator)
+{
+	char args[128], cookie[128], out[128];
+	long org = t_org_new("staffrole", NULL, NULL), uid = t_member_new(org, "member", NULL);
+	const char *email = t_sql_valuef("SELECT email FROM users WHERE id = %ld", uid);
+	char mail[128];
+	struct t_resp r;
+
+	snprintf(mail, sizeof(mail), "%s", email);
+	t_reset_rate_limits();
+	ck_assert_int_eq(t_login(mail, T_MEMBER_PASSWORD, cookie, sizeof(cookie)), 303);
+	ck_assert_int_eq(t_get_as(cookie, NULL, "/admin", NULL), 404);
+	snprintf(args, sizeof(args), "user staff-role --user %ld --role support", uid);
+	ck_assert_int_eq(t_cli(args, NULL, out, sizeof(out)), 0);
+	ck_assert_int_eq(t_get_as(cookie, NULL, "/admin/customers", NULL), 200);
+	ck_assert_str_eq(t_sql_valuef("SELECT count(*) FROM audit_log WHERE action = 'user.staff_role'"
+	    " AND target_id = '%ld' AND after->>'staff_role' = 'support'", uid), "1");
+	/* Support: no credit grants. */
+	{
+		struct t_session s;
+		char path[128];
+
+		snprintf(s.cookie, sizeof(s.cookie), "%s", cookie);
+		t_csrf(cookie, s.csrf);
+		snprintf(path, sizeof(path), "/admin/orgs/%ld/credits", org);
+		staff_post(&s, path, "amount=5&source=manual&reason=goodwill+credit", &r);
+		ck_assert_msg(forbidden(&r), "%ld %s", r.status, r.body.data);
+		t_resp_free(&r);
+	}
+	snprintf(args, sizeof(args), "user staff-role --user %ld --role none", uid);
+	ck_assert_int_eq(t_cli(args, NULL, out, sizeof(out)), 0);
+	ck_assert_int_eq(t_get_as(cookie, NULL, "/admin/customers", NULL), 404);
+	ck_assert_str_eq(t_sql_valuef("SELECT is_staff::text || COALESCE(staff_role, '-') FROM users"
+	    " WHERE id = %ld", uid), "false-");
+	snprintf(args, sizeof(args), "user staff-role --user %ld --role owner", uid);
+	ck_assert_int_ne(t_cli(args, NULL, out, sizeof(out)), 0);
+	ck_assert_int_ne(t_cli("user staff-role --user 987654321 --role admin", NULL, out,
+	    sizeof(out)), 0);
+	t_reset_rate_limits();
+}
+END_TEST
+
 Suite *
 staff_roles_suite(void)
 {
 	return t_suite("staff_roles", 120, T_TESTS(staff_demo_has_one_login_per_role,
 	    staff_support_reads_but_cannot_move_money, staff_reprocess_limited_per_staff_user,
-	    staff_finance_refunds_support_cannot));
+	    staff_finance_refunds_support_cannot, staff_role_set_by_operator));
 }
