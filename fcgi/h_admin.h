@@ -80,6 +80,16 @@ int ob_h_admin_sync_form(struct ob_req *r);
 int ob_h_admin_portal_form(struct ob_req *r);
 extern const struct ob_fields ob_h_admin_reason_form_fields;
 
+/*
+ * The actions' JSON twins, POST /admin/api/customers/{org_id}/<action>
+ * with a JSON body (the same handlers; X-CSRF-Token, Idempotency-Key for
+ * subscription changes): 200 {"object":"staff_action","done","org_id",
+ * "result"}, or the portal's {"object":"billing_portal.session","url"}.
+ */
+extern const struct ob_fields ob_h_admin_api_seats_fields;
+extern const struct ob_fields ob_h_admin_api_cancel_fields;
+extern const struct ob_fields ob_h_admin_api_reason_fields;
+
 /**
  * Render the customer page with status, the refusal f (NULL: none) or the
  * done code's message (NULL: none) flashed, and the preview for

@@ -29,12 +29,14 @@
 	    .chars = OB_CHARS_TEXT, .message = "Give a reason of {min} to {max} characters." }
 #define IDEM_ROW { .name = "idem", .type = OB_FIELD_STRING }
 
-/* A refused form: the customer page again with the reason (its status). */
+/* A refusal: the API's error, or the customer page again with the reason (its status). */
 static int
 action_fail(struct ob_req *r, const struct ob_fail *f)
 {
 	if (f->kind == OB_FAIL_DB)
 		return -1;
+	if (ob_req_is_api(r))
+		return ob_api_failed(r, f);
 	return ob_h_admin_customer_render(r, ob_api_fail_status(f->kind), f, 0, NULL);
 }
 
@@ -59,6 +61,17 @@ static const struct ob_field reason_rows[] = { IDEM_ROW, REASON_ROW };
 const struct ob_fields ob_h_admin_reason_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, reason_rows, action_fail);
 
+/* The JSON twins (/admin/api/customers/{org_id}/…): the same fields, no form key. */
+static const struct ob_field seats_json_rows[] = { REASON_ROW, seats_rows[2] };
+const struct ob_fields ob_h_admin_api_seats_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, seats_json_rows, NULL);
+static const struct ob_field cancel_json_rows[] = { REASON_ROW, cancel_rows[2] };
+const struct ob_fields ob_h_admin_api_cancel_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, cancel_json_rows, NULL);
+static const struct ob_field reason_json_rows[] = { REASON_ROW };
+const struct ob_fields ob_h_admin_api_reason_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, reason_json_rows, NULL);
+
 /* This request's staff context, with the form's reason. */
 static void
 staff_actx(struct ob_req *r, struct ob_actx *ax)
@@ -74,12 +87,30 @@ route_org(struct ob_req *r)
 	return ob_num_id(ob_route_param(r, "org_id"));
 }
 
-/* Back to the customer page with ?done=code. */
+/*
+ * Done: back to the customer page with ?done=code, or (the JSON twin)
+ * 200 {"object":"staff_action","done":code,"org_id","result":detail|null}.
+ * detail (may be NULL) is taken.
+ */
 static int
-done(struct ob_req *r, const char *code)
+done(struct ob_req *r, const char *code, cJSON *detail)
 {
-	ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/admin/customers/%lld?done=%s",
-	    (long long)route_org(r), code));
+	char id[24];
+	cJSON *o;
+
+	if (!ob_req_is_api(r)) {
+		cJSON_Delete(detail);
+		ob_resp_redirect(r, 303, ob_arena_printf(r->a, "/admin/customers/%lld?done=%s",
+		    (long long)route_org(r), code));
+		return 0;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "staff_action");
+	cJSON_AddStringToObject(o, "done", code);
+	cJSON_AddStringToObject(o, "org_id", ob_num_str(id, sizeof(id), route_org(r)));
+	cJSON_AddItemToObject(o, "result", detail != NULL ? detail : cJSON_CreateNull());
+	ob_api_json(r, 200, o);
+	cJSON_Delete(o);
 	return 0;
 }
 
@@ -91,7 +122,8 @@ sub_change(struct ob_req *r, const char *kind, cJSON *body, const char *code)
 	struct ob_actx ax;
 	struct ob_sub_answer ans = { 0 };
 	unsigned char hash[32];
-	const char *key = ob_field_str(r, "idem");
+	const char *key = ob_req_is_api(r) ? ob_header(r, "HTTP_IDEMPOTENCY_KEY") :
+	    ob_field_str(r, "idem");
 	int rc;
 
 	if (key != NULL && !ob_idem_key_ok(key))
@@ -108,8 +140,11 @@ sub_change(struct ob_req *r, const char *kind, cJSON *body, const char *code)
 		    ans.body, "error"), "message")) : "The change failed.");
 		rc = -1;
 	}
-	cJSON_Delete(ans.body);
-	return rc == 0 ? done(r, code) : action_fail(r, &f);
+	if (rc != 0) {
+		cJSON_Delete(ans.body);
+		return action_fail(r, &f);
+	}
+	return done(r, code, ans.body);
 }
 
 int
@@ -147,7 +182,7 @@ ob_h_admin_suspend_form(struct ob_req *r)
 	struct ob_actx ax;
 
 	staff_actx(r, &ax);
-	return ob_org_suspend(&ax, route_org(r), &f) == 0 ? done(r, "suspended") :
+	return ob_org_suspend(&ax, route_org(r), &f) == 0 ? done(r, "suspended", NULL) :
 	    action_fail(r, &f);
 }
 
@@ -158,7 +193,7 @@ ob_h_admin_activate_form(struct ob_req *r)
 	struct ob_actx ax;
 
 	staff_actx(r, &ax);
-	return ob_org_activate(&ax, route_org(r), &f) == 0 ? done(r, "activated") :
+	return ob_org_activate(&ax, route_org(r), &f) == 0 ? done(r, "activated", NULL) :
 	    action_fail(r, &f);
 }
 
@@ -172,8 +207,7 @@ ob_h_admin_sync_form(struct ob_req *r)
 	staff_actx(r, &ax);
 	if (ob_staff_sync(&ax, ob_worker_stripe(r->w), route_org(r), &out, &f) != 0)
 		return action_fail(r, &f);
-	cJSON_Delete(out);
-	return done(r, "synced");
+	return done(r, "synced", out);
 }
 
 int
@@ -193,5 +227,9 @@ ob_h_admin_portal_form(struct ob_req *r)
 	    ob_subscription_portal(&r->w->db, ob_worker_stripe(r->w), org,
 	    *base != '\0' ? ret : NULL, NULL, url, sizeof(url), &f) != 0)
 		return action_fail(r, &f);
+	if (ob_req_is_api(r)) {
+		ob_api_url(r, "billing_portal.session", url);
+		return 0;
+	}
 	return ob_handoff_page(r, url, "the customer's billing portal", back, "admin");
 }

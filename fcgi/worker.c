@@ -46,6 +46,13 @@ worker_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* True for an API route's pattern (/api/…, and the staff console's JSON twins /admin/api/…). */
+static int
+api_pattern(const char *p)
+{
+	return strncmp(p, "/api/", 5) == 0 || strncmp(p, "/admin/api/", 11) == 0;
+}
+
 /* Every route's field table is well formed and fits its route. */
 static int
 worker_fields_ok(const struct ob_worker *w, char *err, size_t errlen)
@@ -64,9 +71,9 @@ worker_fields_ok(const struct ob_worker *w, char *err, size_t errlen)
 			return -1;
 		}
 		if ((strcmp(ro->method, "GET") == 0) != (w->fields[i]->body == OB_BODY_NONE) ||
-		    (w->fields[i]->body == OB_BODY_FORM && strncmp(ro->pattern, "/api/", 5) == 0) ||
+		    (w->fields[i]->body == OB_BODY_FORM && api_pattern(ro->pattern)) ||
 		    ((w->fields[i]->body == OB_BODY_JSON || w->fields[i]->body == OB_BODY_JSON_OPTIONAL) &&
-		    strncmp(ro->pattern, "/api/", 5) != 0)) {
+		    !api_pattern(ro->pattern))) {
 			snprintf(err, errlen, "%s route %s %s: a %s field table does not fit it",
 			    w->router->name, ro->method, ro->pattern,
 			    w->fields[i]->body == OB_BODY_FORM ? "form" : "JSON");
@@ -89,8 +96,7 @@ route_fields(const struct ob_worker *w, const struct ob_req *r)
 
 	if (w->fields != NULL && w->fields[r->route] != NULL)
 		return w->fields[r->route];
-	if (w->fields != NULL && strcmp(ro->method, "GET") != 0 &&
-	    strncmp(ro->pattern, "/api/", 5) == 0)
+	if (w->fields != NULL && strcmp(ro->method, "GET") != 0 && api_pattern(ro->pattern))
 		return &no_fields;
 	return NULL;
 }

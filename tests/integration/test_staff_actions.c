@@ -263,10 +263,83 @@ START_TEST(staff_finance_changes_seats_and_subscription)
 }
 END_TEST
 
+/* POST the JSON twin of action as s (X-CSRF-Token): the status, the answer into r. */
+static long
+api_act(const struct t_session *s, long org, const char *action, const char *json,
+    struct t_resp *r)
+{
+	char path[128], hc[128];
+	const char *extra[2] = { hc, NULL };
+
+	snprintf(path, sizeof(path), "/admin/api/customers/%ld/%s", org, action);
+	snprintf(hc, sizeof(hc), "X-CSRF-Token: %s", s->csrf);
+	return t_call(s->cookie, NULL, "POST", path, json, "application/json", extra, r);
+}
+
+START_TEST(staff_actions_json_twins)
+{
+	struct inv_org o;
+	struct t_session sup, fin;
+	struct t_resp r;
+	cJSON *j;
+
+	seat_org(&o, "staffjson");
+	t_reset_rate_limits();
+	t_session_new(T_SUPPORT_EMAIL, &sup);
+	t_session_new(T_FINANCE_EMAIL, &fin);
+	/* Support: seats refused (403), suspend and sync allowed. */
+	ck_assert_int_eq(api_act(&sup, o.id, "seats", "{\"quantity\":4,\"reason\":\"asked\"}", &r),
+	    403);
+	t_resp_free(&r);
+	ck_assert_int_eq(api_act(&sup, o.id, "suspend", "{}", &r), 400);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"param\":\"reason\""));
+	t_resp_free(&r);
+	ck_assert_int_eq(api_act(&sup, o.id, "suspend", "{\"reason\":\"abuse\",\"x\":1}", &r), 400);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "parameter_unknown"));
+	t_resp_free(&r);
+	ck_assert_int_eq(api_act(&sup, o.id, "suspend", "{\"reason\":\"abuse report\"}", &r), 200);
+	j = t_json(&r);
+	ck_assert_str_eq(t_jstr(j, "done"), "suspended");
+	cJSON_Delete(j);
+	t_resp_free(&r);
+	ck_assert_int_eq(api_act(&sup, o.id, "suspend", "{\"reason\":\"abuse report\"}", &r), 409);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "already_suspended"));
+	t_resp_free(&r);
+	ck_assert_int_eq(api_act(&sup, o.id, "activate", "{\"reason\":\"resolved\"}", NULL), 200);
+	ck_assert_int_eq(api_act(&sup, o.id, "sync", "{\"reason\":\"ticket 99\"}", &r), 200);
+	j = t_json(&r);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "subscription")));
+	cJSON_Delete(j);
+	t_resp_free(&r);
+	/* Finance: 4 seats; the answer is the subscription after the change. */
+	ck_assert_int_eq(api_act(&fin, o.id, "seats", "{\"quantity\":0,\"reason\":\"asked\"}", &r),
+	    400);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"param\":\"quantity\""));
+	t_resp_free(&r);
+	ck_assert_int_eq(api_act(&fin, o.id, "seats", "{\"quantity\":4,\"reason\":\"asked\"}", &r),
+	    200);
+	t_resp_free(&r);
+	inv_deliver();
+	ck_assert_str_eq(inv_sub_row(&o, "seats"), "4");
+	ck_assert_int_eq(api_act(&fin, o.id, "portal", "{\"reason\":\"card update\"}", &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "billing_portal.session"));
+	t_resp_free(&r);
+	/* Without the CSRF token: refused. */
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "/admin/api/customers/%ld/sync", o.id);
+		ck_assert_int_eq(t_call(fin.cookie, NULL, "POST", path, "{\"reason\":\"no token\"}",
+		    "application/json", NULL, NULL), 403);
+	}
+	t_reset_rate_limits();
+}
+END_TEST
+
 Suite *
 staff_actions_suite(void)
 {
 	return t_suite("staff_actions", 180, T_TESTS(staff_customer_detail_shows_everything,
 	    staff_support_syncs_and_suspends_but_cannot_bill, staff_suspend_limited,
-	    staff_finance_changes_seats_and_subscription));
+	    staff_finance_changes_seats_and_subscription, staff_actions_json_twins));
 }
