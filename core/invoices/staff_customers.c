@@ -136,14 +136,17 @@ customer_row(const PGresult *res, int i, const void *arg)
 	static const struct ob_col cols[] = {
 		{ "id", OB_COL_STR }, { "name", OB_COL_STR }, { "slug", OB_COL_STR },
 		{ "status", OB_COL_STR }, { "dunning", OB_COL_STR },
-		{ "billing_email", OB_COL_STR }, { "created_at", OB_COL_STR },
-		{ "plan_code", OB_COL_STR }, { "subscription_status", OB_COL_STR },
-		{ "cycle", OB_COL_STR }, { "currency", OB_COL_STR },
-		{ "stripe_customer_id", OB_COL_STR }, { NULL, OB_COL_SKIP },
+		{ "created_at", OB_COL_STR }, { "currency", OB_COL_STR }, { NULL, OB_COL_SKIP },
 	};
 	cJSON *o = ob_db_row_json(res, i, cols);
 
 	(void)arg;
+	/* Optional texts: null when empty (the page tests them). */
+	ob_db_add_text(o, res, i, "billing_email");
+	ob_db_add_text(o, res, i, "plan_code");
+	ob_db_add_text(o, res, i, "subscription_status");
+	ob_db_add_text(o, res, i, "cycle");
+	ob_db_add_text(o, res, i, "stripe_customer_id");
 	ob_json_add_i64(o, "seats_used", ob_row_i64(res, i, "seats_used"));
 	ob_json_add_i64(o, "seats_purchased", ob_row_i64(res, i, "seats_purchased"));
 	ob_json_add_i64(o, "mrr", ob_row_i64(res, i, "mrr"));

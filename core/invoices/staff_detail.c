@@ -20,23 +20,27 @@ add_org(cJSON *d, const PGresult *res)
 {
 	static const struct ob_col org_cols[] = {
 		{ "id", OB_COL_STR }, { "name", OB_COL_STR }, { "slug", OB_COL_STR },
-		{ "status", OB_COL_STR }, { "suspended_reason", OB_COL_STR },
-		{ "dunning", OB_COL_STR }, { "billing_email", OB_COL_STR },
-		{ "created_at", OB_COL_STR }, { "stripe_customer_id", OB_COL_STR }, { NULL, OB_COL_SKIP },
+		{ "status", OB_COL_STR }, { "dunning", OB_COL_STR }, { "created_at", OB_COL_STR },
+		{ NULL, OB_COL_SKIP },
 	};
 	static const struct ob_col sub_cols[] = {
 		{ "plan_code", OB_COL_STR }, { "cycle", OB_COL_STR }, { "currency", OB_COL_STR },
 		{ "subscription_status", OB_COL_STR }, { "stripe_subscription_id", OB_COL_STR },
-		{ "cancel_at_period_end", OB_COL_BOOL }, { "scheduled_plan_code", OB_COL_STR },
-		{ "scheduled_cycle", OB_COL_STR }, { "stripe_schedule_id", OB_COL_STR },
-		{ NULL, OB_COL_SKIP },
+		{ "cancel_at_period_end", OB_COL_BOOL }, { NULL, OB_COL_SKIP },
 	};
-	static const char *const times[] = {
+	/* Optional: null when there is none. */
+	static const char *const optional[] = {
 		"current_period_start", "current_period_end", "trial_end", "canceled_at",
+		"scheduled_plan_code", "scheduled_cycle", "stripe_schedule_id",
+	};
+	static const char *const org_optional[] = {
+		"suspended_reason", "billing_email", "stripe_customer_id",
 	};
 	cJSON *org = ob_db_row_json(res, 0, org_cols), *sub, *seats;
 	size_t i;
 
+	for (i = 0; i < sizeof(org_optional) / sizeof(org_optional[0]); i++)
+		ob_db_add_text(org, res, 0, org_optional[i]);
 	cJSON_AddItemToObject(d, "org", org);
 	seats = cJSON_AddObjectToObject(d, "seats");
 	ob_json_add_i64(seats, "used", ob_row_i64(res, 0, "seats_used"));
@@ -50,8 +54,8 @@ add_org(cJSON *d, const PGresult *res)
 	ob_json_add_i64(sub, "unit_amount", ob_row_i64(res, 0, "unit_amount"));
 	ob_json_add_i64(sub, "mrr", ob_row_i64(res, 0, "mrr"));
 	ob_db_add_i64(sub, res, 0, "scheduled_seats");
-	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++)
-		ob_db_add_text(sub, res, 0, times[i]);
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+		ob_db_add_text(sub, res, 0, optional[i]);
 	cJSON_AddItemToObject(d, "subscription", sub);
 }
 
