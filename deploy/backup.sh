@@ -11,7 +11,12 @@
 #       A data directory at PGDATA (which must not exist) that, when
 #       PostgreSQL starts on it, replays the archived WAL from WAL_DIR up
 #       to TARGET_TIME (e.g. "2026-11-29 03:30:00+00"; none: all of it),
-#       then becomes the primary. Verify the base backup first.
+#       then becomes the primary (and archives its own WAL again, as the
+#       backup's settings say, on a new timeline). Verify the base backup
+#       first.
+#
+# A password belongs in ~/.pgpass (or PGPASSFILE), not in DATABASE_URL:
+# pg_basebackup's command line is visible to other local users.
 #
 # Run as the user that owns the cluster's files (as root the restored
 # directory is given to the postgres user).
@@ -41,13 +46,23 @@ restore)
 	pgdata=${4:?usage: backup.sh restore BASE_DIR WAL_DIR PGDATA [TARGET_TIME]}
 	target=${5:-}
 	[ ! -e "$pgdata" ] || die "$pgdata exists: restore into a new directory"
+	# PostgreSQL runs restore_command inside the data directory: the
+	# archive's path must be absolute (a relative one finds nothing, and
+	# recovery would stop at the base backup without a word).
+	[ -d "$wal" ] || die "no WAL archive directory $wal"
+	wal=$(cd "$wal" && pwd -P) || die "cannot resolve $wal"
+	case "$wal" in *\'*) die "the archive's path must not contain a quote" ;; esac
+	case "$target" in
+	"" | [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\ [0-9][0-9]:[0-9][0-9]:[0-9][0-9]*) ;;
+	*) die "TARGET_TIME must look like 2026-11-29 03:30:00+00" ;;
+	esac
+	case "$target" in *\'*) die "TARGET_TIME must not contain a quote" ;; esac
 	"$PGBIN/pg_verifybackup" -q -n "$base" || die "the base backup in $base does not verify"
 	cp -a "$base" "$pgdata"
 	rm -f "$pgdata/backup_manifest"
 	{
 		echo "# deploy/backup.sh restore: point-in-time recovery"
 		echo "restore_command = 'cp \"$wal/%f\" \"%p\"'"
-		echo "archive_mode = off"
 		if [ -n "$target" ]; then
 			echo "recovery_target_time = '$target'"
 			echo "recovery_target_inclusive = true"

@@ -171,7 +171,7 @@ PGCONF
 			cat >>"$PG_DIR/postgresql.conf" <<PGCONF
 wal_level = replica
 archive_mode = on
-archive_command = 'test ! -f $wal/%f && cp %p $wal/%f'
+archive_command = 'test ! -f "$wal/%f" && cp "%p" "$wal/%f"'
 PGCONF
 		fi
 	fi
@@ -382,11 +382,11 @@ pool_restart() {
 	case "$1" in app | webhook) ;; *) die "pool-restart: app or webhook" ;; esac
 	stop_pid "$1"
 	i=0
-	while pgrep -f "orgbill-$1 --config $ENVFILE" >/dev/null && [ $i -lt 100 ]; do
+	while pgrep -f "orgbill-$1 --config $ENVFILE\$" >/dev/null && [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	pkill -KILL -f "orgbill-$1 --config $ENVFILE" 2>/dev/null || true
+	pkill -KILL -f "orgbill-$1 --config $ENVFILE\$" 2>/dev/null || true
 	start_pool "$1"
 }
 

@@ -102,6 +102,7 @@ ob_form_bulk_alloc_check(struct ob_db *db, int64_t org_id, const char *text, cJS
 	char email[321], shown[81];
 	int64_t limit, lineno = 0;
 	cJSON *members;
+	size_t cut;
 	int k, n = 0;
 
 	if (text == NULL)
@@ -113,7 +114,11 @@ ob_form_bulk_alloc_check(struct ob_db *db, int64_t org_id, const char *text, cJS
 		if (nl == NULL)
 			nl = p + strlen(p);
 		lineno++;
-		snprintf(shown, sizeof(shown), "%.*s", (int)(nl - p > 80 ? 80 : nl - p), p);
+		/* At most 80 bytes, never half a character. */
+		cut = nl - p > 80 ? 80 : (size_t)(nl - p);
+		while (cut > 0 && cut < (size_t)(nl - p) && ((unsigned char)p[cut] & 0xC0) == 0x80)
+			cut--;
+		snprintf(shown, sizeof(shown), "%.*s", (int)cut, p);
 		shown[strcspn(shown, "\r")] = '\0';
 		k = ob_credits_bulk_line(p, (size_t)(nl - p), email, sizeof(email), &limit);
 		if (k < 0) {

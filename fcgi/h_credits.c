@@ -171,7 +171,12 @@ ob_h_credits_settings_form(struct ob_req *r)
 	int rc;
 
 	ob_api_actx(r, &ax);
-	/* The limit is needed unless "unlimited" is ticked. */
+	/* The limit is needed unless "unlimited" is ticked; both at once are
+	 * unclear and change nothing (never unlimited by accident). */
+	if (ob_field_bool(r, "unlimited", 0) && ob_field_has(r, "max_extra_tasks"))
+		return form_done(r, ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid",
+		    "max_extra_tasks", "Either tick Unlimited (and clear the number) or enter a limit, "
+		    "not both."), &f, NULL);
 	if (!ob_field_bool(r, "unlimited", 0)) {
 		if (!ob_field_has(r, "max_extra_tasks"))
 			return form_done(r, ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid",
@@ -207,8 +212,15 @@ ob_h_credits_alloc_form(struct ob_req *r)
 	}
 	if ((uid = ob_num_id(ob_form_get(r, "user_id"))) == 0)
 		rc = ob_fail(&f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id", "No such member.");
+	else if (form_ticked(ob_form_get(r, "unlimited")) && ob_form_get(r, "limit") != NULL &&
+	    ob_form_get(r, "limit")[0] != '\0')
+		/* Both a number and "Unlimited": which was meant is unclear, so
+		 * nothing changes (a number typed beside a box left ticked must
+		 * not silently leave the member unlimited). */
+		rc = ob_fail(&f, OB_FAIL_INVALID, "parameter_invalid", "limit",
+		    "Either tick Unlimited (and clear the number) or enter a limit, not both.");
 	else if (form_ticked(ob_form_get(r, "unlimited"))) {
-		/* The row's "Unlimited" box wins over its number: the limit is removed. */
+		/* The row's "Unlimited" box with no number: the limit is removed. */
 		o = ob_credits_unallocate(&ax, r->who.org_id, uid, &f);
 		rc = o != NULL ? 0 : -1;
 		cJSON_Delete(o);

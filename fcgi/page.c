@@ -10,6 +10,7 @@
 #include "fcgi/nav.h"
 #include "identity/auth.h"
 #include "identity/org.h"
+#include "identity/sso_session.h"
 #include "fcgi/when.h"
 #include "fcgi/worker.h"
 
@@ -59,9 +60,20 @@ ob_page_new(struct ob_req *r, const char *title, const char *nav_key)
 	if (r->who.kind == OB_PRINCIPAL_USER) {
 		/* Public pages did not resolve the user's standing in their
 		 * current org; the header shows it, so do it here. */
-		if (r->who.org_id == 0 && r->who.session_org_id != 0 &&
-		    ob_member_standing(&r->w->db, r->who.session_org_id, &r->who) != 0)
-			r->who.org_id = 0;
+		if (r->who.org_id == 0 && r->who.session_org_id != 0) {
+			if (ob_member_standing(&r->w->db, r->who.session_org_id, &r->who) != 0)
+				r->who.org_id = 0;
+			/* The gate's single sign-on rule (authz.c sso_gate) for
+			 * the standing resolved here: a session an org that
+			 * requires SSO would refuse sees none of that org (no
+			 * dashboard, links, name) on public and error pages. */
+			else if (r->who.role != OB_ROLE_NONE && ob_sso_session_allowed(&r->w->db,
+			    r->who.org_id, r->who.session_id) != 1) {
+				r->who.org_id = 0;
+				r->who.session_org_id = 0;
+				r->who.role = OB_ROLE_NONE;
+			}
+		}
 		user = cJSON_AddObjectToObject(d, "user");
 		cJSON_AddStringToObject(user, "email", r->who.email);
 		cJSON_AddStringToObject(user, "name", r->who.name[0] ? r->who.name : r->who.email);

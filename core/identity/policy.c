@@ -63,6 +63,7 @@ static const struct ob_policy_rule rules[OB_ACT__MAX] = {
 	[OB_ACT_STAFF_SEATS] = STAFF_RULE("staff_seats", FINANCE_STAFF),
 	[OB_ACT_STAFF_SUBSCRIPTION] = STAFF_RULE("staff_subscription", FINANCE_STAFF),
 	[OB_ACT_STAFF_BILLING] = STAFF_RULE("staff_billing", FINANCE_STAFF),
+	[OB_ACT_STAFF_FLAGS] = STAFF_RULE("staff_flags", S(ADMIN)),
 };
 
 const struct ob_policy_rule *

@@ -39,6 +39,7 @@ enum ob_action {
 	OB_ACT_STAFF_SEATS,	/* change an org's seat quantity (finance staff) */
 	OB_ACT_STAFF_SUBSCRIPTION, /* cancel or reactivate a subscription (finance staff) */
 	OB_ACT_STAFF_BILLING,	/* dunning override, the customer's portal (finance staff) */
+	OB_ACT_STAFF_FLAGS,	/* change feature flags (admin staff) */
 	OB_ACT__MAX
 };
 

@@ -73,6 +73,16 @@ START_TEST(sso_required_refuses_sessions_it_did_not_make)
 	/* Selected in the console (the org switcher's choice), B's pages refuse too. */
 	t_sqlf("UPDATE sessions SET org_id = %ld WHERE user_id = %ld", b.id, uid);
 	ck_assert_int_eq(t_get_as(fl.session, NULL, "/members", NULL), 403);
+	/* The overview and error pages, public, show nothing of B either: no
+	 * dashboard, none of its pages in the navigation (the org switcher
+	 * still lists it: the person is a member). */
+	ck_assert_int_eq(t_get_as(fl.session, NULL, "/", &r), 200);
+	ck_assert_ptr_null(strstr(r.body.data, "id=\"dashboard\""));
+	ck_assert_ptr_null(strstr(r.body.data, "href=\"/members\""));
+	t_resp_free(&r);
+	ck_assert_int_eq(t_get_as(fl.session, NULL, "/no-such-page", &r), 404);
+	ck_assert_ptr_null(strstr(r.body.data, "href=\"/members\""));
+	t_resp_free(&r);
 	/* B's own connection: in. */
 	sso_flow_run(t_sql_valuef("SELECT slug FROM organizations WHERE id = %ld", b.id), &fl);
 	ck_assert_msg(fl.status == 303, "callback: %ld %.300s", fl.status, fl.body);

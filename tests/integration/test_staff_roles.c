@@ -84,6 +84,17 @@ START_TEST(staff_support_reads_but_cannot_move_money)
 	staff_post(&sup, path, "reason=customer+paid+by+wire", &r);
 	ck_assert_msg(forbidden(&r), "%ld %s", r.status, r.body.data);
 	t_resp_free(&r);
+	/* Feature flags: only the admin staff role changes them; support and
+	 * finance read the page. */
+	ck_assert_int_eq(t_get_as(sup.cookie, NULL, "/admin/flags", NULL), 200);
+	staff_post(&sup, "/admin/flags", "flag=ops.revenue_csv&scope=global&state=off&reason=checking+roles", &r);
+	ck_assert_msg(forbidden(&r), "%ld %s", r.status, r.body.data);
+	t_resp_free(&r);
+	staff_post(&fin, "/admin/flags", "flag=ops.revenue_csv&scope=global&state=off&reason=checking+roles", &r);
+	ck_assert_msg(forbidden(&r), "%ld %s", r.status, r.body.data);
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_value("SELECT enabled::text FROM feature_flags WHERE flag = 'ops.revenue_csv'"
+	    " AND scope = 'global'"), "true");
 	/* Reprocessing a webhook: support may (no such event: 404, not 403). */
 	staff_post(&sup, "/admin/webhooks/evt_staffroles0/replay", "reason=checking+again", &r);
 	ck_assert_msg(r.status == 404 && !forbidden(&r), "%ld %s", r.status, r.body.data);

@@ -229,13 +229,20 @@ START_TEST(unlimited_instead_of_minus_one)
 	long member = t_member_new(org, "member", NULL), stranger = t_member_new(other, "member", NULL);
 
 	billing_session(org, "owner", &s);
-	/* A limit, then the Unlimited box (which wins over the number). */
+	/* A limit, then the Unlimited box with the number cleared. */
 	snprintf(body, sizeof(body), "csrf=%s&user_id=%ld&limit=500", s.csrf, member);
 	ck_assert_int_eq(t_form_as(s.cookie, "/credits/allocations", body, NULL, &r), 303);
 	t_resp_free(&r);
 	ck_assert_str_eq(t_sql_valuef("SELECT limit_amount FROM credit_allocations WHERE org_id = %ld"
 	    " AND user_id = %ld", org, member), "500");
+	/* A number typed beside a ticked box: unclear, refused, nothing changes
+	 * (the member does not become unlimited by accident). */
 	snprintf(body, sizeof(body), "csrf=%s&user_id=%ld&limit=700&unlimited=true", s.csrf, member);
+	ck_assert_int_eq(t_form_as(s.cookie, "/credits/allocations", body, NULL, &r), 400);
+	t_resp_free(&r);
+	ck_assert_str_eq(t_sql_valuef("SELECT limit_amount FROM credit_allocations WHERE org_id = %ld"
+	    " AND user_id = %ld", org, member), "500");
+	snprintf(body, sizeof(body), "csrf=%s&user_id=%ld&limit=&unlimited=true", s.csrf, member);
 	ck_assert_int_eq(t_form_as(s.cookie, "/credits/allocations", body, NULL, &r), 303);
 	ck_assert_str_eq(t_header(&r, "Location"), "/credits?saved=allocations");
 	t_resp_free(&r);

@@ -40,6 +40,7 @@ START_TEST(staff_policy_by_role)
 		{ OB_ACT_STAFF_SEATS, "FAA" },
 		{ OB_ACT_STAFF_SUBSCRIPTION, "FAA" },
 		{ OB_ACT_STAFF_BILLING, "FAA" },
+		{ OB_ACT_STAFF_FLAGS, "FFA" },
 	};
 	size_t i;
 	int k;

@@ -19,7 +19,8 @@
 
 /* Allocation and extra-task limits: "Unlimited" and a number are one
  * choice — ticking the box empties the number, typing a number unticks the
- * box. Without this file the box wins (the server says so beside it). */
+ * box. Without this file, a number beside a ticked box is refused (400)
+ * and nothing changes. */
 (function () {
   "use strict";
   function pair(box, num) {
