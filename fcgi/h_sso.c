@@ -123,6 +123,23 @@ ob_h_sso_start(struct ob_req *r)
 	return 0;
 }
 
+int
+ob_h_sso_invite_start(struct ob_req *r, int64_t org_id, int64_t invitation_id,
+    int64_t link_user_id, const char *email)
+{
+	struct ob_buf url = OB_BUF_INIT;
+	struct ob_fail f = { 0 };
+	char state[OB_TOKEN_TEXT];
+
+	if (ob_sso_begin_invite(&r->w->db, org_id, invitation_id, link_user_id, redirect_uri(r),
+	    email, &url, state, &f) != 0) {
+		ob_buf_free(&url);
+		return sso_failed(r, email, &f);
+	}
+	handoff(r, state, &url);
+	return 0;
+}
+
 /* GET /sso/link: the signed-in user confirms linking their account to the
  * single sign-on of the org named by ?who= (short name or work e-mail). */
 int
@@ -222,6 +239,10 @@ ob_h_sso_callback(struct ob_req *r)
 	    ob_cookie_get(r, SSO_COOKIE), ob_query_get(r, "iss"), ob_query_get(r, "code"),
 	    redirect_uri(r), &res, &f) != 0)
 		return sso_failed(r, NULL, &f);
+	/* An invitation this sign-in accepted is done with. */
+	if (ob_cookie_get(r, "__Host-ob_invite") != NULL)
+		ob_resp_header(r, "Set-Cookie",
+		    "__Host-ob_invite=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0");
 	return sso_session(r, &res);
 }
 

@@ -38,6 +38,14 @@ int ob_h_sso_start(struct ob_req *r);
 int ob_h_sso_link_form(struct ob_req *r);
 int ob_h_sso_link_start(struct ob_req *r);
 
+/**
+ * Off to org_id's provider to accept its invitation invitation_id for
+ * email (link_user_id: the signed-in invitee, else 0): the hand-off page,
+ * or the SSO form with the reason. 0, or -1 on a database failure.
+ */
+int ob_h_sso_invite_start(struct ob_req *r, int64_t org_id, int64_t invitation_id,
+    int64_t link_user_id, const char *email);
+
 /** GET /sso/callback: the provider's answer; a session when it holds. */
 int ob_h_sso_callback(struct ob_req *r);
 
@@ -67,7 +75,11 @@ int ob_h_invitation_revoke_form(struct ob_req *r);
 /** GET /invite/{token}: the page an invitation's link opens (no session needed). */
 int ob_h_invite_page(struct ob_req *r);
 
-/** POST /invite/{token}: accept (a new person sets name and password, or a signed-in user). */
+/**
+ * POST /invite (the token in the cookie GET /invite/{token} set) or
+ * /invite/{token}: accept (a new person sets name and password, or a
+ * signed-in user; through the org's SSO when it requires it).
+ */
 int ob_h_invite_accept(struct ob_req *r);
 
 /** POST /members/visibility: whether members see the billing summary. */

@@ -123,4 +123,22 @@ int ob_invite_accept_new(const struct ob_actx *ax, const char *token, const char
 int ob_invite_accept_user(const struct ob_actx *ax, const char *token, int64_t *org_id,
     struct ob_fail *f);
 
+/**
+ * The id of org_id's open, unexpired invitation for email into *id (0
+ * when none). 0, or -1 on a database failure.
+ */
+int ob_invite_open_id(struct ob_db *db, int64_t org_id, const char *email, int64_t *id);
+
+/**
+ * Inside the caller's transaction: accept org_id's invitation id for
+ * user_id, whom the org's identity provider signed in with the verified
+ * address email, which must be the invited one (403
+ * invitation_other_email). As the other acceptances: the invited role
+ * (checked against the inviter's current role), the invitation closed,
+ * audited; a used, withdrawn or expired one is refused. Does not commit.
+ * 0, or -1 with f (rolled back).
+ */
+int ob_invite_accept_sso_tx(const struct ob_actx *ax, int64_t id, int64_t org_id,
+    int64_t user_id, const char *email, struct ob_fail *f);
+
 #endif

@@ -188,12 +188,12 @@ inviter_now(const struct ob_actx *ax, const struct ob_invite_view *v,
 }
 
 /*
- * Inside the transaction lock_open began: make user_id a member as v
+ * Inside the caller's transaction (v locked): make user_id a member as v
  * invites (the rules checked against the inviter's current role), mark
- * the invitation accepted and commit. 0, or -1 with f (rolled back).
+ * the invitation accepted and audit it. 0, or -1 with f (rolled back).
  */
 static int
-accept_commit(const struct ob_actx *ax, const struct ob_invite_view *v, int64_t user_id,
+accept_tx(const struct ob_actx *ax, const struct ob_invite_view *v, int64_t user_id,
     struct ob_fail *f)
 {
 	char idbuf[24], user[24];
@@ -215,8 +215,20 @@ accept_commit(const struct ob_actx *ax, const struct ob_invite_view *v, int64_t 
 		    ob_invite_state_fail(OB_INVITE_USED, f);
 	}
 	PQclear(res);
-	return ob_audit_commit(ax, v->org_id, "member.invite_accept", "invitation", idbuf, NULL,
-	    NULL, f);
+	if (ob_audit_write(ax, v->org_id, "member.invite_accept", "invitation", idbuf, NULL,
+	    NULL) != 0)
+		return ob_db_fail(ax->db, f);
+	return 0;
+}
+
+/* accept_tx, then commit. 0, or -1 with f (rolled back). */
+static int
+accept_commit(const struct ob_actx *ax, const struct ob_invite_view *v, int64_t user_id,
+    struct ob_fail *f)
+{
+	if (accept_tx(ax, v, user_id, f) != 0)
+		return -1;
+	return ob_audit_commit(ax, v->org_id, NULL, NULL, NULL, NULL, NULL, f);
 }
 
 int
@@ -308,4 +320,57 @@ ob_invite_accept_user(const struct ob_actx *ax, const char *token, int64_t *org_
 	}
 	*org_id = v.org_id;
 	return accept_commit(ax, &v, ax->who->user_id, f);
+}
+
+int
+ob_invite_open_id(struct ob_db *db, int64_t org_id, const char *email, int64_t *id)
+{
+	char org[24];
+	const char *params[2] = { org, email };
+	PGresult *res;
+	int rc;
+
+	*id = 0;
+	ob_num_str(org, sizeof(org), org_id);
+	if ((rc = ob_db_one(db, OB_STMT_INVITE_OPEN_BY_EMAIL, params, &res)) < 0)
+		return -1;
+	if (rc == 0) {
+		*id = ob_row_i64(res, 0, "id");
+		PQclear(res);
+	}
+	return 0;
+}
+
+int
+ob_invite_accept_sso_tx(const struct ob_actx *ax, int64_t id, int64_t org_id, int64_t user_id,
+    const char *email, struct ob_fail *f)
+{
+	char idbuf[24], org[24];
+	const char *params[2] = { idbuf, org };
+	struct ob_invite_view v;
+	PGresult *res;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	ob_num_str(idbuf, sizeof(idbuf), id);
+	ob_num_str(org, sizeof(org), org_id);
+	if ((rc = ob_db_one(ax->db, OB_STMT_INVITE_BY_ID, params, &res)) < 0)
+		return ob_db_fail(ax->db, f);
+	if (rc > 0) {
+		ob_db_rollback(ax->db);
+		return ob_invite_state_fail(OB_INVITE_UNKNOWN, f);
+	}
+	view_from_row(res, &v);
+	PQclear(res);
+	if (v.state != OB_INVITE_OPEN) {
+		ob_db_rollback(ax->db);
+		return ob_invite_state_fail(v.state, f);
+	}
+	if (email == NULL || strcasecmp(email, v.email) != 0) {
+		ob_db_rollback(ax->db);
+		return ob_fail(f, OB_FAIL_FORBIDDEN, "invitation_other_email", NULL,
+		    "Your identity provider signed you in with another e-mail address than the "
+		    "invited one. Sign in there as the invited address and open the link again.");
+	}
+	return accept_tx(ax, &v, user_id, f);
 }

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "base/row.h"
+#include "identity/invite.h"
 #include "identity/oidc_http.h"
 #include "identity/org.h"
 #include "identity/sso.h"
@@ -22,6 +23,7 @@ struct pending {
 	char verifier[OB_TOKEN_TEXT];
 	char next[520];
 	int64_t link_user_id;	/* 0, or the signed-in user who asked to link */
+	int64_t invitation_id;	/* 0, or the invitation this sign-in accepts */
 };
 
 /* base64url(SHA-256(verifier)): the S256 code challenge. */
@@ -49,8 +51,8 @@ static int
 store_pending(struct ob_db *db, const char *state, const struct pending *pd)
 {
 	unsigned char raw[OB_TOKEN_BYTES];
-	char hash[67], org[24], ttl[24], link[24];
-	const char *params[7];
+	char hash[67], org[24], ttl[24], link[24], inv[24];
+	const char *params[8];
 
 	if (ob_auth_token_decode(state, raw) != 0)
 		return -1;
@@ -58,6 +60,7 @@ store_pending(struct ob_db *db, const char *state, const struct pending *pd)
 	ob_num_str(org, sizeof(org), pd->org_id);
 	ob_num_str(ttl, sizeof(ttl), OB_SSO_LOGIN_TTL_S);
 	ob_num_str(link, sizeof(link), pd->link_user_id);
+	ob_num_str(inv, sizeof(inv), pd->invitation_id);
 	params[0] = hash;
 	params[1] = org;
 	params[2] = pd->nonce;
@@ -65,19 +68,20 @@ store_pending(struct ob_db *db, const char *state, const struct pending *pd)
 	params[4] = pd->next;
 	params[5] = ttl;
 	params[6] = link;
+	params[7] = inv;
 	return ob_db_run(db, OB_STMT_SSO_LOGIN_CREATE, params);
 }
 
-int
-ob_sso_begin(struct ob_db *db, int64_t org_id, int64_t link_user_id, const char *redirect_uri,
-    const char *login_hint, const char *next, struct ob_buf *url,
-    char state[OB_TOKEN_TEXT], struct ob_fail *f)
+/* Start the sign-in pd asks for (its org, link user, invitation and next). */
+static int
+begin(struct ob_db *db, struct pending *pd, const char *redirect_uri, const char *login_hint,
+    struct ob_buf *url, char state[OB_TOKEN_TEXT], struct ob_fail *f)
 {
 	struct ob_sso_conn c;
 	struct ob_oidc_provider p;
-	struct pending pd;
 	unsigned char raw[OB_TOKEN_BYTES];
 	char err[256], challenge[OB_TOKEN_TEXT];
+	int64_t org_id = pd->org_id;
 	int rc;
 
 	if ((rc = ob_sso_conn_get(db, NULL, org_id, &c)) < 0)
@@ -90,29 +94,54 @@ ob_sso_begin(struct ob_db *db, int64_t org_id, int64_t link_user_id, const char 
 		return ob_fail(f, OB_FAIL_UPSTREAM, "sso_provider_unavailable", NULL,
 		    "The identity provider could not be reached. Try again later.");
 	}
-	memset(&pd, 0, sizeof(pd));
-	pd.org_id = org_id;
-	pd.link_user_id = link_user_id;
-	snprintf(pd.next, sizeof(pd.next), "%s", next ? next : "/");
 	ob_auth_token_new(raw, state);
-	ob_auth_token_new(raw, pd.nonce);
-	ob_auth_token_new(raw, pd.verifier);	/* 43 characters: RFC 7636 §4.1 */
+	ob_auth_token_new(raw, pd->nonce);
+	ob_auth_token_new(raw, pd->verifier);	/* 43 characters: RFC 7636 §4.1 */
 	sodium_memzero(raw, sizeof(raw));
-	if (store_pending(db, state, &pd) != 0)
+	if (store_pending(db, state, pd) != 0)
 		return ob_fail_db(f, db->lasterr);
-	pkce_challenge(pd.verifier, challenge);
+	pkce_challenge(pd->verifier, challenge);
 	ob_buf_printf(url, "%s%cresponse_type=code", p.authorization_endpoint,
 	    strchr(p.authorization_endpoint, '?') ? '&' : '?');
 	url_param(url, "client_id", c.client_id);
 	url_param(url, "redirect_uri", redirect_uri);
 	url_param(url, "scope", "openid email");
 	url_param(url, "state", state);
-	url_param(url, "nonce", pd.nonce);
+	url_param(url, "nonce", pd->nonce);
 	url_param(url, "code_challenge", challenge);
 	url_param(url, "code_challenge_method", "S256");
 	if (login_hint != NULL && strchr(login_hint, '@') != NULL)
 		url_param(url, "login_hint", login_hint);
 	return 0;
+}
+
+int
+ob_sso_begin(struct ob_db *db, int64_t org_id, int64_t link_user_id, const char *redirect_uri,
+    const char *login_hint, const char *next, struct ob_buf *url,
+    char state[OB_TOKEN_TEXT], struct ob_fail *f)
+{
+	struct pending pd;
+
+	memset(&pd, 0, sizeof(pd));
+	pd.org_id = org_id;
+	pd.link_user_id = link_user_id;
+	snprintf(pd.next, sizeof(pd.next), "%s", next ? next : "/");
+	return begin(db, &pd, redirect_uri, login_hint, url, state, f);
+}
+
+int
+ob_sso_begin_invite(struct ob_db *db, int64_t org_id, int64_t invitation_id,
+    int64_t link_user_id, const char *redirect_uri, const char *email, struct ob_buf *url,
+    char state[OB_TOKEN_TEXT], struct ob_fail *f)
+{
+	struct pending pd;
+
+	memset(&pd, 0, sizeof(pd));
+	pd.org_id = org_id;
+	pd.invitation_id = invitation_id;
+	pd.link_user_id = link_user_id;
+	snprintf(pd.next, sizeof(pd.next), "/?flash=invitation_accepted");
+	return begin(db, &pd, redirect_uri, email, url, state, f);
 }
 
 /* Use the state up: the stored sign-in into pd. 0, or -1 with f. */
@@ -143,6 +172,7 @@ take_pending(struct ob_db *db, const char *state, const char *cookie_state,
 	fresh = ob_row_bool(res, 0, "fresh");
 	pd->org_id = ob_row_i64(res, 0, "org_id");
 	pd->link_user_id = ob_row_i64(res, 0, "link_user_id");
+	pd->invitation_id = ob_row_i64(res, 0, "invitation_id");
 	snprintf(pd->nonce, sizeof(pd->nonce), "%s", ob_row_str(res, 0, "nonce"));
 	snprintf(pd->verifier, sizeof(pd->verifier), "%s", ob_row_str(res, 0, "code_verifier"));
 	snprintf(pd->next, sizeof(pd->next), "%s", ob_row_str(res, 0, "next"));
@@ -331,10 +361,39 @@ resolve_user(const struct ob_actx *ax, const struct ob_sso_conn *c,
 	return 0;
 }
 
-/* The user must be an active member, joining now when allowed. 0, or -1 with f. */
+/*
+ * Accept invitation inv (the one the sign-in was started for, or the open
+ * one for the address) as uid, who acts from here. 0, or -1 with f.
+ */
 static int
-ensure_member(const struct ob_actx *ax, const struct ob_sso_conn *c, int allowed,
-    int64_t uid, struct ob_fail *f)
+accept_invitation(const struct ob_actx *ax, const struct ob_sso_conn *c,
+    const struct ob_oidc_claims *cl, int64_t inv, int64_t uid, struct ob_fail *f)
+{
+	struct ob_principal who;
+	struct ob_actx nax = *ax;
+
+	if (!cl->email_verified || cl->email[0] == '\0') {
+		ob_db_rollback(ax->db);
+		return ob_fail(f, OB_FAIL_FORBIDDEN, "invitation_other_email", NULL,
+		    "Your identity provider did not give a verified e-mail address: the "
+		    "invitation cannot be accepted this way.");
+	}
+	memset(&who, 0, sizeof(who));
+	who.kind = OB_PRINCIPAL_USER;
+	who.user_id = uid;
+	nax.who = &who;
+	nax.as_staff = 0;
+	return ob_invite_accept_sso_tx(&nax, inv, c->org_id, uid, cl->email, f);
+}
+
+/*
+ * The user must be an active member: joining now through the invitation
+ * inv (0: the address's open invitation, if any), or else just in time
+ * when allowed. 0, or -1 with f.
+ */
+static int
+ensure_member(const struct ob_actx *ax, const struct ob_sso_conn *c,
+    const struct ob_oidc_claims *cl, int allowed, int64_t inv, int64_t uid, struct ob_fail *f)
 {
 	char org[24], id[24], st[16];
 	const char *params[2] = { org, id };
@@ -343,7 +402,17 @@ ensure_member(const struct ob_actx *ax, const struct ob_sso_conn *c, int allowed
 
 	ob_num_str(org, sizeof(org), c->org_id);
 	ob_num_str(id, sizeof(id), uid);
-	if (allowed) {
+	if (inv == 0 && allowed) {
+		if (member_status(ax->db, c->org_id, uid, st, sizeof(st)) != 0)
+			return ob_db_fail(ax->db, f);
+		if (strcmp(st, "active") != 0 &&
+		    ob_invite_open_id(ax->db, c->org_id, cl->email, &inv) != 0)
+			return ob_db_fail(ax->db, f);
+	}
+	if (inv != 0) {
+		if (accept_invitation(ax, c, cl, inv, uid, f) != 0)
+			return -1;
+	} else if (allowed) {
 		if ((res = ob_db_exec(ax->db, OB_STMT_SSO_MEMBER_JOIN, params, NULL)) == NULL)
 			return ob_db_fail(ax->db, f);
 		joined = atoi(PQcmdTuples(res)) > 0;
@@ -396,7 +465,7 @@ ob_sso_finish(const struct ob_actx *ax, const char *keytext, int64_t session_uid
 	if (ob_db_begin(ax->db) != 0)
 		return ob_fail_db(f, ax->db->lasterr);
 	if (resolve_user(ax, &c, &cl, &pd, session_uid, allowed, &out->user_id, f) != 0 ||
-	    ensure_member(ax, &c, allowed, out->user_id, f) != 0) {
+	    ensure_member(ax, &c, &cl, allowed, pd.invitation_id, out->user_id, f) != 0) {
 		ob_db_rollback(ax->db);
 		return -1;
 	}

@@ -11,9 +11,13 @@
  * confirmation of /sso/link); staff accounts are never linked nor signed in
  * this way. At the first sign-in of an address that has no account (only
  * when email_verified is true and the domain is allowed), a new user is made.
- * Just-in-time membership: a verified address of an allowed domain joins
- * the org as `member` (an invitation becomes active); a removed member
- * does not come back this way.
+ * Invitations: a sign-in started from an invitation's page accepts that
+ * invitation (its role, single use) when the provider's verified e-mail is
+ * the invited address; any sign-in of a verified address of an allowed
+ * domain that has an open invitation to the org accepts it the same way.
+ * Just-in-time membership otherwise: a verified address of an allowed
+ * domain joins the org as `member`; a removed member does not come back
+ * this way.
  */
 #ifndef OB_SSO_LOGIN_H
 #define OB_SSO_LOGIN_H
@@ -45,6 +49,17 @@ struct ob_sso_result {
  */
 int ob_sso_begin(struct ob_db *db, int64_t org_id, int64_t link_user_id, const char *redirect_uri,
     const char *login_hint, const char *next, struct ob_buf *url,
+    char state[OB_TOKEN_TEXT], struct ob_fail *f);
+
+/**
+ * Start signing in to org_id to accept its invitation invitation_id as the
+ * person it invites (email, the login hint); link_user_id as for
+ * ob_sso_begin. ob_sso_finish then accepts that invitation (the invited
+ * role, the invitation closed) only when the provider's verified e-mail is
+ * the invited one, and the browser goes on to the console. 0, or -1 with f.
+ */
+int ob_sso_begin_invite(struct ob_db *db, int64_t org_id, int64_t invitation_id,
+    int64_t link_user_id, const char *redirect_uri, const char *email, struct ob_buf *url,
     char state[OB_TOKEN_TEXT], struct ob_fail *f);
 
 /**

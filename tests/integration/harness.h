@@ -128,6 +128,14 @@ const char *t_set_cookie(const struct t_resp *r, const char *name);
 void t_invite_token(const char *email, char *tok);
 
 /**
+ * Open an invitation's link as a browser does (cookie: a session, may be
+ * NULL): GET /invite/<tok>, which trades the token for the __Host-ob_invite
+ * cookie and answers 303 to /invite, then GET /invite with that cookie.
+ * The last answer into out (may be NULL); its status.
+ */
+long t_invite_get(const char *cookie, const char *tok, struct t_resp *out);
+
+/**
  * The sign-in form as a browser fills it in: GET /login (200, with its
  * login cookie), then POST it, sending the login cookie followed by
  * more_cookies ("; name=value...", may be NULL). The POST's answer into

@@ -195,6 +195,37 @@ t_invite_token(const char *email, char *tok)
 	snprintf(tok, 44, "%s", v);
 }
 
+long
+t_invite_get(const char *cookie, const char *tok, struct t_resp *out)
+{
+	char path[96], hc[512], inv[128];
+	const char *hdr[2] = { NULL, NULL }, *v;
+	struct t_resp r;
+
+	snprintf(path, sizeof(path), "/invite/%s", tok);
+	ck_assert_int_eq(t_http_as(cookie, NULL, "GET", path, NULL, NULL, NULL, &r), 0);
+	v = r.status == 303 ? t_set_cookie(&r, "__Host-ob_invite") : NULL;
+	if (v == NULL) {
+		if (out != NULL)
+			*out = r;
+		else
+			t_resp_free(&r);
+		return r.status;
+	}
+	ck_assert_str_eq(t_header(&r, "Location"), "/invite");
+	snprintf(inv, sizeof(inv), "%s", v);
+	t_resp_free(&r);
+	snprintf(hc, sizeof(hc), "Cookie: __Host-ob_invite=%s%s%s", inv,
+	    cookie != NULL ? "; __Host-ob_session=" : "", cookie != NULL ? cookie : "");
+	hdr[0] = hc;
+	ck_assert_int_eq(t_http(NULL, "GET", "/invite", NULL, 0, hdr, &r), 0);
+	if (out != NULL)
+		*out = r;
+	else
+		t_resp_free(&r);
+	return r.status;
+}
+
 const char *
 t_set_cookie(const struct t_resp *r, const char *name)
 {

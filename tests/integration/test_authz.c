@@ -139,6 +139,7 @@ static const struct {
 	{ "GET", "/invite/{token}", "AAAAAAAAAAAA" },
 	{ "GET", "/invite", "AAAAAAAAAAAA" },
 	{ "POST", "/invite/{token}", "AAAAAAAAAAAA" },
+	{ "POST", "/invite", "AAAAAAAAAAAA" },
 	{ "GET", "/sso", "AAAAAAAAAAAA" },
 	{ "POST", "/sso", "AAAAAAAAAAAA" },
 	{ "GET", "/sso/callback", "AAAAAAAAAAAA" },

@@ -358,7 +358,7 @@ START_TEST(accepting_checks_the_inviter)
 			t_sqlf("UPDATE memberships SET role = 'admin' WHERE org_id = %ld"
 			    " AND user_id = %ld", o.id, o.uid[T_OWNER1]);
 		snprintf(path, sizeof(path), "/invite/%s", tok[i]);
-		ck_assert_int_eq(t_get_as(NULL, NULL, path, &r), 200);
+		ck_assert_int_eq(t_invite_get(NULL, tok[i], &r), 200);
 		v = strstr(r.headers.data, "__Host-ob_login=");
 		ck_assert_ptr_nonnull(v);
 		snprintf(login, sizeof(login), "%.*s", (int)strcspn(v + 16, ";\r\n"), v + 16);

@@ -111,9 +111,9 @@ START_TEST(sso_required_invitations_join_through_sso)
 	t_invite_token(email, tok);
 	/* The page offers SSO, not a password. */
 	snprintf(path, sizeof(path), "/invite/%s", tok);
-	ck_assert_int_eq(t_get_as(NULL, NULL, path, &r), 200);
+	ck_assert_int_eq(t_invite_get(NULL, tok, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "requires single sign-on"));
-	ck_assert_ptr_nonnull(strstr(r.body.data, "action=\"/sso\""));
+	ck_assert_ptr_nonnull(strstr(r.body.data, "id=\"invite-sso-form\""));
 	ck_assert_ptr_null(strstr(r.body.data, "invite-password"));
 	t_resp_free(&r);
 	/* Posting a password anyway (with a good form token): 403, no account. */
