@@ -286,6 +286,43 @@ refuse_unknown(struct ob_req *r, const char *name, const char *where, struct ob_
 	    "Received unknown %s: %.100s.", where, name);
 }
 
+/* The form tokens every console form may carry (their handlers check them). */
+static int
+form_token(const char *name)
+{
+	return strcmp(name, "csrf") == 0 || strcmp(name, "login_token") == 0 ||
+	    strcmp(name, "idem") == 0;
+}
+
+/*
+ * A strict form table: the body is a well-formed form (or none), each name
+ * is declared or a form token, and every value of a declared name passes
+ * its row. 0, or -1 with f.
+ */
+static int
+strict_form_check(struct ob_req *r, const struct ob_fields *t, struct ob_fail *f)
+{
+	const char *const *names, *const *values;
+	struct ob_field_val v;
+	size_t j;
+	int i, n;
+
+	if ((n = ob_form_all(r, &names, &values)) < 0)
+		return ob_fail(f, OB_FAIL_INVALID, "invalid_form", NULL,
+		    "The form could not be read (its encoding is malformed).");
+	for (i = 0; i < n; i++) {
+		if (form_token(names[i]))
+			continue;
+		for (j = 0; j < t->n && strcmp(t->rows[j].name, names[i]) != 0; j++)
+			;
+		if (j == t->n)
+			return refuse_unknown(r, names[i], "form field", f);
+		if (check_row(&t->rows[j], 1, values[i], NULL, &v, f) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The JSON body's members are all declared, and every query parameter when the table has query rows. */
 static int
 unknown_check(struct ob_req *r, const struct ob_fields *t, struct ob_fail *f)
@@ -294,6 +331,9 @@ unknown_check(struct ob_req *r, const struct ob_fields *t, struct ob_fail *f)
 	const cJSON *c;
 	int i, n;
 
+	if (t->body == OB_BODY_FORM && (t->flags & OB_FIELDS_STRICT) &&
+	    strict_form_check(r, t, f) != 0)
+		return -1;
 	if (t->body != OB_BODY_FORM && t->body != OB_BODY_NONE && r->json != NULL)
 		for (c = r->json->child; c != NULL; c = c->next)
 			if (!declared(t->rows, t->n, c->string))

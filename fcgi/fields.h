@@ -17,7 +17,13 @@
  * something and has no table takes no fields: any member is unknown.
  * Form bodies (console routes): the urlencoded values, all strings; an
  * empty value counts as absent; the last value given for a name counts;
- * other names are left alone (a form carries its CSRF token and buttons).
+ * other names are left alone (a form carries its CSRF token and buttons)
+ * unless the table is strict (OB_FIELDS_FORM): then a body that is not a
+ * well-formed urlencoded form is refused (invalid_form), so is a name the
+ * table does not declare (parameter_unknown; the CSRF, pre-login and
+ * one-time form tokens csrf, login_token and idem are always allowed, the
+ * handlers check them), and every value given for a declared name must
+ * pass its row (a repeated field such as checkboxes, not only the last).
  * Query parameters (the query rows, GET routes): as a form's values, and
  * a name the rows do not declare is refused as parameter_unknown.
  *
@@ -110,15 +116,27 @@ struct ob_fields {
 	 */
 	const struct ob_field *query;
 	size_t nquery;
+	unsigned flags;		/* OB_FIELDS_STRICT */
 };
+
+/* Table flags. */
+#define OB_FIELDS_STRICT	0x1u	/* a form: undeclared names and malformed bodies refused */
 
 /* A table from a static row array: OB_FIELDS_TABLE(OB_BODY_JSON, rows, NULL). */
 #define OB_FIELDS_TABLE(body, rows, fail) \
-	{ (body), (rows), sizeof(rows) / sizeof((rows)[0]), (fail), NULL, 0 }
+	{ (body), (rows), sizeof(rows) / sizeof((rows)[0]), (fail), NULL, 0, 0 }
+
+/* A console form's strict table: OB_FIELDS_FORM(rows, fail). */
+#define OB_FIELDS_FORM(rows, fail) \
+	{ OB_BODY_FORM, (rows), sizeof(rows) / sizeof((rows)[0]), (fail), NULL, 0, OB_FIELDS_STRICT }
+
+/* A console form that takes no fields but its tokens (strict). */
+#define OB_FIELDS_FORM_NONE(fail) \
+	{ OB_BODY_FORM, NULL, 0, (fail), NULL, 0, OB_FIELDS_STRICT }
 
 /* A table of query parameters only (a GET route): OB_FIELDS_QUERY(qrows, NULL). */
 #define OB_FIELDS_QUERY(qrows, fail) \
-	{ OB_BODY_NONE, NULL, 0, (fail), (qrows), sizeof(qrows) / sizeof((qrows)[0]) }
+	{ OB_BODY_NONE, NULL, 0, (fail), (qrows), sizeof(qrows) / sizeof((qrows)[0]), 0 }
 
 /* The paging query parameters every list shares (ob_api_paging reads them). */
 #define OB_FIELD_ROW_LIMIT(hi) \

@@ -80,6 +80,27 @@ login_throttled(struct ob_req *r, const char *email, long retry)
 	    "Too many sign-in attempts. Wait a few minutes and try again.");
 }
 
+/* The sign-in form's fields refused: the form again (400) with the reason. */
+static int
+login_fields_failed(struct ob_req *r, const struct ob_fail *f)
+{
+	return login_page(r, 400, NULL, f->message);
+}
+
+/*
+ * The sign-in form (strict): the handler checks the form token and the
+ * limits first, then the address and password; these rows refuse only
+ * what cannot be either.
+ */
+static const struct ob_field login_rows[] = {
+	{ .name = "email", .type = OB_FIELD_STRING, .max = 320, .chars = OB_CHARS_TEXT,
+	    .message = LOGIN_FAILED },
+	{ .name = "password", .type = OB_FIELD_STRING, .max = 1024, .message = LOGIN_FAILED },
+	{ .name = "next", .type = OB_FIELD_STRING, .max = 512, .chars = OB_CHARS_TEXT,
+	    .message = "The page to return to is not valid." },
+};
+const struct ob_fields ob_h_login_fields = OB_FIELDS_FORM(login_rows, login_fields_failed);
+
 int
 ob_h_login(struct ob_req *r)
 {

@@ -26,6 +26,7 @@ int ob_h_login_form(struct ob_req *r);
 
 /** POST /login: check the password, start a session. */
 int ob_h_login(struct ob_req *r);
+extern const struct ob_fields ob_h_login_fields;
 
 /** POST /logout: end the session. */
 int ob_h_logout(struct ob_req *r);
@@ -57,6 +58,18 @@ int ob_h_api_sso_delete(struct ob_req *r);
 
 /** POST /orgs/switch: choose the console's current org (remembered). */
 int ob_h_org_switch(struct ob_req *r);
+
+/*
+ * The strict field tables (fields.h, OB_FIELDS_FORM) of console forms whose
+ * handlers live in the modules (forms_console.c): /orgs/switch,
+ * /seats/assign and /seats/revoke, /credits/allocations, /billing/details,
+ * /billing/payment-method.
+ */
+extern const struct ob_fields ob_h_org_switch_fields;
+extern const struct ob_fields ob_h_seats_select_form_fields;
+extern const struct ob_fields ob_h_credits_alloc_form_fields;
+extern const struct ob_fields ob_h_billing_details_form_fields;
+extern const struct ob_fields ob_h_payment_method_form_fields;
 
 /** GET /members: the member list (read-only for members). */
 int ob_h_members_page(struct ob_req *r);

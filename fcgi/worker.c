@@ -91,7 +91,7 @@ worker_fields_ok(const struct ob_worker *w, char *err, size_t errlen)
 static const struct ob_fields *
 route_fields(const struct ob_worker *w, const struct ob_req *r)
 {
-	static const struct ob_fields no_fields = { OB_BODY_JSON_OPTIONAL, NULL, 0, NULL, NULL, 0 };
+	static const struct ob_fields no_fields = { OB_BODY_JSON_OPTIONAL, NULL, 0, NULL, NULL, 0, 0 };
 	const struct ob_route *ro = &w->router->routes[r->route];
 
 	if (w->fields != NULL && w->fields[r->route] != NULL)

@@ -314,6 +314,47 @@ walk_json(struct walk *w, const struct ob_route *ro, const struct ob_fields *t)
 		walk_json_field(w, ro, &t->rows[i]);
 }
 
+/*
+ * A strict console form (OB_FIELDS_FORM) refused with a readable page: 400,
+ * HTML, saying what was wrong (want).
+ */
+static void
+want_page(struct walk *w, const struct ob_route *ro, const char *what, const char *want,
+    struct t_resp *r)
+{
+	const char *ct = t_header(r, "Content-Type");
+
+	if (r->status != 400 || ct == NULL || strstr(ct, "text/html") == NULL ||
+	    r->body.data == NULL || strstr(r->body.data, want) == NULL) {
+		w->failures++;
+		fprintf(stderr, "input_routes: %s %s (%s): want a 400 page saying \"%s\", got %ld"
+		    " %.200s\n", ro->method, ro->pattern, what, want, r->status, r->body.data);
+	}
+	t_resp_free(r);
+}
+
+/* A strict form: an undeclared name, a malformed body, a bad repeated value. */
+static void
+walk_strict_form(struct walk *w, const struct ob_route *ro, const struct ob_fields *t)
+{
+	struct t_resp r;
+	char body[256];
+	size_t i;
+
+	send(w, ro, NULL, "zz_unknown=1", 12, "application/x-www-form-urlencoded", NULL, &r);
+	want_page(w, ro, "unknown form field", "Received unknown form field: zz_unknown", &r);
+	send(w, ro, NULL, "a%zz=1", 6, "application/x-www-form-urlencoded", NULL, &r);
+	want_page(w, ro, "malformed form", "The form ", &r);
+	for (i = 0; i < t->n; i++) {
+		if (t->rows[i].type != OB_FIELD_ID && t->rows[i].type != OB_FIELD_INT)
+			continue;
+		/* Every value of a repeated field is checked, not only the last. */
+		snprintf(body, sizeof(body), "%s=abc&%s=1", t->rows[i].name, t->rows[i].name);
+		send(w, ro, NULL, body, strlen(body), "application/x-www-form-urlencoded", NULL, &r);
+		want_page(w, ro, body, "<", &r);
+	}
+}
+
 /* Bad values for a console route's form fields (declared or not). */
 static void
 walk_form(struct walk *w, const struct ob_route *ro, const struct ob_fields *t)
@@ -438,6 +479,8 @@ START_TEST(input_routes_refuse_bad_input_and_change_nothing)
 			walk_json(&w, ro, t);
 		else if (mutating)
 			walk_form(&w, ro, t);
+		if (mutating && t != NULL && (t->flags & OB_FIELDS_STRICT))
+			walk_strict_form(&w, ro, t);
 		if (getenv("OB_TEST_INPUT_TRACE") != NULL) {	/* which route changed what */
 			tables_sum(after, sizeof(after));
 			if (strcmp(before, after) != 0) {
