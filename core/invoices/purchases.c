@@ -53,7 +53,8 @@ ob_invoices_price_per_1000(void)
 
 /* A purchase being made or resumed: its row's figures. */
 struct purchase {
-	char    id[24];
+	char    id[24];		/* internal: the row, Stripe's metadata and keys */
+	char    pub[40];	/* the public id tenants see (pur_...) */
 	int64_t credits, amount;
 	char    status[16];	/* the row's: pending, open, granted, failed, void */
 	char    invoice[128];	/* "" until the Stripe invoice is recorded */
@@ -71,6 +72,7 @@ purchase_by_key(struct ob_db *db, const char *org, const char *key, struct purch
 	if (ob_db_one(db, OB_STMT_CP_BY_KEY, params, &q) != 0)
 		return ob_db_fail(db, f);
 	snprintf(p->id, sizeof(p->id), "%s", ob_row_str(q, 0, "id"));
+	snprintf(p->pub, sizeof(p->pub), "%s", ob_row_str(q, 0, "public_id"));
 	p->existing = 1;
 	if (ob_row_i64(q, 0, "credits") != p->credits) {
 		PQclear(q);
@@ -119,12 +121,13 @@ purchase_record(const struct ob_actx *ax, int64_t org_id, const char *key, struc
 		return ob_db_commit(ax->db) == 0 ? 0 : ob_fail_db(f, ax->db->lasterr);
 	}
 	ob_num_str(p->id, sizeof(p->id), ob_row_i64(q, 0, "id"));
+	snprintf(p->pub, sizeof(p->pub), "%s", ob_row_str(q, 0, "public_id"));
 	snprintf(p->status, sizeof(p->status), "pending");
 	PQclear(q);
 	after = cJSON_CreateObject();
 	cJSON_AddStringToObject(after, "credits", cr);
 	cJSON_AddStringToObject(after, "amount", amt);
-	rc = ob_audit_write(ax, org_id, "credits.purchase", "credit_purchase", p->id, NULL, after);
+	rc = ob_audit_write(ax, org_id, "credits.purchase", "credit_purchase", p->pub, NULL, after);
 	cJSON_Delete(after);
 	if (rc != 0)
 		return ob_db_fail(ax->db, f);
@@ -326,7 +329,7 @@ ob_invoices_buy_credits(const struct ob_actx *ax, struct ob_stripe *st, int64_t 
 		return NULL;
 	/* Declined: the invoice stays open; paying it later still grants the credits. */
 	*declined = strcmp(status, "payment_failed") == 0;
-	return purchase_json(p.id, p.credits, p.amount, status, p.invoice);
+	return purchase_json(p.pub, p.credits, p.amount, status, p.invoice);
 }
 
 int
@@ -421,7 +424,7 @@ purchase_row(const PGresult *q, int i, const void *arg)
 
 	(void)arg;
 	cJSON_AddStringToObject(o, "object", "credit_purchase");
-	cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "id"));
+	cJSON_AddStringToObject(o, "id", ob_row_str(q, i, "public_id"));
 	ob_json_add_i64(o, "credits", ob_row_i64(q, i, "credits"));
 	ob_json_add_i64(o, "amount", ob_row_i64(q, i, "amount"));
 	cJSON_AddStringToObject(o, "currency", ob_row_str(q, i, "currency"));

@@ -256,7 +256,7 @@ START_TEST(purchase_timeout_after_charge)
 {
 	struct buyer b;
 	struct t_resp r;
-	char pid[32];
+	char pid[64];	/* the public id: pur_ and 32 hex digits */
 	cJSON *j;
 
 	buyer_new("late", &b);
