@@ -5,6 +5,7 @@
 #include "fcgi/h_admin.h"
 #include "fcgi/h_ops.h"
 #include "fcgi/h_credits.h"
+#include "fcgi/h_analytics.h"
 #include "fcgi/h_invoices.h"
 
 /*
