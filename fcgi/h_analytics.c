@@ -13,8 +13,10 @@
 #include "invoices/invoices.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/num.h"
 #include "fcgi/api.h"
 #include "fcgi/ctx.h"
+#include "fcgi/page.h"
 #include "fcgi/worker.h"
 
 static const char *const groups[] = { "day", "week", "month", NULL };
@@ -132,4 +134,90 @@ int
 ob_h_api_analytics_forecast(struct ob_req *r)
 {
 	return ob_api_answer(r, ob_analytics_forecast(&r->w->db, r->who.org_id));
+}
+
+/* ---- console: the Usage page ---------------------------------------------- */
+
+/* The last 30 days as SVG bars (integers only) and table rows, into d. */
+static void
+page_chart(cJSON *d, const cJSON *days)
+{
+	cJSON *bars = cJSON_AddArrayToObject(d, "chart"), *b;
+	const cJSON *x;
+	int64_t max = 0, v, sum = 0;
+	int i = 0, h;
+
+	cJSON_ArrayForEach(x, days) {
+		v = ob_num_json_or(x, "amount", 0);
+		max = v > max ? v : max;
+		sum += v > 0 ? v : 0;
+	}
+	cJSON_ArrayForEach(x, days) {
+		v = ob_num_json_or(x, "amount", 0);
+		/* 0 to 100 px, rounded half up (v, max >= 0); a used day shows at least 1 px. */
+		h = max > 0 && v > 0 ? (int)((v * 200 + max) / (2 * max)) : 0;
+		if (v > 0 && h == 0)
+			h = 1;
+		b = cJSON_CreateObject();
+		cJSON_AddNumberToObject(b, "x", i * 20 + 2);
+		cJSON_AddNumberToObject(b, "y", 110 - h);
+		cJSON_AddNumberToObject(b, "h", h);
+		cJSON_AddStringToObject(b, "day", ob_json_str(x, "day"));
+		cJSON_AddStringToObject(b, "amount", ob_json_str_or(x, "amount_fmt", "0"));
+		cJSON_AddItemToArray(bars, b);
+		i++;
+	}
+	cJSON_AddBoolToObject(d, "has_usage", sum > 0);
+}
+
+/* The forecast's sentence parts, into d. */
+static void
+page_forecast(cJSON *d, const cJSON *fc)
+{
+	const cJSON *pool = cJSON_GetObjectItemCaseSensitive(fc, "pool");
+	const cJSON *per = cJSON_GetObjectItemCaseSensitive(fc, "period");
+	const char *on = ob_json_str(pool, "runs_out_on");
+	int ok = strcmp(ob_json_str_or(pool, "status", ""), "ok") == 0;
+	const cJSON *total = cJSON_GetObjectItemCaseSensitive(per, "forecast_total");
+
+	cJSON_AddBoolToObject(d, "forecast_ok", ok && on != NULL);
+	cJSON_AddBoolToObject(d, "forecast_never", ok && on == NULL);
+	cJSON_AddBoolToObject(d, "forecast_none", !ok);
+	cJSON_AddStringToObject(d, "runs_out_on", on != NULL ? on : "");
+	cJSON_AddStringToObject(d, "earliest", ob_json_str_or(pool, "runs_out_earliest", "soon"));
+	cJSON_AddStringToObject(d, "latest", ob_json_str_or(pool, "runs_out_latest", "later"));
+	cJSON_AddStringToObject(d, "period_start", ob_json_str_or(per, "start", ""));
+	cJSON_AddStringToObject(d, "period_end", ob_json_str_or(per, "end", ""));
+	ob_credits_add_fmt(d, "period_used", ob_num_json_or(per, "used", 0));
+	if (cJSON_IsNumber(total))
+		ob_credits_add_fmt(d, "period_total", ob_num_json_or(per, "forecast_total", 0));
+}
+
+int
+ob_h_usage_page(struct ob_req *r)
+{
+	struct ob_fail f = { 0 };
+	char from[11], to[11];
+	cJSON *days, *fc, *d;
+
+	if (ob_credits_range(NULL, NULL, from, to, &f) != 0)
+		return -1;
+	days = ob_credits_usage(&r->w->db, r->who.org_id, from, to, OB_CREDITS_BY_DAY, 100);
+	if (days == NULL)
+		return -1;
+	if ((fc = ob_analytics_forecast(&r->w->db, r->who.org_id)) == NULL) {
+		cJSON_Delete(days);
+		return -1;
+	}
+	d = ob_page_new(r, "Usage", "usage");
+	cJSON_AddNumberToObject(d, "org_id", (double)r->who.org_id);
+	cJSON_AddStringToObject(d, "from", from);
+	cJSON_AddStringToObject(d, "to", to);
+	page_chart(d, cJSON_GetObjectItemCaseSensitive(days, "data"));
+	page_forecast(d, fc);
+	ob_page_render(r, 200, "pages/usage", d);
+	cJSON_Delete(d);
+	cJSON_Delete(fc);
+	cJSON_Delete(days);
+	return 0;
 }

@@ -21,4 +21,7 @@ extern const struct ob_fields ob_h_api_analytics_usage_fields;
 /** GET /api/v1/org-billing/analytics/{org_id}/forecast: run-outs and period end. */
 int ob_h_api_analytics_forecast(struct ob_req *r);
 
+/** GET /usage: the console's Usage page (30-day chart, its table, the forecast). */
+int ob_h_usage_page(struct ob_req *r);
+
 #endif

@@ -20,11 +20,13 @@ static const struct {
 	{ "subscription", "/subscription", "Subscription", 0 },
 	{ "seats", "/seats", "Seats", 0 },
 	{ "credits", "/credits", "Credits", 0 },
+	{ "usage", "/usage", "Usage", 0 },
 	{ "invoices", "/invoices", "Invoices", 0 },
 	{ "members", "/members", "Members", 0 },
 	{ "api_keys", "/api-keys", "API keys", 0 },
 	{ "activity", "/activity", "Activity", 0 },
 	{ "admin", "/admin", "Admin", 1 },
+	{ "admin_customers", "/admin/customers", "Customers", 1 },
 	{ "admin_webhooks", "/admin/webhooks", "Webhooks", 1 },
 	{ "admin_refunds", "/admin/refunds", "Refunds", 1 },
 };

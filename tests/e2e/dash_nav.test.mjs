@@ -10,27 +10,27 @@ let browser;
 before(async () => ({ browser } = await openBrowser()));
 after(async () => browser && (await browser.close()));
 
-const ORG_ALL = ["/", "/subscription", "/seats", "/credits", "/invoices", "/members", "/api-keys", "/activity"];
+const ORG_ALL = ["/", "/subscription", "/seats", "/credits", "/usage", "/invoices", "/members", "/api-keys", "/activity"];
 const EXPECTED = {
   "owner@acme.test": ORG_ALL,
   "admin@acme.test": ORG_ALL,
   // Billing managers: every billing page, the member list, the activity; no API keys (managers only).
-  "billing@acme.test": ["/", "/subscription", "/seats", "/credits", "/invoices", "/members", "/activity"],
+  "billing@acme.test": ["/", "/subscription", "/seats", "/credits", "/usage", "/invoices", "/members", "/activity"],
   // Members: the overview, their credits (Acme shows billing to members), the member list.
   "member@acme.test": ["/", "/credits", "/members"],
   // Staff without an org: the staff console, no org pages (they would 404).
-  "staff@orgbill.test": ["/", "/admin", "/admin/webhooks", "/admin/refunds"],
+  "staff@orgbill.test": ["/", "/admin", "/admin/customers", "/admin/webhooks", "/admin/refunds"],
 };
 const LABELS = {
-  "/": "Overview", "/subscription": "Subscription", "/seats": "Seats", "/credits": "Credits",
+  "/": "Overview", "/subscription": "Subscription", "/seats": "Seats", "/credits": "Credits", "/usage": "Usage",
   "/invoices": "Invoices", "/members": "Members", "/api-keys": "API keys", "/activity": "Activity",
-  "/admin": "Admin", "/admin/webhooks": "Webhooks", "/admin/refunds": "Refunds",
+  "/admin": "Admin", "/admin/customers": "Customers", "/admin/webhooks": "Webhooks", "/admin/refunds": "Refunds",
 };
 // Org pages that the login must NOT be able to open (what the hidden links would answer).
 const HIDDEN_ANSWERS = {
   "billing@acme.test": { "/api-keys": 403 },
-  "member@acme.test": { "/subscription": 403, "/seats": 403, "/invoices": 403, "/api-keys": 403, "/activity": 403 },
-  "staff@orgbill.test": { "/subscription": 404, "/credits": 404, "/members": 404 },
+  "member@acme.test": { "/subscription": 403, "/seats": 403, "/usage": 403, "/invoices": 403, "/api-keys": 403, "/activity": 403 },
+  "staff@orgbill.test": { "/subscription": 404, "/credits": 404, "/usage": 404, "/members": 404 },
 };
 
 async function navLinks(page) {

@@ -203,6 +203,7 @@ static const struct {
 	{ "GET", API "/analytics/{org_id}/usage", "UFAAANNAFFAN" },
 	{ "GET", API "/analytics/{org_id}/usage.csv", "UFAAANNAFFAN" },
 	{ "GET", API "/analytics/{org_id}/forecast", "UFAAANNAFFAN" },
+	{ "GET", "/usage", "UFAAAANUUUUU" },
 	{ "POST", API "/credits/{org_id}/check", "UFFFFNNFFAFN" },
 	{ "POST", API "/credits/{org_id}/deduct", "UFFFFNNFFAFN" },
 	{ "POST", API "/credits/{org_id}/deductions/{key}/reverse", "UFFFFNNFFAFN" },
