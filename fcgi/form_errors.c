@@ -86,7 +86,7 @@ ob_form_error_check(struct ob_req *r, const struct ob_fields *t, const struct ob
 {
 	const struct ob_fields *ftab = r->ftab;
 	struct ob_field_val *fvals = r->fvals;
-	struct ob_fields one = { OB_BODY_FORM, NULL, 1, NULL, NULL, 0 };
+	struct ob_fields one = { OB_BODY_FORM, NULL, 1, NULL, NULL, 0, 0 };
 	struct ob_fail f;
 	size_t i;
 	int n = 0;

@@ -25,11 +25,13 @@ static const struct ob_field seats_rows[] = {
 };
 const struct ob_fields ob_h_seats_select_form_fields = OB_FIELDS_FORM(seats_rows, NULL);
 
-/* POST /credits/allocations: one member's limit, or the bulk text. */
+/* POST /credits/allocations: one member's limit (or Unlimited), or the bulk text. */
 static const struct ob_field alloc_rows[] = {
 	{ .name = "user_id", .type = OB_FIELD_ID, .message = "No such member." },
 	{ .name = "limit", .type = OB_FIELD_INT, .min = 0, .max = OB_CREDITS_AMOUNT_MAX,
 	    .message = "The limit must be a whole number of credits, 0 or more." },
+	{ .name = "unlimited", .type = OB_FIELD_BOOL,
+	    .message = "Unlimited is a box: ticked or not." },
 	{ .name = "allocations", .type = OB_FIELD_STRING, .max = 64 * 1024,
 	    .chars = OB_CHARS_LINES,
 	    .message = "The allocations must be lines of text, at most 64 KB." },
