@@ -141,17 +141,37 @@ static:
 deps:
 	@deploy/install-deps.sh
 
-# libFuzzer targets (clang): make check runs each for FUZZ_SECONDS.
-FUZZ_SECONDS ?= 20
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE \
-               -D_GNU_SOURCE -Icore -I. $(PKG_CFLAGS)
-$(O)/fuzz/fuzz_webhook: tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c core/base/num.c stripe/event.h stripe/webhook_sig.h
+# libFuzzer targets (clang), one per parser of outside input: every
+# tests/fuzz/fuzz_NAME.c, linked against a copy of the libraries built
+# with coverage and the sanitizers in $(O)/fuzz/lib. `make fuzz` runs each
+# for FUZZ_SECONDS on its seeds (tests/fuzz/corpus/NAME, replayed every
+# run) plus what earlier runs found ($(O)/fuzz/corpus/NAME); a crash, a
+# leak or a failed check stops it. make check runs it too; a long run:
+# docs/RELIABILITY.md.
+FUZZ_SECONDS ?= 5
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_LIBS  := $(O)/fuzz/lib/libobfcgi.a $(O)/fuzz/lib/liborgbill.a
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer $(FUZZ_SAN) \
+               -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icore -I. -I$(O)/fuzz/lib/gen -Itests/fuzz $(PKG_CFLAGS)
+# (Asked every time; the archives, and so the targets, change only when a source did.)
+$(O)/fuzz/lib/liborgbill.a: FORCE
+	@$(MAKE) --no-print-directory O=$(O)/fuzz/lib CC=clang WARN=-std=c11 \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_LIBS)
+$(O)/fuzz/lib/libobfcgi.a: $(O)/fuzz/lib/liborgbill.a ;
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_req.h $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	@clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_webhook.c stripe/webhook_sig.c stripe/webhook_event.c core/base/num.c $(PKG_LIBS)
-fuzz: $(O)/fuzz/fuzz_webhook
-	@mkdir -p $(O)/fuzz/corpus && cp -n tests/fuzz/corpus/webhook/* $(O)/fuzz/corpus/ 2>/dev/null || true
-	$(O)/fuzz/fuzz_webhook -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(O)/fuzz/corpus
+	@clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
+fuzz: $(FUZZ_BINS)
+	@for n in $(FUZZ_NAMES); do \
+	    mkdir -p $(O)/fuzz/corpus/$$n || exit 1; \
+	    echo "  fuzz_$$n: $(FUZZ_SECONDS) s"; \
+	    $(O)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	        -artifact_prefix=$(O)/fuzz/ $(O)/fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+	        > $(O)/fuzz/fuzz_$$n.log 2>&1 || { tail -n 40 $(O)/fuzz/fuzz_$$n.log; exit 1; }; \
+	done
 
 unit: $(O)/test-unit
 	$(O)/test-unit
@@ -159,7 +179,7 @@ unit: $(O)/test-unit
 # make check: the whole suite. Unit tests run in the plain and the sanitizer
 # builds; the stack under test runs the sanitizer binaries.
 check: deps
-	@$(MAKE) --no-print-directory -j2 all $(O)/test-unit $(O)/fuzz/fuzz_webhook
+	@$(MAKE) --no-print-directory -j2 all $(O)/test-unit $(FUZZ_BINS)
 	@$(MAKE) --no-print-directory -j2 O=$(O)/asan SAN=1 all $(O)/asan/test-unit $(O)/asan/test-integration
 	@tests/run-all.sh $(O)
 
