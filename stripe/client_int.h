@@ -3,13 +3,15 @@
  * stripe/client.c (the client, keys), stripe/client_request.c (one
  * request and its attempts), stripe/client_retry.c (when and how long to
  * wait before another attempt). Nothing outside stripe/client*.c includes
- * this; the contract is stripe/client.h.
+ * this but tests/fuzz/fuzz_stripe.c (reading answers without the network);
+ * the contract is stripe/client.h.
  */
 #ifndef OB_STRIPE_CLIENT_INT_H
 #define OB_STRIPE_CLIENT_INT_H
 
 #include <curl/curl.h>
 
+#include "base/buf.h"
 #include "stripe/client.h"
 
 struct ob_stripe {
@@ -52,5 +54,33 @@ long ob_stripe_backoff_ms(struct ob_stripe *s, int n, long retry_after_ms);
 
 /** Sleep ms milliseconds, resuming after signals. */
 void ob_stripe_sleep_ms(long ms);
+
+/* What one attempt brought back (client_request.c). */
+struct ob_stripe_attempt {
+	struct ob_buf	 body;
+	size_t		 header_bytes;
+	int		 too_big;	/* body or headers over the limits */
+	int		 should_retry;	/* -1 absent, 0 "false", 1 "true" */
+	long		 retry_after_ms;/* -1 absent */
+	int		 replayed;
+	char		 request_id[128];
+};
+
+/**
+ * libcurl's header callback for an attempt (arg): counts the header bytes
+ * against OB_STRIPE_MAX_HEADERS (0 when over: the transfer stops) and reads
+ * Stripe-Should-Retry, Retry-After, Idempotent-Replayed and Request-Id. A
+ * new status line starts over. Returns the bytes taken.
+ */
+size_t ob_stripe_header_cb(char *line, size_t size, size_t nitems, void *arg);
+
+/**
+ * Read an HTTP answer: status and a's body (parsed as JSON into
+ * out->body, Stripe's {"error":{...}} into err_*) into out's outcome.
+ * Returns 1 if another attempt may help (a's Stripe-Should-Retry taken
+ * into account), else 0.
+ */
+int ob_stripe_read_answer(long status, const struct ob_stripe_attempt *a,
+    struct ob_stripe_result *out);
 
 #endif

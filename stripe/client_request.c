@@ -17,19 +17,8 @@
 #define STRIPE_USER_AGENT	"orgbill-stripe/1.0"
 #define STRIPE_PATH_MAX		2048
 
-/* What one attempt brought back. */
-struct attempt {
-	struct ob_buf	 body;
-	size_t		 header_bytes;
-	int		 too_big;	/* body or headers over the limits */
-	int		 should_retry;	/* -1 absent, 0 "false", 1 "true" */
-	long		 retry_after_ms;/* -1 absent */
-	int		 replayed;
-	char		 request_id[128];
-};
-
 static void
-attempt_reset(struct attempt *a)
+attempt_reset(struct ob_stripe_attempt *a)
 {
 	ob_buf_reset(&a->body);
 	a->header_bytes = 0;
@@ -43,7 +32,7 @@ attempt_reset(struct attempt *a)
 static size_t
 client_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct attempt *a = arg;
+	struct ob_stripe_attempt *a = arg;
 	size_t n = size * nmemb;
 
 	if (a->body.len + n > OB_STRIPE_MAX_BODY) {
@@ -82,10 +71,10 @@ header_is(const char *line, size_t len, const char *name)
 	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
 }
 
-static size_t
-client_header_cb(char *line, size_t size, size_t nitems, void *arg)
+size_t
+ob_stripe_header_cb(char *line, size_t size, size_t nitems, void *arg)
 {
-	struct attempt *a = arg;
+	struct ob_stripe_attempt *a = arg;
 	size_t len = size * nitems;
 	char val[128];
 
@@ -305,7 +294,7 @@ build_request(struct ob_stripe *s, const char *path, const cJSON *params,
 /* Set the handle up for one attempt of rq, its answer going into a. */
 static void
 setup_attempt(struct ob_stripe *s, const struct request *rq,
-    struct attempt *a, char *errbuf)
+    struct ob_stripe_attempt *a, char *errbuf)
 {
 	curl_easy_reset(s->curl);
 	curl_easy_setopt(s->curl, CURLOPT_URL, rq->url.data);
@@ -320,7 +309,7 @@ setup_attempt(struct ob_stripe *s, const struct request *rq,
 	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, client_write_cb);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, client_header_cb);
+	curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, ob_stripe_header_cb);
 	curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, a);
 	if (rq->is_post) {
 		curl_easy_setopt(s->curl, CURLOPT_POST, 1L);
@@ -337,7 +326,7 @@ setup_attempt(struct ob_stripe *s, const struct request *rq,
 
 /* No HTTP answer (rc): fill out; 1 if another attempt may help. */
 static int
-read_failure(CURLcode rc, const struct attempt *a, const char *errbuf,
+read_failure(CURLcode rc, const struct ob_stripe_attempt *a, const char *errbuf,
     struct ob_stripe_result *out)
 {
 	out->http_status = 0;
@@ -351,14 +340,10 @@ read_failure(CURLcode rc, const struct attempt *a, const char *errbuf,
 	return ob_stripe_retry_curl(rc);
 }
 
-/* An HTTP answer: fill out from it; 1 if another attempt may help. */
-static int
-read_answer(struct ob_stripe *s, const struct attempt *a,
+int
+ob_stripe_read_answer(long status, const struct ob_stripe_attempt *a,
     struct ob_stripe_result *out)
 {
-	long status = 0;
-
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
 	out->http_status = status;
 	out->body = cJSON_ParseWithLength(
 	    a->body.data != NULL ? a->body.data : "", a->body.len);
@@ -377,13 +362,24 @@ read_answer(struct ob_stripe *s, const struct attempt *a,
 	    ob_stripe_retry_status(status, a->should_retry);
 }
 
+/* An HTTP answer: fill out from it; 1 if another attempt may help. */
+static int
+read_answer(struct ob_stripe *s, const struct ob_stripe_attempt *a,
+    struct ob_stripe_result *out)
+{
+	long status = 0;
+
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+	return ob_stripe_read_answer(status, a, out);
+}
+
 /*
  * One attempt of rq: out holds what it brought back (the last answer's
  * body and error), a its headers. 1 if another attempt may help.
  */
 static int
 attempt_once(struct ob_stripe *s, const struct request *rq,
-    struct attempt *a, struct ob_stripe_result *out)
+    struct ob_stripe_attempt *a, struct ob_stripe_result *out)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	CURLcode rc;
@@ -423,7 +419,7 @@ ob_stripe_request(struct ob_stripe *s, const char *method, const char *path,
     struct ob_stripe_result *out)
 {
 	struct request rq = { 0, 0, OB_BUF_INIT, OB_BUF_INIT, NULL };
-	struct attempt a;
+	struct ob_stripe_attempt a;
 
 	memset(out, 0, sizeof(*out));
 	memset(&a, 0, sizeof(a));
