@@ -142,10 +142,9 @@ times_ok(const cJSON *claims, time_t now, long skew, char *err, size_t errlen)
 	return 0;
 }
 
-/* Every claim check; fills out. */
-static int
-claims_ok(const cJSON *claims, const struct ob_oidc_expect *x, struct ob_oidc_claims *out,
-    char *err, size_t errlen)
+int
+ob_oidc_claims_check(const cJSON *claims, const struct ob_oidc_expect *x,
+    struct ob_oidc_claims *out, char *err, size_t errlen)
 {
 	const char *iss = jstr(claims, "iss"), *sub = jstr(claims, "sub");
 	const char *nonce = jstr(claims, "nonce"), *email = jstr(claims, "email");
@@ -250,7 +249,7 @@ ob_oidc_jwt_verify(const char *token, const cJSON *jwks, const struct ob_oidc_ex
 	rc = signature_ok(token, (size_t)(dot2 - token), dot2 + 1, hdr, jwks, out, err, errlen);
 	if (rc != OB_OIDC_OK)
 		goto out;
-	rc = claims_ok(claims, x, out, err, errlen);
+	rc = ob_oidc_claims_check(claims, x, out, err, errlen);
 out:
 	cJSON_Delete(hdr);
 	cJSON_Delete(claims);

@@ -56,6 +56,15 @@ int ob_oidc_jwt_verify(const char *token, const cJSON *jwks, const struct ob_oid
     struct ob_oidc_claims *out, char *err, size_t errlen);
 
 /**
+ * The claim checks of ob_oidc_jwt_verify on a token's claims (a JSON
+ * object), once its signature holds: iss, aud and azp, exp / iat / nbf,
+ * nonce, sub. OB_OIDC_OK with out's sub, email and email_verified filled;
+ * OB_OIDC_INVALID with the reason in err.
+ */
+int ob_oidc_claims_check(const cJSON *claims, const struct ob_oidc_expect *x,
+    struct ob_oidc_claims *out, char *err, size_t errlen);
+
+/**
  * Decode base64url without padding (RFC 7515 §2) into a new buffer
  * (NUL-terminated for convenience; free it); its length into len. NULL
  * when s is not base64url or is longer than OB_OIDC_MAX_TOKEN.
