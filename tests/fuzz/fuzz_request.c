@@ -9,9 +9,10 @@
  * query string up to the first newline, then the body. A table with a
  * fail hook of its own (the console's forms, which render pages) is
  * checked with ob_fields_validate; the others with ob_fields_check, as the
- * worker does. What passed must hold to its row: an INT within its range,
- * an ID positive, a STRING within its bytes and well-formed UTF-8, an ENUM
- * one of its values.
+ * worker does. A refusal must be a 4xx with a body (a validation failure
+ * of kind invalid); what passed must be unanswered and hold to its row: an
+ * INT within its range, an ID positive, a STRING within its bytes and
+ * well-formed UTF-8, an ENUM one of its values.
  */
 #include "fuzz_req.h"
 
@@ -108,6 +109,14 @@ check_value(const struct ob_req *r, const struct ob_field *row)
 	}
 }
 
+/* Malformed input is the client's fault: a 4xx, with an error body. */
+static void
+refused_4xx(const struct ob_req *r)
+{
+	if (r->status < 400 || r->status > 499 || r->resp_body.len == 0)
+		abort();
+}
+
 static void
 run(size_t route, unsigned flags, const char *query, const char *body, size_t blen)
 {
@@ -124,18 +133,26 @@ run(size_t route, unsigned flags, const char *query, const char *body, size_t bl
 		fuzz_req_env(&fr, "HTTP_IDEMPOTENCY_KEY", "fuzz-key");
 	if (blen > 0 || t->body != OB_BODY_NONE)
 		fuzz_req_body(&fr, content_type(t->body, flags & 1), body, blen);
-	if (ob_input_check(&fr.r) != 0)
+	if (ob_input_check(&fr.r) != 0) {
+		refused_4xx(&fr.r);
 		goto out;
+	}
 	if (t->fail == NULL) {
-		rc = ob_fields_check(&fr.r, t);
+		if ((rc = ob_fields_check(&fr.r, t)) != 0)
+			refused_4xx(&fr.r);
 	} else {
 		if ((t->body == OB_BODY_JSON || (t->body == OB_BODY_JSON_OPTIONAL && blen > 0)) &&
-		    ob_api_body(&fr.r) == NULL)
+		    ob_api_body(&fr.r) == NULL) {
+			refused_4xx(&fr.r);
 			goto out;
-		rc = ob_fields_validate(&fr.r, t, &f);
+		}
+		if ((rc = ob_fields_validate(&fr.r, t, &f)) != 0 && f.kind != OB_FAIL_INVALID)
+			abort();
 	}
 	if (rc != 0)
 		goto out;
+	if (fr.r.status != 0)
+		abort();	/* passed, yet answered */
 	for (i = 0; i < t->n; i++)
 		check_value(&fr.r, &t->rows[i]);
 	for (i = 0; i < t->nquery; i++)
