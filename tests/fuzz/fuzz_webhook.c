@@ -3,8 +3,9 @@
  * the event envelope parser, on arbitrary bytes.
  *
  * Input layout: the first line is the Stripe-Signature header, the rest is
- * the body. `make fuzz` runs it briefly (make check does too); for a long
- * run: build/fuzz/fuzz_webhook -max_total_time=3600 tests/fuzz/corpus/webhook
+ * the body. `make fuzz` runs it briefly (make check does too); a long run
+ * (with a working corpus of its own, so the seeds stay as checked in):
+ * docs/RELIABILITY.md.
  */
 #include <stddef.h>
 #include <stdint.h>
