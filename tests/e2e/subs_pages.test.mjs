@@ -239,7 +239,7 @@ test("invoices: orgbill's PDF carries the PO number, details and lines; purchase
   await page.goto(`${BASE}/invoices`);
   await page.getByLabel("Credits", { exact: true }).fill("2000");
   await page.getByRole("button", { name: "Buy" }).click();
-  await page.waitForURL(/done=credits_bought&purchase=\d+/);
+  await page.waitForURL(/done=credits_bought&purchase=pur_[0-9a-f]+/);
   assert.equal(await page.locator(".flash").innerText(),
     "Payment received: 2,000 credits are added as soon as Stripe confirms it.");
   await deliverWebhooks();
@@ -275,7 +275,7 @@ test("invoices: orgbill's PDF carries the PO number, details and lines; purchase
   await page.goto(`${BASE}/invoices`);
   await page.getByLabel("Credits", { exact: true }).fill("1000");
   await page.getByRole("button", { name: "Buy" }).click();
-  await page.waitForURL(/done=credits_declined&purchase=\d+/);
+  await page.waitForURL(/done=credits_declined&purchase=pur_[0-9a-f]+/);
   const flash = page.locator(".flash");
   assert.equal(await flash.innerText(), "Payment required for 1,000 credits — complete it here");
   assert.doesNotMatch(await flash.innerText(), /declined/);

@@ -106,7 +106,7 @@ START_TEST(staff_get_the_staff_console_links)
 	t_session_new(T_STAFF_EMAIL, &s);
 	/* An org page: staff have no org, so it does not exist for them (404). */
 	ck_assert_int_eq(t_get_as(s.cookie, NULL, "/subscription", &r), 404);
-	ck_assert(has(&r, "Sam Support"));
+	ck_assert(has(&r, "Sam Staff"));
 	ck_assert(nav_has(&r, "/admin"));
 	ck_assert(nav_has(&r, "/admin/webhooks"));
 	ck_assert(nav_has(&r, "/admin/refunds"));

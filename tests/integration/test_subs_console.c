@@ -368,7 +368,7 @@ START_TEST(declined_purchase_says_payment_required)
 	snprintf(loc, sizeof(loc), "%s", t_header(&r, "Location"));
 	t_resp_free(&r);
 	snprintf(want, sizeof(want), "/billing/invoices?done=credits_declined&purchase=%s",
-	    t_sql_valuef("SELECT id FROM credit_purchases WHERE org_id = %ld", o.id));
+	    t_sql_valuef("SELECT public_id FROM credit_purchases WHERE org_id = %ld", o.id));
 	ck_assert_str_eq(loc, want);
 	/* The open invoice is mirrored at once (no webhook delivered). */
 	ck_assert_str_eq(t_sql_valuef("SELECT status FROM invoices WHERE org_id = %ld", o.id), "open");
