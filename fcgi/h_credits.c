@@ -405,6 +405,13 @@ deduct_refusal(const struct ob_credits_deduct_out *out, struct ob_fail *f)
 		    "The member's allocation has %lld credits left this period; the "
 		    "deduction needs more.", (long long)out->allocation_remaining);
 		break;
+	case OB_CREDITS_BUDGET_EXCEEDED:
+		/* param names the scope: org, department, team or member. */
+		ob_fail(f, OB_FAIL_PAYMENT, "budget_exceeded", out->budget_scope,
+		    "The %s budget %lld has %lld credits left this period; the deduction "
+		    "needs more.", out->budget_scope, (long long)out->budget_id,
+		    (long long)out->budget_remaining);
+		break;
 	case OB_CREDITS_NOT_MEMBER:
 		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
 		    "No active member with this user_id in the organization.");

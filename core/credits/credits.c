@@ -139,6 +139,8 @@ ob_credits_deduct(struct ob_db *db, const struct ob_credits_deduct_in *in,
 		out->status = OB_CREDITS_INSUFFICIENT_ALLOCATION;
 	else if (strcmp(st, "not_member") == 0)
 		out->status = OB_CREDITS_NOT_MEMBER;
+	else if (strcmp(st, "budget_exceeded") == 0)
+		out->status = OB_CREDITS_BUDGET_EXCEEDED;
 	else
 		out->status = OB_CREDITS_IDEMPOTENCY_MISMATCH;
 	if (!ob_row_null(res, 0, "deduction_id"))
@@ -153,6 +155,12 @@ ob_credits_deduct(struct ob_db *db, const struct ob_credits_deduct_in *in,
 	    ob_row_str(res, 0, "created_at"));
 	if (!ob_row_null(res, 0, "org_id"))
 		out->org_id = ob_row_i64(res, 0, "org_id");
+	if (out->status == OB_CREDITS_BUDGET_EXCEEDED) {
+		snprintf(out->budget_scope, sizeof(out->budget_scope), "%s",
+		    ob_row_str(res, 0, "budget_scope"));
+		out->budget_id = ob_row_i64(res, 0, "budget_id");
+		out->budget_remaining = ob_row_i64(res, 0, "budget_remaining");
+	}
 	rc = 0;
 out:
 	PQclear(res);

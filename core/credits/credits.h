@@ -50,6 +50,7 @@ enum ob_credits_status {
 	OB_CREDITS_INSUFFICIENT_ALLOCATION,
 	OB_CREDITS_NOT_MEMBER,
 	OB_CREDITS_IDEMPOTENCY_MISMATCH,
+	OB_CREDITS_BUDGET_EXCEEDED,	/* a hard budget above the member (docs/BUDGETS.md) */
 };
 
 struct ob_credits_deduct_out {
@@ -63,6 +64,10 @@ struct ob_credits_deduct_out {
 	int extra_task;
 	int64_t org_id;			/* the pool's org (0: personal) */
 	char created_at[32];		/* RFC 3339 UTC, "" if none */
+	/* OB_CREDITS_BUDGET_EXCEEDED: the budget that refused it. */
+	char budget_scope[16];		/* org | department | team | member */
+	int64_t budget_id;
+	int64_t budget_remaining;	/* credits left in its period */
 };
 
 /** True if s is a service name: 1–64 of [a-z0-9_.:-], starting with a letter or digit. */
