@@ -198,6 +198,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(O)
 	@tests/bench/credits/run.sh $(O)
+	@tests/bench/budgets/run.sh $(O)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \

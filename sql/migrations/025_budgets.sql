@@ -8,10 +8,9 @@
 --
 -- Lock order (every writer of budget_spend): the org's credit pool row
 -- (credit_pools, FOR UPDATE), then the member's allocation, then the
--- budgets rows by scope rank (org, department, team, member) and id, then
--- their budget_spend rows in the same order. The pool lock alone already
--- serializes an org's deductions; the budget locks keep budget edits out
--- of a deduction's way.
+-- budget_spend rows by scope rank (org, department, team, member) and
+-- budget id. The pool lock serializes an org's spenders; budget rows are
+-- read, not locked (an edit counts from the next deduction on).
 
 -- Teams: inside a department (memberships.department, '' for none). A
 -- member belongs to at most one team, of their own department.
@@ -92,7 +91,6 @@ CREATE TABLE budget_spend (
 	budget_id     bigint NOT NULL REFERENCES budgets (id),
 	period_start  date NOT NULL,
 	spent         bigint NOT NULL DEFAULT 0 CHECK (spent >= 0),
-	updated_at    timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (budget_id, period_start)
 );
 
@@ -208,7 +206,6 @@ DECLARE
 BEGIN
 	SELECT b.org_id, b.period INTO v_org, v_period FROM budgets b WHERE b.id = p_budget;
 	PERFORM credit_pool_lock(v_org, NULL);
-	PERFORM 1 FROM budgets b WHERE b.id = p_budget FOR UPDATE;
 	v_spent := budget_spent_so_far(p_budget, now());
 	INSERT INTO budget_spend (budget_id, period_start, spent)
 	VALUES (p_budget, budget_period_start(v_period, now()), v_spent)
@@ -264,9 +261,10 @@ DECLARE
 	v_bspent bigint[];
 	v_balert boolean[];
 	v_i int;
-	v_spent bigint;
+	v_bscope text;
+	v_bid bigint;
+	v_brem bigint;
 	g record;
-	b record;
 BEGIN
 	IF p_amount IS NULL OR p_amount <= 0 THEN
 		RAISE EXCEPTION 'amount must be positive' USING ERRCODE = '22023';
@@ -334,36 +332,36 @@ BEGIN
 		END IF;
 	END IF;
 
-	-- Budgets: locked in the fixed order, every hard one checked.
+	-- Budgets: one query reads every active budget above the member with
+	-- its period's spend, in the fixed order; the first hard one crossed
+	-- refuses. (The pool lock serializes the org's spenders; budget rows
+	-- are read, not locked: an edit committed before this statement counts.)
 	IF v_org IS NOT NULL AND EXISTS (SELECT 1 FROM budgets b0 WHERE b0.org_id = v_org
 	    AND b0.status = 'active') THEN
-		v_bids := '{}';
-		v_bps := '{}';
-		v_bspent := '{}';
-		v_balert := '{}';
-		FOR b IN SELECT b1.id, b1.scope, b1.mode, b1.limit_credits, b1.thresholds[1] AS lowest,
-		    budget_period_start(b1.period, v_now) AS ps
-		    FROM budgets b1 WHERE b1.org_id = v_org AND b1.status = 'active'
-		    AND (b1.scope = 'org' OR (b1.scope = 'department' AND b1.department = v_dept)
-		    OR (b1.scope = 'team' AND b1.team_id = v_team)
-		    OR (b1.scope = 'member' AND b1.user_id = p_user_id))
-		    ORDER BY budget_scope_rank(b1.scope), b1.id FOR UPDATE
-		LOOP
-			SELECT COALESCE((SELECT s.spent FROM budget_spend s WHERE s.budget_id = b.id
-			    AND s.period_start = b.ps), 0) INTO v_spent;
-			IF b.mode = 'hard' AND v_spent + p_amount > b.limit_credits THEN
-				RETURN QUERY SELECT 'budget_exceeded'::text, NULL::bigint, false, v_live_rem,
-				    CASE WHEN v_has_alloc THEN v_limit - v_alloc_used END, false,
-				    NULL::timestamptz, v_org, b.scope, b.id,
-				    greatest(b.limit_credits - v_spent, 0);
-				RETURN;
-			END IF;
-			v_bids := v_bids || b.id;
-			v_bps := v_bps || b.ps;
-			v_bspent := v_bspent || v_spent;
-			v_balert := v_balert || ((v_spent + p_amount) * 100 >= b.limit_credits * b.lowest
-			    AND b.limit_credits > 0);
-		END LOOP;
+		SELECT array_agg(q.id ORDER BY q.rk, q.id), array_agg(q.ps ORDER BY q.rk, q.id),
+		    array_agg(q.spent ORDER BY q.rk, q.id), array_agg(q.alert ORDER BY q.rk, q.id),
+		    (array_agg(q.scope ORDER BY q.rk, q.id) FILTER (WHERE q.over))[1],
+		    (array_agg(q.id ORDER BY q.rk, q.id) FILTER (WHERE q.over))[1],
+		    (array_agg(greatest(q.lim - q.spent, 0) ORDER BY q.rk, q.id) FILTER (WHERE q.over))[1]
+		    INTO v_bids, v_bps, v_bspent, v_balert, v_bscope, v_bid, v_brem
+		    FROM (SELECT b1.id, b1.scope, budget_scope_rank(b1.scope) AS rk, pp.ps,
+		        COALESCE(s.spent, 0) AS spent, b1.limit_credits AS lim,
+		        b1.mode = 'hard' AND COALESCE(s.spent, 0) + p_amount > b1.limit_credits AS over,
+		        b1.limit_credits > 0 AND (COALESCE(s.spent, 0) + p_amount) * 100
+		            >= b1.limit_credits * b1.thresholds[1] AS alert
+		        FROM budgets b1
+		        CROSS JOIN LATERAL (SELECT budget_period_start(b1.period, v_now) AS ps) pp
+		        LEFT JOIN budget_spend s ON s.budget_id = b1.id AND s.period_start = pp.ps
+		        WHERE b1.org_id = v_org AND b1.status = 'active'
+		        AND (b1.scope = 'org' OR (b1.scope = 'department' AND b1.department = v_dept)
+		        OR (b1.scope = 'team' AND b1.team_id = v_team)
+		        OR (b1.scope = 'member' AND b1.user_id = p_user_id))) q;
+		IF v_bscope IS NOT NULL THEN
+			RETURN QUERY SELECT 'budget_exceeded'::text, NULL::bigint, false, v_live_rem,
+			    CASE WHEN v_has_alloc THEN v_limit - v_alloc_used END, false,
+			    NULL::timestamptz, v_org, v_bscope, v_bid, v_brem;
+			RETURN;
+		END IF;
 	END IF;
 
 	IF v_live_rem < p_amount THEN
@@ -427,13 +425,14 @@ BEGIN
 		    WHERE pool_id = v_pool AND user_id = p_user_id;
 	END IF;
 
-	-- Each budget above the member spends the amount once, in lock order.
+	-- Each budget above the member spends the amount once (rows in the
+	-- fixed order).
 	IF v_bids IS NOT NULL THEN
-		FOR v_i IN 1 .. coalesce(array_length(v_bids, 1), 0) LOOP
-			INSERT INTO budget_spend AS s (budget_id, period_start, spent, updated_at)
-			VALUES (v_bids[v_i], v_bps[v_i], p_amount, v_now)
-			ON CONFLICT (budget_id, period_start) DO UPDATE
-			    SET spent = s.spent + EXCLUDED.spent, updated_at = EXCLUDED.updated_at;
+		INSERT INTO budget_spend AS s (budget_id, period_start, spent)
+		SELECT x.id, x.ps, p_amount FROM unnest(v_bids, v_bps) WITH ORDINALITY AS x(id, ps, n)
+		ORDER BY x.n
+		ON CONFLICT (budget_id, period_start) DO UPDATE SET spent = s.spent + EXCLUDED.spent;
+		FOR v_i IN 1 .. array_length(v_bids, 1) LOOP
 			IF v_balert[v_i] THEN
 				PERFORM budget_alert_check(v_bids[v_i], v_bps[v_i], v_bspent[v_i],
 				    v_bspent[v_i] + p_amount);
