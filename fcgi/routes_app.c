@@ -7,6 +7,7 @@
 #include "fcgi/h_credits.h"
 #include "fcgi/h_analytics.h"
 #include "fcgi/h_invoices.h"
+#include "fcgi/h_budgets.h"
 
 /*
  * The console and REST API: one row per route, kept by each module in its

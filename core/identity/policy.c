@@ -64,6 +64,12 @@ static const struct ob_policy_rule rules[OB_ACT__MAX] = {
 	[OB_ACT_STAFF_SUBSCRIPTION] = STAFF_RULE("staff_subscription", FINANCE_STAFF),
 	[OB_ACT_STAFF_BILLING] = STAFF_RULE("staff_billing", FINANCE_STAFF),
 	[OB_ACT_STAFF_FLAGS] = STAFF_RULE("staff_flags", S(ADMIN)),
+	/* Every member reads; a member's answer holds only the budgets above them. */
+	[OB_ACT_BUDGETS_VIEW] = { "budgets_view", OB_NEED_ORG, ALL_ROLES,
+	    OB_SCOPE_READ | OB_SCOPE_ADMIN, 0 },
+	[OB_ACT_BUDGETS_MANAGE] = { "budgets_manage", OB_NEED_ORG, BILLERS, OB_SCOPE_ADMIN, 0 },
+	/* A person asks and a person decides: no key scope. */
+	[OB_ACT_APPROVALS] = { "approvals", OB_NEED_ORG, ALL_ROLES, 0, 0 },
 };
 
 const struct ob_policy_rule *

@@ -40,6 +40,10 @@ enum ob_action {
 	OB_ACT_STAFF_SUBSCRIPTION, /* cancel or reactivate a subscription (finance staff) */
 	OB_ACT_STAFF_BILLING,	/* dunning override, the customer's portal (finance staff) */
 	OB_ACT_STAFF_FLAGS,	/* change feature flags (admin staff) */
+	OB_ACT_BUDGETS_VIEW,	/* budgets and their spend (members: their own only) */
+	OB_ACT_BUDGETS_MANAGE,	/* create and change budgets and teams */
+	OB_ACT_APPROVALS,	/* budget exception requests: ask, decide (core checks
+				 * whose step it is), cancel; people only, no keys */
 	OB_ACT__MAX
 };
 

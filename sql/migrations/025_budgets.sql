@@ -195,6 +195,47 @@ LANGUAGE sql STABLE AS $$
 	        AND (m.department = b.department OR m.team_id = b.team_id))))
 $$;
 
+-- One-off allowances: credits a hard budget may be exceeded by in a period
+-- (an approved exception, 030), consumed once by the deductions that need
+-- them: only the part of a deduction above the limit takes from them.
+CREATE TABLE budget_allowances (
+	request_id    bigint PRIMARY KEY,		-- the approved request (030)
+	budget_id     bigint NOT NULL REFERENCES budgets (id),
+	period_start  date NOT NULL,
+	amount        bigint NOT NULL CHECK (amount > 0),
+	remaining     bigint NOT NULL CHECK (remaining >= 0 AND remaining <= amount)
+);
+CREATE INDEX budget_allowances_open ON budget_allowances (budget_id, period_start)
+	WHERE remaining > 0;
+
+-- Take p_need credits from budget p_budget's open allowances of the period
+-- (oldest first), all or nothing: true when they cover it. Called by
+-- deduct_credits under the pool lock, only when a hard budget would refuse.
+CREATE FUNCTION budget_allowance_take(p_budget bigint, p_period date, p_need bigint)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+	a record;
+	v_need bigint := p_need;
+	v_take bigint;
+BEGIN
+	IF COALESCE((SELECT sum(x.remaining) FROM budget_allowances x WHERE x.budget_id = p_budget
+	    AND x.period_start = p_period AND x.remaining > 0), 0) < p_need THEN
+		RETURN false;
+	END IF;
+	FOR a IN SELECT x.request_id, x.remaining FROM budget_allowances x
+	    WHERE x.budget_id = p_budget AND x.period_start = p_period AND x.remaining > 0
+	    ORDER BY x.request_id FOR UPDATE
+	LOOP
+		v_take := least(a.remaining, v_need);
+		UPDATE budget_allowances SET remaining = remaining - v_take WHERE request_id = a.request_id;
+		v_need := v_need - v_take;
+		EXIT WHEN v_need = 0;
+	END LOOP;
+	RETURN true;
+END;
+$$;
+
 -- Open a budget's current period: its spend row, started from what its
 -- scope spent since the period began (under the pool lock, as deductions).
 CREATE FUNCTION budget_open(p_budget bigint) RETURNS bigint
@@ -261,9 +302,10 @@ DECLARE
 	v_bspent bigint[];
 	v_balert boolean[];
 	v_i int;
-	v_bscope text;
-	v_bid bigint;
-	v_brem bigint;
+	v_bexcess bigint[];
+	v_bscopes text[];
+	v_brems bigint[];
+	v_bover boolean := false;
 	g record;
 BEGIN
 	IF p_amount IS NULL OR p_amount <= 0 THEN
@@ -340,13 +382,14 @@ BEGIN
 	    AND b0.status = 'active') THEN
 		SELECT array_agg(q.id ORDER BY q.rk, q.id), array_agg(q.ps ORDER BY q.rk, q.id),
 		    array_agg(q.spent ORDER BY q.rk, q.id), array_agg(q.alert ORDER BY q.rk, q.id),
-		    (array_agg(q.scope ORDER BY q.rk, q.id) FILTER (WHERE q.over))[1],
-		    (array_agg(q.id ORDER BY q.rk, q.id) FILTER (WHERE q.over))[1],
-		    (array_agg(greatest(q.lim - q.spent, 0) ORDER BY q.rk, q.id) FILTER (WHERE q.over))[1]
-		    INTO v_bids, v_bps, v_bspent, v_balert, v_bscope, v_bid, v_brem
+		    array_agg(q.excess ORDER BY q.rk, q.id), array_agg(q.scope ORDER BY q.rk, q.id),
+		    array_agg(greatest(q.lim - q.spent, 0) ORDER BY q.rk, q.id), bool_or(q.excess > 0)
+		    INTO v_bids, v_bps, v_bspent, v_balert, v_bexcess, v_bscopes, v_brems, v_bover
 		    FROM (SELECT b1.id, b1.scope, budget_scope_rank(b1.scope) AS rk, pp.ps,
 		        COALESCE(s.spent, 0) AS spent, b1.limit_credits AS lim,
-		        b1.mode = 'hard' AND COALESCE(s.spent, 0) + p_amount > b1.limit_credits AS over,
+		        CASE WHEN b1.mode = 'hard' THEN least(p_amount,
+		            greatest(COALESCE(s.spent, 0) + p_amount - b1.limit_credits, 0))
+		            ELSE 0 END AS excess,
 		        b1.limit_credits > 0 AND (COALESCE(s.spent, 0) + p_amount) * 100
 		            >= b1.limit_credits * b1.thresholds[1] AS alert
 		        FROM budgets b1
@@ -356,11 +399,20 @@ BEGIN
 		        AND (b1.scope = 'org' OR (b1.scope = 'department' AND b1.department = v_dept)
 		        OR (b1.scope = 'team' AND b1.team_id = v_team)
 		        OR (b1.scope = 'member' AND b1.user_id = p_user_id))) q;
-		IF v_bscope IS NOT NULL THEN
-			RETURN QUERY SELECT 'budget_exceeded'::text, NULL::bigint, false, v_live_rem,
-			    CASE WHEN v_has_alloc THEN v_limit - v_alloc_used END, false,
-			    NULL::timestamptz, v_org, v_bscope, v_bid, v_brem;
-			RETURN;
+		-- A hard budget crossed: the part above its limit must be covered by
+		-- its open allowances (approved exceptions), else the first such
+		-- scope refuses. Taken only once the deduction is accepted.
+		IF v_bover THEN
+			FOR v_i IN 1 .. array_length(v_bids, 1) LOOP
+				IF v_bexcess[v_i] > 0 AND COALESCE((SELECT sum(x.remaining)
+				    FROM budget_allowances x WHERE x.budget_id = v_bids[v_i]
+				    AND x.period_start = v_bps[v_i] AND x.remaining > 0), 0) < v_bexcess[v_i] THEN
+					RETURN QUERY SELECT 'budget_exceeded'::text, NULL::bigint, false, v_live_rem,
+					    CASE WHEN v_has_alloc THEN v_limit - v_alloc_used END, false,
+					    NULL::timestamptz, v_org, v_bscopes[v_i], v_bids[v_i], v_brems[v_i];
+					RETURN;
+				END IF;
+			END LOOP;
 		END IF;
 	END IF;
 
@@ -428,6 +480,14 @@ BEGIN
 	-- Each budget above the member spends the amount once (rows in the
 	-- fixed order).
 	IF v_bids IS NOT NULL THEN
+		IF v_bover THEN
+			FOR v_i IN 1 .. array_length(v_bids, 1) LOOP
+				IF v_bexcess[v_i] > 0 AND NOT budget_allowance_take(v_bids[v_i], v_bps[v_i],
+				    v_bexcess[v_i]) THEN
+					RAISE EXCEPTION 'budget allowance % changed under the pool lock', v_bids[v_i];
+				END IF;
+			END LOOP;
+		END IF;
 		INSERT INTO budget_spend AS s (budget_id, period_start, spent)
 		SELECT x.id, x.ps, p_amount FROM unnest(v_bids, v_bps) WITH ORDINALITY AS x(id, ps, n)
 		ORDER BY x.n
@@ -462,5 +522,80 @@ BEGIN
 	RETURN QUERY SELECT 'ok'::text, v_id, false,
 	    CASE WHEN v_extra THEN v_live_rem ELSE v_live_rem - p_amount END,
 	    v_alloc_rem, v_extra, v_now, v_org, NULL::text, NULL::bigint, NULL::bigint;
+END;
+$$;
+
+-- The check (POST …/check) answers as the deduction would: reason
+-- 'budget_exceeded' when a hard budget above the member would refuse.
+CREATE OR REPLACE FUNCTION has_sufficient_credits(p_org_id bigint, p_user_id bigint, p_amount bigint)
+RETURNS TABLE (sufficient boolean, reason text, pool_available bigint,
+    allocation_remaining bigint)
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+DECLARE
+	v_org bigint := COALESCE(p_org_id, credit_default_org(p_user_id));
+	v_pool bigint;
+	v_avail bigint := 0;
+	v_a record;
+	v_alloc_rem bigint;
+	v_period date := credit_period(now());
+	v_alloc_period date := org_credit_period(v_org, now());
+	v_ok_extra boolean := false;
+	v_dept text;
+	v_team bigint;
+BEGIN
+	IF v_org IS NOT NULL THEN
+		SELECT m.department, m.team_id INTO v_dept, v_team FROM memberships m
+		    WHERE m.org_id = v_org AND m.user_id = p_user_id AND m.status = 'active';
+		IF NOT FOUND THEN
+			RETURN QUERY SELECT false, 'not_member'::text, NULL::bigint, NULL::bigint;
+			RETURN;
+		END IF;
+		SELECT p.id INTO v_pool FROM credit_pools p WHERE p.org_id = v_org;
+	ELSE
+		SELECT p.id INTO v_pool FROM credit_pools p WHERE p.user_id = p_user_id;
+	END IF;
+	IF v_pool IS NOT NULL THEN
+		v_avail := credit_pool_available(v_pool);
+		SELECT a.limit_amount, a.used, a.period_start INTO v_a FROM credit_allocations a
+		    WHERE a.pool_id = v_pool AND a.user_id = p_user_id;
+		IF FOUND THEN
+			v_alloc_rem := v_a.limit_amount -
+			    CASE WHEN v_a.period_start < v_alloc_period THEN 0 ELSE v_a.used END;
+			IF v_alloc_rem < p_amount THEN
+				RETURN QUERY SELECT false, 'insufficient_allocation'::text, v_avail, v_alloc_rem;
+				RETURN;
+			END IF;
+		END IF;
+	END IF;
+	-- A hard budget above the member the amount would cross, its open
+	-- allowances not covering the part above the limit (as deduct_credits).
+	IF v_org IS NOT NULL AND EXISTS (SELECT 1 FROM budgets b1 WHERE b1.org_id = v_org
+	    AND b1.status = 'active' AND b1.mode = 'hard'
+	    AND (b1.scope = 'org' OR (b1.scope = 'department' AND b1.department = v_dept)
+	    OR (b1.scope = 'team' AND b1.team_id = v_team) OR (b1.scope = 'member' AND b1.user_id = p_user_id))
+	    AND least(p_amount, COALESCE((SELECT s.spent FROM budget_spend s WHERE s.budget_id = b1.id
+	        AND s.period_start = budget_period_start(b1.period, now())), 0) + p_amount
+	        - b1.limit_credits) > COALESCE((SELECT sum(x.remaining) FROM budget_allowances x
+	        WHERE x.budget_id = b1.id AND x.period_start = budget_period_start(b1.period, now())), 0))
+	THEN
+		RETURN QUERY SELECT false, 'budget_exceeded'::text, v_avail, v_alloc_rem;
+		RETURN;
+	END IF;
+	IF v_avail >= p_amount THEN
+		RETURN QUERY SELECT true, 'ok'::text, v_avail, v_alloc_rem;
+		RETURN;
+	END IF;
+	IF v_org IS NOT NULL THEN
+		SELECT o.allow_extra_tasks AND (o.max_extra_tasks = -1 OR o.max_extra_tasks >
+		    COALESCE((SELECT e.tasks FROM credit_extra_usage e WHERE e.org_id = o.id
+		    AND e.period_start = v_period), 0))
+		    INTO v_ok_extra FROM organizations o WHERE o.id = v_org;
+	END IF;
+	IF v_ok_extra AND v_pool IS NOT NULL THEN
+		RETURN QUERY SELECT true, 'extra_task'::text, v_avail, v_alloc_rem;
+	ELSE
+		RETURN QUERY SELECT false, 'insufficient_pool'::text, v_avail, v_alloc_rem;
+	END IF;
 END;
 $$;

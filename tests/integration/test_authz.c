@@ -274,6 +274,17 @@ static const struct {
 	{ "POST", API "/refunds/{org_id}", "UNNNNNANNNNN" },
 	{ "GET", API "/dunning/{org_id}", "UFAAANNAFFAN" },
 	{ "POST", API "/dunning/{org_id}/override", "UNNNNNANNNNN" },
+	{ "GET", API "/budgets/{org_id}", "UAAAANNAFFAN" },
+	{ "POST", API "/budgets/{org_id}", "UFAAANNFFFAN" },
+	{ "GET", API "/budgets/{org_id}/teams", "UAAAANNAFFAN" },
+	{ "POST", API "/budgets/{org_id}/teams", "UFAAANNFFFAN" },
+	{ "PUT", API "/budgets/{org_id}/members/{user_id}/team", "UFAAANNFFFAN" },
+	{ "PATCH", API "/budgets/{org_id}/{budget_id}", "UFAAANNFFFAN" },
+	{ "GET", API "/approvals/{org_id}", "UAAAANNFFFFN" },
+	{ "POST", API "/approvals/{org_id}", "UAAAANNFFFFN" },
+	{ "POST", API "/approvals/{org_id}/{request_id}/approve", "UAAAANNFFFFN" },
+	{ "POST", API "/approvals/{org_id}/{request_id}/reject", "UAAAANNFFFFN" },
+	{ "POST", API "/approvals/{org_id}/{request_id}/cancel", "UAAAANNFFFFN" },
 };
 
 /* The hand-written row of a route, or NULL when it has none. */

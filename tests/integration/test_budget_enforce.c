@@ -145,6 +145,17 @@ START_TEST(hard_budget_refuses_crossing_accepts_exact)
 	ck_assert_int_eq(deduct(key, org, "e3", user, 40, NULL), 200);
 	ck_assert_int_eq(spent(b), 100);
 	refused_by(key, org, "e4", user, 1, "member");
+	/* The check answers as the deduction would. */
+	{
+		char path[128], body[128];
+
+		snprintf(path, sizeof(path), API "/credits/%ld/check", org);
+		snprintf(body, sizeof(body), "{\"user_id\":\"%ld\",\"amount\":1}", user);
+		ck_assert_int_eq(t_json_as(key, "POST", path, body, NULL, &r), 200);
+		ck_assert_ptr_nonnull(strstr(r.body.data, "\"reason\":\"budget_exceeded\""));
+		ck_assert_ptr_nonnull(strstr(r.body.data, "\"sufficient\":false"));
+		t_resp_free(&r);
+	}
 	/* Replays answer the first answer and spend nothing. */
 	ck_assert_int_eq(deduct(key, org, "e1", user, 60, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"replayed\":true"));
