@@ -137,3 +137,32 @@ ob_h_api_approvals_cancel(struct ob_req *r)
 {
 	return decide(r, "cancel");
 }
+
+static const struct ob_field settings_rows[] = {
+	{ .name = "auto_approve_minor", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED, .min = 0,
+	    .max = OB_BUDGET_MINOR_MAX,
+	    .message = "auto_approve_minor must be a whole number of minor units from {min} to {max}." },
+};
+const struct ob_fields ob_h_api_approvals_settings_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, settings_rows, NULL);
+
+static int
+settings_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
+{
+	struct ob_actx ax;
+
+	(void)arg;
+	ob_api_actx(r, &ax);
+	if ((*out = ob_approval_settings_set(&ax, r->who.org_id,
+	    ob_field_i64(r, "auto_approve_minor", 0), f)) == NULL)
+		return -1;
+	*status = 200;
+	return 0;
+}
+
+int
+ob_h_api_approvals_settings(struct ob_req *r)
+{
+	ob_api_idempotent_json(r, 0, settings_op);
+	return 0;
+}

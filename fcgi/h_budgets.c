@@ -218,3 +218,36 @@ ob_h_api_budgets_team_assign(struct ob_req *r)
 	ob_api_idempotent_json(r, 0, assign_op);
 	return 0;
 }
+
+static const struct ob_field manager_rows[] = {
+	{ .name = "department", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 100,
+	    .chars = OB_CHARS_TEXT,
+	    .message = "department must be at most {max} printable characters (\"\" for none)." },
+};
+const struct ob_fields ob_h_api_budgets_manager_fields =
+    OB_FIELDS_TABLE(OB_BODY_JSON, manager_rows, NULL);
+
+static int
+manager_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail *f)
+{
+	struct ob_actx ax;
+	int64_t user = ob_num_id(ob_route_param(r, "user_id"));
+
+	(void)arg;
+	if (user <= 0)
+		return ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No active member with this user_id in the organization.");
+	ob_api_actx(r, &ax);
+	if ((*out = ob_budget_manager_set(&ax, r->who.org_id, user, ob_field_str(r, "department"),
+	    f)) == NULL)
+		return -1;
+	*status = 200;
+	return 0;
+}
+
+int
+ob_h_api_budgets_manager(struct ob_req *r)
+{
+	ob_api_idempotent_json(r, 0, manager_op);
+	return 0;
+}

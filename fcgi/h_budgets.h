@@ -32,7 +32,15 @@ extern const struct ob_fields ob_h_api_budgets_team_create_fields;
 int ob_h_api_budgets_team_assign(struct ob_req *r);
 extern const struct ob_fields ob_h_api_budgets_team_assign_fields;
 
-/** GET …/approvals/{org_id}: requests (members: their own and those awaiting them). */
+/** PUT …/budgets/{org_id}/members/{user_id}/manager: the department a member manages. */
+int ob_h_api_budgets_manager(struct ob_req *r);
+extern const struct ob_fields ob_h_api_budgets_manager_fields;
+
+/** PUT …/approvals/{org_id}/settings: the auto-approve amount. */
+int ob_h_api_approvals_settings(struct ob_req *r);
+extern const struct ob_fields ob_h_api_approvals_settings_fields;
+
+/** GET …/approvals/{org_id}: requests (members: those they made, decided or must decide). */
 int ob_h_api_approvals_list(struct ob_req *r);
 extern const struct ob_fields ob_h_api_approvals_list_fields;
 

@@ -216,3 +216,43 @@ ob_approval_decide(const struct ob_actx *ax, int64_t org_id, int64_t request_id,
 	snprintf(action, sizeof(action), "budget_request.%s", decision);
 	return request_done(ax, org_id, request_id, user_id, action, f);
 }
+
+cJSON *
+ob_approval_settings_set(const struct ob_actx *ax, int64_t org_id, int64_t minor,
+    struct ob_fail *f)
+{
+	char org[24], amt[24];
+	const char *params[2] = { org, amt };
+	PGresult *res;
+	cJSON *o, *before;
+
+	if (minor < 0 || minor > OB_BUDGET_MINOR_MAX) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "auto_approve_minor",
+		    "auto_approve_minor must be a whole number of minor units, 0 or more.");
+		return NULL;
+	}
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(amt, sizeof(amt), minor);
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		return NULL;
+	}
+	if ((res = ob_db_exec(ax->db, OB_STMT_BUDGET_AUTO_SET, params, NULL)) == NULL) {
+		ob_fail_db(f, ax->db->lasterr);
+		ob_db_rollback(ax->db);
+		return NULL;
+	}
+	before = cJSON_CreateObject();
+	ob_json_add_i64(before, "auto_approve_minor", ob_row_i64(res, 0, "old_minor"));
+	PQclear(res);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "approval_settings");
+	ob_json_add_i64(o, "auto_approve_minor", minor);
+	if (ob_audit_commit(ax, org_id, "approvals.settings", "organization", org, before, o,
+	    f) != 0) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	cJSON_Delete(before);
+	return o;
+}

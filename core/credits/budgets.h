@@ -95,6 +95,14 @@ cJSON *ob_budget_team_create(const struct ob_actx *ax, int64_t org_id, const cha
 cJSON *ob_budget_team_assign(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
     int64_t team_id, struct ob_fail *f);
 
+/**
+ * Make member user_id of org the manager of department ("" : none), the
+ * department-manager role of approval chains; audited (member.manages).
+ * {"object":"department_manager","user_id","manages"}, or NULL with f.
+ */
+cJSON *ob_budget_manager_set(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *department, struct ob_fail *f);
+
 /* ---- approvals (approvals.c) ---- */
 
 #define OB_APPROVAL_REASON_MIN	3
@@ -123,11 +131,19 @@ cJSON *ob_approval_decide(const struct ob_actx *ax, int64_t org_id, int64_t requ
 
 /**
  * Requests of org as a list object, newest first, at most limit: all when
- * member_id is 0, else the member's own and those awaiting their decision;
+ * member_id is 0, else those the member made, decided or must decide;
  * status: pending, approved, rejected, canceled or all. viewer_id says
  * whose may_decide each row shows. NULL with f on a database failure.
  */
 cJSON *ob_approval_list(struct ob_db *db, int64_t org_id, int64_t member_id, int64_t viewer_id,
     const char *status, int limit, struct ob_fail *f);
+
+/**
+ * Set org's auto-approve amount (minor units; requests at or below it are
+ * approved at once; 0: never); audited (approvals.settings). The settings
+ * object, or NULL with f.
+ */
+cJSON *ob_approval_settings_set(const struct ob_actx *ax, int64_t org_id, int64_t minor,
+    struct ob_fail *f);
 
 #endif

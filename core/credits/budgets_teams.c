@@ -133,3 +133,49 @@ out:
 	PQclear(res);
 	return o;
 }
+
+cJSON *
+ob_budget_manager_set(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
+    const char *department, struct ob_fail *f)
+{
+	char org[24], user[24];
+	const char *params[3] = { org, user, department != NULL ? department : "" };
+	PGresult *res;
+	cJSON *o = NULL, *before;
+
+	if (!ob_mutation_text_ok(params[2], 0, OB_BUDGET_NAME_MAX)) {
+		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "department",
+		    "department must be at most 100 printable characters.");
+		return NULL;
+	}
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	if (ob_db_begin(ax->db) != 0) {
+		ob_fail_db(f, ax->db->lasterr);
+		return NULL;
+	}
+	if ((res = ob_db_exec(ax->db, OB_STMT_BUDGET_MANAGER_SET, params, NULL)) == NULL) {
+		ob_mutation_failed(ax, NULL, f, NULL, NULL, NULL);
+		return NULL;
+	}
+	if (PQntuples(res) != 1) {
+		ob_db_rollback(ax->db);
+		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No active member with this user_id in the organization.");
+		goto out;
+	}
+	before = cJSON_CreateObject();
+	cJSON_AddStringToObject(before, "manages", ob_row_str(res, 0, "old_manages"));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "department_manager");
+	cJSON_AddStringToObject(o, "user_id", user);
+	cJSON_AddStringToObject(o, "manages", params[2]);
+	if (ob_audit_commit(ax, org_id, "member.manages", "membership", user, before, o, f) != 0) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	cJSON_Delete(before);
+out:
+	PQclear(res);
+	return o;
+}

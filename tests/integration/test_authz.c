@@ -280,6 +280,8 @@ static const struct {
 	{ "POST", API "/budgets/{org_id}/teams", "UFAAANNFFFAN" },
 	{ "PUT", API "/budgets/{org_id}/members/{user_id}/team", "UFAAANNFFFAN" },
 	{ "PATCH", API "/budgets/{org_id}/{budget_id}", "UFAAANNFFFAN" },
+	{ "PUT", API "/budgets/{org_id}/members/{user_id}/manager", "UFAAANNFFFAN" },
+	{ "PUT", API "/approvals/{org_id}/settings", "UFAAANNFFFAN" },
 	{ "GET", API "/approvals/{org_id}", "UAAAANNFFFFN" },
 	{ "POST", API "/approvals/{org_id}", "UAAAANNFFFFN" },
 	{ "POST", API "/approvals/{org_id}/{request_id}/approve", "UAAAANNFFFFN" },

@@ -73,6 +73,18 @@ acall(const struct who *w, const char *method, long org, const char *suffix, con
 	    r);
 }
 
+/* method on path (under API) as w with a JSON body; the status. */
+static long
+pcall(const struct who *w, const char *method, const char *path, const char *body)
+{
+	char full[256], hdr[128];
+	const char *extra[2] = { hdr, NULL };
+
+	snprintf(full, sizeof(full), API "%s", path);
+	snprintf(hdr, sizeof(hdr), "X-CSRF-Token: %s", w->s.csrf);
+	return t_call(w->s.cookie, NULL, method, full, body, "application/json", extra, NULL);
+}
+
 /* Ask: the request's id and status (into st, 16 bytes); the answer must be 201. */
 static long
 ask(const struct who *w, long org, long budget, const char *kind, long amount, char *st)
@@ -151,8 +163,18 @@ START_TEST(one_off_lets_spend_through_once_up_to_its_amount)
 	t_reset_rate_limits();
 	person(org, "owner", NULL, NULL, &owner);
 	person(org, "member", "Eng", "Eng", &mgr);
-	person(org, "member", "Eng", "Eng", &mgr2);
+	person(org, "member", "Eng", NULL, &mgr2);
 	person(org, "member", "Eng", NULL, &amy);
+	/* The owner makes mgr2 a manager of Eng through the API; a member may not. */
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "/budgets/%ld/members/%ld/manager", org, mgr2.id);
+		ck_assert_int_eq(pcall(&amy, "PUT", path, "{\"department\":\"Eng\"}"), 403);
+		ck_assert_int_eq(pcall(&owner, "PUT", path, "{\"department\":\"Eng\"}"), 200);
+		ck_assert_str_eq(t_sql_valuef("SELECT manages FROM memberships WHERE org_id = %ld"
+		    " AND user_id = %ld", org, mgr2.id), "Eng");
+	}
 	snprintf(scope, sizeof(scope), "'member', %ld", amy.id);
 	b = budget(org, scope, 100);
 	ck_assert_int_eq(deduct(meter, org, "o1", amy.id, 100), 200);
@@ -258,7 +280,10 @@ START_TEST(cancel_auto_approve_and_org_budgets)
 	t_resp_free(&r);
 	/* Auto-approval at or below $1: 1004 credits = 100.4 → 100 minor units; 1005 = 100.5
 	 * → 101 (half away from zero). */
-	t_sqlf("INSERT INTO approval_settings (org_id, auto_approve_minor) VALUES (%ld, 100)", org);
+	ck_assert_int_eq(acall(&fin, "PUT", org, "/settings", "{\"auto_approve_minor\":100}", NULL),
+	    200);
+	ck_assert_int_eq(sqlv("SELECT auto_approve_minor FROM approval_settings WHERE org_id = %ld",
+	    org), 100);
 	ask(&amy, org, b, "one_off", 1004, st);
 	ck_assert_str_eq(st, "approved");
 	ask(&amy, org, b, "one_off", 1005, st);
