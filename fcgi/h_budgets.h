@@ -1,6 +1,6 @@
 /*
- * Budgets handlers (h_budgets.c, h_approvals.c): the budgets and approvals
- * REST API (docs/BUDGETS.md). Each returns 0 when r
+ * Budgets handlers (h_budgets.c, h_budgets_page.c): the budgets REST API
+ * and the console's Budgets page (docs/BUDGETS.md). Each returns 0 when r
  * holds the answer, -1 when a dependency failed (the worker answers 503).
  */
 #ifndef OB_H_BUDGETS_H
@@ -53,5 +53,24 @@ int ob_h_api_approvals_approve(struct ob_req *r);
 int ob_h_api_approvals_reject(struct ob_req *r);
 int ob_h_api_approvals_cancel(struct ob_req *r);
 extern const struct ob_fields ob_h_api_approvals_decide_fields;
+
+/** GET /budgets: the Budgets page. */
+int ob_h_budgets_page(struct ob_req *r);
+
+/** POST /budgets/new: create a budget (form). */
+int ob_h_budgets_new_form(struct ob_req *r);
+extern const struct ob_fields ob_h_budgets_new_form_fields;
+
+/** POST /budgets/{budget_id}/edit: change or archive a budget (form). */
+int ob_h_budgets_edit_form(struct ob_req *r);
+extern const struct ob_fields ob_h_budgets_edit_form_fields;
+
+/** POST /budgets/requests: ask for an exception (form). */
+int ob_h_budgets_request_form(struct ob_req *r);
+extern const struct ob_fields ob_h_budgets_request_form_fields;
+
+/** POST /budgets/requests/{request_id}/decide: approve, reject or cancel (form). */
+int ob_h_budgets_decide_form(struct ob_req *r);
+extern const struct ob_fields ob_h_budgets_decide_form_fields;
 
 #endif

@@ -21,6 +21,7 @@ static const struct {
 	{ "seats", "/seats", "Seats", 0 },
 	{ "credits", "/credits", "Credits", 0 },
 	{ "usage", "/usage", "Usage", 0 },
+	{ "budgets", "/budgets", "Budgets", 0 },
 	{ "invoices", "/invoices", "Invoices", 0 },
 	{ "members", "/members", "Members", 0 },
 	{ "api_keys", "/api-keys", "API keys", 0 },

@@ -10,19 +10,19 @@ let browser;
 before(async () => ({ browser } = await openBrowser()));
 after(async () => browser && (await browser.close()));
 
-const ORG_ALL = ["/", "/subscription", "/seats", "/credits", "/usage", "/invoices", "/members", "/api-keys", "/activity"];
+const ORG_ALL = ["/", "/subscription", "/seats", "/credits", "/usage", "/budgets", "/invoices", "/members", "/api-keys", "/activity"];
 const EXPECTED = {
   "owner@acme.test": ORG_ALL,
   "admin@acme.test": ORG_ALL,
   // Billing managers: every billing page, the member list, the activity; no API keys (managers only).
-  "billing@acme.test": ["/", "/subscription", "/seats", "/credits", "/usage", "/invoices", "/members", "/activity"],
-  // Members: the overview, their credits (Acme shows billing to members), the member list.
-  "member@acme.test": ["/", "/credits", "/members"],
+  "billing@acme.test": ["/", "/subscription", "/seats", "/credits", "/usage", "/budgets", "/invoices", "/members", "/activity"],
+  // Members: the overview, their credits (Acme shows billing to members), their budgets, the member list.
+  "member@acme.test": ["/", "/credits", "/budgets", "/members"],
   // Staff without an org: the staff console, no org pages (they would 404).
   "staff@orgbill.test": ["/", "/admin", "/admin/customers", "/admin/webhooks", "/admin/refunds"],
 };
 const LABELS = {
-  "/": "Overview", "/subscription": "Subscription", "/seats": "Seats", "/credits": "Credits", "/usage": "Usage",
+  "/": "Overview", "/subscription": "Subscription", "/seats": "Seats", "/credits": "Credits", "/usage": "Usage", "/budgets": "Budgets",
   "/invoices": "Invoices", "/members": "Members", "/api-keys": "API keys", "/activity": "Activity",
   "/admin": "Admin", "/admin/customers": "Customers", "/admin/webhooks": "Webhooks", "/admin/refunds": "Refunds",
 };
@@ -30,7 +30,7 @@ const LABELS = {
 const HIDDEN_ANSWERS = {
   "billing@acme.test": { "/api-keys": 403 },
   "member@acme.test": { "/subscription": 403, "/seats": 403, "/usage": 403, "/invoices": 403, "/api-keys": 403, "/activity": 403 },
-  "staff@orgbill.test": { "/subscription": 404, "/credits": 404, "/usage": 404, "/members": 404 },
+  "staff@orgbill.test": { "/subscription": 404, "/credits": 404, "/usage": 404, "/budgets": 404, "/members": 404 },
 };
 
 async function navLinks(page) {

@@ -287,6 +287,11 @@ static const struct {
 	{ "POST", API "/approvals/{org_id}/{request_id}/approve", "UAAAANNFFFFN" },
 	{ "POST", API "/approvals/{org_id}/{request_id}/reject", "UAAAANNFFFFN" },
 	{ "POST", API "/approvals/{org_id}/{request_id}/cancel", "UAAAANNFFFFN" },
+	{ "GET", "/budgets", "UAAAAANUUUUU" },
+	{ "POST", "/budgets/new", "UFAAAANUUUUU" },
+	{ "POST", "/budgets/requests", "UAAAAANUUUUU" },
+	{ "POST", "/budgets/requests/{request_id}/decide", "UAAAAANUUUUU" },
+	{ "POST", "/budgets/{budget_id}/edit", "UFAAAANUUUUU" },
 };
 
 /* The hand-written row of a route, or NULL when it has none. */
