@@ -77,7 +77,8 @@ const struct ob_fields ob_h_api_budgets_team_create_fields =
     OB_FIELDS_TABLE(OB_BODY_JSON, team_rows, NULL);
 
 static const struct ob_field assign_rows[] = {
-	{ .name = "team_id", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED, .min = 0,
+	/* Required, checked by the core after the member (another org's ids: 404). */
+	{ .name = "team_id", .type = OB_FIELD_INT, .min = 0,
 	    .max = INT64_MAX, .message = "team_id must be a team id, or 0 for none." },
 };
 const struct ob_fields ob_h_api_budgets_team_assign_fields =
@@ -206,7 +207,7 @@ assign_op(struct ob_req *r, void *arg, int *status, cJSON **out, struct ob_fail 
 		    "No active member with this user_id in the organization.");
 	ob_api_actx(r, &ax);
 	if ((*out = ob_budget_team_assign(&ax, r->who.org_id, user,
-	    ob_field_i64(r, "team_id", 0), f)) == NULL)
+	    ob_field_i64(r, "team_id", -1), f)) == NULL)
 		return -1;
 	*status = 200;
 	return 0;
@@ -220,8 +221,8 @@ ob_h_api_budgets_team_assign(struct ob_req *r)
 }
 
 static const struct ob_field manager_rows[] = {
-	{ .name = "department", .type = OB_FIELD_STRING, .flags = OB_FIELD_REQUIRED, .max = 100,
-	    .chars = OB_CHARS_TEXT,
+	/* Required, checked by the core after the member (another org's ids: 404). */
+	{ .name = "department", .type = OB_FIELD_STRING, .max = 100, .chars = OB_CHARS_TEXT,
 	    .message = "department must be at most {max} printable characters (\"\" for none)." },
 };
 const struct ob_fields ob_h_api_budgets_manager_fields =

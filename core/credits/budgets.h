@@ -88,7 +88,8 @@ cJSON *ob_budget_team_create(const struct ob_actx *ax, int64_t org_id, const cha
     const char *name, struct ob_fail *f);
 
 /**
- * Put member user_id of org in team_id (0: no team), audited
+ * Put member user_id of org in team_id (0: no team; below 0: not given —
+ * 404 for a non-member, else 400), audited
  * (team.assign). The team must be of the member's department. The
  * membership's team as an object, or NULL with f.
  */
@@ -96,7 +97,8 @@ cJSON *ob_budget_team_assign(const struct ob_actx *ax, int64_t org_id, int64_t u
     int64_t team_id, struct ob_fail *f);
 
 /**
- * Make member user_id of org the manager of department ("" : none), the
+ * Make member user_id of org the manager of department ("" : none; NULL:
+ * not given — 404 for a non-member, else 400), the
  * department-manager role of approval chains; audited (member.manages).
  * {"object":"department_manager","user_id","manages"}, or NULL with f.
  */

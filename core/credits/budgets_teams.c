@@ -12,6 +12,30 @@
 
 #include <libpq-fe.h>
 
+/*
+ * A required field was absent: 404 when user_id is not an active member of
+ * org (another tenant's ids learn nothing), else 400 naming param.
+ */
+static cJSON *
+absent_field(struct ob_db *db, int64_t org_id, int64_t user_id, const char *param,
+    struct ob_fail *f)
+{
+	char org[24], user[24];
+	const char *params[2] = { org, user };
+	int64_t n = 0;
+
+	ob_num_str(org, sizeof(org), org_id);
+	ob_num_str(user, sizeof(user), user_id);
+	if (ob_db_one_i64(db, OB_STMT_BUDGET_MEMBER, params, "n", &n) != 0)
+		ob_fail_db(f, db->lasterr);
+	else if (n == 0)
+		ob_fail(f, OB_FAIL_NOT_FOUND, "member_not_found", "user_id",
+		    "No active member with this user_id in the organization.");
+	else
+		ob_fail(f, OB_FAIL_INVALID, "parameter_missing", param, "%s is required.", param);
+	return NULL;
+}
+
 cJSON *
 ob_budget_teams(struct ob_db *db, int64_t org_id, struct ob_fail *f)
 {
@@ -94,6 +118,8 @@ ob_budget_team_assign(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	PGresult *res;
 	cJSON *o = NULL, *before;
 
+	if (team_id < 0)
+		return absent_field(ax->db, org_id, user_id, "team_id", f);
 	ob_num_str(org, sizeof(org), org_id);
 	ob_num_str(user, sizeof(user), user_id);
 	ob_num_str(team, sizeof(team), team_id);
@@ -143,6 +169,8 @@ ob_budget_manager_set(const struct ob_actx *ax, int64_t org_id, int64_t user_id,
 	PGresult *res;
 	cJSON *o = NULL, *before;
 
+	if (department == NULL)
+		return absent_field(ax->db, org_id, user_id, "department", f);
 	if (!ob_mutation_text_ok(params[2], 0, OB_BUDGET_NAME_MAX)) {
 		ob_fail(f, OB_FAIL_INVALID, "parameter_invalid", "department",
 		    "department must be at most 100 printable characters.");
