@@ -30,7 +30,7 @@ for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 
     assert.match(await page.locator("#usage-chart rect.bar").nth(29).locator("title").textContent(),
       /^\d{4}-\d{2}-\d{2}: [\d,]+ credits$/);
     assert.equal(await page.locator("#usage-table").isVisible(), false);
-    await page.locator("details summary").click();
+    await page.locator("#main details summary").click();
     assert.equal(await page.locator("#usage-table tbody tr").count(), 30);
     const href = await page.locator("#usage-csv").getAttribute("href");
     assert.match(href, /^\/api\/v1\/org-billing\/analytics\/\d+\/usage\.csv/);

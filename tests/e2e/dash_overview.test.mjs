@@ -93,10 +93,10 @@ test("an anonymous error page offers sign-in, which comes back", async () => {
 test("staff land on an overview that offers the staff console", async () => {
   const { ctx, page } = await signedIn(browser, "staff@orgbill.test");
   const links = page.locator("#dash-actions a");
-  assert.deepEqual(await links.allInnerTexts(), ["Admin", "Webhooks", "Refunds"]);
+  assert.deepEqual(await links.allInnerTexts(), ["Admin", "Customers", "Webhooks", "Refunds"]);
   // An org page they have no org for: the 404 still shows their console.
   const res = await page.goto(`${BASE}/seats`);
   assert.equal(res.status(), 404);
-  assert.deepEqual(await page.locator("nav.sidenav a").allInnerTexts(), ["Overview", "Admin", "Webhooks", "Refunds"]);
+  assert.deepEqual(await page.locator("nav.sidenav a").allInnerTexts(), ["Overview", "Admin", "Customers", "Webhooks", "Refunds"]);
   await ctx.close();
 });

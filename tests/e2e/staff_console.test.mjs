@@ -35,7 +35,7 @@ test("support finds a customer, re-syncs it and suspends it", { skip: !haveCli }
   await customerWithSubscription(page);
   await signIn(page, "support@orgbill.test");
   await page.goto(`${BASE}/admin`);
-  await page.getByRole("link", { name: "Customers" }).click();
+  await page.locator("#main").getByRole("link", { name: "Customers" }).click();
   await page.waitForURL(`${BASE}/admin/customers`);
   assert.equal(await page.locator("#summary [data-card=organizations]").count(), 1);
   await page.locator("#f-q").fill(`Staffe2e ${TAG}`);
