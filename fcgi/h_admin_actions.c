@@ -40,20 +40,18 @@ action_fail(struct ob_req *r, const struct ob_fail *f)
 	return ob_h_admin_customer_render(r, ob_api_fail_status(f->kind), f, 0, NULL);
 }
 
-static const struct ob_field seats_rows[] = {
-	IDEM_ROW, REASON_ROW,
-	{ .name = "quantity", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED, .min = 1,
-	    .max = 100000, .message = "quantity is a seat count from {min} to {max}." },
-};
+#define QUANTITY_ROW \
+	{ .name = "quantity", .type = OB_FIELD_INT, .flags = OB_FIELD_REQUIRED, .min = 1, \
+	    .max = 100000, .message = "quantity is a seat count from {min} to {max}." }
+static const struct ob_field seats_rows[] = { IDEM_ROW, REASON_ROW, QUANTITY_ROW };
 const struct ob_fields ob_h_admin_seats_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, seats_rows, action_fail);
 
 static const char *const whens[] = { "period_end", "now", NULL };
-static const struct ob_field cancel_rows[] = {
-	IDEM_ROW, REASON_ROW,
-	{ .name = "when", .type = OB_FIELD_ENUM, .flags = OB_FIELD_REQUIRED, .allowed = whens,
-	    .code = "invalid_when", .message = "when is period_end or now." },
-};
+#define WHEN_ROW \
+	{ .name = "when", .type = OB_FIELD_ENUM, .flags = OB_FIELD_REQUIRED, .allowed = whens, \
+	    .code = "invalid_when", .message = "when is period_end or now." }
+static const struct ob_field cancel_rows[] = { IDEM_ROW, REASON_ROW, WHEN_ROW };
 const struct ob_fields ob_h_admin_cancel_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, cancel_rows, action_fail);
 
@@ -62,10 +60,10 @@ const struct ob_fields ob_h_admin_reason_form_fields =
     OB_FIELDS_TABLE(OB_BODY_FORM, reason_rows, action_fail);
 
 /* The JSON twins (/admin/api/customers/{org_id}/…): the same fields, no form key. */
-static const struct ob_field seats_json_rows[] = { REASON_ROW, seats_rows[2] };
+static const struct ob_field seats_json_rows[] = { REASON_ROW, QUANTITY_ROW };
 const struct ob_fields ob_h_admin_api_seats_fields =
     OB_FIELDS_TABLE(OB_BODY_JSON, seats_json_rows, NULL);
-static const struct ob_field cancel_json_rows[] = { REASON_ROW, cancel_rows[2] };
+static const struct ob_field cancel_json_rows[] = { REASON_ROW, WHEN_ROW };
 const struct ob_fields ob_h_admin_api_cancel_fields =
     OB_FIELDS_TABLE(OB_BODY_JSON, cancel_json_rows, NULL);
 static const struct ob_field reason_json_rows[] = { REASON_ROW };
