@@ -208,8 +208,9 @@ ob_page_error(struct ob_req *r, int status, const char *code, const char *messag
 	const char *back;
 
 	/* A page the gate never reached (no such route, wrong method) still
-	 * knows who is asking; not when the database is failing (5xx). */
-	if (status < 500 && r->who.kind == OB_PRINCIPAL_ANON && !r->has_session)
+	 * knows who is asking; not when the database is failing (5xx), nor
+	 * for a rate limit's 429 (no database work for a flood). */
+	if (status < 500 && status != 429 && r->who.kind == OB_PRINCIPAL_ANON && !r->has_session)
 		ob_authz_soft_identify(r);
 	/* An org that requires single sign-on shows none of its links to a
 	 * session the gate refused for that reason. */

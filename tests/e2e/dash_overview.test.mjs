@@ -67,7 +67,7 @@ test("an error page keeps the session, the org switcher and the navigation, with
   assert.match(await page.locator("h1").innerText(), /^403 · /);
   assert.match(await page.locator(".who").innerText(), /Max Member · member/);
   assert.equal(await page.locator("#org-switch").count(), 1);
-  assert.deepEqual(await page.locator("nav.sidenav a").allInnerTexts(), ["Overview", "Credits", "Members"]);
+  assert.deepEqual(await page.locator("nav.sidenav a").allInnerTexts(), ["Overview", "Credits", "Budgets", "Members"]);
   await page.screenshot({ path: shot("dash-error-403-member"), fullPage: true });
   await page.getByRole("link", { name: "Back to the previous page" }).click();
   await page.waitForURL(`${BASE}/credits`);

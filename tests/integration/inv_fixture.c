@@ -150,8 +150,9 @@ inv_get(const struct inv_org *o, const char *id)
 	return inv_api(o->key, "GET", path, NULL, 200);
 }
 
-int
-inv_mail_has(const char *n1, const char *n2)
+/* One look through the SMTP sink's messages for one holding n1 and n2. */
+static int
+mail_in_sink(const char *n1, const char *n2)
 {
 	const char *dir = t_env("OB_TEST_SMTP_DIR");
 	DIR *d = opendir(dir);
@@ -180,6 +181,25 @@ inv_mail_has(const char *n1, const char *n2)
 	}
 	closedir(d);
 	return found;
+}
+
+/*
+ * The notice is queued by the webhook worker when it applies the event, a
+ * moment after the caller saw the event's other effects: look again, with
+ * the jobs runner sending what is due, for up to ten seconds.
+ */
+int
+inv_mail_has(const char *n1, const char *n2)
+{
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		if (mail_in_sink(n1, n2))
+			return 1;
+		(void)t_jobs_once();
+		t_sleep_ms(500);
+	}
+	return mail_in_sink(n1, n2);
 }
 
 void

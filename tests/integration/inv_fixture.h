@@ -54,7 +54,7 @@ cJSON *inv_list(const struct inv_org *o);
 /** One invoice of the org through our API. */
 cJSON *inv_get(const struct inv_org *o, const char *id);
 
-/** 1 if a message in the SMTP sink contains both needles. */
+/** 1 if a message in the SMTP sink contains both needles (waiting up to 10 s, running the jobs). */
 int inv_mail_has(const char *n1, const char *n2);
 
 /** The CLI (`orgbill jobs`) sends mail through the SMTP sink. */
