@@ -184,6 +184,20 @@ t_sql_valuef(const char *fmt, ...)
 	return v;
 }
 
+long
+t_sql_long(const char *fmt, ...)
+{
+	const char *v, *sql;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sql = vformat(fmt, ap);
+	va_end(ap);
+	v = t_sql_value(sql);
+	ck_assert_msg(v != NULL, "no row: %s", sql);
+	return atol(v);
+}
+
 void
 t_reset_rate_limits(void)
 {

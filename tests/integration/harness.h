@@ -101,6 +101,9 @@ void t_sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** t_sql_value with the query formatted as printf does. */
 const char *t_sql_valuef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/** The first column of the query's first row as a number (the query formatted as printf does; fails the test when there is no row). */
+long t_sql_long(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /** Forget every rate-limit window (so sign-in tests do not starve each other). */
 void t_reset_rate_limits(void);
 

@@ -19,23 +19,6 @@
 
 #define API "/api/v1/org-billing"
 
-static long sqlv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static long
-sqlv(const char *fmt, ...)
-{
-	char sql[1024];
-	const char *v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	v = t_sql_value(sql);
-	ck_assert_msg(v != NULL, "no row: %s", sql);
-	return atol(v);
-}
-
 /* An org with an owner, an admin key and a meter key (128 bytes each) and credits. */
 static long
 api_org(const char *tag, char *admin, char *meter)
@@ -127,7 +110,7 @@ START_TEST(create_converts_money_rounding_down_and_audits)
 	    " now() AT TIME ZONE 'UTC')::date::text"));
 	cJSON_Delete(o);
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM audit_log WHERE org_id = %ld"
 	    " AND action = 'budget.create'", org), 2);
 	/* One active budget per target and period. */
 	ck_assert_int_eq(bcall(admin, "POST", org, "", "{\"scope\":\"org\",\"period\":\"annual\","
@@ -165,7 +148,7 @@ START_TEST(lowering_below_spend_is_shown_then_refuses)
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "over_limit")));
 	cJSON_Delete(o);
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM audit_log WHERE org_id = %ld"
 	    " AND action = 'budget.update' AND before->>'limit_credits' = '1000'"
 	    " AND after->>'limit_credits' = '200'", org), 1);
 	ck_assert_int_eq(deduct(meter, org, "l2", user, 1), 402);
@@ -249,7 +232,7 @@ START_TEST(teams_and_other_tenants)
 	snprintf(body, sizeof(body), "{\"team_id\":%ld}", team);
 	snprintf(suffix, sizeof(suffix), "/members/%ld/team", eng);
 	ck_assert_int_eq(bcall(admin, "PUT", org, suffix, body, NULL), 200);
-	ck_assert_int_eq(sqlv("SELECT team_id FROM memberships WHERE org_id = %ld AND user_id = %ld",
+	ck_assert_int_eq(t_sql_long("SELECT team_id FROM memberships WHERE org_id = %ld AND user_id = %ld",
 	    org, eng), team);
 	/* Ops is not in Eng's team's department. */
 	snprintf(suffix, sizeof(suffix), "/members/%ld/team", ops);
@@ -266,12 +249,12 @@ START_TEST(teams_and_other_tenants)
 	bid = bcreate(admin, org, body);
 	snprintf(suffix, sizeof(suffix), "/%ld", bid);
 	ck_assert_int_eq(bcall(admin2, "PATCH", org2, suffix, "{\"amount_credits\":1}", NULL), 404);
-	ck_assert_int_eq(sqlv("SELECT limit_credits FROM budgets WHERE id = %ld", bid), 50);
+	ck_assert_int_eq(t_sql_long("SELECT limit_credits FROM budgets WHERE id = %ld", bid), 50);
 	/* The team budget binds the team's member. */
 	ck_assert_int_eq(deduct(meter, org, "t1", eng, 50), 200);
 	ck_assert_int_eq(deduct(meter, org, "t2", eng, 1), 402);
 	ck_assert_int_eq(deduct(meter, org, "t3", ops, 1), 200);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM audit_log WHERE org_id = %ld"
 	    " AND action IN ('team.create', 'team.assign')", org), 2);
 }
 END_TEST

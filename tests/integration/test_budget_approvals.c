@@ -21,23 +21,6 @@
 
 #define API "/api/v1/org-billing"
 
-static long sqlv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static long
-sqlv(const char *fmt, ...)
-{
-	char sql[1024];
-	const char *v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	v = t_sql_value(sql);
-	ck_assert_msg(v != NULL, "no row: %s", sql);
-	return atol(v);
-}
-
 /* A person of the org, signed in. */
 struct who {
 	long id;
@@ -132,12 +115,12 @@ org_new(const char *tag, char *meter)
 static long
 budget(long org, const char *scope_sql, long limit)
 {
-	long id = sqlv("INSERT INTO budgets (org_id, scope, %s period, mode, amount_credits,"
+	long id = t_sql_long("INSERT INTO budgets (org_id, scope, %s period, mode, amount_credits,"
 	    " limit_credits) VALUES (%ld, %s, 'monthly', 'hard', %ld, %ld) RETURNING id",
 	    strchr(scope_sql, ',') ? (strstr(scope_sql, "department") ? "department," :
 	    "user_id,") : "", org, scope_sql, limit, limit);
 
-	sqlv("SELECT budget_open(%ld)", id);
+	t_sql_long("SELECT budget_open(%ld)", id);
 	return id;
 }
 
@@ -185,13 +168,13 @@ START_TEST(one_off_lets_spend_through_once_up_to_its_amount)
 	ck_assert_str_eq(t_sql_valuef("SELECT array_to_string(steps, ',') FROM budget_requests"
 	    " WHERE id = %ld", req), "department_manager");
 	/* The manager was told; the requester cannot approve their own. */
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM outbox WHERE kind = 'budget_request'"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM outbox WHERE kind = 'budget_request'"
 	    " AND org_id = %ld AND subject LIKE '%%awaits your approval'", org), 3);
 	ck_assert_int_eq(decide(&amy, org, req, "approve", NULL), 403);
 	ck_assert_int_eq(decide(&mgr, org, req, "approve", "{\"comment\":\"ok\"}"), 200);
 	/* The second manager comes too late: one decision. */
 	ck_assert_int_eq(decide(&mgr2, org, req, "approve", NULL), 409);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM budget_request_decisions WHERE request_id = %ld",
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM budget_request_decisions WHERE request_id = %ld",
 	    req), 1);
 	/* 300 of the 500 past the limit; 201 more is too much; 200 fits exactly; then none. */
 	ck_assert_int_eq(deduct(meter, org, "o3", amy.id, 300), 200);
@@ -200,11 +183,11 @@ START_TEST(one_off_lets_spend_through_once_up_to_its_amount)
 	ck_assert_int_eq(deduct(meter, org, "o6", amy.id, 1), 402);
 	/* A replay spends no allowance. */
 	ck_assert_int_eq(deduct(meter, org, "o3", amy.id, 300), 200);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM budget_allowances WHERE request_id = %ld", req), 0);
-	ck_assert_int_eq(sqlv("SELECT spent FROM budget_spend WHERE budget_id = %ld", b), 600);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM outbox WHERE org_id = %ld AND kind ="
+	ck_assert_int_eq(t_sql_long("SELECT remaining FROM budget_allowances WHERE request_id = %ld", req), 0);
+	ck_assert_int_eq(t_sql_long("SELECT spent FROM budget_spend WHERE budget_id = %ld", b), 600);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM outbox WHERE org_id = %ld AND kind ="
 	    " 'budget_request' AND subject LIKE '%%was approved'", org), 1);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM audit_log WHERE org_id = %ld"
 	    " AND action IN ('budget_request.create', 'budget_request.approve')", org), 2);
 }
 END_TEST
@@ -235,7 +218,7 @@ START_TEST(chains_decide_in_order_by_amount)
 	ck_assert_str_eq(t_sql_valuef("SELECT status FROM budget_requests WHERE id = %ld", r2),
 	    "approved");
 	/* The increase: 1000 + 2,000,000. */
-	ck_assert_int_eq(sqlv("SELECT limit_credits FROM budgets WHERE id = %ld", b), 2001000);
+	ck_assert_int_eq(t_sql_long("SELECT limit_credits FROM budgets WHERE id = %ld", b), 2001000);
 	/* 6,000,000 = $6,000: manager, billing, owner; rejected with a comment at step 1. */
 	r6 = ask(&amy, org, b, "increase", 6000000, st);
 	ck_assert_str_eq(t_sql_valuef("SELECT array_to_string(steps, ',') FROM budget_requests"
@@ -243,8 +226,8 @@ START_TEST(chains_decide_in_order_by_amount)
 	ck_assert_int_eq(decide(&mgr, org, r6, "reject", NULL), 400);
 	ck_assert_int_eq(decide(&mgr, org, r6, "reject", "{\"comment\":\"not this quarter\"}"), 200);
 	ck_assert_int_eq(decide(&owner, org, r6, "approve", NULL), 409);
-	ck_assert_int_eq(sqlv("SELECT limit_credits FROM budgets WHERE id = %ld", b), 2001000);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM outbox WHERE org_id = %ld AND kind ="
+	ck_assert_int_eq(t_sql_long("SELECT limit_credits FROM budgets WHERE id = %ld", b), 2001000);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM outbox WHERE org_id = %ld AND kind ="
 	    " 'budget_request' AND subject LIKE '%%was rejected'", org), 1);
 }
 END_TEST
@@ -282,7 +265,7 @@ START_TEST(cancel_auto_approve_and_org_budgets)
 	 * → 101 (half away from zero). */
 	ck_assert_int_eq(acall(&fin, "PUT", org, "/settings", "{\"auto_approve_minor\":100}", NULL),
 	    200);
-	ck_assert_int_eq(sqlv("SELECT auto_approve_minor FROM approval_settings WHERE org_id = %ld",
+	ck_assert_int_eq(t_sql_long("SELECT auto_approve_minor FROM approval_settings WHERE org_id = %ld",
 	    org), 100);
 	ask(&amy, org, b, "one_off", 1004, st);
 	ck_assert_str_eq(st, "approved");
@@ -294,7 +277,7 @@ START_TEST(cancel_auto_approve_and_org_budgets)
 	ck_assert_str_eq(t_sql_valuef("SELECT array_to_string(steps, ',') FROM budget_requests"
 	    " WHERE id = %ld", req), "billing");
 	ck_assert_int_eq(decide(&fin, org, req, "approve", NULL), 200);
-	ck_assert_int_eq(sqlv("SELECT limit_credits FROM budgets WHERE id = %ld", bo), 6000000);
+	ck_assert_int_eq(t_sql_long("SELECT limit_credits FROM budgets WHERE id = %ld", bo), 6000000);
 }
 END_TEST
 

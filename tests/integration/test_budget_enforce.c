@@ -20,23 +20,6 @@
 
 #define API "/api/v1/org-billing"
 
-static long sqlv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static long
-sqlv(const char *fmt, ...)
-{
-	char sql[1024];
-	const char *v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	v = t_sql_value(sql);
-	ck_assert_msg(v != NULL, "no row: %s", sql);
-	return atol(v);
-}
-
 /* A fresh org with an owner, a meter key (into key, 128 bytes) and amount credits. */
 static long
 budget_org(const char *tag, char *key, long amount)
@@ -57,7 +40,7 @@ budget_org(const char *tag, char *key, long amount)
 static long
 team_new(long org, const char *department, const char *name)
 {
-	return sqlv("INSERT INTO teams (org_id, department, name) VALUES (%ld, '%s', '%s')"
+	return t_sql_long("INSERT INTO teams (org_id, department, name) VALUES (%ld, '%s', '%s')"
 	    " RETURNING id", org, department, name);
 }
 
@@ -81,21 +64,21 @@ budget_new(long org, const char *scope, const char *target, const char *mode, lo
 	long id;
 
 	if (col == NULL)
-		id = sqlv("INSERT INTO budgets (org_id, scope, period, mode, amount_credits,"
+		id = t_sql_long("INSERT INTO budgets (org_id, scope, period, mode, amount_credits,"
 		    " limit_credits) VALUES (%ld, 'org', 'monthly', '%s', %ld, %ld) RETURNING id",
 		    org, mode, limit, limit);
 	else
-		id = sqlv("INSERT INTO budgets (org_id, scope, %s, period, mode, amount_credits,"
+		id = t_sql_long("INSERT INTO budgets (org_id, scope, %s, period, mode, amount_credits,"
 		    " limit_credits) VALUES (%ld, '%s', %s, 'monthly', '%s', %ld, %ld) RETURNING id",
 		    col, org, scope, target, mode, limit, limit);
-	sqlv("SELECT budget_open(%ld)", id);
+	t_sql_long("SELECT budget_open(%ld)", id);
 	return id;
 }
 
 static long
 spent(long budget)
 {
-	return sqlv("SELECT COALESCE((SELECT spent FROM budget_spend WHERE budget_id = %ld"
+	return t_sql_long("SELECT COALESCE((SELECT spent FROM budget_spend WHERE budget_id = %ld"
 	    " AND period_start = budget_period_start('monthly', now())), 0)", budget);
 }
 
@@ -163,8 +146,8 @@ START_TEST(hard_budget_refuses_crossing_accepts_exact)
 	ck_assert_int_eq(deduct(key, org, "e3", user, 40, NULL), 200);
 	ck_assert_int_eq(spent(b), 100);
 	/* The pool paid for exactly the two accepted deductions. */
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_pools WHERE org_id = %ld", org), 9900);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM credit_usage WHERE org_id = %ld", org), 2);
+	ck_assert_int_eq(t_sql_long("SELECT remaining FROM credit_pools WHERE org_id = %ld", org), 9900);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM credit_usage WHERE org_id = %ld", org), 2);
 }
 END_TEST
 
@@ -204,7 +187,7 @@ START_TEST(every_scope_above_the_member_counts)
 	ck_assert_int_eq(spent(bd), 500);
 	ck_assert_int_eq(spent(bt), 300);
 	ck_assert_int_eq(spent(bm), 200);
-	ck_assert_int_eq(sqlv("SELECT used FROM credit_pools WHERE org_id = %ld", org), 1000);
+	ck_assert_int_eq(t_sql_long("SELECT used FROM credit_pools WHERE org_id = %ld", org), 1000);
 }
 END_TEST
 
@@ -216,27 +199,27 @@ START_TEST(soft_budget_alerts_once_per_threshold)
 
 	/* 149 of 200 is 74.5 %: no alert. */
 	ck_assert_int_eq(deduct(key, org, "s1", user, 149, NULL), 200);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 0);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 0);
 	/* 150: 75 %. */
 	ck_assert_int_eq(deduct(key, org, "s2", user, 1, NULL), 200);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 1);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 1);
 	/* 179 (89.5 %): nothing new; a replay neither. */
 	ck_assert_int_eq(deduct(key, org, "s3", user, 29, NULL), 200);
 	ck_assert_int_eq(deduct(key, org, "s2", user, 1, NULL), 200);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 1);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 1);
 	/* 260: soft never refuses; 90 and 100 % both announced. */
 	ck_assert_int_eq(deduct(key, org, "s4", user, 81, NULL), 200);
 	ck_assert_int_eq(spent(b), 260);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 3);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 3);
 	ck_assert_int_eq(deduct(key, org, "s5", user, 5, NULL), 200);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 3);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM budget_alerts WHERE budget_id = %ld", b), 3);
 	/* One e-mail per threshold to the org's only owner (no billing e-mail). */
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM outbox WHERE org_id = %ld"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM outbox WHERE org_id = %ld"
 	    " AND kind = 'budget_alert'", org), 3);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM outbox WHERE org_id = %ld"
-	    " AND kind = 'budget_alert' AND subject LIKE '%%90%%%% of the monthly budget of"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM outbox WHERE org_id = %ld"
+	    " AND kind = 'budget_alert' AND subject LIKE '%%: 90%%%% of the monthly budget of"
 	    " department Sales'", org), 1);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM audit_log WHERE org_id = %ld"
 	    " AND action = 'budget.alert'", org), 3);
 }
 END_TEST
@@ -366,7 +349,7 @@ START_TEST(concurrent_deductions_never_exceed_a_hard_budget)
 	/* 142 × 7 = 994 ≤ 1000 < 143 × 7: exactly 142 go through, whatever the order. */
 	ck_assert_int_eq(ok, 142);
 	ck_assert_int_eq(spent(b), 994);
-	ck_assert_int_eq(sqlv("SELECT COALESCE(sum(amount), 0) FROM credit_usage WHERE org_id = %ld"
+	ck_assert_int_eq(t_sql_long("SELECT COALESCE(sum(amount), 0) FROM credit_usage WHERE org_id = %ld"
 	    " AND kind = 'deduction'", org), 994);
 }
 END_TEST

@@ -63,23 +63,6 @@ metered_org(const char *tag, long *owner, long *user, char *key, long amount)
 	return org;
 }
 
-static long sqlv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static long
-sqlv(const char *fmt, ...)
-{
-	char sql[1024];
-	const char *v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	v = t_sql_value(sql);
-	ck_assert_msg(v != NULL, "no row: %s", sql);
-	return atol(v);
-}
-
 /* POST deduct (idem NULL: without an Idempotency-Key); the status, the answer as t_call. */
 static long
 deduct(const char *key, long org, const char *idem, long user, long amount, const char *service,
@@ -294,16 +277,16 @@ START_TEST(concurrent_deductions_are_exact)
 	}
 	ck_assert_int_gt(accepted, 0);
 	ck_assert_msg(sum <= CONC_LIMIT, "allocation overdrawn: %ld", sum);
-	ck_assert_int_eq(sqlv("SELECT used FROM credit_pools WHERE org_id = %ld", org), sum);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_pools WHERE org_id = %ld", org),
+	ck_assert_int_eq(t_sql_long("SELECT used FROM credit_pools WHERE org_id = %ld", org), sum);
+	ck_assert_int_eq(t_sql_long("SELECT remaining FROM credit_pools WHERE org_id = %ld", org),
 	    CONC_POOL - sum);
-	ck_assert_int_eq(sqlv("SELECT a.used FROM credit_allocations a JOIN credit_pools p ON"
+	ck_assert_int_eq(t_sql_long("SELECT a.used FROM credit_allocations a JOIN credit_pools p ON"
 	    " p.id = a.pool_id WHERE p.org_id = %ld AND a.user_id = %ld", org, user), sum);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM credit_usage WHERE org_id = %ld AND kind ="
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM credit_usage WHERE org_id = %ld AND kind ="
 	    " 'deduction'", org), accepted);
-	ck_assert_int_eq(sqlv("SELECT sum(amount) FROM credit_rollup_day r JOIN credit_pools p"
+	ck_assert_int_eq(t_sql_long("SELECT sum(amount) FROM credit_rollup_day r JOIN credit_pools p"
 	    " ON p.id = r.pool_id WHERE p.org_id = %ld", org), sum);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM credit_grants g JOIN credit_pools p ON"
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM credit_grants g JOIN credit_pools p ON"
 	    " p.id = g.pool_id WHERE p.org_id = %ld AND g.remaining < 0", org), 0);
 	/* The allocation was the limit that bit: 20000 of 30000. */
 	ck_assert_int_gt(sum, CONC_LIMIT - 60);
@@ -344,7 +327,7 @@ grant_of(long org, long amount, const char *source, const char *expires, int pri
 static long
 grant_left(long grant_id)
 {
-	return sqlv("SELECT remaining FROM credit_grants WHERE id = %ld", grant_id);
+	return t_sql_long("SELECT remaining FROM credit_grants WHERE id = %ld", grant_id);
 }
 
 START_TEST(expiry_and_priority_order)
@@ -424,15 +407,15 @@ START_TEST(extra_task_limits)
 	ck_assert_int_eq(deduct(key, org, "e3", user, 20, "chat", &r), 402);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "insufficient_credits"));
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT tasks FROM credit_extra_usage WHERE org_id = %ld", org), 2);
-	ck_assert_int_eq(sqlv("SELECT credits FROM credit_extra_usage WHERE org_id = %ld", org), 40);
+	ck_assert_int_eq(t_sql_long("SELECT tasks FROM credit_extra_usage WHERE org_id = %ld", org), 2);
+	ck_assert_int_eq(t_sql_long("SELECT credits FROM credit_extra_usage WHERE org_id = %ld", org), 40);
 	/* Unlimited. */
 	settings(admin, org, "{\"max_extra_tasks\":-1}");
 	for (i = 0; i < 5; i++) {
 		snprintf(idem, sizeof(idem), "eu%d", i);
 		ck_assert_int_eq(deduct(key, org, idem, user, 20, "chat", NULL), 200);
 	}
-	ck_assert_int_eq(sqlv("SELECT tasks FROM credit_extra_usage WHERE org_id = %ld", org), 7);
+	ck_assert_int_eq(t_sql_long("SELECT tasks FROM credit_extra_usage WHERE org_id = %ld", org), 7);
 	/* The status shows it. */
 	{
 		char path[128];
@@ -474,7 +457,7 @@ START_TEST(reversals)
 	ck_assert_int_eq(reverse(key, org, "r1", &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"replayed\":true"));
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_pools WHERE org_id = %ld", org), 100);
+	ck_assert_int_eq(t_sql_long("SELECT remaining FROM credit_pools WHERE org_id = %ld", org), 100);
 	/* A reversal of a reversal is refused. */
 	ck_assert_int_eq(reverse(key, org, "reversal:r1", &r), 409);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "reversal_not_reversible"));
@@ -484,7 +467,7 @@ START_TEST(reversals)
 	ck_assert_int_eq(deduct(key, org, "r1", user, 60, "chat", &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"replayed\":true"));
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_pools WHERE org_id = %ld", org), 100);
+	ck_assert_int_eq(t_sql_long("SELECT remaining FROM credit_pools WHERE org_id = %ld", org), 100);
 	ck_assert_int_eq(ledger_ok(), 0);
 }
 END_TEST
@@ -506,7 +489,7 @@ START_TEST(personal_and_multi_org)
 	ck_assert_int_eq(deduct(key_b, org_b, "mo1", m, 30, "chat", &r), 200);
 	ck_assert_int_eq(json_num(r.body.data, "pool_remaining"), 170);
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT remaining FROM credit_pools WHERE org_id = %ld", org_a), 100);
+	ck_assert_int_eq(t_sql_long("SELECT remaining FROM credit_pools WHERE org_id = %ld", org_a), 100);
 	/* A key of org A cannot spend from org B. */
 	ck_assert_int_eq(deduct(key_a, org_b, "mo2", m, 30, "chat", NULL), 404);
 	/* No org named: the default org (A). */
@@ -575,7 +558,7 @@ START_TEST(answers_and_idempotency)
 	ck_assert_int_eq(deduct(key, org, "k1", user, 11, "chat", &r), 409);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "idempotency_error"));
 	t_resp_free(&r);
-	ck_assert_int_eq(sqlv("SELECT used FROM credit_pools WHERE org_id = %ld", org), 10);
+	ck_assert_int_eq(t_sql_long("SELECT used FROM credit_pools WHERE org_id = %ld", org), 10);
 	/* check */
 	snprintf(path, sizeof(path), API "/credits/%ld/check", org);
 	snprintf(ih, sizeof(ih), "X-Nothing: 1");
@@ -596,7 +579,7 @@ END_TEST
 static long
 alerts(long org, const char *more)
 {
-	return sqlv("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'credits.alert'%s",
+	return t_sql_long("SELECT count(*) FROM audit_log WHERE org_id = %ld AND action = 'credits.alert'%s",
 	    org, more);
 }
 
@@ -639,8 +622,8 @@ START_TEST(plan_grant_idempotent)
 	g1 = atol(t_sql_value(sql));
 	g2 = atol(t_sql_value(sql));
 	ck_assert_int_eq(g1, g2);
-	ck_assert_int_eq(sqlv("SELECT granted FROM credit_pools WHERE org_id = %ld", org), 300);
-	ck_assert_int_eq(sqlv("SELECT count(*) FROM credit_grants g JOIN credit_pools p ON p.id = g.pool_id"
+	ck_assert_int_eq(t_sql_long("SELECT granted FROM credit_pools WHERE org_id = %ld", org), 300);
+	ck_assert_int_eq(t_sql_long("SELECT count(*) FROM credit_grants g JOIN credit_pools p ON p.id = g.pool_id"
 	    " WHERE p.org_id = %ld AND g.source = 'plan' AND g.expires_at > now()", org), 1);
 }
 END_TEST
